@@ -1,0 +1,149 @@
+"""Parse and normalise email addresses (pure)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from .errors import InvalidAddress
+
+__all__ = ["EmailAddress", "is_within", "normalize_domain", "normalize_host", "parse_address"]
+
+# RFC 5321 limits: local part 64 octets, domain 255 octets (253 as text), label 63.
+_MAX_LOCAL = 64
+_MAX_DOMAIN = 253
+_MAX_LABEL = 63
+_LDH = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+_FORBIDDEN_LOCAL = frozenset('<>()[]\\,;:"')
+
+
+@dataclass(frozen=True, slots=True)
+class EmailAddress:
+    """An address split into the local part (kept as typed) and an IDNA-encoded domain."""
+
+    local_part: str
+    domain: str  # ASCII, lower case, no trailing dot
+
+    def __str__(self) -> str:
+        return f"{self.local_part}@{self.domain}"
+
+
+def parse_address(text: str) -> EmailAddress:
+    """Split ``text`` into local part and normalised domain, or raise :class:`InvalidAddress`."""
+    if not isinstance(text, str):
+        raise InvalidAddress(repr(text), "an address must be text")
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidAddress(text, "the address is empty")
+    if any(ch.isspace() for ch in stripped):
+        raise InvalidAddress(text, "an address cannot contain spaces")
+    count = stripped.count("@")
+    if count == 0:
+        raise InvalidAddress(text, "there is no '@' between the name and the domain")
+    if count > 1:
+        raise InvalidAddress(text, "there is more than one '@'")
+    local, _, domain = stripped.partition("@")
+    if not local:
+        raise InvalidAddress(text, "the part before '@' is empty")
+    if not domain:
+        raise InvalidAddress(text, "the domain after '@' is empty")
+    if len(local.encode("utf-8")) > _MAX_LOCAL:
+        raise InvalidAddress(text, f"the part before '@' is longer than {_MAX_LOCAL} bytes")
+    if any(ch in _FORBIDDEN_LOCAL or ord(ch) < 32 or ord(ch) == 127 for ch in local):
+        raise InvalidAddress(text, "the part before '@' contains a character not allowed there")
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        raise InvalidAddress(text, "the part before '@' has a misplaced dot")
+    try:
+        ascii_domain = normalize_domain(domain)
+    except ValueError as exc:
+        raise InvalidAddress(text, str(exc)) from None
+    return EmailAddress(local_part=local, domain=ascii_domain)
+
+
+def normalize_domain(domain: str) -> str:
+    """Return ``domain`` as lower-case IDNA ASCII without a trailing dot.
+
+    Raises :class:`ValueError` with a human reason for IP literals, empty or over-long labels,
+    single-label names and anything IDNA refuses.
+    """
+    name = domain.strip()
+    if name.startswith("[") or _is_ip(name):
+        raise ValueError("the domain is an IP address; discovery needs a domain name")
+    if name.endswith("."):
+        name = name[:-1]
+    if not name:
+        raise ValueError("the domain is empty")
+    labels = name.split(".")
+    if any(not label for label in labels):
+        raise ValueError("the domain has an empty label (two dots in a row, or a leading dot)")
+    if len(labels) < 2:
+        raise ValueError("the domain needs at least two labels, like example.com")
+    ascii_labels = [_to_ascii_label(label) for label in labels]
+    result = ".".join(ascii_labels)
+    if len(result) > _MAX_DOMAIN:
+        raise ValueError(f"the domain is longer than {_MAX_DOMAIN} characters")
+    if ascii_labels[-1].isdigit():
+        raise ValueError("the last label of the domain cannot be all digits")
+    return result
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _to_ascii_label(label: str) -> str:
+    if label.isascii():
+        ascii_label = label.lower()
+        if ascii_label.startswith("xn--"):
+            _check_punycode(ascii_label)
+    else:
+        # The idna package implements IDNA 2008 with the UTS #46 mapping (what browsers and
+        # mail clients do); the stdlib codec is IDNA 2003 and maps some letters wrongly.
+        import idna
+
+        try:
+            ascii_label = idna.encode(label, uts46=True).decode("ascii")
+        except idna.IDNAError as exc:
+            raise ValueError(f"the domain label {label!r} is not a valid international name: {exc}")
+    if len(ascii_label) > _MAX_LABEL:
+        raise ValueError(f"the domain label {label!r} is longer than {_MAX_LABEL} characters")
+    if not _LDH.match(ascii_label):
+        raise ValueError(
+            f"the domain label {label!r} may only hold letters, digits and inner hyphens"
+        )
+    return ascii_label
+
+
+def _check_punycode(label: str) -> None:
+    import idna
+
+    try:
+        idna.decode(label)
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise ValueError(f"the domain label {label!r} is not valid punycode: {exc}") from None
+
+
+def normalize_host(name: str) -> str:
+    """Return a server host name as lower-case IDNA ASCII without a trailing dot.
+
+    IP addresses are accepted (some providers publish them) and returned in canonical form.
+    Raises :class:`ValueError` with a human reason otherwise.
+    """
+    text = name.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        pass
+    return normalize_domain(text)
+
+
+def is_within(host: str, domain: str) -> bool:
+    """True when ``host`` is ``domain`` or a name below it (both normalised)."""
+    return host == domain or host.endswith("." + domain)

@@ -1,0 +1,253 @@
+"""The vocabulary every layer shares: frozen pydantic models and their enums.
+
+Field names are the public contract: the CLI's ``--json`` output is
+``result.model_dump(mode="json")`` and external tools read these names. Fields may be added;
+none may be renamed without a deprecation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AttemptStatus",
+    "AuthMethod",
+    "Certificate",
+    "DiscoveryResult",
+    "Documentation",
+    "EnableInstructions",
+    "LocalizedText",
+    "LoginStatus",
+    "OAuth2Info",
+    "Pop3Options",
+    "Protocol",
+    "ProviderInfo",
+    "Security",
+    "ServerSettings",
+    "SourceAttempt",
+    "SourceName",
+    "TlsStatus",
+    "Trust",
+    "Verification",
+    "Warning",
+    "WarningCode",
+]
+
+
+class Protocol(StrEnum):
+    IMAP = "imap"
+    POP3 = "pop3"
+    SMTP = "smtp"
+
+
+class Security(StrEnum):
+    TLS = "tls"  # implicit TLS from the first byte
+    STARTTLS = "starttls"
+    PLAIN = "plain"
+
+
+class AuthMethod(StrEnum):
+    """ISPDB's authentication vocabulary, lower-cased."""
+
+    PASSWORD_CLEARTEXT = "password-cleartext"
+    PASSWORD_ENCRYPTED = "password-encrypted"
+    OAUTH2 = "oauth2"
+    NTLM = "ntlm"
+    GSSAPI = "gssapi"
+    CLIENT_CERT = "client-cert"
+    NONE = "none"
+
+
+class Trust(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class SourceName(StrEnum):
+    """Every place settings can come from, in the contract's order of authority."""
+
+    LOCAL = "local"
+    AUTOCONFIG = "autoconfig"
+    SRV = "srv"
+    ISPDB_BUNDLED = "ispdb-bundled"
+    ISPDB = "ispdb"
+    MX = "mx"
+    AUTODISCOVER = "autodiscover"
+    AUTOCONFIG_HTTP = "autoconfig-http"
+    GUESS = "guess"
+
+    @property
+    def priority(self) -> int:
+        """0 is the most authoritative."""
+        return _SOURCE_PRIORITY[self]
+
+
+_SOURCE_PRIORITY = {
+    SourceName.LOCAL: 0,
+    SourceName.AUTOCONFIG: 1,
+    SourceName.SRV: 2,
+    SourceName.ISPDB_BUNDLED: 3,
+    SourceName.ISPDB: 3,
+    SourceName.MX: 4,
+    SourceName.AUTODISCOVER: 5,
+    SourceName.AUTOCONFIG_HTTP: 6,
+    SourceName.GUESS: 7,
+}
+
+
+class AttemptStatus(StrEnum):
+    OK = "ok"
+    EMPTY = "empty"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    SKIPPED = "skipped"
+
+
+class TlsStatus(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    NOT_OFFERED = "not-offered"
+    NOT_TRIED = "not-tried"
+
+
+class LoginStatus(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    NOT_TRIED = "not-tried"
+
+
+class WarningCode(StrEnum):
+    INSECURE_SOURCE = "insecure-source"
+    HOST_OUTSIDE_DOMAIN = "host-outside-domain"
+    CERTIFICATE_INVALID = "certificate-invalid"
+    PLAINTEXT_ONLY = "plaintext-only"
+    SOURCES_DISAGREE = "sources-disagree"
+    SKIPPED_SERVER = "skipped-server"
+    STARTTLS_NOT_OFFERED = "starttls-not-offered"
+    REDIRECTED = "redirected"
+    ONLY_OFFLINE_SOURCES = "only-offline-sources"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Certificate(_Frozen):
+    valid: bool
+    error: str | None = None
+    subject_names: list[str] = Field(default_factory=list)
+    not_after: datetime | None = None
+    issuer: str | None = None
+
+
+class Verification(_Frozen):
+    """What a live probe of one server found."""
+
+    reachable: bool
+    tls: TlsStatus = TlsStatus.NOT_TRIED
+    certificate: Certificate | None = None
+    capabilities: list[str] = Field(default_factory=list)
+    sasl_mechanisms: list[str] = Field(default_factory=list)
+    login: LoginStatus = LoginStatus.NOT_TRIED
+    elapsed_ms: float = 0.0
+    error: str | None = None
+
+
+class Pop3Options(_Frozen):
+    """ISPDB's legacy ``<pop3>`` hints for POP3 accounts."""
+
+    leave_messages_on_server: bool | None = None
+    days_to_leave_messages_on_server: int | None = None
+    download_on_biff: bool | None = None
+    check_interval_minutes: int | None = None
+
+
+class ServerSettings(_Frozen):
+    """One server a mail client can be configured with."""
+
+    protocol: Protocol
+    host: str  # IDNA-encoded ASCII, lower case, no trailing dot
+    port: int = Field(ge=1, le=65535)
+    security: Security
+    username: str | None = None  # placeholders already filled in for this address
+    auth: list[AuthMethod] = Field(default_factory=list)  # the provider's order of preference
+    sources: list[SourceName] = Field(default_factory=list)
+    trust: Trust = Trust.MEDIUM
+    verification: Verification | None = None
+    pop3: Pop3Options | None = None
+
+    @property
+    def endpoint(self) -> tuple[Protocol, str, int, Security]:
+        """What identifies the same server across sources."""
+        return (self.protocol, self.host, self.port, self.security)
+
+
+class LocalizedText(_Frozen):
+    text: str
+    lang: str | None = None
+
+
+class Documentation(_Frozen):
+    url: str
+    descriptions: list[LocalizedText] = Field(default_factory=list)
+
+
+class OAuth2Info(_Frozen):
+    issuer: str | None = None
+    scopes: list[str] = Field(default_factory=list)
+    auth_url: str | None = None
+    token_url: str | None = None
+
+
+class EnableInstructions(_Frozen):
+    """A step the user must take at the provider before a client may connect."""
+
+    visit_url: str | None = None
+    instructions: list[LocalizedText] = Field(default_factory=list)
+
+
+class ProviderInfo(_Frozen):
+    id: str | None = None
+    display_name: str | None = None
+    display_short_name: str | None = None
+    domains: list[str] = Field(default_factory=list)
+    documentation: list[Documentation] = Field(default_factory=list)
+    oauth2: OAuth2Info | None = None
+    enable: EnableInstructions | None = None
+    webmail_url: str | None = None
+
+
+class SourceAttempt(_Frozen):
+    """How one look-up at one source ended."""
+
+    source: SourceName
+    target: str  # URL, DNS query or file
+    status: AttemptStatus
+    elapsed_ms: float = 0.0
+    detail: str | None = None
+
+
+class Warning(_Frozen):  # noqa: A001 - the contract's name
+    code: WarningCode
+    message: str
+    host: str | None = None
+
+
+class DiscoveryResult(_Frozen):
+    address: str
+    domain: str
+    provider: ProviderInfo | None = None
+    incoming: list[ServerSettings] = Field(default_factory=list)  # ranked, best first
+    outgoing: list[ServerSettings] = Field(default_factory=list)  # ranked, best first
+    attempts: list[SourceAttempt] = Field(default_factory=list)
+    warnings: list[Warning] = Field(default_factory=list)
+    elapsed_ms: float = 0.0
+
+    @property
+    def found(self) -> bool:
+        """True when there is at least one incoming and one outgoing server."""
+        return bool(self.incoming) and bool(self.outgoing)

@@ -1,0 +1,1 @@
+"""Pure parsers: bytes in, models out. No I/O, clock, environment or logging."""

@@ -1,0 +1,84 @@
+"""Safe XML loading shared by the clientConfig and Autodiscover parsers."""
+
+from __future__ import annotations
+
+from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import ParseError as _ExpatError
+
+import defusedxml
+from defusedxml.ElementTree import fromstring
+
+from ..errors import ParseError
+
+__all__ = ["MAX_DOCUMENT_BYTES", "child", "children", "load", "local_name", "text_of"]
+
+MAX_DOCUMENT_BYTES = 1024 * 1024
+_HTML_HINTS = (b"<!doctype html", b"<html", b"<head", b"<body")
+
+
+def load(data: bytes, *, source: str | None = None, limit: int = MAX_DOCUMENT_BYTES) -> Element:
+    """Parse ``data`` with defusedxml (no DTD, no entities) and return the root element."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ParseError("expected bytes", source=source)
+    data = bytes(data)
+    if len(data) > limit:
+        raise ParseError(
+            f"document is {len(data)} bytes, more than the {limit}-byte limit", source=source
+        )
+    if not data.strip():
+        raise ParseError("document is empty", source=source)
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(_HTML_HINTS):
+        raise ParseError("got an HTML page, not an XML document", source=source)
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except defusedxml.DTDForbidden:
+        raise ParseError("document declares a DTD, which is refused", source=source) from None
+    except defusedxml.EntitiesForbidden:
+        raise ParseError("document declares entities, which are refused", source=source) from None
+    except defusedxml.DefusedXmlException as exc:
+        raise ParseError(f"document refused: {exc}", source=source) from None
+    except _ExpatError as exc:
+        line, column = getattr(exc, "position", (None, None))
+        where = f"line {line}, column {column}" if line is not None else None
+        raise ParseError(f"malformed XML: {_expat_reason(exc)}", where=where, source=source) from None
+    except (ValueError, LookupError, RecursionError, MemoryError) as exc:
+        # Unknown or broken declared encodings surface as LookupError/ValueError.
+        raise ParseError(f"unreadable XML: {type(exc).__name__}: {exc}", source=source) from None
+    if not isinstance(root, Element):
+        raise ParseError("no root element", source=source)
+    return root
+
+
+def _expat_reason(exc: _ExpatError) -> str:
+    text = str(exc)
+    return text.split(":", 1)[0] if ": line" in text else text
+
+
+def local_name(element: Element) -> str:
+    """The tag without any ``{namespace}`` prefix."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def children(element: Element, name: str) -> list[Element]:
+    """Direct children named ``name``, whatever their namespace, case-insensitively."""
+    wanted = name.lower()
+    return [c for c in element if local_name(c).lower() == wanted]
+
+
+def child(element: Element, name: str) -> Element | None:
+    found = children(element, name)
+    return found[0] if found else None
+
+
+def text_of(element: Element | None, name: str | None = None) -> str | None:
+    """Stripped text of ``element`` (or of its first child ``name``); None when empty."""
+    if element is not None and name is not None:
+        element = child(element, name)
+    if element is None or element.text is None:
+        return None
+    text = element.text.strip()
+    return text or None

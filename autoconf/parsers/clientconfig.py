@@ -1,0 +1,430 @@
+"""The clientConfig format: ISPDB files and providers' ``config-v1.1.xml`` (versions 1.1, 1.2).
+
+Parsing happens in two pure steps so the bundled ISPDB can be compiled ahead of time:
+
+1. :func:`parse_template` turns the document into a :class:`ClientConfigTemplate` whose host
+   names and user names may still hold ``%EMAILADDRESS%``-style placeholders;
+2. :meth:`ClientConfigTemplate.resolve` fills the placeholders for one address and returns
+   :class:`ClientConfig` with ready :class:`~autoconf.models.ServerSettings`.
+
+:func:`parse_clientconfig` does both. Following the draft's must-ignore rule, unknown elements
+and values are ignored and an unusable server section is skipped with a reason; the document is
+refused (``ParseError``) only when it is not XML, not a clientConfig, or leaves no usable server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from ..address import EmailAddress, normalize_domain, normalize_host
+from ..errors import ParseError
+from ..models import (
+    AuthMethod,
+    Documentation,
+    EnableInstructions,
+    LocalizedText,
+    OAuth2Info,
+    Pop3Options,
+    Protocol,
+    ProviderInfo,
+    Security,
+    ServerSettings,
+    SourceName,
+    Trust,
+    Warning,
+    WarningCode,
+)
+from ._xml import MAX_DOCUMENT_BYTES, child, children, load, local_name, text_of
+
+__all__ = [
+    "ClientConfig",
+    "ClientConfigTemplate",
+    "ServerTemplate",
+    "parse_clientconfig",
+    "parse_template",
+]
+
+_SOCKET_TYPES = {"ssl": Security.TLS, "starttls": Security.STARTTLS, "plain": Security.PLAIN}
+
+# ISPDB's vocabulary plus the legacy spellings Thunderbird still accepts.
+_AUTH_VALUES = {
+    "password-cleartext": AuthMethod.PASSWORD_CLEARTEXT,
+    "plain": AuthMethod.PASSWORD_CLEARTEXT,
+    "password-encrypted": AuthMethod.PASSWORD_ENCRYPTED,
+    "secure": AuthMethod.PASSWORD_ENCRYPTED,
+    "oauth2": AuthMethod.OAUTH2,
+    "oauth": AuthMethod.OAUTH2,
+    "ntlm": AuthMethod.NTLM,
+    "gssapi": AuthMethod.GSSAPI,
+    "tls-client-cert": AuthMethod.CLIENT_CERT,
+    "client-cert": AuthMethod.CLIENT_CERT,
+    "none": AuthMethod.NONE,
+    "client-ip-address": AuthMethod.NONE,
+    "smtp-after-pop": AuthMethod.NONE,
+}
+_INCOMING_TYPES = {"imap": Protocol.IMAP, "pop3": Protocol.POP3}
+_OUTGOING_TYPES = {"smtp": Protocol.SMTP}
+_PLACEHOLDER_PROBE = EmailAddress("placeholder", "placeholder.invalid")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerTemplate:
+    """One server section as published, placeholders not yet filled in."""
+
+    protocol: Protocol
+    hostname: str
+    port: int
+    security: Security
+    username: str | None
+    auth: tuple[AuthMethod, ...]
+    pop3: Pop3Options | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "protocol": self.protocol.value,
+            "hostname": self.hostname,
+            "port": self.port,
+            "security": self.security.value,
+            "username": self.username,
+            "auth": [a.value for a in self.auth],
+        }
+        if self.pop3 is not None:
+            data["pop3"] = self.pop3.model_dump(exclude_none=True)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ServerTemplate:
+        pop3 = data.get("pop3")
+        return cls(
+            protocol=Protocol(data["protocol"]),
+            hostname=data["hostname"],
+            port=int(data["port"]),
+            security=Security(data["security"]),
+            username=data.get("username"),
+            auth=tuple(AuthMethod(a) for a in data["auth"]),
+            pop3=Pop3Options.model_validate(pop3) if pop3 is not None else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """A clientConfig document resolved for one address."""
+
+    provider: ProviderInfo
+    incoming: list[ServerSettings]
+    outgoing: list[ServerSettings]
+    warnings: list[Warning] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfigTemplate:
+    """A parsed clientConfig document, independent of the address."""
+
+    provider: ProviderInfo
+    servers: tuple[ServerTemplate, ...]  # document order, incoming and outgoing together
+    skipped: tuple[str, ...] = ()  # why server sections were left out
+
+    def resolve(
+        self,
+        address: EmailAddress,
+        *,
+        source: SourceName,
+        trust: Trust,
+        real_name: str | None = None,
+    ) -> ClientConfig:
+        """Fill the placeholders for ``address`` and build the servers' settings."""
+        warnings = [
+            Warning(code=WarningCode.SKIPPED_SERVER, message=reason) for reason in self.skipped
+        ]
+        incoming: list[ServerSettings] = []
+        outgoing: list[ServerSettings] = []
+        for server in self.servers:
+            raw_host = _fill(server.hostname, address, real_name)
+            try:
+                host = normalize_host(raw_host)
+            except ValueError as exc:
+                warnings.append(
+                    Warning(
+                        code=WarningCode.SKIPPED_SERVER,
+                        message=f"{server.protocol.value} server {raw_host!r} skipped: {exc}",
+                    )
+                )
+                continue
+            settings = ServerSettings(
+                protocol=server.protocol,
+                host=host,
+                port=server.port,
+                security=server.security,
+                username=(
+                    _fill(server.username, address, real_name)
+                    if server.username is not None
+                    else None
+                ),
+                auth=list(server.auth),
+                sources=[source],
+                trust=trust,
+                pop3=server.pop3,
+            )
+            (outgoing if server.protocol is Protocol.SMTP else incoming).append(settings)
+        provider = self.provider
+        if provider.display_name or provider.display_short_name:
+            provider = provider.model_copy(
+                update={
+                    "display_name": _fill_opt(provider.display_name, address, real_name),
+                    "display_short_name": _fill_opt(provider.display_short_name, address, real_name),
+                }
+            )
+        return ClientConfig(provider=provider, incoming=incoming, outgoing=outgoing, warnings=warnings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider.model_dump(mode="json", exclude_defaults=True),
+            "servers": [s.to_json() for s in self.servers],
+            "skipped": list(self.skipped),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ClientConfigTemplate:
+        return cls(
+            provider=ProviderInfo.model_validate(data["provider"]),
+            servers=tuple(ServerTemplate.from_json(s) for s in data["servers"]),
+            skipped=tuple(data.get("skipped", ())),
+        )
+
+
+def parse_clientconfig(
+    data: bytes,
+    address: EmailAddress,
+    *,
+    source: SourceName = SourceName.AUTOCONFIG,
+    trust: Trust = Trust.HIGH,
+    origin: str | None = None,
+    real_name: str | None = None,
+) -> ClientConfig:
+    """Parse a clientConfig document and resolve it for ``address``.
+
+    ``origin`` (a URL or file name) only makes error messages clearer.
+    """
+    template = parse_template(data, origin=origin)
+    return template.resolve(address, source=source, trust=trust, real_name=real_name)
+
+
+def parse_template(
+    data: bytes, *, origin: str | None = None, limit: int = MAX_DOCUMENT_BYTES
+) -> ClientConfigTemplate:
+    """Parse a clientConfig document without filling placeholders."""
+    root = load(data, source=origin, limit=limit)
+    if local_name(root) != "clientConfig":
+        raise ParseError(
+            f"not a clientConfig document (the root element is <{local_name(root)}>)",
+            source=origin,
+        )
+    provider_el = child(root, "emailProvider")
+    if provider_el is None:
+        raise ParseError("no <emailProvider> element", source=origin)
+
+    servers: list[ServerTemplate] = []
+    skipped: list[str] = []
+    for index, element in enumerate(provider_el):
+        name = local_name(element)
+        if name == "incomingServer":
+            table = _INCOMING_TYPES
+        elif name == "outgoingServer":
+            table = _OUTGOING_TYPES
+        else:
+            continue
+        kind = (element.get("type") or "").strip().lower()
+        protocol = table.get(kind)
+        if protocol is None:
+            continue  # jmap, ews, activeSync, exchange, nntp …: not ours to configure
+        try:
+            servers.append(_server(element, protocol))
+        except _Skip as why:
+            skipped.append(f"{name} #{index + 1} ({kind}) skipped: {why}")
+    if not servers:
+        detail = "; ".join(skipped) if skipped else "no imap, pop3 or smtp server section"
+        raise ParseError(f"no usable server in the document: {detail}", source=origin)
+    return ClientConfigTemplate(
+        provider=_provider(root, provider_el), servers=tuple(servers), skipped=tuple(skipped)
+    )
+
+
+class _Skip(Exception):  # noqa: N818 - internal control flow, never escapes this module
+    """A server section is unusable; the message says why."""
+
+
+def _server(element: Element, protocol: Protocol) -> ServerTemplate:
+    hostname = text_of(element, "hostname")
+    if hostname is None:
+        raise _Skip("no <hostname>")
+    try:
+        normalize_host(_fill(hostname, _PLACEHOLDER_PROBE, None))
+    except ValueError as exc:
+        raise _Skip(f"bad <hostname> {hostname!r}: {exc}") from None
+
+    port_text = text_of(element, "port")
+    if port_text is None:
+        raise _Skip("no <port>")
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise _Skip(f"<port> {port_text!r} is not a number") from None
+    if not 1 <= port <= 65535:
+        raise _Skip(f"<port> {port} is out of range")
+
+    security: Security | None = None
+    unknown: list[str] = []
+    for el in children(element, "socketType"):
+        value = (el.text or "").strip()
+        security = _SOCKET_TYPES.get(value.lower())
+        if security is not None:
+            break
+        unknown.append(value)
+    if security is None:
+        raise _Skip(f"unknown <socketType> {unknown[0]!r}" if unknown else "no <socketType>")
+
+    auth: list[AuthMethod] = []
+    auth_elements = children(element, "authentication")
+    for el in auth_elements:
+        if (el.get("system") or "").strip():
+            continue  # a specific SASL or HTTP mechanism; the generic value follows it
+        method = _AUTH_VALUES.get((el.text or "").strip().lower())
+        if method is not None and method not in auth:
+            auth.append(method)
+    if auth_elements and not auth:
+        raise _Skip("no <authentication> method we know")
+
+    return ServerTemplate(
+        protocol=protocol,
+        hostname=hostname,
+        port=port,
+        security=security,
+        username=text_of(element, "username"),
+        auth=tuple(auth),
+        pop3=_pop3(element) if protocol is Protocol.POP3 else None,
+    )
+
+
+def _pop3(element: Element) -> Pop3Options | None:
+    pop3 = child(element, "pop3")
+    if pop3 is None:
+        return None
+    interval = child(pop3, "checkInterval")
+    options = Pop3Options(
+        leave_messages_on_server=_bool(text_of(pop3, "leaveMessagesOnServer")),
+        days_to_leave_messages_on_server=_int(text_of(pop3, "daysToLeaveMessagesOnServer")),
+        download_on_biff=_bool(text_of(pop3, "downloadOnBiff")),
+        check_interval_minutes=_int(interval.get("minutes")) if interval is not None else None,
+    )
+    return options if options != Pop3Options() else None
+
+
+def _provider(root: Element, provider_el: Element) -> ProviderInfo:
+    domains: list[str] = []
+    for el in children(provider_el, "domain"):
+        value = text_of(el)
+        if value is None:
+            continue
+        try:
+            domain = normalize_domain(value)
+        except ValueError:
+            continue
+        if domain not in domains:
+            domains.append(domain)
+    documentation = [
+        Documentation(url=url, descriptions=_texts(el, "descr"))
+        for el in children(provider_el, "documentation")
+        if (url := (el.get("url") or "").strip())
+    ]
+    provider_id = (provider_el.get("id") or "").strip() or None
+    return ProviderInfo(
+        id=provider_id,
+        display_name=text_of(provider_el, "displayName"),
+        display_short_name=text_of(provider_el, "displayShortName"),
+        domains=domains,
+        documentation=documentation,
+        oauth2=_oauth2(root),
+        enable=_enable(root, provider_el),
+        webmail_url=_webmail(root, provider_el),
+    )
+
+
+def _oauth2(root: Element) -> OAuth2Info | None:
+    el = child(root, "oAuth2")
+    if el is None:
+        return None
+    info = OAuth2Info(
+        issuer=text_of(el, "issuer"),
+        scopes=(text_of(el, "scope") or "").split(),
+        auth_url=text_of(el, "authURL"),
+        token_url=text_of(el, "tokenURL"),
+    )
+    return info if info != OAuth2Info() else None
+
+
+def _enable(root: Element, provider_el: Element) -> EnableInstructions | None:
+    el = child(root, "enable") or child(provider_el, "enable")
+    if el is None:
+        return None
+    visit = (el.get("visiturl") or "").strip() or None
+    instructions = _texts(el, "instruction")
+    if visit is None and not instructions:
+        return None
+    return EnableInstructions(visit_url=visit, instructions=instructions)
+
+
+def _webmail(root: Element, provider_el: Element) -> str | None:
+    el = child(root, "webMail") or child(provider_el, "webMail")
+    if el is None:
+        return None
+    for name in ("loginPage", "loginPageInfo"):
+        page = child(el, name)
+        if page is not None and (url := (page.get("url") or "").strip()):
+            return url
+    return None
+
+
+def _texts(element: Element, name: str) -> list[LocalizedText]:
+    return [
+        LocalizedText(text=text, lang=(el.get("lang") or "").strip() or None)
+        for el in children(element, name)
+        if (text := text_of(el)) is not None
+    ]
+
+
+def _bool(text: str | None) -> bool | None:
+    if text is None:
+        return None
+    lowered = text.lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    return None
+
+
+def _int(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def _fill(text: str, address: EmailAddress, real_name: str | None) -> str:
+    if "%" not in text:
+        return text
+    return (
+        text.replace("%EMAILADDRESS%", str(address))
+        .replace("%EMAILLOCALPART%", address.local_part)
+        .replace("%EMAILDOMAIN%", address.domain)
+        .replace("%REALNAME%", real_name or "")
+    )
+
+
+def _fill_opt(text: str | None, address: EmailAddress, real_name: str | None) -> str | None:
+    return None if text is None else _fill(text, address, real_name)
