@@ -127,6 +127,7 @@ class WarningCode(StrEnum):
     PLAINTEXT_ONLY = "plaintext-only"
     SOURCES_DISAGREE = "sources-disagree"
     SKIPPED_SERVER = "skipped-server"
+    BAD_DOCUMENT = "bad-document"
     STARTTLS_NOT_OFFERED = "starttls-not-offered"
     REDIRECTED = "redirected"
     ONLY_OFFLINE_SOURCES = "only-offline-sources"

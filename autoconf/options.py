@@ -1,0 +1,195 @@
+"""Options for one discovery, the one Deadline, and the injected I/O context."""
+
+from __future__ import annotations
+
+import math
+import ssl
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
+
+from .errors import DeadlineExceeded, OptionsError
+from .models import SourceName
+
+if TYPE_CHECKING:
+    import dns.asyncresolver
+    import httpx
+
+__all__ = [
+    "DEFAULT_ISPDB_URL",
+    "NETWORK_SOURCES",
+    "OFFLINE_SOURCES",
+    "Credentials",
+    "Deadline",
+    "Mode",
+    "Options",
+    "parse_nameserver",
+]
+
+DEFAULT_ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
+OFFLINE_SOURCES = frozenset({SourceName.LOCAL, SourceName.ISPDB_BUNDLED})
+NETWORK_SOURCES = frozenset(SourceName) - OFFLINE_SOURCES
+
+
+class Mode(StrEnum):
+    THOROUGH = "thorough"  # wait for every source, bounded by the deadline
+    FAST = "fast"  # return once the best answer still possible is known
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """A login to check over TLS. The password never appears in a repr or a log."""
+
+    username: str
+    password: SecretStr
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r}, password=SecretStr('**********'))"
+
+
+class Deadline:
+    """One absolute point in time, passed from ``discover()`` into every network step.
+
+    ``phase(limit)`` gives the seconds a single step may take: its own limit, cut short by
+    what is left of the whole call.
+    """
+
+    __slots__ = ("_clock", "expires_at")
+
+    def __init__(self, seconds: float, *, clock: Any = time.monotonic) -> None:
+        if not seconds > 0 or math.isnan(seconds):
+            raise OptionsError(f"a deadline must be a positive number of seconds, not {seconds}")
+        self._clock = clock
+        self.expires_at: float = clock() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self.expires_at - self._clock())
+
+    @property
+    def expired(self) -> bool:
+        return self.remaining() <= 0.0
+
+    def phase(self, limit: float | None = None) -> float:
+        """Seconds allowed for one step; raises :class:`DeadlineExceeded` when none are left."""
+        left = self.remaining()
+        if left <= 0.0:
+            raise DeadlineExceeded("the discovery deadline has passed")
+        return left if limit is None else min(limit, left)
+
+    def __repr__(self) -> str:
+        return f"Deadline(remaining={self.remaining():.3f}s)"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Options:
+    """Everything one discovery may be told. Nothing is read from the environment."""
+
+    mode: Mode = Mode.THOROUGH
+    deadline: float = 10.0  # seconds for the whole call
+    sources: frozenset[SourceName] | None = None  # None: every source
+    offline: bool = False  # only LOCAL and ISPDB_BUNDLED; no network at all
+    verify: bool = True  # probe the candidates (network sources only)
+    credentials: Credentials | None = None
+    nameservers: tuple[tuple[str, int], ...] = ()  # empty: the system's resolver
+    ca_file: Path | None = None
+    ssl_context: ssl.SSLContext | None = None
+    ispdb_url: str = DEFAULT_ISPDB_URL
+    allow_http: bool = True  # the autoconfig-http source (results marked insecure)
+    block_private_addresses: bool = False
+    config_dir: Path | None = None  # the LOCAL source: *.xml clientConfig files
+    local_documents: tuple[bytes, ...] = ()  # the LOCAL source: documents given in memory
+    real_name: str | None = None  # for %REALNAME%
+    connect_timeout: float = 3.0
+    tls_timeout: float = 3.0
+    first_byte_timeout: float = 4.0
+    http_client: httpx.AsyncClient | None = field(default=None, repr=False)
+    resolver: dns.asyncresolver.Resolver | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.deadline, int | float) and 0 < self.deadline < 3600):
+            raise OptionsError(f"the deadline must be between 0 and 3600 s, not {self.deadline}")
+        for name in ("connect_timeout", "tls_timeout", "first_byte_timeout"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and value > 0):
+                raise OptionsError(f"{name} must be a positive number of seconds, not {value}")
+        if self.ca_file is not None and self.ssl_context is not None:
+            raise OptionsError("give a CA file or an SSL context, not both")
+        if self.ca_file is not None and not Path(self.ca_file).is_file():
+            raise OptionsError(f"the CA file {self.ca_file} does not exist")
+        if self.config_dir is not None and not Path(self.config_dir).is_dir():
+            raise OptionsError(f"the config directory {self.config_dir} does not exist")
+        if not self.ispdb_url.startswith(("https://", "http://")):
+            raise OptionsError(f"the ISPDB URL must start with https://, not {self.ispdb_url!r}")
+        for host, port in self.nameservers:
+            if not host or not 0 < port < 65536:
+                raise OptionsError(f"bad nameserver {host}:{port}")
+
+    def enabled_sources(self) -> frozenset[SourceName]:
+        """The sources this run may use, after ``offline``, ``sources`` and ``allow_http``."""
+        chosen = frozenset(SourceName) if self.sources is None else frozenset(self.sources)
+        if self.offline:
+            chosen &= OFFLINE_SOURCES
+        if not self.allow_http:
+            chosen -= {SourceName.AUTOCONFIG_HTTP}
+        if self.config_dir is None and not self.local_documents:
+            chosen -= {SourceName.LOCAL}
+        return chosen
+
+
+def parse_nameserver(text: str, *, default_port: int = 53) -> tuple[str, int]:
+    """``HOST``, ``HOST:PORT``, ``[V6]:PORT`` or a bare IPv6 address → (host, port)."""
+    import ipaddress
+
+    value = text.strip()
+    host, port = value, default_port
+    if value.startswith("["):
+        end = value.find("]")
+        if end < 0:
+            raise OptionsError(f"bad nameserver {text!r}: missing ']'")
+        host = value[1:end]
+        rest = value[end + 1 :]
+        if rest:
+            if not rest.startswith(":"):
+                raise OptionsError(f"bad nameserver {text!r}")
+            port = _port(rest[1:], text)
+    elif value.count(":") == 1:
+        host, _, port_text = value.partition(":")
+        port = _port(port_text, text)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise OptionsError(
+            f"bad nameserver {text!r}: give an IP address (a name would need a resolver)"
+        ) from None
+    return host, port
+
+
+def _port(text: str, original: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise OptionsError(f"bad nameserver {original!r}: the port is not a number") from None
+    if not 0 < port < 65536:
+        raise OptionsError(f"bad nameserver {original!r}: port {port} is out of range")
+    return port
+
+
+def split_sources(names: Sequence[str]) -> frozenset[SourceName]:
+    """Source names as the CLI takes them (comma lists allowed) → a set, or OptionsError."""
+    chosen: set[SourceName] = set()
+    for item in names:
+        for name in item.split(","):
+            name = name.strip()
+            if not name:
+                continue
+            try:
+                chosen.add(SourceName(name))
+            except ValueError:
+                known = ", ".join(s.value for s in SourceName)
+                raise OptionsError(f"unknown source {name!r}; known sources: {known}") from None
+    return frozenset(chosen)

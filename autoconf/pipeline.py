@@ -1,0 +1,275 @@
+"""Run the sources concurrently under one deadline, merge and rank what they find.
+
+:func:`discover_events` is the one implementation; :func:`discover` keeps only its final
+result and :func:`discover_sync` wraps that for synchronous callers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from ._data import BundledIspdb, default_ispdb
+from .address import parse_address
+from .models import (
+    AttemptStatus,
+    DiscoveryResult,
+    ServerSettings,
+    SourceAttempt,
+    SourceName,
+    Warning,
+    WarningCode,
+)
+from .options import Deadline, Mode, Options
+from .rank import merge
+from .sources.base import Source, SourceContext, SourceOutcome
+from .sources.ispdb_bundled import BundledIspdbSource
+from .sources.local import LocalSource
+
+__all__ = [
+    "CandidateFound",
+    "DiscoveryEvent",
+    "DiscoveryFinished",
+    "SourceFinished",
+    "SourceStarted",
+    "default_sources",
+    "discover",
+    "discover_events",
+    "discover_sync",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStarted:
+    source: SourceName
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFinished:
+    source: SourceName
+    status: AttemptStatus
+    attempts: tuple[SourceAttempt, ...]
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateFound:
+    source: SourceName
+    server: ServerSettings
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryFinished:
+    result: DiscoveryResult
+
+
+DiscoveryEvent = SourceStarted | SourceFinished | CandidateFound | DiscoveryFinished
+
+
+def default_sources() -> list[Source]:
+    """The sources this version implements, in priority order."""
+    return [LocalSource(), BundledIspdbSource()]
+
+
+async def discover(
+    address: str,
+    *,
+    options: Options | None = None,
+    ispdb: BundledIspdb | None = None,
+    sources: Sequence[Source] | None = None,
+) -> DiscoveryResult:
+    """Find the mail settings for ``address``.
+
+    Raises only :class:`~autoconf.errors.InvalidAddress` (and ``OptionsError`` for bad
+    options); every failure of a source is recorded in ``result.attempts``.
+    """
+    async for event in discover_events(address, options=options, ispdb=ispdb, sources=sources):
+        if isinstance(event, DiscoveryFinished):
+            return event.result
+    raise AssertionError("discover_events ended without a result")  # pragma: no cover
+
+
+def discover_sync(
+    address: str,
+    *,
+    options: Options | None = None,
+    ispdb: BundledIspdb | None = None,
+    sources: Sequence[Source] | None = None,
+) -> DiscoveryResult:
+    """:func:`discover` for synchronous callers (also safe inside a running event loop)."""
+    coro = discover(address, options=options, ispdb=ispdb, sources=sources)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    # Called from inside a loop (a notebook, a sync callback): run on a private loop.
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def discover_events(
+    address: str,
+    *,
+    options: Options | None = None,
+    ispdb: BundledIspdb | None = None,
+    sources: Sequence[Source] | None = None,
+) -> AsyncIterator[DiscoveryEvent]:
+    """Discover settings for ``address``, yielding progress as it happens.
+
+    The last event is always :class:`DiscoveryFinished` carrying the result.
+    """
+    started = time.perf_counter()
+    parsed = parse_address(address)
+    options = options if options is not None else Options()
+    deadline = Deadline(options.deadline)
+    ctx = SourceContext(
+        address=parsed,
+        options=options,
+        deadline=deadline,
+        ispdb=ispdb if ispdb is not None else default_ispdb(),
+    )
+    enabled = options.enabled_sources()
+    available = list(sources) if sources is not None else default_sources()
+    chosen = sorted((s for s in available if s.name in enabled), key=lambda s: s.name.priority)
+    implemented = {s.name for s in available}
+    missing = sorted(enabled - implemented - {SourceName.LOCAL}, key=lambda n: n.priority)
+
+    outcomes: dict[SourceName, SourceOutcome] = {}
+    tasks: dict[asyncio.Task[SourceOutcome], Source] = {}
+    try:
+        for source in chosen:
+            yield SourceStarted(source.name)
+            tasks[asyncio.create_task(_guarded(source, ctx))] = source
+        pending = set(tasks)
+        while pending:
+            done, pending = await asyncio.wait(
+                pending, timeout=deadline.remaining(), return_when=asyncio.FIRST_COMPLETED
+            )
+            if not done:
+                break  # the deadline has passed
+            for task in sorted(done, key=lambda t: tasks[t].name.priority):
+                outcome = task.result()
+                outcomes[outcome.source] = outcome
+                for event in _finished_events(outcome):
+                    yield event
+            if options.mode is Mode.FAST and _settled(outcomes, [tasks[t] for t in pending]):
+                break
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            source = tasks[task]
+            status, detail = (
+                (AttemptStatus.TIMEOUT, "the discovery deadline passed before it answered")
+                if deadline.expired
+                else (AttemptStatus.SKIPPED, "cancelled: a better answer was already known")
+            )
+            outcome = SourceOutcome(
+                source=source.name,
+                attempts=[
+                    SourceAttempt(
+                        source=source.name,
+                        target=source.name.value,
+                        status=status,
+                        elapsed_ms=_ms(started),
+                        detail=detail,
+                    )
+                ],
+            )
+            outcomes[source.name] = outcome
+            for event in _finished_events(outcome):
+                yield event
+        if pending:
+            await asyncio.wait(pending)
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+
+    ranked = merge(list(outcomes.values()))
+    warnings = list(ranked.warnings)
+    attempts = [a for name in sorted(outcomes, key=lambda n: n.priority) for a in outcomes[name].attempts]
+    for name in missing:
+        attempts.append(
+            SourceAttempt(
+                source=name,
+                target=name.value,
+                status=AttemptStatus.SKIPPED,
+                detail="this source is not available in this version",
+            )
+        )
+    if missing:
+        warnings.append(
+            Warning(
+                code=WarningCode.ONLY_OFFLINE_SOURCES,
+                message="only the offline sources (local files and the bundled ISPDB) are "
+                "available in this version; network look-ups were not made",
+            )
+        )
+    provider = next(
+        (o.provider for o in sorted(outcomes.values(), key=lambda o: o.source.priority) if o.provider),
+        None,
+    )
+    result = DiscoveryResult(
+        address=str(parsed),
+        domain=parsed.domain,
+        provider=provider,
+        incoming=ranked.incoming,
+        outgoing=ranked.outgoing,
+        attempts=attempts,
+        warnings=warnings,
+        elapsed_ms=_ms(started),
+    )
+    yield DiscoveryFinished(result)
+
+
+async def _guarded(source: Source, ctx: SourceContext) -> SourceOutcome:
+    """Run one source; whatever goes wrong becomes its outcome, never an exception."""
+    began = time.perf_counter()
+    try:
+        return await source.run(ctx)
+    except asyncio.CancelledError:
+        raise
+    except TimeoutError as exc:
+        status, detail = AttemptStatus.TIMEOUT, str(exc) or "timed out"
+    except Exception as exc:  # a bug in one source must not cost the others
+        status, detail = AttemptStatus.ERROR, f"{type(exc).__name__}: {exc}"
+    attempt = SourceAttempt(
+        source=source.name,
+        target=source.name.value,
+        status=status,
+        elapsed_ms=_ms(began),
+        detail=detail,
+    )
+    return SourceOutcome(source=source.name, attempts=[attempt])
+
+
+def _finished_events(outcome: SourceOutcome) -> list[DiscoveryEvent]:
+    events: list[DiscoveryEvent] = [
+        SourceFinished(
+            source=outcome.source,
+            status=outcome.status,
+            attempts=tuple(outcome.attempts),
+            elapsed_ms=max((a.elapsed_ms for a in outcome.attempts), default=0.0),
+        )
+    ]
+    events.extend(CandidateFound(outcome.source, s) for s in outcome.incoming + outcome.outgoing)
+    return events
+
+
+def _settled(outcomes: dict[SourceName, SourceOutcome], pending: list[Source]) -> bool:
+    """In fast mode: can no pending source beat the best complete answer we have?"""
+    complete = [o for o in outcomes.values() if o.complete]
+    if not complete:
+        return False
+    if any(o.source is SourceName.ISPDB_BUNDLED for o in complete):
+        return True  # curated data for a large provider: taken at once
+    best = min(o.source.priority for o in complete)
+    return all(s.name.priority >= best for s in pending)
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000.0, 3)

@@ -1,0 +1,153 @@
+"""Merge what the sources found and put it in order (pure).
+
+The same server (protocol, host, port, security) proposed by several sources becomes one
+candidate that lists every source. Its trust is that of its most trusted source, raised one
+step when independent sources agree. Order, best first:
+
+1. plaintext last whenever anything encrypted exists (RFC 8314: never recommend ``plain``);
+2. trust (high, medium, low);
+3. security (implicit TLS, STARTTLS, plain);
+4. protocol (IMAP before POP3);
+5. source priority, then the order the sources gave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .models import (
+    Protocol,
+    Security,
+    ServerSettings,
+    SourceName,
+    Trust,
+    Warning,
+    WarningCode,
+)
+from .sources.base import SourceOutcome
+
+__all__ = ["Ranked", "merge", "rank_key"]
+
+_TRUST_RANK = {Trust.HIGH: 0, Trust.MEDIUM: 1, Trust.LOW: 2}
+_TRUST_BY_RANK = {rank: trust for trust, rank in _TRUST_RANK.items()}
+_SECURITY_RANK = {Security.TLS: 0, Security.STARTTLS: 1, Security.PLAIN: 2}
+_PROTOCOL_RANK = {Protocol.IMAP: 0, Protocol.POP3: 1, Protocol.SMTP: 0}
+# Sources that are the same evidence twice do not count as agreeing independently.
+_FAMILY = {SourceName.ISPDB_BUNDLED: SourceName.ISPDB}
+_INSECURE_SOURCES = frozenset({SourceName.AUTOCONFIG_HTTP})
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    incoming: list[ServerSettings] = field(default_factory=list)
+    outgoing: list[ServerSettings] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+
+
+def rank_key(server: ServerSettings, order: int = 0) -> tuple[int, ...]:
+    """Sort key implementing the order in the module docstring (lower is better)."""
+    best_source = min((s.priority for s in server.sources), default=99)
+    return (
+        server.security is Security.PLAIN,
+        _TRUST_RANK[server.trust],
+        _SECURITY_RANK[server.security],
+        _PROTOCOL_RANK[server.protocol],
+        best_source,
+        order,
+    )
+
+
+def merge(outcomes: Sequence[SourceOutcome]) -> Ranked:
+    """Merge and order the candidates of ``outcomes``; collect and add warnings."""
+    ordered = sorted(outcomes, key=lambda o: o.source.priority)
+    incoming = _merge_direction(o.incoming for o in ordered)
+    outgoing = _merge_direction(o.outgoing for o in ordered)
+    warnings: list[Warning] = []
+    for outcome in ordered:
+        warnings.extend(outcome.warnings)
+        if outcome.source in _INSECURE_SOURCES and outcome.found_anything:
+            warnings.append(
+                Warning(
+                    code=WarningCode.INSECURE_SOURCE,
+                    message=(
+                        f"settings from {outcome.source.value} came over unencrypted HTTP "
+                        "and could have been changed on the way"
+                    ),
+                )
+            )
+    for label, servers in (("incoming", incoming), ("outgoing", outgoing)):
+        if servers and all(s.security is Security.PLAIN for s in servers):
+            warnings.append(
+                Warning(
+                    code=WarningCode.PLAINTEXT_ONLY,
+                    message=f"every {label} server found is unencrypted: passwords would travel "
+                    "in clear text",
+                )
+            )
+    warnings.extend(_disagreements(ordered))
+    return Ranked(incoming=incoming, outgoing=outgoing, warnings=_unique(warnings))
+
+
+def _merge_direction(lists: Iterable[list[ServerSettings]]) -> list[ServerSettings]:
+    merged: dict[tuple[object, ...], ServerSettings] = {}
+    first_seen: dict[tuple[object, ...], int] = {}
+    for servers in lists:  # in source priority order: the first proposal keeps its details
+        for server in servers:
+            key = server.endpoint
+            known = merged.get(key)
+            if known is None:
+                merged[key] = server
+                first_seen[key] = len(first_seen)
+                continue
+            sources = known.sources + [s for s in server.sources if s not in known.sources]
+            merged[key] = known.model_copy(
+                update={
+                    "sources": sources,
+                    "trust": _combined_trust(known, server, sources),
+                    "auth": known.auth or server.auth,
+                    "username": known.username or server.username,
+                    "verification": known.verification or server.verification,
+                }
+            )
+    candidates = list(merged.items())
+    candidates.sort(key=lambda item: rank_key(item[1], first_seen[item[0]]))
+    return [server for _, server in candidates]
+
+
+def _combined_trust(a: ServerSettings, b: ServerSettings, sources: list[SourceName]) -> Trust:
+    best = min(_TRUST_RANK[a.trust], _TRUST_RANK[b.trust])
+    families = {_FAMILY.get(s, s) for s in sources} - _INSECURE_SOURCES
+    if len(families) >= 2 and best > 0:
+        best -= 1  # independent sources agree
+    return _TRUST_BY_RANK[best]
+
+
+def _disagreements(outcomes: Sequence[SourceOutcome]) -> list[Warning]:
+    warnings: list[Warning] = []
+    for label in ("incoming", "outgoing"):
+        firsts: dict[str, list[str]] = {}
+        for outcome in outcomes:
+            servers: list[ServerSettings] = getattr(outcome, label)
+            if servers and outcome.source is not SourceName.GUESS:
+                firsts.setdefault(servers[0].host, []).append(outcome.source.value)
+        if len(firsts) > 1:
+            said = "; ".join(f"{', '.join(names)} say {host}" for host, names in firsts.items())
+            warnings.append(
+                Warning(
+                    code=WarningCode.SOURCES_DISAGREE,
+                    message=f"the sources disagree on the {label} server: {said}",
+                )
+            )
+    return warnings
+
+
+def _unique(warnings: list[Warning]) -> list[Warning]:
+    seen: set[tuple[str, str, str | None]] = set()
+    kept: list[Warning] = []
+    for warning in warnings:
+        key = (warning.code.value, warning.message, warning.host)
+        if key not in seen:
+            seen.add(key)
+            kept.append(warning)
+    return kept

@@ -1,0 +1,102 @@
+"""The ``local`` source: clientConfig files the caller supplies (enterprise overrides).
+
+Every ``*.xml`` file in ``Options.config_dir`` (and every document in
+``Options.local_documents``) is a clientConfig document; the first one whose ``<domain>``
+elements name the address's domain is used. Files are read in name order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ParseError
+from ..models import AttemptStatus, SourceAttempt, SourceName, Trust, Warning, WarningCode
+from ..parsers.clientconfig import ClientConfigTemplate, parse_template
+from .base import SourceContext, SourceOutcome, Stopwatch
+
+__all__ = ["LocalSource", "MAX_LOCAL_FILE_BYTES"]
+
+MAX_LOCAL_FILE_BYTES = 1024 * 1024
+
+
+class LocalSource:
+    name = SourceName.LOCAL
+
+    async def run(self, ctx: SourceContext) -> SourceOutcome:
+        watch = Stopwatch()
+        domain = ctx.address.domain
+        warnings: list[Warning] = []
+        documents: list[tuple[str, bytes | None, str | None]] = []
+        for index, data in enumerate(ctx.options.local_documents):
+            documents.append((f"document #{index + 1}", data, None))
+        if ctx.options.config_dir is not None:
+            documents.extend(_read_dir(Path(ctx.options.config_dir)))
+
+        for origin, data, read_error in documents:
+            if data is None:
+                warnings.append(_bad_file(origin, read_error or "unreadable"))
+                continue
+            try:
+                template = parse_template(data, origin=origin)
+            except ParseError as exc:
+                warnings.append(_bad_file(origin, exc.reason))
+                continue
+            if domain not in template.provider.domains:
+                continue
+            return self._outcome(ctx, template, origin, watch, warnings)
+
+        target = str(ctx.options.config_dir) if ctx.options.config_dir else "local documents"
+        attempt = SourceAttempt(
+            source=self.name,
+            target=target,
+            status=AttemptStatus.EMPTY,
+            elapsed_ms=watch.ms(),
+            detail=f"no local file names {domain} in its <domain> elements",
+        )
+        return SourceOutcome(source=self.name, attempts=[attempt], warnings=warnings)
+
+    def _outcome(
+        self,
+        ctx: SourceContext,
+        template: ClientConfigTemplate,
+        origin: str,
+        watch: Stopwatch,
+        warnings: list[Warning],
+    ) -> SourceOutcome:
+        config = template.resolve(
+            ctx.address, source=self.name, trust=Trust.HIGH, real_name=ctx.options.real_name
+        )
+        attempt = SourceAttempt(
+            source=self.name, target=origin, status=AttemptStatus.OK, elapsed_ms=watch.ms()
+        )
+        return SourceOutcome(
+            source=self.name,
+            attempts=[attempt],
+            incoming=config.incoming,
+            outgoing=config.outgoing,
+            provider=config.provider,
+            warnings=warnings + config.warnings,
+        )
+
+
+def _read_dir(directory: Path) -> list[tuple[str, bytes | None, str | None]]:
+    found: list[tuple[str, bytes | None, str | None]] = []
+    try:
+        paths = sorted(p for p in directory.iterdir() if p.suffix.lower() == ".xml")
+    except OSError as exc:
+        return [(str(directory), None, f"cannot list the folder: {exc.strerror or exc}")]
+    for path in paths:
+        try:
+            if path.stat().st_size > MAX_LOCAL_FILE_BYTES:
+                found.append((str(path), None, f"larger than {MAX_LOCAL_FILE_BYTES} bytes"))
+                continue
+            found.append((str(path), path.read_bytes(), None))
+        except OSError as exc:
+            found.append((str(path), None, f"cannot read it: {exc.strerror or exc}"))
+    return found
+
+
+def _bad_file(origin: str, reason: str) -> Warning:
+    return Warning(
+        code=WarningCode.BAD_DOCUMENT, message=f"local file {origin} ignored: {reason}"
+    )
