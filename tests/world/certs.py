@@ -1,0 +1,58 @@
+"""A throwaway CA and the world's server certificates (trustme), written as PEM files."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Mapping
+from pathlib import Path
+
+import trustme
+
+from tests.world.scenarios import WRONG_NAME, Content
+
+
+@dataclasses.dataclass(frozen=True)
+class CertFiles:
+    """Paths of one leaf certificate: chain (leaf first) and private key."""
+
+    cert: Path
+    key: Path
+    names: tuple[str, ...]
+
+
+def write_certs(content: Content, folder: Path) -> tuple[Path, Mapping[str, CertFiles]]:
+    """Issue every certificate the world needs; return the CA file and the leaf files by role."""
+    folder.mkdir(mode=0o755, parents=True, exist_ok=True)
+    plan = content.plan
+    ca = trustme.CA(organization_name="mail-autoconf test world")
+    ca_file = folder / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    web_names = sorted(
+        {h.name for h in content.web_hosts if h.cert == "web"} | {content.ispdb_host}
+    )
+    roles: dict[str, tuple[list[str], datetime.datetime | None, datetime.datetime | None]] = {
+        "dovecot": (content.names_on(plan.dovecot), None, None),
+        "postfix": (content.names_on(plan.postfix), None, None),
+        "web": (web_names, None, None),
+        "wrong-name": ([WRONG_NAME], None, None),
+        "expired": (
+            content.names_on(plan.expired),
+            now - datetime.timedelta(days=60),
+            now - datetime.timedelta(days=30),
+        ),
+        "endless": (content.names_on(plan.endless), None, None),
+    }
+    files: dict[str, CertFiles] = {}
+    for role, (names, not_before, not_after) in roles.items():
+        leaf = ca.issue_cert(*names, not_before=not_before, not_after=not_after)
+        cert, key = folder / f"{role}.crt", folder / f"{role}.key"
+        # Leaf first, then nothing else: the CA is the trust anchor the client holds.
+        cert.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
+        leaf.private_key_pem.write_to_path(str(key))
+        # Daemons read keys as root before dropping privileges; nginx workers never need them.
+        key.chmod(0o600)
+        files[role] = CertFiles(cert, key, tuple(names))
+    return ca_file, files

@@ -1,0 +1,225 @@
+"""Bring the whole world up and down: state folder, certificates, configurations, daemons."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import socket
+import stat
+import sys
+import tempfile
+import time
+import types
+from collections.abc import Mapping
+from pathlib import Path
+
+from tests.world import automx2, dns, dovecot, nginx, postfix
+from tests.world.certs import write_certs
+from tests.world.guard import no_system_resolver
+from tests.world.process import Daemon, WorldError, spawn, stop_all, tcp_open, wait_listening
+from tests.world.scenarios import PASSWORD, USER, AddressPlan, Content, Scenario, build
+
+HOSTILE_SCRIPT = Path(__file__).with_name("hostile.py")
+REQUIRED_BINARIES = {
+    "knot": dns.KNOTD,
+    "dovecot-imapd/dovecot-pop3d": dovecot.DOVECOT,
+    "postfix": postfix.MASTER,
+    "nginx-light": nginx.NGINX,
+}
+
+
+def missing_dependencies() -> list[str]:
+    """Debian packages (and the automx2 venv) the world needs but this machine lacks."""
+    missing = [pkg for pkg, path in REQUIRED_BINARIES.items() if not os.access(path, os.X_OK)]
+    if not automx2.available():
+        missing.append(f"automx2 venv ({automx2.venv_python().parent.parent})")
+    return missing
+
+
+@dataclasses.dataclass(frozen=True)
+class WorldInfo:
+    """What a test (or a person) needs to use a running world. Frozen."""
+
+    nameserver: tuple[str, int]
+    ca_file: Path
+    ispdb_url: str
+    user: str
+    password: str
+    scenarios: Mapping[str, Scenario]
+    domains: Mapping[str, str]
+    hosts: Mapping[str, str]
+    state_dir: Path
+    pids: Mapping[str, int]
+
+    def address(self, scenario: str) -> str:
+        """The world user's address in a scenario's domain."""
+        return self.scenarios[scenario].address
+
+    def cli_example(self, scenario: str = "autoconfig") -> str:
+        """A command line that runs the library's CLI against this world."""
+        host, port = self.nameserver
+        return (
+            f"python -m autoconf {self.address(scenario)} --nameserver {host}:{port} "
+            f"--ca-file {self.ca_file} --ispdb-url {self.ispdb_url}"
+        )
+
+
+def _free_port(ip: str) -> int:
+    """A port free for both UDP and TCP on `ip` (the nameserver needs both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind((ip, 0))
+            port = int(udp.getsockname()[1])
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind((ip, port))
+                except OSError:
+                    continue
+                return port
+    raise WorldError(f"no free UDP+TCP port on {ip}")
+
+
+def _make_state_dir() -> Path:
+    """A short, world-traversable folder (daemons drop privileges; sockets need short paths)."""
+    base = Path(tempfile.gettempdir())
+    for parent in [base, *base.parents]:
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            raise WorldError(f"{parent} is not world-traversable; daemons could not reach state")
+    state = Path(tempfile.mkdtemp(prefix="maw-", dir=base))
+    state.chmod(0o755)
+    return state
+
+
+class World:
+    """A running (or stopped) instance of the test world. Use `up()`/`down()` or `with`."""
+
+    def __init__(self, net: int = 0, dns_port: int | None = None) -> None:
+        self.net = net
+        self.dns_port = dns_port
+        self.daemons: list[Daemon] = []
+        self.stopped: list[Daemon] = []
+        self.state: Path | None = None
+        self.content: Content | None = None
+        self.info: WorldInfo | None = None
+        self.up_seconds = 0.0
+        self.down_seconds = 0.0
+
+    def __enter__(self) -> WorldInfo:
+        return self.up()
+
+    def __exit__(self, *exc: object) -> None:
+        self.down()
+
+    def up(self) -> WorldInfo:
+        """Start every server; raise WorldError (after cleaning up) if any fails."""
+        started = time.monotonic()
+        missing = missing_dependencies()
+        if missing:
+            raise WorldError(
+                "missing: " + ", ".join(missing) + " (run scripts/install-world-deps as root)"
+            )
+        try:
+            with no_system_resolver():
+                self.info = self._start()
+        except BaseException:
+            self.down()
+            raise
+        self.up_seconds = time.monotonic() - started
+        return self.info
+
+    def _start(self) -> WorldInfo:
+        port = self.dns_port or _free_port("127.0.0.1")
+        plan = AddressPlan(net=self.net, dns_port=port)
+        content = self.content = build(plan)
+        self._refuse_taken_ports(content)
+        state = self.state = _make_state_dir()
+        ca_file, certs = write_certs(content, state / "certs")
+
+        knot_conf = dns.render(content, state)
+        dovecot_conf = dovecot.render(content, state, certs)
+        nginx_conf = nginx.render(content, state, certs)
+        postfix_dir = postfix.render(content, state, certs)
+        automx2_conf = automx2.render(content, state)
+        hostile_spec = self._render_hostile(content, state, certs["endless"].cert,
+                                            certs["endless"].key)
+
+        self.daemons.append(dns.start(knot_conf, state))
+        self.daemons.append(dovecot.start(dovecot_conf, content))
+        self.daemons.append(nginx.start(nginx_conf, content))
+        self.daemons.append(automx2.start(automx2_conf, content))
+        self.daemons.append(self._start_hostile(content, hostile_spec, state))
+        self.daemons.append(postfix.start(postfix_dir, content))
+        wait_listening(self.daemons)
+        dns.wait_answering(plan.dns, plan.dns_port, content.zones[0].origin)
+        automx2.seed(content)
+
+        return WorldInfo(
+            nameserver=(plan.dns, plan.dns_port),
+            ca_file=ca_file,
+            ispdb_url=f"https://{content.ispdb_host}/v1.1/",
+            user=USER,
+            password=PASSWORD,
+            scenarios=content.scenarios,
+            domains=types.MappingProxyType({n: s.domain for n, s in content.scenarios.items()}),
+            hosts=content.hosts,
+            state_dir=state,
+            pids=types.MappingProxyType({d.name: d.pid for d in self.daemons}),
+        )
+
+    def _refuse_taken_ports(self, content: Content) -> None:
+        p = content.plan
+        probes = [(ip, port) for ip in dovecot.addresses(content) for port in dovecot.PORTS]
+        probes += [(p.web, 443), (p.web, 80), (p.silent, 993), (p.endless, 993)]
+        probes += [(p.automx2, p.automx2_port)]
+        taken = [f"{ip}:{port}" for ip, port in probes if tcp_open(ip, port)]
+        if taken:
+            raise WorldError(
+                f"already in use: {', '.join(taken)} (another world on net {p.net}, or a "
+                "system daemon on 0.0.0.0? run scripts/install-world-deps)"
+            )
+
+    @staticmethod
+    def _hostile_endpoints(content: Content) -> tuple[list[tuple[str, int]], ...]:
+        p = content.plan
+        silent = [(p.silent, port) for port in (993, 143, 995, 110, 465, 587, 25, 443, 80)]
+        endless = [(p.endless, port) for port in (993, 143, 995, 110, 465, 587, 25)]
+        return silent, endless
+
+    def _render_hostile(self, content: Content, state: Path, cert: Path, key: Path) -> Path:
+        silent, endless = self._hostile_endpoints(content)
+        spec = state / "hostile.json"
+        spec.write_text(
+            json.dumps(
+                {
+                    "cert": str(cert),
+                    "key": str(key),
+                    "silent": silent,
+                    "endless": endless,
+                    "tls_ports": [993, 995, 465],
+                }
+            )
+        )
+        return spec
+
+    def _start_hostile(self, content: Content, spec: Path, state: Path) -> Daemon:
+        silent, endless = self._hostile_endpoints(content)
+        argv = [sys.executable, "-I", str(HOSTILE_SCRIPT), str(spec)]
+        return spawn("hostile", argv, state / "hostile.log", silent + endless)
+
+    def down(self) -> list[str]:
+        """Stop every daemon by PID and remove the state folder; return any problems."""
+        started = time.monotonic()
+        problems = stop_all(self.daemons)
+        self.stopped, self.daemons = self.daemons, []
+        if self.state is not None:
+            shutil.rmtree(self.state, ignore_errors=True)
+            self.state = None
+        self.down_seconds = time.monotonic() - started
+        return problems
+
+    def endpoints(self) -> list[tuple[str, int]]:
+        """Every TCP endpoint the world listens (or, after `down`, listened) on."""
+        return [ep for d in self.daemons or self.stopped for ep in d.endpoints]

@@ -1,0 +1,607 @@
+"""The world's content: address plan, DNS zones, web documents and what each scenario expects.
+
+Everything here is pure data built from an `AddressPlan`; the daemon modules turn it into
+configuration files. One scenario is one `.test` zone (plus, for redirects and hosting, the
+zones it leads to). Every host name a scenario uses has an A record in its zone, so a client
+that resolves through the world's nameserver finds all of it and nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from collections.abc import Mapping
+from typing import Literal
+from xml.sax.saxutils import escape
+
+Security = Literal["tls", "starttls", "plain"]
+
+WORLD_NAME = "world"
+USER = "alice"
+PASSWORD = "correct horse battery staple"
+WRONG_NAME = "unrelated-host.world.test"
+
+AUTODISCOVER_PATH = "/autodiscover/autodiscover.xml"
+AUTOCONFIG_PATH = "/mail/config-v1.1.xml"
+WELL_KNOWN_PATH = "/.well-known/autoconfig/mail/config-v1.1.xml"
+_RESPONSE_NS = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
+_OUTLOOK_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
+
+
+@dataclasses.dataclass(frozen=True)
+class AddressPlan:
+    """Which 127.0.N.x address each server binds; N separates concurrent worlds."""
+
+    net: int = 0
+    dns_port: int = 15353
+
+    def _ip(self, last: int) -> str:
+        return f"127.0.{self.net}.{last}"
+
+    @property
+    def dns(self) -> str:
+        return "127.0.0.1"
+
+    @property
+    def dovecot(self) -> str:
+        return self._ip(10)
+
+    @property
+    def postfix(self) -> str:
+        return self._ip(11)
+
+    @property
+    def web(self) -> str:
+        return self._ip(12)
+
+    @property
+    def automx2(self) -> str:
+        return self._ip(13)
+
+    @property
+    def web_http_only(self) -> str:
+        return self._ip(14)
+
+    @property
+    def wrong_name(self) -> str:
+        """Dovecot, Postfix and nginx here present a certificate for `WRONG_NAME`."""
+        return self._ip(21)
+
+    @property
+    def expired(self) -> str:
+        """Dovecot, Postfix and nginx here present an expired certificate."""
+        return self._ip(22)
+
+    @property
+    def silent(self) -> str:
+        """Accepts TCP connections and never sends a byte."""
+        return self._ip(30)
+
+    @property
+    def endless(self) -> str:
+        """Greets with a line that never ends."""
+        return self._ip(31)
+
+    @property
+    def automx2_port(self) -> int:
+        return 8000
+
+
+@dataclasses.dataclass(frozen=True)
+class Expect:
+    """One server a client should find first: host name, port and security."""
+
+    host: str
+    port: int
+    security: Security
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """One published (or hostile) configuration, reachable through one email domain."""
+
+    name: str
+    domain: str
+    description: str
+    incoming: Expect | None
+    outgoing: Expect | None
+
+    @property
+    def address(self) -> str:
+        """The world user's address in this scenario's domain."""
+        return f"{USER}@{self.domain}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Server:
+    """A server entry in a clientConfig or Autodiscover document."""
+
+    protocol: Literal["imap", "pop3", "smtp"]
+    host: str
+    port: int
+    security: Security
+
+
+@dataclasses.dataclass
+class WebFile:
+    """A static answer nginx serves for GET (and, for Autodiscover, POST)."""
+
+    body: bytes
+    content_type: str = "text/xml"
+    allow_post: bool = False
+
+
+@dataclasses.dataclass
+class WebHost:
+    """One virtual host: where it listens, which certificate, what it answers."""
+
+    name: str
+    ip: str
+    https: bool = True
+    http: bool = True
+    cert: Literal["web", "wrong-name", "expired"] = "web"
+    files: dict[str, WebFile] = dataclasses.field(default_factory=dict)
+    redirects: dict[str, tuple[int, str]] = dataclasses.field(default_factory=dict)
+    proxy_to: str | None = None
+
+
+@dataclasses.dataclass
+class Zone:
+    """An authoritative zone: SOA, NS and the records added by scenarios."""
+
+    origin: str
+    records: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+
+    def add(self, owner: str, rtype: str, rdata: str) -> None:
+        """Add a record; `owner` is absolute (no trailing dot)."""
+        self.records.append((owner, rtype, rdata))
+
+    def render(self) -> str:
+        """The zone file text (absolute names throughout)."""
+        o = self.origin
+        lines = [
+            "$TTL 300",
+            f"{o}. IN SOA ns.{o}. hostmaster.{o}. 1 3600 600 86400 300",
+            f"{o}. IN NS ns.{o}.",
+        ]
+        lines += [f"{owner}. IN {rtype} {rdata}" for owner, rtype, rdata in self.records]
+        return "\n".join(lines) + "\n"
+
+
+_SOCKET_TYPE: dict[Security, str] = {"tls": "SSL", "starttls": "STARTTLS", "plain": "plain"}
+
+
+def clientconfig(provider: str, domains: list[str], servers: list[Server]) -> bytes:
+    """A clientConfig 1.1 document, servers in the given (preferred-first) order."""
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<clientConfig version="1.1">',
+        f'  <emailProvider id="{escape(provider)}">',
+    ]
+    parts += [f"    <domain>{escape(d)}</domain>" for d in domains]
+    parts += [
+        f"    <displayName>{escape(provider)} (test world)</displayName>",
+        f"    <displayShortName>{escape(provider.split('.')[0][:12])}</displayShortName>",
+    ]
+    for s in servers:
+        tag = "outgoingServer" if s.protocol == "smtp" else "incomingServer"
+        parts += [
+            f'    <{tag} type="{s.protocol}">',
+            f"      <hostname>{escape(s.host)}</hostname>",
+            f"      <port>{s.port}</port>",
+            f"      <socketType>{_SOCKET_TYPE[s.security]}</socketType>",
+            "      <authentication>password-cleartext</authentication>",
+            "      <username>%EMAILADDRESS%</username>",
+            f"    </{tag}>",
+        ]
+    parts += ["  </emailProvider>", "</clientConfig>", ""]
+    return "\n".join(parts).encode()
+
+
+def _autodiscover(account: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        f'<Autodiscover xmlns="{_RESPONSE_NS}">\n'
+        f'  <Response xmlns="{_OUTLOOK_NS}">\n'
+        "    <Account>\n"
+        "      <AccountType>email</AccountType>\n"
+        f"{account}"
+        "    </Account>\n"
+        "  </Response>\n"
+        "</Autodiscover>\n"
+    ).encode()
+
+
+_ENCRYPTION: dict[Security, str] = {"tls": "SSL", "starttls": "TLS", "plain": "None"}
+
+
+def autodiscover_settings(login: str, servers: list[Server]) -> bytes:
+    """An Autodiscover POX answer with Action=settings."""
+    protos = "".join(
+        "      <Protocol>\n"
+        f"        <Type>{s.protocol.upper()}</Type>\n"
+        f"        <Server>{escape(s.host)}</Server>\n"
+        f"        <Port>{s.port}</Port>\n"
+        f"        <LoginName>{escape(login)}</LoginName>\n"
+        "        <DomainRequired>off</DomainRequired>\n"
+        "        <SPA>off</SPA>\n"
+        f"        <SSL>{'off' if s.security == 'plain' else 'on'}</SSL>\n"
+        f"        <Encryption>{_ENCRYPTION[s.security]}</Encryption>\n"
+        "        <AuthRequired>on</AuthRequired>\n"
+        "      </Protocol>\n"
+        for s in servers
+    )
+    return _autodiscover(f"      <Action>settings</Action>\n{protos}")
+
+
+def autodiscover_redirect_url(url: str) -> bytes:
+    """An Autodiscover POX answer with Action=redirectUrl."""
+    return _autodiscover(
+        f"      <Action>redirectUrl</Action>\n      <RedirectUrl>{escape(url)}</RedirectUrl>\n"
+    )
+
+
+def autodiscover_redirect_addr(address: str) -> bytes:
+    """An Autodiscover POX answer with Action=redirectAddr."""
+    return _autodiscover(
+        f"      <Action>redirectAddr</Action>\n      <RedirectAddr>{escape(address)}</RedirectAddr>\n"
+    )
+
+
+HTML_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>Welcome</title></head>\n"
+    b"<body><h1>Parked domain</h1><p>This page is not a mail configuration.</p></body></html>\n"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Content:
+    """Everything the daemons serve, derived from one address plan."""
+
+    plan: AddressPlan
+    scenarios: Mapping[str, Scenario]
+    zones: tuple[Zone, ...]
+    web_hosts: tuple[WebHost, ...]
+    hosts: Mapping[str, str]
+    ispdb_host: str
+    automx2_domain: str
+    automx2_seed: Mapping[str, object]
+    logins: tuple[str, ...]
+
+    def names_on(self, ip: str) -> list[str]:
+        """Every host name whose A record points at `ip`, sorted."""
+        return sorted(h for h, a in self.hosts.items() if a == ip)
+
+
+class _Builder:
+    def __init__(self, plan: AddressPlan) -> None:
+        self.plan = plan
+        self.zones: dict[str, Zone] = {}
+        self.web: dict[str, WebHost] = {}
+        self.hosts: dict[str, str] = {}
+        self.scenarios: dict[str, Scenario] = {}
+
+    def zone(self, origin: str) -> Zone:
+        if origin not in self.zones:
+            z = Zone(origin)
+            self.zones[origin] = z
+            self.a(z, f"ns.{origin}", self.plan.dns)
+        return self.zones[origin]
+
+    def a(self, zone: Zone, host: str, ip: str) -> None:
+        if self.hosts.get(host, ip) != ip:
+            raise ValueError(f"{host} already points at {self.hosts[host]}")
+        if host not in self.hosts:
+            zone.add(host, "A", ip)
+        self.hosts[host] = ip
+
+    def webhost(self, zone: Zone, name: str, ip: str | None = None, **kw: object) -> WebHost:
+        ip = ip or self.plan.web
+        self.a(zone, name, ip)
+        if name not in self.web:
+            self.web[name] = WebHost(name=name, ip=ip, **kw)  # type: ignore[arg-type]
+        return self.web[name]
+
+    def mail_hosts(self, zone: Zone, d: str, imap_ip: str, smtp_ip: str) -> None:
+        self.a(zone, f"imap.{d}", imap_ip)
+        self.a(zone, f"pop.{d}", imap_ip)
+        self.a(zone, f"smtp.{d}", smtp_ip)
+
+    def add(self, s: Scenario) -> None:
+        self.scenarios[s.name] = s
+
+
+def standard_servers(d: str, first_out: Security = "tls") -> list[Server]:
+    """IMAP 993/143, POP3 995, SMTP 465 and 587 on imap./pop./smtp. of `d`."""
+    out = [Server("smtp", f"smtp.{d}", 465, "tls"), Server("smtp", f"smtp.{d}", 587, "starttls")]
+    if first_out == "starttls":
+        out.reverse()
+    return [
+        Server("imap", f"imap.{d}", 993, "tls"),
+        Server("imap", f"imap.{d}", 143, "starttls"),
+        Server("pop3", f"pop.{d}", 995, "tls"),
+        *out,
+    ]
+
+
+def build(plan: AddressPlan) -> Content:
+    """Build the whole world's content for one address plan."""
+    b = _Builder(plan)
+    p = plan
+
+    # The world's own zone: the nameserver and the ISPDB.
+    world = b.zone(f"{WORLD_NAME}.test")
+    ispdb_host = f"ispdb.{WORLD_NAME}.test"
+    ispdb = b.webhost(world, ispdb_host)
+
+    def simple(name: str, d: str, description: str, *, first_out: Security = "tls") -> Zone:
+        z = b.zone(d)
+        b.mail_hosts(z, d, p.dovecot, p.postfix)
+        b.add(
+            Scenario(
+                name,
+                d,
+                description,
+                Expect(f"imap.{d}", 993, "tls"),
+                Expect(f"smtp.{d}", 465 if first_out == "tls" else 587, first_out),
+            )
+        )
+        return z
+
+    # 1. The provider's own autoconfig host over HTTPS.
+    d = "https-autoconfig.test"
+    z = simple("autoconfig", d, "autoconfig.{domain} serves config-v1.1.xml over HTTPS")
+    b.webhost(z, f"autoconfig.{d}").files[AUTOCONFIG_PATH] = WebFile(
+        clientconfig(d, [d], standard_servers(d))
+    )
+
+    # 2. Only the .well-known URL on the domain itself.
+    d = "wellknown.test"
+    z = simple(
+        "well-known",
+        d,
+        "only https://{domain}/.well-known/autoconfig/...; no autoconfig.{domain}",
+        first_out="starttls",
+    )
+    b.webhost(z, d).files[WELL_KNOWN_PATH] = WebFile(
+        clientconfig(d, [d], standard_servers(d, "starttls"))
+    )
+
+    # 3. SRV records only (RFC 6186 / RFC 8314), with a "." target for POP3.
+    d = "srv-only.test"
+    z = simple("srv", d, "SRV records only; _pop3._tcp has target '.' (not offered)")
+    z.add(f"_submissions._tcp.{d}", "SRV", f"0 1 465 smtp.{d}.")
+    z.add(f"_submission._tcp.{d}", "SRV", f"10 1 587 smtp.{d}.")
+    z.add(f"_imaps._tcp.{d}", "SRV", f"0 1 993 imap.{d}.")
+    z.add(f"_imap._tcp.{d}", "SRV", f"10 1 143 imap.{d}.")
+    z.add(f"_pop3s._tcp.{d}", "SRV", f"20 1 995 pop.{d}.")
+    z.add(f"_pop3._tcp.{d}", "SRV", "0 0 0 .")
+
+    # 4. MX at a hosting company that only the world's ISPDB knows.
+    hosting = "hostingco.test"
+    hz = b.zone(hosting)
+    b.mail_hosts(hz, hosting, p.dovecot, p.postfix)
+    b.a(hz, f"mx1.{hosting}", p.postfix)
+    ispdb.files[f"/v1.1/{hosting}"] = WebFile(
+        clientconfig(hosting, [hosting], standard_servers(hosting)), "application/xml"
+    )
+    d = "mx-hosted.test"
+    z = b.zone(d)
+    z.add(d, "MX", f"10 mx1.{hosting}.")
+    b.add(
+        Scenario(
+            "mx-hosting",
+            d,
+            f"MX -> mx1.{hosting}; ISPDB knows {hosting}, nothing else is published",
+            Expect(f"imap.{hosting}", 993, "tls"),
+            Expect(f"smtp.{hosting}", 465, "tls"),
+        )
+    )
+
+    # 5. The domain itself is in the world's ISPDB.
+    d = "ispdb-listed.test"
+    simple("ispdb", d, "listed in the world's ISPDB only")
+    ispdb.files[f"/v1.1/{d}"] = WebFile(
+        clientconfig(d, [d], standard_servers(d)), "application/xml"
+    )
+
+    # 6. Autodiscover only: redirectUrl, then redirectAddr to another domain, then settings.
+    d = "autodiscover-only.test"
+    target = "ad-target.test"
+    z = b.zone(d)
+    b.webhost(z, d)  # answers 404 on the Autodiscover path, as many web sites do
+    b.webhost(z, f"autodiscover.{d}").files[AUTODISCOVER_PATH] = WebFile(
+        autodiscover_redirect_url(f"https://exchange.{d}{AUTODISCOVER_PATH}"), allow_post=True
+    )
+    b.webhost(z, f"exchange.{d}").files[AUTODISCOVER_PATH] = WebFile(
+        autodiscover_redirect_addr(f"{USER}@{target}"), allow_post=True
+    )
+    tz = b.zone(target)
+    b.mail_hosts(tz, target, p.dovecot, p.postfix)
+    b.webhost(tz, f"autodiscover.{target}").files[AUTODISCOVER_PATH] = WebFile(
+        autodiscover_settings(
+            f"{USER}@{target}",
+            [
+                Server("imap", f"imap.{target}", 993, "tls"),
+                Server("pop3", f"pop.{target}", 995, "tls"),
+                Server("smtp", f"smtp.{target}", 587, "starttls"),
+            ],
+        ),
+        allow_post=True,
+    )
+    b.add(
+        Scenario(
+            "autodiscover",
+            d,
+            f"Autodiscover only: autodiscover.{{domain}} -> redirectUrl exchange.{{domain}} "
+            f"-> redirectAddr {USER}@{target} -> settings",
+            Expect(f"imap.{target}", 993, "tls"),
+            Expect(f"smtp.{target}", 587, "starttls"),
+        )
+    )
+
+    # 7. Nothing published; imap./smtp. exist and work (guessing).
+    simple("guess", "guess-only.test", "nothing published; real imap./smtp. hosts")
+
+    # 8. Autoconfig over plain HTTP only (port 443 refuses connections).
+    d = "http-autoconfig.test"
+    z = simple("http-only", d, "autoconfig.{domain} over http:// only; HTTPS refused")
+    b.webhost(z, f"autoconfig.{d}", p.web_http_only, https=False).files[AUTOCONFIG_PATH] = (
+        WebFile(clientconfig(d, [d], standard_servers(d)))
+    )
+
+    # 9. SRV and autoconfig disagree (autoconfig outranks SRV).
+    d = "srv-vs-autoconfig.test"
+    z = simple("disagree", d, "autoconfig says imap./smtp. on 993/465; SRV says imap2./smtp2.")
+    b.webhost(z, f"autoconfig.{d}").files[AUTOCONFIG_PATH] = WebFile(
+        clientconfig(d, [d], standard_servers(d))
+    )
+    b.a(z, f"imap2.{d}", p.dovecot)
+    b.a(z, f"smtp2.{d}", p.postfix)
+    z.add(f"_imap._tcp.{d}", "SRV", f"0 1 143 imap2.{d}.")
+    z.add(f"_submission._tcp.{d}", "SRV", f"0 1 587 smtp2.{d}.")
+
+    # 10. An internationalised domain: bücher.test.
+    d = "xn--bcher-kva.test"
+    z = simple("idn", d, "IDN domain bücher.test, autoconfig over HTTPS")
+    b.webhost(z, f"autoconfig.{d}").files[AUTOCONFIG_PATH] = WebFile(
+        clientconfig(d, [d], standard_servers(d))
+    )
+
+    # 11. An HTTP redirect leads to the document on another host.
+    d = "https-redirect.test"
+    z = simple("http-redirect", d, "autoconfig.{domain} answers 301 to config.{domain}")
+    b.webhost(z, f"autoconfig.{d}").redirects[AUTOCONFIG_PATH] = (
+        301,
+        f"https://config.{d}{AUTOCONFIG_PATH}",
+    )
+    b.webhost(z, f"config.{d}").files[AUTOCONFIG_PATH] = WebFile(
+        clientconfig(d, [d], standard_servers(d))
+    )
+
+    # 12. automx2, a real autoconfig/Autodiscover server, behind nginx.
+    d = "automx2.test"
+    z = simple("automx2", d, "autoconfig.{domain} and autodiscover.{domain} answered by automx2")
+    upstream = f"{p.automx2}:{p.automx2_port}"
+    b.webhost(z, f"autoconfig.{d}", proxy_to=upstream)
+    b.webhost(z, f"autodiscover.{d}", proxy_to=upstream)
+    automx2_seed: dict[str, object] = {
+        "version": 2,
+        "provider": "Automx2 Test Provider",
+        "domains": [{"name": d}],
+        "servers": [
+            {"name": f"imap.{d}", "type": "imap", "port": 993, "prio": 10},
+            {"name": f"imap.{d}", "type": "imap", "port": 143, "prio": 20},
+            {"name": f"pop.{d}", "type": "pop", "port": 995, "prio": 10},
+            {"name": f"smtp.{d}", "type": "smtp", "port": 465, "prio": 10},
+            {"name": f"smtp.{d}", "type": "smtp", "port": 587, "prio": 20},
+        ],
+    }
+
+    # Hostile 1 and 2: mail servers (and the bare domain's web server) with bad certificates.
+    for name, d, ip, cert, what in (
+        ("wrong-name", "wrong-name.test", p.wrong_name, "wrong-name", f"for {WRONG_NAME}"),
+        ("expired", "expired-cert.test", p.expired, "expired", "that has expired"),
+    ):
+        z = b.zone(d)
+        b.mail_hosts(z, d, ip, ip)
+        doc = clientconfig(d, [d], standard_servers(d))
+        b.webhost(z, f"autoconfig.{d}").files[AUTOCONFIG_PATH] = WebFile(doc)
+        b.webhost(z, d, ip, cert=cert).files[WELL_KNOWN_PATH] = WebFile(doc)
+        b.add(
+            Scenario(
+                name,
+                d,
+                f"imap./smtp. and https://{{domain}} present a certificate {what}; "
+                "autoconfig.{domain} itself is fine",
+                Expect(f"imap.{d}", 993, "tls"),
+                Expect(f"smtp.{d}", 465, "tls"),
+            )
+        )
+
+    # Hostile 3: every port accepts and never speaks (autoconfig HTTPS too).
+    d = "silent.test"
+    z = b.zone(d)
+    b.mail_hosts(z, d, p.silent, p.silent)
+    b.a(z, f"autoconfig.{d}", p.silent)
+    z.add(f"_imaps._tcp.{d}", "SRV", f"0 1 993 imap.{d}.")
+    z.add(f"_submissions._tcp.{d}", "SRV", f"0 1 465 smtp.{d}.")
+    b.add(
+        Scenario(
+            "silent",
+            d,
+            "SRV to hosts that accept TCP and never send a byte (also autoconfig.{domain}:443)",
+            Expect(f"imap.{d}", 993, "tls"),
+            Expect(f"smtp.{d}", 465, "tls"),
+        )
+    )
+
+    # Hostile 4: servers whose greeting line never ends.
+    d = "endless-line.test"
+    z = b.zone(d)
+    b.mail_hosts(z, d, p.endless, p.endless)
+    z.add(f"_imap._tcp.{d}", "SRV", f"0 1 143 imap.{d}.")
+    z.add(f"_submission._tcp.{d}", "SRV", f"0 1 587 smtp.{d}.")
+    b.add(
+        Scenario(
+            "endless-line",
+            d,
+            "SRV to hosts that send an endless greeting line (plain on 143/110/587/25, TLS on "
+            "993/995/465)",
+            Expect(f"imap.{d}", 143, "starttls"),
+            Expect(f"smtp.{d}", 587, "starttls"),
+        )
+    )
+
+    # Hostile 5: the autoconfig URLs answer an HTML page (200, text/html).
+    d = "html-page.test"
+    z = b.zone(d)
+    b.webhost(z, f"autoconfig.{d}").files[AUTOCONFIG_PATH] = WebFile(HTML_PAGE, "text/html")
+    b.webhost(z, d).files[WELL_KNOWN_PATH] = WebFile(HTML_PAGE, "text/html")
+    b.add(
+        Scenario(
+            "html-page",
+            d,
+            "both autoconfig URLs answer 200 text/html (a parked page); nothing usable",
+            None,
+            None,
+        )
+    )
+
+    # Hostile 6: redirect loops (HTTP for autoconfig, POX redirectUrl for Autodiscover).
+    d = "redirect-loop.test"
+    z = b.zone(d)
+    ac = b.webhost(z, f"autoconfig.{d}")
+    ac.redirects[AUTOCONFIG_PATH] = (302, f"https://autoconfig.{d}/loop/1")
+    ac.redirects["/loop/1"] = (302, f"https://autoconfig.{d}/loop/2")
+    ac.redirects["/loop/2"] = (302, f"https://autoconfig.{d}{AUTOCONFIG_PATH}")
+    bare = b.webhost(z, d)
+    bare.redirects[WELL_KNOWN_PATH] = (301, f"https://{d}{WELL_KNOWN_PATH}")
+    bare.files[AUTODISCOVER_PATH] = WebFile(
+        autodiscover_redirect_url(f"https://autodiscover.{d}{AUTODISCOVER_PATH}"), allow_post=True
+    )
+    b.webhost(z, f"autodiscover.{d}").files[AUTODISCOVER_PATH] = WebFile(
+        autodiscover_redirect_url(f"https://{d}{AUTODISCOVER_PATH}"), allow_post=True
+    )
+    b.add(
+        Scenario(
+            "redirect-loop",
+            d,
+            "autoconfig URLs redirect in a circle; Autodiscover redirectUrl ping-pongs",
+            None,
+            None,
+        )
+    )
+
+    logins = [USER] + [f"{USER}@{z}" for z in sorted(b.zones)]
+    return Content(
+        plan=plan,
+        scenarios=types.MappingProxyType(dict(b.scenarios)),
+        zones=tuple(b.zones.values()),
+        web_hosts=tuple(b.web.values()),
+        hosts=types.MappingProxyType(dict(sorted(b.hosts.items()))),
+        ispdb_host=ispdb_host,
+        automx2_domain="automx2.test",
+        automx2_seed=types.MappingProxyType(automx2_seed),
+        logins=tuple(logins),
+    )
