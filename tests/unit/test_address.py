@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import pytest
+
+from autoconf import InvalidAddress, parse_address
+from autoconf.address import is_within, normalize_host
+
+
+def test_idn_domain_is_lowercased_and_idna_encoded():
+    """A Unicode domain becomes lower-case punycode; the local part is kept as typed."""
+    address = parse_address("  User.Name@Bücher.Example \n")
+    assert address.local_part == "User.Name"
+    assert address.domain == "xn--bcher-kva.example"
+    assert str(address) == "User.Name@xn--bcher-kva.example"
+
+
+def test_trailing_dot_is_dropped():
+    """A fully qualified domain with a trailing dot is the same domain."""
+    assert parse_address("a@Example.COM.").domain == "example.com"
+
+
+def test_plus_and_unicode_local_parts_are_kept():
+    """Sub-addressing and internationalised local parts (RFC 6531) pass unchanged."""
+    assert parse_address("me+tag@example.com").local_part == "me+tag"
+    assert parse_address("jösé@example.com").local_part == "jösé"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("no-at-sign", "no '@'"),
+        ("a@b@example.com", "more than one '@'"),
+        ("@example.com", "before '@' is empty"),
+        ("user@", "domain after '@' is empty"),
+        ("us er@example.com", "spaces"),
+        ("user@exa mple.com", "spaces"),
+        ("user@192.0.2.1", "IP address"),
+        ("user@[192.0.2.1]", "IP address"),
+        ("user@[IPv6:2001:db8::1]", "IP address"),
+        ("user@example..com", "empty label"),
+        ("user@.example.com", "empty label"),
+        ("user@localhost", "at least two labels"),
+        ("user@" + "a" * 64 + ".com", "longer than 63"),
+        ("user@" + ".".join(["abcdefghij"] * 25) + ".com", "longer than 253"),
+        ("a" * 65 + "@example.com", "longer than 64"),
+        ("user@exam_ple.com", "letters, digits"),
+        ("user@-example.com", "letters, digits"),
+        ("user@xn--zz.com", "punycode"),
+        ("user@example.123", "all digits"),
+        ("us<er@example.com", "not allowed"),
+        (".user@example.com", "misplaced dot"),
+        ("us..er@example.com", "misplaced dot"),
+    ],
+)
+def test_malformed_addresses_are_refused_with_a_reason(text: str, reason: str):
+    """Each malformed address raises InvalidAddress whose message says what is wrong."""
+    with pytest.raises(InvalidAddress) as info:
+        parse_address(text)
+    assert reason in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_non_text_input_is_refused():
+    """Passing bytes or None is an InvalidAddress, not a TypeError deep inside."""
+    with pytest.raises(InvalidAddress):
+        parse_address(b"a@example.com")  # type: ignore[arg-type]
+
+
+def test_normalize_host_accepts_ip_and_names():
+    """Server hosts may be IP addresses (canonicalised) or names (IDNA, lower case)."""
+    assert normalize_host("[2001:DB8::1]") == "2001:db8::1"
+    assert normalize_host("192.0.2.7") == "192.0.2.7"
+    assert normalize_host("IMAP.Bücher.example.") == "imap.xn--bcher-kva.example"
+
+
+def test_is_within():
+    """A host is within a domain when it is the domain or below it, not a lookalike."""
+    assert is_within("imap.example.com", "example.com")
+    assert is_within("example.com", "example.com")
+    assert not is_within("badexample.com", "example.com")
