@@ -1,9 +1,9 @@
 """mail-autoconf: find and verify the IMAP, POP3 and SMTP settings for an email address.
 
-    >>> import autoconf
-    >>> result = autoconf.discover_sync("someone@gmail.com", options=autoconf.Options(offline=True))
-    >>> result.incoming[0].host
-    'imap.gmail.com'
+>>> import autoconf
+>>> result = autoconf.discover_sync("someone@gmail.com", options=autoconf.Options(offline=True))
+>>> result.incoming[0].host
+'imap.gmail.com'
 """
 
 from __future__ import annotations

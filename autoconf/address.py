@@ -109,7 +109,9 @@ def _to_ascii_label(label: str) -> str:
         try:
             ascii_label = idna.encode(label, uts46=True).decode("ascii")
         except idna.IDNAError as exc:
-            raise ValueError(f"the domain label {label!r} is not a valid international name: {exc}")
+            raise ValueError(
+                f"the domain label {label!r} is not a valid international name: {exc}"
+            ) from None
     if len(ascii_label) > _MAX_LABEL:
         raise ValueError(f"the domain label {label!r} is longer than {_MAX_LABEL} characters")
     if not _LDH.match(ascii_label):

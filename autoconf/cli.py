@@ -7,6 +7,7 @@ one incoming and one outgoing server), 1 none found, 2 bad input or usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -110,16 +111,19 @@ def _version() -> str:
     return f"mail-autoconf {__version__}"
 
 
-def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
     """Run the CLI; returns the exit status instead of exiting."""
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        # argparse prints help, version and usage errors itself: point it at our streams.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
     except SystemExit as exc:
-        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
 
     try:
         options = _options(args)
@@ -127,8 +131,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
 
         result = discover_sync(args.address, options=options)
     except InvalidAddress as exc:
-        print(f"error: {exc.reason}: {exc.address!r} (expected something like name@example.com)",
-              file=err)
+        print(
+            f"error: {exc.reason}: {exc.address!r} (expected something like name@example.com)",
+            file=err,
+        )
         return EXIT_USAGE
     except OptionsError as exc:
         print(f"error: {exc}", file=err)
@@ -212,8 +218,12 @@ def render_text(result: DiscoveryResult) -> str:
         if provider.oauth2 is not None:
             o = provider.oauth2
             lines.append("OAuth2 sign-in:")
-            for label, value in (("issuer", o.issuer), ("scopes", " ".join(o.scopes) or None),
-                                 ("authorize", o.auth_url), ("token", o.token_url)):
+            for label, value in (
+                ("issuer", o.issuer),
+                ("scopes", " ".join(o.scopes) or None),
+                ("authorize", o.auth_url),
+                ("token", o.token_url),
+            ):
                 if value:
                     lines.append(f"  {label}: {value}")
             lines.append("")
@@ -227,8 +237,11 @@ def render_text(result: DiscoveryResult) -> str:
             lines.append("Documentation:")
             for doc in provider.documentation:
                 english = [d.text for d in doc.descriptions if d.lang in (None, "en")]
-                text = english[0] if english else (doc.descriptions[0].text if doc.descriptions
-                                                   else "")
+                text = (
+                    english[0]
+                    if english
+                    else (doc.descriptions[0].text if doc.descriptions else "")
+                )
                 lines.append(f"  {doc.url}" + (f"  ({text})" if text else ""))
             lines.append("")
     shown = [w for w in result.warnings if w.code.value != "only-offline-sources"]

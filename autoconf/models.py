@@ -52,8 +52,8 @@ class Security(StrEnum):
 class AuthMethod(StrEnum):
     """ISPDB's authentication vocabulary, lower-cased."""
 
-    PASSWORD_CLEARTEXT = "password-cleartext"
-    PASSWORD_ENCRYPTED = "password-encrypted"
+    PASSWORD_CLEARTEXT = "password-cleartext"  # noqa: S105 - a method name, not a secret
+    PASSWORD_ENCRYPTED = "password-encrypted"  # noqa: S105
     OAUTH2 = "oauth2"
     NTLM = "ntlm"
     GSSAPI = "gssapi"
@@ -232,7 +232,7 @@ class SourceAttempt(_Frozen):
     detail: str | None = None
 
 
-class Warning(_Frozen):  # noqa: A001 - the contract's name
+class Warning(_Frozen):
     code: WarningCode
     message: str
     host: str | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,14 +10,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
-
 from .errors import DeadlineExceeded, OptionsError
 from .models import SourceName
 
 if TYPE_CHECKING:
+    import ssl
+
     import dns.asyncresolver
     import httpx
+    from pydantic import SecretStr
 
 __all__ = [
     "DEFAULT_ISPDB_URL",
@@ -68,7 +68,8 @@ class Deadline:
         self.expires_at: float = clock() + seconds
 
     def remaining(self) -> float:
-        return max(0.0, self.expires_at - self._clock())
+        now: float = self._clock()
+        return max(0.0, self.expires_at - now)
 
     @property
     def expired(self) -> bool:

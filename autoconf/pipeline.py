@@ -142,8 +142,9 @@ async def discover_events(
     tasks: dict[asyncio.Task[SourceOutcome], Source] = {}
     try:
         for source in chosen:
-            yield SourceStarted(source.name)
             tasks[asyncio.create_task(_guarded(source, ctx))] = source
+        for source in chosen:
+            yield SourceStarted(source.name)
         pending = set(tasks)
         while pending:
             done, pending = await asyncio.wait(
@@ -191,7 +192,9 @@ async def discover_events(
 
     ranked = merge(list(outcomes.values()))
     warnings = list(ranked.warnings)
-    attempts = [a for name in sorted(outcomes, key=lambda n: n.priority) for a in outcomes[name].attempts]
+    attempts = [
+        a for name in sorted(outcomes, key=lambda n: n.priority) for a in outcomes[name].attempts
+    ]
     for name in missing:
         attempts.append(
             SourceAttempt(
@@ -210,7 +213,11 @@ async def discover_events(
             )
         )
     provider = next(
-        (o.provider for o in sorted(outcomes.values(), key=lambda o: o.source.priority) if o.provider),
+        (
+            o.provider
+            for o in sorted(outcomes.values(), key=lambda o: o.source.priority)
+            if o.provider
+        ),
         None,
     )
     result = DiscoveryResult(

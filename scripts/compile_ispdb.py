@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Compile data/ispdb/*.xml into data/ispdb-index.json (domain → provider template).
 
-    python scripts/compile_ispdb.py           # rewrite the index
-    python scripts/compile_ispdb.py --check   # exit 1 if the committed index is stale
+python scripts/compile_ispdb.py           # rewrite the index
+python scripts/compile_ispdb.py --check   # exit 1 if the committed index is stale
 """
 
 from __future__ import annotations

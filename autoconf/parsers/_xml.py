@@ -41,7 +41,9 @@ def load(data: bytes, *, source: str | None = None, limit: int = MAX_DOCUMENT_BY
     except _ExpatError as exc:
         line, column = getattr(exc, "position", (None, None))
         where = f"line {line}, column {column}" if line is not None else None
-        raise ParseError(f"malformed XML: {_expat_reason(exc)}", where=where, source=source) from None
+        raise ParseError(
+            f"malformed XML: {_expat_reason(exc)}", where=where, source=source
+        ) from None
     except (ValueError, LookupError, RecursionError, MemoryError) as exc:
         # Unknown or broken declared encodings surface as LookupError/ValueError.
         raise ParseError(f"unreadable XML: {type(exc).__name__}: {exc}", source=source) from None

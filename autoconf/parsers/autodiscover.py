@@ -182,9 +182,7 @@ def _protocol(
         if not 1 <= port <= 65535:
             raise ValueError(f"<Port> {port} is out of range")
 
-    security = _security(
-        text_of(element, "Encryption"), text_of(element, "SSL"), port, protocol
-    )
+    security = _security(text_of(element, "Encryption"), text_of(element, "SSL"), port, protocol)
     if port is None:
         port = _DEFAULT_PORTS[(protocol, security)]
 

@@ -173,10 +173,14 @@ class ClientConfigTemplate:
             provider = provider.model_copy(
                 update={
                     "display_name": _fill_opt(provider.display_name, address, real_name),
-                    "display_short_name": _fill_opt(provider.display_short_name, address, real_name),
+                    "display_short_name": _fill_opt(
+                        provider.display_short_name, address, real_name
+                    ),
                 }
             )
-        return ClientConfig(provider=provider, incoming=incoming, outgoing=outgoing, warnings=warnings)
+        return ClientConfig(
+            provider=provider, incoming=incoming, outgoing=outgoing, warnings=warnings
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -251,7 +255,7 @@ def parse_template(
     )
 
 
-class _Skip(Exception):  # noqa: N818 - internal control flow, never escapes this module
+class _Skip(Exception):
     """A server section is unusable; the message says why."""
 
 

@@ -14,7 +14,7 @@ from ..models import AttemptStatus, SourceAttempt, SourceName, Trust, Warning, W
 from ..parsers.clientconfig import ClientConfigTemplate, parse_template
 from .base import SourceContext, SourceOutcome, Stopwatch
 
-__all__ = ["LocalSource", "MAX_LOCAL_FILE_BYTES"]
+__all__ = ["MAX_LOCAL_FILE_BYTES", "LocalSource"]
 
 MAX_LOCAL_FILE_BYTES = 1024 * 1024
 
@@ -27,8 +27,8 @@ class LocalSource:
         domain = ctx.address.domain
         warnings: list[Warning] = []
         documents: list[tuple[str, bytes | None, str | None]] = []
-        for index, data in enumerate(ctx.options.local_documents):
-            documents.append((f"document #{index + 1}", data, None))
+        for index, given in enumerate(ctx.options.local_documents):
+            documents.append((f"document #{index + 1}", given, None))
         if ctx.options.config_dir is not None:
             documents.extend(_read_dir(Path(ctx.options.config_dir)))
 
@@ -97,6 +97,4 @@ def _read_dir(directory: Path) -> list[tuple[str, bytes | None, str | None]]:
 
 
 def _bad_file(origin: str, reason: str) -> Warning:
-    return Warning(
-        code=WarningCode.BAD_DOCUMENT, message=f"local file {origin} ignored: {reason}"
-    )
+    return Warning(code=WarningCode.BAD_DOCUMENT, message=f"local file {origin} ignored: {reason}")

@@ -35,7 +35,10 @@ def test_reads_everything_a_client_can_use(document):
 
     imap1, imap2, pop = config.incoming
     assert (imap1.protocol, imap1.host, imap1.port, imap1.security) == (
-        Protocol.IMAP, "imap.example.com", 993, Security.TLS,
+        Protocol.IMAP,
+        "imap.example.com",
+        993,
+        Security.TLS,
     )
     assert imap1.username == "jane.doe@example.com"
     assert imap1.auth == [AuthMethod.PASSWORD_ENCRYPTED, AuthMethod.PASSWORD_CLEARTEXT]
@@ -51,7 +54,9 @@ def test_reads_everything_a_client_can_use(document):
 
     smtp1, smtp2 = config.outgoing
     assert (smtp1.port, smtp1.security, smtp1.auth) == (
-        465, Security.TLS, [AuthMethod.OAUTH2, AuthMethod.PASSWORD_CLEARTEXT],
+        465,
+        Security.TLS,
+        [AuthMethod.OAUTH2, AuthMethod.PASSWORD_CLEARTEXT],
     )
     assert (smtp2.port, smtp2.username, smtp2.auth) == (587, "Jane Doe", [AuthMethod.NONE])
     for server in config.incoming + config.outgoing:
@@ -118,7 +123,8 @@ def test_placeholders_fill_hostnames_too():
     </emailProvider></clientConfig>"""
     config = parse_clientconfig(doc, parse_address("Bob@Bücher.Example"))
     assert [s.host for s in config.incoming] == [
-        "mail.xn--bcher-kva.example", "xn--bcher-kva.example",
+        "mail.xn--bcher-kva.example",
+        "xn--bcher-kva.example",
     ]
     assert [s.username for s in config.incoming] == ["Bob", "Bob.xn--bcher-kva.example"]
 
@@ -224,13 +230,24 @@ def test_unusable_documents_raise_parse_error(doc: bytes, reason: str):
 
 def test_parse_error_names_its_origin():
     """The origin given by the caller appears in the error message."""
-    with pytest.raises(ParseError, match="^https://autoconfig.x.example/"):
+    with pytest.raises(ParseError, match=r"^https://autoconfig\.x\.example/"):
         parse_template(b"<html></html>", origin="https://autoconfig.x.example/mail/config-v1.1.xml")
 
 
 _tags = st.sampled_from(
-    ["clientConfig", "emailProvider", "incomingServer", "outgoingServer", "hostname", "port",
-     "socketType", "authentication", "username", "domain", "x"]
+    [
+        "clientConfig",
+        "emailProvider",
+        "incomingServer",
+        "outgoingServer",
+        "hostname",
+        "port",
+        "socketType",
+        "authentication",
+        "username",
+        "domain",
+        "x",
+    ]
 )
 
 
@@ -240,10 +257,23 @@ def _documents(draw: st.DrawFn) -> bytes:
         tag = draw(_tags)
         attrs = draw(st.sampled_from(["", ' type="imap"', ' type="smtp"', ' type="pop3"']))
         if depth > 3 or draw(st.booleans()):
-            body = draw(st.sampled_from(
-                ["", "993", "SSL", "imap.example.com", "%EMAILADDRESS%", "password-cleartext",
-                 "-1", "plain", "\u00e9", "x" * 70, "a..b"]
-            ))
+            body = draw(
+                st.sampled_from(
+                    [
+                        "",
+                        "993",
+                        "SSL",
+                        "imap.example.com",
+                        "%EMAILADDRESS%",
+                        "password-cleartext",
+                        "-1",
+                        "plain",
+                        "\u00e9",
+                        "x" * 70,
+                        "a..b",
+                    ]
+                )
+            )
         else:
             body = "".join(element(depth + 1) for _ in range(draw(st.integers(0, 4))))
         return f"<{tag}{attrs}>{body}</{tag}>"

@@ -14,8 +14,11 @@ SNAPSHOT = ROOT / "data" / "ispdb"
 
 
 def _compiler():
-    spec = importlib.util.spec_from_file_location("compile_ispdb", ROOT / "scripts/compile_ispdb.py")
-    assert spec is not None and spec.loader is not None
+    spec = importlib.util.spec_from_file_location(
+        "compile_ispdb", ROOT / "scripts/compile_ispdb.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -79,7 +82,8 @@ def test_lookup_is_exact_and_cached():
     index = default_ispdb()
     assert index.lookup("mail.gmail.com") is None
     assert index.lookup("gmail.com") is index.lookup("googlemail.com")
-    assert "gmail.com" in index and "example.com" not in index
+    assert "gmail.com" in index
+    assert "example.com" not in index
 
 
 def test_a_broken_index_is_a_clear_error(tmp_path):

@@ -28,15 +28,27 @@ def test_weights_spread_choices_across_record_sets():
     """Across many different record sets, the heavier record is chosen first more often."""
     firsts: Counter[str] = Counter()
     for n in range(400):
-        records = [SrvRecord(0, 90, n + 1, "heavy.example.com."),
-                   SrvRecord(0, 10, n + 1, "light.example.com.")]
+        records = [
+            SrvRecord(0, 90, n + 1, "heavy.example.com."),
+            SrvRecord(0, 10, n + 1, "light.example.com."),
+        ]
         firsts[order_records(records)[0].target] += 1
     assert firsts["heavy.example.com."] > 300
     assert firsts["light.example.com."] > 10
 
 
-@given(st.lists(st.builds(SrvRecord, st.integers(0, 3), st.integers(0, 5), st.integers(1, 9),
-                          st.sampled_from(["a.", "b.", "c."])), max_size=8))
+@given(
+    st.lists(
+        st.builds(
+            SrvRecord,
+            st.integers(0, 3),
+            st.integers(0, 5),
+            st.integers(1, 9),
+            st.sampled_from(["a.", "b.", "c."]),
+        ),
+        max_size=8,
+    )
+)
 def test_ordering_is_a_permutation_sorted_by_priority(records):
     """Ordering keeps every record once and never breaks priority order."""
     ordered = order_records(records)
@@ -60,7 +72,8 @@ def test_services_map_to_settings_with_rfc8314_preference():
         (Protocol.IMAP, 143, Security.STARTTLS),
     ]
     assert [(s.port, s.security) for s in r.outgoing] == [
-        (465, Security.TLS), (587, Security.STARTTLS),
+        (465, Security.TLS),
+        (587, Security.STARTTLS),
     ]
     assert all(s.username == "jane@example.com" for s in r.incoming + r.outgoing)
     assert all(s.sources == [SourceName.SRV] and s.trust is Trust.MEDIUM for s in r.incoming)

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import autoconf
+
+
+def test_public_api_is_pinned_and_sorted():
+    """__all__ is sorted and names exactly the public API (a change here is a decision)."""
+    assert autoconf.__all__ == sorted(autoconf.__all__)
+    assert set(autoconf.__all__) == {
+        "AttemptStatus",
+        "AuthMethod",
+        "AutoconfError",
+        "CandidateFound",
+        "Certificate",
+        "Credentials",
+        "Deadline",
+        "DeadlineExceeded",
+        "DiscoveryEvent",
+        "DiscoveryFinished",
+        "DiscoveryResult",
+        "Documentation",
+        "EmailAddress",
+        "EnableInstructions",
+        "FetchError",
+        "InvalidAddress",
+        "LocalizedText",
+        "LoginStatus",
+        "Mode",
+        "NetworkError",
+        "OAuth2Info",
+        "Options",
+        "OptionsError",
+        "ParseError",
+        "Pop3Options",
+        "Protocol",
+        "ProviderInfo",
+        "Security",
+        "ServerSettings",
+        "SourceAttempt",
+        "SourceFinished",
+        "SourceName",
+        "SourceStarted",
+        "TLSError",
+        "TlsStatus",
+        "Trust",
+        "Verification",
+        "Warning",
+        "WarningCode",
+        "__version__",
+        "discover",
+        "discover_events",
+        "discover_sync",
+        "parse_address",
+    }
+    for name in autoconf.__all__:
+        assert hasattr(autoconf, name), name
+
+
+def test_error_tree():
+    """Every error derives from AutoconfError and from the builtin it resembles."""
+    assert issubclass(autoconf.InvalidAddress, autoconf.AutoconfError)
+    assert issubclass(autoconf.InvalidAddress, ValueError)
+    assert issubclass(autoconf.ParseError, ValueError)
+    assert issubclass(autoconf.DeadlineExceeded, TimeoutError)
+    assert issubclass(autoconf.DeadlineExceeded, autoconf.NetworkError)
+    assert issubclass(autoconf.NetworkError, OSError)
+    assert issubclass(autoconf.TLSError, autoconf.NetworkError)
+
+
+def test_models_are_frozen_and_strict():
+    """Models refuse mutation and unknown fields."""
+    import pydantic
+    import pytest
+
+    server = autoconf.ServerSettings(
+        protocol="imap", host="imap.example.com", port=993, security="tls"
+    )
+    with pytest.raises(pydantic.ValidationError):
+        server.port = 143  # type: ignore[misc]
+    with pytest.raises(pydantic.ValidationError):
+        autoconf.ServerSettings(
+            protocol="imap", host="h.example", port=993, security="tls", colour="blue"
+        )  # type: ignore[call-arg]
+
+
+def test_secrets_never_show_in_reprs():
+    """A Credentials repr masks the password."""
+    from pydantic import SecretStr
+
+    creds = autoconf.Credentials(username="jane", password=SecretStr("hunter2"))
+    assert "hunter2" not in repr(creds)
+    assert "hunter2" not in repr(autoconf.Options(credentials=creds))
+
+
+def test_offline_path_imports_no_network_or_terminal_library():
+    """import autoconf and an offline CLI run load neither httpx, dnspython nor rich."""
+    code = (
+        "import sys, io, autoconf, autoconf.cli;"
+        "autoconf.cli.main(['someone@gmail.com', '--offline'], stdout=io.StringIO());"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('httpx', 'dns', 'rich', 'httpcore')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
