@@ -50,6 +50,7 @@ class WorldInfo:
     scenarios: Mapping[str, Scenario]
     domains: Mapping[str, str]
     hosts: Mapping[str, str]
+    zones: tuple[str, ...]
     state_dir: Path
     pids: Mapping[str, int]
 
@@ -165,6 +166,7 @@ class World:
             scenarios=content.scenarios,
             domains=types.MappingProxyType({n: s.domain for n, s in content.scenarios.items()}),
             hosts=content.hosts,
+            zones=tuple(z.origin for z in content.zones),
             state_dir=state,
             pids=types.MappingProxyType({d.name: d.pid for d in self.daemons}),
         )

@@ -30,7 +30,10 @@ def render(content: Content, state: Path, certs: Mapping[str, CertFiles]) -> Pat
         (folder / sub).mkdir(mode=0o755, exist_ok=True)
     (folder / "mail").chmod(0o1777)
     users = folder / "users"
-    users.write_text("".join(f"{login}:{{PLAIN}}{PASSWORD}\n" for login in content.logins))
+    # nodelay: answer a wrong password at once instead of after Dovecot's failure delay.
+    users.write_text(
+        "".join(f"{login}:{{PLAIN}}{PASSWORD}::::::nodelay=yes\n" for login in content.logins)
+    )
     users.chmod(0o644)
     p = content.plan
     listen = " ".join(addresses(content))
@@ -59,6 +62,8 @@ ssl_min_protocol = TLSv1.2
 {local_blocks}
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
+# Answer a wrong password at once (the default waits 2 s) so login tests stay fast.
+auth_failure_delay = 0
 
 passdb {{
   driver = passwd-file
@@ -90,6 +95,14 @@ service pop3-login {{
     address = {listen}
     port = 995
     ssl = yes
+  }}
+}}
+# Dovecot delays the next login from an address after a failed one (its "auth penalty",
+# up to 15 s). Tests try wrong passwords on purpose; the auth process skips the penalty
+# when it cannot reach this anvil socket, so make it unreachable.
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
   }}
 }}
 service auth {{
