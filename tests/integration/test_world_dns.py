@@ -73,12 +73,16 @@ def test_disagree_scenario_srv_names_other_servers(world: WorldInfo) -> None:
 def test_guess_scenario_publishes_only_hosts(world: WorldInfo) -> None:
     """guess-only.test has imap./smtp. A records and no MX, SRV or autoconfig names."""
     d = world.domains["guess"]
-    assert _rrs(world, f"imap.{d}", "A") and _rrs(world, f"smtp.{d}", "A")
+    assert _rrs(world, f"imap.{d}", "A")
+    assert _rrs(world, f"smtp.{d}", "A")
     r = resolver(world)
     with pytest.raises(dns.resolver.NoAnswer):
         r.resolve(d, "MX")
-    for name, rtype in ((f"_imaps._tcp.{d}", "SRV"), (f"autoconfig.{d}", "A"),
-                        (f"autodiscover.{d}", "A")):
+    for name, rtype in (
+        (f"_imaps._tcp.{d}", "SRV"),
+        (f"autoconfig.{d}", "A"),
+        (f"autodiscover.{d}", "A"),
+    ):
         with pytest.raises(dns.resolver.NXDOMAIN):
             r.resolve(name, rtype)
 
@@ -92,8 +96,10 @@ def test_idn_zone_is_served_in_punycode(world: WorldInfo) -> None:
 
 def test_hostile_hosts_point_at_hostile_addresses(world: WorldInfo) -> None:
     """wrong-name, expired, silent and endless-line hosts sit on their own addresses."""
-    ips = {name: world.hosts[f"imap.{world.domains[name]}"]
-           for name in ("wrong-name", "expired", "silent", "endless-line")}
+    ips = {
+        name: world.hosts[f"imap.{world.domains[name]}"]
+        for name in ("wrong-name", "expired", "silent", "endless-line")
+    }
     assert len(set(ips.values())) == 4
     assert world.hosts["imap.guess-only.test"] not in ips.values()
 

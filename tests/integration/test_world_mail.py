@@ -22,8 +22,20 @@ from tests.world.client import (
 
 pytestmark = pytest.mark.world
 
-WORKING = ["autoconfig", "well-known", "srv", "mx-hosting", "ispdb", "autodiscover", "guess",
-           "http-only", "disagree", "idn", "http-redirect", "automx2"]
+WORKING = [
+    "autoconfig",
+    "well-known",
+    "srv",
+    "mx-hosting",
+    "ispdb",
+    "autodiscover",
+    "guess",
+    "http-only",
+    "disagree",
+    "idn",
+    "http-redirect",
+    "automx2",
+]
 
 
 def _imap(world: WorldInfo, e: Expect) -> imaplib.IMAP4:
@@ -58,9 +70,7 @@ def test_working_scenarios_cover_the_world(world: WorldInfo) -> None:
 
 
 @pytest.mark.parametrize("scenario", WORKING)
-def test_expected_incoming_server_greets_and_accepts_login(
-    world: WorldInfo, scenario: str
-) -> None:
+def test_expected_incoming_server_greets_and_accepts_login(world: WorldInfo, scenario: str) -> None:
     """The scenario's first incoming server speaks IMAP over verified TLS and takes the user."""
     s = world.scenarios[scenario]
     assert s.incoming is not None

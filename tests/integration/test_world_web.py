@@ -132,7 +132,8 @@ def test_autodiscover_redirect_url_then_addr_then_settings(world: WorldInfo) -> 
         (p.findtext(f"{_AD_NS}Type"), p.findtext(f"{_AD_NS}Server"), p.findtext(f"{_AD_NS}Port"))
         for p in third.findall(f"{_AD_NS}Protocol")
     ]
-    assert s.incoming is not None and s.outgoing is not None
+    assert s.incoming is not None
+    assert s.outgoing is not None
     assert protocols[0] == ("IMAP", s.incoming.host, str(s.incoming.port))
     assert ("SMTP", s.outgoing.host, str(s.outgoing.port)) in protocols
 
@@ -166,11 +167,15 @@ def test_autodiscover_redirect_url_ping_pongs(world: WorldInfo) -> None:
         assert account.findtext(f"{_AD_NS}Action") == "redirectUrl"
         url = account.findtext(f"{_AD_NS}RedirectUrl", "")
         seen.append(url)
-    assert seen[0] == seen[2] and seen[1] == seen[3] and seen[0] != seen[1]
+    assert seen[0] == seen[2]
+    assert seen[1] == seen[3]
+    assert seen[0] != seen[1]
 
 
-@pytest.mark.parametrize(("scenario", "reason"), [("wrong-name", "Hostname mismatch"),
-                                                  ("expired", "certificate has expired")])
+@pytest.mark.parametrize(
+    ("scenario", "reason"),
+    [("wrong-name", "Hostname mismatch"), ("expired", "certificate has expired")],
+)
 def test_bad_certificate_on_the_bare_domain(world: WorldInfo, scenario: str, reason: str) -> None:
     """https://{domain}/.well-known/... of wrong-name/expired fails certificate verification."""
     d = world.domains[scenario]

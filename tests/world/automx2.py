@@ -72,7 +72,7 @@ def seed(content: Content, timeout: float = 5.0) -> None:
     p = content.plan
     url = f"http://{p.automx2}:{p.automx2_port}/initdb/"
     body = json.dumps(dict(content.automx2_seed)).encode()
-    request = urllib.request.Request(  # noqa: S310 - fixed http:// URL on a loopback literal
+    request = urllib.request.Request(
         url, data=body, method="POST", headers={"Content-Type": "application/json"}
     )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))

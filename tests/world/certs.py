@@ -29,7 +29,7 @@ def write_certs(content: Content, folder: Path) -> tuple[Path, Mapping[str, Cert
     ca_file = folder / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     web_names = sorted(
         {h.name for h in content.web_hosts if h.cert == "web"} | {content.ispdb_host}
     )

@@ -12,7 +12,7 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import dns.resolver
@@ -125,7 +125,7 @@ class WorldIMAPS(imaplib.IMAP4_SSL):
 
     def _create_socket(self, timeout: float | None) -> socket.socket:
         sock = socket.create_connection((self._ip, self.port), timeout)
-        return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
+        return cast(socket.socket, self.ssl_context.wrap_socket(sock, server_hostname=self.host))
 
 
 class WorldPOP3(poplib.POP3):
@@ -144,11 +144,12 @@ class WorldPOP3S(poplib.POP3_SSL):
 
     def __init__(self, ip: str, host: str, port: int, context: ssl.SSLContext) -> None:
         self._ip = ip
+        self._context = context
         super().__init__(host, port, timeout=TIMEOUT, context=context)
 
     def _create_socket(self, timeout: float) -> socket.socket:
         sock = socket.create_connection((self._ip, self.port), timeout)
-        return self.context.wrap_socket(sock, server_hostname=self.host)
+        return self._context.wrap_socket(sock, server_hostname=self.host)
 
 
 class WorldSMTP(smtplib.SMTP):

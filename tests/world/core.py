@@ -144,8 +144,9 @@ class World:
         nginx_conf = nginx.render(content, state, certs)
         postfix_dir = postfix.render(content, state, certs)
         automx2_conf = automx2.render(content, state)
-        hostile_spec = self._render_hostile(content, state, certs["endless"].cert,
-                                            certs["endless"].key)
+        hostile_spec = self._render_hostile(
+            content, state, certs["endless"].cert, certs["endless"].key
+        )
 
         self.daemons.append(dns.start(knot_conf, state))
         self.daemons.append(dovecot.start(dovecot_conf, content))

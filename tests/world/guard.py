@@ -70,8 +70,9 @@ class ResolverGuard:
 def no_system_resolver() -> Iterator[ResolverGuard]:
     """Patch the socket module for the duration of the block (used by the harness itself)."""
     guard = ResolverGuard()
-    saved = {name: getattr(socket, name) for name in ("getaddrinfo", "gethostbyname",
-                                                       "gethostbyname_ex")}
+    saved = {
+        name: getattr(socket, name) for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex")
+    }
     for name, fn in guard.patches().items():
         setattr(socket, name, fn)
     try:

@@ -20,8 +20,17 @@ from typing import Any
 CHUNK = b"A" * 16384
 MAX_BYTES = 64 * 1024 * 1024
 MAX_SECONDS = 60.0
-GREETING = {143: b"* OK ", 993: b"* OK ", 110: b"+OK ", 995: b"+OK ", 25: b"220 ", 587: b"220 ",
-            465: b"220 ", 443: b"HTTP/1.1 200 OK\r\nX-Endless: ", 80: b"HTTP/1.1 200 OK\r\nX-Endless: "}
+GREETING = {
+    143: b"* OK ",
+    993: b"* OK ",
+    110: b"+OK ",
+    995: b"+OK ",
+    25: b"220 ",
+    587: b"220 ",
+    465: b"220 ",
+    443: b"HTTP/1.1 200 OK\r\nX-Endless: ",
+    80: b"HTTP/1.1 200 OK\r\nX-Endless: ",
+}
 
 
 async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -52,9 +61,7 @@ def _endless(port: int) -> Any:
     return handle
 
 
-async def main(spec_path: str) -> None:
-    with open(spec_path) as f:
-        spec = json.load(f)
+async def main(spec: dict[str, Any]) -> None:
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(spec["cert"], spec["key"])
     servers = []
@@ -62,8 +69,9 @@ async def main(spec_path: str) -> None:
         servers.append(await asyncio.start_server(_silent, ip, port, reuse_address=True))
     for ip, port in spec["endless"]:
         ctx = tls if port in spec["tls_ports"] else None
-        servers.append(await asyncio.start_server(_endless(port), ip, port, ssl=ctx,
-                                                  reuse_address=True))
+        servers.append(
+            await asyncio.start_server(_endless(port), ip, port, ssl=ctx, reuse_address=True)
+        )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -74,4 +82,5 @@ async def main(spec_path: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    with open(sys.argv[1]) as f:
+        asyncio.run(main(json.load(f)))

@@ -54,10 +54,10 @@ def _server_block(host: WebHost, www: Path, certs: Mapping[str, CertFiles]) -> s
         for path, (code, target) in sorted(host.redirects.items()):
             body.append(f"    location = {path} {{ return {code} {target}; }}")
         for path, f in sorted(host.files.items()):
-            target = root / path.lstrip("/")
-            target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-            target.write_bytes(f.body)
-            target.chmod(0o644)
+            dest = root / path.lstrip("/")
+            dest.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            dest.write_bytes(f.body)
+            dest.chmod(0o644)
             post = " error_page 405 =200 $uri;" if f.allow_post else ""
             body.append(
                 f"    location = {path} {{ types {{ }} default_type {f.content_type};{post} }}"

@@ -244,7 +244,8 @@ def autodiscover_redirect_url(url: str) -> bytes:
 def autodiscover_redirect_addr(address: str) -> bytes:
     """An Autodiscover POX answer with Action=redirectAddr."""
     return _autodiscover(
-        f"      <Action>redirectAddr</Action>\n      <RedirectAddr>{escape(address)}</RedirectAddr>\n"
+        "      <Action>redirectAddr</Action>\n"
+        f"      <RedirectAddr>{escape(address)}</RedirectAddr>\n"
     )
 
 
@@ -446,8 +447,8 @@ def build(plan: AddressPlan) -> Content:
     # 8. Autoconfig over plain HTTP only (port 443 refuses connections).
     d = "http-autoconfig.test"
     z = simple("http-only", d, "autoconfig.{domain} over http:// only; HTTPS refused")
-    b.webhost(z, f"autoconfig.{d}", p.web_http_only, https=False).files[AUTOCONFIG_PATH] = (
-        WebFile(clientconfig(d, [d], standard_servers(d)))
+    b.webhost(z, f"autoconfig.{d}", p.web_http_only, https=False).files[AUTOCONFIG_PATH] = WebFile(
+        clientconfig(d, [d], standard_servers(d))
     )
 
     # 9. SRV and autoconfig disagree (autoconfig outranks SRV).
