@@ -148,6 +148,18 @@ def test_html_page_scenario_answers_html(world: WorldInfo) -> None:
         assert answer.body.startswith(b"<!DOCTYPE html>")
 
 
+def test_broken_xml_scenario_answers_broken_documents(world: WorldInfo) -> None:
+    """broken-xml.test: autoconfig is 200 text/xml but not well-formed; .well-known is 500."""
+    d = world.domains["broken-xml"]
+    answer = http(world, "GET", f"https://autoconfig.{d}{AUTOCONFIG_PATH}")
+    assert answer.status == 200
+    assert answer.content_type.startswith("text/xml")
+    assert answer.body.startswith(b"<?xml")
+    with pytest.raises(SafeET.ParseError):
+        SafeET.fromstring(answer.body)
+    assert http(world, "GET", f"https://{d}{WELL_KNOWN_PATH}").status == 500
+
+
 def test_redirect_loop_never_ends(world: WorldInfo) -> None:
     """redirect-loop.test's autoconfig URLs redirect in a circle, past any sane hop limit."""
     d = world.domains["redirect-loop"]

@@ -52,7 +52,9 @@ def _server_block(host: WebHost, www: Path, certs: Mapping[str, CertFiles]) -> s
         root.mkdir(mode=0o755, parents=True, exist_ok=True)
         body.append(f"    root {root};")
         for path, (code, target) in sorted(host.redirects.items()):
-            body.append(f"    location = {path} {{ return {code} {target}; }}")
+            # 3xx: target is the Location; other codes: target is the response text.
+            value = target if 300 <= code < 400 else f'"{target}"'
+            body.append(f"    location = {path} {{ return {code} {value}; }}")
         for path, f in sorted(host.files.items()):
             dest = root / path.lstrip("/")
             dest.parent.mkdir(mode=0o755, parents=True, exist_ok=True)

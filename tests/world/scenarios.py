@@ -569,7 +569,25 @@ def build(plan: AddressPlan) -> Content:
         )
     )
 
-    # Hostile 6: redirect loops (HTTP for autoconfig, POX redirectUrl for Autodiscover).
+    # Hostile 6: broken answers: truncated XML (200 text/xml) and a server error.
+    d = "broken-xml.test"
+    z = b.zone(d)
+    whole = clientconfig(d, [d], standard_servers(d))
+    b.webhost(z, f"autoconfig.{d}").files[AUTOCONFIG_PATH] = WebFile(whole[: len(whole) // 2])
+    b.webhost(z, d).redirects[WELL_KNOWN_PATH] = (500, "internal error")
+    b.mail_hosts(z, d, p.dovecot, p.postfix)
+    b.add(
+        Scenario(
+            "broken-xml",
+            d,
+            "autoconfig.{domain} answers 200 text/xml cut off mid-document; .well-known answers "
+            "500; nothing else published (real imap./smtp. hosts, so guessing still works)",
+            Expect(f"imap.{d}", 993, "tls"),
+            Expect(f"smtp.{d}", 465, "tls"),
+        )
+    )
+
+    # Hostile 7: redirect loops (HTTP for autoconfig, POX redirectUrl for Autodiscover).
     d = "redirect-loop.test"
     z = b.zone(d)
     ac = b.webhost(z, f"autoconfig.{d}")
