@@ -13,6 +13,7 @@ from .errors import (
     AutoconfError,
     DeadlineExceeded,
     FetchError,
+    HostNotFound,
     InvalidAddress,
     NetworkError,
     OptionsError,
@@ -43,6 +44,7 @@ from .models import (
     WarningCode,
 )
 from .options import Credentials, Deadline, Mode, Options
+from .session import Session
 from .pipeline import (
     CandidateFound,
     DiscoveryEvent,
@@ -72,6 +74,7 @@ __all__ = [
     "EmailAddress",
     "EnableInstructions",
     "FetchError",
+    "HostNotFound",
     "InvalidAddress",
     "LocalizedText",
     "LoginStatus",
@@ -86,6 +89,7 @@ __all__ = [
     "ProviderInfo",
     "Security",
     "ServerSettings",
+    "Session",
     "SourceAttempt",
     "SourceFinished",
     "SourceName",

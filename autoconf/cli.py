@@ -151,10 +151,6 @@ def main(
         out.write("\n")
     else:
         out.write(render_text(result))
-    if not args.quiet:
-        for warning in result.warnings:
-            if warning.code.value == "only-offline-sources" and not args.json:
-                print(f"note: {warning.message} (use --offline to skip them)", file=err)
     return EXIT_FOUND if result.found else EXIT_NOT_FOUND
 
 
@@ -244,10 +240,9 @@ def render_text(result: DiscoveryResult) -> str:
                 )
                 lines.append(f"  {doc.url}" + (f"  ({text})" if text else ""))
             lines.append("")
-    shown = [w for w in result.warnings if w.code.value != "only-offline-sources"]
-    if shown:
+    if result.warnings:
         lines.append("Warnings:")
-        lines.extend(f"  ! {w.message}" for w in shown)
+        lines.extend(f"  ! {w.message}" for w in result.warnings)
         lines.append("")
     return "\n".join(lines)
 

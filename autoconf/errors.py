@@ -8,6 +8,7 @@
     ├── ParseError (ValueError)         a document (XML, DNS answer) is unusable
     └── NetworkError (OSError)          I/O failed; raised inside sources and probes only
         ├── DeadlineExceeded (TimeoutError)
+        ├── HostNotFound                the name has no address (NXDOMAIN, no A/AAAA)
         ├── TLSError                    handshake or certificate verification failed
         └── FetchError                  an HTTP answer we refuse (status, size, type, redirect)
 
@@ -23,6 +24,7 @@ __all__ = [
     "AutoconfError",
     "DeadlineExceeded",
     "FetchError",
+    "HostNotFound",
     "InvalidAddress",
     "NetworkError",
     "OptionsError",
@@ -87,6 +89,10 @@ class NetworkError(AutoconfError, OSError):
 
 class DeadlineExceeded(NetworkError, TimeoutError):
     """A phase limit or the overall deadline ran out."""
+
+
+class HostNotFound(NetworkError):
+    """The host name does not exist or has no address: nothing is published there."""
 
 
 class TLSError(NetworkError):

@@ -130,7 +130,6 @@ class WarningCode(StrEnum):
     BAD_DOCUMENT = "bad-document"
     STARTTLS_NOT_OFFERED = "starttls-not-offered"
     REDIRECTED = "redirected"
-    ONLY_OFFLINE_SOURCES = "only-offline-sources"
 
 
 class _Frozen(BaseModel):

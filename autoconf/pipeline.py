@@ -19,11 +19,10 @@ from .models import (
     ServerSettings,
     SourceAttempt,
     SourceName,
-    Warning,
-    WarningCode,
 )
-from .options import Deadline, Mode, Options
+from .options import OFFLINE_SOURCES, Deadline, Mode, Options
 from .rank import merge
+from .session import Session
 from .sources.base import Source, SourceContext, SourceOutcome
 from .sources.ispdb_bundled import BundledIspdbSource
 from .sources.local import LocalSource
@@ -69,7 +68,27 @@ DiscoveryEvent = SourceStarted | SourceFinished | CandidateFound | DiscoveryFini
 
 
 def default_sources() -> list[Source]:
-    """The sources this version implements, in priority order."""
+    """Every source this version implements, in priority order."""
+    from .sources.autoconfig import AutoconfigSource
+    from .sources.autodiscover import AutodiscoverSource
+    from .sources.ispdb import IspdbSource
+    from .sources.mx import MxSource
+    from .sources.srv import SrvSource
+
+    return [
+        LocalSource(),
+        AutoconfigSource(secure=True),
+        SrvSource(),
+        BundledIspdbSource(),
+        IspdbSource(),
+        MxSource(),
+        AutodiscoverSource(),
+        AutoconfigSource(secure=False),
+    ]
+
+
+def _offline_sources() -> list[Source]:
+    # The offline path must not import the network stack (httpx, dnspython).
     return [LocalSource(), BundledIspdbSource()]
 
 
@@ -79,13 +98,18 @@ async def discover(
     options: Options | None = None,
     ispdb: BundledIspdb | None = None,
     sources: Sequence[Source] | None = None,
+    session: Session | None = None,
 ) -> DiscoveryResult:
     """Find the mail settings for ``address``.
 
     Raises only :class:`~autoconf.errors.InvalidAddress` (and ``OptionsError`` for bad
-    options); every failure of a source is recorded in ``result.attempts``.
+    options); every failure of a source is recorded in ``result.attempts``. Pass a
+    :class:`~autoconf.Session` to share DNS and HTTP caches across many calls.
     """
-    async for event in discover_events(address, options=options, ispdb=ispdb, sources=sources):
+    events = discover_events(
+        address, options=options, ispdb=ispdb, sources=sources, session=session
+    )
+    async for event in events:
         if isinstance(event, DiscoveryFinished):
             return event.result
     raise AssertionError("discover_events ended without a result")  # pragma: no cover
@@ -117,81 +141,132 @@ async def discover_events(
     options: Options | None = None,
     ispdb: BundledIspdb | None = None,
     sources: Sequence[Source] | None = None,
+    session: Session | None = None,
 ) -> AsyncIterator[DiscoveryEvent]:
     """Discover settings for ``address``, yielding progress as it happens.
 
-    The last event is always :class:`DiscoveryFinished` carrying the result.
+    Every chosen source starts at once. In ``thorough`` mode all are awaited (bounded by the
+    deadline); in ``fast`` mode the offline sources run first, a bundled-ISPDB hit ends the
+    search before any network request, and otherwise the search ends as soon as no source
+    still running could beat the best complete answer. The last event is always
+    :class:`DiscoveryFinished` carrying the result.
     """
     started = time.perf_counter()
     parsed = parse_address(address)
     options = options if options is not None else Options()
     deadline = Deadline(options.deadline)
+    own_session = session is None
+    session = session if session is not None else Session(options)
     ctx = SourceContext(
         address=parsed,
         options=options,
         deadline=deadline,
         ispdb=ispdb if ispdb is not None else default_ispdb(),
+        session=session,
     )
     enabled = options.enabled_sources()
-    available = list(sources) if sources is not None else default_sources()
+    if sources is not None:
+        available = list(sources)
+    elif enabled <= OFFLINE_SOURCES:
+        available = _offline_sources()
+    else:
+        available = default_sources()
     chosen = sorted((s for s in available if s.name in enabled), key=lambda s: s.name.priority)
-    implemented = {s.name for s in available}
-    missing = sorted(enabled - implemented - {SourceName.LOCAL}, key=lambda n: n.priority)
+    missing = sorted(
+        enabled - {s.name for s in available} - {SourceName.LOCAL}, key=lambda n: n.priority
+    )
+    if options.mode is Mode.FAST:
+        first = [s for s in chosen if s.name in OFFLINE_SOURCES]
+        later = [s for s in chosen if s.name not in OFFLINE_SOURCES]
+        if not first:
+            first, later = later, []
+    else:
+        first, later = chosen, []
 
     outcomes: dict[SourceName, SourceOutcome] = {}
     tasks: dict[asyncio.Task[SourceOutcome], Source] = {}
     try:
-        for source in chosen:
-            tasks[asyncio.create_task(_guarded(source, ctx))] = source
-        for source in chosen:
-            yield SourceStarted(source.name)
-        pending = set(tasks)
-        while pending:
-            done, pending = await asyncio.wait(
-                pending, timeout=deadline.remaining(), return_when=asyncio.FIRST_COMPLETED
-            )
-            if not done:
-                break  # the deadline has passed
-            for task in sorted(done, key=lambda t: tasks[t].name.priority):
-                outcome = task.result()
-                outcomes[outcome.source] = outcome
-                for event in _finished_events(outcome):
-                    yield event
-            if options.mode is Mode.FAST and _settled(outcomes, [tasks[t] for t in pending]):
+        pending: set[asyncio.Task[SourceOutcome]] = set()
+        for batch in (first, later):
+            if not batch:
+                continue
+            if batch is later and options.mode is Mode.FAST and _settled(outcomes, later):
+                for source in later:
+                    outcome = _unfinished(
+                        source,
+                        started,
+                        AttemptStatus.SKIPPED,
+                        "not needed: a better answer was already known",
+                    )
+                    outcomes[source.name] = outcome
+                    for event in _finished_events(outcome):
+                        yield event
+                break
+            new = {asyncio.create_task(_guarded(source, ctx)): source for source in batch}
+            tasks.update(new)
+            pending |= set(new)
+            for source in batch:
+                yield SourceStarted(source.name)
+            while pending:
+                done, pending = await asyncio.wait(
+                    pending, timeout=deadline.remaining(), return_when=asyncio.FIRST_COMPLETED
+                )
+                if not done:
+                    break  # the deadline has passed
+                for task in sorted(done, key=lambda t: tasks[t].name.priority):
+                    outcome = task.result()
+                    outcomes[outcome.source] = outcome
+                    for event in _finished_events(outcome):
+                        yield event
+                if options.mode is Mode.FAST and _settled(
+                    outcomes, [tasks[t] for t in pending] + (later if batch is first else [])
+                ):
+                    break
+            if pending or deadline.expired:
                 break
         for task in pending:
             task.cancel()
         for task in pending:
             source = tasks[task]
-            status, detail = (
-                (AttemptStatus.TIMEOUT, "the discovery deadline passed before it answered")
+            outcome = (
+                _unfinished(
+                    source,
+                    started,
+                    AttemptStatus.TIMEOUT,
+                    "the discovery deadline passed before it answered",
+                )
                 if deadline.expired
-                else (AttemptStatus.SKIPPED, "cancelled: a better answer was already known")
-            )
-            outcome = SourceOutcome(
-                source=source.name,
-                attempts=[
-                    SourceAttempt(
-                        source=source.name,
-                        target=source.name.value,
-                        status=status,
-                        elapsed_ms=_ms(started),
-                        detail=detail,
-                    )
-                ],
+                else _unfinished(
+                    source,
+                    started,
+                    AttemptStatus.SKIPPED,
+                    "cancelled: a better answer was already known",
+                )
             )
             outcomes[source.name] = outcome
             for event in _finished_events(outcome):
                 yield event
         if pending:
             await asyncio.wait(pending)
+        for source in chosen:
+            if source.name not in outcomes:  # never started: the deadline passed first
+                outcome = _unfinished(
+                    source,
+                    started,
+                    AttemptStatus.TIMEOUT,
+                    "the deadline passed before it could start",
+                )
+                outcomes[source.name] = outcome
+                for event in _finished_events(outcome):
+                    yield event
     finally:
         for task in tasks:
             if not task.done():
                 task.cancel()
+        if own_session:
+            await session.aclose()
 
     ranked = merge(list(outcomes.values()))
-    warnings = list(ranked.warnings)
     attempts = [
         a for name in sorted(outcomes, key=lambda n: n.priority) for a in outcomes[name].attempts
     ]
@@ -202,14 +277,6 @@ async def discover_events(
                 target=name.value,
                 status=AttemptStatus.SKIPPED,
                 detail="this source is not available in this version",
-            )
-        )
-    if missing:
-        warnings.append(
-            Warning(
-                code=WarningCode.ONLY_OFFLINE_SOURCES,
-                message="only the offline sources (local files and the bundled ISPDB) are "
-                "available in this version; network look-ups were not made",
             )
         )
     provider = next(
@@ -227,10 +294,23 @@ async def discover_events(
         incoming=ranked.incoming,
         outgoing=ranked.outgoing,
         attempts=attempts,
-        warnings=warnings,
+        warnings=ranked.warnings,
         elapsed_ms=_ms(started),
     )
     yield DiscoveryFinished(result)
+
+
+def _unfinished(
+    source: Source, started: float, status: AttemptStatus, detail: str
+) -> SourceOutcome:
+    attempt = SourceAttempt(
+        source=source.name,
+        target=source.name.value,
+        status=status,
+        elapsed_ms=_ms(started),
+        detail=detail,
+    )
+    return SourceOutcome(source=source.name, attempts=[attempt])
 
 
 async def _guarded(source: Source, ctx: SourceContext) -> SourceOutcome:

@@ -66,16 +66,19 @@ def merge(outcomes: Sequence[SourceOutcome]) -> Ranked:
     warnings: list[Warning] = []
     for outcome in ordered:
         warnings.extend(outcome.warnings)
-        if outcome.source in _INSECURE_SOURCES and outcome.found_anything:
-            warnings.append(
-                Warning(
-                    code=WarningCode.INSECURE_SOURCE,
-                    message=(
-                        f"settings from {outcome.source.value} came over unencrypted HTTP "
-                        "and could have been changed on the way"
-                    ),
-                )
+    insecure = [s for s in incoming + outgoing if set(s.sources) <= _INSECURE_SOURCES]
+    if insecure:
+        names = ", ".join(dict.fromkeys(f"{s.host}:{s.port}" for s in insecure))
+        warnings.append(
+            Warning(
+                code=WarningCode.INSECURE_SOURCE,
+                message=(
+                    f"these servers came only over unencrypted HTTP and could have been changed "
+                    f"on the way: {names}"
+                ),
+                host=insecure[0].host,
             )
+        )
     for label, servers in (("incoming", incoming), ("outgoing", outgoing)):
         if servers and all(s.security is Security.PLAIN for s in servers):
             warnings.append(

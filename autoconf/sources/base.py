@@ -18,7 +18,9 @@ from ..models import (
 if TYPE_CHECKING:
     from .._data import BundledIspdb
     from ..address import EmailAddress
+    from ..net.session import Network
     from ..options import Deadline, Options
+    from ..session import Session
 
 __all__ = ["Source", "SourceContext", "SourceOutcome", "Stopwatch"]
 
@@ -31,6 +33,11 @@ class SourceContext:
     options: Options
     deadline: Deadline
     ispdb: BundledIspdb
+    session: Session
+
+    def network(self) -> Network:
+        """DNS, HTTP and TLS for network sources (built on first use, shared by the session)."""
+        return self.session.network()
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,13 +98,6 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path):
         assert "Traceback" not in err
 
 
-def test_without_offline_it_says_only_offline_sources_exist():
-    """A run without --offline explains on stderr that network sources are not here yet."""
-    code, _, err = run("someone@gmail.com")
-    assert code == 0
-    assert "only the offline sources" in err
-
-
 def test_python_dash_m_runs_the_cli():
     """`python -m autoconf` is wired to main() and returns its exit status."""
     proc = subprocess.run(

@@ -1,0 +1,79 @@
+"""A small TTL cache with in-flight de-duplication, owned by one Session (never global)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
+
+__all__ = ["TTLCache"]
+
+T = TypeVar("T")
+
+
+class TTLCache:
+    """Remember results for their time to live; concurrent askers of one key share one call.
+
+    Failures are remembered for ``negative_ttl`` seconds (so a batch does not hammer a dead
+    host), successes for the TTL the caller returns with them.
+    """
+
+    def __init__(self, *, max_entries: int = 10_000, negative_ttl: float = 30.0) -> None:
+        self._entries: dict[Hashable, tuple[float, bool, Any]] = {}
+        self._inflight: dict[Hashable, asyncio.Future[Any]] = {}
+        self._max = max_entries
+        self._negative_ttl = negative_ttl
+        self.hits = 0
+        self.misses = 0
+
+    async def get_or_fetch(
+        self, key: Hashable, fetch: Callable[[], Awaitable[tuple[T, float]]]
+    ) -> T:
+        """Return the cached value for ``key`` or await ``fetch()`` → (value, ttl seconds)."""
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None:
+            expires, ok, value = entry
+            if expires > now:
+                self.hits += 1
+                if ok:
+                    return value  # type: ignore[no-any-return]
+                raise value
+            del self._entries[key]
+        waiting = self._inflight.get(key)
+        if waiting is not None:
+            self.hits += 1
+            return await asyncio.shield(waiting)
+        self.misses += 1
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            value, ttl = await fetch()
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            if not isinstance(exc, TimeoutError):  # a timeout says little about the next try
+                self._store(key, False, exc, self._negative_ttl)
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it themselves
+            raise
+        else:
+            self._store(key, True, value, ttl)
+            future.set_result(value)
+            return value
+        finally:
+            self._inflight.pop(key, None)
+
+    def _store(self, key: Hashable, ok: bool, value: Any, ttl: float) -> None:
+        if ttl <= 0:
+            return
+        if len(self._entries) >= self._max:
+            # Drop the entry closest to expiry; good enough for a bounded batch cache.
+            oldest = min(self._entries, key=lambda k: self._entries[k][0])
+            del self._entries[oldest]
+        self._entries[key] = (time.monotonic() + ttl, ok, value)
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,150 @@
+"""DNS look-ups (SRV, MX, A/AAAA) under the one deadline, with a TTL cache.
+
+With nameservers given (``--nameserver``) every query, including the addresses of hosts we
+fetch or probe, goes to them through dnspython and nowhere else. Without, SRV and MX use
+dnspython's reading of the system configuration and host addresses come from the system
+resolver (so ``/etc/hosts`` is honoured, as every other program on the machine does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+import dns.asyncresolver
+import dns.exception
+import dns.nameserver
+import dns.rdatatype
+import dns.resolver
+
+from ..errors import DeadlineExceeded, HostNotFound, NetworkError
+from ..parsers.srv import SrvRecord
+from .cache import TTLCache
+
+__all__ = ["DnsClient", "MxRecord"]
+
+_MIN_TTL = 5.0
+_MAX_TTL = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class MxRecord:
+    preference: int
+    exchange: str  # without the trailing dot; "" for a null MX (RFC 7505)
+
+
+class DnsClient:
+    def __init__(
+        self,
+        *,
+        nameservers: tuple[tuple[str, int], ...] = (),
+        resolver: dns.asyncresolver.Resolver | None = None,
+        cache: TTLCache | None = None,
+    ) -> None:
+        self.hermetic = bool(nameservers) or resolver is not None
+        if resolver is None:
+            if nameservers:
+                resolver = dns.asyncresolver.Resolver(configure=False)
+                resolver.nameservers = [
+                    dns.nameserver.Do53Nameserver(host, port) for host, port in nameservers
+                ]
+            else:
+                try:
+                    resolver = dns.asyncresolver.Resolver()
+                except dns.resolver.NoResolverConfiguration:
+                    resolver = dns.asyncresolver.Resolver(configure=False)
+                    resolver.nameservers = ["127.0.0.1"]
+        resolver.cache = None  # our own cache, so a batch shares it and TTLs are respected
+        self._resolver = resolver
+        self._cache = cache if cache is not None else TTLCache()
+
+    @property
+    def description(self) -> str:
+        servers = ", ".join(str(ns) for ns in self._resolver.nameservers)
+        return servers or "system resolver"
+
+    async def srv(self, name: str, *, within: float) -> list[SrvRecord]:
+        """SRV records of ``name``; [] when the name or the records do not exist."""
+        answer = await self._query(name, "SRV", within)
+        return [
+            SrvRecord(r.priority, r.weight, r.port, r.target.to_text(omit_final_dot=False))
+            for r in answer
+        ]
+
+    async def mx(self, domain: str, *, within: float) -> list[MxRecord]:
+        """MX records, lowest preference first; [] when there are none."""
+        answer = await self._query(domain, "MX", within)
+        records = [
+            MxRecord(r.preference, r.exchange.to_text(omit_final_dot=True).lower().rstrip("."))
+            for r in answer
+        ]
+        return sorted(records, key=lambda r: (r.preference, r.exchange))
+
+    async def addresses(self, host: str, *, within: float) -> list[str]:
+        """IPv4 and IPv6 addresses of ``host`` (IPv4 first); an IP literal is returned as is."""
+        try:
+            return [str(ipaddress.ip_address(host))]
+        except ValueError:
+            pass
+        if not self.hermetic:
+            return await self._system_addresses(host, within)
+        answers: tuple[list[Any] | BaseException, ...] = await asyncio.gather(
+            self._query(host, "A", within),
+            self._query(host, "AAAA", within),
+            return_exceptions=True,
+        )
+        found: list[str] = []
+        errors: list[BaseException] = []
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                errors.append(answer)
+            else:
+                found.extend(r.address for r in answer)
+        if not found and errors:
+            raise errors[0]
+        if not found:
+            raise HostNotFound(f"{host} does not exist (no IPv4 or IPv6 address)", host=host)
+        return found
+
+    async def _system_addresses(self, host: str, within: float) -> list[str]:
+        loop = asyncio.get_running_loop()
+
+        async def fetch() -> tuple[list[str], float]:
+            try:
+                async with asyncio.timeout(within):
+                    infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            except TimeoutError:
+                raise DeadlineExceeded(f"looking up {host} took too long", host=host) from None
+            except socket.gaierror as exc:
+                raise HostNotFound(f"cannot resolve {host}: {exc.strerror}", host=host) from None
+            except OSError as exc:
+                raise NetworkError(f"cannot resolve {host}: {exc}", host=host) from None
+            ips = list(dict.fromkeys(str(info[4][0]) for info in infos))
+            ips.sort(key=lambda ip: ":" in ip)
+            return ips, 60.0
+
+        return await self._cache.get_or_fetch(("getaddrinfo", host), fetch)
+
+    async def _query(self, name: str, rdtype: str, within: float) -> list[Any]:
+        async def fetch() -> tuple[list[Any], float]:
+            try:
+                answer = await self._resolver.resolve(
+                    name, rdtype, lifetime=max(within, 0.05), search=False
+                )
+            except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+                return [], 60.0
+            except dns.resolver.LifetimeTimeout:
+                raise DeadlineExceeded(
+                    f"no DNS answer for {name} {rdtype} within {within:.1f} s", host=name
+                ) from None
+            except dns.resolver.NoNameservers as exc:
+                raise NetworkError(f"DNS servers failed for {name} {rdtype}: {exc}") from None
+            except dns.exception.DNSException as exc:
+                raise NetworkError(f"DNS error for {name} {rdtype}: {exc}") from None
+            ttl = min(max(float(answer.rrset.ttl if answer.rrset else 60), _MIN_TTL), _MAX_TTL)
+            return list(answer), ttl
+
+        return await self._cache.get_or_fetch((name.lower(), rdtype), fetch)

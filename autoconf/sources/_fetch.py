@@ -1,0 +1,113 @@
+"""What the network sources share: cached fetches and turning failures into attempts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import (
+    AutoconfError,
+    DeadlineExceeded,
+    FetchError,
+    HostNotFound,
+    ParseError,
+    TLSError,
+)
+from ..models import (
+    AttemptStatus,
+    SourceAttempt,
+    SourceName,
+    Trust,
+    Warning,
+    WarningCode,
+)
+from ..parsers.clientconfig import ClientConfig, parse_template
+from .base import SourceContext, Stopwatch
+
+if TYPE_CHECKING:
+    from ..net.http import FetchResult
+
+__all__ = ["DOCUMENT_TTL", "clientconfig_from", "failed_attempt", "fetch", "lower"]
+
+DOCUMENT_TTL = 300.0  # seconds a fetched document is reused within one Session
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+async def fetch(ctx: SourceContext, url: str, *, post: bytes | None = None) -> FetchResult:
+    """GET (or POST ``post``) through the session's fetcher, reusing recent answers."""
+    net = ctx.network()
+
+    async def run() -> tuple[FetchResult, float]:
+        if post is None:
+            result = await net.http.get(url, ctx.deadline)
+        else:
+            result = await net.http.post(
+                url, ctx.deadline, body=post, content_type="text/xml; charset=utf-8"
+            )
+        return result, DOCUMENT_TTL
+
+    return await net.documents.get_or_fetch(("POST" if post else "GET", url, post), run)
+
+
+def failed_attempt(
+    source: SourceName, target: str, exc: BaseException, watch: Stopwatch
+) -> SourceAttempt:
+    """The attempt record for a look-up that failed with ``exc``."""
+    if isinstance(exc, DeadlineExceeded | TimeoutError):
+        status = AttemptStatus.TIMEOUT
+    elif isinstance(exc, HostNotFound) or (
+        isinstance(exc, FetchError) and str(exc).startswith(("HTTP 404", "HTTP 410"))
+    ):
+        status = AttemptStatus.EMPTY
+    else:
+        status = AttemptStatus.ERROR
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, TLSError):
+        detail = f"{exc.kind}: {detail}"
+    return SourceAttempt(
+        source=source, target=target, status=status, elapsed_ms=watch.ms(), detail=detail
+    )
+
+
+def lower(trust: Trust) -> Trust:
+    return Trust.MEDIUM if trust is Trust.HIGH else Trust.LOW
+
+
+async def clientconfig_from(
+    ctx: SourceContext, source: SourceName, url: str, trust: Trust, *, label: str | None = None
+) -> tuple[SourceAttempt, ClientConfig | None]:
+    """Fetch ``url`` and parse it as a clientConfig document for the context's address."""
+    watch = Stopwatch()
+    target = label or url
+    try:
+        result = await fetch(ctx, url)
+        if result.content_type.lower() in _HTML_TYPES:
+            raise ParseError(f"got an HTML page ({result.content_type}), not a clientConfig")
+        template = parse_template(result.body, origin=result.url)
+    except (AutoconfError, OSError) as exc:
+        return failed_attempt(source, target, exc, watch), None
+    warnings: list[Warning] = []
+    if result.changed_domain:
+        trust = lower(trust)
+        warnings.extend(
+            Warning(code=WarningCode.REDIRECTED, message=message) for message in result.warnings
+        )
+    config = template.resolve(
+        ctx.address, source=source, trust=trust, real_name=ctx.options.real_name
+    )
+    if warnings:
+        config = ClientConfig(
+            provider=config.provider,
+            incoming=config.incoming,
+            outgoing=config.outgoing,
+            warnings=warnings + config.warnings,
+        )
+    found = config.incoming or config.outgoing
+    detail = f"redirected via {', '.join(result.redirects)}" if result.redirects else None
+    attempt = SourceAttempt(
+        source=source,
+        target=target,
+        status=AttemptStatus.OK if found else AttemptStatus.EMPTY,
+        elapsed_ms=watch.ms(),
+        detail=detail,
+    )
+    return attempt, config

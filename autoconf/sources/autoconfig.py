@@ -1,0 +1,61 @@
+"""The ``autoconfig`` and ``autoconfig-http`` sources: the provider's own config-v1.1.xml.
+
+Over HTTPS the address is sent (``?emailaddress=``) so providers can tailor the answer; over
+plain HTTP it is not, and whatever comes back is marked insecure (low trust, a warning).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import quote
+
+from ..models import ProviderInfo, ServerSettings, SourceAttempt, SourceName, Trust, Warning
+from ._fetch import clientconfig_from
+from .base import SourceContext, SourceOutcome
+
+__all__ = ["AutoconfigSource", "autoconfig_urls"]
+
+
+def autoconfig_urls(domain: str, address: str | None, *, scheme: str = "https") -> list[str]:
+    query = f"?emailaddress={quote(address, safe='@')}" if address is not None else ""
+    return [
+        f"{scheme}://autoconfig.{domain}/mail/config-v1.1.xml{query}",
+        f"{scheme}://{domain}/.well-known/autoconfig/mail/config-v1.1.xml",
+    ]
+
+
+class AutoconfigSource:
+    def __init__(self, *, secure: bool = True) -> None:
+        self.secure = secure
+        self.name = SourceName.AUTOCONFIG if secure else SourceName.AUTOCONFIG_HTTP
+        self.trust = Trust.HIGH if secure else Trust.LOW
+
+    async def run(self, ctx: SourceContext) -> SourceOutcome:
+        address = str(ctx.address) if self.secure else None
+        urls = autoconfig_urls(
+            ctx.address.domain, address, scheme="https" if self.secure else "http"
+        )
+        results = await asyncio.gather(
+            *(clientconfig_from(ctx, self.name, url, self.trust) for url in urls)
+        )
+        attempts: list[SourceAttempt] = []
+        incoming: list[ServerSettings] = []
+        outgoing: list[ServerSettings] = []
+        warnings: list[Warning] = []
+        provider: ProviderInfo | None = None
+        for attempt, config in results:
+            attempts.append(attempt)
+            if config is None:
+                continue
+            incoming.extend(config.incoming)
+            outgoing.extend(config.outgoing)
+            warnings.extend(config.warnings)
+            provider = provider or config.provider
+        return SourceOutcome(
+            source=self.name,
+            attempts=attempts,
+            incoming=incoming,
+            outgoing=outgoing,
+            provider=provider,
+            warnings=warnings,
+        )

@@ -1,0 +1,154 @@
+"""The ``mx`` source: find the hosting provider from where the domain's mail goes.
+
+The lowest-preference MX host gives two candidate provider domains: the host minus its first
+label (``aspmx.l.google.com`` → ``l.google.com``) and its registrable domain by the Public
+Suffix List (``google.com``). For each, in that order: the bundled ISPDB, the online ISPDB and
+``https://autoconfig.{mxdomain}/mail/config-v1.1.xml`` (the address is not sent to it). Skipped
+when the MX domain is the email domain itself; a null MX means the domain takes no mail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from ..errors import AutoconfError
+from ..models import (
+    AttemptStatus,
+    ProviderInfo,
+    ServerSettings,
+    SourceAttempt,
+    SourceName,
+    Trust,
+    Warning,
+)
+from ..net.psl import registrable_domain
+from ..parsers.clientconfig import ClientConfig
+from ._fetch import clientconfig_from, failed_attempt
+from .autoconfig import autoconfig_urls
+from .base import SourceContext, SourceOutcome, Stopwatch
+from .ispdb import ispdb_url
+
+__all__ = ["MxSource", "mx_candidate_domains"]
+
+
+def mx_candidate_domains(mx_host: str, email_domain: str) -> list[str]:
+    """The provider domains to look up for ``mx_host``, best first, email domain excluded."""
+    labels = mx_host.split(".")
+    candidates = []
+    if len(labels) > 2:
+        candidates.append(".".join(labels[1:]))
+    candidates.append(registrable_domain(mx_host))
+    kept: list[str] = []
+    for domain in candidates:
+        if domain.count(".") < 1 or domain in kept:
+            continue
+        if domain == email_domain:
+            continue
+        kept.append(domain)
+    return kept
+
+
+class MxSource:
+    name = SourceName.MX
+
+    async def run(self, ctx: SourceContext) -> SourceOutcome:
+        watch = Stopwatch()
+        domain = ctx.address.domain
+        target = f"{domain} MX"
+        try:
+            records = await ctx.network().dns.mx(
+                domain, within=ctx.deadline.phase(ctx.options.first_byte_timeout)
+            )
+        except (AutoconfError, OSError) as exc:
+            return SourceOutcome(
+                source=self.name, attempts=[failed_attempt(self.name, target, exc, watch)]
+            )
+        if not records:
+            return self._only(target, AttemptStatus.EMPTY, "no MX record", watch)
+        best = records[0]
+        if best.exchange in ("", "."):
+            return self._only(
+                target,
+                AttemptStatus.EMPTY,
+                "null MX (RFC 7505): the domain accepts no mail",
+                watch,
+            )
+        candidates = mx_candidate_domains(best.exchange, domain)
+        mx_attempt = SourceAttempt(
+            source=self.name,
+            target=target,
+            status=AttemptStatus.OK if candidates else AttemptStatus.SKIPPED,
+            elapsed_ms=watch.ms(),
+            detail=(
+                f"{best.exchange} → provider domains {', '.join(candidates)}"
+                if candidates
+                else f"{best.exchange} is inside {domain}: nothing to learn from it"
+            ),
+        )
+        if not candidates:
+            return SourceOutcome(source=self.name, attempts=[mx_attempt])
+
+        lookups = []
+        for candidate in candidates:
+            lookups.append(self._bundled(ctx, candidate))
+            lookups.append(
+                clientconfig_from(
+                    ctx, self.name, ispdb_url(ctx.options.ispdb_url, candidate), Trust.MEDIUM
+                )
+            )
+            lookups.append(
+                clientconfig_from(ctx, self.name, autoconfig_urls(candidate, None)[0], Trust.MEDIUM)
+            )
+        results = await asyncio.gather(*lookups)
+        attempts = [mx_attempt]
+        incoming: list[ServerSettings] = []
+        outgoing: list[ServerSettings] = []
+        warnings: list[Warning] = []
+        provider: ProviderInfo | None = None
+        for attempt, config in results:
+            attempts.append(attempt)
+            if config is None:
+                continue
+            incoming.extend(config.incoming)
+            outgoing.extend(config.outgoing)
+            warnings.extend(config.warnings)
+            provider = provider or config.provider
+        return SourceOutcome(
+            source=self.name,
+            attempts=attempts,
+            incoming=incoming,
+            outgoing=outgoing,
+            provider=provider,
+            warnings=warnings,
+        )
+
+    async def _bundled(
+        self, ctx: SourceContext, candidate: str
+    ) -> tuple[SourceAttempt, ClientConfig | None]:
+        watch = Stopwatch()
+        template = ctx.ispdb.lookup(candidate)
+        target = f"bundled ISPDB: {candidate}"
+        if template is None:
+            attempt = SourceAttempt(
+                source=self.name, target=target, status=AttemptStatus.EMPTY, elapsed_ms=watch.ms()
+            )
+            return attempt, None
+        config = template.resolve(
+            ctx.address, source=self.name, trust=Trust.MEDIUM, real_name=ctx.options.real_name
+        )
+        attempt = SourceAttempt(
+            source=self.name,
+            target=target,
+            status=AttemptStatus.OK,
+            elapsed_ms=watch.ms(),
+            detail=f"provider {ctx.ispdb.provider_key(candidate)}",
+        )
+        return attempt, config
+
+    def _only(
+        self, target: str, status: AttemptStatus, detail: str, watch: Stopwatch
+    ) -> SourceOutcome:
+        attempt = SourceAttempt(
+            source=self.name, target=target, status=status, elapsed_ms=watch.ms(), detail=detail
+        )
+        return SourceOutcome(source=self.name, attempts=[attempt])
