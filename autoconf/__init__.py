@@ -44,7 +44,6 @@ from .models import (
     WarningCode,
 )
 from .options import Credentials, Deadline, Mode, Options
-from .session import Session
 from .pipeline import (
     CandidateFound,
     DiscoveryEvent,
@@ -55,6 +54,7 @@ from .pipeline import (
     discover_events,
     discover_sync,
 )
+from .session import Session
 
 __version__ = "0.1.0"
 

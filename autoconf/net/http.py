@@ -76,7 +76,7 @@ class _ResolvingBackend(httpcore.AsyncNetworkBackend):
         error: Exception | None = None
         for ip in ips:
             try:
-                return await self._inner.connect_tcp(
+                stream = await self._inner.connect_tcp(
                     ip,
                     port,
                     timeout=timeout,
@@ -85,6 +85,8 @@ class _ResolvingBackend(httpcore.AsyncNetworkBackend):
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc
+            else:
+                return _ClosingStream(stream)
         assert error is not None
         raise error
 
@@ -93,6 +95,41 @@ class _ResolvingBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+class _ClosingStream(httpcore.AsyncNetworkStream):
+    """Closes the connection when a TLS handshake is cancelled (the deadline passed).
+
+    httpcore closes it on errors but not on cancellation, which would leave the socket to the
+    garbage collector.
+    """
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's signature
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            return await self._inner.start_tls(ssl_context, server_hostname, timeout)
+        except BaseException:
+            await self._inner.aclose()
+            raise
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
 
 
 def _is_public(ip: str) -> bool:

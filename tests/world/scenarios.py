@@ -358,11 +358,12 @@ def build(plan: AddressPlan) -> Content:
 
     # 2. Only the .well-known URL on the domain itself.
     d = "wellknown.test"
+    # The document lists SMTP 587/STARTTLS before 465/TLS; ranking puts implicit TLS first
+    # (RFC 8314), so the expected first outgoing server is still 465.
     z = simple(
         "well-known",
         d,
         "only https://{domain}/.well-known/autoconfig/...; no autoconfig.{domain}",
-        first_out="starttls",
     )
     b.webhost(z, d).files[WELL_KNOWN_PATH] = WebFile(
         clientconfig(d, [d], standard_servers(d, "starttls"))

@@ -1,0 +1,243 @@
+"""Discovery through every network source, against the real servers of the test world."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autoconf import (
+    AttemptStatus,
+    Mode,
+    Options,
+    Session,
+    SourceName,
+    WarningCode,
+    discover,
+)
+from autoconf.cli import main
+from tests.world import WorldInfo
+
+pytestmark = pytest.mark.world
+
+# scenario → (sources of the first incoming server, warning codes that must be present)
+EXPECTED: dict[str, tuple[set[SourceName], set[WarningCode]]] = {
+    "autoconfig": ({SourceName.AUTOCONFIG}, set()),
+    "well-known": ({SourceName.AUTOCONFIG}, set()),
+    "srv": ({SourceName.SRV}, set()),
+    "mx-hosting": ({SourceName.MX}, set()),
+    "ispdb": ({SourceName.ISPDB}, set()),
+    "autodiscover": ({SourceName.AUTODISCOVER}, {WarningCode.REDIRECTED}),
+    "http-only": ({SourceName.AUTOCONFIG_HTTP}, {WarningCode.INSECURE_SOURCE}),
+    "disagree": ({SourceName.AUTOCONFIG}, {WarningCode.SOURCES_DISAGREE}),
+    "idn": ({SourceName.AUTOCONFIG}, set()),
+    "http-redirect": ({SourceName.AUTOCONFIG}, set()),
+    "automx2": ({SourceName.AUTOCONFIG, SourceName.AUTODISCOVER}, set()),
+    "wrong-name": ({SourceName.AUTOCONFIG}, set()),
+    "expired": ({SourceName.AUTOCONFIG}, set()),
+    "silent": ({SourceName.SRV}, set()),
+    "endless-line": ({SourceName.SRV}, set()),
+}
+NOTHING_PUBLISHED = ("html-page", "redirect-loop")
+WITHOUT_GUESS = frozenset(SourceName) - {SourceName.GUESS}
+
+
+def world_options(world: WorldInfo, **extra: object) -> Options:
+    host, port = world.nameserver
+    settings: dict[str, object] = {
+        "nameservers": ((host, port),),
+        "ca_file": Path(world.ca_file),
+        "ispdb_url": world.ispdb_url,
+        "verify": False,
+        "sources": WITHOUT_GUESS,
+    }
+    settings.update(extra)
+    return Options(**settings)  # type: ignore[arg-type]
+
+
+def cli_args(world: WorldInfo, address: str) -> list[str]:
+    host, port = world.nameserver
+    return [
+        address,
+        "--json",
+        "--no-verify",
+        "--nameserver",
+        f"{host}:{port}",
+        "--ca-file",
+        str(world.ca_file),
+        "--ispdb-url",
+        world.ispdb_url,
+    ]
+
+
+def _first(servers: list[dict[str, object]]) -> tuple[object, object, object]:
+    return servers[0]["host"], servers[0]["port"], servers[0]["security"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+async def test_api_finds_each_scenarios_first_servers(world: WorldInfo, name: str):
+    """Each scenario yields its expected first servers, sources and warnings via the API."""
+    scenario = world.scenarios[name]
+    result = await discover(scenario.address, options=world_options(world))
+    assert scenario.incoming is not None
+    assert scenario.outgoing is not None
+    first_in, first_out = result.incoming[0], result.outgoing[0]
+    assert (first_in.host, first_in.port, first_in.security.value) == (
+        scenario.incoming.host,
+        scenario.incoming.port,
+        scenario.incoming.security,
+    ), result.attempts
+    assert (first_out.host, first_out.port, first_out.security.value) == (
+        scenario.outgoing.host,
+        scenario.outgoing.port,
+        scenario.outgoing.security,
+    )
+    sources, warnings = EXPECTED[name]
+    assert set(first_in.sources) >= sources
+    assert warnings <= {w.code for w in result.warnings}
+    assert result.elapsed_ms < 8000
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_cli_finds_each_scenarios_first_servers(world: WorldInfo, name: str):
+    """The CLI with --json --no-verify --nameserver --ca-file --ispdb-url gives the same."""
+    scenario = world.scenarios[name]
+    out, err = io.StringIO(), io.StringIO()
+    code = main(
+        [*cli_args(world, scenario.address), "--sources", ",".join(s.value for s in WITHOUT_GUESS)],
+        stdout=out,
+        stderr=err,
+    )
+    assert code == 0, err.getvalue()
+    data = json.loads(out.getvalue())
+    assert scenario.incoming is not None
+    assert scenario.outgoing is not None
+    assert _first(data["incoming"]) == (
+        scenario.incoming.host,
+        scenario.incoming.port,
+        scenario.incoming.security,
+    )
+    assert _first(data["outgoing"]) == (
+        scenario.outgoing.host,
+        scenario.outgoing.port,
+        scenario.outgoing.security,
+    )
+
+
+@pytest.mark.parametrize("name", NOTHING_PUBLISHED)
+async def test_hostile_publications_find_nothing_and_say_why(world: WorldInfo, name: str):
+    """An HTML page and redirect loops yield no servers, with the reason in the attempts."""
+    result = await discover(world.scenarios[name].address, options=world_options(world))
+    assert not result.incoming
+    assert not result.outgoing
+    details = " ".join(a.detail or "" for a in result.attempts if a.status is AttemptStatus.ERROR)
+    assert ("HTML page" in details) if name == "html-page" else ("redirect loop" in details)
+
+
+async def test_silent_source_is_a_timeout_and_the_rest_stands(world: WorldInfo):
+    """A host that accepts and never speaks costs its phase limits, not the whole deadline."""
+    started = time.perf_counter()
+    result = await discover(world.scenarios["silent"].address, options=world_options(world))
+    elapsed = time.perf_counter() - started
+    assert elapsed < 6.0  # TLS handshake limit 3 s, first-byte limit 4 s, deadline 10 s
+    statuses = {(a.source, a.status) for a in result.attempts}
+    assert (SourceName.AUTOCONFIG, AttemptStatus.TIMEOUT) in statuses
+    assert (SourceName.SRV, AttemptStatus.OK) in statuses
+    assert result.incoming[0].host == "imap.silent.test"
+
+
+async def test_thorough_run_returns_at_the_deadline(world: WorldInfo):
+    """With a deadline shorter than the silent host's limits, the run ends at the deadline."""
+    started = time.perf_counter()
+    result = await discover(
+        world.scenarios["silent"].address, options=world_options(world, deadline=1.5)
+    )
+    elapsed = time.perf_counter() - started
+    assert 1.4 < elapsed < 2.5
+    by_source = {a.source: a.status for a in result.attempts}
+    assert by_source[SourceName.AUTOCONFIG] is AttemptStatus.TIMEOUT
+    assert result.incoming[0].host == "imap.silent.test"  # SRV answered in time
+
+
+async def test_fast_mode_for_a_bundled_domain_makes_no_network_attempt(
+    world: WorldInfo, monkeypatch: pytest.MonkeyPatch
+):
+    """Fast mode answers gmail.com from the bundled ISPDB without opening any socket."""
+    opened: list[object] = []
+    real_connect = socket.socket.connect
+
+    def connect(self: socket.socket, address: object) -> None:
+        opened.append(address)
+        real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    result = await discover("someone@gmail.com", options=world_options(world, mode=Mode.FAST))
+    assert opened == []
+    assert result.incoming[0].host == "imap.gmail.com"
+    network = [a for a in result.attempts if a.source is not SourceName.ISPDB_BUNDLED]
+    assert network
+    assert all(a.status is AttemptStatus.SKIPPED for a in network)
+
+
+async def test_fast_mode_returns_before_slower_sources(world: WorldInfo):
+    """Fast mode returns with the autoconfig answer while the silent source is still pending."""
+    started = time.perf_counter()
+    result = await discover(
+        world.scenarios["autoconfig"].address, options=world_options(world, mode=Mode.FAST)
+    )
+    assert time.perf_counter() - started < 2.0
+    assert SourceName.AUTOCONFIG in result.incoming[0].sources
+
+
+async def test_a_session_reuses_dns_and_documents(world: WorldInfo):
+    """A second address at the same domain is answered from the session's caches."""
+    options = world_options(world)
+    async with Session(options) as session:
+        await session.discover(world.scenarios["mx-hosting"].address)
+        network = session.network()
+        misses = network.cache.misses
+        second = await session.discover("bob@" + world.scenarios["mx-hosting"].domain)
+        assert network.cache.misses == misses  # every DNS answer came from the cache
+        assert network.documents.hits > 0
+    assert second.incoming[0].host == "imap.hostingco.test"
+    assert second.incoming[0].username == "bob@mx-hosted.test"
+
+
+async def test_block_private_addresses_refuses_loopback(world: WorldInfo):
+    """With block_private_addresses, hosts on 127.0.0.0/8 are refused and the reason shown."""
+    result = await discover(
+        world.scenarios["autoconfig"].address,
+        options=world_options(
+            world, block_private_addresses=True, sources=frozenset({SourceName.AUTOCONFIG})
+        ),
+    )
+    assert not result.incoming
+    assert any("private or local" in (a.detail or "") for a in result.attempts)
+
+
+async def test_certificate_failures_are_named(world: WorldInfo):
+    """A wrong-name and an expired certificate are reported with their kind."""
+    wrong = await discover(world.scenarios["wrong-name"].address, options=world_options(world))
+    expired = await discover(world.scenarios["expired"].address, options=world_options(world))
+    assert any("hostname-mismatch" in (a.detail or "") for a in wrong.attempts)
+    assert any((a.detail or "").startswith("expired") for a in expired.attempts)
+
+
+def test_cli_subprocess_is_hermetic(world: WorldInfo):
+    """`python -m autoconf` in a fresh process finds the SRV scenario through the world only."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "autoconf", *cli_args(world, world.scenarios["srv"].address)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["incoming"][0]["sources"] == ["srv"]
