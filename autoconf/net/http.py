@@ -290,7 +290,7 @@ class HttpFetcher:
                     )
                 chunks: list[bytes] = []
                 size = 0
-                async for chunk in response.aiter_raw():
+                async for chunk in response.aiter_bytes():
                     size += len(chunk)
                     if size > max_bytes:
                         raise FetchError(
