@@ -61,8 +61,16 @@ async def timed(address: str, chosen: list[Source], options: object) -> float:
 
 async def measure(world: object, delay: float, rounds: int) -> dict[str, list[float]]:
     address = world.scenarios["mx-hosting"].address  # type: ignore[attr-defined]
-    names = {s.value for s in (SourceName.AUTOCONFIG, SourceName.SRV, SourceName.ISPDB,
-                               SourceName.MX, SourceName.AUTODISCOVER)}
+    names = {
+        s.value
+        for s in (
+            SourceName.AUTOCONFIG,
+            SourceName.SRV,
+            SourceName.ISPDB,
+            SourceName.MX,
+            SourceName.AUTODISCOVER,
+        )
+    }
     options = world_options(world, sources=frozenset(SourceName(n) for n in names))  # type: ignore[arg-type]
     samples: dict[str, list[float]] = {"ours": [], "slowest_single": [], "sequential": []}
     await timed(address, sources(0.0), options)  # warm-up: imports, first TLS handshakes
@@ -95,9 +103,11 @@ def main() -> int:
         print(json.dumps(report, indent=2))
         return 0
     print(f"five sources, each delayed {args.delay:.2f} s, {args.rounds} rounds (median, min-max)")
-    for key, label in (("ours", "mail-autoconf, all sources at once"),
-                       ("slowest_single", "slowest single source alone"),
-                       ("sequential", "the five one after another")):
+    for key, label in (
+        ("ours", "mail-autoconf, all sources at once"),
+        ("slowest_single", "slowest single source alone"),
+        ("sequential", "the five one after another"),
+    ):
         lo, hi = report["spread_s"][key]
         print(f"  {label:38} {med[key]:6.3f} s   ({lo:.3f}-{hi:.3f})")
     print(f"ours / slowest single = {report['ours_over_slowest_single']:.2f} (target <= 1.3)")

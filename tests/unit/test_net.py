@@ -119,9 +119,9 @@ async def test_http_errors_and_timeouts_are_translated():
 
     with pytest.raises(DeadlineExceeded):
         await fetcher(slow).get("https://a.example/x", Deadline(5))
+    deadline = Deadline(0.001)
+    await asyncio.sleep(0.01)
     with pytest.raises(DeadlineExceeded):
-        deadline = Deadline(0.001)
-        await asyncio.sleep(0.01)
         await fetcher(lambda r: httpx.Response(200)).get("https://a.example/x", deadline)
 
 
