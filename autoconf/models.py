@@ -150,11 +150,20 @@ class Verification(_Frozen):
     reachable: bool
     tls: TlsStatus = TlsStatus.NOT_TRIED
     certificate: Certificate | None = None
-    capabilities: list[str] = Field(default_factory=list)
+    capabilities: list[str] = Field(default_factory=list)  # after TLS where TLS was used
     sasl_mechanisms: list[str] = Field(default_factory=list)
     login: LoginStatus = LoginStatus.NOT_TRIED
     elapsed_ms: float = 0.0
     error: str | None = None
+    capabilities_before_tls: list[str] = Field(default_factory=list)  # STARTTLS servers only
+    greeting: str | None = None
+    login_detail: str | None = None  # the server's answer to the login, or why none was tried
+    address: str | None = None  # the IP address the probe connected to
+
+    @property
+    def ok(self) -> bool:
+        """Reachable, encrypted as asked (or plain as published) and without error."""
+        return self.reachable and self.error is None and self.tls is not TlsStatus.FAILED
 
 
 class Pop3Options(_Frozen):

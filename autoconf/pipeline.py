@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from ._data import BundledIspdb, default_ispdb
@@ -19,11 +19,12 @@ from .models import (
     ServerSettings,
     SourceAttempt,
     SourceName,
+    Verification,
 )
 from .options import OFFLINE_SOURCES, Deadline, Mode, Options
-from .rank import merge
+from .rank import merge, rerank, verification_warnings
 from .session import Session
-from .sources.base import Source, SourceContext, SourceOutcome
+from .sources.base import Board, Source, SourceContext, SourceOutcome
 from .sources.ispdb_bundled import BundledIspdbSource
 from .sources.local import LocalSource
 
@@ -31,6 +32,8 @@ __all__ = [
     "CandidateFound",
     "DiscoveryEvent",
     "DiscoveryFinished",
+    "ProbeFinished",
+    "ProbeStarted",
     "SourceFinished",
     "SourceStarted",
     "default_sources",
@@ -60,17 +63,37 @@ class CandidateFound:
 
 
 @dataclass(frozen=True, slots=True)
+class ProbeStarted:
+    server: ServerSettings
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeFinished:
+    server: ServerSettings  # with ``verification`` filled in
+
+
+@dataclass(frozen=True, slots=True)
 class DiscoveryFinished:
     result: DiscoveryResult
 
 
-DiscoveryEvent = SourceStarted | SourceFinished | CandidateFound | DiscoveryFinished
+DiscoveryEvent = (
+    SourceStarted
+    | SourceFinished
+    | CandidateFound
+    | ProbeStarted
+    | ProbeFinished
+    | DiscoveryFinished
+)
+
+PROBES_PER_DIRECTION = 3  # the top candidates of each direction are verified
 
 
 def default_sources() -> list[Source]:
     """Every source this version implements, in priority order."""
     from .sources.autoconfig import AutoconfigSource
     from .sources.autodiscover import AutodiscoverSource
+    from .sources.guess import GuessSource
     from .sources.ispdb import IspdbSource
     from .sources.mx import MxSource
     from .sources.srv import SrvSource
@@ -84,6 +107,7 @@ def default_sources() -> list[Source]:
         MxSource(),
         AutodiscoverSource(),
         AutoconfigSource(secure=False),
+        GuessSource(),
     ]
 
 
@@ -148,7 +172,8 @@ async def discover_events(
     Every chosen source starts at once. In ``thorough`` mode all are awaited (bounded by the
     deadline); in ``fast`` mode the offline sources run first, a bundled-ISPDB hit ends the
     search before any network request, and otherwise the search ends as soon as no source
-    still running could beat the best complete answer. The last event is always
+    still running could beat the best complete answer. Then, with ``verify``, the top
+    candidates of each direction are probed at once. The last event is always
     :class:`DiscoveryFinished` carrying the result.
     """
     started = time.perf_counter()
@@ -157,13 +182,6 @@ async def discover_events(
     deadline = Deadline(options.deadline)
     own_session = session is None
     session = session if session is not None else Session(options)
-    ctx = SourceContext(
-        address=parsed,
-        options=options,
-        deadline=deadline,
-        ispdb=ispdb if ispdb is not None else default_ispdb(),
-        session=session,
-    )
     enabled = options.enabled_sources()
     if sources is not None:
         available = list(sources)
@@ -175,7 +193,87 @@ async def discover_events(
     missing = sorted(
         enabled - {s.name for s in available} - {SourceName.LOCAL}, key=lambda n: n.priority
     )
-    if options.mode is Mode.FAST:
+    board = Board({s.name for s in chosen} - {SourceName.GUESS})
+    ctx = SourceContext(
+        address=parsed,
+        options=options,
+        deadline=deadline,
+        ispdb=ispdb if ispdb is not None else default_ispdb(),
+        session=session,
+        board=board,
+    )
+
+    outcomes: dict[SourceName, SourceOutcome] = {}
+    try:
+        run = _run_sources(ctx, chosen, outcomes, board, started)
+        try:
+            async for event in run:
+                yield event
+        finally:
+            await run.aclose()
+        ranked = merge(list(outcomes.values()))
+        incoming, outgoing = ranked.incoming, ranked.outgoing
+        warnings = list(ranked.warnings)
+        network_used = any(name not in OFFLINE_SOURCES for name in outcomes)
+        if options.verify and network_used and not deadline.expired:
+            verified: dict[tuple[object, ...], ServerSettings] = {}
+            probes = _verify(ctx, incoming, outgoing, verified)
+            try:
+                async for event in probes:
+                    yield event
+            finally:
+                await probes.aclose()
+            incoming = rerank([verified.get(s.endpoint, s) for s in incoming])
+            outgoing = rerank([verified.get(s.endpoint, s) for s in outgoing])
+        warnings.extend(verification_warnings(incoming + outgoing))
+    finally:
+        if own_session:
+            await session.aclose()
+
+    attempts = [
+        a for name in sorted(outcomes, key=lambda n: n.priority) for a in outcomes[name].attempts
+    ]
+    attempts.extend(
+        SourceAttempt(
+            source=name,
+            target=name.value,
+            status=AttemptStatus.SKIPPED,
+            detail="this source is not available in this version",
+        )
+        for name in missing
+    )
+    provider = next(
+        (
+            o.provider
+            for o in sorted(outcomes.values(), key=lambda o: o.source.priority)
+            if o.provider
+        ),
+        None,
+    )
+    yield DiscoveryFinished(
+        DiscoveryResult(
+            address=str(parsed),
+            domain=parsed.domain,
+            provider=provider,
+            incoming=incoming,
+            outgoing=outgoing,
+            attempts=attempts,
+            warnings=warnings,
+            elapsed_ms=_ms(started),
+        )
+    )
+
+
+async def _run_sources(
+    ctx: SourceContext,
+    chosen: list[Source],
+    outcomes: dict[SourceName, SourceOutcome],
+    board: Board,
+    started: float,
+) -> AsyncGenerator[DiscoveryEvent, None]:
+    """Run the chosen sources under the deadline (fast mode: offline ones first)."""
+    deadline, fast = ctx.deadline, ctx.options.mode is Mode.FAST
+    if fast:
         first = [s for s in chosen if s.name in OFFLINE_SOURCES]
         later = [s for s in chosen if s.name not in OFFLINE_SOURCES]
         if not first:
@@ -183,23 +281,27 @@ async def discover_events(
     else:
         first, later = chosen, []
 
-    outcomes: dict[SourceName, SourceOutcome] = {}
+    def finish(outcome: SourceOutcome) -> list[DiscoveryEvent]:
+        outcomes[outcome.source] = outcome
+        board.post(outcome)
+        return _finished_events(outcome)
+
     tasks: dict[asyncio.Task[SourceOutcome], Source] = {}
+    pending: set[asyncio.Task[SourceOutcome]] = set()
     try:
-        pending: set[asyncio.Task[SourceOutcome]] = set()
         for batch in (first, later):
             if not batch:
                 continue
-            if batch is later and options.mode is Mode.FAST and _settled(outcomes, later):
+            if batch is later and fast and _settled(outcomes, later):
                 for source in later:
-                    outcome = _unfinished(
-                        source,
-                        started,
-                        AttemptStatus.SKIPPED,
-                        "not needed: a better answer was already known",
-                    )
-                    outcomes[source.name] = outcome
-                    for event in _finished_events(outcome):
+                    for event in finish(
+                        _unfinished(
+                            source,
+                            started,
+                            AttemptStatus.SKIPPED,
+                            "not needed: a better answer was already known",
+                        )
+                    ):
                         yield event
                 break
             new = {asyncio.create_task(_guarded(source, ctx)): source for source in batch}
@@ -214,90 +316,119 @@ async def discover_events(
                 if not done:
                     break  # the deadline has passed
                 for task in sorted(done, key=lambda t: tasks[t].name.priority):
-                    outcome = task.result()
-                    outcomes[outcome.source] = outcome
-                    for event in _finished_events(outcome):
+                    for event in finish(task.result()):
                         yield event
-                if options.mode is Mode.FAST and _settled(
-                    outcomes, [tasks[t] for t in pending] + (later if batch is first else [])
-                ):
+                waiting = [tasks[t] for t in pending] + (later if batch is first else [])
+                if fast and _settled(outcomes, waiting):
                     break
             if pending or deadline.expired:
                 break
         for task in pending:
             task.cancel()
         for task in pending:
-            source = tasks[task]
-            outcome = (
-                _unfinished(
-                    source,
-                    started,
-                    AttemptStatus.TIMEOUT,
-                    "the discovery deadline passed before it answered",
-                )
+            status, detail = (
+                (AttemptStatus.TIMEOUT, "the discovery deadline passed before it answered")
                 if deadline.expired
-                else _unfinished(
-                    source,
-                    started,
-                    AttemptStatus.SKIPPED,
-                    "cancelled: a better answer was already known",
-                )
+                else (AttemptStatus.SKIPPED, "cancelled: a better answer was already known")
             )
-            outcomes[source.name] = outcome
-            for event in _finished_events(outcome):
+            for event in finish(_unfinished(tasks[task], started, status, detail)):
                 yield event
         if pending:
             await asyncio.wait(pending)
         for source in chosen:
             if source.name not in outcomes:  # never started: the deadline passed first
-                outcome = _unfinished(
-                    source,
-                    started,
-                    AttemptStatus.TIMEOUT,
-                    "the deadline passed before it could start",
-                )
-                outcomes[source.name] = outcome
-                for event in _finished_events(outcome):
+                for event in finish(
+                    _unfinished(
+                        source,
+                        started,
+                        AttemptStatus.TIMEOUT,
+                        "the deadline passed before it could start",
+                    )
+                ):
                     yield event
     finally:
         for task in tasks:
             if not task.done():
                 task.cancel()
-        if own_session:
-            await session.aclose()
 
-    ranked = merge(list(outcomes.values()))
-    attempts = [
-        a for name in sorted(outcomes, key=lambda n: n.priority) for a in outcomes[name].attempts
+
+async def _verify(
+    ctx: SourceContext,
+    incoming: list[ServerSettings],
+    outgoing: list[ServerSettings],
+    verified: dict[tuple[object, ...], ServerSettings],
+) -> AsyncGenerator[DiscoveryEvent, None]:
+    """Probe the top candidates of each direction at once; fill ``verified`` by endpoint."""
+    from .probe.conversation import Login
+    from .probe.driver import ProbeLimits, probe_server
+
+    chosen = [
+        s
+        for servers in (incoming, outgoing)
+        for s in servers[:PROBES_PER_DIRECTION]
+        if s.verification is None
     ]
-    for name in missing:
-        attempts.append(
-            SourceAttempt(
-                source=name,
-                target=name.value,
-                status=AttemptStatus.SKIPPED,
-                detail="this source is not available in this version",
+    if not chosen:
+        return
+    net = ctx.network()
+    options = ctx.options
+    limits = ProbeLimits(
+        connect=options.connect_timeout,
+        tls=options.tls_timeout,
+        first_byte=options.first_byte_timeout,
+    )
+    credentials = options.credentials
+
+    def login_for(server: ServerSettings) -> Login | None:
+        if credentials is None:
+            return None
+        username = credentials.username or server.username or str(ctx.address)
+        return Login(username, credentials.password.get_secret_value())
+
+    tasks = {
+        asyncio.create_task(
+            probe_server(
+                server,
+                dns=net.dns,
+                ssl_context=net.ssl_context,
+                deadline=ctx.deadline,
+                limits=limits,
+                login=login_for(server),
+                block_private=net.block_private,
             )
-        )
-    provider = next(
-        (
-            o.provider
-            for o in sorted(outcomes.values(), key=lambda o: o.source.priority)
-            if o.provider
-        ),
-        None,
-    )
-    result = DiscoveryResult(
-        address=str(parsed),
-        domain=parsed.domain,
-        provider=provider,
-        incoming=ranked.incoming,
-        outgoing=ranked.outgoing,
-        attempts=attempts,
-        warnings=ranked.warnings,
-        elapsed_ms=_ms(started),
-    )
-    yield DiscoveryFinished(result)
+        ): server
+        for server in chosen
+    }
+    try:
+        for server in chosen:
+            yield ProbeStarted(server)
+        pending = set(tasks)
+        while pending:
+            done, pending = await asyncio.wait(
+                pending, timeout=ctx.deadline.remaining(), return_when=asyncio.FIRST_COMPLETED
+            )
+            if not done:
+                break
+            for task in done:
+                server = tasks[task].model_copy(update={"verification": task.result()})
+                verified[server.endpoint] = server
+                yield ProbeFinished(server)
+        for task in pending:
+            task.cancel()
+            server = tasks[task].model_copy(
+                update={
+                    "verification": Verification(
+                        reachable=False, error="the discovery deadline passed during the probe"
+                    )
+                }
+            )
+            verified[server.endpoint] = server
+            yield ProbeFinished(server)
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _unfinished(

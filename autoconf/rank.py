@@ -5,10 +5,11 @@ candidate that lists every source. Its trust is that of its most trusted source,
 step when independent sources agree. Order, best first:
 
 1. plaintext last whenever anything encrypted exists (RFC 8314: never recommend ``plain``);
-2. trust (high, medium, low);
-3. security (implicit TLS, STARTTLS, plain);
-4. protocol (IMAP before POP3);
-5. source priority, then the order the sources gave.
+2. verified servers first, servers whose probe failed last, unprobed ones between;
+3. trust (high, medium, low);
+4. security (implicit TLS, STARTTLS, plain);
+5. protocol (IMAP before POP3);
+6. source priority, then the order the sources gave.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from .models import (
     Security,
     ServerSettings,
     SourceName,
+    TlsStatus,
     Trust,
     Warning,
     WarningCode,
 )
 from .sources.base import SourceOutcome
 
-__all__ = ["Ranked", "merge", "rank_key"]
+__all__ = ["Ranked", "merge", "rank_key", "rerank", "verification_warnings"]
 
 _TRUST_RANK = {Trust.HIGH: 0, Trust.MEDIUM: 1, Trust.LOW: 2}
 _TRUST_BY_RANK = {rank: trust for trust, rank in _TRUST_RANK.items()}
@@ -48,8 +50,11 @@ class Ranked:
 def rank_key(server: ServerSettings, order: int = 0) -> tuple[int, ...]:
     """Sort key implementing the order in the module docstring (lower is better)."""
     best_source = min((s.priority for s in server.sources), default=99)
+    verification = server.verification
+    tier = 1 if verification is None else (0 if verification.ok else 2)
     return (
         server.security is Security.PLAIN,
+        tier,
         _TRUST_RANK[server.trust],
         _SECURITY_RANK[server.security],
         _PROTOCOL_RANK[server.protocol],
@@ -90,6 +95,42 @@ def merge(outcomes: Sequence[SourceOutcome]) -> Ranked:
             )
     warnings.extend(_disagreements(ordered))
     return Ranked(incoming=incoming, outgoing=outgoing, warnings=_unique(warnings))
+
+
+def rerank(servers: list[ServerSettings]) -> list[ServerSettings]:
+    """Sort again after verification (stable: equal keys keep their order)."""
+    order = {id(s): i for i, s in enumerate(servers)}
+    return sorted(servers, key=lambda s: rank_key(s, order[id(s)]))
+
+
+def verification_warnings(servers: Iterable[ServerSettings]) -> list[Warning]:
+    """Plain-words warnings for what the probes found wrong."""
+    warnings: list[Warning] = []
+    for server in servers:
+        v = server.verification
+        if v is None:
+            continue
+        where = f"{server.host}:{server.port}"
+        if v.certificate is not None and not v.certificate.valid:
+            names = ", ".join(v.certificate.subject_names) or "unknown names"
+            warnings.append(
+                Warning(
+                    code=WarningCode.CERTIFICATE_INVALID,
+                    message=f"the certificate of {where} was refused ({v.certificate.error}); "
+                    f"it is for {names}",
+                    host=server.host,
+                )
+            )
+        if v.tls is TlsStatus.NOT_OFFERED:
+            warnings.append(
+                Warning(
+                    code=WarningCode.STARTTLS_NOT_OFFERED,
+                    message=f"{where} was published with STARTTLS but does not offer it; "
+                    "it was not used in clear text",
+                    host=server.host,
+                )
+            )
+    return warnings
 
 
 def _merge_direction(lists: Iterable[list[ServerSettings]]) -> list[ServerSettings]:

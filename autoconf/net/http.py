@@ -22,6 +22,7 @@ from ..errors import DeadlineExceeded, FetchError, HostNotFound, NetworkError, T
 from ..options import Deadline
 from .dns import DnsClient
 from .psl import registrable_domain
+from .tls import certificate_kind
 
 __all__ = ["FetchResult", "HttpFetcher", "make_http_client"]
 
@@ -320,7 +321,7 @@ def _connect_error(url: str, exc: httpx.ConnectError) -> NetworkError:
         if isinstance(cause, ssl.SSLCertVerificationError):
             return TLSError(
                 f"{url}: certificate refused: {cause.verify_message}",
-                kind=_certificate_kind(cause),
+                kind=certificate_kind(cause),
                 url=url,
             )
         if isinstance(cause, ssl.SSLError):
@@ -330,17 +331,6 @@ def _connect_error(url: str, exc: httpx.ConnectError) -> NetworkError:
     if "certificate" in text.lower():
         return TLSError(f"{url}: {text}", url=url)
     return NetworkError(f"{url}: cannot connect: {text}", url=url)
-
-
-def _certificate_kind(error: ssl.SSLCertVerificationError) -> str:
-    message = (error.verify_message or "").lower()
-    if "hostname mismatch" in message or "ip address mismatch" in message:
-        return "hostname-mismatch"
-    if "expired" in message:
-        return "expired"
-    if "self-signed" in message or "self signed" in message:
-        return "self-signed"
-    return "untrusted"
 
 
 def _registrable(url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -12,6 +13,7 @@ from ..models import (
     ServerSettings,
     SourceAttempt,
     SourceName,
+    Trust,
     Warning,
 )
 
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     from ..options import Deadline, Options
     from ..session import Session
 
-__all__ = ["Source", "SourceContext", "SourceOutcome", "Stopwatch"]
+__all__ = ["Board", "Source", "SourceContext", "SourceOutcome", "Stopwatch"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class SourceContext:
     deadline: Deadline
     ispdb: BundledIspdb
     session: Session
+    board: Board | None = None  # what the other sources of this discovery found so far
 
     def network(self) -> Network:
         """DNS, HTTP and TLS for network sources (built on first use, shared by the session)."""
@@ -69,6 +72,46 @@ class SourceOutcome:
             if status in statuses:
                 return status
         return AttemptStatus.SKIPPED if statuses else AttemptStatus.EMPTY
+
+
+class Board:
+    """Shared by the sources of one discovery: who has answered, and with what.
+
+    The pipeline posts each outcome here as it arrives; a source that only helps when the
+    others failed (guessing) waits on it.
+    """
+
+    def __init__(self, expected: set[SourceName]) -> None:
+        self._expected = set(expected)
+        self._outcomes: dict[SourceName, SourceOutcome] = {}
+        self._changed = asyncio.Event()
+
+    def post(self, outcome: SourceOutcome) -> None:
+        self._outcomes[outcome.source] = outcome
+        self._changed.set()
+
+    def answered(self, *, incoming: bool) -> bool:
+        """Has a source of medium trust or better found a server for this direction?"""
+        for outcome in self._outcomes.values():
+            servers = outcome.incoming if incoming else outcome.outgoing
+            if any(s.trust is not Trust.LOW for s in servers):
+                return True
+        return False
+
+    async def wait_for_others(self, seconds: float) -> None:
+        """Return when every other source has finished, or after ``seconds``."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + max(seconds, 0.0)
+        while not self._expected <= set(self._outcomes):
+            left = until - loop.time()
+            if left <= 0:
+                return
+            self._changed.clear()
+            try:
+                async with asyncio.timeout(left):
+                    await self._changed.wait()
+            except TimeoutError:
+                return
 
 
 class Source(Protocol):

@@ -36,6 +36,8 @@ def test_public_api_is_pinned_and_sorted():
         "OptionsError",
         "ParseError",
         "Pop3Options",
+        "ProbeFinished",
+        "ProbeStarted",
         "Protocol",
         "ProviderInfo",
         "Security",

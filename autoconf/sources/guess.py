@@ -1,0 +1,239 @@
+"""The ``guess`` source: find servers nobody published by probing likely names and ports.
+
+Incoming: IMAP on ``imap.``, ``mail.`` and the bare domain (993 TLS, 143 STARTTLS), POP3 on
+``pop3.``, ``pop.``, ``mail.`` and the bare domain (995 TLS, 110 STLS). Outgoing: SMTP on
+``smtp.``, ``mail.`` and the bare domain (465 TLS, 587 and 25 STARTTLS). Plain-text ports are
+never guessed. Tries run concurrently with a small stagger and a cap; in each direction the
+first try (in the order above) that succeeds once every better try has failed wins, and the
+rest are cancelled. Only what a probe confirms — TLS verified, STARTTLS performed — becomes a
+candidate, with low trust.
+
+Guessing waits for the other sources for a moment (or until they are done) and is skipped for a
+direction they have already answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from ..models import (
+    AttemptStatus,
+    AuthMethod,
+    Protocol,
+    Security,
+    ServerSettings,
+    SourceAttempt,
+    SourceName,
+    TlsStatus,
+    Trust,
+    Verification,
+)
+from ..probe.driver import ProbeLimits, probe_server
+from .base import SourceContext, SourceOutcome, Stopwatch
+
+__all__ = ["GuessSource", "guess_tries"]
+
+STAGGER = 0.05  # seconds between the starts of two tries
+MAX_CONCURRENT = 32
+GRACE = 1.0  # seconds to let the other sources answer before guessing
+
+
+@dataclass(frozen=True, slots=True)
+class Try:
+    protocol: Protocol
+    host: str
+    port: int
+    security: Security
+
+    @property
+    def label(self) -> str:
+        return f"{self.protocol.value} {self.host}:{self.port} {self.security.value}"
+
+
+def guess_tries(domain: str) -> tuple[list[Try], list[Try]]:
+    """Incoming and outgoing tries for ``domain``, best first."""
+
+    def hosts(*prefixes: str) -> list[str]:
+        return [f"{p}.{domain}" if p else domain for p in prefixes]
+
+    incoming: list[Try] = []
+    for protocol, port, security, prefixes in (
+        (Protocol.IMAP, 993, Security.TLS, ("imap", "mail", "")),
+        (Protocol.IMAP, 143, Security.STARTTLS, ("imap", "mail", "")),
+        (Protocol.POP3, 995, Security.TLS, ("pop3", "pop", "mail", "")),
+        (Protocol.POP3, 110, Security.STARTTLS, ("pop3", "pop", "mail", "")),
+    ):
+        incoming.extend(Try(protocol, h, port, security) for h in hosts(*prefixes))
+    outgoing: list[Try] = []
+    for port, security in ((465, Security.TLS), (587, Security.STARTTLS), (25, Security.STARTTLS)):
+        outgoing.extend(Try(Protocol.SMTP, h, port, security) for h in hosts("smtp", "mail", ""))
+    return incoming, outgoing
+
+
+_AUTH_FROM_SASL = {
+    "PLAIN": AuthMethod.PASSWORD_CLEARTEXT,
+    "LOGIN": AuthMethod.PASSWORD_CLEARTEXT,
+    "CRAM-MD5": AuthMethod.PASSWORD_ENCRYPTED,
+    "SCRAM-SHA-1": AuthMethod.PASSWORD_ENCRYPTED,
+    "SCRAM-SHA-256": AuthMethod.PASSWORD_ENCRYPTED,
+    "XOAUTH2": AuthMethod.OAUTH2,
+    "OAUTHBEARER": AuthMethod.OAUTH2,
+    "GSSAPI": AuthMethod.GSSAPI,
+    "NTLM": AuthMethod.NTLM,
+    "EXTERNAL": AuthMethod.CLIENT_CERT,
+}
+
+
+def auth_from_sasl(mechanisms: list[str]) -> list[AuthMethod]:
+    found: list[AuthMethod] = []
+    for mechanism in mechanisms:
+        method = _AUTH_FROM_SASL.get(mechanism.upper())
+        if method is not None and method not in found:
+            found.append(method)
+    return found
+
+
+def confirmed(verification: Verification) -> bool:
+    """A guess counts only when the probe performed TLS (implicit or STARTTLS) cleanly."""
+    return verification.ok and verification.tls is TlsStatus.OK
+
+
+class GuessSource:
+    name = SourceName.GUESS
+
+    def __init__(self, *, grace: float = GRACE, max_concurrent: int = MAX_CONCURRENT) -> None:
+        self.grace = grace
+        self.max_concurrent = max_concurrent
+
+    async def run(self, ctx: SourceContext) -> SourceOutcome:
+        need_in, need_out = True, True
+        board = ctx.board
+        if board is not None:
+            await board.wait_for_others(min(self.grace, ctx.deadline.remaining()))
+            need_in = not board.answered(incoming=True)
+            need_out = not board.answered(incoming=False)
+        incoming_tries, outgoing_tries = guess_tries(ctx.address.domain)
+        if not need_in and not need_out:
+            attempt = SourceAttempt(
+                source=self.name,
+                target=ctx.address.domain,
+                status=AttemptStatus.SKIPPED,
+                detail="not needed: other sources already found both servers",
+            )
+            return SourceOutcome(source=self.name, attempts=[attempt])
+        limit = asyncio.Semaphore(self.max_concurrent)
+        groups = []
+        if need_in:
+            groups.append(incoming_tries)
+        if need_out:
+            groups.append(outgoing_tries)
+        results = await asyncio.gather(
+            *(self._direction(ctx, tries, limit, offset=i) for i, tries in enumerate(groups))
+        )
+        attempts = [a for found in results for a in found[0]]
+        servers = [s for found in results for s in found[1]]
+        return SourceOutcome(
+            source=self.name,
+            attempts=attempts,
+            incoming=[s for s in servers if s.protocol is not Protocol.SMTP],
+            outgoing=[s for s in servers if s.protocol is Protocol.SMTP],
+        )
+
+    async def _direction(
+        self, ctx: SourceContext, tries: list[Try], limit: asyncio.Semaphore, *, offset: int
+    ) -> tuple[list[SourceAttempt], list[ServerSettings]]:
+        net = ctx.network()
+        options = ctx.options
+        limits = ProbeLimits(
+            connect=options.connect_timeout,
+            tls=options.tls_timeout,
+            first_byte=options.first_byte_timeout,
+        )
+
+        async def one(index: int, item: Try) -> Verification:
+            await asyncio.sleep(STAGGER * (2 * index + offset))
+            async with limit:
+                server = ServerSettings(
+                    protocol=item.protocol, host=item.host, port=item.port, security=item.security
+                )
+                return await probe_server(
+                    server,
+                    dns=net.dns,
+                    ssl_context=net.ssl_context,
+                    deadline=ctx.deadline,
+                    limits=limits,
+                    block_private=net.block_private,
+                )
+
+        watches = [Stopwatch() for _ in tries]
+        tasks = [asyncio.create_task(one(i, t)) for i, t in enumerate(tries)]
+        results: dict[int, Verification] = {}
+        winner: int | None = None
+        try:
+            pending = set(tasks)
+            while pending and winner is None:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    results[tasks.index(task)] = task.result()
+                for index in range(len(tries)):
+                    if index not in results:
+                        break  # a better try is still running: wait for it
+                    if confirmed(results[index]):
+                        winner = index
+                        break
+        finally:
+            for task in tasks:
+                if not task.done():
+                    task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        attempts: list[SourceAttempt] = []
+        servers: list[ServerSettings] = []
+        for index, item in enumerate(tries):
+            verification = results.get(index)
+            if verification is None:
+                attempts.append(
+                    SourceAttempt(
+                        source=self.name,
+                        target=item.label,
+                        status=AttemptStatus.SKIPPED,
+                        elapsed_ms=watches[index].ms(),
+                        detail="cancelled: a better guess was confirmed",
+                    )
+                )
+                continue
+            ok = confirmed(verification)
+            timed_out = "within" in (verification.error or "")
+            attempts.append(
+                SourceAttempt(
+                    source=self.name,
+                    target=item.label,
+                    status=(
+                        AttemptStatus.OK
+                        if ok
+                        else AttemptStatus.TIMEOUT
+                        if timed_out
+                        else AttemptStatus.EMPTY
+                        if not verification.reachable
+                        else AttemptStatus.ERROR
+                    ),
+                    elapsed_ms=verification.elapsed_ms,
+                    detail=verification.error or ("confirmed" if ok else None),
+                )
+            )
+            if ok:
+                servers.append(
+                    ServerSettings(
+                        protocol=item.protocol,
+                        host=item.host,
+                        port=item.port,
+                        security=item.security,
+                        username=str(ctx.address),
+                        auth=auth_from_sasl(verification.sasl_mechanisms),
+                        sources=[self.name],
+                        trust=Trust.LOW,
+                        verification=verification,
+                    )
+                )
+        return attempts, servers
