@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -99,15 +100,41 @@ def test_secrets_never_show_in_reprs():
     assert "hunter2" not in repr(autoconf.Options(credentials=creds))
 
 
-def test_offline_path_imports_no_network_or_terminal_library():
-    """import autoconf and an offline CLI run load neither httpx, dnspython nor rich."""
-    code = (
-        "import sys, io, autoconf, autoconf.cli;"
-        "autoconf.cli.main(['someone@gmail.com', '--offline'], stdout=io.StringIO());"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('httpx', 'dns', 'rich', 'httpcore')];"
-        "print(bad); sys.exit(1 if bad else 0)"
+def _loaded_after(code: str) -> list[str]:
+    """Top-level packages among httpx, httpcore, dns and rich that `code` leaves imported."""
+    script = (
+        "import sys, io, json, autoconf, autoconf.cli\n"
+        f"{code}\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'httpx', 'httpcore', 'dns', 'rich'})))"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    return list(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def test_offline_path_imports_no_network_or_terminal_library():
+    """import autoconf, offline --json and --batch load neither httpx, dnspython nor rich."""
+    assert _loaded_after("pass") == []
+    assert (
+        _loaded_after(
+            "autoconf.cli.main(['someone@gmail.com', '--offline', '--json'], stdout=io.StringIO())"
+        )
+        == []
+    )
+    assert (
+        _loaded_after(
+            "autoconf.cli.main(['--batch', '-', '--offline'], stdout=io.StringIO(), "
+            "stderr=io.StringIO(), stdin=io.StringIO('someone@gmail.com\\nbad line\\n'))"
+        )
+        == []
+    )
+
+
+def test_human_offline_path_imports_no_network_library():
+    """The human view offline loads rich (to draw) but neither httpx nor dnspython."""
+    assert _loaded_after(
+        "autoconf.cli.main(['someone@gmail.com', '--offline'], stdout=io.StringIO())"
+    ) == ["rich"]

@@ -1,0 +1,291 @@
+"""The human view of a discovery, drawn with rich (imported only here).
+
+On a terminal: bold headings, a line under table headers, colour for good and bad news
+(unless ``NO_COLOR``). Piped: the same words and columns with no escape codes and nothing
+decorative, so ``grep`` and ``cut`` work on it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import IO, Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..models import AttemptStatus, DiscoveryResult, ServerSettings, SourceAttempt
+from . import words
+from .terminal import Terminal
+
+__all__ = ["make_console", "render_result", "render_trace"]
+
+_PIPE_WIDTH = 240  # piped output is not wrapped to a screen; tables take what they need
+
+
+def make_console(out: IO[str], term: Terminal) -> Console:
+    return Console(
+        file=out,
+        force_terminal=term.tty,
+        color_system="auto" if term.colour else None,
+        no_color=not term.colour,
+        width=term.width if term.tty else _PIPE_WIDTH,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=False,
+        legacy_windows=False,
+    )
+
+
+def _heading(console: Console, text: str) -> None:
+    console.print(Text(text, style="bold"))
+
+
+def _table(term: Terminal, *headers: str) -> Table:
+    table = Table(
+        *headers,
+        box=box.SIMPLE_HEAD if term.tty else None,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1, 0, 0) if term.tty else (0, 2, 0, 0),  # the box adds a space
+        header_style="bold" if term.tty else "",
+        show_header=True,
+    )
+    return table
+
+
+def _mark(ok: bool | None, term: Terminal) -> str:
+    if ok is None:
+        return ""
+    if term.unicode:
+        return "✓ " if ok else "✗ "
+    return "ok: " if ok else "NO: "
+
+
+def _servers(term: Terminal, servers: Sequence[ServerSettings]) -> Table:
+    table = _table(
+        term, "Protocol", "Server", "Port", "Security", "User name", "Sign-in", "Trust", "Found by"
+    )
+    table.add_column("Checked")
+    # Never cut what a person must type; narrow screens wrap the descriptive columns instead.
+    for column in (0, 1, 2, 3, 4, 6):
+        table.columns[column].no_wrap = True
+    for s in servers:
+        result = words.check(s.verification)
+        style = {True: "green", False: "red", None: "dim"}[result.ok]
+        security = Text(words.security_words(s.security))
+        if s.security.value == "plain":
+            security.stylize("red")
+        trust = Text(s.trust.value, style={"high": "green", "low": "yellow"}.get(s.trust.value, ""))
+        table.add_row(
+            s.protocol.value.upper(),
+            Text(s.host, style="bold"),
+            str(s.port),
+            security,
+            s.username or "-",
+            ", ".join(words.AUTH[m] for m in s.auth) or "-",
+            trust,
+            ", ".join(x.value for x in s.sources) or "-",
+            Text(_mark(result.ok, term) + result.text, style=style),
+        )
+    return table
+
+
+def render_result(
+    result: DiscoveryResult,
+    out: IO[str],
+    term: Terminal,
+    *,
+    trace: bool = False,
+    notes: Sequence[str] = (),
+) -> None:
+    """Write the whole human view of ``result`` to ``out``."""
+    buffer = io.StringIO()
+    console = make_console(buffer, term)
+    _render(console, term, result, trace=trace, notes=notes)
+    # Table cells are padded to their column's width: no line should end in spaces.
+    out.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
+
+
+def _render(
+    console: Console,
+    term: Terminal,
+    result: DiscoveryResult,
+    *,
+    trace: bool,
+    notes: Sequence[str],
+) -> None:
+    provider = result.provider
+    name = None
+    if provider is not None:
+        name = provider.display_name or provider.display_short_name or provider.id
+    title = Text()
+    title.append(name or result.domain, style="bold")
+    title.append(f" — settings for {result.address}" if term.unicode else f": {result.address}")
+    console.print(title)
+    console.print()
+
+    if not result.found:
+        _not_found(console, term, result, notes)
+        return
+
+    _heading(console, "Recommended")
+    labels = words.recommended(result)
+    width = max(len(label) for label, _ in labels)
+    for label, value in labels:
+        line = Text("  ")
+        line.append(f"{label}:".ljust(width + 2))
+        line.append(value, style="bold" if label in ("Incoming", "Outgoing") else "")
+        console.print(line)
+    safe, sentence = words.safety(result)
+    console.print(Text("  " + sentence, style="green" if safe else "yellow"))
+    console.print()
+
+    for heading, servers in (
+        ("Incoming mail servers (best first)", result.incoming),
+        ("Outgoing mail servers (best first)", result.outgoing),
+    ):
+        _heading(console, heading)
+        console.print(_indent(_servers(term, servers)))
+        console.print()
+
+    if provider is not None:
+        if provider.oauth2 is not None:
+            o = provider.oauth2
+            _heading(console, "Sign-in with OAuth2 (the provider's web sign-in page)")
+            details: list[tuple[str, str | None]] = [
+                ("issuer", o.issuer),
+                ("scopes", " ".join(o.scopes) or None),
+                ("authorize", o.auth_url),
+                ("token", o.token_url),
+            ]
+            for key, item in details:
+                if item:
+                    console.print(f"  {key}: {item}")
+            console.print()
+        if provider.enable is not None and (
+            provider.enable.instructions or provider.enable.visit_url
+        ):
+            _heading(console, "Before you connect")
+            text = words.english(provider.enable.instructions)
+            if text:
+                console.print(f"  {text}")
+            if provider.enable.visit_url:
+                console.print(f"  {provider.enable.visit_url}")
+            console.print()
+        if provider.documentation:
+            _heading(console, "Documentation")
+            for doc in provider.documentation:
+                text = words.english(doc.descriptions)
+                console.print(f"  {doc.url}" + (f"  ({text})" if text else ""))
+            console.print()
+
+    _warnings(console, term, result)
+    if trace:
+        render_trace(result.attempts, console, term)
+    _footer(console, result, notes, trace=trace)
+
+
+def _indent(table: Table) -> Any:
+    from rich.padding import Padding
+
+    return Padding(table, (0, 0, 0, 2), expand=False)
+
+
+def _warnings(console: Console, term: Terminal, result: DiscoveryResult) -> None:
+    if not result.warnings:
+        return
+    _heading(console, "Warnings")
+    bang = "⚠ " if term.unicode and term.tty else "! "
+    for warning in result.warnings:
+        line = Text("  " + bang, style="yellow")
+        line.append(words.warning_words(warning), style="yellow")
+        console.print(line)
+        detail = warning.message + (f" [{warning.host}]" if warning.host else "")
+        console.print(Text(f"    {detail}", style="dim"))
+    console.print()
+
+
+def _footer(
+    console: Console, result: DiscoveryResult, notes: Sequence[str], *, trace: bool
+) -> None:
+    ran = [a for a in result.attempts if a.status is not AttemptStatus.SKIPPED]
+    sources = {a.source for a in ran}
+    found = sorted({s for server in result.incoming + result.outgoing for s in server.sources})
+    summary = (
+        f"Looked in {len(sources)} place{'s' if len(sources) != 1 else ''} "
+        f"in {result.elapsed_ms:.0f} ms"
+    )
+    if found:
+        summary += "; found by " + ", ".join(s.value for s in found)
+    if not trace:
+        summary += ". --trace shows every attempt"
+    console.print(Text(summary + ".", style="dim"))
+    for note in notes:
+        console.print(Text(note, style="dim"))
+
+
+def _not_found(
+    console: Console, term: Terminal, result: DiscoveryResult, notes: Sequence[str]
+) -> None:
+    partial = result.incoming or result.outgoing
+    if partial:
+        missing = "outgoing (SMTP)" if result.incoming else "incoming (IMAP or POP3)"
+        console.print(
+            Text(f"Only part of the settings was found: no {missing} server.", style="bold red")
+        )
+        console.print()
+        for heading, servers in (
+            ("Incoming mail servers", result.incoming),
+            ("Outgoing mail servers", result.outgoing),
+        ):
+            if servers:
+                _heading(console, heading)
+                console.print(_indent(_servers(term, servers)))
+                console.print()
+    else:
+        console.print(Text(f"No settings found for {result.domain}.", style="bold red"))
+        console.print()
+    _warnings(console, term, result)
+    render_trace(result.attempts, console, term, heading="What was tried")
+    console.print(
+        "Next: check the spelling of the domain, or ask your provider for its IMAP and SMTP "
+        "server names."
+    )
+    for note in notes:
+        console.print(Text(note, style="dim"))
+
+
+_STATUS_STYLE = {
+    AttemptStatus.OK: "green",
+    AttemptStatus.EMPTY: "",
+    AttemptStatus.ERROR: "red",
+    AttemptStatus.TIMEOUT: "yellow",
+    AttemptStatus.SKIPPED: "dim",
+}
+
+
+def render_trace(
+    attempts: Sequence[SourceAttempt],
+    console: Console,
+    term: Terminal,
+    *,
+    heading: str = "Every attempt",
+) -> None:
+    """One row per attempt: source, status, time, target (URL or DNS query), detail."""
+    _heading(console, heading)
+    table = _table(term, "Source", "Status", "Time", "Target", "Detail")
+    table.columns[2].justify = "right"
+    for a in attempts:
+        table.add_row(
+            a.source.value,
+            Text(a.status.value, style=_STATUS_STYLE[a.status]),
+            f"{a.elapsed_ms:.0f} ms",
+            a.target,
+            a.detail or "",
+        )
+    console.print(_indent(table))
+    console.print()

@@ -1,0 +1,252 @@
+"""Plain words for what a discovery found: pure functions, no terminal library.
+
+A person who knows nothing of mail protocols reads these. Each function turns one piece of a
+:class:`~autoconf.models.DiscoveryResult` into a short phrase or sentence; the renderers decide
+where and how it is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..models import (
+    AttemptStatus,
+    AuthMethod,
+    DiscoveryResult,
+    LocalizedText,
+    LoginStatus,
+    Security,
+    ServerSettings,
+    SourceName,
+    TlsStatus,
+    Trust,
+    Verification,
+    Warning,
+    WarningCode,
+)
+
+__all__ = [
+    "Check",
+    "auth_words",
+    "certificate_words",
+    "check",
+    "english",
+    "recommended",
+    "safety",
+    "security_words",
+    "source_words",
+    "status_words",
+    "warning_words",
+]
+
+# What mail apps call each setting (Thunderbird, Apple Mail and Outlook use these words).
+SECURITY = {
+    Security.TLS: "SSL/TLS",
+    Security.STARTTLS: "STARTTLS",
+    Security.PLAIN: "none (unencrypted)",
+}
+
+AUTH = {
+    AuthMethod.PASSWORD_CLEARTEXT: "normal password",
+    AuthMethod.PASSWORD_ENCRYPTED: "encrypted password",
+    AuthMethod.OAUTH2: "OAuth2",
+    AuthMethod.NTLM: "NTLM",
+    AuthMethod.GSSAPI: "Kerberos",
+    AuthMethod.CLIENT_CERT: "TLS certificate",
+    AuthMethod.NONE: "no sign-in",
+}
+
+SOURCES = {
+    SourceName.LOCAL: "your local configuration files",
+    SourceName.AUTOCONFIG: "the provider's own configuration file (HTTPS)",
+    SourceName.SRV: "the domain's DNS service records",
+    SourceName.ISPDB_BUNDLED: "Mozilla's provider database (bundled)",
+    SourceName.ISPDB: "Mozilla's provider database (online)",
+    SourceName.MX: "the domain's mail exchanger (MX) records",
+    SourceName.AUTODISCOVER: "Microsoft Autodiscover",
+    SourceName.AUTOCONFIG_HTTP: "the provider's configuration file over unencrypted HTTP",
+    SourceName.GUESS: "a guess confirmed by connecting",
+}
+
+STATUS = {
+    AttemptStatus.OK: "found",
+    AttemptStatus.EMPTY: "nothing there",
+    AttemptStatus.ERROR: "failed",
+    AttemptStatus.TIMEOUT: "no answer in time",
+    AttemptStatus.SKIPPED: "skipped",
+}
+
+# One plain sentence per warning code; the library's own message follows as the detail.
+WARNINGS = {
+    WarningCode.INSECURE_SOURCE: (
+        "This setting came over unencrypted HTTP, so someone on the network could have changed it."
+    ),
+    WarningCode.HOST_OUTSIDE_DOMAIN: (
+        "A server is outside your mail domain; check that it really belongs to your provider."
+    ),
+    WarningCode.CERTIFICATE_INVALID: (
+        "The server's certificate does not prove who it is (for example it is for another "
+        "name, or expired); do not send your password there."
+    ),
+    WarningCode.PLAINTEXT_ONLY: (
+        "Only unencrypted servers were found: your password would travel in clear text."
+    ),
+    WarningCode.SOURCES_DISAGREE: (
+        "The places we looked name different servers; the one shown first is the most trustworthy."
+    ),
+    WarningCode.SKIPPED_SERVER: "A server was left out because it could not be used.",
+    WarningCode.BAD_DOCUMENT: "A configuration file was unreadable and was ignored.",
+    WarningCode.STARTTLS_NOT_OFFERED: (
+        "A server promised encryption (STARTTLS) but did not offer it when asked."
+    ),
+    WarningCode.REDIRECTED: "The provider sent us on to another address for its settings.",
+}
+
+
+def security_words(security: Security) -> str:
+    return SECURITY[security]
+
+
+def auth_words(methods: Sequence[AuthMethod]) -> str:
+    """``[oauth2, password-cleartext]`` → ``OAuth2 or normal password``."""
+    if not methods:
+        return "-"
+    return " or ".join(AUTH[m] for m in methods)
+
+
+def source_words(source: SourceName) -> str:
+    return SOURCES[source]
+
+
+def status_words(status: AttemptStatus) -> str:
+    return STATUS[status]
+
+
+def warning_words(warning: Warning) -> str:
+    return WARNINGS.get(warning.code, warning.message)
+
+
+def english(texts: Sequence[LocalizedText]) -> str | None:
+    """The English text if there is one, else the first."""
+    for text in texts:
+        if text.lang in (None, "en") or (text.lang or "").startswith("en-"):
+            return text.text
+    return texts[0].text if texts else None
+
+
+def certificate_words(error: str) -> str:
+    """A certificate error as a person understands it; unknown errors pass through."""
+    lowered = error.lower()
+    if "mismatch" in lowered or "doesn't match" in lowered or "not valid for" in lowered:
+        return "the certificate is for another name"
+    if "expired" in lowered:
+        return "the certificate has expired"
+    if "self-signed" in lowered or "self signed" in lowered:
+        return "the certificate is self-signed"
+    if "unable to get local issuer" in lowered or "unknown ca" in lowered:
+        return "the certificate is from an unknown authority"
+    if "not yet valid" in lowered:
+        return "the certificate is not valid yet"
+    return error
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """The outcome of a live check of one server, for a table cell."""
+
+    ok: bool | None  # None: not checked
+    text: str
+
+
+def check(verification: Verification | None) -> Check:
+    """Did a live check of the server work, and if not, why (in plain words)?"""
+    if verification is None:
+        return Check(None, "not checked")
+    v = verification
+    if not v.reachable:
+        return Check(False, "unreachable" + (f": {v.error}" if v.error else ""))
+    if v.certificate is not None and not v.certificate.valid:
+        reason = certificate_words(v.certificate.error or "invalid certificate")
+        return Check(False, reason)
+    if v.tls is TlsStatus.FAILED:
+        return Check(False, "encryption failed" + (f": {v.error}" if v.error else ""))
+    if v.tls is TlsStatus.NOT_OFFERED:
+        return Check(False, "the server offers no encryption")
+    if v.login is LoginStatus.FAILED:
+        return Check(False, "sign-in refused" + (f": {v.error}" if v.error else ""))
+    if v.error:
+        return Check(False, v.error)
+    ms = f" ({v.elapsed_ms:.0f} ms)" if v.elapsed_ms else ""
+    if v.login is LoginStatus.OK:
+        return Check(True, f"works, sign-in ok{ms}")
+    if v.tls is TlsStatus.OK:
+        return Check(True, f"works, encrypted{ms}")
+    return Check(True, f"reachable{ms}")
+
+
+def _pick(servers: Sequence[ServerSettings]) -> ServerSettings | None:
+    """The first server a live check did not reject (ranking already put the best first)."""
+    for server in servers:
+        if check(server.verification).ok is not False:
+            return server
+    return servers[0] if servers else None
+
+
+def _describe(server: ServerSettings) -> str:
+    return (
+        f"{server.protocol.value.upper()} {server.host} port {server.port}, "
+        f"{security_words(server.security)}"
+    )
+
+
+def recommended(result: DiscoveryResult) -> list[tuple[str, str]]:
+    """What to type into a mail app: (label, value) pairs, best servers only."""
+    incoming, outgoing = _pick(result.incoming), _pick(result.outgoing)
+    rows: list[tuple[str, str]] = []
+    if incoming is not None:
+        rows.append(("Incoming", _describe(incoming)))
+    if outgoing is not None:
+        rows.append(("Outgoing", _describe(outgoing)))
+    names = [s.username for s in (incoming, outgoing) if s is not None and s.username]
+    if names and len(set(names)) == 1:
+        rows.append(("User name", names[0]))
+    elif names:
+        assert incoming is not None
+        rows.append(("User name", f"{incoming.username or '-'} (outgoing: {names[-1]})"))
+    elif incoming is not None or outgoing is not None:
+        rows.append(("User name", "not published; usually your full email address"))
+    first = incoming or outgoing
+    if first is not None and first.auth:
+        rows.append(("Sign-in", auth_words(first.auth)))
+    return rows
+
+
+def safety(result: DiscoveryResult) -> tuple[bool, str]:
+    """(safe, one sentence): may a person use the recommended servers with a password?"""
+    chosen = [s for s in (_pick(result.incoming), _pick(result.outgoing)) if s is not None]
+    if not chosen:
+        return False, "No usable servers were found."
+    if any(s.security is Security.PLAIN for s in chosen):
+        return False, "Not safe: without encryption your password would travel in clear text."
+    failed = [s for s in chosen if check(s.verification).ok is False]
+    if failed:
+        s = failed[0]
+        return (
+            False,
+            f"Not safe: {s.host} did not pass the live check ({check(s.verification).text}).",
+        )
+    if any(set(s.sources) <= {SourceName.AUTOCONFIG_HTTP} for s in chosen):
+        return False, (
+            "Be careful: these settings came over unencrypted HTTP; check them with your provider."
+        )
+    if any(s.trust is Trust.LOW for s in chosen):
+        return (
+            False,
+            "Be careful: little evidence backs these settings; check them with your provider.",
+        )
+    checked = all(check(s.verification).ok for s in chosen)
+    where = ", ".join(dict.fromkeys(source_words(src) for s in chosen for src in s.sources[:1]))
+    if checked:
+        return True, f"Safe: encrypted, and the servers answered a live check. From {where}."
+    return True, f"Encrypted connections. From {where}; not checked live."
