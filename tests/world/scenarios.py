@@ -538,6 +538,22 @@ def build(plan: AddressPlan) -> Content:
         )
     )
 
+    # Hostile 3b: nothing published and every name a guess would try is a silent host.
+    d = "silent-guess.test"
+    z = b.zone(d)
+    for prefix in ("imap.", "mail.", "pop3.", "pop.", "smtp.", ""):
+        b.a(z, f"{prefix}{d}", p.silent)
+    b.add(
+        Scenario(
+            "silent-guess",
+            d,
+            "nothing published; imap./mail./pop3./pop./smtp. and the bare domain all accept TCP "
+            "and never speak, so guessing must give up within the deadline",
+            None,
+            None,
+        )
+    )
+
     # Hostile 4: servers whose greeting line never ends.
     d = "endless-line.test"
     z = b.zone(d)
