@@ -56,11 +56,16 @@ async def test_imap_993_implicit_tls(world: WorldInfo):
     """Dovecot 993: TLS ok with a valid certificate; IMAP4rev1 and AUTH=PLAIN offered."""
     d = world.domains["autoconfig"]
     v = await probe(world, "imap", f"imap.{d}", 993, "tls")
-    assert v.reachable and v.tls is TlsStatus.OK and v.error is None
-    assert v.certificate is not None and v.certificate.valid
+    assert v.reachable
+    assert v.tls is TlsStatus.OK
+    assert v.error is None
+    assert v.certificate is not None
+    assert v.certificate.valid
     assert f"imap.{d}" in v.certificate.subject_names
-    assert v.certificate.not_after is not None and v.certificate.issuer
-    assert "IMAP4rev1" in v.capabilities and "AUTH=PLAIN" in v.capabilities
+    assert v.certificate.not_after is not None
+    assert v.certificate.issuer
+    assert "IMAP4rev1" in v.capabilities
+    assert "AUTH=PLAIN" in v.capabilities
     assert "PLAIN" in v.sasl_mechanisms
 
 
@@ -68,11 +73,13 @@ async def test_imap_143_starttls(world: WorldInfo):
     """Dovecot 143: STARTTLS performed, LOGINDISABLED before TLS, AUTH=PLAIN after."""
     d = world.domains["autoconfig"]
     v = await probe(world, "imap", f"imap.{d}", 143, "starttls")
-    assert v.tls is TlsStatus.OK and v.error is None
+    assert v.tls is TlsStatus.OK
+    assert v.error is None
     assert "LOGINDISABLED" in v.capabilities_before_tls
     assert "AUTH=PLAIN" not in v.capabilities_before_tls
     assert "AUTH=PLAIN" in v.capabilities
-    assert v.certificate is not None and v.certificate.valid
+    assert v.certificate is not None
+    assert v.certificate.valid
 
 
 @pytest.mark.parametrize(("port", "security"), [(995, "tls"), (110, "starttls")])
@@ -80,7 +87,8 @@ async def test_pop3_tls_and_stls(world: WorldInfo, port: int, security: str):
     """Dovecot POP3 995 and 110: TLS performed; SASL PLAIN offered after TLS."""
     d = world.domains["autoconfig"]
     v = await probe(world, "pop3", f"pop.{d}", port, security)
-    assert v.tls is TlsStatus.OK and v.error is None
+    assert v.tls is TlsStatus.OK
+    assert v.error is None
     assert "PLAIN" in v.sasl_mechanisms
     if security == "starttls":
         assert "STLS" in v.capabilities_before_tls
@@ -92,7 +100,8 @@ async def test_smtp_465_587_25(world: WorldInfo):
     """Postfix 465 TLS ok; 587 STARTTLS with AUTH only after TLS; 25 offers no AUTH."""
     d = world.domains["autoconfig"]
     implicit = await probe(world, "smtp", f"smtp.{d}", 465, "tls")
-    assert implicit.tls is TlsStatus.OK and "PLAIN" in implicit.sasl_mechanisms
+    assert implicit.tls is TlsStatus.OK
+    assert "PLAIN" in implicit.sasl_mechanisms
     submission = await probe(world, "smtp", f"smtp.{d}", 587, "starttls")
     assert submission.tls is TlsStatus.OK
     assert not any(c.upper().startswith("AUTH") for c in submission.capabilities_before_tls)
@@ -151,7 +160,8 @@ async def test_silent_port_times_out_inside_the_budget(world: WorldInfo):
     started = time.perf_counter()
     v = await probe(world, "imap", f"imap.{d}", 143, "starttls")
     assert time.perf_counter() - started < 5.0
-    assert v.reachable and "within" in (v.error or "")
+    assert v.reachable
+    assert "within" in (v.error or "")
 
 
 async def test_endless_line_is_an_error_not_a_memory_blow_up(world: WorldInfo):
@@ -178,8 +188,10 @@ async def test_guessing_finds_unpublished_servers(world: WorldInfo):
     imap, smtp = result.incoming[0], result.outgoing[0]
     assert (imap.host, imap.port, imap.security.value) == ("imap.guess-only.test", 993, "tls")
     assert (smtp.host, smtp.port, smtp.security.value) == ("smtp.guess-only.test", 465, "tls")
-    assert imap.sources == [SourceName.GUESS] and imap.trust.value == "low"
-    assert imap.verification is not None and imap.verification.tls is TlsStatus.OK
+    assert imap.sources == [SourceName.GUESS]
+    assert imap.trust.value == "low"
+    assert imap.verification is not None
+    assert imap.verification.tls is TlsStatus.OK
 
 
 async def test_guessing_a_silent_domain_gives_up_within_the_deadline(world: WorldInfo):
@@ -189,7 +201,8 @@ async def test_guessing_a_silent_domain_gives_up_within_the_deadline(world: Worl
         world.scenarios["silent-guess"].address, options=world_options(world, deadline=10)
     )
     elapsed = time.perf_counter() - started
-    assert not result.incoming and not result.outgoing
+    assert not result.incoming
+    assert not result.outgoing
     assert elapsed < 10.5
     guesses = [a for a in result.attempts if a.source is SourceName.GUESS]
     assert len(guesses) == 23
@@ -212,8 +225,10 @@ async def test_pipeline_verifies_ranks_and_warns(world: WorldInfo):
     assert probed
     assert any(w.code is WarningCode.CERTIFICATE_INVALID for w in result.warnings)
     good = await discover(world.scenarios["autoconfig"].address, options=world_options(world))
-    assert good.incoming[0].verification is not None and good.incoming[0].verification.ok
-    assert good.outgoing[0].verification is not None and good.outgoing[0].verification.ok
+    assert good.incoming[0].verification is not None
+    assert good.incoming[0].verification.ok
+    assert good.outgoing[0].verification is not None
+    assert good.outgoing[0].verification.ok
 
 
 async def test_pipeline_login_check(world: WorldInfo):

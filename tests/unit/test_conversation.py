@@ -77,7 +77,8 @@ def test_imap_starttls_reads_capabilities_before_and_after():
     assert "AUTH=PLAIN" in transcript.capabilities
     assert "LOGINDISABLED" not in transcript.capabilities
     assert transcript.sasl_mechanisms == ["PLAIN", "LOGIN"]
-    assert transcript.tls_performed and transcript.starttls_offered
+    assert transcript.tls_performed
+    assert transcript.starttls_offered
     assert transcript.error is None
 
 
