@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 
 from ..address import EmailAddress, parse_address
-from ..errors import AutoconfError, ParseError
+from ..errors import AutoconfError
 from ..models import (
     AttemptStatus,
     ServerSettings,
@@ -208,6 +208,3 @@ def _with_trust(response: AutodiscoverResponse, trust: Trust) -> AutodiscoverRes
         display_name=response.display_name,
         warnings=response.warnings,
     )
-
-
-__all__ += ["ParseError"]  # re-exported for callers matching on parse failures
