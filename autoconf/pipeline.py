@@ -455,14 +455,7 @@ async def _guarded(source: Source, ctx: SourceContext) -> SourceOutcome:
         status, detail = AttemptStatus.TIMEOUT, str(exc) or "timed out"
     except Exception as exc:  # a bug in one source must not cost the others
         status, detail = AttemptStatus.ERROR, f"{type(exc).__name__}: {exc}"
-    attempt = SourceAttempt(
-        source=source.name,
-        target=source.name.value,
-        status=status,
-        elapsed_ms=_ms(began),
-        detail=detail,
-    )
-    return SourceOutcome(source=source.name, attempts=[attempt])
+    return _unfinished(source, began, status, detail)
 
 
 def _finished_events(outcome: SourceOutcome) -> list[DiscoveryEvent]:

@@ -14,6 +14,7 @@ if str(ROOT) not in sys.path:
 
 from autoconf import Options, SourceName  # noqa: E402
 from tests.world import World, WorldInfo, missing_dependencies  # noqa: E402
+from tests.world.library import library_options  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -33,13 +34,10 @@ def running_world(net: int = 9) -> Iterator[WorldInfo]:
 
 
 def world_options(world: WorldInfo, **extra: Any) -> Options:
-    host, port = world.nameserver
+    """Hermetic options for the world; no guessing and no probes unless asked."""
     settings: dict[str, Any] = {
-        "nameservers": ((host, port),),
-        "ca_file": Path(world.ca_file),
-        "ispdb_url": world.ispdb_url,
         "verify": False,
         "sources": frozenset(SourceName) - {SourceName.GUESS},
     }
     settings.update(extra)
-    return Options(**settings)
+    return library_options(world, **settings)

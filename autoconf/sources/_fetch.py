@@ -14,6 +14,8 @@ from ..errors import (
 )
 from ..models import (
     AttemptStatus,
+    ProviderInfo,
+    ServerSettings,
     SourceAttempt,
     SourceName,
     Trust,
@@ -21,12 +23,21 @@ from ..models import (
     WarningCode,
 )
 from ..parsers.clientconfig import ClientConfig, parse_template
-from .base import SourceContext, Stopwatch
+from .base import SourceContext, SourceOutcome, Stopwatch
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ..net.http import FetchResult
 
-__all__ = ["DOCUMENT_TTL", "clientconfig_from", "failed_attempt", "fetch", "lower"]
+__all__ = [
+    "DOCUMENT_TTL",
+    "clientconfig_from",
+    "failed_attempt",
+    "fetch",
+    "lower",
+    "outcome_from",
+]
 
 DOCUMENT_TTL = 300.0  # seconds a fetched document is reused within one Session
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -111,3 +122,33 @@ async def clientconfig_from(
         detail=detail,
     )
     return attempt, config
+
+
+def outcome_from(
+    source: SourceName,
+    results: Iterable[tuple[SourceAttempt, ClientConfig | None]],
+    *,
+    before: Iterable[SourceAttempt] = (),
+) -> SourceOutcome:
+    """One outcome from several look-ups: every attempt, every server, the first provider."""
+    attempts = list(before)
+    incoming: list[ServerSettings] = []
+    outgoing: list[ServerSettings] = []
+    warnings: list[Warning] = []
+    provider: ProviderInfo | None = None
+    for attempt, config in results:
+        attempts.append(attempt)
+        if config is None:
+            continue
+        incoming.extend(config.incoming)
+        outgoing.extend(config.outgoing)
+        warnings.extend(config.warnings)
+        provider = provider or config.provider
+    return SourceOutcome(
+        source=source,
+        attempts=attempts,
+        incoming=incoming,
+        outgoing=outgoing,
+        provider=provider,
+        warnings=warnings,
+    )

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import quote
 
-from ..models import ProviderInfo, ServerSettings, SourceAttempt, SourceName, Trust, Warning
-from ._fetch import clientconfig_from
+from ..models import SourceName, Trust
+from ._fetch import clientconfig_from, outcome_from
 from .base import SourceContext, SourceOutcome
 
 __all__ = ["AutoconfigSource", "autoconfig_urls"]
@@ -38,24 +38,4 @@ class AutoconfigSource:
         results = await asyncio.gather(
             *(clientconfig_from(ctx, self.name, url, self.trust) for url in urls)
         )
-        attempts: list[SourceAttempt] = []
-        incoming: list[ServerSettings] = []
-        outgoing: list[ServerSettings] = []
-        warnings: list[Warning] = []
-        provider: ProviderInfo | None = None
-        for attempt, config in results:
-            attempts.append(attempt)
-            if config is None:
-                continue
-            incoming.extend(config.incoming)
-            outgoing.extend(config.outgoing)
-            warnings.extend(config.warnings)
-            provider = provider or config.provider
-        return SourceOutcome(
-            source=self.name,
-            attempts=attempts,
-            incoming=incoming,
-            outgoing=outgoing,
-            provider=provider,
-            warnings=warnings,
-        )
+        return outcome_from(self.name, results)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import SourceName, Trust
-from ._fetch import clientconfig_from
+from ._fetch import clientconfig_from, outcome_from
 from .base import SourceContext, SourceOutcome
 
 __all__ = ["IspdbSource", "ispdb_url"]
@@ -18,14 +18,5 @@ class IspdbSource:
 
     async def run(self, ctx: SourceContext) -> SourceOutcome:
         url = ispdb_url(ctx.options.ispdb_url, ctx.address.domain)
-        attempt, config = await clientconfig_from(ctx, self.name, url, Trust.HIGH)
-        if config is None:
-            return SourceOutcome(source=self.name, attempts=[attempt])
-        return SourceOutcome(
-            source=self.name,
-            attempts=[attempt],
-            incoming=config.incoming,
-            outgoing=config.outgoing,
-            provider=config.provider,
-            warnings=config.warnings,
-        )
+        result = await clientconfig_from(ctx, self.name, url, Trust.HIGH)
+        return outcome_from(self.name, [result])

@@ -12,21 +12,13 @@ from __future__ import annotations
 import asyncio
 
 from ..errors import AutoconfError
-from ..models import (
-    AttemptStatus,
-    ProviderInfo,
-    ServerSettings,
-    SourceAttempt,
-    SourceName,
-    Trust,
-    Warning,
-)
+from ..models import AttemptStatus, SourceAttempt, SourceName, Trust
 from ..net.psl import registrable_domain
-from ..parsers.clientconfig import ClientConfig
-from ._fetch import clientconfig_from, failed_attempt
+from ._fetch import clientconfig_from, failed_attempt, outcome_from
 from .autoconfig import autoconfig_urls
 from .base import SourceContext, SourceOutcome, Stopwatch
 from .ispdb import ispdb_url
+from .ispdb_bundled import bundled_lookup
 
 __all__ = ["MxSource", "mx_candidate_domains"]
 
@@ -88,62 +80,15 @@ class MxSource:
         if not candidates:
             return SourceOutcome(source=self.name, attempts=[mx_attempt])
 
-        lookups = []
-        for candidate in candidates:
-            lookups.append(self._bundled(ctx, candidate))
-            lookups.append(
-                clientconfig_from(
-                    ctx, self.name, ispdb_url(ctx.options.ispdb_url, candidate), Trust.MEDIUM
-                )
-            )
-            lookups.append(
-                clientconfig_from(ctx, self.name, autoconfig_urls(candidate, None)[0], Trust.MEDIUM)
-            )
-        results = await asyncio.gather(*lookups)
-        attempts = [mx_attempt]
-        incoming: list[ServerSettings] = []
-        outgoing: list[ServerSettings] = []
-        warnings: list[Warning] = []
-        provider: ProviderInfo | None = None
-        for attempt, config in results:
-            attempts.append(attempt)
-            if config is None:
-                continue
-            incoming.extend(config.incoming)
-            outgoing.extend(config.outgoing)
-            warnings.extend(config.warnings)
-            provider = provider or config.provider
-        return SourceOutcome(
-            source=self.name,
-            attempts=attempts,
-            incoming=incoming,
-            outgoing=outgoing,
-            provider=provider,
-            warnings=warnings,
+        # The bundled index answers at once; the online ISPDB and autoconfig run together.
+        bundled = [bundled_lookup(ctx, self.name, c, Trust.MEDIUM) for c in candidates]
+        urls = [ispdb_url(ctx.options.ispdb_url, c) for c in candidates] + [
+            autoconfig_urls(c, None)[0] for c in candidates
+        ]
+        fetched = await asyncio.gather(
+            *(clientconfig_from(ctx, self.name, url, Trust.MEDIUM) for url in urls)
         )
-
-    async def _bundled(
-        self, ctx: SourceContext, candidate: str
-    ) -> tuple[SourceAttempt, ClientConfig | None]:
-        watch = Stopwatch()
-        template = ctx.ispdb.lookup(candidate)
-        target = f"bundled ISPDB: {candidate}"
-        if template is None:
-            attempt = SourceAttempt(
-                source=self.name, target=target, status=AttemptStatus.EMPTY, elapsed_ms=watch.ms()
-            )
-            return attempt, None
-        config = template.resolve(
-            ctx.address, source=self.name, trust=Trust.MEDIUM, real_name=ctx.options.real_name
-        )
-        attempt = SourceAttempt(
-            source=self.name,
-            target=target,
-            status=AttemptStatus.OK,
-            elapsed_ms=watch.ms(),
-            detail=f"provider {ctx.ispdb.provider_key(candidate)}",
-        )
-        return attempt, config
+        return outcome_from(self.name, [*bundled, *fetched], before=[mx_attempt])
 
     def _only(
         self, target: str, status: AttemptStatus, detail: str, watch: Stopwatch

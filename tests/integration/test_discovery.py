@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -23,6 +22,8 @@ from autoconf import (
 )
 from autoconf.cli import main
 from tests.world import WorldInfo
+from tests.world.library import WITHOUT_GUESS, library_options
+from tests.world.library import cli_args as world_cli_args
 
 pytestmark = pytest.mark.world
 
@@ -45,35 +46,17 @@ EXPECTED: dict[str, tuple[set[SourceName], set[WarningCode]]] = {
     "endless-line": ({SourceName.SRV}, set()),
 }
 NOTHING_PUBLISHED = ("html-page", "redirect-loop")
-WITHOUT_GUESS = frozenset(SourceName) - {SourceName.GUESS}
 
 
 def world_options(world: WorldInfo, **extra: object) -> Options:
-    host, port = world.nameserver
-    settings: dict[str, object] = {
-        "nameservers": ((host, port),),
-        "ca_file": Path(world.ca_file),
-        "ispdb_url": world.ispdb_url,
-        "verify": False,
-        "sources": WITHOUT_GUESS,
-    }
+    """Discovery only: no probes, no guessing (those are tested in test_probe.py)."""
+    settings: dict[str, object] = {"verify": False, "sources": WITHOUT_GUESS}
     settings.update(extra)
-    return Options(**settings)  # type: ignore[arg-type]
+    return library_options(world, **settings)
 
 
 def cli_args(world: WorldInfo, address: str) -> list[str]:
-    host, port = world.nameserver
-    return [
-        address,
-        "--json",
-        "--no-verify",
-        "--nameserver",
-        f"{host}:{port}",
-        "--ca-file",
-        str(world.ca_file),
-        "--ispdb-url",
-        world.ispdb_url,
-    ]
+    return [*world_cli_args(world, address), "--json", "--no-verify"]
 
 
 def _first(servers: list[dict[str, object]]) -> tuple[object, object, object]:

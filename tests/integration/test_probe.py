@@ -11,7 +11,6 @@ from pydantic import SecretStr
 from autoconf import (
     Credentials,
     LoginStatus,
-    Options,
     ServerSettings,
     SourceName,
     TlsStatus,
@@ -24,6 +23,7 @@ from autoconf.options import Deadline
 from autoconf.probe.conversation import Login
 from autoconf.probe.driver import probe_server
 from tests.world import WorldInfo
+from tests.world.library import library_options
 
 pytestmark = pytest.mark.world
 
@@ -172,14 +172,7 @@ async def test_endless_line_is_an_error_not_a_memory_blow_up(world: WorldInfo):
         assert "longer than" in (v.error or "")
 
 
-def world_options(world: WorldInfo, **extra: object) -> Options:
-    settings: dict[str, object] = {
-        "nameservers": (world.nameserver,),
-        "ca_file": Path(world.ca_file),
-        "ispdb_url": world.ispdb_url,
-    }
-    settings.update(extra)
-    return Options(**settings)  # type: ignore[arg-type]
+world_options = library_options
 
 
 async def test_guessing_finds_unpublished_servers(world: WorldInfo):
