@@ -196,16 +196,19 @@ def _indent(table: Table) -> Any:
 
 
 def _warnings(console: Console, term: Terminal, result: DiscoveryResult) -> None:
+    """Each kind of warning once, in plain words, with the library's details beneath."""
     if not result.warnings:
         return
     _heading(console, "Warnings")
     bang = "⚠ " if term.unicode and term.tty else "! "
+    groups: dict[str, list[str]] = {}
     for warning in result.warnings:
-        line = Text("  " + bang, style="yellow")
-        line.append(words.warning_words(warning), style="yellow")
-        console.print(line)
         detail = warning.message + (f" [{warning.host}]" if warning.host else "")
-        console.print(Text(f"    {detail}", style="dim"))
+        groups.setdefault(words.warning_words(warning), []).append(detail)
+    for sentence, details in groups.items():
+        console.print(Text("  " + bang + sentence, style="yellow"))
+        for detail in details:
+            console.print(Text(f"    {detail}", style="dim"))
     console.print()
 
 
@@ -285,7 +288,15 @@ def render_trace(
             Text(a.status.value, style=_STATUS_STYLE[a.status]),
             f"{a.elapsed_ms:.0f} ms",
             a.target,
-            a.detail or "",
+            _without_prefix(a.detail or "", a.target),
         )
     console.print(_indent(table))
     console.print()
+
+
+def _without_prefix(detail: str, target: str) -> str:
+    """Details often repeat the URL already in the target column: drop the repeat."""
+    for prefix in (f"{target}: ", f"{target} "):
+        if detail.startswith(prefix):
+            return detail[len(prefix) :]
+    return detail

@@ -194,7 +194,7 @@ class DiscoveryProgress:
             _Row(f"check {s.protocol.value.upper()} {s.host}:{s.port}", self._clock()),
         )
         row.finished = self._clock()
-        result = words.check(s.verification)
+        result = words.check(s.verification, with_time=False)
         row.elapsed_ms = s.verification.elapsed_ms if s.verification is not None else None
         ok = "✓" if self._term.unicode else "+"
         bad = "✗" if self._term.unicode else "x"

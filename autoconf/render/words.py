@@ -157,9 +157,10 @@ class Check:
 
     ok: bool | None  # None: not checked
     text: str
+    login_refused: bool = False  # the server works; the user name or password did not
 
 
-def check(verification: Verification | None) -> Check:
+def check(verification: Verification | None, *, with_time: bool = True) -> Check:
     """Did a live check of the server work, and if not, why (in plain words)?"""
     if verification is None:
         return Check(None, "not checked")
@@ -174,10 +175,11 @@ def check(verification: Verification | None) -> Check:
     if v.tls is TlsStatus.NOT_OFFERED:
         return Check(False, "the server offers no encryption")
     if v.login is LoginStatus.FAILED:
-        return Check(False, "sign-in refused" + (f": {v.error}" if v.error else ""))
+        why = v.login_detail or v.error
+        return Check(False, "sign-in refused" + (f": {why}" if why else ""), login_refused=True)
     if v.error:
         return Check(False, v.error)
-    ms = f" ({v.elapsed_ms:.0f} ms)" if v.elapsed_ms else ""
+    ms = f" ({v.elapsed_ms:.0f} ms)" if v.elapsed_ms and with_time else ""
     if v.login is LoginStatus.OK:
         return Check(True, f"works, sign-in ok{ms}")
     if v.tls is TlsStatus.OK:
@@ -188,7 +190,8 @@ def check(verification: Verification | None) -> Check:
 def _pick(servers: Sequence[ServerSettings]) -> ServerSettings | None:
     """The first server a live check did not reject (ranking already put the best first)."""
     for server in servers:
-        if check(server.verification).ok is not False:
+        result = check(server.verification)
+        if result.ok is not False or result.login_refused:
             return server
     return servers[0] if servers else None
 
@@ -230,6 +233,10 @@ def safety(result: DiscoveryResult) -> tuple[bool, str]:
     if any(s.security is Security.PLAIN for s in chosen):
         return False, "Not safe: without encryption your password would travel in clear text."
     failed = [s for s in chosen if check(s.verification).ok is False]
+    if failed and all(check(s.verification).login_refused for s in failed):
+        return False, (
+            "The servers work, but the sign-in was refused: check the user name and password."
+        )
     if failed:
         s = failed[0]
         return (

@@ -1,0 +1,120 @@
+"""--batch over 1,000 addresses against the test world and the bundled ISPDB."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+
+import pytest
+
+from autoconf import Options, discover_sync
+from autoconf._data import default_ispdb
+from autoconf.cli import main
+from tests.world import WorldInfo
+
+pytestmark = pytest.mark.world
+
+# Scenarios that publish complete settings somewhere other than by guessing, and answer fast.
+FOUND = (
+    "autoconfig",
+    "well-known",
+    "srv",
+    "mx-hosting",
+    "ispdb",
+    "autodiscover",
+    "http-only",
+    "disagree",
+    "idn",
+    "http-redirect",
+    "automx2",
+    "wrong-name",
+    "expired",
+    "endless-line",
+)
+# Nothing usable without the guess source.
+NOT_FOUND = ("html-page", "redirect-loop", "guess", "broken-xml")
+NO_GUESS = "local,autoconfig,srv,ispdb-bundled,ispdb,mx,autodiscover,autoconfig-http"
+
+
+def build_input(world: WorldInfo, total: int = 1000) -> tuple[str, list[tuple[str, str]]]:
+    """The batch text, and per output line (address as printed, expected outcome)."""
+    bundled = sorted(default_ispdb())[::8]  # ~120 bundled domains, spread over the alphabet
+    bundled_found = {
+        d: discover_sync(f"x@{d}", options=Options(offline=True)).found for d in bundled
+    }
+    lines: list[str] = ["# a batch as people write them", ""]
+    expected: list[tuple[str, str]] = []
+    i = 0
+    while len(expected) < total:
+        kind = i % 10
+        if kind in (0, 1, 2, 3):
+            name = FOUND[i % len(FOUND)]
+            address = f"user{i}@{world.scenarios[name].domain}"
+            outcome = "found"
+        elif kind == 4:
+            name = NOT_FOUND[i % len(NOT_FOUND)]
+            address = f"user{i}@{world.scenarios[name].domain}"
+            outcome = "not-found"
+        elif kind in (5, 6, 7):
+            domain = bundled[i % len(bundled)]
+            address = f"user{i}@{domain}"
+            outcome = "found" if bundled_found[domain] else "not-found"
+        elif kind == 8:
+            address = f"user{i}@nowhere-{i % 25}.test"
+            outcome = "not-found"
+        else:
+            address = f"user {i}@broken" if i % 20 == 9 else f"user{i}@@twice.test"
+            outcome = "invalid"
+        lines.append(f"  {address}  " if i % 7 == 0 else address)
+        if i % 50 == 0:
+            lines.append("# a comment in the middle")
+        expected.append((address, outcome))
+        i += 1
+    return "\n".join(lines) + "\n", expected
+
+
+def test_batch_of_1000_keeps_order_and_counts(world: WorldInfo):
+    """1,000 lines: one JSON line each, in input order, found/not-found/invalid as expected."""
+    text, expected = build_input(world)
+    host, port = world.nameserver
+    out, err = io.StringIO(), io.StringIO()
+    started = time.perf_counter()
+    code = main(
+        [
+            "--batch",
+            "-",
+            "--no-verify",
+            "--sources",
+            NO_GUESS,
+            "--concurrency",
+            "64",
+            "--nameserver",
+            f"{host}:{port}",
+            "--ca-file",
+            str(world.ca_file),
+            "--ispdb-url",
+            world.ispdb_url,
+        ],
+        stdout=out,
+        stderr=err,
+        stdin=io.StringIO(text),
+    )
+    elapsed = time.perf_counter() - started
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(rows) == 1000
+    for row, (address, outcome) in zip(rows, expected, strict=True):
+        if outcome == "invalid":
+            assert row["error"] == "invalid-address", row
+            assert row["address"] == address
+            continue
+        assert row["address"] == address.lower() or row["address"] == address
+        found = bool(row["incoming"]) and bool(row["outgoing"])
+        assert found == (outcome == "found"), (address, row["attempts"])
+    counts = {k: sum(1 for _, o in expected if o == k) for k in ("found", "not-found", "invalid")}
+    assert err.getvalue() == (
+        f"1000 addresses: {counts['found']} found, {counts['not-found']} not found, "
+        f"{counts['invalid']} invalid\n"
+    )
+    assert code == 1  # some valid addresses were not found
+    assert elapsed < 120, elapsed

@@ -1,0 +1,115 @@
+"""The human CLI against the real servers of the test world: checks, warnings, trace, login."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from autoconf.cli import main
+from tests.world import WorldInfo
+
+pytestmark = pytest.mark.world
+
+
+def world_args(world: WorldInfo, address: str, *extra: str) -> list[str]:
+    host, port = world.nameserver
+    return [
+        address,
+        "--nameserver",
+        f"{host}:{port}",
+        "--ca-file",
+        str(world.ca_file),
+        "--ispdb-url",
+        world.ispdb_url,
+        *extra,
+    ]
+
+
+def run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, stdout=out, stderr=err, stdin=io.StringIO(stdin))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_verified_servers_are_marked_working_and_safe(world: WorldInfo):
+    """A well-published domain: every server checked live, the answer called safe."""
+    scenario = world.scenarios["autoconfig"]
+    code, out, _ = run(world_args(world, scenario.address, "--sources", "autoconfig"))
+    assert code == 0
+    assert f"Incoming:  IMAP {scenario.incoming.host} port 993, SSL/TLS" in out  # type: ignore[union-attr]
+    assert "Safe: encrypted, and the servers answered a live check." in out
+    rows = [line for line in out.splitlines() if line[2:7] in ("IMAP ", "POP3 ", "SMTP ")]
+    assert rows
+    assert all("✓ works, encrypted" in row for row in rows)
+
+
+def test_wrong_certificate_is_explained_in_plain_words(world: WorldInfo):
+    """A certificate for another name: ✗ with the reason, 'Not safe', and a plain warning."""
+    code, out, _ = run(
+        world_args(world, world.scenarios["wrong-name"].address, "--sources", "autoconfig")
+    )
+    assert code == 0  # settings were found; whether they are safe is said in words
+    assert "✗ the certificate is for another name" in out
+    assert "Not safe:" in out
+    assert "certificate does not prove who it is" in out
+
+
+def test_http_only_settings_carry_the_plain_http_warning(world: WorldInfo):
+    """Settings only published over http:// are flagged in plain words."""
+    code, out, _ = run(
+        world_args(
+            world,
+            world.scenarios["http-only"].address,
+            "--sources",
+            "autoconfig,autoconfig-http",
+            "--no-verify",
+        )
+    )
+    assert code == 0
+    assert "This setting came over unencrypted HTTP" in out
+    assert "Be careful" in out
+
+
+def test_trace_says_why_each_source_failed(world: WorldInfo):
+    """--trace on a parked domain lists every URL and DNS query with the reason it failed."""
+    scenario = world.scenarios["html-page"]
+    code, out, _ = run(
+        world_args(
+            world,
+            scenario.address,
+            "--trace",
+            "--no-verify",
+            "--sources",
+            "autoconfig,srv,mx,ispdb",
+        )
+    )
+    assert code == 1
+    assert "No settings found" in out
+    tried = out.split("What was tried", 1)[1]
+    assert f"https://autoconfig.{scenario.domain}/mail/config-v1.1.xml" in tried
+    assert f"_imaps._tcp.{scenario.domain} SRV" in tried
+    assert "HTML page" in tried
+
+
+def test_login_checks_the_password_without_showing_it(world: WorldInfo):
+    """--login with the world's password: sign-in ok; a wrong one: refused, said plainly."""
+    scenario = world.scenarios["autoconfig"]
+    argv = world_args(
+        world,
+        scenario.address,
+        "--sources",
+        "autoconfig",
+        "--login",
+        scenario.address,
+        "--password-stdin",
+    )
+    code, out, err = run(argv, stdin=world.password + "\n")
+    assert code == 0
+    assert "✓ works, sign-in ok" in out
+    assert world.password not in out + err
+    code, out, _ = run(argv, stdin="not the password\n")
+    assert code == 0
+    assert "✗ sign-in refused" in out
+    assert "sign-in was refused: check the user name and password" in out
+    assert "not the password" not in out
