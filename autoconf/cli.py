@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description=(
-            "Find the IMAP, POP3 and SMTP settings for an email address: where each setting "
+            "Find the IMAP, POP3 and SMTP settings for an email address: where each setting\n"
             "came from, how far to trust it, and whether the servers really work."
         ),
         epilog=_EXAMPLES,
@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         '(with --json they are in "attempts")',
     )
     out.add_argument(
-        "-q", "--quiet", action="store_true", help="no progress and no notes on stderr"
+        "-q", "--quiet", action="store_true", help="no progress display, no notes, no summary"
     )
     out.add_argument(
         "--schema",
@@ -423,7 +423,7 @@ def _notes(args: argparse.Namespace, options: Options) -> list[str]:
         where = "the bundled provider database"
         if options.config_dir is not None:
             where = f"{options.config_dir} and {where}"
-        return [f"Offline: only {where} consulted; no server was contacted to check them."]
+        return [f"Offline: only {where} was consulted, and no server was contacted."]
     if not options.verify:
         return ["The servers were not contacted to check them (--no-verify)."]
     return []

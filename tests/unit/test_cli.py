@@ -168,7 +168,7 @@ def test_human_view_has_tables_oauth_enable_and_docs():
     assert "issuer: accounts.google.com" in out
     assert "Before you connect\n  You need to enable IMAP access" in out
     assert "Documentation\n  http://mail.google.com/" in out
-    assert "Offline: only the bundled provider database consulted" in out
+    assert "Offline: only the bundled provider database was consulted" in out
 
 
 def test_piped_output_has_no_escape_codes_and_no_trailing_spaces():
