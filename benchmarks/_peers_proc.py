@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import resource
 import signal
 import subprocess
 import tempfile
@@ -51,7 +52,7 @@ def run_bounded(
             env=dict(env) if env is not None else None,
             cwd=cwd,
         )
-        done: list[tuple[float, int, os.struct_rusage]] = []
+        done: list[tuple[float, int, resource.struct_rusage]] = []
 
         def reap() -> None:
             _, status, usage = os.wait4(proc.pid, 0)

@@ -35,7 +35,7 @@ def _server(host: Any, port: Any) -> dict[str, Any] | None:
 
 
 def myl_discovery(address: str) -> dict[str, Any]:
-    from myldiscovery import autodiscover
+    from myldiscovery import autodiscover  # type: ignore[import-not-found]
 
     res = autodiscover(address) or {}
     imap = res.get("imap") or {}
@@ -48,7 +48,7 @@ def myl_discovery(address: str) -> dict[str, Any]:
 
 
 def maildiscover(address: str) -> dict[str, Any]:
-    import maildiscover as md
+    import maildiscover as md  # type: ignore[import-not-found]
 
     found = md.get(address).to_dict()
 
