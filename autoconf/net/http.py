@@ -225,7 +225,6 @@ class HttpFetcher:
         visited: list[str] = []
         warnings: list[str] = []
         current = url
-        origin_domain = _registrable(url)
         for _ in range(MAX_REDIRECTS + 1):
             status, location, content_type, data = await self._once(
                 method, current, deadline, body, headers, max_bytes
@@ -250,8 +249,9 @@ class HttpFetcher:
                 raise FetchError(f"{current} redirects to {target!r}; refused", url=current)
             if target == current or target in visited:
                 raise FetchError(f"redirect loop at {target}", url=current)
+            # The Public Suffix List is consulted only when there is a redirect to judge.
             new_domain = _registrable(target)
-            if new_domain != origin_domain:
+            if new_domain != _registrable(url):
                 warnings.append(f"{url} redirected to another domain ({new_domain}): {target}")
             visited.append(current)
             current = target  # the same method again: Autodiscover re-POSTs on a redirect
