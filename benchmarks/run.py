@@ -400,6 +400,10 @@ library) through their Python entry points, `myldiscovery.autodiscover(address)`
 `maildiscover.get(address)`, called by `benchmarks/_peers_shim.py`. Runs are interleaved
 (every scenario and tool once per round) so machine noise hits all alike.
 
+The peers do not connect to the mail servers they report (myl-discovery's TCP port scan
+aside), so `mail-autoconf --no-verify` is the like-for-like column; plain `mail-autoconf` also
+verifies every candidate with a real IMAP/SMTP conversation over TLS before answering.
+
 A tool is **right** on a scenario when the first incoming and the first outgoing server it
 gives match the scenario's expected host and port. For maildiscover, which returns up to six
 services, the first incoming server is the first present of imaps, imap, pop3s, pop3 and the
