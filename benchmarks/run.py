@@ -184,7 +184,14 @@ def git_head() -> str:
         text=True,
         check=False,
     )
-    return done.stdout.strip()[:100] or "unknown"
+    head = done.stdout.strip()[:100] or "unknown"
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--", "autoconf", "pyproject.toml"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return f"`{head}`" + (" (with uncommitted changes to `autoconf/`)" if dirty else "")
 
 
 # ---------------------------------------------------------------- rendering
@@ -510,7 +517,7 @@ def render(
     lines = [
         "# Benchmarks",
         "",
-        f"Produced by `{COMMAND}` on {now} in {total_s:.0f} s, at commit `{git_head()}`. "
+        f"Produced by `{COMMAND}` on {now} in {total_s:.0f} s, at commit {git_head()}. "
         "Every figure below was measured in that one run; every comparison side by side in "
         "it. Rerun the same command (as root) to refresh this file.",
         "",
