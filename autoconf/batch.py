@@ -127,6 +127,24 @@ def error_line(address: str, code: str, message: str, line: int) -> str:
     )
 
 
+async def _discover_once_more_if_cancelled(
+    discover: Callable[[str], Awaitable[DiscoveryResult]], address: str
+) -> DiscoveryResult:
+    """``discover(address)``, tried a second time if it was cancelled but we were not.
+
+    Discoveries in one Session share in-flight look-ups; when the discovery that started a
+    shared look-up gives up on it (its deadline passed), the others waiting on it can see a
+    CancelledError that was never meant for them. One address must not end the batch.
+    """
+    try:
+        return await discover(address)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is None or task.cancelling():
+            raise
+        return await discover(address)
+
+
 async def run_batch(
     lines: AsyncIterator[tuple[int, str | None]],
     discover: Callable[[str], Awaitable[DiscoveryResult]],
@@ -151,12 +169,25 @@ async def run_batch(
     ready: dict[int, str] = {}
     next_out = 0
     tasks: set[asyncio.Task[None]] = set()
+    reader = asyncio.current_task()
+    write_failed: list[BaseException] = []
 
     def finish(index: int, text: str) -> None:
         nonlocal next_out
         ready[index] = text
+        if write_failed:
+            return
         while next_out in ready:
-            write(ready.pop(next_out) + "\n")
+            try:
+                write(ready.pop(next_out) + "\n")
+            except BaseException as exc:
+                # Output is gone (a closed pipe, a full disk): the whole batch must stop,
+                # not just this address. The reader may be waiting for a slot: wake it.
+                if asyncio.current_task() is reader or reader is None:
+                    raise
+                write_failed.append(exc)
+                reader.cancel()
+                return
             next_out += 1
             slots.release()
         if on_progress is not None:
@@ -165,9 +196,15 @@ async def run_batch(
     async def one(index: int, address: str, number: int) -> None:
         try:
             async with running:
-                result = await discover(address)
+                result = await _discover_once_more_if_cancelled(discover, address)
         except asyncio.CancelledError:
-            raise
+            task = asyncio.current_task()
+            if task is None or task.cancelling():
+                raise  # the batch itself is being stopped
+            summary.errors += 1
+            message = "the look-up was cancelled from outside; try this address again"
+            finish(index, error_line(address, "cancelled", message, number))
+            return
         except InvalidAddress as exc:  # the pipeline is stricter than parse_address alone
             summary.invalid += 1
             finish(index, error_line(address, "invalid-address", exc.reason, number))
@@ -216,6 +253,11 @@ async def run_batch(
             index += 1
         if tasks:
             await asyncio.gather(*tasks)
+    except asyncio.CancelledError:
+        if not write_failed or reader is None:
+            raise
+        reader.uncancel()
+        raise write_failed[0] from None
     finally:
         for task in tasks:
             task.cancel()

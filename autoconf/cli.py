@@ -231,6 +231,13 @@ def main(
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, out.fileno())
         return EXIT_NOT_FOUND
+    except Exception as exc:  # a bug: one sentence for the person, not a traceback
+        print(
+            f"{PROG}: internal error ({type(exc).__name__}: {exc}); please report it with "
+            "the command you ran",
+            file=err,
+        )
+        return EXIT_NOT_FOUND
 
 
 def main_entry() -> NoReturn:

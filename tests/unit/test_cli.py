@@ -494,3 +494,13 @@ def test_python_dash_m_runs_the_cli():
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["incoming"][0]["host"] == "imap.gmail.com"
+
+
+def test_an_internal_error_is_one_sentence_not_a_traceback():
+    """A bug surfacing in main() is reported in one line asking for a report, exit 1."""
+    code, out, err = run("jane@example.com", "--no-verify", sources=[object()])  # type: ignore[list-item]
+    assert code == 1
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("python -m autoconf: internal error (")
+    assert "please report it" in err

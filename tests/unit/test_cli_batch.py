@@ -236,3 +236,77 @@ async def test_read_lines_streams_without_reading_ahead_unboundedly():
             break
     await asyncio.sleep(0.05)
     assert Counting.reads <= 5 + 10 + 2
+
+
+async def test_a_closed_output_stops_the_batch_at_once():
+    """When writing fails (the reader of a pipe went away), the batch stops instead of hanging."""
+
+    async def endless() -> AsyncIterator[tuple[int, str | None]]:
+        number = 0
+        while True:
+            number += 1
+            yield number, f"user{number}@example.com"
+
+    async def discover(address: str) -> DiscoveryResult:
+        await asyncio.sleep(0.001)
+        return DiscoveryResult(address=address, domain="example.com")
+
+    written: list[str] = []
+
+    def write(text: str) -> None:
+        if len(written) == 5:
+            raise BrokenPipeError(32, "Broken pipe")
+        written.append(text)
+
+    with pytest.raises(BrokenPipeError):
+        await asyncio.wait_for(run_batch(endless(), discover, write, concurrency=4), timeout=5)
+    assert len(written) == 5
+
+
+def test_broken_pipe_exits_quietly():
+    """main() with a stdout that breaks mid-batch returns 1 with nothing on stderr."""
+
+    class Closing(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = io.StringIO()
+    code = main(
+        ["--batch", "-", "--offline"],
+        stdout=Closing(),
+        stderr=err,
+        stdin=io.StringIO("someone@gmail.com\n" * 50),
+    )
+    assert code == 1
+    assert err.getvalue() == ""
+
+
+async def test_a_stray_cancellation_costs_one_line_not_the_batch():
+    """A CancelledError not aimed at the batch is retried once, then reported for that line."""
+    calls: dict[str, int] = {}
+
+    async def discover(address: str) -> DiscoveryResult:
+        calls[address] = calls.get(address, 0) + 1
+        if address.startswith("flaky@") and calls[address] == 1:
+            raise asyncio.CancelledError  # like a shared look-up abandoned by another discovery
+        if address.startswith("doomed@"):
+            raise asyncio.CancelledError
+        return DiscoveryResult(address=address, domain="example.com")
+
+    written: list[str] = []
+    summary = await run_batch(
+        _lines(["a@example.com", "flaky@example.com", "doomed@example.com", "b@example.com"]),
+        discover,
+        written.append,
+    )
+    rows = [json.loads(w) for w in written]
+    assert [r["address"] for r in rows] == [
+        "a@example.com",
+        "flaky@example.com",
+        "doomed@example.com",
+        "b@example.com",
+    ]
+    assert "error" not in rows[1]
+    assert calls["flaky@example.com"] == 2
+    assert rows[2]["error"] == "cancelled"
+    assert (summary.not_found, summary.errors) == (3, 1)
