@@ -12,6 +12,10 @@ __all__ = ["TTLCache"]
 T = TypeVar("T")
 
 
+class _Abandoned(Exception):  # internal signal between the waiters of one key
+    """The fetch a waiter relied on was cancelled with its caller."""
+
+
 class TTLCache:
     """Remember results for their time to live; concurrent askers of one key share one call.
 
@@ -31,29 +35,38 @@ class TTLCache:
         self, key: Hashable, fetch: Callable[[], Awaitable[tuple[T, float]]]
     ) -> T:
         """Return the cached value for ``key`` or await ``fetch()`` → (value, ttl seconds)."""
-        now = time.monotonic()
-        entry = self._entries.get(key)
-        if entry is not None:
-            expires, ok, value = entry
-            if expires > now:
-                self.hits += 1
-                if ok:
-                    return value  # type: ignore[no-any-return]
-                raise value
-            del self._entries[key]
-        waiting = self._inflight.get(key)
-        if waiting is not None:
+        while True:
+            entry = self._entries.get(key)
+            if entry is not None:
+                expires, ok, value = entry
+                if expires > time.monotonic():
+                    self.hits += 1
+                    if ok:
+                        return value  # type: ignore[no-any-return]
+                    raise value
+                del self._entries[key]
+            waiting = self._inflight.get(key)
+            if waiting is None:
+                break
             self.hits += 1
-            return await asyncio.shield(waiting)
+            try:
+                return await asyncio.shield(waiting)
+            except _Abandoned:
+                continue  # whoever started it was cancelled: fetch it ourselves
         self.misses += 1
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
             value, ttl = await fetch()
         except asyncio.CancelledError:
-            future.cancel()
+            # The starter's deadline passed; the others waiting for this key must not be
+            # cancelled with it (their deadlines are their own): they fetch again.
+            future.set_exception(_Abandoned())
+            future.exception()
             raise
         except Exception as exc:
+            # A remembered error must not keep the frames (and sockets) of its traceback.
+            exc.__traceback__ = exc.__context__ = exc.__cause__ = None
             if not isinstance(exc, TimeoutError):  # a timeout says little about the next try
                 self._store(key, False, exc, self._negative_ttl)
             future.set_exception(exc)

@@ -268,3 +268,42 @@ def test_deadline_phases():
         Deadline(0)
     past = Deadline(0.001, clock=iter([0.0, 1.0, 1.0]).__next__)
     assert past.expired
+
+
+async def test_a_cancelled_starter_does_not_cancel_other_waiters():
+    """When the first asker is cancelled, another asker of the same key fetches itself."""
+    cache = TTLCache()
+    calls = 0
+
+    async def fetch() -> tuple[str, float]:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.05)
+        return "value", 60.0
+
+    starter = asyncio.create_task(cache.get_or_fetch("k", fetch))
+    await asyncio.sleep(0.01)
+    waiter = asyncio.create_task(cache.get_or_fetch("k", fetch))
+    await asyncio.sleep(0.01)
+    starter.cancel()
+    assert await waiter == "value"
+    assert calls == 2
+    with pytest.raises(asyncio.CancelledError):
+        await starter
+
+
+async def test_remembered_errors_keep_no_traceback():
+    """A negatively cached error is stored without the frames that raised it."""
+    cache = TTLCache()
+
+    async def broken() -> tuple[str, float]:
+        try:
+            raise OSError("inner")
+        except OSError:
+            raise FetchError("HTTP 500") from None
+
+    with pytest.raises(FetchError):
+        await cache.get_or_fetch("b", broken)
+    with pytest.raises(FetchError) as again:
+        await cache.get_or_fetch("b", broken)
+    assert again.value.__context__ is None
