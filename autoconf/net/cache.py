@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
@@ -10,6 +11,16 @@ from typing import Any, TypeVar
 __all__ = ["TTLCache"]
 
 T = TypeVar("T")
+
+
+def _clean_copy(exc: Exception) -> Exception:
+    """The same error, without the traceback (and so without the frames it would keep)."""
+    try:
+        fresh = copy.copy(exc)
+    except Exception:  # an exception type that cannot be rebuilt from its args
+        fresh = RuntimeError(str(exc))
+    fresh.__traceback__ = fresh.__context__ = fresh.__cause__ = None
+    return fresh
 
 
 class _Abandoned(Exception):  # internal signal between the waiters of one key
@@ -43,7 +54,7 @@ class TTLCache:
                     self.hits += 1
                     if ok:
                         return value  # type: ignore[no-any-return]
-                    raise value
+                    raise _clean_copy(value)
                 del self._entries[key]
             waiting = self._inflight.get(key)
             if waiting is None:
@@ -65,11 +76,11 @@ class TTLCache:
             future.exception()
             raise
         except Exception as exc:
-            # A remembered error must not keep the frames (and sockets) of its traceback.
-            exc.__traceback__ = exc.__context__ = exc.__cause__ = None
+            # What is remembered or handed to waiters is a copy without a traceback: the
+            # frames of a traceback would keep whole discoveries (and sockets) alive.
             if not isinstance(exc, TimeoutError):  # a timeout says little about the next try
-                self._store(key, False, exc, self._negative_ttl)
-            future.set_exception(exc)
+                self._store(key, False, _clean_copy(exc), self._negative_ttl)
+            future.set_exception(_clean_copy(exc))
             future.exception()  # mark retrieved: waiters re-raise it themselves
             raise
         else:

@@ -43,8 +43,15 @@ DOCUMENT_TTL = 300.0  # seconds a fetched document is reused within one Session
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
-async def fetch(ctx: SourceContext, url: str, *, post: bytes | None = None) -> FetchResult:
-    """GET (or POST ``post``) through the session's fetcher, reusing recent answers."""
+async def fetch(
+    ctx: SourceContext, url: str, *, post: bytes | None = None, shared: bool = True
+) -> FetchResult:
+    """GET (or POST ``post``) through the session's fetcher.
+
+    ``shared`` answers (the same for every address: ISPDB, a provider's file fetched without
+    the address) are reused for a while; answers to a request that names the address are not
+    kept, since no other look-up would ask for them again.
+    """
     net = ctx.network()
 
     async def run() -> tuple[FetchResult, float]:
@@ -56,6 +63,9 @@ async def fetch(ctx: SourceContext, url: str, *, post: bytes | None = None) -> F
             )
         return result, DOCUMENT_TTL
 
+    if not shared:
+        result, _ = await run()
+        return result
     return await net.documents.get_or_fetch(("POST" if post else "GET", url, post), run)
 
 
@@ -84,13 +94,13 @@ def lower(trust: Trust) -> Trust:
 
 
 async def clientconfig_from(
-    ctx: SourceContext, source: SourceName, url: str, trust: Trust, *, label: str | None = None
+    ctx: SourceContext, source: SourceName, url: str, trust: Trust, *, shared: bool = True
 ) -> tuple[SourceAttempt, ClientConfig | None]:
     """Fetch ``url`` and parse it as a clientConfig document for the context's address."""
     watch = Stopwatch()
-    target = label or url
+    target = url
     try:
-        result = await fetch(ctx, url)
+        result = await fetch(ctx, url, shared=shared)
         if result.content_type.lower() in _HTML_TYPES:
             raise ParseError(f"got an HTML page ({result.content_type}), not a clientConfig")
         template = parse_template(result.body, origin=result.url)

@@ -35,7 +35,12 @@ class AutoconfigSource:
         urls = autoconfig_urls(
             ctx.address.domain, address, scheme="https" if self.secure else "http"
         )
+        # Only the first URL carries the address; its answer is personal, so it is not cached.
+        personal = [address is not None, False]
         results = await asyncio.gather(
-            *(clientconfig_from(ctx, self.name, url, self.trust) for url in urls)
+            *(
+                clientconfig_from(ctx, self.name, url, self.trust, shared=not own)
+                for url, own in zip(urls, personal, strict=True)
+            )
         )
         return outcome_from(self.name, results)

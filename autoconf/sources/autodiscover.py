@@ -122,7 +122,7 @@ class AutodiscoverSource:
                 break
             watch = Stopwatch()
             try:
-                result = await fetch(ctx, url, post=build_request(address))
+                result = await fetch(ctx, url, post=build_request(address), shared=False)
                 response = parse_autodiscover(
                     result.body, address, source=self.name, trust=trust, origin=result.url
                 )
