@@ -9,10 +9,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from dataclasses import dataclass
 
 from ._data import BundledIspdb, default_ispdb
 from .address import parse_address
+from .events import (
+    CandidateFound,
+    DiscoveryEvent,
+    DiscoveryFinished,
+    ProbeFinished,
+    ProbeStarted,
+    SourceFinished,
+    SourceStarted,
+)
 from .models import (
     AttemptStatus,
     DiscoveryResult,
@@ -27,6 +35,7 @@ from .session import Session
 from .sources.base import Board, Source, SourceContext, SourceOutcome
 from .sources.ispdb_bundled import BundledIspdbSource
 from .sources.local import LocalSource
+from .verify import PROBES_PER_DIRECTION, Prober
 
 __all__ = [
     "CandidateFound",
@@ -41,52 +50,6 @@ __all__ = [
     "discover_events",
     "discover_sync",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class SourceStarted:
-    source: SourceName
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFinished:
-    source: SourceName
-    status: AttemptStatus
-    attempts: tuple[SourceAttempt, ...]
-    elapsed_ms: float
-
-
-@dataclass(frozen=True, slots=True)
-class CandidateFound:
-    source: SourceName
-    server: ServerSettings
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeStarted:
-    server: ServerSettings
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeFinished:
-    server: ServerSettings  # with ``verification`` filled in
-
-
-@dataclass(frozen=True, slots=True)
-class DiscoveryFinished:
-    result: DiscoveryResult
-
-
-DiscoveryEvent = (
-    SourceStarted
-    | SourceFinished
-    | CandidateFound
-    | ProbeStarted
-    | ProbeFinished
-    | DiscoveryFinished
-)
-
-PROBES_PER_DIRECTION = 3  # the top candidates of each direction are verified
 
 
 def default_sources() -> list[Source]:
@@ -204,29 +167,42 @@ async def discover_events(
     )
 
     outcomes: dict[SourceName, SourceOutcome] = {}
+    # Verification needs the network: it runs when any network source runs. Candidates are
+    # probed as soon as a source proposes them, so probes overlap slower sources.
+    prober = (
+        Prober(ctx)
+        if options.verify and any(s.name not in OFFLINE_SOURCES for s in chosen)
+        else None
+    )
     try:
         run = _run_sources(ctx, chosen, outcomes, board, started)
         try:
             async for event in run:
                 yield event
+                if (
+                    prober is not None
+                    and isinstance(event, CandidateFound)
+                    and prober.start(event.server, early=True)
+                ):
+                    yield ProbeStarted(event.server)
         finally:
             await run.aclose()
         ranked = merge(list(outcomes.values()))
         incoming, outgoing = ranked.incoming, ranked.outgoing
         warnings = list(ranked.warnings)
-        network_used = any(name not in OFFLINE_SOURCES for name in outcomes)
-        if options.verify and network_used and not deadline.expired:
-            verified: dict[tuple[object, ...], ServerSettings] = {}
-            probes = _verify(ctx, incoming, outgoing, verified)
-            try:
-                async for event in probes:
-                    yield event
-            finally:
-                await probes.aclose()
-            incoming = rerank([verified.get(s.endpoint, s) for s in incoming])
-            outgoing = rerank([verified.get(s.endpoint, s) for s in outgoing])
+        if prober is not None:
+            for server in incoming[:PROBES_PER_DIRECTION] + outgoing[:PROBES_PER_DIRECTION]:
+                if prober.start(server, early=False):
+                    yield ProbeStarted(server)
+            async for event in prober.finish():
+                yield event
+            verified = prober.verified
+            incoming = rerank([_with_verification(s, verified) for s in incoming])
+            outgoing = rerank([_with_verification(s, verified) for s in outgoing])
         warnings.extend(verification_warnings(incoming + outgoing))
     finally:
+        if prober is not None:
+            await prober.aclose()
         if own_session:
             await session.aclose()
 
@@ -352,83 +328,13 @@ async def _run_sources(
                 task.cancel()
 
 
-async def _verify(
-    ctx: SourceContext,
-    incoming: list[ServerSettings],
-    outgoing: list[ServerSettings],
-    verified: dict[tuple[object, ...], ServerSettings],
-) -> AsyncGenerator[DiscoveryEvent, None]:
-    """Probe the top candidates of each direction at once; fill ``verified`` by endpoint."""
-    from .probe.conversation import Login
-    from .probe.driver import ProbeLimits, probe_server
-
-    chosen = [
-        s
-        for servers in (incoming, outgoing)
-        for s in servers[:PROBES_PER_DIRECTION]
-        if s.verification is None
-    ]
-    if not chosen:
-        return
-    net = ctx.network()
-    options = ctx.options
-    limits = ProbeLimits(
-        connect=options.connect_timeout,
-        tls=options.tls_timeout,
-        first_byte=options.first_byte_timeout,
-    )
-    credentials = options.credentials
-
-    def login_for(server: ServerSettings) -> Login | None:
-        if credentials is None:
-            return None
-        username = credentials.username or server.username or str(ctx.address)
-        return Login(username, credentials.password.get_secret_value())
-
-    tasks = {
-        asyncio.create_task(
-            probe_server(
-                server,
-                dns=net.dns,
-                ssl_context=net.ssl_context,
-                deadline=ctx.deadline,
-                limits=limits,
-                login=login_for(server),
-                block_private=net.block_private,
-            )
-        ): server
-        for server in chosen
-    }
-    try:
-        for server in chosen:
-            yield ProbeStarted(server)
-        pending = set(tasks)
-        while pending:
-            done, pending = await asyncio.wait(
-                pending, timeout=ctx.deadline.remaining(), return_when=asyncio.FIRST_COMPLETED
-            )
-            if not done:
-                break
-            for task in done:
-                server = tasks[task].model_copy(update={"verification": task.result()})
-                verified[server.endpoint] = server
-                yield ProbeFinished(server)
-        for task in pending:
-            task.cancel()
-            server = tasks[task].model_copy(
-                update={
-                    "verification": Verification(
-                        reachable=False, error="the discovery deadline passed during the probe"
-                    )
-                }
-            )
-            verified[server.endpoint] = server
-            yield ProbeFinished(server)
-    finally:
-        for task in tasks:
-            if not task.done():
-                task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+def _with_verification(
+    server: ServerSettings, verified: dict[tuple[object, ...], Verification]
+) -> ServerSettings:
+    found = verified.get(server.endpoint)
+    if found is None or server.verification is not None:
+        return server
+    return server.model_copy(update={"verification": found})
 
 
 def _unfinished(

@@ -1,0 +1,105 @@
+"""Verify candidates with live probes while the discovery runs.
+
+A candidate is probed as soon as a source proposes it (at most :data:`EARLY_PER_DIRECTION`
+per direction, in the order they arrive), so probing overlaps the slower sources; once the
+sources are done, the top :data:`PROBES_PER_DIRECTION` of each direction are probed too if
+they were not already. Everything is bounded by the discovery's deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+
+from .events import ProbeFinished
+from .models import Protocol, ServerSettings, Verification
+from .sources.base import SourceContext
+
+__all__ = ["EARLY_PER_DIRECTION", "PROBES_PER_DIRECTION", "Prober"]
+
+PROBES_PER_DIRECTION = 3
+EARLY_PER_DIRECTION = 4
+
+Endpoint = tuple[object, ...]
+
+
+class Prober:
+    def __init__(self, ctx: SourceContext) -> None:
+        self._ctx = ctx
+        self._tasks: dict[Endpoint, asyncio.Task[Verification]] = {}
+        self._servers: dict[Endpoint, ServerSettings] = {}
+        self._early = {True: 0, False: 0}
+        self.verified: dict[Endpoint, Verification] = {}
+
+    def start(self, server: ServerSettings, *, early: bool) -> bool:
+        """Start probing ``server`` unless it is known already; True when a probe started."""
+        if server.verification is not None or server.endpoint in self._tasks:
+            return False
+        if self._ctx.deadline.expired:
+            return False
+        incoming = server.protocol is not Protocol.SMTP
+        if early:
+            if self._early[incoming] >= EARLY_PER_DIRECTION:
+                return False
+            self._early[incoming] += 1
+        self._servers[server.endpoint] = server
+        self._tasks[server.endpoint] = asyncio.create_task(self._probe(server))
+        return True
+
+    async def _probe(self, server: ServerSettings) -> Verification:
+        from .probe.conversation import Login
+        from .probe.driver import ProbeLimits, probe_server
+
+        ctx, options = self._ctx, self._ctx.options
+        net = ctx.network()
+        login = None
+        if options.credentials is not None:
+            username = options.credentials.username or server.username or str(ctx.address)
+            login = Login(username, options.credentials.password.get_secret_value())
+        return await probe_server(
+            server,
+            dns=net.dns,
+            ssl_context=net.ssl_context,
+            deadline=ctx.deadline,
+            limits=ProbeLimits(
+                connect=options.connect_timeout,
+                tls=options.tls_timeout,
+                first_byte=options.first_byte_timeout,
+            ),
+            login=login,
+            block_private=net.block_private,
+        )
+
+    async def finish(self) -> AsyncGenerator[ProbeFinished, None]:
+        """Wait for every started probe (bounded by the deadline), yielding each result."""
+        by_task = {task: endpoint for endpoint, task in self._tasks.items()}
+        pending = {t for t in by_task if not t.done()}
+        for task in [t for t in by_task if t.done()]:
+            yield self._record(by_task[task], task.result())
+        while pending:
+            done, pending = await asyncio.wait(
+                pending,
+                timeout=self._ctx.deadline.remaining(),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if not done:
+                break
+            for task in done:
+                yield self._record(by_task[task], task.result())
+        for task in pending:
+            task.cancel()
+            late = Verification(
+                reachable=False, error="the discovery deadline passed during the probe"
+            )
+            yield self._record(by_task[task], late)
+
+    def _record(self, endpoint: Endpoint, verification: Verification) -> ProbeFinished:
+        self.verified[endpoint] = verification
+        server = self._servers[endpoint].model_copy(update={"verification": verification})
+        return ProbeFinished(server)
+
+    async def aclose(self) -> None:
+        for task in self._tasks.values():
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
