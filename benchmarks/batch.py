@@ -27,27 +27,7 @@ from _world import running_world
 
 from autoconf._data import default_ispdb
 from tests.world import WorldInfo
-
-# Published (found without guessing) and unpublished world scenarios; the silent ones are
-# left out: they measure phase limits (3-4 s per address), not the batch.
-PUBLISHED = (
-    "autoconfig",
-    "well-known",
-    "srv",
-    "mx-hosting",
-    "ispdb",
-    "autodiscover",
-    "http-only",
-    "disagree",
-    "idn",
-    "http-redirect",
-    "automx2",
-    "wrong-name",
-    "expired",
-    "endless-line",
-)
-UNPUBLISHED = ("html-page", "redirect-loop", "guess", "broken-xml")
-NO_GUESS = "local,autoconfig,srv,ispdb-bundled,ispdb,mx,autodiscover,autoconfig-http"
+from tests.world.library import NO_GUESS_ARG, PUBLISHED, UNPUBLISHED
 
 # Runs one command and prints its exit status, wall time and peak RSS (KiB) as JSON.
 _WRAPPER = (
@@ -106,7 +86,7 @@ def main() -> int:
         network = [
             "--no-verify",
             "--sources",
-            NO_GUESS,
+            NO_GUESS_ARG,
             "--nameserver",
             f"{host}:{port}",
             "--ca-file",

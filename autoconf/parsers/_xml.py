@@ -10,7 +10,15 @@ from defusedxml.ElementTree import fromstring
 
 from ..errors import ParseError
 
-__all__ = ["MAX_DOCUMENT_BYTES", "child", "children", "load", "local_name", "text_of"]
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "child",
+    "children",
+    "load",
+    "load_root",
+    "local_name",
+    "text_of",
+]
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 _HTML_HINTS = (b"<!doctype html", b"<html", b"<head", b"<body")
@@ -49,6 +57,21 @@ def load(data: bytes, *, source: str | None = None, limit: int = MAX_DOCUMENT_BY
         raise ParseError(f"unreadable XML: {type(exc).__name__}: {exc}", source=source) from None
     if not isinstance(root, Element):
         raise ParseError("no root element", source=source)
+    return root
+
+
+def load_root(
+    data: bytes,
+    name: str,
+    *,
+    kind: str,
+    source: str | None = None,
+    limit: int = MAX_DOCUMENT_BYTES,
+) -> Element:
+    """:func:`load`, then insist that the root element is ``name`` (``kind`` names it)."""
+    root = load(data, source=source, limit=limit)
+    if local_name(root) != name:
+        raise ParseError(f"not {kind} (the root element is <{local_name(root)}>)", source=source)
     return root
 
 

@@ -23,7 +23,7 @@ from ..models import (
     Warning,
     WarningCode,
 )
-from ._xml import child, children, load, local_name, text_of
+from ._xml import child, children, load_root, text_of
 
 __all__ = ["AutodiscoverResponse", "build_request", "parse_autodiscover"]
 
@@ -91,12 +91,7 @@ def parse_autodiscover(
     Raises :class:`ParseError` when the document is not an Autodiscover response or says
     nothing usable (no mail protocol, no redirect, no error).
     """
-    root = load(data, source=origin)
-    if local_name(root) != "Autodiscover":
-        raise ParseError(
-            f"not an Autodiscover response (the root element is <{local_name(root)}>)",
-            source=origin,
-        )
+    root = load_root(data, "Autodiscover", kind="an Autodiscover response", source=origin)
     response = child(root, "Response")
     if response is None:
         raise ParseError("no <Response> element", source=origin)

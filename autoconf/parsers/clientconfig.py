@@ -36,7 +36,7 @@ from ..models import (
     Warning,
     WarningCode,
 )
-from ._xml import MAX_DOCUMENT_BYTES, child, children, load, local_name, text_of
+from ._xml import MAX_DOCUMENT_BYTES, child, children, load_root, local_name, text_of
 
 __all__ = [
     "ClientConfig",
@@ -219,12 +219,9 @@ def parse_template(
     data: bytes, *, origin: str | None = None, limit: int = MAX_DOCUMENT_BYTES
 ) -> ClientConfigTemplate:
     """Parse a clientConfig document without filling placeholders."""
-    root = load(data, source=origin, limit=limit)
-    if local_name(root) != "clientConfig":
-        raise ParseError(
-            f"not a clientConfig document (the root element is <{local_name(root)}>)",
-            source=origin,
-        )
+    root = load_root(
+        data, "clientConfig", kind="a clientConfig document", source=origin, limit=limit
+    )
     provider_el = child(root, "emailProvider")
     if provider_el is None:
         raise ParseError("no <emailProvider> element", source=origin)

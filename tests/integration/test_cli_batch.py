@@ -12,29 +12,9 @@ from autoconf import Options, discover_sync
 from autoconf._data import default_ispdb
 from autoconf.cli import main
 from tests.world import WorldInfo
+from tests.world.library import NO_GUESS_ARG, PUBLISHED, UNPUBLISHED
 
 pytestmark = pytest.mark.world
-
-# Scenarios that publish complete settings somewhere other than by guessing, and answer fast.
-FOUND = (
-    "autoconfig",
-    "well-known",
-    "srv",
-    "mx-hosting",
-    "ispdb",
-    "autodiscover",
-    "http-only",
-    "disagree",
-    "idn",
-    "http-redirect",
-    "automx2",
-    "wrong-name",
-    "expired",
-    "endless-line",
-)
-# Nothing usable without the guess source.
-NOT_FOUND = ("html-page", "redirect-loop", "guess", "broken-xml")
-NO_GUESS = "local,autoconfig,srv,ispdb-bundled,ispdb,mx,autodiscover,autoconfig-http"
 
 
 def build_input(world: WorldInfo, total: int = 1000) -> tuple[str, list[tuple[str, str]]]:
@@ -49,11 +29,11 @@ def build_input(world: WorldInfo, total: int = 1000) -> tuple[str, list[tuple[st
     while len(expected) < total:
         kind = i % 10
         if kind in (0, 1, 2, 3):
-            name = FOUND[i % len(FOUND)]
+            name = PUBLISHED[i % len(PUBLISHED)]
             address = f"user{i}@{world.scenarios[name].domain}"
             outcome = "found"
         elif kind == 4:
-            name = NOT_FOUND[i % len(NOT_FOUND)]
+            name = UNPUBLISHED[i % len(UNPUBLISHED)]
             address = f"user{i}@{world.scenarios[name].domain}"
             outcome = "not-found"
         elif kind in (5, 6, 7):
@@ -86,7 +66,7 @@ def test_batch_of_1000_keeps_order_and_counts(world: WorldInfo):
             "-",
             "--no-verify",
             "--sources",
-            NO_GUESS,
+            NO_GUESS_ARG,
             "--concurrency",
             "64",
             "--nameserver",

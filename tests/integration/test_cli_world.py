@@ -8,22 +8,12 @@ import pytest
 
 from autoconf.cli import main
 from tests.world import WorldInfo
+from tests.world.library import cli_args
 
 pytestmark = pytest.mark.world
 
 
-def world_args(world: WorldInfo, address: str, *extra: str) -> list[str]:
-    host, port = world.nameserver
-    return [
-        address,
-        "--nameserver",
-        f"{host}:{port}",
-        "--ca-file",
-        str(world.ca_file),
-        "--ispdb-url",
-        world.ispdb_url,
-        *extra,
-    ]
+world_args = cli_args
 
 
 def run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:

@@ -9,6 +9,27 @@ from autoconf import Options, SourceName
 from tests.world.core import WorldInfo
 
 WITHOUT_GUESS = frozenset(SourceName) - {SourceName.GUESS}
+NO_GUESS_ARG = ",".join(sorted(s.value for s in WITHOUT_GUESS))  # for --sources
+
+# Scenarios whose settings are published somewhere a non-guessing discovery finds them fast,
+# and scenarios where it finds nothing (the silent ones are left out: they cost phase limits).
+PUBLISHED = (
+    "autoconfig",
+    "well-known",
+    "srv",
+    "mx-hosting",
+    "ispdb",
+    "autodiscover",
+    "http-only",
+    "disagree",
+    "idn",
+    "http-redirect",
+    "automx2",
+    "wrong-name",
+    "expired",
+    "endless-line",
+)
+UNPUBLISHED = ("html-page", "redirect-loop", "guess", "broken-xml")
 
 
 def library_options(world: WorldInfo, **extra: Any) -> Options:
@@ -22,8 +43,8 @@ def library_options(world: WorldInfo, **extra: Any) -> Options:
     return Options(**settings)
 
 
-def cli_args(world: WorldInfo, address: str) -> list[str]:
-    """The CLI arguments that do the same as :func:`library_options`."""
+def cli_args(world: WorldInfo, address: str, *extra: str) -> list[str]:
+    """The CLI arguments that do the same as :func:`library_options`, then ``extra``."""
     host, port = world.nameserver
     return [
         address,
@@ -33,4 +54,5 @@ def cli_args(world: WorldInfo, address: str) -> list[str]:
         str(world.ca_file),
         "--ispdb-url",
         world.ispdb_url,
+        *extra,
     ]
