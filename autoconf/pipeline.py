@@ -187,7 +187,7 @@ async def discover_events(
                     yield ProbeStarted(event.server)
         finally:
             await run.aclose()
-        ranked = merge(list(outcomes.values()))
+        ranked = merge(list(outcomes.values()), use_verification=options.verify)
         incoming, outgoing = ranked.incoming, ranked.outgoing
         warnings = list(ranked.warnings)
         if prober is not None:

@@ -47,10 +47,16 @@ class Ranked:
     warnings: list[Warning] = field(default_factory=list)
 
 
-def rank_key(server: ServerSettings, order: int = 0) -> tuple[int, ...]:
-    """Sort key implementing the order in the module docstring (lower is better)."""
+def rank_key(
+    server: ServerSettings, order: int = 0, *, use_verification: bool = True
+) -> tuple[int, ...]:
+    """Sort key implementing the order in the module docstring (lower is better).
+
+    Without ``use_verification`` (the caller did not ask for probes) the probe results some
+    candidates carry anyway (guessing) do not lift them above better-sourced servers.
+    """
     best_source = min((s.priority for s in server.sources), default=99)
-    verification = server.verification
+    verification = server.verification if use_verification else None
     tier = 1 if verification is None else (0 if verification.ok else 2)
     return (
         server.security is Security.PLAIN,
@@ -63,11 +69,11 @@ def rank_key(server: ServerSettings, order: int = 0) -> tuple[int, ...]:
     )
 
 
-def merge(outcomes: Sequence[SourceOutcome]) -> Ranked:
+def merge(outcomes: Sequence[SourceOutcome], *, use_verification: bool = True) -> Ranked:
     """Merge and order the candidates of ``outcomes``; collect and add warnings."""
     ordered = sorted(outcomes, key=lambda o: o.source.priority)
-    incoming = _merge_direction(o.incoming for o in ordered)
-    outgoing = _merge_direction(o.outgoing for o in ordered)
+    incoming = _merge_direction((o.incoming for o in ordered), use_verification)
+    outgoing = _merge_direction((o.outgoing for o in ordered), use_verification)
     warnings: list[Warning] = []
     for outcome in ordered:
         warnings.extend(outcome.warnings)
@@ -97,10 +103,12 @@ def merge(outcomes: Sequence[SourceOutcome]) -> Ranked:
     return Ranked(incoming=incoming, outgoing=outgoing, warnings=_unique(warnings))
 
 
-def rerank(servers: list[ServerSettings]) -> list[ServerSettings]:
+def rerank(servers: list[ServerSettings], *, use_verification: bool = True) -> list[ServerSettings]:
     """Sort again after verification (stable: equal keys keep their order)."""
     order = {id(s): i for i, s in enumerate(servers)}
-    return sorted(servers, key=lambda s: rank_key(s, order[id(s)]))
+    return sorted(
+        servers, key=lambda s: rank_key(s, order[id(s)], use_verification=use_verification)
+    )
 
 
 def verification_warnings(servers: Iterable[ServerSettings]) -> list[Warning]:
@@ -133,12 +141,20 @@ def verification_warnings(servers: Iterable[ServerSettings]) -> list[Warning]:
     return warnings
 
 
-def _merge_direction(lists: Iterable[list[ServerSettings]]) -> list[ServerSettings]:
+def _merge_direction(
+    lists: Iterable[list[ServerSettings]], use_verification: bool
+) -> list[ServerSettings]:
     merged: dict[tuple[object, ...], ServerSettings] = {}
     first_seen: dict[tuple[object, ...], int] = {}
+    # Per endpoint: the best trust each independent family of sources gave it.
+    vouchers: dict[tuple[object, ...], dict[SourceName, int]] = {}
     for servers in lists:  # in source priority order: the first proposal keeps its details
         for server in servers:
             key = server.endpoint
+            families = vouchers.setdefault(key, {})
+            for source in server.sources:
+                family = _FAMILY.get(source, source)
+                families[family] = min(families.get(family, 2), _TRUST_RANK[server.trust])
             known = merged.get(key)
             if known is None:
                 merged[key] = server
@@ -148,22 +164,33 @@ def _merge_direction(lists: Iterable[list[ServerSettings]]) -> list[ServerSettin
             merged[key] = known.model_copy(
                 update={
                     "sources": sources,
-                    "trust": _combined_trust(known, server, sources),
+                    "trust": _combined_trust(families),
                     "auth": known.auth or server.auth,
                     "username": known.username or server.username,
                     "verification": known.verification or server.verification,
                 }
             )
     candidates = list(merged.items())
-    candidates.sort(key=lambda item: rank_key(item[1], first_seen[item[0]]))
+    candidates.sort(
+        key=lambda item: rank_key(item[1], first_seen[item[0]], use_verification=use_verification)
+    )
     return [server for _, server in candidates]
 
 
-def _combined_trust(a: ServerSettings, b: ServerSettings, sources: list[SourceName]) -> Trust:
-    best = min(_TRUST_RANK[a.trust], _TRUST_RANK[b.trust])
-    families = {_FAMILY.get(s, s) for s in sources} - _INSECURE_SOURCES
-    if len(families) >= 2 and best > 0:
-        best -= 1  # independent sources agree
+def _combined_trust(families: dict[SourceName, int]) -> Trust:
+    """The best trust given, one step higher when two independent families agree.
+
+    Only families that trust the server at least medium count as agreeing: two weak,
+    unauthenticated hints (a spoofable DNS answer twice) do not make a strong one.
+    """
+    best = min(families.values())
+    agreeing = [
+        family
+        for family, rank in families.items()
+        if rank <= _TRUST_RANK[Trust.MEDIUM] and family not in _INSECURE_SOURCES
+    ]
+    if len(agreeing) >= 2 and best > 0:
+        best -= 1
     return _TRUST_BY_RANK[best]
 
 

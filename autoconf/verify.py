@@ -11,16 +11,38 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 
+from .address import is_within
 from .events import ProbeFinished
-from .models import Protocol, ServerSettings, Verification
+from .models import Protocol, ServerSettings, Trust, Verification
 from .sources.base import SourceContext
 
-__all__ = ["EARLY_PER_DIRECTION", "PROBES_PER_DIRECTION", "Prober"]
+__all__ = ["EARLY_PER_DIRECTION", "PROBES_PER_DIRECTION", "Prober", "password_refusal"]
 
 PROBES_PER_DIRECTION = 3
 EARLY_PER_DIRECTION = 4
 
 Endpoint = tuple[object, ...]
+
+
+def password_refusal(server: ServerSettings, email_domain: str) -> str | None:
+    """Why the caller's password must not go to ``server``, or None when it may.
+
+    TLS only proves the server is the host it was told to reach; whether that host is the
+    user's provider depends on who named it. A password goes to a host inside the email domain
+    (its certificate proves it belongs there), or to a host named by a source we trust highly
+    (the caller's own files, the provider's HTTPS autoconfig, the curated ISPDB) — never to a
+    host that only unauthenticated DNS, plain HTTP or a redirect elsewhere pointed at.
+    """
+    if server.trust is Trust.HIGH:
+        return None
+    if server.trust is Trust.MEDIUM and is_within(server.host, email_domain):
+        return None
+    sources = ", ".join(s.value for s in server.sources)
+    where = "inside" if is_within(server.host, email_domain) else "outside"
+    return (
+        f"not tried: {server.host} ({where} {email_domain}) was named only by {sources} "
+        f"({server.trust.value} trust), so the password was not sent to it"
+    )
 
 
 class Prober:
@@ -41,6 +63,12 @@ class Prober:
         if early:
             if self._early[incoming] >= EARLY_PER_DIRECTION:
                 return False
+            if self._ctx.options.credentials is not None and password_refusal(
+                server, self._ctx.address.domain
+            ):
+                # Another source may still vouch for this server; probe it (with the login)
+                # after the merge rather than now without it.
+                return False
             self._early[incoming] += 1
         self._servers[server.endpoint] = server
         self._tasks[server.endpoint] = asyncio.create_task(self._probe(server))
@@ -53,10 +81,13 @@ class Prober:
         ctx, options = self._ctx, self._ctx.options
         net = ctx.network()
         login = None
+        withheld: str | None = None
         if options.credentials is not None:
-            username = options.credentials.username or server.username or str(ctx.address)
-            login = Login(username, options.credentials.password.get_secret_value())
-        return await probe_server(
+            withheld = password_refusal(server, ctx.address.domain)
+            if withheld is None:
+                username = options.credentials.username or server.username or str(ctx.address)
+                login = Login(username, options.credentials.password.get_secret_value())
+        verification = await probe_server(
             server,
             dns=net.dns,
             ssl_context=net.ssl_context,
@@ -69,6 +100,9 @@ class Prober:
             login=login,
             block_private=net.block_private,
         )
+        if withheld is not None:
+            verification = verification.model_copy(update={"login_detail": withheld})
+        return verification
 
     async def finish(self) -> AsyncGenerator[ProbeFinished, None]:
         """Wait for every started probe (bounded by the deadline), yielding each result."""
@@ -91,10 +125,16 @@ class Prober:
             late = Verification(
                 reachable=False, error="the discovery deadline passed during the probe"
             )
-            yield self._record(by_task[task], late)
+            yield self._record(by_task[task], late, cut_short=True)
 
-    def _record(self, endpoint: Endpoint, verification: Verification) -> ProbeFinished:
-        self.verified[endpoint] = verification
+    def _record(
+        self, endpoint: Endpoint, verification: Verification, *, cut_short: bool = False
+    ) -> ProbeFinished:
+        # A probe the deadline cut short says nothing about the server: it stays unverified
+        # (ranked between verified and failed servers) instead of counting as a failure.
+        cut_short = cut_short or (not verification.ok and self._ctx.deadline.remaining() < 0.05)
+        if not cut_short:
+            self.verified[endpoint] = verification
         server = self._servers[endpoint].model_copy(update={"verification": verification})
         return ProbeFinished(server)
 

@@ -366,7 +366,9 @@ def _oauth2(root: Element) -> OAuth2Info | None:
 
 
 def _enable(root: Element, provider_el: Element) -> EnableInstructions | None:
-    el = child(root, "enable") or child(provider_el, "enable")
+    el = child(root, "enable")
+    if el is None:  # an Element without children is falsy: test for None, never truth
+        el = child(provider_el, "enable")
     if el is None:
         return None
     visit = (el.get("visiturl") or "").strip() or None
@@ -377,7 +379,9 @@ def _enable(root: Element, provider_el: Element) -> EnableInstructions | None:
 
 
 def _webmail(root: Element, provider_el: Element) -> str | None:
-    el = child(root, "webMail") or child(provider_el, "webMail")
+    el = child(root, "webMail")
+    if el is None:
+        el = child(provider_el, "webMail")
     if el is None:
         return None
     for name in ("loginPage", "loginPageInfo"):

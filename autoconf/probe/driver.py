@@ -103,14 +103,21 @@ class _Connection:
         return reply
 
     async def start_tls(self, ctx: ssl.SSLContext, host: str, deadline: Deadline) -> None:
-        if self.queue or self.lines.pending:
-            # Bytes sent before the handshake would be read as if they came over TLS.
+        # Bytes the server sent after agreeing to STARTTLS would later be read as if they had
+        # come over TLS (the CVE-2011-0411 pattern). They may sit in our line buffer or still
+        # in the StreamReader's; asyncio has no public way to ask the latter, hence `_buffer`.
+        unread = len(getattr(self.reader, "_buffer", b""))
+        if self.queue or self.lines.pending or unread:
             raise _Failure("the server sent data after agreeing to STARTTLS (injection)")
         limit = deadline.phase(self.limits.tls)
         try:
             async with asyncio.timeout(limit + 0.5):
                 await self.writer.start_tls(
-                    ctx, server_hostname=_sni(host), ssl_handshake_timeout=limit
+                    # The host name, or an IP literal: ssl then checks the certificate's IP
+                    # addresses instead of its names (and sends no SNI).
+                    ctx,
+                    server_hostname=host,
+                    ssl_handshake_timeout=limit,
                 )
         except ssl.SSLError as exc:
             raise _TlsRefused(exc) from None
@@ -164,7 +171,7 @@ async def probe_server(
     errors: list[str] = []
     address = None
     for ip in ips:
-        limit = deadline.phase(limits.connect) if not deadline.expired else 0.0
+        limit = min(limits.connect, deadline.remaining())
         if limit <= 0:
             break
         try:
@@ -281,14 +288,6 @@ async def _converse(
     except StopIteration as stop:
         result: Transcript = stop.value
         return result
-
-
-def _sni(host: str) -> str | None:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    return None
 
 
 def _is_private(ip: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ..address import EmailAddress, parse_address
+from ..address import EmailAddress, is_within, parse_address
 from ..errors import AutoconfError
 from ..models import (
     AttemptStatus,
@@ -107,7 +107,20 @@ class AutodiscoverSource:
         address: EmailAddress = ctx.address
         queue = [start]
         seen: set[tuple[str, str]] = set()
+        # An endpoint outside the email domain (the SRV target) was named by unauthenticated
+        # DNS: what it says is a weak hint (RFC 6186 §6 reasoning applies alike).
+        start_host = _url_host(start)
         trust = Trust.MEDIUM
+        if not is_within(start_host, ctx.address.domain):
+            trust = Trust.LOW
+            warnings.append(
+                Warning(
+                    code=WarningCode.HOST_OUTSIDE_DOMAIN,
+                    message=f"the _autodiscover._tcp record points outside "
+                    f"{ctx.address.domain}, to {start_host}",
+                    host=start_host,
+                )
+            )
         hops = 0
         while queue and hops <= MAX_HOPS:
             url = queue.pop(0)
@@ -162,6 +175,12 @@ class AutodiscoverSource:
                 attempts.append(
                     self._note(url, AttemptStatus.OK, f"redirectAddr → {address}", watch)
                 )
+                warnings.append(
+                    Warning(
+                        code=WarningCode.REDIRECTED,
+                        message=f"Autodiscover at {url} sent the look-up on to {address}",
+                    )
+                )
                 queue = autodiscover_urls(address.domain)[::-1]
                 continue
             if response.error_code is not None and not (response.incoming or response.outgoing):
@@ -193,6 +212,12 @@ class AutodiscoverSource:
             elapsed_ms=watch.ms() if watch else 0.0,
             detail=detail,
         )
+
+
+def _url_host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "").lower()
 
 
 def _with_trust(response: AutodiscoverResponse, trust: Trust) -> AutodiscoverResponse:
