@@ -127,24 +127,6 @@ def error_line(address: str, code: str, message: str, line: int) -> str:
     )
 
 
-async def _discover_once_more_if_cancelled(
-    discover: Callable[[str], Awaitable[DiscoveryResult]], address: str
-) -> DiscoveryResult:
-    """``discover(address)``, tried a second time if it was cancelled but we were not.
-
-    Discoveries in one Session share in-flight look-ups; when the discovery that started a
-    shared look-up gives up on it (its deadline passed), the others waiting on it can see a
-    CancelledError that was never meant for them. One address must not end the batch.
-    """
-    try:
-        return await discover(address)
-    except asyncio.CancelledError:
-        task = asyncio.current_task()
-        if task is None or task.cancelling():
-            raise
-        return await discover(address)
-
-
 async def run_batch(
     lines: AsyncIterator[tuple[int, str | None]],
     discover: Callable[[str], Awaitable[DiscoveryResult]],
@@ -194,17 +176,11 @@ async def run_batch(
             on_progress(summary)
 
     async def one(index: int, address: str, number: int) -> None:
+        # A shared look-up abandoned by another discovery is fetched again by the cache, so a
+        # CancelledError here only ever means the batch itself is being stopped.
         try:
             async with running:
-                result = await _discover_once_more_if_cancelled(discover, address)
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is None or task.cancelling():
-                raise  # the batch itself is being stopped
-            summary.errors += 1
-            message = "the look-up was cancelled from outside; try this address again"
-            finish(index, error_line(address, "cancelled", message, number))
-            return
+                result = await discover(address)
         except InvalidAddress as exc:  # the pipeline is stricter than parse_address alone
             summary.invalid += 1
             finish(index, error_line(address, "invalid-address", exc.reason, number))
