@@ -176,11 +176,18 @@ async def run_batch(
             on_progress(summary)
 
     async def one(index: int, address: str, number: int) -> None:
-        # A shared look-up abandoned by another discovery is fetched again by the cache, so a
-        # CancelledError here only ever means the batch itself is being stopped.
         try:
             async with running:
                 result = await discover(address)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task.cancelling():
+                raise  # the batch itself is being stopped
+            # Not meant for us (a bug below): it costs this line, not the batch.
+            summary.errors += 1
+            message = "the look-up was cancelled from outside; try this address again"
+            finish(index, error_line(address, "cancelled", message, number))
+            return
         except InvalidAddress as exc:  # the pipeline is stricter than parse_address alone
             summary.invalid += 1
             finish(index, error_line(address, "invalid-address", exc.reason, number))
