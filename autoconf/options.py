@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_ISPDB_URL",
-    "NETWORK_SOURCES",
     "OFFLINE_SOURCES",
     "Credentials",
     "Deadline",
@@ -33,7 +32,6 @@ __all__ = [
 
 DEFAULT_ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
 OFFLINE_SOURCES = frozenset({SourceName.LOCAL, SourceName.ISPDB_BUNDLED})
-NETWORK_SOURCES = frozenset(SourceName) - OFFLINE_SOURCES
 
 
 class Mode(StrEnum):

@@ -92,11 +92,7 @@ class Prober:
             dns=net.dns,
             ssl_context=net.ssl_context,
             deadline=ctx.deadline,
-            limits=ProbeLimits(
-                connect=options.connect_timeout,
-                tls=options.tls_timeout,
-                first_byte=options.first_byte_timeout,
-            ),
+            limits=ProbeLimits.from_options(options),
             login=login,
             block_private=net.block_private,
         )

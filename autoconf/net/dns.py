@@ -61,11 +61,6 @@ class DnsClient:
         self._resolver = resolver
         self._cache = cache if cache is not None else TTLCache()
 
-    @property
-    def description(self) -> str:
-        servers = ", ".join(str(ns) for ns in self._resolver.nameservers)
-        return servers or "system resolver"
-
     async def srv(self, name: str, *, within: float) -> list[SrvRecord]:
         """SRV records of ``name``; [] when the name or the records do not exist."""
         answer = await self._query(name, "SRV", within)

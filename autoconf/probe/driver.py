@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..net.dns import DnsClient
 from ..net.tls import certificate_kind, unverified_context
-from ..options import Deadline
+from ..options import Deadline, Options
 from .conversation import (
     LineReader,
     Login,
@@ -52,6 +52,14 @@ class ProbeLimits:
     connect: float = 3.0
     tls: float = 3.0
     first_byte: float = 4.0
+
+    @classmethod
+    def from_options(cls, options: Options) -> ProbeLimits:
+        return cls(
+            connect=options.connect_timeout,
+            tls=options.tls_timeout,
+            first_byte=options.first_byte_timeout,
+        )
 
 
 class _Failure(Exception):
@@ -366,7 +374,7 @@ async def _refused_certificate(
                 der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
             finally:
                 connection.abort()
-    except (Exception, _TlsRefused):
+    except Exception:
         return details, reason
     return _decode(der, kind) or details, reason
 

@@ -136,6 +136,11 @@ class AutodiscoverSource:
             watch = Stopwatch()
             try:
                 result = await fetch(ctx, url, post=build_request(address), shared=False)
+                if result.changed_domain:  # an HTTP redirect to another domain on the way
+                    trust = lower(trust)
+                    warnings.extend(
+                        Warning(code=WarningCode.REDIRECTED, message=m) for m in result.warnings
+                    )
                 response = parse_autodiscover(
                     result.body, address, source=self.name, trust=trust, origin=result.url
                 )
@@ -143,11 +148,6 @@ class AutodiscoverSource:
                 attempts.append(failed_attempt(self.name, url, exc, watch))
                 # One endpoint of a redirectAddr hop failing: try the next one queued.
                 continue
-            if result.changed_domain:
-                trust = lower(trust)
-                warnings.extend(
-                    Warning(code=WarningCode.REDIRECTED, message=m) for m in result.warnings
-                )
             if response.redirect_url is not None:
                 hops += 1
                 attempts.append(
@@ -195,7 +195,7 @@ class AutodiscoverSource:
                 )
                 continue
             attempts.append(self._note(url, AttemptStatus.OK, None, watch))
-            return attempts, _with_trust(response, trust), warnings
+            return attempts, response, warnings
         if hops > MAX_HOPS:
             attempts.append(
                 self._note(start, AttemptStatus.ERROR, f"more than {MAX_HOPS} redirects")
@@ -218,18 +218,3 @@ def _url_host(url: str) -> str:
     from urllib.parse import urlsplit
 
     return (urlsplit(url).hostname or "").lower()
-
-
-def _with_trust(response: AutodiscoverResponse, trust: Trust) -> AutodiscoverResponse:
-    if trust is Trust.MEDIUM:
-        return response
-
-    def retrust(servers: list[ServerSettings]) -> list[ServerSettings]:
-        return [s.model_copy(update={"trust": trust}) for s in servers]
-
-    return AutodiscoverResponse(
-        incoming=retrust(response.incoming),
-        outgoing=retrust(response.outgoing),
-        display_name=response.display_name,
-        warnings=response.warnings,
-    )

@@ -145,11 +145,7 @@ class GuessSource:
     ) -> tuple[list[SourceAttempt], list[ServerSettings]]:
         net = ctx.network()
         options = ctx.options
-        limits = ProbeLimits(
-            connect=options.connect_timeout,
-            tls=options.tls_timeout,
-            first_byte=options.first_byte_timeout,
-        )
+        limits = ProbeLimits.from_options(options)
 
         async def one(index: int, item: Try) -> Verification:
             await asyncio.sleep(STAGGER * (2 * index + offset))
