@@ -55,12 +55,7 @@ class AutodiscoverResponse:
     redirect_addr: str | None = None
     error_code: str | None = None
     error_message: str | None = None
-    display_name: str | None = None
     warnings: list[Warning] = field(default_factory=list)
-
-    @property
-    def is_redirect(self) -> bool:
-        return self.redirect_url is not None or self.redirect_addr is not None
 
 
 def build_request(address: EmailAddress | str) -> bytes:
@@ -95,31 +90,54 @@ def parse_autodiscover(
     response = child(root, "Response")
     if response is None:
         raise ParseError("no <Response> element", source=origin)
-
     error = child(response, "Error")
     account = child(response, "Account")
     if account is None:
         if error is not None:
-            return AutodiscoverResponse(
-                error_code=text_of(error, "ErrorCode"), error_message=text_of(error, "Message")
-            )
+            return _error_response(error)
         raise ParseError("no <Account> element", source=origin)
-    user = child(response, "User")
-    display_name = text_of(user, "DisplayName") if user is not None else None
+    redirect = _redirect(account, origin)
+    if redirect is not None:
+        return redirect
 
+    incoming, outgoing, warnings = _servers(account, address, source=source, trust=trust)
+    if not incoming and not outgoing:
+        account_error = child(account, "Error")
+        if account_error is not None:
+            return _error_response(account_error)
+        if error is not None:
+            return _error_response(error)
+        detail = "; ".join(w.message for w in warnings) or "no IMAP, POP3 or SMTP protocol"
+        raise ParseError(f"no usable server in the response: {detail}", source=origin)
+    return AutodiscoverResponse(incoming=incoming, outgoing=outgoing, warnings=warnings)
+
+
+def _error_response(error: Element) -> AutodiscoverResponse:
+    return AutodiscoverResponse(
+        error_code=text_of(error, "ErrorCode"), error_message=text_of(error, "Message")
+    )
+
+
+def _redirect(account: Element, origin: str | None) -> AutodiscoverResponse | None:
+    """A redirectUrl / redirectAddr answer, or None when the account carries settings."""
     action = (text_of(account, "Action") or "").lower()
     if action == "redirecturl":
         url = text_of(account, "RedirectUrl")
         if url is None:
             raise ParseError("Action redirectUrl without a <RedirectUrl>", source=origin)
-        return AutodiscoverResponse(redirect_url=url, display_name=display_name)
+        return AutodiscoverResponse(redirect_url=url)
     if action == "redirectaddr":
         addr = text_of(account, "RedirectAddr")
         if addr is None:
             raise ParseError("Action redirectAddr without a <RedirectAddr>", source=origin)
-        return AutodiscoverResponse(redirect_addr=addr, display_name=display_name)
+        return AutodiscoverResponse(redirect_addr=addr)
+    return None
 
-    account_error = child(account, "Error")
+
+def _servers(
+    account: Element, address: EmailAddress, *, source: SourceName, trust: Trust
+) -> tuple[list[ServerSettings], list[ServerSettings], list[Warning]]:
+    """The IMAP/POP3 (incoming) and SMTP (outgoing) servers, and a warning per skipped one."""
     incoming: list[ServerSettings] = []
     outgoing: list[ServerSettings] = []
     warnings: list[Warning] = []
@@ -139,17 +157,7 @@ def parse_autodiscover(
             )
             continue
         (outgoing if protocol is Protocol.SMTP else incoming).append(settings)
-    if not incoming and not outgoing:
-        if account_error is not None or error is not None:
-            err = account_error if account_error is not None else error
-            return AutodiscoverResponse(
-                error_code=text_of(err, "ErrorCode"), error_message=text_of(err, "Message")
-            )
-        detail = "; ".join(w.message for w in warnings) or "no IMAP, POP3 or SMTP protocol"
-        raise ParseError(f"no usable server in the response: {detail}", source=origin)
-    return AutodiscoverResponse(
-        incoming=incoming, outgoing=outgoing, display_name=display_name, warnings=warnings
-    )
+    return incoming, outgoing, warnings
 
 
 def _protocol(
