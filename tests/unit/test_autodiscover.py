@@ -16,7 +16,8 @@ ADDRESS = parse_address("jane@example.com")
 def test_settings_response_maps_protocols(document):
     """IMAP, POP3 and SMTP protocols map to settings; Exchange types are ignored."""
     r = parse_autodiscover(document("autodiscover-settings.xml"), ADDRESS)
-    assert r.redirect_url is None and r.redirect_addr is None
+    assert r.redirect_url is None
+    assert r.redirect_addr is None
     imap, pop = r.incoming
     assert (imap.protocol, imap.host, imap.port, imap.security) == (
         Protocol.IMAP,
