@@ -8,7 +8,7 @@ import pytest
 
 from autoconf import ServerSettings, TlsStatus, WarningCode
 from autoconf.net.dns import DnsClient
-from autoconf.options import Deadline
+from autoconf.options import Deadline, Options
 from autoconf.probe.conversation import Login
 from autoconf.probe.driver import ProbeLimits, probe_server
 from autoconf.rank import rerank, verification_warnings
@@ -60,7 +60,7 @@ async def run_probe(port: int, security: str, login: Login | None = None, **limi
         dns=DnsClient(nameservers=(("127.0.0.1", 9),)),
         ssl_context=ssl.create_default_context(),
         deadline=Deadline(5),
-        limits=ProbeLimits(**limits),
+        limits=ProbeLimits.from_options(Options(**{f"{k}_timeout": v for k, v in limits.items()})),
         login=login,
     )
 
