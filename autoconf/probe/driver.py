@@ -48,9 +48,9 @@ __all__ = ["MAX_ERROR", "ProbeLimits", "probe_server"]
 
 _READ_CHUNK = 4096
 MAX_ERROR = 500  # characters of one error text: a few addresses' reasons, never a server's essay
-# asyncio enforces the handshake limit itself; the outer guard waits this much longer so that
-# its own (clearer) timeout error is the one that fires.
-_TLS_GUARD_SLACK = 0.5
+# asyncio's own handshake timeout is set this much later than ours, as a backstop: ours fires
+# first and is a plain TimeoutError (asyncio's is a ConnectionAbortedError, not a timeout).
+_TLS_BACKSTOP_SLACK = 0.5
 _CLOSE_GRACE = 0.5  # seconds a polite close may take before the connection is just dropped
 # Below this much time left, a refused certificate is not fetched again for its details: a
 # second connection and handshake would not fit.
@@ -148,13 +148,13 @@ class _Connection:
             )
         limit = deadline.phase(self.limits.tls)
         try:
-            async with asyncio.timeout(limit + _TLS_GUARD_SLACK):
+            async with asyncio.timeout(limit):
                 await self.writer.start_tls(
                     # The host name, or an IP literal: ssl then checks the certificate's IP
                     # addresses instead of its names (and sends no SNI).
                     ctx,
                     server_hostname=host,
-                    ssl_handshake_timeout=limit,
+                    ssl_handshake_timeout=limit + _TLS_BACKSTOP_SLACK,
                 )
         except ssl.SSLError as exc:
             raise _TlsRefused(exc) from None

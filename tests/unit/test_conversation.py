@@ -340,10 +340,15 @@ def test_a_reply_that_never_ends_is_cut_at_the_reply_cap(reply, line):
     if isinstance(reply, PopReply):
         reply.feed("+OK")
     fed = 0
-    with pytest.raises(ReplyTooLong):
+
+    def feed_forever() -> None:
+        nonlocal fed
         for _ in range(10 * MAX_REPLY // len(line)):
             reply.feed(line)
             fed += len(line) + 2
+
+    with pytest.raises(ReplyTooLong):
+        feed_forever()
     assert MAX_REPLY - 2 * len(line) < fed <= MAX_REPLY
     assert not reply.done
 
