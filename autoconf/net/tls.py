@@ -60,7 +60,8 @@ def certificate_kind(
     ``der`` is the refused certificate when it could be read (a second, unverified handshake);
     it decides only when the verify code names nothing more specific.
     """
-    kind = _KIND_BY_CODE.get(getattr(error, "verify_code", None))  # unset if built by hand
+    code: int = getattr(error, "verify_code", 0) or 0  # unset on an error built by hand
+    kind = _KIND_BY_CODE.get(code)
     if kind is not None:
         return kind
     return _kind_from_certificate(der) if der else CertificateKind.OTHER
