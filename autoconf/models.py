@@ -16,9 +16,11 @@ __all__ = [
     "AttemptStatus",
     "AuthMethod",
     "Certificate",
+    "CertificateKind",
     "DiscoveryResult",
     "Documentation",
     "EnableInstructions",
+    "FailureKind",
     "LocalizedText",
     "LoginStatus",
     "OAuth2Info",
@@ -132,6 +134,40 @@ class WarningCode(StrEnum):
     REDIRECTED = "redirected"
 
 
+class FailureKind(StrEnum):
+    """Why a probe did not fully succeed: the first thing that went wrong, for code to decide on.
+
+    ``auth-refused`` is the one failure that leaves the server usable: it answered, encrypted as
+    asked, and refused only the caller's user name or password.
+    """
+
+    DNS = "dns"  # the host name did not resolve
+    BLOCKED = "blocked"  # every address is private or local and block_private_addresses is on
+    REFUSED = "refused"  # the TCP connection was refused
+    UNREACHABLE = "unreachable"  # no route, network down, or another connect error
+    TIMEOUT = "timeout"  # a phase limit passed (connect, TLS handshake, a reply)
+    DEADLINE = "deadline"  # the discovery's deadline passed first: says nothing about the server
+    TLS_HANDSHAKE = "tls-handshake"  # TLS failed for a reason other than the certificate
+    CERTIFICATE = "certificate"  # the certificate was refused (see ``Certificate.kind``)
+    STARTTLS_NOT_OFFERED = "starttls-not-offered"
+    STARTTLS_REFUSED = "starttls-refused"  # offered, but the command was answered with an error
+    SERVER_REFUSED = "server-refused"  # the greeting (or EHLO) turned the client away
+    CLOSED = "closed"  # the server closed the connection in the middle of the conversation
+    PROTOCOL = "protocol"  # the server broke the protocol (bad reply, too long, injection)
+    AUTH_REFUSED = "auth-refused"  # the login was tried over TLS and refused
+
+
+class CertificateKind(StrEnum):
+    """Why a certificate was refused, from OpenSSL's verify code and the certificate itself."""
+
+    HOSTNAME_MISMATCH = "hostname-mismatch"  # valid, but for other names (or IP addresses)
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not-yet-valid"
+    SELF_SIGNED = "self-signed"  # the server's own certificate signed itself
+    UNTRUSTED = "untrusted"  # the chain does not end at a trusted CA
+    OTHER = "other"  # revoked, wrong purpose, bad signature, ...
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -142,6 +178,7 @@ class Certificate(_Frozen):
     subject_names: list[str] = Field(default_factory=list)
     not_after: datetime | None = None
     issuer: str | None = None
+    kind: CertificateKind | None = None  # why it was refused; None when valid or not judged
 
 
 class Verification(_Frozen):
@@ -159,6 +196,7 @@ class Verification(_Frozen):
     greeting: str | None = None
     login_detail: str | None = None  # the server's answer to the login, or why none was tried
     address: str | None = None  # the IP address the probe connected to
+    failure: FailureKind | None = None  # what went wrong, for code; ``error`` says it in words
 
     @property
     def ok(self) -> bool:

@@ -192,3 +192,9 @@ def split_sources(names: Sequence[str]) -> frozenset[SourceName]:
                 known = ", ".join(s.value for s in SourceName)
                 raise OptionsError(f"unknown source {name!r}; known sources: {known}") from None
     return frozenset(chosen)
+
+
+# Named constants for guessing (the ``guess`` source), kept beside the options they go with.
+GUESS_STAGGER = 0.05  # seconds between the starts of two guesses: the best-ranked try goes first
+GUESS_GRACE = 1.0  # seconds guessing waits for the other sources, which usually answer sooner
+GUESS_MAX_CONCURRENT = 32  # guesses probing at once: all of a direction's tries fit, no more

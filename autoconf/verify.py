@@ -13,13 +13,15 @@ from collections.abc import AsyncGenerator
 
 from .address import is_within
 from .events import ProbeFinished
-from .models import Protocol, ServerSettings, Trust, Verification
+from .models import FailureKind, Protocol, ServerSettings, Trust, Verification
 from .sources.base import SourceContext
 
 __all__ = ["EARLY_PER_DIRECTION", "PROBES_PER_DIRECTION", "Prober", "password_refusal"]
 
 PROBES_PER_DIRECTION = 3
 EARLY_PER_DIRECTION = 4
+# A failed probe that ended this close to the deadline was most likely cut short by it.
+_CUT_SHORT_MARGIN = 0.05
 
 Endpoint = tuple[object, ...]
 
@@ -119,7 +121,9 @@ class Prober:
         for task in pending:
             task.cancel()
             late = Verification(
-                reachable=False, error="the discovery deadline passed during the probe"
+                reachable=False,
+                error="the discovery deadline passed during the probe",
+                failure=FailureKind.DEADLINE,
             )
             yield self._record(by_task[task], late, cut_short=True)
 
@@ -128,7 +132,10 @@ class Prober:
     ) -> ProbeFinished:
         # A probe the deadline cut short says nothing about the server: it stays unverified
         # (ranked between verified and failed servers) instead of counting as a failure.
-        cut_short = cut_short or (not verification.ok and self._ctx.deadline.remaining() < 0.05)
+        cut_short = cut_short or (
+            verification.failure is FailureKind.DEADLINE
+            or (not verification.ok and self._ctx.deadline.remaining() < _CUT_SHORT_MARGIN)
+        )
         if not cut_short:
             self.verified[endpoint] = verification
         server = self._servers[endpoint].model_copy(update={"verification": verification})

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ssl
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import OptionsError
+from ..models import CertificateKind
 
 __all__ = ["certificate_kind", "make_ssl_context", "unverified_context"]
 
@@ -29,16 +31,59 @@ def make_ssl_context(
     return ctx
 
 
-def certificate_kind(error: ssl.SSLCertVerificationError) -> str:
-    """``hostname-mismatch``, ``expired``, ``self-signed`` or ``untrusted``."""
-    message = (error.verify_message or str(error)).lower()
-    if "hostname mismatch" in message or "ip address mismatch" in message:
-        return "hostname-mismatch"
-    if "expired" in message:
-        return "expired"
-    if "self-signed" in message or "self signed" in message:
-        return "self-signed"
-    return "untrusted"
+# OpenSSL's X509_V_ERR_* verify codes (include/openssl/x509_vfy.h) for the refusals worth
+# naming; any other code is ``other``.
+_UNTRUSTED_CODES = frozenset(
+    {
+        2,  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+        19,  # X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN (an untrusted root sent along)
+        20,  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+        21,  # X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE
+        24,  # X509_V_ERR_INVALID_CA
+        27,  # X509_V_ERR_CERT_UNTRUSTED
+    }
+)
+_KIND_BY_CODE = {
+    9: CertificateKind.NOT_YET_VALID,  # X509_V_ERR_CERT_NOT_YET_VALID
+    10: CertificateKind.EXPIRED,  # X509_V_ERR_CERT_HAS_EXPIRED
+    18: CertificateKind.SELF_SIGNED,  # X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+    62: CertificateKind.HOSTNAME_MISMATCH,  # X509_V_ERR_HOSTNAME_MISMATCH
+    64: CertificateKind.HOSTNAME_MISMATCH,  # X509_V_ERR_IP_ADDRESS_MISMATCH
+} | dict.fromkeys(_UNTRUSTED_CODES, CertificateKind.UNTRUSTED)
+
+
+def certificate_kind(
+    error: ssl.SSLCertVerificationError, der: bytes | None = None
+) -> CertificateKind:
+    """Why the certificate was refused: from OpenSSL's verify code, else from the certificate.
+
+    ``der`` is the refused certificate when it could be read (a second, unverified handshake);
+    it decides only when the verify code names nothing more specific.
+    """
+    code: int = getattr(error, "verify_code", 0) or 0  # unset on an error built by hand
+    kind = _KIND_BY_CODE.get(code)
+    if kind is not None:
+        return kind
+    return _kind_from_certificate(der) if der else CertificateKind.OTHER
+
+
+def _kind_from_certificate(der: bytes) -> CertificateKind:
+    try:
+        from cryptography import x509  # optional: reads a certificate that failed verification
+    except ImportError:
+        return CertificateKind.OTHER
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        now = datetime.now(UTC)
+        if cert.not_valid_after_utc < now:
+            return CertificateKind.EXPIRED
+        if cert.not_valid_before_utc > now:
+            return CertificateKind.NOT_YET_VALID
+        if cert.issuer == cert.subject:
+            return CertificateKind.SELF_SIGNED
+    except ValueError:
+        pass
+    return CertificateKind.OTHER
 
 
 def unverified_context() -> ssl.SSLContext:

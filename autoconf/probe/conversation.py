@@ -16,10 +16,12 @@ import base64
 from collections.abc import Generator
 from dataclasses import dataclass, field
 
-from ..models import Protocol, Security
+from ..models import FailureKind, Protocol, Security
 
 __all__ = [
+    "MAX_CONVERSATION",
     "MAX_LINE",
+    "MAX_REPLY",
     "Action",
     "ImapReply",
     "LineReader",
@@ -29,6 +31,7 @@ __all__ = [
     "ProtocolViolation",
     "Receive",
     "Reply",
+    "ReplyTooLong",
     "Send",
     "SmtpReply",
     "Transcript",
@@ -37,6 +40,11 @@ __all__ = [
 ]
 
 MAX_LINE = 8192  # bytes; longer lines end the conversation (a server that never ends a line)
+# Bytes of one reply: a real capability list or EHLO answer is under 2 KiB; a server that
+# sends capability lines forever is stopped here instead of filling memory.
+MAX_REPLY = 64 * 1024
+# Bytes of one whole conversation (a probe exchanges at most a dozen replies).
+MAX_CONVERSATION = 256 * 1024
 EHLO_NAME = "mail-autoconf.invalid"
 
 
@@ -46,6 +54,10 @@ class ProtocolViolation(Exception):
 
 class LineTooLong(ProtocolViolation):
     """A line exceeded :data:`MAX_LINE` bytes."""
+
+
+class ReplyTooLong(ProtocolViolation):
+    """A reply exceeded :data:`MAX_REPLY` bytes, or the conversation :data:`MAX_CONVERSATION`."""
 
 
 class LineReader:
@@ -80,6 +92,13 @@ class LineReader:
 # Replies ---------------------------------------------------------------------------------
 
 
+def _count(reply: Reply, line: str) -> None:
+    """Add one line (and its line end) to the reply's size; past :data:`MAX_REPLY` it ends."""
+    reply.size += len(line) + 2
+    if reply.size > MAX_REPLY:
+        raise ReplyTooLong(f"the server sent a reply longer than {MAX_REPLY} bytes")
+
+
 @dataclass
 class SmtpReply:
     """An SMTP reply: a code and its lines (RFC 5321 §4.2)."""
@@ -87,8 +106,10 @@ class SmtpReply:
     code: int = 0
     lines: list[str] = field(default_factory=list)
     done: bool = False
+    size: int = 0  # bytes received for this reply
 
     def feed(self, line: str) -> None:
+        _count(self, line)
         if len(line) < 3 or not line[:3].isdigit():
             raise ProtocolViolation(f"not an SMTP reply: {line[:80]!r}")
         code = int(line[:3])
@@ -112,8 +133,10 @@ class ImapReply:
     text: str = ""
     untagged: list[str] = field(default_factory=list)
     done: bool = False
+    size: int = 0
 
     def feed(self, line: str) -> None:
+        _count(self, line)
         if self.tag is None:
             if not line.startswith("* "):
                 raise ProtocolViolation(f"not an IMAP greeting: {line[:80]!r}")
@@ -142,9 +165,11 @@ class PopReply:
     text: str = ""
     lines: list[str] = field(default_factory=list)
     done: bool = False
+    size: int = 0
     _status_seen: bool = False
 
     def feed(self, line: str) -> None:
+        _count(self, line)
         if not self._status_seen:
             self._status_seen = True
             if line.startswith("+OK"):
@@ -215,9 +240,27 @@ class Transcript:
     login: bool | None = None  # None: not tried
     login_detail: str | None = None
     error: str | None = None
+    failure: FailureKind | None = None  # set with ``error`` (and on a refused login)
+    received: int = 0  # bytes of every reply so far, capped at MAX_CONVERSATION
+
+    def fail(self, kind: FailureKind, error: str) -> Transcript:
+        self.failure, self.error = kind, error
+        return self
+
+    def logged_in(self, ok: bool, detail: str) -> None:
+        self.login, self.login_detail = ok, detail
+        if not ok:
+            self.failure = FailureKind.AUTH_REFUSED
+
+    def may_login(self, login: Login | None) -> bool:
+        """True when there is a login and TLS protects it; says why not otherwise."""
+        if login is not None and not self.tls_performed:
+            self.login_detail = "not tried: credentials are only ever sent over TLS"
+        return login is not None and self.tls_performed
 
 
 Conversation = Generator[Action, Reply | None, Transcript]
+Steps = Generator[Action, Reply | None, object]
 
 
 def conversation(
@@ -231,15 +274,24 @@ def conversation(
     return _smtp(security, login)
 
 
-def _receive(reply: Reply, *, optional: bool = False) -> Generator[Action, Reply | None, Reply]:
+def _receive(
+    t: Transcript, reply: Reply, *, optional: bool = False
+) -> Generator[Action, Reply | None, Reply]:
     got = yield Receive(reply, optional=optional)
     assert got is reply
+    t.received += reply.size
+    if t.received > MAX_CONVERSATION:
+        raise ReplyTooLong(f"the server sent more than {MAX_CONVERSATION} bytes in all")
     return reply
 
 
-def _goodbye(text: str, reply: Reply) -> Generator[Action, Reply | None, None]:
+def _goodbye(t: Transcript, text: str, reply: Reply) -> Generator[Action, Reply | None, None]:
     yield Send(f"{text}\r\n".encode())
-    yield from _receive(reply, optional=True)
+    yield from _receive(t, reply, optional=True)
+
+
+def _not_offered(t: Transcript, what: str) -> Transcript:
+    return t.fail(FailureKind.STARTTLS_NOT_OFFERED, f"the server does not offer {what}")
 
 
 # IMAP ---------------------------------------------------------------------------------------
@@ -255,70 +307,88 @@ def _imap_capabilities(reply: ImapReply) -> list[str]:
     return found
 
 
-def _imap(security: Security, login: Login | None) -> Conversation:
-    t = Transcript()
-    greeting = yield from _receive(ImapReply(tag=None))
-    assert isinstance(greeting, ImapReply)
-    t.greeting = f"* {greeting.status} {greeting.text}".strip()
-    if greeting.status == "BYE":
-        t.error = f"the server refused the connection: {greeting.text}"
-        return t
-    counter = 0
+class _Imap:
+    """Tagged IMAP commands on one connection."""
 
-    def command(text: str, *, secret: bool = False) -> Generator[Action, Reply | None, ImapReply]:
-        nonlocal counter
-        counter += 1
-        tag = f"a{counter}"
+    def __init__(self, t: Transcript) -> None:
+        self.t = t
+        self.counter = 0
+
+    def command(
+        self, text: str, *, secret: bool = False
+    ) -> Generator[Action, Reply | None, ImapReply]:
+        self.counter += 1
+        tag = f"a{self.counter}"
         yield Send(f"{tag} {text}\r\n".encode(), secret=secret)
-        reply = yield from _receive(ImapReply(tag=tag))
+        reply = yield from _receive(self.t, ImapReply(tag=tag))
         assert isinstance(reply, ImapReply)
         return reply
 
-    caps_reply = yield from command("CAPABILITY")
-    caps = _imap_capabilities(caps_reply)
+    def continuation(self, data: str) -> Generator[Action, Reply | None, ImapReply]:
+        """Answer a ``+`` continuation of the last command (with a credential)."""
+        yield Send(f"{data}\r\n".encode(), secret=True)
+        reply = yield from _receive(self.t, ImapReply(tag=f"a{self.counter}"))
+        assert isinstance(reply, ImapReply)
+        return reply
+
+    def goodbye(self) -> Generator[Action, Reply | None, None]:
+        tag = f"a{self.counter + 1}"
+        yield from _goodbye(self.t, f"{tag} LOGOUT", ImapReply(tag=tag))
+
+
+def _imap(security: Security, login: Login | None) -> Conversation:
+    t = Transcript()
+    greeting = yield from _receive(t, ImapReply(tag=None))
+    assert isinstance(greeting, ImapReply)
+    t.greeting = f"* {greeting.status} {greeting.text}".strip()
+    if greeting.status == "BYE":
+        return t.fail(
+            FailureKind.SERVER_REFUSED, f"the server refused the connection: {greeting.text}"
+        )
+    imap = _Imap(t)
+    caps = _imap_capabilities((yield from imap.command("CAPABILITY")))
     if security is Security.STARTTLS:
         t.capabilities_before_tls = caps
         t.starttls_offered = "STARTTLS" in {c.upper() for c in caps}
         if not t.starttls_offered:
-            t.error = "the server does not offer STARTTLS"
-            yield from _goodbye(f"a{counter + 1} LOGOUT", ImapReply(tag=f"a{counter + 1}"))
-            return t
-        answer = yield from command("STARTTLS")
+            yield from imap.goodbye()
+            return _not_offered(t, "STARTTLS")
+        answer = yield from imap.command("STARTTLS")
         if answer.status != "OK":
-            t.error = f"STARTTLS refused: {answer.status} {answer.text}".strip()
-            return t
+            text = f"STARTTLS refused: {answer.status} {answer.text}".strip()
+            return t.fail(FailureKind.STARTTLS_REFUSED, text)
         yield UpgradeTLS()
         t.tls_performed = True
-        caps = _imap_capabilities((yield from command("CAPABILITY")))
+        caps = _imap_capabilities((yield from imap.command("CAPABILITY")))
     elif security is Security.TLS:
         t.tls_performed = True
     t.capabilities = caps
     t.sasl_mechanisms = [c[5:].upper() for c in caps if c.upper().startswith("AUTH=")]
-    upper = {c.upper() for c in caps}
-    if login is not None and t.tls_performed:
-        if "PLAIN" in t.sasl_mechanisms:
-            if "SASL-IR" in upper:
-                result = yield from command(f"AUTHENTICATE PLAIN {login.plain()}", secret=True)
-            else:
-                result = yield from command("AUTHENTICATE PLAIN")
-                if result.status == "+":
-                    yield Send(f"{login.plain()}\r\n".encode(), secret=True)
-                    result = yield from _receive(ImapReply(tag=f"a{counter}"))  # type: ignore[assignment]
-        elif "LOGINDISABLED" not in upper:
-            result = yield from command(
-                f"LOGIN {_imap_quote(login.username)} {_imap_quote(login.password)}", secret=True
-            )
-        else:
-            result = None
-            t.login_detail = "not tried: the server offers neither AUTH=PLAIN nor LOGIN"
-        if result is not None:
-            assert isinstance(result, ImapReply)
-            t.login = result.status == "OK"
-            t.login_detail = f"{result.status} {result.text}".strip()
-    elif login is not None:
-        t.login_detail = "not tried: credentials are only ever sent over TLS"
-    yield from _goodbye(f"a{counter + 1} LOGOUT", ImapReply(tag=f"a{counter + 1}"))
+    if t.may_login(login):
+        assert login is not None
+        yield from _imap_login(imap, login, {c.upper() for c in caps})
+    yield from imap.goodbye()
     return t
+
+
+def _imap_login(imap: _Imap, login: Login, caps: set[str]) -> Steps:
+    """AUTHENTICATE PLAIN (with SASL-IR when offered), else LOGIN unless it is disabled."""
+    t = imap.t
+    if "PLAIN" in t.sasl_mechanisms:
+        if "SASL-IR" in caps:
+            result = yield from imap.command(f"AUTHENTICATE PLAIN {login.plain()}", secret=True)
+        else:
+            result = yield from imap.command("AUTHENTICATE PLAIN")
+            if result.status == "+":
+                result = yield from imap.continuation(login.plain())
+    elif "LOGINDISABLED" not in caps:
+        user, password = _imap_quote(login.username), _imap_quote(login.password)
+        result = yield from imap.command(f"LOGIN {user} {password}", secret=True)
+    else:
+        t.login_detail = "not tried: the server offers neither AUTH=PLAIN nor LOGIN"
+        return None
+    t.logged_in(result.status == "OK", f"{result.status} {result.text}".strip())
+    return None
 
 
 def _imap_quote(text: str) -> str:
@@ -330,39 +400,38 @@ def _imap_quote(text: str) -> str:
 # POP3 ---------------------------------------------------------------------------------------
 
 
+def _pop_command(
+    t: Transcript, text: str, *, multiline: bool = False, secret: bool = False
+) -> Generator[Action, Reply | None, PopReply]:
+    yield Send(f"{text}\r\n".encode(), secret=secret)
+    reply = yield from _receive(t, PopReply(multiline=multiline))
+    assert isinstance(reply, PopReply)
+    return reply
+
+
 def _pop3(security: Security, login: Login | None) -> Conversation:
     t = Transcript()
-    greeting = yield from _receive(PopReply())
+    greeting = yield from _receive(t, PopReply())
     assert isinstance(greeting, PopReply)
     t.greeting = ("+OK " if greeting.ok else "-ERR ") + greeting.text
     if not greeting.ok:
-        t.error = f"the server refused the connection: {greeting.text}"
-        return t
-
-    def command(
-        text: str, *, multiline: bool = False, secret: bool = False
-    ) -> Generator[Action, Reply | None, PopReply]:
-        yield Send(f"{text}\r\n".encode(), secret=secret)
-        reply = yield from _receive(PopReply(multiline=multiline))
-        assert isinstance(reply, PopReply)
-        return reply
-
-    capa = yield from command("CAPA", multiline=True)
+        return t.fail(
+            FailureKind.SERVER_REFUSED, f"the server refused the connection: {greeting.text}"
+        )
+    capa = yield from _pop_command(t, "CAPA", multiline=True)
     caps = capa.lines if capa.ok else []
     if security is Security.STARTTLS:
         t.capabilities_before_tls = caps
         t.starttls_offered = "STLS" in {c.split()[0].upper() for c in caps if c.strip()}
         if not t.starttls_offered:
-            t.error = "the server does not offer STLS"
-            yield from _goodbye("QUIT", PopReply())
-            return t
-        answer = yield from command("STLS")
+            yield from _goodbye(t, "QUIT", PopReply())
+            return _not_offered(t, "STLS")
+        answer = yield from _pop_command(t, "STLS")
         if not answer.ok:
-            t.error = f"STLS refused: {answer.text}"
-            return t
+            return t.fail(FailureKind.STARTTLS_REFUSED, f"STLS refused: {answer.text}")
         yield UpgradeTLS()
         t.tls_performed = True
-        capa = yield from command("CAPA", multiline=True)
+        capa = yield from _pop_command(t, "CAPA", multiline=True)
         caps = capa.lines if capa.ok else []
     elif security is Security.TLS:
         t.tls_performed = True
@@ -371,21 +440,25 @@ def _pop3(security: Security, login: Login | None) -> Conversation:
         words = line.split()
         if words and words[0].upper() == "SASL":
             t.sasl_mechanisms = [w.upper() for w in words[1:]]
-    if login is not None and t.tls_performed:
-        if "PLAIN" in t.sasl_mechanisms:
-            result = yield from command(f"AUTH PLAIN {login.plain()}", secret=True)
-        else:
-            if any(ch in login.username + login.password for ch in "\r\n"):
-                raise ProtocolViolation("the user name or password contains a line break")
-            result = yield from command(f"USER {login.username}", secret=True)
-            if result.ok:
-                result = yield from command(f"PASS {login.password}", secret=True)
-        t.login = result.ok
-        t.login_detail = ("+OK " if result.ok else "-ERR ") + result.text
-    elif login is not None:
-        t.login_detail = "not tried: credentials are only ever sent over TLS"
-    yield from _goodbye("QUIT", PopReply())
+    if t.may_login(login):
+        assert login is not None
+        yield from _pop3_login(t, login)
+    yield from _goodbye(t, "QUIT", PopReply())
     return t
+
+
+def _pop3_login(t: Transcript, login: Login) -> Steps:
+    """AUTH PLAIN when offered, else USER/PASS."""
+    if "PLAIN" in t.sasl_mechanisms:
+        result = yield from _pop_command(t, f"AUTH PLAIN {login.plain()}", secret=True)
+    else:
+        if any(ch in login.username + login.password for ch in "\r\n"):
+            raise ProtocolViolation("the user name or password contains a line break")
+        result = yield from _pop_command(t, f"USER {login.username}", secret=True)
+        if result.ok:
+            result = yield from _pop_command(t, f"PASS {login.password}", secret=True)
+    t.logged_in(result.ok, ("+OK " if result.ok else "-ERR ") + result.text)
+    return None
 
 
 # SMTP ---------------------------------------------------------------------------------------
@@ -395,69 +468,78 @@ def _ehlo_keywords(reply: SmtpReply) -> list[str]:
     return [line.strip() for line in reply.lines[1:] if line.strip()]
 
 
+def _smtp_mechanisms(keywords: list[str]) -> list[str]:
+    """SASL mechanisms from EHLO's ``AUTH ...`` (and the old ``AUTH=...``) keywords."""
+    found: list[str] = []
+    for keyword in keywords:
+        words = keyword.split()
+        head = words[0].upper()
+        if head == "AUTH" or head.startswith("AUTH="):
+            mechanisms = words[1:] if head == "AUTH" else [words[0][5:], *words[1:]]
+            found.extend(m.upper() for m in mechanisms)
+    return list(dict.fromkeys(found))  # each once, in the server's order
+
+
+def _smtp_command(
+    t: Transcript, text: str, *, secret: bool = False
+) -> Generator[Action, Reply | None, SmtpReply]:
+    yield Send(f"{text}\r\n".encode(), secret=secret)
+    reply = yield from _receive(t, SmtpReply())
+    assert isinstance(reply, SmtpReply)
+    return reply
+
+
 def _smtp(security: Security, login: Login | None) -> Conversation:
     t = Transcript()
-    greeting = yield from _receive(SmtpReply())
+    greeting = yield from _receive(t, SmtpReply())
     assert isinstance(greeting, SmtpReply)
     t.greeting = f"{greeting.code} {greeting.text}".strip()
     if greeting.code != 220:
-        t.error = f"the server refused the connection: {t.greeting}"
-        return t
-
-    def command(text: str, *, secret: bool = False) -> Generator[Action, Reply | None, SmtpReply]:
-        yield Send(f"{text}\r\n".encode(), secret=secret)
-        reply = yield from _receive(SmtpReply())
-        assert isinstance(reply, SmtpReply)
-        return reply
-
-    ehlo = yield from command(f"EHLO {EHLO_NAME}")
+        return t.fail(
+            FailureKind.SERVER_REFUSED, f"the server refused the connection: {t.greeting}"
+        )
+    ehlo = yield from _smtp_command(t, f"EHLO {EHLO_NAME}")
     if ehlo.code != 250:
-        t.error = f"EHLO refused: {ehlo.code} {ehlo.text}"
-        return t
+        return t.fail(FailureKind.SERVER_REFUSED, f"EHLO refused: {ehlo.code} {ehlo.text}")
     caps = _ehlo_keywords(ehlo)
     if security is Security.STARTTLS:
         t.capabilities_before_tls = caps
         t.starttls_offered = "STARTTLS" in {c.split()[0].upper() for c in caps}
         if not t.starttls_offered:
-            t.error = "the server does not offer STARTTLS"
-            yield from _goodbye("QUIT", SmtpReply())
-            return t
-        answer = yield from command("STARTTLS")
+            yield from _goodbye(t, "QUIT", SmtpReply())
+            return _not_offered(t, "STARTTLS")
+        answer = yield from _smtp_command(t, "STARTTLS")
         if answer.code != 220:
-            t.error = f"STARTTLS refused: {answer.code} {answer.text}"
-            return t
+            text = f"STARTTLS refused: {answer.code} {answer.text}"
+            return t.fail(FailureKind.STARTTLS_REFUSED, text)
         yield UpgradeTLS()
         t.tls_performed = True
-        ehlo = yield from command(f"EHLO {EHLO_NAME}")
+        ehlo = yield from _smtp_command(t, f"EHLO {EHLO_NAME}")
         caps = _ehlo_keywords(ehlo) if ehlo.code == 250 else []
     elif security is Security.TLS:
         t.tls_performed = True
     t.capabilities = caps
-    for keyword in caps:
-        words = keyword.split()
-        if words[0].upper() == "AUTH" or words[0].upper().startswith("AUTH="):
-            mechanisms = words[1:] if words[0].upper() == "AUTH" else [words[0][5:], *words[1:]]
-            for mechanism in mechanisms:
-                if mechanism.upper() not in t.sasl_mechanisms:
-                    t.sasl_mechanisms.append(mechanism.upper())
-    if login is not None and t.tls_performed:
-        if "PLAIN" in t.sasl_mechanisms:
-            result = yield from command(f"AUTH PLAIN {login.plain()}", secret=True)
-        elif "LOGIN" in t.sasl_mechanisms:
-            result = yield from command("AUTH LOGIN")
-            if result.code == 334:
-                user = base64.b64encode(login.username.encode()).decode()
-                result = yield from command(user, secret=True)
-            if result.code == 334:
-                password = base64.b64encode(login.password.encode()).decode()
-                result = yield from command(password, secret=True)
-        else:
-            result = None
-            t.login_detail = "not tried: the server offers no AUTH PLAIN or LOGIN here"
-        if result is not None:
-            t.login = result.code == 235
-            t.login_detail = f"{result.code} {result.text}".strip()
-    elif login is not None:
-        t.login_detail = "not tried: credentials are only ever sent over TLS"
-    yield from _goodbye("QUIT", SmtpReply())
+    t.sasl_mechanisms = _smtp_mechanisms(caps)
+    if t.may_login(login):
+        assert login is not None
+        yield from _smtp_login(t, login)
+    yield from _goodbye(t, "QUIT", SmtpReply())
     return t
+
+
+def _smtp_login(t: Transcript, login: Login) -> Steps:
+    """AUTH PLAIN when offered, else AUTH LOGIN (user name and password in two steps)."""
+    if "PLAIN" in t.sasl_mechanisms:
+        result = yield from _smtp_command(t, f"AUTH PLAIN {login.plain()}", secret=True)
+    elif "LOGIN" in t.sasl_mechanisms:
+        result = yield from _smtp_command(t, "AUTH LOGIN")
+        for secret in (login.username, login.password):
+            if result.code != 334:
+                break
+            encoded = base64.b64encode(secret.encode()).decode()
+            result = yield from _smtp_command(t, encoded, secret=True)
+    else:
+        t.login_detail = "not tried: the server offers no AUTH PLAIN or LOGIN here"
+        return None
+    t.logged_in(result.code == 235, f"{result.code} {result.text}".strip())
+    return None

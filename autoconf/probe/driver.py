@@ -11,22 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import ssl
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ..errors import DeadlineExceeded, HostNotFound, NetworkError
 from ..models import (
     Certificate,
+    CertificateKind,
+    FailureKind,
     LoginStatus,
     Security,
     ServerSettings,
     TlsStatus,
     Verification,
 )
+from ..net.addresses import is_blocked, pick_addresses
 from ..net.dns import DnsClient
 from ..net.tls import certificate_kind, unverified_context
 from ..options import Deadline, Options
@@ -42,16 +44,26 @@ from .conversation import (
     conversation,
 )
 
-__all__ = ["ProbeLimits", "probe_server"]
+__all__ = ["MAX_ERROR", "ProbeLimits", "probe_server"]
 
 _READ_CHUNK = 4096
+MAX_ERROR = 500  # characters of one error text: a few addresses' reasons, never a server's essay
+# asyncio's own handshake timeout is set this much later than ours, as a backstop: ours fires
+# first and is a plain TimeoutError (asyncio's is a ConnectionAbortedError, not a timeout).
+_TLS_BACKSTOP_SLACK = 0.5
+_CLOSE_GRACE = 0.5  # seconds a polite close may take before the connection is just dropped
+# Below this much time left, a refused certificate is not fetched again for its details: a
+# second connection and handshake would not fit.
+_MIN_FOR_CERTIFICATE_DETAILS = 0.2
 
 
 @dataclass(frozen=True, slots=True)
 class ProbeLimits:
-    connect: float = 3.0
-    tls: float = 3.0
-    first_byte: float = 4.0
+    """The phase limits of one probe; their defaults live in :class:`Options` alone."""
+
+    connect: float
+    tls: float
+    first_byte: float
 
     @classmethod
     def from_options(cls, options: Options) -> ProbeLimits:
@@ -63,9 +75,12 @@ class ProbeLimits:
 
 
 class _Failure(Exception):
-    def __init__(self, reason: str, *, timeout: bool = False) -> None:
+    """A step of the probe failed; ``tls`` when it failed while setting up TLS."""
+
+    def __init__(self, reason: str, kind: FailureKind, *, tls: bool = False) -> None:
         super().__init__(reason)
-        self.timeout = timeout
+        self.kind = kind
+        self.tls = tls
 
 
 class _TlsRefused(Exception):
@@ -78,11 +93,16 @@ class _Connection:
     """A stream pair plus line framing; knows how to read one reply and upgrade to TLS."""
 
     def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, limits: ProbeLimits
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        limits: ProbeLimits,
+        address: str | None = None,
     ) -> None:
         self.reader = reader
         self.writer = writer
         self.limits = limits
+        self.address = address
         self.lines = LineReader()
         self.queue: deque[str] = deque()
 
@@ -92,7 +112,7 @@ class _Connection:
             async with asyncio.timeout(deadline.phase(self.limits.first_byte)):
                 await self.writer.drain()
         except TimeoutError:
-            raise _Failure("the server stopped reading", timeout=True) from None
+            raise _Failure("the server stopped reading", FailureKind.TIMEOUT) from None
 
     async def receive(self, reply: Reply, deadline: Deadline, what: str) -> Reply:
         limit = deadline.phase(self.limits.first_byte)
@@ -104,10 +124,15 @@ class _Connection:
                         continue
                     data = await self.reader.read(_READ_CHUNK)
                     if not data:
-                        raise _Failure(f"the server closed the connection before the {what}")
+                        raise _Failure(
+                            f"the server closed the connection before the {what}",
+                            FailureKind.CLOSED,
+                        )
                     self.queue.extend(self.lines.feed(data))
         except TimeoutError:
-            raise _Failure(f"no complete {what} within {limit:.1f} s", timeout=True) from None
+            raise _Failure(
+                f"no complete {what} within {limit:.1f} s", FailureKind.TIMEOUT
+            ) from None
         return reply
 
     async def start_tls(self, ctx: ssl.SSLContext, host: str, deadline: Deadline) -> None:
@@ -116,23 +141,31 @@ class _Connection:
         # in the StreamReader's; asyncio has no public way to ask the latter, hence `_buffer`.
         unread = len(getattr(self.reader, "_buffer", b""))
         if self.queue or self.lines.pending or unread:
-            raise _Failure("the server sent data after agreeing to STARTTLS (injection)")
+            raise _Failure(
+                "the server sent data after agreeing to STARTTLS (injection)",
+                FailureKind.PROTOCOL,
+                tls=True,
+            )
         limit = deadline.phase(self.limits.tls)
         try:
-            async with asyncio.timeout(limit + 0.5):
+            async with asyncio.timeout(limit):
                 await self.writer.start_tls(
                     # The host name, or an IP literal: ssl then checks the certificate's IP
                     # addresses instead of its names (and sends no SNI).
                     ctx,
                     server_hostname=host,
-                    ssl_handshake_timeout=limit,
+                    ssl_handshake_timeout=limit + _TLS_BACKSTOP_SLACK,
                 )
         except ssl.SSLError as exc:
             raise _TlsRefused(exc) from None
         except TimeoutError:
-            raise _Failure(f"no TLS handshake within {limit:.1f} s", timeout=True) from None
+            raise _Failure(
+                f"no TLS handshake within {limit:.1f} s", FailureKind.TIMEOUT, tls=True
+            ) from None
         except (ConnectionError, OSError) as exc:
-            raise _Failure(f"the TLS handshake failed: {exc}") from None
+            raise _Failure(
+                f"the TLS handshake failed: {exc}", FailureKind.TLS_HANDSHAKE, tls=True
+            ) from None
 
     def abort(self) -> None:
         self.writer.transport.abort()
@@ -140,8 +173,28 @@ class _Connection:
     async def close(self) -> None:
         self.writer.close()
         with contextlib.suppress(Exception):
-            async with asyncio.timeout(0.5):
+            async with asyncio.timeout(_CLOSE_GRACE):
                 await self.writer.wait_closed()
+
+
+class _Unreachable(Exception):
+    """No connection was made: the host did not resolve, was blocked or refused."""
+
+    def __init__(self, reason: str, kind: FailureKind) -> None:
+        super().__init__(reason)
+        self.kind = kind
+
+
+@dataclass
+class _Outcome:
+    """What one conversation on an open connection came to."""
+
+    address: str | None
+    transcript: Transcript = field(default_factory=Transcript)
+    tls: TlsStatus = TlsStatus.NOT_TRIED
+    certificate: Certificate | None = None
+    error: str | None = None
+    failure: FailureKind | None = None
 
 
 async def probe_server(
@@ -150,113 +203,163 @@ async def probe_server(
     dns: DnsClient,
     ssl_context: ssl.SSLContext,
     deadline: Deadline,
-    limits: ProbeLimits = ProbeLimits(),
+    limits: ProbeLimits | None = None,
     login: Login | None = None,
     block_private: bool = False,
 ) -> Verification:
-    """Connect to ``server`` for real and report what works. Never raises (but cancellation)."""
+    """Connect to ``server`` for real and report what works. Never raises (but cancellation).
+
+    ``limits`` defaults to the phase limits of a default :class:`Options`.
+    """
     started = time.perf_counter()
-
-    def done(**fields: object) -> Verification:
-        fields.setdefault("elapsed_ms", round((time.perf_counter() - started) * 1000, 3))
-        return Verification(**fields)
-
+    limits = limits or ProbeLimits.from_options(Options())
     try:
-        ips = await dns.addresses(server.host, within=deadline.phase(limits.connect))
-    except HostNotFound as exc:
-        return done(reachable=False, error=str(exc))
-    except (DeadlineExceeded, NetworkError) as exc:
-        return done(reachable=False, error=f"cannot resolve {server.host}: {exc}")
-    if block_private:
-        ips = [ip for ip in ips if not _is_private(ip)]
-        if not ips:
-            return done(
-                reachable=False,
-                error=f"{server.host} resolves only to private or local addresses (blocked)",
-            )
+        ips = await _resolve(server.host, dns, deadline, limits, block_private=block_private)
+        connection = await _connect(ips, server.port, deadline, limits)
+    except _Unreachable as exc:
+        elapsed = _elapsed_ms(started)
+        return Verification(
+            reachable=False, error=_clip(str(exc)), failure=exc.kind, elapsed_ms=elapsed
+        )
+    outcome = await _session(connection, server, ssl_context, deadline, limits, login)
+    return _verification(outcome, _elapsed_ms(started))
 
-    connection: _Connection | None = None
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+def _clip(text: str | None) -> str | None:
+    if text is None or len(text) <= MAX_ERROR:
+        return text
+    return text[: MAX_ERROR - 1] + "…"
+
+
+async def _resolve(
+    host: str, dns: DnsClient, deadline: Deadline, limits: ProbeLimits, *, block_private: bool
+) -> list[str]:
+    """The few addresses of ``host`` worth trying (the one address policy decides which)."""
+    try:
+        ips = await dns.addresses(host, within=deadline.phase(limits.connect))
+    except HostNotFound as exc:
+        raise _Unreachable(str(exc), FailureKind.DNS) from None
+    except DeadlineExceeded as exc:
+        kind = FailureKind.DEADLINE if deadline.expired else FailureKind.TIMEOUT
+        raise _Unreachable(f"cannot resolve {host}: {exc}", kind) from None
+    except NetworkError as exc:
+        raise _Unreachable(f"cannot resolve {host}: {exc}", FailureKind.DNS) from None
+    if block_private:
+        ips = [ip for ip in ips if not is_blocked(ip)]
+        if not ips:
+            reason = f"{host} resolves only to private or local addresses (blocked)"
+            raise _Unreachable(reason, FailureKind.BLOCKED)
+    return pick_addresses(ips)
+
+
+async def _connect(
+    ips: list[str], port: int, deadline: Deadline, limits: ProbeLimits
+) -> _Connection:
+    """A TCP connection to the first of ``ips`` that answers, each within the connect limit."""
     errors: list[str] = []
-    address = None
+    kinds: list[FailureKind] = []
     for ip in ips:
         limit = min(limits.connect, deadline.remaining())
         if limit <= 0:
             break
         try:
             async with asyncio.timeout(limit):
-                reader, writer = await asyncio.open_connection(ip, server.port)
+                reader, writer = await asyncio.open_connection(ip, port)
         except TimeoutError:
             errors.append(f"{ip}: no TCP connection within {limit:.1f} s")
+            kinds.append(FailureKind.TIMEOUT)
             continue
         except OSError as exc:
             errors.append(f"{ip}: {exc.strerror or exc}")
+            refused = isinstance(exc, ConnectionRefusedError)
+            kinds.append(FailureKind.REFUSED if refused else FailureKind.UNREACHABLE)
             continue
-        connection, address = _Connection(reader, writer, limits), ip
-        break
-    if connection is None:
-        return done(reachable=False, error="cannot connect: " + "; ".join(errors or ["deadline"]))
+        return _Connection(reader, writer, limits, address=ip)
+    raise _Unreachable("cannot connect: " + "; ".join(errors or ["deadline"]), _worst(kinds))
 
-    transcript = Transcript()
-    certificate: Certificate | None = None
-    tls = TlsStatus.NOT_TRIED
-    error: str | None = None
+
+def _worst(kinds: list[FailureKind]) -> FailureKind:
+    """One kind for several failed addresses: a timeout if any, refused if all, else unreachable."""
+    if not kinds:
+        return FailureKind.DEADLINE
+    if FailureKind.TIMEOUT in kinds:
+        return FailureKind.TIMEOUT
+    if all(kind is FailureKind.REFUSED for kind in kinds):
+        return FailureKind.REFUSED
+    return FailureKind.UNREACHABLE
+
+
+async def _session(
+    connection: _Connection,
+    server: ServerSettings,
+    ssl_context: ssl.SSLContext,
+    deadline: Deadline,
+    limits: ProbeLimits,
+    login: Login | None,
+) -> _Outcome:
+    """TLS as the server's security asks, the conversation, and what came of it."""
+    out = _Outcome(address=connection.address)
     try:
         if server.security is Security.TLS:
             await connection.start_tls(ssl_context, server.host, deadline)
-            certificate = _certificate_of(connection.writer)
-            tls = TlsStatus.OK
-        transcript = await _converse(connection, server, ssl_context, deadline, login)
-        if transcript.starttls_offered is False:
-            tls = TlsStatus.NOT_OFFERED
-        elif server.security is Security.STARTTLS and transcript.tls_performed:
-            tls = TlsStatus.OK
-            certificate = _certificate_of(connection.writer)
-        error = transcript.error
+            out.certificate, out.tls = _certificate_of(connection.writer), TlsStatus.OK
+        out.transcript = await _converse(connection, server, ssl_context, deadline, login)
+        if out.transcript.starttls_offered is False:
+            out.tls = TlsStatus.NOT_OFFERED
+        elif server.security is Security.STARTTLS and out.transcript.tls_performed:
+            out.certificate, out.tls = _certificate_of(connection.writer), TlsStatus.OK
+        out.error, out.failure = out.transcript.error, out.transcript.failure
     except _TlsRefused as refused:
-        tls = TlsStatus.FAILED
-        certificate, error = await _refused_certificate(
-            refused.error, server, address, ssl_context, deadline, limits
+        out.tls = TlsStatus.FAILED
+        out.certificate, out.error, out.failure = await _refused_certificate(
+            refused.error, server, connection.address, deadline, limits
         )
     except _Failure as failure:
-        error = str(failure)
-        if (
-            server.security is not Security.PLAIN
-            and tls is TlsStatus.NOT_TRIED
-            and ("TLS" in error)
-        ):
-            tls = TlsStatus.FAILED
+        out.error, out.failure = str(failure), failure.kind
+        if failure.tls and server.security is not Security.PLAIN and out.tls is TlsStatus.NOT_TRIED:
+            out.tls = TlsStatus.FAILED
     except ProtocolViolation as violation:
-        error = str(violation)
+        out.error, out.failure = str(violation), FailureKind.PROTOCOL
     except DeadlineExceeded:
-        error = "the discovery deadline passed during the probe"
+        out.error = "the discovery deadline passed during the probe"
+        out.failure = FailureKind.DEADLINE
     except (ConnectionError, OSError) as exc:
-        error = f"connection lost: {exc}"
+        out.error, out.failure = f"connection lost: {exc}", FailureKind.CLOSED
     except asyncio.CancelledError:
         connection.abort()
         raise
     finally:
-        if error is not None:
+        if out.error is not None:
             connection.abort()
         else:
             await connection.close()
+    return out
 
-    login_status = LoginStatus.NOT_TRIED
-    if transcript.login is True:
-        login_status = LoginStatus.OK
-    elif transcript.login is False:
-        login_status = LoginStatus.FAILED
-    return done(
+
+_LOGIN_STATUS = {True: LoginStatus.OK, False: LoginStatus.FAILED, None: LoginStatus.NOT_TRIED}
+
+
+def _verification(out: _Outcome, elapsed_ms: float) -> Verification:
+    """The public record of a probe that reached the server."""
+    transcript = out.transcript
+    return Verification(
         reachable=True,
-        tls=tls,
-        certificate=certificate,
+        tls=out.tls,
+        certificate=out.certificate,
         capabilities=transcript.capabilities,
         capabilities_before_tls=transcript.capabilities_before_tls,
         sasl_mechanisms=transcript.sasl_mechanisms,
-        login=login_status,
-        login_detail=transcript.login_detail,
-        greeting=transcript.greeting or None,
-        error=error,
-        address=address,
+        login=_LOGIN_STATUS[transcript.login],
+        login_detail=_clip(transcript.login_detail),
+        greeting=_clip(transcript.greeting) or None,
+        error=_clip(out.error),
+        failure=out.failure,
+        address=out.address,
+        elapsed_ms=elapsed_ms,
     )
 
 
@@ -298,17 +401,6 @@ async def _converse(
         return result
 
 
-def _is_private(ip: str) -> bool:
-    address = ipaddress.ip_address(ip)
-    return (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_reserved
-        or address.is_unspecified
-    )
-
-
 def _certificate_of(writer: asyncio.StreamWriter) -> Certificate | None:
     ssl_object = writer.get_extra_info("ssl_object")
     if ssl_object is None:
@@ -340,24 +432,30 @@ async def _refused_certificate(
     error: ssl.SSLError,
     server: ServerSettings,
     address: str | None,
-    ssl_context: ssl.SSLContext,
     deadline: Deadline,
     limits: ProbeLimits,
-) -> tuple[Certificate, str]:
+) -> tuple[Certificate, str, FailureKind]:
     """Why TLS failed, with the refused certificate's names, issuer and expiry when readable."""
     if not isinstance(error, ssl.SSLCertVerificationError):
         reason = f"TLS handshake failed: {error.reason or error}"
-        return Certificate(valid=False, error="handshake"), reason
-    kind = certificate_kind(error)
+        return Certificate(valid=False, error="handshake"), reason, FailureKind.TLS_HANDSHAKE
+    der = None
+    if address is not None and deadline.remaining() >= _MIN_FOR_CERTIFICATE_DETAILS:
+        der = await _fetch_refused(server, address, deadline, limits)
+    kind = certificate_kind(error, der)
     reason = f"certificate refused ({kind}): {error.verify_message}"
-    details = Certificate(valid=False, error=kind)
-    if address is None or deadline.remaining() < 0.2:
-        return details, reason
-    # A second handshake that only reads the certificate (no command, no credential).
+    details = _decode(der, kind) or Certificate(valid=False, error=kind.value, kind=kind)
+    return details, reason, FailureKind.CERTIFICATE
+
+
+async def _fetch_refused(
+    server: ServerSettings, address: str, deadline: Deadline, limits: ProbeLimits
+) -> bytes | None:
+    """A second handshake that only reads the certificate (no command, no credential)."""
     try:
         async with asyncio.timeout(deadline.phase(limits.connect + limits.tls)):
             reader, writer = await asyncio.open_connection(address, server.port)
-            connection = _Connection(reader, writer, limits)
+            connection = _Connection(reader, writer, limits, address=address)
             try:
                 if server.security is Security.TLS:
                     await connection.start_tls(unverified_context(), server.host, deadline)
@@ -371,15 +469,14 @@ async def _refused_certificate(
                         stop_after_tls=True,
                     )
                 ssl_object = connection.writer.get_extra_info("ssl_object")
-                der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
+                return ssl_object.getpeercert(binary_form=True) if ssl_object else None
             finally:
                 connection.abort()
     except Exception:
-        return details, reason
-    return _decode(der, kind) or details, reason
+        return None
 
 
-def _decode(der: bytes | None, kind: str) -> Certificate | None:
+def _decode(der: bytes | None, kind: CertificateKind) -> Certificate | None:
     if not der:
         return None
     try:
@@ -400,7 +497,8 @@ def _decode(der: bytes | None, kind: str) -> Certificate | None:
         )
         return Certificate(
             valid=False,
-            error=kind,
+            error=kind.value,
+            kind=kind,
             subject_names=list(names),
             not_after=cert.not_valid_after_utc,
             issuer=str(issuer[0].value) if issuer else None,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from ..models import (
     AttemptStatus,
     AuthMethod,
+    FailureKind,
     Protocol,
     Security,
     ServerSettings,
@@ -29,14 +30,14 @@ from ..models import (
     Trust,
     Verification,
 )
+from ..options import GUESS_GRACE, GUESS_MAX_CONCURRENT, GUESS_STAGGER
 from ..probe.driver import ProbeLimits, probe_server
 from .base import SourceContext, SourceOutcome, Stopwatch
 
 __all__ = ["GuessSource", "guess_tries"]
 
-STAGGER = 0.05  # seconds between the starts of two tries
-MAX_CONCURRENT = 32
-GRACE = 1.0  # seconds to let the other sources answer before guessing
+# Failures that mean a try ran out of time (its phase limit, or the discovery's deadline).
+_TIMED_OUT = frozenset({FailureKind.TIMEOUT, FailureKind.DEADLINE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,9 @@ def confirmed(verification: Verification) -> bool:
 class GuessSource:
     name = SourceName.GUESS
 
-    def __init__(self, *, grace: float = GRACE, max_concurrent: int = MAX_CONCURRENT) -> None:
+    def __init__(
+        self, *, grace: float = GUESS_GRACE, max_concurrent: int = GUESS_MAX_CONCURRENT
+    ) -> None:
         self.grace = grace
         self.max_concurrent = max_concurrent
 
@@ -143,47 +146,9 @@ class GuessSource:
     async def _direction(
         self, ctx: SourceContext, tries: list[Try], limit: asyncio.Semaphore, *, offset: int
     ) -> tuple[list[SourceAttempt], list[ServerSettings]]:
-        net = ctx.network()
-        options = ctx.options
-        limits = ProbeLimits.from_options(options)
-
-        async def one(index: int, item: Try) -> Verification:
-            await asyncio.sleep(STAGGER * (2 * index + offset))
-            async with limit:
-                server = ServerSettings(
-                    protocol=item.protocol, host=item.host, port=item.port, security=item.security
-                )
-                return await probe_server(
-                    server,
-                    dns=net.dns,
-                    ssl_context=net.ssl_context,
-                    deadline=ctx.deadline,
-                    limits=limits,
-                    block_private=net.block_private,
-                )
-
+        """Probe one direction's tries; the first confirmed one (in order) wins."""
         watches = [Stopwatch() for _ in tries]
-        tasks = [asyncio.create_task(one(i, t)) for i, t in enumerate(tries)]
-        results: dict[int, Verification] = {}
-        winner: int | None = None
-        try:
-            pending = set(tasks)
-            while pending and winner is None:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    results[tasks.index(task)] = task.result()
-                for index in range(len(tries)):
-                    if index not in results:
-                        break  # a better try is still running: wait for it
-                    if confirmed(results[index]):
-                        winner = index
-                        break
-        finally:
-            for task in tasks:
-                if not task.done():
-                    task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
+        results = await _race(ctx, tries, limit, offset=offset)
         attempts: list[SourceAttempt] = []
         servers: list[ServerSettings] = []
         for index, item in enumerate(tries):
@@ -199,37 +164,89 @@ class GuessSource:
                     )
                 )
                 continue
-            ok = confirmed(verification)
-            timed_out = "within" in (verification.error or "")
-            attempts.append(
-                SourceAttempt(
-                    source=self.name,
-                    target=item.label,
-                    status=(
-                        AttemptStatus.OK
-                        if ok
-                        else AttemptStatus.TIMEOUT
-                        if timed_out
-                        else AttemptStatus.EMPTY
-                        if not verification.reachable
-                        else AttemptStatus.ERROR
-                    ),
-                    elapsed_ms=verification.elapsed_ms,
-                    detail=verification.error or ("confirmed" if ok else None),
-                )
-            )
-            if ok:
-                servers.append(
-                    ServerSettings(
-                        protocol=item.protocol,
-                        host=item.host,
-                        port=item.port,
-                        security=item.security,
-                        username=str(ctx.address),
-                        auth=auth_from_sasl(verification.sasl_mechanisms),
-                        sources=[self.name],
-                        trust=Trust.LOW,
-                        verification=verification,
-                    )
-                )
+            attempts.append(self._attempt(item, verification))
+            if confirmed(verification):
+                servers.append(self._server(ctx, item, verification))
         return attempts, servers
+
+    def _attempt(self, item: Try, verification: Verification) -> SourceAttempt:
+        ok = confirmed(verification)
+        if ok:
+            status = AttemptStatus.OK
+        elif verification.failure in _TIMED_OUT:
+            status = AttemptStatus.TIMEOUT
+        elif not verification.reachable:
+            status = AttemptStatus.EMPTY
+        else:
+            status = AttemptStatus.ERROR
+        return SourceAttempt(
+            source=self.name,
+            target=item.label,
+            status=status,
+            elapsed_ms=verification.elapsed_ms,
+            detail=verification.error or ("confirmed" if ok else None),
+        )
+
+    def _server(self, ctx: SourceContext, item: Try, verification: Verification) -> ServerSettings:
+        return ServerSettings(
+            protocol=item.protocol,
+            host=item.host,
+            port=item.port,
+            security=item.security,
+            username=str(ctx.address),
+            auth=auth_from_sasl(verification.sasl_mechanisms),
+            sources=[self.name],
+            trust=Trust.LOW,
+            verification=verification,
+        )
+
+
+async def _race(
+    ctx: SourceContext, tries: list[Try], limit: asyncio.Semaphore, *, offset: int
+) -> dict[int, Verification]:
+    """Run the tries staggered; stop once the best try still possible is confirmed.
+
+    Returns the verification of every try that finished, by its index; the rest were cancelled.
+    """
+    net = ctx.network()
+    limits = ProbeLimits.from_options(ctx.options)
+
+    async def one(index: int, item: Try) -> Verification:
+        await asyncio.sleep(GUESS_STAGGER * (2 * index + offset))
+        async with limit:
+            server = ServerSettings(
+                protocol=item.protocol, host=item.host, port=item.port, security=item.security
+            )
+            return await probe_server(
+                server,
+                dns=net.dns,
+                ssl_context=net.ssl_context,
+                deadline=ctx.deadline,
+                limits=limits,
+                block_private=net.block_private,
+            )
+
+    tasks = [asyncio.create_task(one(i, t)) for i, t in enumerate(tries)]
+    results: dict[int, Verification] = {}
+    try:
+        pending = set(tasks)
+        while pending and not _settled(results, len(tries)):
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                results[tasks.index(task)] = task.result()
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return results
+
+
+def _settled(results: dict[int, Verification], count: int) -> bool:
+    """True when a try is confirmed and every better one has finished (and failed)."""
+    for index in range(count):
+        if index not in results:
+            return False  # a better try is still running: wait for it
+        if confirmed(results[index]):
+            return True
+    return False

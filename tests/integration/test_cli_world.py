@@ -103,3 +103,37 @@ def test_login_checks_the_password_without_showing_it(world: WorldInfo):
     assert "✗ sign-in refused" in out
     assert "sign-in was refused: check the user name and password" in out
     assert "not the password" not in out
+
+
+def test_json_names_a_silent_servers_failure_as_timeout(world: WorldInfo):
+    """--json on SRV targets that accept TCP and never speak: each probe says "timeout"."""
+    import json
+
+    scenario = world.scenarios["silent"]
+    code, out, _ = run(world_args(world, scenario.address, "--sources", "srv", "--json"))
+    result = json.loads(out)
+    probed = [
+        server["verification"]
+        for server in result["incoming"] + result["outgoing"]
+        if server["verification"] is not None
+    ]
+    assert code == 0  # the SRV records name both servers; the probes tell they are silent
+    assert probed
+    assert {v["failure"] for v in probed} == {"timeout"}
+    assert all(v["error"] for v in probed)  # the words for people stay beside it
+
+
+def test_json_names_a_wrong_name_certificate_by_kind(world: WorldInfo):
+    """--json on servers with a certificate for another name: kind "hostname-mismatch"."""
+    import json
+
+    scenario = world.scenarios["wrong-name"]
+    code, out, _ = run(world_args(world, scenario.address, "--sources", "autoconfig", "--json"))
+    result = json.loads(out)
+    imap = next(s for s in result["incoming"] if s["host"] == scenario.incoming.host)  # type: ignore[union-attr]
+    verification = imap["verification"]
+    assert code == 0
+    assert verification["failure"] == "certificate"
+    assert verification["tls"] == "failed"
+    assert verification["certificate"]["kind"] == "hostname-mismatch"
+    assert verification["certificate"]["valid"] is False

@@ -17,6 +17,7 @@ from autoconf import (
     WarningCode,
     discover,
 )
+from autoconf.models import FailureKind
 from autoconf.net.dns import DnsClient
 from autoconf.net.tls import make_ssl_context
 from autoconf.options import Deadline
@@ -149,6 +150,8 @@ async def test_bad_certificates_are_named_and_stop_the_probe(
     assert v.certificate is not None
     assert not v.certificate.valid
     assert v.certificate.error == kind
+    assert v.certificate.kind == kind
+    assert v.failure is FailureKind.CERTIFICATE
     assert v.certificate.subject_names  # read from the refused certificate
     assert v.certificate.not_after is not None
     assert v.login is LoginStatus.NOT_TRIED  # nothing continues in clear
@@ -161,6 +164,7 @@ async def test_silent_port_times_out_inside_the_budget(world: WorldInfo):
     v = await probe(world, "imap", f"imap.{d}", 143, "starttls")
     assert time.perf_counter() - started < 5.0
     assert v.reachable
+    assert v.failure is FailureKind.TIMEOUT
     assert "within" in (v.error or "")
 
 
@@ -169,6 +173,7 @@ async def test_endless_line_is_an_error_not_a_memory_blow_up(world: WorldInfo):
     d = world.domains["endless-line"]
     for port, security in ((143, "starttls"), (993, "tls")):
         v = await probe(world, "imap", f"imap.{d}", port, security)
+        assert v.failure is FailureKind.PROTOCOL
         assert "longer than" in (v.error or "")
 
 
@@ -242,3 +247,16 @@ async def test_pipeline_login_check(world: WorldInfo):
     assert failed.incoming[0].verification is not None
     assert failed.incoming[0].verification.login is LoginStatus.FAILED
     assert "nope-nope" not in failed.model_dump_json()
+
+
+async def test_srv_targets_on_loopback_are_blocked_with_block_private(world: WorldInfo):
+    """block_private_addresses: SRV targets on the world's 127.0.x addresses are never probed."""
+    options = world_options(world, block_private_addresses=True, sources=frozenset({"srv"}))
+    result = await discover(world.scenarios["srv"].address, options=options)
+    servers = result.incoming + result.outgoing
+    assert servers  # the SRV records themselves come over DNS, which is allowed
+    for server in servers:
+        assert server.verification is not None
+        assert server.verification.failure is FailureKind.BLOCKED
+        assert not server.verification.reachable
+        assert server.verification.address is None  # no connection was made

@@ -6,7 +6,10 @@ from collections import deque
 import pytest
 
 from autoconf import Protocol, Security
+from autoconf.models import FailureKind
 from autoconf.probe.conversation import (
+    MAX_CONVERSATION,
+    MAX_REPLY,
     ImapReply,
     LineReader,
     LineTooLong,
@@ -14,6 +17,7 @@ from autoconf.probe.conversation import (
     PopReply,
     ProtocolViolation,
     Receive,
+    ReplyTooLong,
     Send,
     SmtpReply,
     Transcript,
@@ -320,3 +324,73 @@ def test_replies_refuse_protocol_violations():
 def test_login_repr_hides_the_password():
     """A Login's repr never shows the password."""
     assert "s3cret" not in repr(LOGIN)
+
+
+@pytest.mark.parametrize(
+    ("reply", "line"),
+    [
+        (SmtpReply(), "250-X-FILLER " + "x" * 500),
+        (ImapReply(tag="a1"), "* CAPABILITY " + "X " * 250),
+        (PopReply(multiline=True), "X-FILLER " + "x" * 500),
+    ],
+    ids=["smtp", "imap", "pop3"],
+)
+def test_a_reply_that_never_ends_is_cut_at_the_reply_cap(reply, line):
+    """Capability lines fed forever raise ReplyTooLong just past MAX_REPLY bytes."""
+    if isinstance(reply, PopReply):
+        reply.feed("+OK")
+    fed = 0
+
+    def feed_forever() -> None:
+        nonlocal fed
+        for _ in range(10 * MAX_REPLY // len(line)):
+            reply.feed(line)
+            fed += len(line) + 2
+
+    with pytest.raises(ReplyTooLong):
+        feed_forever()
+    assert MAX_REPLY - 2 * len(line) < fed <= MAX_REPLY
+    assert not reply.done
+
+
+def test_a_conversation_is_capped_in_total_bytes():
+    """Replies each under the reply cap, but together past MAX_CONVERSATION, end it."""
+    filler = "* X-FILLER " + "x" * 900
+    lines = (MAX_REPLY - 4096) // (len(filler) + 2)  # each reply just under the reply cap
+    replies = [
+        ["* CAPABILITY IMAP4rev1 STARTTLS", "a1 OK done"],
+        ["a2 OK begin TLS"],
+        ["* CAPABILITY IMAP4rev1", "a3 OK done"],
+        ["a4 NO wrong"],  # LOGIN
+        ["a5 OK bye"],  # LOGOUT: the fifth large reply passes 256 KiB in all
+    ]
+    script = ["* OK ready"]
+    for tail in replies:
+        script += [filler] * lines + tail
+    assert 5 * (MAX_REPLY - 4096) > MAX_CONVERSATION  # the premise: five replies pass the cap
+    with pytest.raises(ReplyTooLong, match="in all"):
+        play(Protocol.IMAP, Security.STARTTLS, script, login=Login("u", "p"))
+
+
+def test_failures_are_named_by_kind():
+    """Each way a conversation ends early carries its FailureKind beside the words."""
+    refused, _ = play(Protocol.SMTP, Security.TLS, ["554 go away"])
+    assert refused.failure is FailureKind.SERVER_REFUSED
+    not_offered, _ = play(
+        Protocol.SMTP, Security.STARTTLS, ["220 hi", "250-hi", "250 AUTH PLAIN", "221 bye"]
+    )
+    assert not_offered.failure is FailureKind.STARTTLS_NOT_OFFERED
+    starttls_refused, _ = play(
+        Protocol.POP3, Security.STARTTLS, ["+OK hi", "+OK", "STLS", ".", "-ERR not now"]
+    )
+    assert starttls_refused.failure is FailureKind.STARTTLS_REFUSED
+    wrong_password, _ = play(
+        Protocol.POP3,
+        Security.TLS,
+        ["+OK hi", "+OK", "SASL PLAIN", ".", "-ERR [AUTH] no", "+OK bye"],
+        login=LOGIN,
+    )
+    assert wrong_password.failure is FailureKind.AUTH_REFUSED
+    assert wrong_password.error is None  # the server works; only the login was refused
+    fine, _ = play(Protocol.POP3, Security.TLS, ["+OK hi", "+OK", "SASL PLAIN", ".", "+OK bye"])
+    assert fine.failure is None

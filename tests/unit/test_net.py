@@ -127,14 +127,15 @@ async def test_http_errors_and_timeouts_are_translated():
 
 def test_certificate_errors_are_classified():
     """Verification failures inside a ConnectError become TLSError with a kind."""
-    for message, kind in (
-        ("Hostname mismatch, certificate is not valid for 'x'.", "hostname-mismatch"),
-        ("certificate has expired", "expired"),
-        ("self-signed certificate", "self-signed"),
-        ("unable to get local issuer certificate", "untrusted"),
+    for code, message, kind in (  # OpenSSL's X509_V_ERR_* verify codes decide, not the text
+        (62, "Hostname mismatch, certificate is not valid for 'x'.", "hostname-mismatch"),
+        (10, "certificate has expired", "expired"),
+        (18, "self-signed certificate", "self-signed"),
+        (20, "unable to get local issuer certificate", "untrusted"),
     ):
         cause = ssl.SSLCertVerificationError(1, message)
         cause.verify_message = message
+        cause.verify_code = code
         error = httpx.ConnectError("failed")
         error.__cause__ = cause
         translated = _connect_error("https://x.example/", error)

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from autoconf import ServerSettings, TlsStatus, WarningCode
+from autoconf.models import FailureKind
 from autoconf.net.dns import DnsClient
-from autoconf.options import Deadline
+from autoconf.options import Deadline, Options
 from autoconf.probe.conversation import Login
 from autoconf.probe.driver import ProbeLimits, probe_server
 from autoconf.rank import rerank, verification_warnings
@@ -60,7 +61,7 @@ async def run_probe(port: int, security: str, login: Login | None = None, **limi
         dns=DnsClient(nameservers=(("127.0.0.1", 9),)),
         ssl_context=ssl.create_default_context(),
         deadline=Deadline(5),
-        limits=ProbeLimits(**limits),
+        limits=ProbeLimits.from_options(Options(**{f"{k}_timeout": v for k, v in limits.items()})),
         login=login,
     )
 
@@ -72,6 +73,7 @@ async def test_starttls_not_offered_is_reported_and_nothing_is_sent_in_clear(ser
     server, v = await run_probe(port, "starttls", Login("u", "secret-password"))
     assert v.reachable
     assert v.tls is TlsStatus.NOT_OFFERED
+    assert v.failure is FailureKind.STARTTLS_NOT_OFFERED
     assert "does not offer STARTTLS" in (v.error or "")
     assert all(b"AUTH" not in line for line in handler.seen)
     probed = server.model_copy(update={"verification": v})
@@ -92,6 +94,7 @@ async def test_silent_server_times_out_at_the_phase_limit(serve):
     _, v = await run_probe(port, "starttls", first_byte=0.3)
     assert loop.time() - started < 1.5
     assert "no complete greeting within" in (v.error or "")
+    assert v.failure is FailureKind.TIMEOUT
 
 
 async def test_tls_handshake_with_a_plain_server_fails_cleanly(serve):
@@ -99,6 +102,7 @@ async def test_tls_handshake_with_a_plain_server_fails_cleanly(serve):
     port = await serve(smtp_without_starttls())
     _, v = await run_probe(port, "tls", tls=1.0)
     assert v.tls is TlsStatus.FAILED
+    assert v.failure in (FailureKind.TLS_HANDSHAKE, FailureKind.TIMEOUT)
     assert v.error
 
 
@@ -107,6 +111,7 @@ async def test_connection_refused_is_unreachable():
     _, v = await run_probe(1, "tls")
     assert not v.reachable
     assert "cannot connect" in (v.error or "")
+    assert v.failure is FailureKind.REFUSED
 
 
 def test_rerank_puts_verified_first_and_failed_last():
@@ -126,3 +131,71 @@ def test_rerank_puts_verified_first_and_failed_last():
         "b.example",
         "a.example",
     ]
+
+
+class ManyAddresses:
+    """A DNS client whose answer for every host is the given addresses."""
+
+    def __init__(self, ips: list[str]) -> None:
+        self.ips = ips
+
+    async def addresses(self, host: str, *, within: float) -> list[str]:
+        del host, within
+        return list(self.ips)
+
+
+@pytest.fixture
+def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every TCP connection the driver attempts; each is refused at once."""
+    attempts: list[str] = []
+
+    async def refused(host: str, port: int, **kwargs: object) -> None:
+        del port, kwargs
+        attempts.append(host)
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(asyncio, "open_connection", refused)
+    return attempts
+
+
+async def probe_host(dns: object, *, block_private: bool = False):
+    server = ServerSettings(protocol="imap", host="many.example", port=993, security="tls")
+    return await probe_server(
+        server,
+        dns=dns,  # type: ignore[arg-type]
+        ssl_context=ssl.create_default_context(),
+        deadline=Deadline(5),
+        limits=ProbeLimits.from_options(Options()),
+        block_private=block_private,
+    )
+
+
+async def test_a_host_with_a_thousand_addresses_costs_a_few_attempts(connects: list[str]):
+    """1,049 addresses: at most 4 connection attempts, both families, and a short error."""
+    ips = [f"198.51.{i // 250}.{i % 250 + 1}" for i in range(1000)]
+    ips += [f"2001:db8::{i + 1:x}" for i in range(49)]
+    v = await probe_host(ManyAddresses(ips))
+    assert not v.reachable
+    assert v.failure is FailureKind.REFUSED
+    assert 1 <= len(connects) <= 4
+    assert {":" in ip for ip in connects} == {True, False}  # IPv6 and IPv4 interleaved
+    assert len(v.error or "") <= 500
+    assert len(v.model_dump_json()) < 2000
+
+
+@pytest.mark.parametrize("ip", ["100.64.0.1", "127.0.0.1", "::ffff:10.0.0.1", "169.254.169.254"])
+async def test_a_private_target_is_blocked_before_any_connection(connects: list[str], ip: str):
+    """With block_private, a target on CGNAT, loopback or private space is never connected."""
+    v = await probe_host(ManyAddresses([ip]), block_private=True)
+    assert connects == []
+    assert not v.reachable
+    assert v.failure is FailureKind.BLOCKED
+    assert "blocked" in (v.error or "")
+
+
+async def test_only_the_public_addresses_of_a_mixed_host_are_tried(connects: list[str]):
+    """A host with a private and a public address: only the public one is tried."""
+    mixed = ["10.1.2.3", "100.64.0.1", "192.0.2.1", "1.1.1.1"]  # the connection is faked
+    v = await probe_host(ManyAddresses(mixed), block_private=True)
+    assert v.failure is FailureKind.REFUSED
+    assert connects == ["1.1.1.1"]  # 192.0.2.1 is documentation space: not global either
