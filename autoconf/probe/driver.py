@@ -162,7 +162,7 @@ async def probe_server(
         return Verification(**fields)
 
     try:
-        ips = await dns.addresses(server.host, within=deadline.phase(limits.connect))
+        ips = await dns.addresses(server.host, deadline, limit=limits.connect)
     except HostNotFound as exc:
         return done(reachable=False, error=str(exc))
     except (DeadlineExceeded, NetworkError) as exc:

@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 DOCUMENT_TTL = 300.0  # seconds a fetched document is reused within one Session
+_NOTHING_THERE = frozenset({404, 410})  # HTTP statuses that mean "nothing published here"
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
@@ -76,7 +77,7 @@ def failed_attempt(
     if isinstance(exc, DeadlineExceeded | TimeoutError):
         status = AttemptStatus.TIMEOUT
     elif isinstance(exc, HostNotFound) or (
-        isinstance(exc, FetchError) and str(exc).startswith(("HTTP 404", "HTTP 410"))
+        isinstance(exc, FetchError) and exc.status in _NOTHING_THERE
     ):
         status = AttemptStatus.EMPTY
     else:

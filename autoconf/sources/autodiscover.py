@@ -70,7 +70,7 @@ class AutodiscoverSource:
         query = f"_autodiscover._tcp.{domain}"
         try:
             records = await ctx.network().dns.srv(
-                query, within=ctx.deadline.phase(ctx.options.first_byte_timeout)
+                query, ctx.deadline, limit=ctx.options.first_byte_timeout
             )
         except (AutoconfError, OSError) as exc:
             return failed_attempt(self.name, f"{query} SRV", exc, watch), None

@@ -24,9 +24,7 @@ class SrvSource:
             watch = Stopwatch()
             query = f"{service}.{domain}"
             try:
-                records = await dns.srv(
-                    query, within=ctx.deadline.phase(ctx.options.first_byte_timeout)
-                )
+                records = await dns.srv(query, ctx.deadline, limit=ctx.options.first_byte_timeout)
             except (AutoconfError, OSError) as exc:
                 return failed_attempt(self.name, f"{query} SRV", exc, watch), []
             if not records:
