@@ -25,6 +25,7 @@ import httpx
 
 from ..errors import (
     DeadlineExceeded,
+    DnsError,
     FetchError,
     FetchFailure,
     HostNotFound,
@@ -85,16 +86,17 @@ class _ResolvingBackend(httpcore.AsyncNetworkBackend):
         except DeadlineExceeded as exc:
             raise httpcore.ConnectTimeout(str(exc)) from exc
         except NetworkError as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
+            raise _Translated(exc) from exc
         if self._block_private:
             ips = [ip for ip in ips if not is_blocked(ip)]
             if not ips:
-                refused = FetchError(
-                    f"{host} resolves only to private or local addresses, which are blocked",
-                    kind=FetchFailure.BLOCKED,
-                    host=host,
+                raise _Translated(
+                    FetchError(
+                        f"{host} resolves only to private or local addresses, which are blocked",
+                        kind=FetchFailure.BLOCKED,
+                        host=host,
+                    )
                 )
-                raise httpcore.ConnectError(str(refused)) from refused
         errors: list[Exception] = [httpcore.ConnectError(f"{host} has no address")]
         for ip in pick_addresses(ips):
             try:
@@ -118,6 +120,18 @@ class _ResolvingBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+class _Translated(httpcore.ConnectError):
+    """A connect failure already translated into our error, carried out through httpcore.
+
+    httpcore's pool re-raises with ``from None``, dropping the cause chain, so the error
+    travels as an attribute; :func:`_connect_error` unpacks it.
+    """
+
+    def __init__(self, error: NetworkError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class _ClosingStream(httpcore.AsyncNetworkStream):
@@ -147,6 +161,12 @@ class _ClosingStream(httpcore.AsyncNetworkStream):
     ) -> httpcore.AsyncNetworkStream:
         try:
             return await self._inner.start_tls(ssl_context, server_hostname, timeout)
+        except httpcore.ConnectError as exc:
+            await self._inner.aclose()
+            tls = _tls_error(exc)
+            if tls is None:
+                raise
+            raise _Translated(tls) from exc
         except BaseException:
             await self._inner.aclose()
             raise
@@ -438,22 +458,43 @@ def _connect_error(url: str, exc: httpx.ConnectError) -> NetworkError:
     """Our error for a failed connection, from the cause chain (never from message text)."""
     cause: BaseException | None = exc
     while cause is not None:
-        if isinstance(cause, HostNotFound):
-            return HostNotFound(f"{url}: {cause}", kind=cause.kind, host=cause.host, url=url)
-        if isinstance(cause, FetchError):
-            return FetchError(
-                f"{url}: {cause}", kind=cause.kind, status=cause.status, host=cause.host, url=url
-            )
+        if isinstance(cause, _Translated):
+            return _for_url(cause.error, url)
+        if isinstance(cause, NetworkError):
+            return _for_url(cause, url)
+        cause = cause.__cause__ or cause.__context__
+    tls = _tls_error(exc)
+    if tls is not None:
+        return _for_url(tls, url)
+    return NetworkError(f"{url}: cannot connect: {exc}", url=url)
+
+
+def _tls_error(exc: BaseException) -> TLSError | None:
+    """The TLSError for an ssl error in ``exc``'s cause chain, if there is one."""
+    cause: BaseException | None = exc
+    while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError):
             return TLSError(
-                f"{url}: certificate refused: {cause.verify_message}",
-                kind=certificate_kind(cause),
-                url=url,
+                f"certificate refused: {cause.verify_message}", kind=certificate_kind(cause)
             )
         if isinstance(cause, ssl.SSLError):
-            return TLSError(f"{url}: TLS failed: {cause.reason or cause}", url=url)
+            return TLSError(f"TLS failed: {cause.reason or cause}")
         cause = cause.__cause__ or cause.__context__
-    return NetworkError(f"{url}: cannot connect: {exc}", url=url)
+    return None
+
+
+def _for_url(error: NetworkError, url: str) -> NetworkError:
+    """``error`` again, its message and ``url`` naming the URL that was being fetched."""
+    message = f"{url}: {error}"
+    if isinstance(error, HostNotFound):
+        return HostNotFound(message, kind=error.kind, host=error.host, url=url)
+    if isinstance(error, DnsError):
+        return DnsError(message, kind=error.kind, host=error.host)
+    if isinstance(error, FetchError):
+        return FetchError(message, kind=error.kind, status=error.status, host=error.host, url=url)
+    if isinstance(error, TLSError):
+        return TLSError(message, kind=error.kind, url=url)
+    return NetworkError(message, host=error.host, port=error.port, url=url)
 
 
 def _registrable(url: str) -> str:
