@@ -58,6 +58,7 @@ class AutodiscoverResponse:
     display_name: str | None = None
     warnings: list[Warning] = field(default_factory=list)
 
+
 def build_request(address: EmailAddress | str) -> bytes:
     """The POX request body for ``address``."""
     from xml.sax.saxutils import escape

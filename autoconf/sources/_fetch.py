@@ -11,6 +11,7 @@ from ..errors import (
     HostNotFound,
     ParseError,
     TLSError,
+    bounded,
 )
 from ..models import (
     AttemptStatus,
@@ -85,6 +86,7 @@ def failed_attempt(
     detail = str(exc) or type(exc).__name__
     if isinstance(exc, TLSError):
         detail = f"{exc.kind}: {detail}"
+    detail = bounded(detail)
     return SourceAttempt(
         source=source, target=target, status=status, elapsed_ms=watch.ms(), detail=detail
     )

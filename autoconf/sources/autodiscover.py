@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ..address import EmailAddress, is_within, parse_address
-from ..errors import AutoconfError
+from ..errors import AutoconfError, bounded
 from ..models import (
     AttemptStatus,
     ServerSettings,
@@ -187,7 +187,7 @@ class AutodiscoverSource:
                 chain.warnings.append(Warning(code=WarningCode.REDIRECTED, message=hop.message))
                 continue
             if response.error_code is not None and not (response.incoming or response.outgoing):
-                detail = (
+                detail = bounded(
                     f"Autodiscover error {response.error_code}: "
                     f"{response.error_message or 'no message'}"
                 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ..errors import AutoconfError
+from ..errors import AutoconfError, bounded
 from ..models import AttemptStatus, SourceAttempt, SourceName
 from ..parsers.srv import SERVICES, SrvRecord, settings_from_srv
 from ._fetch import failed_attempt
@@ -33,7 +33,9 @@ class SrvSource:
                 status, detail = AttemptStatus.OK, "target '.': the service is not offered"
             else:
                 status = AttemptStatus.OK
-                detail = ", ".join(f"{r.priority} {r.weight} {r.port} {r.target}" for r in records)
+                detail = bounded(
+                    ", ".join(f"{r.priority} {r.weight} {r.port} {r.target}" for r in records)
+                )
             attempt = SourceAttempt(
                 source=self.name,
                 target=f"{query} SRV",
