@@ -17,6 +17,7 @@ def _clean_copy(exc: Exception) -> Exception:
     try:
         # Built without calling __init__, so keyword-only fields (``kind``) need not be in args.
         fresh = type(exc).__new__(type(exc), *exc.args)
+        fresh.args = exc.args  # OSError.__new__ leaves args to an overridden __init__
         fresh.__dict__.update(exc.__dict__)
     except Exception:  # an exception type that cannot be rebuilt this way
         fresh = RuntimeError(str(exc))
