@@ -58,6 +58,10 @@ class AutodiscoverResponse:
     display_name: str | None = None
     warnings: list[Warning] = field(default_factory=list)
 
+    @property
+    def is_redirect(self) -> bool:
+        return self.redirect_url is not None or self.redirect_addr is not None
+
 
 def build_request(address: EmailAddress | str) -> bytes:
     """The POX request body for ``address``."""

@@ -16,8 +16,7 @@ ADDRESS = parse_address("jane@example.com")
 def test_settings_response_maps_protocols(document):
     """IMAP, POP3 and SMTP protocols map to settings; Exchange types are ignored."""
     r = parse_autodiscover(document("autodiscover-settings.xml"), ADDRESS)
-    assert r.redirect_url is None
-    assert r.redirect_addr is None
+    assert not r.is_redirect
     assert r.display_name == "Jane Doe"
     imap, pop = r.incoming
     assert (imap.protocol, imap.host, imap.port, imap.security) == (
@@ -39,6 +38,7 @@ def test_settings_response_maps_protocols(document):
 def test_redirects_are_reported(document):
     """redirectAddr and redirectUrl answers carry the new address or URL."""
     addr = parse_autodiscover(document("autodiscover-redirect-addr.xml"), ADDRESS)
+    assert addr.is_redirect
     assert addr.redirect_addr == "jane@hosted.example.net"
     url = parse_autodiscover(document("autodiscover-redirect-url.xml"), ADDRESS)
     assert (
