@@ -10,7 +10,10 @@
   at most :data:`~autoconf.net.addresses.MAX_ADDRESSES_PER_HOST` of its addresses are tried,
   and with ``block_private`` none that :func:`~autoconf.net.addresses.is_blocked` refuses;
   certificates are checked against the host name with the one ``ssl.SSLContext``;
-- phase limits (connect, TLS, first byte) cut short by the one deadline.
+- phase limits (connect, TLS, first byte) cut short by the one deadline; the connect phase
+  covers the name look-up and the TCP connects together (no limit of its own for DNS);
+- failures are our errors with structured fields (``FetchError.kind``/``status``, ``TLSError``
+  from the ssl exception itself), never decided on message text.
 """
 
 from __future__ import annotations
@@ -266,10 +269,8 @@ class _Inflater:
                 ) from exc
             self._first = False
             out.append(self._count(piece))
-            pending = self._zlib.unconsumed_tail
-            if self._zlib.eof and self._zlib.unused_data:  # another gzip member follows
-                pending = self._zlib.unused_data
-                self._zlib = zlib.decompressobj(self._wbits)
+            # Whatever follows the end of the stream is ignored, as httpx's own decoder does.
+            pending = b"" if self._zlib.eof else self._zlib.unconsumed_tail
         return b"".join(out)
 
     def _count(self, data: bytes) -> bytes:

@@ -195,7 +195,7 @@ async def test_codings_we_decode_and_those_we_refuse():
     """gzip, zlib and raw deflate decode; an unknown coding (br) is a decoding refusal."""
     raw = zlib.compressobj(6, zlib.DEFLATED, -15)
     routes = {
-        "/gzip": Reply(headers={"Content-Encoding": "gzip"}, body=gzip.compress(DOC)),
+        "/gzip": Reply(headers={"Content-Encoding": "gzip"}, body=gzip.compress(DOC) + b"\0\0"),
         "/zlib": Reply(headers={"Content-Encoding": "deflate"}, body=zlib.compress(DOC)),
         "/raw": Reply(
             headers={"Content-Encoding": "deflate"}, body=raw.compress(DOC) + raw.flush()
@@ -235,6 +235,13 @@ async def test_a_name_resolving_to_a_blocked_address_is_never_connected(ip: str)
     assert "blocked" in str(caught.value)
     assert server.connections == 0
     assert dns.asked == ["inside.example"]
+
+
+async def test_a_blocked_ip_literal_is_refused_too():
+    """A URL naming 100.100.100.200 directly is blocked like a name resolving to it."""
+    with pytest.raises(FetchError) as caught:
+        await fetcher(block=True).get("http://100.100.100.200/latest/meta-data/", Deadline(5))
+    assert caught.value.kind is FetchFailure.BLOCKED
 
 
 @pytest.fixture
