@@ -8,9 +8,16 @@
     ├── ParseError (ValueError)         a document (XML, DNS answer) is unusable
     └── NetworkError (OSError)          I/O failed; raised inside sources and probes only
         ├── DeadlineExceeded (TimeoutError)
-        ├── HostNotFound                the name has no address (NXDOMAIN, no A/AAAA)
+        ├── DnsError                    a DNS look-up failed; ``kind`` is a :class:`DnsFailure`
+        │   ├── HostNotFound            the name has no address (NXDOMAIN, no A/AAAA)
+        │   └── DnsTimeout (DeadlineExceeded)
         ├── TLSError                    handshake or certificate verification failed
-        └── FetchError                  an HTTP answer we refuse (status, size, type, redirect)
+        └── FetchError                  an HTTP answer or a connection we refuse; ``kind`` is a
+                                        :class:`FetchFailure`, ``status`` the HTTP status
+
+Code decides on the ``kind`` enums and fields, never on the wording of a message: messages
+are for people (and are cut to :data:`MAX_MESSAGE_CHARS`, so an error built from a thousand
+parts stays readable).
 
 Leaves also inherit the builtin they resemble, so ``except ValueError`` keeps working for
 callers that do not know this package. ``discover()`` lets only :class:`InvalidAddress` (and
@@ -20,17 +27,53 @@ callers that do not know this package. ``discover()`` lets only :class:`InvalidA
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 __all__ = [
+    "MAX_MESSAGE_CHARS",
     "AutoconfError",
     "DeadlineExceeded",
+    "DnsError",
+    "DnsFailure",
+    "DnsTimeout",
     "FetchError",
+    "FetchFailure",
     "HostNotFound",
     "InvalidAddress",
     "NetworkError",
     "OptionsError",
     "ParseError",
     "TLSError",
+    "bounded",
 ]
+
+# Characters of one error message at most: enough for a person, never 64 KB of addresses.
+MAX_MESSAGE_CHARS = 500
+
+
+def bounded(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class FetchFailure(StrEnum):
+    """Why an HTTP fetch was refused (the ``kind`` of a :class:`FetchError`)."""
+
+    HTTP_STATUS = "http-status"  # a status other than 2xx (see ``status``)
+    TOO_LARGE = "too-large"  # the body is over the byte cap
+    DECODING = "decoding"  # a content coding we refuse (stacked, unknown) or corrupt data
+    REDIRECT_REFUSED = "redirect-refused"  # downgrade, loop, bad scheme, too many, no Location
+    BLOCKED = "blocked"  # the host resolves only to addresses the address policy refuses
+
+
+class DnsFailure(StrEnum):
+    """Why a DNS look-up failed (the ``kind`` of a :class:`DnsError`)."""
+
+    NXDOMAIN = "nxdomain"  # the name does not exist
+    NO_ANSWER = "no-answer"  # the name exists but has no record of the type asked for
+    TIMEOUT = "timeout"  # no answer within the limit
+    SERVFAIL = "servfail"  # every nameserver failed or refused
+    ERROR = "error"  # anything else dnspython or the system resolver reported
 
 
 class AutoconfError(Exception):
@@ -81,7 +124,7 @@ class NetworkError(AutoconfError, OSError):
         self.host = host
         self.port = port
         self.url = url
-        super().__init__(message)
+        super().__init__(bounded(message))
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
@@ -91,8 +134,36 @@ class DeadlineExceeded(NetworkError, TimeoutError):
     """A phase limit or the overall deadline ran out."""
 
 
-class HostNotFound(NetworkError):
+class DnsError(NetworkError):
+    """A DNS look-up failed; ``kind`` says how."""
+
+    def __init__(
+        self, message: str, *, kind: DnsFailure = DnsFailure.ERROR, host: str | None = None
+    ) -> None:
+        self.kind = kind
+        super().__init__(message, host=host)
+
+
+class HostNotFound(DnsError):
     """The host name does not exist or has no address: nothing is published there."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: DnsFailure = DnsFailure.NXDOMAIN,
+        host: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message, kind=kind, host=host)
+        self.url = url
+
+
+class DnsTimeout(DnsError, DeadlineExceeded):
+    """No DNS answer within the limit (a :class:`DeadlineExceeded` too)."""
+
+    def __init__(self, message: str, *, host: str | None = None) -> None:
+        super().__init__(message, kind=DnsFailure.TIMEOUT, host=host)
 
 
 class TLSError(NetworkError):
@@ -108,4 +179,19 @@ class TLSError(NetworkError):
 
 
 class FetchError(NetworkError):
-    """An HTTP answer we refuse: bad status, too large, wrong type, or a forbidden redirect."""
+    """An HTTP answer we refuse: bad status, too large, bad coding, a forbidden redirect, or a
+    host whose addresses the address policy blocks. ``status`` is the HTTP status when an
+    answer came."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: FetchFailure,
+        status: int | None = None,
+        host: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.status = status
+        super().__init__(message, host=host, url=url)

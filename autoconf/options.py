@@ -122,7 +122,8 @@ class Options:
             raise OptionsError(f"the CA file {self.ca_file} does not exist")
         if self.config_dir is not None and not Path(self.config_dir).is_dir():
             raise OptionsError(f"the config directory {self.config_dir} does not exist")
-        if not self.ispdb_url.startswith(("https://", "http://")):
+        # ISPDB answers are trusted highly (and feed the MX source), so they come over HTTPS only.
+        if not self.ispdb_url.lower().startswith("https://"):
             raise OptionsError(f"the ISPDB URL must start with https://, not {self.ispdb_url!r}")
         for host, port in self.nameservers:
             if not host or not 0 < port < 65536:

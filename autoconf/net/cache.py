@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
@@ -16,8 +15,11 @@ T = TypeVar("T")
 def _clean_copy(exc: Exception) -> Exception:
     """The same error, without the traceback (and so without the frames it would keep)."""
     try:
-        fresh = copy.copy(exc)
-    except Exception:  # an exception type that cannot be rebuilt from its args
+        # Built without calling __init__, so keyword-only fields (``kind``) need not be in args.
+        fresh = type(exc).__new__(type(exc), *exc.args)
+        fresh.args = exc.args  # OSError.__new__ leaves args to an overridden __init__
+        fresh.__dict__.update(exc.__dict__)
+    except Exception:  # an exception type that cannot be rebuilt this way
         fresh = RuntimeError(str(exc))
     fresh.__traceback__ = fresh.__context__ = fresh.__cause__ = None
     return fresh

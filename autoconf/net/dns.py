@@ -1,5 +1,9 @@
 """DNS look-ups (SRV, MX, A/AAAA) under the one deadline, with a TTL cache.
 
+Every method takes the call's :class:`~autoconf.options.Deadline` and an optional phase
+``limit`` (seconds, from ``Options``); a look-up gets ``deadline.phase(limit)``, the same clock
+and the same rule as every HTTP step.
+
 With nameservers given (``--nameserver``) every query, including the addresses of hosts we
 fetch or probe, goes to them through dnspython and nowhere else. Without, SRV and MX use
 dnspython's reading of the system configuration and host addresses come from the system
@@ -12,7 +16,7 @@ import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dns.asyncresolver
 import dns.exception
@@ -20,9 +24,12 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
-from ..errors import DeadlineExceeded, HostNotFound, NetworkError
+from ..errors import DnsError, DnsFailure, DnsTimeout, HostNotFound
 from ..parsers.srv import SrvRecord
 from .cache import TTLCache
+
+if TYPE_CHECKING:
+    from ..options import Deadline
 
 __all__ = ["DnsClient", "MxRecord"]
 
@@ -61,29 +68,36 @@ class DnsClient:
         self._resolver = resolver
         self._cache = cache if cache is not None else TTLCache()
 
-    async def srv(self, name: str, *, within: float) -> list[SrvRecord]:
+    async def srv(
+        self, name: str, deadline: Deadline, *, limit: float | None = None
+    ) -> list[SrvRecord]:
         """SRV records of ``name``; [] when the name or the records do not exist."""
-        answer = await self._query(name, "SRV", within)
+        answer = await self._query(name, "SRV", deadline.phase(limit))
         return [
             SrvRecord(r.priority, r.weight, r.port, r.target.to_text(omit_final_dot=False))
             for r in answer
         ]
 
-    async def mx(self, domain: str, *, within: float) -> list[MxRecord]:
+    async def mx(
+        self, domain: str, deadline: Deadline, *, limit: float | None = None
+    ) -> list[MxRecord]:
         """MX records, lowest preference first; [] when there are none."""
-        answer = await self._query(domain, "MX", within)
+        answer = await self._query(domain, "MX", deadline.phase(limit))
         records = [
             MxRecord(r.preference, r.exchange.to_text(omit_final_dot=True).lower().rstrip("."))
             for r in answer
         ]
         return sorted(records, key=lambda r: (r.preference, r.exchange))
 
-    async def addresses(self, host: str, *, within: float) -> list[str]:
+    async def addresses(
+        self, host: str, deadline: Deadline, *, limit: float | None = None
+    ) -> list[str]:
         """IPv4 and IPv6 addresses of ``host`` (IPv4 first); an IP literal is returned as is."""
         try:
             return [str(ipaddress.ip_address(host))]
         except ValueError:
             pass
+        within = deadline.phase(limit)
         if not self.hermetic:
             return await self._system_addresses(host, within)
         answers: tuple[list[Any] | BaseException, ...] = await asyncio.gather(
@@ -101,7 +115,9 @@ class DnsClient:
         if not found and errors:
             raise errors[0]
         if not found:
-            raise HostNotFound(f"{host} does not exist (no IPv4 or IPv6 address)", host=host)
+            raise HostNotFound(
+                f"{host} has no IPv4 or IPv6 address", kind=DnsFailure.NO_ANSWER, host=host
+            )
         return found
 
     async def _system_addresses(self, host: str, within: float) -> list[str]:
@@ -112,11 +128,15 @@ class DnsClient:
                 async with asyncio.timeout(within):
                     infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
             except TimeoutError:
-                raise DeadlineExceeded(f"looking up {host} took too long", host=host) from None
+                raise DnsTimeout(
+                    f"no address for {host} within {within:.1f} s", host=host
+                ) from None
             except socket.gaierror as exc:
-                raise HostNotFound(f"cannot resolve {host}: {exc.strerror}", host=host) from None
+                raise HostNotFound(
+                    f"cannot resolve {host}: {exc.strerror}", kind=_gai_kind(exc), host=host
+                ) from exc
             except OSError as exc:
-                raise NetworkError(f"cannot resolve {host}: {exc}", host=host) from None
+                raise DnsError(f"cannot resolve {host}: {exc}", host=host) from exc
             ips = list(dict.fromkeys(str(info[4][0]) for info in infos))
             ips.sort(key=lambda ip: ":" in ip)
             return ips, 60.0
@@ -132,14 +152,30 @@ class DnsClient:
             except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
                 return [], 60.0
             except dns.resolver.LifetimeTimeout:
-                raise DeadlineExceeded(
+                raise DnsTimeout(
                     f"no DNS answer for {name} {rdtype} within {within:.1f} s", host=name
                 ) from None
             except dns.resolver.NoNameservers as exc:
-                raise NetworkError(f"DNS servers failed for {name} {rdtype}: {exc}") from None
+                raise DnsError(
+                    f"DNS servers failed for {name} {rdtype}: {exc}",
+                    kind=DnsFailure.SERVFAIL,
+                    host=name,
+                ) from exc
             except dns.exception.DNSException as exc:
-                raise NetworkError(f"DNS error for {name} {rdtype}: {exc}") from None
+                raise DnsError(f"DNS error for {name} {rdtype}: {exc}", host=name) from exc
             ttl = min(max(float(answer.rrset.ttl if answer.rrset else 60), _MIN_TTL), _MAX_TTL)
             return list(answer), ttl
 
         return await self._cache.get_or_fetch((name.lower(), rdtype), fetch)
+
+
+def _gai_kind(exc: socket.gaierror) -> DnsFailure:
+    """The failure a getaddrinfo error code stands for."""
+    if exc.errno == socket.EAI_NONAME:
+        return DnsFailure.NXDOMAIN
+    if exc.errno == socket.EAI_AGAIN:
+        return DnsFailure.SERVFAIL
+    nodata = getattr(socket, "EAI_NODATA", None)
+    if nodata is not None and exc.errno == nodata:
+        return DnsFailure.NO_ANSWER
+    return DnsFailure.ERROR

@@ -1,25 +1,42 @@
 """HTTP(S) fetching with the rules every source shares.
 
-- at most ``max_bytes`` of body (1 MiB by default), read as a stream and cut off beyond;
+- at most ``max_bytes`` of body (1 MiB by default), read as a stream and cut off beyond; the
+  cap counts decompressed bytes, inflated by us in bounded steps (one content coding at
+  most: ``gzip`` or ``deflate``; a stacked or unknown coding is refused), so a compression
+  bomb costs at most the cap in memory and never a long stall of the event loop;
 - at most 5 redirects, never from HTTPS down to HTTP; the chain is recorded;
 - a redirect to another registrable domain is allowed but flagged (lower trust, a warning);
-- every host name is resolved through our :class:`DnsClient` (so ``--nameserver`` covers it),
+- every host name is resolved through our :class:`DnsClient` (so ``--nameserver`` covers it);
+  at most :data:`~autoconf.net.addresses.MAX_ADDRESSES_PER_HOST` of its addresses are tried,
+  and with ``block_private`` none that :func:`~autoconf.net.addresses.is_blocked` refuses;
   certificates are checked against the host name with the one ``ssl.SSLContext``;
-- phase limits (connect, TLS, first byte) cut short by the one deadline.
+- phase limits (connect, TLS, first byte) cut short by the one deadline; the connect phase
+  covers the name look-up and the TCP connects together (no limit of its own for DNS);
+- failures are our errors with structured fields (``FetchError.kind``/``status``, ``TLSError``
+  from the ssl exception itself), never decided on message text.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpcore
 import httpx
 
-from ..errors import DeadlineExceeded, FetchError, HostNotFound, NetworkError, TLSError
+from ..errors import (
+    DeadlineExceeded,
+    DnsError,
+    FetchError,
+    FetchFailure,
+    HostNotFound,
+    NetworkError,
+    TLSError,
+)
 from ..options import Deadline
+from .addresses import is_blocked, pick_addresses
 from .dns import DnsClient
 from .psl import registrable_domain
 from .tls import certificate_kind
@@ -28,6 +45,8 @@ __all__ = ["FetchResult", "HttpFetcher", "make_http_client"]
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_REDIRECTS = 5
+# Only the codings _Inflater decodes in bounded steps (no br/zstd: we cannot bound them here).
+ACCEPT_ENCODING = "gzip, deflate"
 USER_AGENT = "mail-autoconf/0.1 (+https://pypi.org/project/mail-autoconf/)"
 
 
@@ -61,41 +80,61 @@ class _ResolvingBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.AsyncNetworkStream:
-        limit = timeout if timeout is not None else 3.0
+        if timeout is None:  # HttpFetcher always gives one; no hidden default here
+            raise httpcore.ConnectError("no connect limit was given")
+        # Name resolution and the TCP connects share the connect phase, on the Deadline clock.
+        phase = Deadline(max(timeout, 1e-3))
         try:
-            ips = await self._dns.addresses(host, within=limit)
+            ips = await self._dns.addresses(host, phase)
         except DeadlineExceeded as exc:
             raise httpcore.ConnectTimeout(str(exc)) from exc
         except NetworkError as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
+            raise _Translated(exc) from exc
         if self._block_private:
-            ips = [ip for ip in ips if _is_public(ip)]
+            ips = [ip for ip in ips if not is_blocked(ip)]
             if not ips:
-                raise httpcore.ConnectError(
-                    f"{host} resolves only to private or local addresses, which are blocked"
+                raise _Translated(
+                    FetchError(
+                        f"{host} resolves only to private or local addresses, which are blocked",
+                        kind=FetchFailure.BLOCKED,
+                        host=host,
+                    )
                 )
-        error: Exception | None = None
-        for ip in ips:
+        errors: list[Exception] = [httpcore.ConnectError(f"{host} has no address")]
+        for ip in pick_addresses(ips):
             try:
                 stream = await self._inner.connect_tcp(
                     ip,
                     port,
-                    timeout=timeout,
+                    timeout=phase.phase(),
                     local_address=local_address,
                     socket_options=socket_options,
                 )
+            except DeadlineExceeded as exc:
+                raise httpcore.ConnectTimeout(f"connecting to {host} took too long") from exc
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                error = exc
+                errors.append(exc)
             else:
                 return _ClosingStream(stream)
-        assert error is not None
-        raise error
+        raise errors[-1]
 
     async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("unix sockets are not used")
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+class _Translated(httpcore.ConnectError):
+    """A connect failure already translated into our error, carried out through httpcore.
+
+    httpcore's pool re-raises with ``from None``, dropping the cause chain, so the error
+    travels as an attribute; :func:`_connect_error` unpacks it.
+    """
+
+    def __init__(self, error: NetworkError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class _ClosingStream(httpcore.AsyncNetworkStream):
@@ -125,24 +164,18 @@ class _ClosingStream(httpcore.AsyncNetworkStream):
     ) -> httpcore.AsyncNetworkStream:
         try:
             return await self._inner.start_tls(ssl_context, server_hostname, timeout)
+        except httpcore.ConnectError as exc:
+            await self._inner.aclose()
+            tls = _tls_error(exc)
+            if tls is None:
+                raise
+            raise _Translated(tls) from exc
         except BaseException:
             await self._inner.aclose()
             raise
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
-
-
-def _is_public(ip: str) -> bool:
-    address = ipaddress.ip_address(ip)
-    return not (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-    )
 
 
 class _Transport(httpx.AsyncHTTPTransport):
@@ -175,8 +208,95 @@ def make_http_client(
         transport=_Transport(ssl_context=ssl_context, backend=backend),
         follow_redirects=False,
         trust_env=False,
-        headers={"User-Agent": USER_AGENT, "Accept": "application/xml, text/xml, */*;q=0.1"},
+        headers={
+            "User-Agent": USER_AGENT,
+            "Accept": "application/xml, text/xml, */*;q=0.1",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        },
     )
+
+
+# The content codings we decode, with the zlib window bits for each.
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+class _Inflater:
+    """Decodes one content coding in steps that never produce more than the byte cap.
+
+    ``zlib``'s ``max_length`` bounds each call, so a bomb is refused after at most
+    ``max_bytes`` + 1 bytes of output, however small its compressed form.
+    """
+
+    def __init__(self, coding: str, url: str, max_bytes: int) -> None:
+        self._url = url
+        self._max = max_bytes
+        if coding and coding not in _WBITS:
+            raise FetchError(
+                f"{url} uses the content coding {coding!r}, which is not accepted",
+                kind=FetchFailure.DECODING,
+                url=url,
+            )
+        self._wbits = _WBITS.get(coding, 0)
+        self._zlib = zlib.decompressobj(self._wbits) if coding else None
+        self._first = True
+        self._raw = 0
+        self.size = 0
+
+    def feed(self, raw: bytes) -> bytes:
+        if self._zlib is None:
+            return self._count(raw)
+        self._raw += len(raw)  # empty deflate blocks inflate to nothing: cap the input too
+        if self._raw > self._max:
+            raise FetchError(
+                f"{self._url} sent more than the {self._max}-byte limit",
+                kind=FetchFailure.TOO_LARGE,
+                url=self._url,
+            )
+        out: list[bytes] = []
+        pending = raw
+        while pending:
+            try:
+                piece = self._zlib.decompress(pending, self._max - self.size + 1)
+            except zlib.error as exc:
+                if self._first and self._wbits == zlib.MAX_WBITS:  # raw deflate, no zlib header
+                    self._wbits = -zlib.MAX_WBITS
+                    self._zlib = zlib.decompressobj(self._wbits)
+                    continue
+                raise FetchError(
+                    f"{self._url} sent a corrupt compressed body: {exc}",
+                    kind=FetchFailure.DECODING,
+                    url=self._url,
+                ) from exc
+            self._first = False
+            out.append(self._count(piece))
+            # Whatever follows the end of the stream is ignored, as httpx's own decoder does.
+            pending = b"" if self._zlib.eof else self._zlib.unconsumed_tail
+        return b"".join(out)
+
+    def _count(self, data: bytes) -> bytes:
+        self.size += len(data)
+        if self.size > self._max:
+            raise FetchError(
+                f"{self._url} sent more than the {self._max}-byte limit",
+                kind=FetchFailure.TOO_LARGE,
+                url=self._url,
+            )
+        return data
+
+
+def _inflater(response: httpx.Response, url: str, max_bytes: int) -> _Inflater:
+    codings = [
+        c.strip().lower()
+        for c in response.headers.get("content-encoding", "").split(",")
+        if c.strip().lower() not in ("", "identity")
+    ]
+    if len(codings) > 1:
+        raise FetchError(
+            f"{url} stacks content codings ({', '.join(codings)}); only one is accepted",
+            kind=FetchFailure.DECODING,
+            url=url,
+        )
+    return _Inflater(codings[0] if codings else "", url, max_bytes)
 
 
 class HttpFetcher:
@@ -231,7 +351,12 @@ class HttpFetcher:
             )
             if location is None:
                 if not 200 <= status < 300:
-                    raise FetchError(f"HTTP {status} from {current}", url=current)
+                    raise FetchError(
+                        f"HTTP {status} from {current}",
+                        kind=FetchFailure.HTTP_STATUS,
+                        status=status,
+                        url=current,
+                    )
                 return FetchResult(
                     url=current,
                     status=status,
@@ -240,22 +365,14 @@ class HttpFetcher:
                     redirects=tuple(visited),
                     warnings=tuple(warnings),
                 )
-            target = str(httpx.URL(current).join(location))
-            if current.startswith("https://") and not target.startswith("https://"):
-                raise FetchError(
-                    f"{current} redirects from HTTPS down to {target}; refused", url=current
-                )
-            if not target.startswith(("https://", "http://")):
-                raise FetchError(f"{current} redirects to {target!r}; refused", url=current)
-            if target == current or target in visited:
-                raise FetchError(f"redirect loop at {target}", url=current)
+            target = _redirect_target(current, location, visited, status)
             # The Public Suffix List is consulted only when there is a redirect to judge.
             new_domain = _registrable(target)
             if new_domain != _registrable(url):
                 warnings.append(f"{url} redirected to another domain ({new_domain}): {target}")
             visited.append(current)
             current = target  # the same method again: Autodiscover re-POSTs on a redirect
-        raise FetchError(f"more than {MAX_REDIRECTS} redirects starting at {url}", url=url)
+        raise _refused(f"more than {MAX_REDIRECTS} redirects starting at {url}", url, None)
 
     async def _once(
         self,
@@ -272,6 +389,7 @@ class HttpFetcher:
             write=deadline.phase(self._first_byte),
             pool=deadline.phase(self._connect),
         )
+        headers = {**headers, "Accept-Encoding": ACCEPT_ENCODING}
         try:
             async with self._client.stream(
                 method, url, content=body, headers=headers, timeout=timeout
@@ -281,56 +399,103 @@ class HttpFetcher:
                 if status in (301, 302, 303, 307, 308):
                     location = response.headers.get("location")
                     if not location:
-                        raise FetchError(f"HTTP {status} from {url} without a Location", url=url)
+                        raise _refused(f"HTTP {status} from {url} without a Location", url, status)
                     return status, location, content_type, b""
-                declared = response.headers.get("content-length")
-                if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-                    raise FetchError(
-                        f"{url} answers {declared} bytes, more than the {max_bytes}-byte limit",
-                        url=url,
-                    )
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise FetchError(
-                            f"{url} sent more than the {max_bytes}-byte limit", url=url
-                        )
-                    chunks.append(chunk)
-                    if deadline.expired:
-                        raise DeadlineExceeded(f"reading {url} ran past the deadline", url=url)
-                return status, None, content_type, b"".join(chunks)
+                data = await _read_body(response, url, deadline, max_bytes)
+                return status, None, content_type, data
         except (FetchError, DeadlineExceeded):
             raise
         except httpx.TimeoutException as exc:
-            raise DeadlineExceeded(f"{url}: timed out ({type(exc).__name__})", url=url) from None
+            raise DeadlineExceeded(f"{url}: timed out ({type(exc).__name__})", url=url) from exc
         except httpx.ConnectError as exc:
-            raise _connect_error(url, exc) from None
+            raise _connect_error(url, exc) from exc
         except httpx.HTTPError as exc:
-            raise NetworkError(f"{url}: {type(exc).__name__}: {exc}", url=url) from None
+            raise NetworkError(f"{url}: {type(exc).__name__}: {exc}", url=url) from exc
         except OSError as exc:
-            raise NetworkError(f"{url}: {exc}", url=url) from None
+            raise NetworkError(f"{url}: {exc}", url=url) from exc
+
+
+async def _read_body(
+    response: httpx.Response, url: str, deadline: Deadline, max_bytes: int
+) -> bytes:
+    """The decoded body, refused as soon as it passes ``max_bytes`` or the deadline."""
+    declared = response.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(
+            f"{url} answers {declared} bytes, more than the {max_bytes}-byte limit",
+            kind=FetchFailure.TOO_LARGE,
+            url=url,
+        )
+    if response.is_stream_consumed:
+        # A response built in memory (httpx.MockTransport with bytes): httpx has decoded it
+        # already; only the network path below streams raw bytes.
+        return _Inflater("", url, max_bytes).feed(response.content)
+    inflater = _inflater(response, url, max_bytes)
+    chunks: list[bytes] = []
+    async for raw in response.aiter_raw():
+        chunks.append(inflater.feed(raw))
+        if deadline.expired:
+            raise DeadlineExceeded(f"reading {url} ran past the deadline", url=url)
+    return b"".join(chunks)
+
+
+def _redirect_target(current: str, location: str, visited: list[str], status: int) -> str:
+    """Where a redirect from ``current`` leads, or a refusal (downgrade, scheme, loop)."""
+    target = str(httpx.URL(current).join(location))
+    if current.startswith("https://") and not target.startswith("https://"):
+        raise _refused(f"{current} redirects from HTTPS down to {target}; refused", current, status)
+    if not target.startswith(("https://", "http://")):
+        raise _refused(f"{current} redirects to {target!r}; refused", current, status)
+    if target == current or target in visited:
+        raise _refused(f"redirect loop at {target}", current, status)
+    return target
+
+
+def _refused(message: str, url: str, status: int | None) -> FetchError:
+    return FetchError(message, kind=FetchFailure.REDIRECT_REFUSED, status=status, url=url)
 
 
 def _connect_error(url: str, exc: httpx.ConnectError) -> NetworkError:
+    """Our error for a failed connection, from the cause chain (never from message text)."""
     cause: BaseException | None = exc
     while cause is not None:
-        if isinstance(cause, HostNotFound):
-            return HostNotFound(f"{url}: {cause}", host=cause.host, url=url)
+        if isinstance(cause, _Translated):
+            return _for_url(cause.error, url)
+        if isinstance(cause, NetworkError):
+            return _for_url(cause, url)
+        cause = cause.__cause__ or cause.__context__
+    tls = _tls_error(exc)
+    if tls is not None:
+        return _for_url(tls, url)
+    return NetworkError(f"{url}: cannot connect: {exc}", url=url)
+
+
+def _tls_error(exc: BaseException) -> TLSError | None:
+    """The TLSError for an ssl error in ``exc``'s cause chain, if there is one."""
+    cause: BaseException | None = exc
+    while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError):
             return TLSError(
-                f"{url}: certificate refused: {cause.verify_message}",
-                kind=certificate_kind(cause),
-                url=url,
+                f"certificate refused: {cause.verify_message}", kind=certificate_kind(cause)
             )
         if isinstance(cause, ssl.SSLError):
-            return TLSError(f"{url}: TLS failed: {cause.reason or cause}", url=url)
+            return TLSError(f"TLS failed: {cause.reason or cause}")
         cause = cause.__cause__ or cause.__context__
-    text = str(exc)
-    if "certificate" in text.lower():
-        return TLSError(f"{url}: {text}", url=url)
-    return NetworkError(f"{url}: cannot connect: {text}", url=url)
+    return None
+
+
+def _for_url(error: NetworkError, url: str) -> NetworkError:
+    """``error`` again, its message and ``url`` naming the URL that was being fetched."""
+    message = f"{url}: {error}"
+    if isinstance(error, HostNotFound):
+        return HostNotFound(message, kind=error.kind, host=error.host, url=url)
+    if isinstance(error, DnsError):
+        return DnsError(message, kind=error.kind, host=error.host)
+    if isinstance(error, FetchError):
+        return FetchError(message, kind=error.kind, status=error.status, host=error.host, url=url)
+    if isinstance(error, TLSError):
+        return TLSError(message, kind=error.kind, url=url)
+    return NetworkError(message, host=error.host, port=error.port, url=url)
 
 
 def _registrable(url: str) -> str:

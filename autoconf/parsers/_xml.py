@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 from xml.etree.ElementTree import ParseError as _ExpatError
+from xml.parsers.expat import ErrorString
 
 import defusedxml
 from defusedxml.ElementTree import fromstring
@@ -76,8 +77,9 @@ def load_root(
 
 
 def _expat_reason(exc: _ExpatError) -> str:
-    text = str(exc)
-    return text.split(":", 1)[0] if ": line" in text else text
+    """The reason from the expat error code (the position goes into ``where`` separately)."""
+    code = getattr(exc, "code", None)
+    return ErrorString(code) if isinstance(code, int) else type(exc).__name__
 
 
 def local_name(element: Element) -> str:

@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ..errors import DeadlineExceeded, HostNotFound, NetworkError
+from ..errors import DeadlineExceeded, HostNotFound, NetworkError, bounded
 from ..models import (
     Certificate,
     CertificateKind,
@@ -44,10 +44,9 @@ from .conversation import (
     conversation,
 )
 
-__all__ = ["MAX_ERROR", "ProbeLimits", "probe_server"]
+__all__ = ["ProbeLimits", "probe_server"]
 
 _READ_CHUNK = 4096
-MAX_ERROR = 500  # characters of one error text: a few addresses' reasons, never a server's essay
 # asyncio's own handshake timeout is set this much later than ours, as a backstop: ours fires
 # first and is a plain TimeoutError (asyncio's is a ConnectionAbortedError, not a timeout).
 _TLS_BACKSTOP_SLACK = 0.5
@@ -230,9 +229,7 @@ def _elapsed_ms(started: float) -> float:
 
 
 def _clip(text: str | None) -> str | None:
-    if text is None or len(text) <= MAX_ERROR:
-        return text
-    return text[: MAX_ERROR - 1] + "…"
+    return None if text is None else bounded(text)
 
 
 async def _resolve(
@@ -240,7 +237,7 @@ async def _resolve(
 ) -> list[str]:
     """The few addresses of ``host`` worth trying (the one address policy decides which)."""
     try:
-        ips = await dns.addresses(host, within=deadline.phase(limits.connect))
+        ips = await dns.addresses(host, deadline, limit=limits.connect)
     except HostNotFound as exc:
         raise _Unreachable(str(exc), FailureKind.DNS) from None
     except DeadlineExceeded as exc:

@@ -11,6 +11,7 @@ from ..errors import (
     HostNotFound,
     ParseError,
     TLSError,
+    bounded,
 )
 from ..models import (
     AttemptStatus,
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 DOCUMENT_TTL = 300.0  # seconds a fetched document is reused within one Session
+_NOTHING_THERE = frozenset({404, 410})  # HTTP statuses that mean "nothing published here"
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
@@ -76,7 +78,7 @@ def failed_attempt(
     if isinstance(exc, DeadlineExceeded | TimeoutError):
         status = AttemptStatus.TIMEOUT
     elif isinstance(exc, HostNotFound) or (
-        isinstance(exc, FetchError) and str(exc).startswith(("HTTP 404", "HTTP 410"))
+        isinstance(exc, FetchError) and exc.status in _NOTHING_THERE
     ):
         status = AttemptStatus.EMPTY
     else:
@@ -84,6 +86,7 @@ def failed_attempt(
     detail = str(exc) or type(exc).__name__
     if isinstance(exc, TLSError):
         detail = f"{exc.kind}: {detail}"
+    detail = bounded(detail)
     return SourceAttempt(
         source=source, target=target, status=status, elapsed_ms=watch.ms(), detail=detail
     )

@@ -49,7 +49,7 @@ class MxSource:
         target = f"{domain} MX"
         try:
             records = await ctx.network().dns.mx(
-                domain, within=ctx.deadline.phase(ctx.options.first_byte_timeout)
+                domain, ctx.deadline, limit=ctx.options.first_byte_timeout
             )
         except (AutoconfError, OSError) as exc:
             return SourceOutcome(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ..errors import AutoconfError
+from ..errors import AutoconfError, bounded
 from ..models import AttemptStatus, SourceAttempt, SourceName
 from ..parsers.srv import SERVICES, SrvRecord, settings_from_srv
 from ._fetch import failed_attempt
@@ -24,9 +24,7 @@ class SrvSource:
             watch = Stopwatch()
             query = f"{service}.{domain}"
             try:
-                records = await dns.srv(
-                    query, within=ctx.deadline.phase(ctx.options.first_byte_timeout)
-                )
+                records = await dns.srv(query, ctx.deadline, limit=ctx.options.first_byte_timeout)
             except (AutoconfError, OSError) as exc:
                 return failed_attempt(self.name, f"{query} SRV", exc, watch), []
             if not records:
@@ -35,7 +33,9 @@ class SrvSource:
                 status, detail = AttemptStatus.OK, "target '.': the service is not offered"
             else:
                 status = AttemptStatus.OK
-                detail = ", ".join(f"{r.priority} {r.weight} {r.port} {r.target}" for r in records)
+                detail = bounded(
+                    ", ".join(f"{r.priority} {r.weight} {r.port} {r.target}" for r in records)
+                )
             attempt = SourceAttempt(
                 source=self.name,
                 target=f"{query} SRV",

@@ -504,3 +504,11 @@ def test_an_internal_error_is_one_sentence_not_a_traceback():
     assert err.count("\n") == 1
     assert err.startswith("python -m autoconf: internal error (")
     assert "please report it" in err
+
+
+def test_a_plain_http_ispdb_url_is_a_usage_error():
+    """--ispdb-url http://... exits 2 with a sentence saying it must be https."""
+    code, out, err = run("--offline", "--ispdb-url", "http://ispdb.example/v1.1/", "a@example.com")
+    assert code == 2
+    assert out == ""
+    assert "https://" in err

@@ -16,6 +16,7 @@ from autoconf import (
     TLSError,
     discover,
 )
+from autoconf.errors import FetchFailure
 from autoconf.net.cache import TTLCache
 from autoconf.net.http import HttpFetcher, _connect_error
 from autoconf.net.psl import registrable_domain
@@ -206,7 +207,7 @@ async def test_cache_remembers_failures_briefly_but_not_timeouts():
     async def broken() -> tuple[str, float]:
         nonlocal calls
         calls += 1
-        raise FetchError("HTTP 500")
+        raise FetchError("HTTP 500", kind=FetchFailure.HTTP_STATUS, status=500)
 
     for _ in range(2):
         with pytest.raises(FetchError):
@@ -301,7 +302,7 @@ async def test_remembered_errors_keep_no_traceback():
         try:
             raise OSError("inner")
         except OSError:
-            raise FetchError("HTTP 500") from None
+            raise FetchError("HTTP 500", kind=FetchFailure.HTTP_STATUS, status=500) from None
 
     with pytest.raises(FetchError):
         await cache.get_or_fetch("b", broken)

@@ -139,8 +139,10 @@ class ManyAddresses:
     def __init__(self, ips: list[str]) -> None:
         self.ips = ips
 
-    async def addresses(self, host: str, *, within: float) -> list[str]:
-        del host, within
+    async def addresses(
+        self, host: str, deadline: object, *, limit: float | None = None
+    ) -> list[str]:
+        del host, deadline, limit
         return list(self.ips)
 
 
