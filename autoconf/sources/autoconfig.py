@@ -1,7 +1,8 @@
 """The ``autoconfig`` and ``autoconfig-http`` sources: the provider's own config-v1.1.xml.
 
-Over HTTPS the address is sent (``?emailaddress=``) so providers can tailor the answer; over
-plain HTTP it is not, and whatever comes back is marked insecure (low trust, a warning).
+Over HTTPS the address is sent (``?emailaddress=``) on both URLs, as Thunderbird does, so
+providers can tailor the answer (some, like automua, answer 400 without it); over plain HTTP
+it is not, and whatever comes back is marked insecure (low trust, a warning).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def autoconfig_urls(domain: str, address: str | None, *, scheme: str = "https") 
     query = f"?emailaddress={quote(address, safe='@')}" if address is not None else ""
     return [
         f"{scheme}://autoconfig.{domain}/mail/config-v1.1.xml{query}",
-        f"{scheme}://{domain}/.well-known/autoconfig/mail/config-v1.1.xml",
+        f"{scheme}://{domain}/.well-known/autoconfig/mail/config-v1.1.xml{query}",
     ]
 
 
@@ -35,12 +36,9 @@ class AutoconfigSource:
         urls = autoconfig_urls(
             ctx.address.domain, address, scheme="https" if self.secure else "http"
         )
-        # Only the first URL carries the address; its answer is personal, so it is not cached.
-        personal = [address is not None, False]
+        # A URL that carries the address gets a personal answer, which is not cached.
+        shared = address is None
         results = await asyncio.gather(
-            *(
-                clientconfig_from(ctx, self.name, url, self.trust, shared=not own)
-                for url, own in zip(urls, personal, strict=True)
-            )
+            *(clientconfig_from(ctx, self.name, url, self.trust, shared=shared) for url in urls)
         )
         return outcome_from(self.name, results)
