@@ -18,6 +18,7 @@ from pathlib import Path
 from tests.world import automx2, dns, dovecot, nginx, postfix
 from tests.world.certs import write_certs
 from tests.world.guard import no_system_resolver
+from tests.world.ports import holder
 from tests.world.process import Daemon, WorldError, spawn, stop_all, tcp_open, wait_listening
 from tests.world.scenarios import PASSWORD, USER, AddressPlan, Content, Scenario, build
 
@@ -173,15 +174,22 @@ class World:
         )
 
     def _refuse_taken_ports(self, content: Content) -> None:
+        """Refuse to start, in one sentence naming the port and its holder, if one is taken.
+
+        Never touches the holder: the world stops only processes it started itself."""
         p = content.plan
+        silent, endless = self._hostile_endpoints(content)
         probes = [(ip, port) for ip in dovecot.addresses(content) for port in dovecot.PORTS]
-        probes += [(p.web, 443), (p.web, 80), (p.silent, 993), (p.endless, 993)]
+        probes += [(ip, port) for ip, _ in postfix.addresses(content) for port in postfix.PORTS]
+        probes += [*nginx.endpoints(content), *silent, *endless]
         probes += [(p.automx2, p.automx2_port)]
-        taken = [f"{ip}:{port}" for ip, port in probes if tcp_open(ip, port)]
+        taken = [(ip, port) for ip, port in dict.fromkeys(probes) if tcp_open(ip, port)]
         if taken:
+            ip, port = taken[0]
+            more = f", and {len(taken) - 1} more of its ports are taken" if len(taken) > 1 else ""
             raise WorldError(
-                f"already in use: {', '.join(taken)} (another world on net {p.net}, or a "
-                "system daemon on 0.0.0.0? run scripts/install-world-deps)"
+                f"the test world on net {p.net} cannot start: {ip}:{port} is taken by "
+                f"{holder(ip, port)}{more}"
             )
 
     @staticmethod
