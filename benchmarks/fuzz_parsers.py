@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import dataclasses
 import random
 import sys
@@ -210,10 +211,8 @@ def _encoding(rng: random.Random, data: bytes, _other: bytes) -> bytes:
     body = data.split(b"?>", 1)[-1] if data.startswith(b"<?xml") else data
     if rng.random() < 0.3:
         codec = rng.choice(["utf-16", "utf-32", "latin-1"])
-        try:
+        with contextlib.suppress(UnicodeError, LookupError):
             body = body.decode("utf-8").encode(codec)
-        except (UnicodeError, LookupError):
-            pass
     return declared + body
 
 

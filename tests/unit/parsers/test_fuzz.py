@@ -18,7 +18,8 @@ MAX_SECONDS = 2.0  # per case; generous for a loaded 2-core machine
 
 def _load() -> ModuleType:
     spec = importlib.util.spec_from_file_location("fuzz_parsers", SCRIPT)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up by name
     spec.loader.exec_module(module)
@@ -64,7 +65,7 @@ def test_fuzzed_documents_and_srv_answers_raise_only_parse_error(
     strict=False,
 )
 def test_fuzzed_addresses_raise_only_invalid_address(fuzz: ModuleType, report: Any) -> None:
-    """Odd addresses (controls, bidi, surrogates, long labels, many @): InvalidAddress or a result."""
+    """Odd addresses (controls, bidi, surrogates, long labels, many @): InvalidAddress or ok."""
     assert _failures(fuzz, report, {"address"}) == []
 
 
