@@ -470,6 +470,12 @@ def _print_report(report: Report, seed: int) -> None:
         row = "".join(f"{report.counts[(target, o)]:>17}" for o in outcomes)
         print(f"{target:14}{row}")
     print(f"failures: {len(report.failures)}")
+    kinds = collections.Counter(
+        (f.case.target, f.error.split(":", 1)[0] if not f.error.startswith("took") else "too slow")
+        for f in report.failures
+    )
+    for (target, kind), n in kinds.most_common():
+        print(f"  {n:6} {target}: {kind}")
 
 
 def _replay(seed: int, index: int) -> int:
