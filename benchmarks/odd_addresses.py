@@ -215,10 +215,26 @@ class Tally:
     counts: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
     failures: list[str] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
+    outcomes: dict[str, str] = dataclasses.field(default_factory=dict)  # address -> outcome
+
+    def record(self, address: str, outcome: str) -> None:
+        self.counts[outcome] += 1
+        self.outcomes[address] = outcome
 
     def fail(self, address: str, why: str) -> None:
-        self.counts["failure"] += 1
+        self.record(address, "failure")
         self.failures.append(f"{self.surface}: {address!r:.120}: {why[:300]}")
+
+
+def disagreements(one: Tally, other: Tally) -> list[str]:
+    """Addresses that both surfaces answered without failing, but differently."""
+    return [
+        f"{address!r:.80}: {one.surface} {outcome}, {other.surface} {other.outcomes[address]}"
+        for address, outcome in one.outcomes.items()
+        if address in other.outcomes
+        and "failure" not in (outcome, other.outcomes[address])
+        and outcome != other.outcomes[address]
+    ]
 
 
 async def _api(addresses: Sequence[Odd]) -> Tally:
@@ -229,11 +245,11 @@ async def _api(addresses: Sequence[Odd]) -> Tally:
         try:
             result = await discover(odd.text, options=options)
         except InvalidAddress:
-            tally.counts["invalid"] += 1
+            tally.record(odd.text, "invalid")
         except Exception as exc:  # the failures this script exists to find
             tally.fail(odd.text, f"{type(exc).__name__}: {exc}")
         else:
-            tally.counts["found" if result.found else "not found"] += 1
+            tally.record(odd.text, "found" if result.found else "not found")
     tally.seconds = time.perf_counter() - started
     return tally
 
@@ -259,7 +275,7 @@ def _cli_one(tally: Tally, odd: Odd, env: dict[str, str]) -> None:
     if "Traceback" in stderr:
         tally.fail(odd.text, f"traceback: {stderr.strip().splitlines()[-1]}")
     elif done.returncode == 2:
-        tally.counts["invalid"] += 1
+        tally.record(odd.text, "invalid")
     elif done.returncode in (0, 1):
         try:
             document = json.loads(done.stdout)
@@ -269,7 +285,7 @@ def _cli_one(tally: Tally, odd: Odd, env: dict[str, str]) -> None:
         if not isinstance(document, dict):
             tally.fail(odd.text, f"exit {done.returncode} with JSON that is not an object")
             return
-        tally.counts["found" if done.returncode == 0 else "not found"] += 1
+        tally.record(odd.text, "found" if done.returncode == 0 else "not found")
     else:
         tally.fail(odd.text, f"exit {done.returncode}; stderr: {stderr.strip()}")
 
@@ -348,12 +364,12 @@ def _batch_line(tally: Tally, odd: Odd, text: str) -> None:
         tally.fail(odd.text, "a JSON line that is not an object")
     elif "error" in document:
         if document["error"] == "invalid-address":
-            tally.counts["invalid"] += 1
+            tally.record(odd.text, "invalid")
         else:
             tally.fail(odd.text, f"error {document['error']}: {document.get('message')}")
     else:
         found = bool(document.get("incoming")) and bool(document.get("outgoing"))
-        tally.counts["found" if found else "not found"] += 1
+        tally.record(odd.text, "found" if found else "not found")
 
 
 def sample(addresses: Sequence[Odd], size: int) -> list[Odd]:
@@ -379,6 +395,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(addresses)} odd addresses (seed {args.seed}), {len(CATEGORIES)} categories")
     for tally, total in tallies:
         _print(tally, total)
+    api = tallies[0][0]
+    for other, _ in tallies[1:]:
+        differ = disagreements(api, other)
+        print(
+            f"api and {other.surface} disagree on {len(differ)} addresses (not counted as failures)"
+        )
+        for line in differ[:5]:
+            print(f"  {line}")
+        failed = [a for a, o in api.outcomes.items() if o == "failure" and a in other.outcomes]
+        if failed:
+            there = collections.Counter(other.outcomes[a] for a in failed)
+            said = ", ".join(f"{n} {o}" for o, n in sorted(there.items()))
+            print(f"  of the addresses the api failed on, {other.surface} answered: {said}")
     failures = [f for tally, _ in tallies for f in tally.failures]
     for failure in failures:
         print("FAILURE", failure)
