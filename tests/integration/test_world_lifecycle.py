@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.world import World, WorldInfo, missing_dependencies
+from tests.world import World, WorldError, WorldInfo, missing_dependencies
 from tests.world.client import http, resolve_a
 from tests.world.guard import ResolverGuard
 from tests.world.process import session_members, tcp_open
@@ -19,6 +21,9 @@ pytestmark = pytest.mark.world
 
 # A separate instance on 127.0.SECOND_NET.x runs beside the session's world.
 SECOND_NET = int(os.environ.get("MAIL_AUTOCONF_WORLD_NET", "0")) + 1
+# A net no helper's world uses, for a world that must refuse to start.
+BLOCKED_NET = 200 + int(os.environ.get("MAIL_AUTOCONF_WORLD_NET", "0"))
+INSTALL_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "install-world-deps"
 
 
 def test_second_world_up_and_down_under_five_seconds_leaving_nothing(
@@ -77,3 +82,32 @@ async def test_guard_covers_asyncio_and_httpx(resolver_guard: ResolverGuard) -> 
             await client.get("https://autoconfig.https-autoconfig.test/")
     assert len(resolver_guard.violations) == 2
     resolver_guard.violations.clear()
+
+
+def test_taken_port_fails_in_one_sentence_naming_port_and_holder() -> None:
+    """A port the world needs, held by this test, stops `up()` with one sentence naming both."""
+    if missing_dependencies():
+        pytest.skip("test world dependencies missing")
+    instance = World(net=BLOCKED_NET)
+    ip, port = f"127.0.{BLOCKED_NET}.13", 8000  # automx2's address and port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+        squatter.bind((ip, port))
+        squatter.listen()
+        with pytest.raises(WorldError) as caught:
+            instance.up()
+    message = str(caught.value)
+    assert f"{ip}:{port}" in message
+    assert f"pid {os.getpid()} (" in message
+    assert "\n" not in message
+    assert re.search(r"\.\s", message) is None  # one sentence
+    assert instance.daemons == []
+    assert instance.stopped == []
+    assert instance.state is None
+
+
+def test_install_script_stops_no_process() -> None:
+    """scripts/install-world-deps never kills or stops a process (it started none)."""
+    code = INSTALL_SCRIPT.read_text()
+    forbidden = r"\b(kill|pkill|killall|systemctl|start-stop-daemon)\b|\bservice\s+\S+\s+stop\b"
+    assert re.search(forbidden, code) is None
+    assert re.search(r"\binvoke-rc\.d\b.*\bstop\b", code) is None

@@ -72,6 +72,8 @@ def test_working_scenarios_cover_the_world(world: WorldInfo) -> None:
         "silent",
         "silent-guess",
         "endless-line",
+        "endless-capabilities",
+        "gzip-bomb",
         "html-page",
         "redirect-loop",
     }

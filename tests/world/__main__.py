@@ -29,6 +29,8 @@ def describe(info: WorldInfo) -> str:
         lines.append(f"{name:14} {s.domain:24} {inc:36} {out}")
     lines += ["", "hosts:"]
     lines += [f"  {h:40} {ip}" for h, ip in info.hosts.items()]
+    lines += ["", "hostile endpoints:"]
+    lines += [f"  {name:40} {ip}:{port}" for name, (ip, port) in info.hostile.items()]
     lines += ["", "try:", f"  {info.cli_example()}"]
     return "\n".join(lines)
 

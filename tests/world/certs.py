@@ -43,7 +43,12 @@ def write_certs(content: Content, folder: Path) -> tuple[Path, Mapping[str, Cert
             now - datetime.timedelta(days=60),
             now - datetime.timedelta(days=30),
         ),
-        "endless": (content.names_on(plan.endless), None, None),
+        # The hostile process serves the endless, gzip-bomb and capabilities hosts alike.
+        "endless": (
+            content.names_on(plan.endless) + content.names_on(plan.capabilities),
+            None,
+            None,
+        ),
     }
     files: dict[str, CertFiles] = {}
     for role, (names, not_before, not_after) in roles.items():

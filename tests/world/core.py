@@ -18,10 +18,13 @@ from pathlib import Path
 from tests.world import automx2, dns, dovecot, nginx, postfix
 from tests.world.certs import write_certs
 from tests.world.guard import no_system_resolver
+from tests.world.ports import holder
 from tests.world.process import Daemon, WorldError, spawn, stop_all, tcp_open, wait_listening
 from tests.world.scenarios import PASSWORD, USER, AddressPlan, Content, Scenario, build
 
 HOSTILE_SCRIPT = Path(__file__).with_name("hostile.py")
+# What the gzip bomb inflates to (two gzip layers of zeros; built on its first request).
+BOMB_BYTES = 128 * 1024 * 1024
 REQUIRED_BINARIES = {
     "knot": dns.KNOTD,
     "dovecot-imapd/dovecot-pop3d": dovecot.DOVECOT,
@@ -53,6 +56,10 @@ class WorldInfo:
     zones: tuple[str, ...]
     state_dir: Path
     pids: Mapping[str, int]
+    # Hostile endpoints by name ("gzip-bomb-https", "endless-capabilities-imap", ...).
+    hostile: Mapping[str, tuple[str, int]] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({})
+    )
 
     def address(self, scenario: str) -> str:
         """The world user's address in a scenario's domain."""
@@ -170,47 +177,71 @@ class World:
             zones=tuple(z.origin for z in content.zones),
             state_dir=state,
             pids=types.MappingProxyType({d.name: d.pid for d in self.daemons}),
+            hostile=types.MappingProxyType(self.hostile_addresses(content)),
         )
 
     def _refuse_taken_ports(self, content: Content) -> None:
+        """Refuse to start, in one sentence naming the port and its holder, if one is taken.
+
+        Never touches the holder: the world stops only processes it started itself."""
         p = content.plan
+        hostile = [ep for group in self._hostile_endpoints(content).values() for ep in group]
         probes = [(ip, port) for ip in dovecot.addresses(content) for port in dovecot.PORTS]
-        probes += [(p.web, 443), (p.web, 80), (p.silent, 993), (p.endless, 993)]
+        probes += [(ip, port) for ip, _ in postfix.addresses(content) for port in postfix.PORTS]
+        probes += [*nginx.endpoints(content), *hostile]
         probes += [(p.automx2, p.automx2_port)]
-        taken = [f"{ip}:{port}" for ip, port in probes if tcp_open(ip, port)]
+        taken = [(ip, port) for ip, port in dict.fromkeys(probes) if tcp_open(ip, port)]
         if taken:
+            ip, port = taken[0]
+            more = f", and {len(taken) - 1} more of its ports are taken" if len(taken) > 1 else ""
             raise WorldError(
-                f"already in use: {', '.join(taken)} (another world on net {p.net}, or a "
-                "system daemon on 0.0.0.0? run scripts/install-world-deps)"
+                f"the test world on net {p.net} cannot start: {ip}:{port} is taken by "
+                f"{holder(ip, port)}{more}"
             )
 
     @staticmethod
-    def _hostile_endpoints(content: Content) -> tuple[list[tuple[str, int]], ...]:
+    def _hostile_endpoints(content: Content) -> dict[str, list[tuple[str, int]]]:
+        """The hostile servers' endpoints, by kind (see tests/world/hostile.py)."""
         p = content.plan
-        silent = [(p.silent, port) for port in (993, 143, 995, 110, 465, 587, 25, 443, 80)]
-        endless = [(p.endless, port) for port in (993, 143, 995, 110, 465, 587, 25)]
-        return silent, endless
+        return {
+            "silent": [(p.silent, port) for port in (993, 143, 995, 110, 465, 587, 25, 443, 80)],
+            "endless": [(p.endless, port) for port in (993, 143, 995, 110, 465, 587, 25)],
+            "gzip_bomb": [(p.endless, 443), (p.endless, 80)],
+            "capabilities": [(p.capabilities, 143), (p.capabilities, 993)],
+        }
+
+    @staticmethod
+    def hostile_addresses(content: Content) -> dict[str, tuple[str, int]]:
+        """Named hostile endpoints for tests: where each misbehaviour can be met directly."""
+        p = content.plan
+        return {
+            "gzip-bomb-https": (p.endless, 443),
+            "gzip-bomb-http": (p.endless, 80),
+            "endless-capabilities-imap": (p.capabilities, 143),
+            "endless-capabilities-imaps": (p.capabilities, 993),
+            "endless-line-imap": (p.endless, 143),
+            "silent-imaps": (p.silent, 993),
+        }
 
     def _render_hostile(self, content: Content, state: Path, cert: Path, key: Path) -> Path:
-        silent, endless = self._hostile_endpoints(content)
         spec = state / "hostile.json"
         spec.write_text(
             json.dumps(
                 {
                     "cert": str(cert),
                     "key": str(key),
-                    "silent": silent,
-                    "endless": endless,
+                    **self._hostile_endpoints(content),
                     "tls_ports": [993, 995, 465],
+                    "bomb_bytes": BOMB_BYTES,
                 }
             )
         )
         return spec
 
     def _start_hostile(self, content: Content, spec: Path, state: Path) -> Daemon:
-        silent, endless = self._hostile_endpoints(content)
+        endpoints = [ep for group in self._hostile_endpoints(content).values() for ep in group]
         argv = [sys.executable, "-I", str(HOSTILE_SCRIPT), str(spec)]
-        return spawn("hostile", argv, state / "hostile.log", silent + endless)
+        return spawn("hostile", argv, state / "hostile.log", endpoints)
 
     def down(self) -> list[str]:
         """Stop every daemon by PID and remove the state folder; return any problems."""

@@ -3,8 +3,12 @@
 Standalone on purpose (no imports from the project): `python hostile.py SPEC.json`.
 * silent: accepts TCP connections and never sends a byte.
 * endless: sends a greeting line that never ends (no CR LF), in chunks; over TLS on the
-  implicit-TLS ports. Each connection stops after a fixed byte count or time, so nothing
-  runs unbounded.
+  implicit-TLS ports.
+* gzip-bomb: answers every HTTP request with a tiny body sent as `Content-Encoding: gzip, gzip`
+  that inflates to `bomb_bytes` (128 MiB by default); HTTPS on 443, plain on 80.
+* capabilities: an IMAP server that greets properly, then answers the first command with
+  `* CAPABILITY` lines that never stop coming (each line short and well formed).
+Each connection stops after a fixed byte count or time, so nothing runs unbounded.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import signal
 import ssl
 import sys
+import zlib
 from typing import Any
 
 CHUNK = b"A" * 16384
@@ -31,6 +36,85 @@ GREETING = {
     443: b"HTTP/1.1 200 OK\r\nX-Endless: ",
     80: b"HTTP/1.1 200 OK\r\nX-Endless: ",
 }
+
+
+async def _read_head(reader: asyncio.StreamReader, limit: int = 65536) -> None:
+    """Read until a blank line (an HTTP request head), a limit, EOF, or 5 s."""
+    with contextlib.suppress(TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        async with asyncio.timeout(5.0):
+            received = 0
+            while received < limit:
+                line = await reader.readline()
+                received += len(line)
+                if line in (b"\r\n", b"\n", b""):
+                    return
+
+
+class Bomb:
+    """A body that inflates to `size` zero bytes through two gzip layers; built on first use."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._body: asyncio.Future[bytes] | None = None
+
+    @staticmethod
+    def _build(size: int) -> bytes:
+        inner = zlib.compressobj(9, zlib.DEFLATED, 31)
+        chunk = bytes(1 << 20)
+        parts = [inner.compress(chunk) for _ in range(max(1, size >> 20))]
+        outer = zlib.compressobj(9, zlib.DEFLATED, 31)
+        return outer.compress(b"".join(parts) + inner.flush()) + outer.flush()
+
+    async def body(self) -> bytes:
+        if self._body is None:
+            self._body = asyncio.ensure_future(asyncio.to_thread(self._build, self.size))
+        return await self._body
+
+
+def _gzip_bomb(bomb: Bomb) -> Any:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            async with asyncio.timeout(MAX_SECONDS):
+                await _read_head(reader)
+                body = await bomb.body()
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
+                    b"Content-Encoding: gzip, gzip\r\n"
+                    b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body
+                )
+                await writer.drain()
+        except (TimeoutError, OSError, ssl.SSLError):
+            pass
+        finally:
+            with contextlib.suppress(OSError, ssl.SSLError):
+                writer.close()
+
+    return handle
+
+
+async def _capabilities(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    sent = 0
+    try:
+        async with asyncio.timeout(MAX_SECONDS):
+            writer.write(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n")
+            await writer.drain()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2.0):
+                    await reader.readline()  # the client's first command, if any
+            number = 0
+            while sent < MAX_BYTES:
+                lines = b"".join(
+                    b"* CAPABILITY IMAP4rev1 X-ENDLESS-%d\r\n" % (number + i) for i in range(512)
+                )
+                number += 512
+                writer.write(lines)
+                await writer.drain()
+                sent += len(lines)
+    except (TimeoutError, OSError, ssl.SSLError):
+        pass
+    finally:
+        with contextlib.suppress(OSError, ssl.SSLError):
+            writer.close()
 
 
 async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -71,6 +155,17 @@ async def main(spec: dict[str, Any]) -> None:
         ctx = tls if port in spec["tls_ports"] else None
         servers.append(
             await asyncio.start_server(_endless(port), ip, port, ssl=ctx, reuse_address=True)
+        )
+    bomb = Bomb(spec.get("bomb_bytes", 128 << 20))
+    for ip, port in spec.get("gzip_bomb", []):
+        ctx = tls if port == 443 else None
+        servers.append(
+            await asyncio.start_server(_gzip_bomb(bomb), ip, port, ssl=ctx, reuse_address=True)
+        )
+    for ip, port in spec.get("capabilities", []):
+        ctx = tls if port in spec["tls_ports"] else None
+        servers.append(
+            await asyncio.start_server(_capabilities, ip, port, ssl=ctx, reuse_address=True)
         )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -17,7 +17,8 @@ from tests.world.scenarios import Content, WebHost
 NGINX = "/usr/sbin/nginx"
 
 
-def _listeners(content: Content) -> list[tuple[str, int]]:
+def endpoints(content: Content) -> list[tuple[str, int]]:
+    """Every (address, port) nginx listens on."""
     found = set()
     for host in content.web_hosts:
         if host.https:
@@ -76,7 +77,7 @@ def render(content: Content, state: Path, certs: Mapping[str, CertFiles]) -> Pat
     blocks = [_server_block(h, www, certs) for h in content.web_hosts]
     # Anything else on a listening address: 404 (or a failed handshake for unknown SNI).
     defaults = []
-    for ip, port in _listeners(content):
+    for ip, port in endpoints(content):
         ssl = " ssl" if port == 443 else ""
         defaults.append(
             f"server {{ listen {ip}:{port}{ssl} default_server; server_name _; return 404; }}"
@@ -115,4 +116,4 @@ def start(conf: Path, content: Content) -> Daemon:
     """Start the nginx master in the foreground."""
     folder = conf.parent
     argv = [NGINX, "-p", f"{folder}/", "-c", str(conf), "-e", str(folder / "error.log")]
-    return spawn("nginx", argv, folder / "stdout.log", _listeners(content))
+    return spawn("nginx", argv, folder / "stdout.log", endpoints(content))

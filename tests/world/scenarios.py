@@ -83,6 +83,11 @@ class AddressPlan:
         return self._ip(31)
 
     @property
+    def capabilities(self) -> str:
+        """An IMAP server whose CAPABILITY reply never ends."""
+        return self._ip(32)
+
+    @property
     def automx2_port(self) -> int:
         return 8000
 
@@ -568,6 +573,38 @@ def build(plan: AddressPlan) -> Content:
             "993/995/465)",
             Expect(f"imap.{d}", 143, "starttls"),
             Expect(f"smtp.{d}", 587, "starttls"),
+        )
+    )
+
+    # Hostile 4b: an IMAP server whose CAPABILITY lines never stop (each one well formed).
+    d = "endless-caps.test"
+    z = b.zone(d)
+    b.a(z, f"imap.{d}", p.capabilities)
+    z.add(f"_imaps._tcp.{d}", "SRV", f"0 1 993 imap.{d}.")
+    z.add(f"_imap._tcp.{d}", "SRV", f"10 1 143 imap.{d}.")
+    b.add(
+        Scenario(
+            "endless-capabilities",
+            d,
+            "SRV to an IMAP server that greets, then answers with CAPABILITY lines that never "
+            "end (TLS on 993, plain on 143); no outgoing server",
+            Expect(f"imap.{d}", 993, "tls"),
+            None,
+        )
+    )
+
+    # Hostile 4c: autoconfig answers a stacked gzip bomb (Content-Encoding: gzip, gzip).
+    d = "gzip-bomb.test"
+    z = b.zone(d)
+    b.a(z, f"autoconfig.{d}", p.endless)
+    b.add(
+        Scenario(
+            "gzip-bomb",
+            d,
+            "autoconfig.{domain} answers a few hundred bytes with Content-Encoding: gzip, gzip "
+            "that inflate to 128 MiB; nothing else published",
+            None,
+            None,
         )
     )
 
