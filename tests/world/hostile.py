@@ -102,7 +102,7 @@ async def _capabilities(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
                 async with asyncio.timeout(2.0):
                     await reader.readline()  # the client's first command, if any
             number = 0
-            while sent < MAX_BYTES:
+            while sent < MAX_BYTES and not writer.is_closing():
                 lines = b"".join(
                     b"* CAPABILITY IMAP4rev1 X-ENDLESS-%d\r\n" % (number + i) for i in range(512)
                 )
@@ -132,7 +132,7 @@ def _endless(port: int) -> Any:
         try:
             async with asyncio.timeout(MAX_SECONDS):
                 writer.write(GREETING.get(port, b""))
-                while sent < MAX_BYTES:
+                while sent < MAX_BYTES and not writer.is_closing():
                     writer.write(CHUNK)
                     await writer.drain()
                     sent += len(CHUNK)
