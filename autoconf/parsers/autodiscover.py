@@ -9,17 +9,19 @@ Security, our rule (RFC 8314: never fall back to cleartext on a guess):
   unofficial ``STARTTLS``) means STARTTLS, ``SSL`` implicit TLS, ``None`` plain; without it
   (or with ``Auto``) ``<SSL>off</SSL>`` means plain and ``on`` (the default) implicit TLS. An
   unknown ``Encryption`` value there skips the protocol with a ``skipped-server`` warning.
-* Whenever the elements name a kind of security that a well-known port contradicts, a
-  ``security-from-port`` warning names the element values and the port. ``<SSL>on</SSL>``
+* Whenever the elements name a kind of security that a well-known port contradicts (or an
+  ``Encryption`` value we do not know), a ``security-from-port`` warning names the element
+  values and the port. ``<SSL>on</SSL>``
   alone only says "encrypted", which both kinds of port are, so it is never a disagreement.
 
 Real servers need this: Stalwart and automua write ``<SSL>on</SSL><Encryption>TLS</Encryption>``
 on 993/995/465 meaning implicit TLS; Stalwart writes a bare ``<SSL>off</SSL>`` on 143/587 and
 Modoboa ``SSL=off`` for its STARTTLS services. Thunderbird (``ExchangeAutoDiscover.sys.mjs``)
 reads ``SSL=off`` or ``Encryption=None`` as plain, otherwise ignores ``Encryption`` and lets
-the port decide (143/110/25/587 STARTTLS, everything else implicit TLS); we differ in never
-reading ``SSL=off`` on a STARTTLS port as plain, and in letting the elements decide on ports
-that say nothing.
+the port decide (143/110/25/587 STARTTLS, everything else implicit TLS); we differ in reading
+``SSL=off`` on a well-known port by the port (never as plain, which would send a password in
+clear to a server that requires STARTTLS), and in letting the elements decide on ports that
+say nothing.
 
 ``<Type>`` ``IMAP``, ``POP3`` (also ``POP``, as Monogramm's autodiscover-email-settings writes)
 and ``SMTP`` are read; Exchange types are ignored. ``SPA=on`` means NTLM-style secure
