@@ -132,6 +132,8 @@ class WarningCode(StrEnum):
     BAD_DOCUMENT = "bad-document"
     STARTTLS_NOT_OFFERED = "starttls-not-offered"
     REDIRECTED = "redirected"
+    SECURITY_FROM_PORT = "security-from-port"  # the port decided a document's security
+    INCOMPLETE_DOCUMENT = "incomplete-document"  # no incoming or no outgoing server
 
 
 class FailureKind(StrEnum):

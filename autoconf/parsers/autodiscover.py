@@ -1,9 +1,31 @@
 """Microsoft Autodiscover "POX" responses (outlook/responseschema/2006a) for IMAP, POP3, SMTP.
 
-Mapping (as Thunderbird and Outlook read it): ``Encryption`` (None/SSL/TLS/Auto) wins over
-``SSL`` (on/off, default on); ``Encryption=TLS`` means STARTTLS, ``SSL`` means implicit TLS;
-``Auto`` or a bare ``SSL=on`` is decided by the port (143/110/25/587 → STARTTLS, others →
-implicit TLS). ``SPA=on`` means NTLM-style secure authentication, anything else a password.
+Security, our rule (RFC 8314: never fall back to cleartext on a guess):
+
+* On the well-known ports the port decides: 993, 995 and 465 are implicit TLS; 143, 110, 587
+  and 25 are STARTTLS, even with ``<SSL>off</SSL>``. Only an explicit ``<Encryption>None``
+  means plain there. The probe then says whether STARTTLS is really offered.
+* On other ports (or with no ``<Port>``) the elements decide: ``Encryption`` ``TLS`` (or the
+  unofficial ``STARTTLS``) means STARTTLS, ``SSL`` implicit TLS, ``None`` plain; without it
+  (or with ``Auto``) ``<SSL>off</SSL>`` means plain and ``on`` (the default) implicit TLS. An
+  unknown ``Encryption`` value there skips the protocol with a ``skipped-server`` warning.
+* Whenever the elements name a kind of security that a well-known port contradicts (or an
+  ``Encryption`` value we do not know), a ``security-from-port`` warning names the element
+  values and the port. ``<SSL>on</SSL>``
+  alone only says "encrypted", which both kinds of port are, so it is never a disagreement.
+
+Real servers need this: Stalwart and automua write ``<SSL>on</SSL><Encryption>TLS</Encryption>``
+on 993/995/465 meaning implicit TLS; Stalwart writes a bare ``<SSL>off</SSL>`` on 143/587 and
+Modoboa ``SSL=off`` for its STARTTLS services. Thunderbird (``ExchangeAutoDiscover.sys.mjs``)
+reads ``SSL=off`` or ``Encryption=None`` as plain, otherwise ignores ``Encryption`` and lets
+the port decide (143/110/25/587 STARTTLS, everything else implicit TLS); we differ in reading
+``SSL=off`` on a well-known port by the port (never as plain, which would send a password in
+clear to a server that requires STARTTLS), and in letting the elements decide on ports that
+say nothing.
+
+``<Type>`` ``IMAP``, ``POP3`` (also ``POP``, as Monogramm's autodiscover-email-settings writes)
+and ``SMTP`` are read; Exchange types are ignored. ``SPA=on`` means NTLM-style secure
+authentication, anything else a password.
 """
 
 from __future__ import annotations
@@ -23,6 +45,7 @@ from ..models import (
     Warning,
     WarningCode,
 )
+from ._ports import port_security, security_words
 from ._xml import child, children, load_root, text_of
 
 __all__ = ["AutodiscoverResponse", "build_request", "parse_autodiscover"]
@@ -30,8 +53,13 @@ __all__ = ["AutodiscoverResponse", "build_request", "parse_autodiscover"]
 REQUEST_SCHEMA = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
 RESPONSE_SCHEMA = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
 
-_TYPES = {"imap": Protocol.IMAP, "pop3": Protocol.POP3, "smtp": Protocol.SMTP}
-_STARTTLS_PORTS = frozenset({143, 110, 25, 587})
+_TYPES = {"imap": Protocol.IMAP, "pop3": Protocol.POP3, "pop": Protocol.POP3, "smtp": Protocol.SMTP}
+_ENCRYPTION = {
+    "none": Security.PLAIN,
+    "ssl": Security.TLS,
+    "tls": Security.STARTTLS,
+    "starttls": Security.STARTTLS,
+}
 _DEFAULT_PORTS = {
     (Protocol.IMAP, Security.TLS): 993,
     (Protocol.IMAP, Security.STARTTLS): 143,
@@ -147,7 +175,7 @@ def _servers(
         if protocol is None:
             continue  # EXCH, EXPR, WEB, mapiHttp …: Exchange, not ours
         try:
-            settings = _protocol(element, protocol, address, source=source, trust=trust)
+            settings, note = _protocol(element, protocol, address, source=source, trust=trust)
         except ValueError as exc:
             warnings.append(
                 Warning(
@@ -156,6 +184,10 @@ def _servers(
                 )
             )
             continue
+        if note is not None:
+            warnings.append(
+                Warning(code=WarningCode.SECURITY_FROM_PORT, message=note, host=settings.host)
+            )
         (outgoing if protocol is Protocol.SMTP else incoming).append(settings)
     return incoming, outgoing, warnings
 
@@ -167,7 +199,8 @@ def _protocol(
     *,
     source: SourceName,
     trust: Trust,
-) -> ServerSettings:
+) -> tuple[ServerSettings, str | None]:
+    """One Protocol's settings, and a note when its elements and its port disagree."""
     server = text_of(element, "Server")
     if server is None:
         raise ValueError("no <Server>")
@@ -185,7 +218,9 @@ def _protocol(
         if not 1 <= port <= 65535:
             raise ValueError(f"<Port> {port} is out of range")
 
-    security = _security(text_of(element, "Encryption"), text_of(element, "SSL"), port, protocol)
+    security, note = _security(text_of(element, "Encryption"), text_of(element, "SSL"), port)
+    if note is not None:
+        note = f"{protocol.value} {host}: {note}"
     if port is None:
         port = _DEFAULT_PORTS[(protocol, security)]
 
@@ -203,7 +238,7 @@ def _protocol(
         username = f"{domain_name}\\{login}"
     else:
         username = login
-    return ServerSettings(
+    settings = ServerSettings(
         protocol=protocol,
         host=host,
         port=port,
@@ -213,23 +248,58 @@ def _protocol(
         sources=[source],
         trust=trust,
     )
+    return settings, note
 
 
 def _security(
-    encryption: str | None, ssl: str | None, port: int | None, protocol: Protocol
-) -> Security:
-    if encryption is not None:
-        value = encryption.strip().lower()
-        if value == "none":
-            return Security.PLAIN
-        if value == "ssl":
-            return Security.TLS
-        if value in ("tls", "starttls"):
-            return Security.STARTTLS
-        if value != "auto":
+    encryption: str | None, ssl: str | None, port: int | None
+) -> tuple[Security, str | None]:
+    """The security of one Protocol (see the module's rule), and a note on any disagreement.
+
+    Raises ValueError for an unknown ``Encryption`` value on a port that says nothing.
+    """
+    said = " ".join(
+        f"<{name}>{value}</{name}>"
+        for name, value in (("SSL", ssl), ("Encryption", encryption))
+        if value is not None
+    )
+    claimed = _claimed(encryption, ssl)
+    by_port = port_security(port)
+    if by_port is None:
+        if claimed is _UNKNOWN:
             raise ValueError(f"unknown <Encryption> {encryption!r}")
-    elif ssl is not None and ssl.strip().lower() == "off":
+        if isinstance(claimed, Security):
+            return claimed, None
+        return Security.TLS, None  # SSL on (or unspecified, default on): implicit TLS
+    if claimed is Security.PLAIN and _word(encryption) == "none":
+        return Security.PLAIN, (
+            f"{said} on port {port}, which stands for {security_words(by_port)}: "
+            "read as plain, as the document says"
+        )
+    if claimed is _UNKNOWN:
+        return by_port, (
+            f"unknown {said} on port {port}: read as {security_words(by_port)}, by the port"
+        )
+    if isinstance(claimed, Security) and claimed is not by_port:
+        return by_port, (
+            f"{said} says {security_words(claimed)}, but port {port} stands for "
+            f"{security_words(by_port)}: read as {security_words(by_port)}, by the port"
+        )
+    return by_port, None
+
+
+_UNKNOWN = object()  # an Encryption value we do not know
+
+
+def _claimed(encryption: str | None, ssl: str | None) -> Security | object | None:
+    """What the elements alone say: a Security, None for "encrypted, kind unsaid", or _UNKNOWN."""
+    value = _word(encryption)
+    if value is not None and value != "auto":
+        return _ENCRYPTION.get(value, _UNKNOWN)
+    if _word(ssl) == "off":
         return Security.PLAIN
-    if port is None:
-        return Security.TLS
-    return Security.STARTTLS if port in _STARTTLS_PORTS else Security.TLS
+    return None
+
+
+def _word(text: str | None) -> str | None:
+    return None if text is None else text.strip().lower()

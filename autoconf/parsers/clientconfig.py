@@ -10,6 +10,28 @@ Parsing happens in two pure steps so the bundled ISPDB can be compiled ahead of 
 :func:`parse_clientconfig` does both. Following the draft's must-ignore rule, unknown elements
 and values are ignored and an unusable server section is skipped with a reason; the document is
 refused (``ParseError``) only when it is not XML, not a clientConfig, or leaves no usable server.
+
+Rules for one server section (an unusable one is skipped with a ``skipped-server`` warning):
+
+* ``<authentication>``: a section without any is skipped, as Thunderbird does ("need proper
+  <authentication>"): a client could not know how to sign in. Values we do not know, and empty
+  ones, are ignored beside a value we know (as K-9 does); a section with none we know is
+  skipped. ``system=`` variants (a named SASL or HTTP mechanism) are left to the generic
+  value that follows them.
+* ``<socketType>``: ``SSL``, ``STARTTLS`` and ``plain`` (any case). An unknown value (automua
+  writes ``TLS``, one ISPDB file had ``STARTSSL``) on a well-known port is read by the port
+  (993/995/465 implicit TLS, 143/110/587/25 STARTTLS, never plain), with a
+  ``security-from-port`` warning naming the value, and the server's trust is at most medium;
+  on any other port the section is skipped with that reason.
+
+A resolved document that leaves no incoming or no outgoing server carries an
+``incomplete-document`` warning.
+
+``<domain>%EMAILDOMAIN%</domain>`` (mailcow and Mailu serve exactly that) means "the domain
+this document was fetched for": :meth:`ClientConfigTemplate.resolve` adds the address's domain
+to ``provider.domains``. It names no domain by itself, so a ``--config-dir`` file (the
+``local`` source, which matches files by the domains they name) is matched only by the
+domains it lists besides the placeholder; a file with nothing else matches no address.
 """
 
 from __future__ import annotations
@@ -36,6 +58,7 @@ from ..models import (
     Warning,
     WarningCode,
 )
+from ._ports import port_security, security_words
 from ._xml import MAX_DOCUMENT_BYTES, child, children, load_root, local_name, text_of
 
 __all__ = [
@@ -67,6 +90,7 @@ _AUTH_VALUES = {
 _INCOMING_TYPES = {"imap": Protocol.IMAP, "pop3": Protocol.POP3}
 _OUTGOING_TYPES = {"smtp": Protocol.SMTP}
 _PLACEHOLDER_PROBE = EmailAddress("placeholder", "placeholder.invalid")
+_DOMAIN_PLACEHOLDER = "%EMAILDOMAIN%"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +104,8 @@ class ServerTemplate:
     username: str | None
     auth: tuple[AuthMethod, ...]
     pop3: Pop3Options | None = None
+    # Set when the port decided the security (unknown <socketType>): why, for the warning.
+    security_note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -92,6 +118,8 @@ class ServerTemplate:
         }
         if self.pop3 is not None:
             data["pop3"] = self.pop3.model_dump(exclude_none=True)
+        if self.security_note is not None:
+            data["security_note"] = self.security_note
         return data
 
     @classmethod
@@ -105,6 +133,7 @@ class ServerTemplate:
             username=data.get("username"),
             auth=tuple(AuthMethod(a) for a in data["auth"]),
             pop3=Pop3Options.model_validate(pop3) if pop3 is not None else None,
+            security_note=data.get("security_note"),
         )
 
 
@@ -125,6 +154,7 @@ class ClientConfigTemplate:
     provider: ProviderInfo
     servers: tuple[ServerTemplate, ...]  # document order, incoming and outgoing together
     skipped: tuple[str, ...] = ()  # why server sections were left out
+    domain_placeholder: bool = False  # a <domain>%EMAILDOMAIN%</domain>: "this domain"
 
     def resolve(
         self,
@@ -141,53 +171,35 @@ class ClientConfigTemplate:
         incoming: list[ServerSettings] = []
         outgoing: list[ServerSettings] = []
         for server in self.servers:
-            raw_host = _fill(server.hostname, address, real_name)
-            try:
-                host = normalize_host(raw_host)
-            except ValueError as exc:
-                warnings.append(
-                    Warning(
-                        code=WarningCode.SKIPPED_SERVER,
-                        message=f"{server.protocol.value} server {raw_host!r} skipped: {exc}",
-                    )
-                )
-                continue
-            settings = ServerSettings(
-                protocol=server.protocol,
-                host=host,
-                port=server.port,
-                security=server.security,
-                username=(
-                    _fill(server.username, address, real_name)
-                    if server.username is not None
-                    else None
-                ),
-                auth=list(server.auth),
-                sources=[source],
-                trust=trust,
-                pop3=server.pop3,
-            )
-            (outgoing if server.protocol is Protocol.SMTP else incoming).append(settings)
-        provider = self.provider
-        if provider.display_name or provider.display_short_name:
-            provider = provider.model_copy(
-                update={
-                    "display_name": _fill_opt(provider.display_name, address, real_name),
-                    "display_short_name": _fill_opt(
-                        provider.display_short_name, address, real_name
-                    ),
-                }
-            )
+            settings = _settings(server, address, real_name, source, trust, warnings)
+            if settings is not None:
+                (outgoing if server.protocol is Protocol.SMTP else incoming).append(settings)
+        warnings.extend(_incomplete(incoming, outgoing))
         return ClientConfig(
-            provider=provider, incoming=incoming, outgoing=outgoing, warnings=warnings
+            provider=self._provider_for(address, real_name),
+            incoming=incoming,
+            outgoing=outgoing,
+            warnings=warnings,
         )
+
+    def _provider_for(self, address: EmailAddress, real_name: str | None) -> ProviderInfo:
+        provider = self.provider
+        update: dict[str, Any] = {}
+        if provider.display_name or provider.display_short_name:
+            update["display_name"] = _fill_opt(provider.display_name, address, real_name)
+            update["display_short_name"] = _fill_opt(
+                provider.display_short_name, address, real_name
+            )
+        if self.domain_placeholder and address.domain not in provider.domains:
+            update["domains"] = [*provider.domains, address.domain]
+        return provider.model_copy(update=update) if update else provider
 
     def to_json(self) -> dict[str, Any]:
         return {
             "provider": self.provider.model_dump(mode="json", exclude_defaults=True),
             "servers": [s.to_json() for s in self.servers],
             "skipped": list(self.skipped),
-        }
+        } | ({"domain_placeholder": True} if self.domain_placeholder else {})
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ClientConfigTemplate:
@@ -195,7 +207,67 @@ class ClientConfigTemplate:
             provider=ProviderInfo.model_validate(data["provider"]),
             servers=tuple(ServerTemplate.from_json(s) for s in data["servers"]),
             skipped=tuple(data.get("skipped", ())),
+            domain_placeholder=bool(data.get("domain_placeholder", False)),
         )
+
+
+def _settings(
+    server: ServerTemplate,
+    address: EmailAddress,
+    real_name: str | None,
+    source: SourceName,
+    trust: Trust,
+    warnings: list[Warning],
+) -> ServerSettings | None:
+    """One server's settings for ``address``; None (and a warning) when its host is bad."""
+    raw_host = _fill(server.hostname, address, real_name)
+    try:
+        host = normalize_host(raw_host)
+    except ValueError as exc:
+        warnings.append(
+            Warning(
+                code=WarningCode.SKIPPED_SERVER,
+                message=f"{server.protocol.value} server {raw_host!r} skipped: {exc}",
+            )
+        )
+        return None
+    if server.security_note is not None:
+        warnings.append(
+            Warning(
+                code=WarningCode.SECURITY_FROM_PORT,
+                message=f"{server.protocol.value} server {host}: {server.security_note}",
+                host=host,
+            )
+        )
+        trust = Trust.LOW if trust is Trust.LOW else Trust.MEDIUM
+    return ServerSettings(
+        protocol=server.protocol,
+        host=host,
+        port=server.port,
+        security=server.security,
+        username=(
+            _fill(server.username, address, real_name) if server.username is not None else None
+        ),
+        auth=list(server.auth),
+        sources=[source],
+        trust=trust,
+        pop3=server.pop3,
+    )
+
+
+def _incomplete(incoming: list[ServerSettings], outgoing: list[ServerSettings]) -> list[Warning]:
+    """An ``incomplete-document`` warning for each direction left without a server."""
+    return [
+        Warning(
+            code=WarningCode.INCOMPLETE_DOCUMENT,
+            message=f"the document names no usable {direction} server",
+        )
+        for direction, servers in (
+            ("incoming (IMAP or POP3)", incoming),
+            ("outgoing (SMTP)", outgoing),
+        )
+        if not servers
+    ]
 
 
 def parse_clientconfig(
@@ -247,8 +319,12 @@ def parse_template(
     if not servers:
         detail = "; ".join(skipped) if skipped else "no imap, pop3 or smtp server section"
         raise ParseError(f"no usable server in the document: {detail}", source=origin)
+    provider, domain_placeholder = _provider(root, provider_el)
     return ClientConfigTemplate(
-        provider=_provider(root, provider_el), servers=tuple(servers), skipped=tuple(skipped)
+        provider=provider,
+        servers=tuple(servers),
+        skipped=tuple(skipped),
+        domain_placeholder=domain_placeholder,
     )
 
 
@@ -275,19 +351,12 @@ def _server(element: Element, protocol: Protocol) -> ServerTemplate:
     if not 1 <= port <= 65535:
         raise _Skip(f"<port> {port} is out of range")
 
-    security: Security | None = None
-    unknown: list[str] = []
-    for el in children(element, "socketType"):
-        value = (el.text or "").strip()
-        security = _SOCKET_TYPES.get(value.lower())
-        if security is not None:
-            break
-        unknown.append(value)
-    if security is None:
-        raise _Skip(f"unknown <socketType> {unknown[0]!r}" if unknown else "no <socketType>")
+    security, security_note = _socket_type(element, port)
 
     auth: list[AuthMethod] = []
     auth_elements = children(element, "authentication")
+    if not auth_elements:
+        raise _Skip("no <authentication>, so a client cannot know how to sign in")
     for el in auth_elements:
         if (el.get("system") or "").strip():
             continue  # a specific SASL or HTTP mechanism; the generic value follows it
@@ -305,6 +374,30 @@ def _server(element: Element, protocol: Protocol) -> ServerTemplate:
         username=text_of(element, "username"),
         auth=tuple(auth),
         pop3=_pop3(element) if protocol is Protocol.POP3 else None,
+        security_note=security_note,
+    )
+
+
+def _socket_type(element: Element, port: int) -> tuple[Security, str | None]:
+    """The first ``<socketType>`` we know; else, on a well-known port, what the port says.
+
+    The note is set when the port decided. Raises _Skip when neither can tell.
+    """
+    unknown: list[str] = []
+    for el in children(element, "socketType"):
+        value = (el.text or "").strip()
+        security = _SOCKET_TYPES.get(value.lower())
+        if security is not None:
+            return security, None
+        unknown.append(value)
+    if not unknown:
+        raise _Skip("no <socketType>")
+    by_port = port_security(port)
+    if by_port is None:
+        raise _Skip(f"unknown <socketType> {unknown[0]!r} on port {port}, which says nothing")
+    return by_port, (
+        f"unknown <socketType> {unknown[0]!r} on port {port}: read as "
+        f"{security_words(by_port)}, by the port (trust at most medium)"
     )
 
 
@@ -322,11 +415,16 @@ def _pop3(element: Element) -> Pop3Options | None:
     return options if options != Pop3Options() else None
 
 
-def _provider(root: Element, provider_el: Element) -> ProviderInfo:
+def _provider(root: Element, provider_el: Element) -> tuple[ProviderInfo, bool]:
+    """The provider's description, and whether a ``<domain>`` is ``%EMAILDOMAIN%``."""
     domains: list[str] = []
+    placeholder = False
     for el in children(provider_el, "domain"):
         value = text_of(el)
         if value is None:
+            continue
+        if value.upper() == _DOMAIN_PLACEHOLDER:
+            placeholder = True
             continue
         try:
             domain = normalize_domain(value)
@@ -340,7 +438,7 @@ def _provider(root: Element, provider_el: Element) -> ProviderInfo:
         if (url := (el.get("url") or "").strip())
     ]
     provider_id = (provider_el.get("id") or "").strip() or None
-    return ProviderInfo(
+    info = ProviderInfo(
         id=provider_id,
         display_name=text_of(provider_el, "displayName"),
         display_short_name=text_of(provider_el, "displayShortName"),
@@ -350,6 +448,7 @@ def _provider(root: Element, provider_el: Element) -> ProviderInfo:
         enable=_enable(root, provider_el),
         webmail_url=_webmail(root, provider_el),
     )
+    return info, placeholder
 
 
 def _oauth2(root: Element) -> OAuth2Info | None:

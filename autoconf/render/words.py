@@ -101,6 +101,12 @@ WARNINGS = {
         "A server promised encryption (STARTTLS) but did not offer it when asked."
     ),
     WarningCode.REDIRECTED: "The provider sent us on to another address for its settings.",
+    WarningCode.SECURITY_FROM_PORT: (
+        "A file's encryption setting did not fit its port; we went by the port."
+    ),
+    WarningCode.INCOMPLETE_DOCUMENT: (
+        "A provider's file names no server for sending or for receiving mail."
+    ),
 }
 
 

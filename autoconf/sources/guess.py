@@ -3,10 +3,16 @@
 Incoming: IMAP on ``imap.``, ``mail.`` and the bare domain (993 TLS, 143 STARTTLS), POP3 on
 ``pop3.``, ``pop.``, ``mail.`` and the bare domain (995 TLS, 110 STLS). Outgoing: SMTP on
 ``smtp.``, ``mail.`` and the bare domain (465 TLS, 587 and 25 STARTTLS). Plain-text ports are
-never guessed. Tries run concurrently with a small stagger and a cap; in each direction the
-first try (in the order above) that succeeds once every better try has failed wins, and the
-rest are cancelled. Only what a probe confirms — TLS verified, STARTTLS performed — becomes a
-candidate, with low trust.
+never guessed.
+
+The candidate host names (at most six) are looked up first, all at once, through the session's
+DNS client, while guessing waits for the other sources; a try whose host has no address ends
+there (``empty``, no probe), so a domain with no such hosts is done within one DNS round trip.
+A name whose look-up failed for another reason (timeout, no DNS) is probed all the same, and
+the probe says what happened. The remaining tries run concurrently with a small stagger and a
+cap; in each direction the first try (in the order above) that succeeds once every better try
+has failed wins, and the rest are cancelled. Only what a probe confirms — TLS verified,
+STARTTLS performed — becomes a candidate, with low trust.
 
 Guessing waits for the other sources for a moment (or until they are done) and is skipped for a
 direction they have already answered.
@@ -17,6 +23,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from ..errors import HostNotFound, NetworkError
 from ..models import (
     AttemptStatus,
     AuthMethod,
@@ -110,13 +117,16 @@ class GuessSource:
         self.max_concurrent = max_concurrent
 
     async def run(self, ctx: SourceContext) -> SourceOutcome:
-        need_in, need_out = True, True
-        board = ctx.board
-        if board is not None:
-            await board.wait_for_others(min(self.grace, ctx.deadline.remaining()))
-            need_in = not board.answered(incoming=True)
-            need_out = not board.answered(incoming=False)
         incoming_tries, outgoing_tries = guess_tries(ctx.address.domain)
+        hosts = list(dict.fromkeys(t.host for t in incoming_tries + outgoing_tries))
+        lookup = asyncio.create_task(_missing_hosts(ctx, hosts))
+        try:
+            need_in, need_out = await self._needed(ctx)
+            missing = await lookup if need_in or need_out else {}
+        finally:
+            if not lookup.done():
+                lookup.cancel()
+                await asyncio.gather(lookup, return_exceptions=True)
         if not need_in and not need_out:
             attempt = SourceAttempt(
                 source=self.name,
@@ -132,7 +142,10 @@ class GuessSource:
         if need_out:
             groups.append(outgoing_tries)
         results = await asyncio.gather(
-            *(self._direction(ctx, tries, limit, offset=i) for i, tries in enumerate(groups))
+            *(
+                self._direction(ctx, tries, missing, limit, offset=i)
+                for i, tries in enumerate(groups)
+            )
         )
         attempts = [a for found in results for a in found[0]]
         servers = [s for found in results for s in found[1]]
@@ -143,23 +156,42 @@ class GuessSource:
             outgoing=[s for s in servers if s.protocol is Protocol.SMTP],
         )
 
+    async def _needed(self, ctx: SourceContext) -> tuple[bool, bool]:
+        """Whether guessing is still needed for incoming and for outgoing mail."""
+        board = ctx.board
+        if board is None:
+            return True, True
+        await board.wait_for_others(min(self.grace, ctx.deadline.remaining()))
+        return not board.answered(incoming=True), not board.answered(incoming=False)
+
     async def _direction(
-        self, ctx: SourceContext, tries: list[Try], limit: asyncio.Semaphore, *, offset: int
+        self,
+        ctx: SourceContext,
+        tries: list[Try],
+        missing: dict[str, SourceAttempt],
+        limit: asyncio.Semaphore,
+        *,
+        offset: int,
     ) -> tuple[list[SourceAttempt], list[ServerSettings]]:
-        """Probe one direction's tries; the first confirmed one (in order) wins."""
-        watches = [Stopwatch() for _ in tries]
-        results = await _race(ctx, tries, limit, offset=offset)
+        """Probe one direction's tries whose host exists; the first confirmed one wins."""
+        live = [t for t in tries if t.host not in missing]
+        watches = {t: Stopwatch() for t in live}
+        found = await _race(ctx, live, limit, offset=offset)
+        results = {live[i]: v for i, v in found.items()}
         attempts: list[SourceAttempt] = []
         servers: list[ServerSettings] = []
-        for index, item in enumerate(tries):
-            verification = results.get(index)
+        for item in tries:
+            if item.host in missing:
+                attempts.append(missing[item.host].model_copy(update={"target": item.label}))
+                continue
+            verification = results.get(item)
             if verification is None:
                 attempts.append(
                     SourceAttempt(
                         source=self.name,
                         target=item.label,
                         status=AttemptStatus.SKIPPED,
-                        elapsed_ms=watches[index].ms(),
+                        elapsed_ms=watches[item].ms(),
                         detail="cancelled: a better guess was confirmed",
                     )
                 )
@@ -199,6 +231,34 @@ class GuessSource:
             trust=Trust.LOW,
             verification=verification,
         )
+
+
+async def _missing_hosts(ctx: SourceContext, hosts: list[str]) -> dict[str, SourceAttempt]:
+    """Look ``hosts`` up at once; an ``empty`` attempt for each one that has no address.
+
+    A look-up that fails otherwise (timeout, no DNS) leaves the host to the probe.
+    """
+    dns = ctx.network().dns
+    within = ctx.deadline.phase(ctx.options.connect_timeout)
+
+    async def one(host: str) -> SourceAttempt | None:
+        watch = Stopwatch()
+        try:
+            await dns.addresses(host, within=within)
+        except HostNotFound as exc:
+            return SourceAttempt(
+                source=SourceName.GUESS,
+                target=host,
+                status=AttemptStatus.EMPTY,
+                elapsed_ms=watch.ms(),
+                detail=f"not probed: {exc}",
+            )
+        except NetworkError:
+            pass
+        return None
+
+    found = await asyncio.gather(*(one(h) for h in hosts))
+    return {h: a for h, a in zip(hosts, found, strict=True) if a is not None}
 
 
 async def _race(

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autoconf import AuthMethod, ParseError, Protocol, Security, parse_address
+from autoconf import AuthMethod, ParseError, Protocol, Security, WarningCode, parse_address
 from autoconf.parsers.autodiscover import _security, build_request, parse_autodiscover
 from autoconf.parsers.clientconfig import parse_template
 
@@ -32,7 +32,9 @@ def test_settings_response_maps_protocols(document):
     submission, relay = r.outgoing
     assert (submission.port, submission.security) == (587, Security.STARTTLS)
     assert submission.username == "EXAMPLE\\jane"  # DomainRequired with DomainName
-    assert (relay.security, relay.auth) == (Security.PLAIN, [AuthMethod.NONE])
+    # SSL=off on port 25 is STARTTLS all the same (RFC 8314: no cleartext on a guess)
+    assert (relay.security, relay.auth) == (Security.STARTTLS, [AuthMethod.NONE])
+    assert [(w.code, w.host) for w in r.warnings] == [(WarningCode.SECURITY_FROM_PORT, relay.host)]
 
 
 def test_redirects_are_reported(document):
@@ -54,30 +56,55 @@ def test_error_response_is_reported(document):
 
 
 @pytest.mark.parametrize(
-    ("encryption", "ssl", "port", "expected"),
+    ("encryption", "ssl", "port", "expected", "warned"),
     [
-        ("None", "on", 993, Security.PLAIN),
-        ("SSL", None, 587, Security.TLS),
-        ("TLS", "off", 993, Security.STARTTLS),
-        ("starttls", None, 143, Security.STARTTLS),
-        ("Auto", None, 143, Security.STARTTLS),
-        ("Auto", None, 993, Security.TLS),
-        (None, "off", 993, Security.PLAIN),
-        (None, "on", 25, Security.STARTTLS),
-        (None, None, 465, Security.TLS),
-        (None, None, None, Security.TLS),
-        (None, "on", 2525, Security.TLS),
+        # well-known ports: the port decides; only Encryption=None means plain
+        ("TLS", "on", 993, Security.TLS, True),  # automua, Stalwart
+        ("TLS", "on", 995, Security.TLS, True),
+        ("TLS", "on", 465, Security.TLS, True),
+        (None, "off", 143, Security.STARTTLS, True),  # Stalwart, Modoboa
+        (None, "off", 587, Security.STARTTLS, True),
+        (None, "off", 110, Security.STARTTLS, True),
+        (None, "off", 25, Security.STARTTLS, True),
+        (None, "off", 993, Security.TLS, True),
+        ("STARTTLS", "off", 143, Security.STARTTLS, False),  # automua's STARTTLS ports
+        ("SSL", None, 587, Security.STARTTLS, True),
+        ("SSL", "on", 993, Security.TLS, False),
+        ("None", "on", 993, Security.PLAIN, True),
+        ("none", "off", 143, Security.PLAIN, True),
+        ("Auto", None, 143, Security.STARTTLS, False),
+        ("Auto", None, 993, Security.TLS, False),
+        (None, "on", 25, Security.STARTTLS, False),  # SSL=on only says "encrypted"
+        (None, None, 465, Security.TLS, False),
+        ("ROT13", None, 993, Security.TLS, True),
+        # other ports: the elements decide
+        ("TLS", "on", 1143, Security.STARTTLS, False),
+        ("starttls", None, 2525, Security.STARTTLS, False),
+        ("SSL", "off", 2525, Security.TLS, False),
+        ("None", None, 2525, Security.PLAIN, False),
+        ("Auto", "off", 2525, Security.PLAIN, False),
+        (None, "off", 2525, Security.PLAIN, False),
+        (None, "on", 2525, Security.TLS, False),
+        (None, None, None, Security.TLS, False),
+        ("TLS", None, None, Security.STARTTLS, False),
     ],
 )
-def test_encryption_overrides_ssl(encryption, ssl, port, expected):
-    """Encryption wins over SSL; Auto and bare SSL=on are decided by the port."""
-    assert _security(encryption, ssl, port, Protocol.IMAP) is expected
+def test_security_rule_port_then_elements(encryption, ssl, port, expected, warned):
+    """Well-known ports decide (plain only by Encryption=None); elsewhere the elements do."""
+    security, note = _security(encryption, ssl, port)
+    assert security is expected
+    assert (note is not None) is warned
+    if note is not None:
+        assert f"port {port}" in note
+        for value in (encryption, ssl):
+            if value is not None:
+                assert f">{value}</" in note
 
 
 def test_unknown_encryption_skips_that_protocol():
-    """A protocol with an unknown Encryption value is skipped with a warning."""
+    """On a port that says nothing, an unknown Encryption value skips the protocol, warned."""
     doc = b"""<Autodiscover><Response><Account><Action>settings</Action>
-      <Protocol><Type>IMAP</Type><Server>imap.example.com</Server><Port>993</Port>
+      <Protocol><Type>IMAP</Type><Server>imap.example.com</Server><Port>1993</Port>
       <Encryption>ROT13</Encryption></Protocol>
       <Protocol><Type>SMTP</Type><Server>smtp.example.com</Server></Protocol>
       </Account></Response></Autodiscover>"""

@@ -294,6 +294,8 @@ def test_every_warning_code_has_plain_words():
         WarningCode.SKIPPED_SERVER: "was left out",
         WarningCode.STARTTLS_NOT_OFFERED: "did not offer it",
         WarningCode.BAD_DOCUMENT: "unreadable",
+        WarningCode.SECURITY_FROM_PORT: "we went by the port",
+        WarningCode.INCOMPLETE_DOCUMENT: "names no server for sending or for receiving",
     }
     assert set(plain) == set(WarningCode)
     result = DiscoveryResult(

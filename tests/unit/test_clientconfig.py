@@ -4,7 +4,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autoconf import AuthMethod, ParseError, Protocol, Security, SourceName, Trust, parse_address
+from autoconf import (
+    AuthMethod,
+    ParseError,
+    Protocol,
+    Security,
+    SourceName,
+    Trust,
+    WarningCode,
+    parse_address,
+)
 from autoconf.parsers.clientconfig import ClientConfigTemplate, parse_clientconfig, parse_template
 
 ADDRESS = parse_address("jane.doe@example.com")
@@ -150,14 +159,19 @@ def test_template_round_trips_through_json(document):
     assert ClientConfigTemplate.from_json(template.to_json()) == template
 
 
-def test_missing_authentication_is_allowed():
-    """A server section with no <authentication> at all is kept, with no auth methods."""
+def test_missing_authentication_skips_the_server():
+    """A server section with no <authentication> at all is skipped, with a reason."""
     doc = b"""<clientConfig><emailProvider id="x"><domain>x.example</domain>
+      <incomingServer type="imap"><hostname>imap.x.example</hostname><port>993</port>
+      <socketType>SSL</socketType><authentication>password-cleartext</authentication>
+      </incomingServer>
       <outgoingServer type="smtp"><hostname>smtp.x.example</hostname><port>25</port>
       <socketType>plain</socketType></outgoingServer></emailProvider></clientConfig>"""
     config = parse_clientconfig(doc, parse_address("a@x.example"))
-    assert config.outgoing[0].auth == []
-    assert config.outgoing[0].security is Security.PLAIN
+    assert config.outgoing == []
+    skipped = [w for w in config.warnings if w.code is WarningCode.SKIPPED_SERVER]
+    assert len(skipped) == 1
+    assert "no <authentication>" in skipped[0].message
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,103 @@
+"""The guess source looks its host names up first and probes only hosts that exist."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from autoconf import Options, parse_address
+from autoconf._data import default_ispdb
+from autoconf.errors import DeadlineExceeded, HostNotFound
+from autoconf.models import AttemptStatus, FailureKind, Verification
+from autoconf.options import Deadline
+from autoconf.sources import guess
+from autoconf.sources.base import SourceContext
+from autoconf.sources.guess import GuessSource, guess_tries
+
+DOMAIN = "nohosts.example"
+
+
+class FakeDns:
+    """Answers from a table after ``delay`` seconds; other names do not exist."""
+
+    def __init__(self, existing: set[str], *, slow: set[str] = frozenset(), delay: float = 0.02):
+        self.existing = existing
+        self.slow = slow
+        self.delay = delay
+        self.asked: list[str] = []
+
+    async def addresses(self, host: str, *args: Any, **kwargs: Any) -> list[str]:
+        self.asked.append(host)
+        await asyncio.sleep(self.delay)
+        if host in self.slow:
+            raise DeadlineExceeded(f"no DNS answer for {host}", host=host)
+        if host not in self.existing:
+            raise HostNotFound(f"{host} does not exist", host=host)
+        return ["127.0.0.1"]
+
+
+def _context(dns: FakeDns) -> SourceContext:
+    network = SimpleNamespace(dns=dns, ssl_context=None, block_private=False)
+    session = SimpleNamespace(network=lambda: network)
+    return SourceContext(
+        address=parse_address(f"jane@{DOMAIN}"),
+        options=Options(),
+        deadline=Deadline(10.0),
+        ispdb=default_ispdb(),
+        session=session,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def probed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Replace the probe: record (host, port) and answer "connection refused"."""
+    seen: list[tuple[str, int]] = []
+
+    async def fake_probe(server: Any, **kwargs: Any) -> Verification:
+        seen.append((server.host, server.port))
+        return Verification(reachable=False, error="refused", failure=FailureKind.REFUSED)
+
+    monkeypatch.setattr(guess, "probe_server", fake_probe)
+    return seen
+
+
+async def test_no_existing_host_is_done_within_one_dns_round_trip(probed):
+    """With no candidate host in DNS, nothing is probed and guessing ends in well under 0.3 s."""
+    dns = FakeDns(existing=set())
+    started = time.perf_counter()
+    outcome = await GuessSource().run(_context(dns))
+    elapsed = time.perf_counter() - started
+    assert probed == []
+    assert elapsed < 0.3, elapsed  # 27 staggered tries took 1.3 s before
+    incoming, outgoing = guess_tries(DOMAIN)
+    assert len(outcome.attempts) == len(incoming) + len(outgoing)
+    assert {a.status for a in outcome.attempts} == {AttemptStatus.EMPTY}
+    assert sorted(dns.asked) == sorted({t.host for t in incoming + outgoing})  # each name once
+
+
+async def test_only_hosts_that_exist_are_probed(probed):
+    """When imap. and smtp. exist, every try of theirs is probed and no other host is."""
+    existing = {f"imap.{DOMAIN}", f"smtp.{DOMAIN}"}
+    outcome = await GuessSource().run(_context(FakeDns(existing)))
+    incoming, outgoing = guess_tries(DOMAIN)
+    expected = {(t.host, t.port) for t in incoming + outgoing if t.host in existing}
+    assert set(probed) == expected
+    assert len(probed) == len(expected)  # each once
+    for attempt in outcome.attempts:
+        host = attempt.target.split()[1].rsplit(":", 1)[0]
+        if host not in existing:
+            assert attempt.status is AttemptStatus.EMPTY
+            assert attempt.detail is not None
+            assert "not probed" in attempt.detail
+
+
+async def test_a_name_whose_lookup_failed_is_still_probed(probed):
+    """A DNS time-out is not "no such host": the probe of that name still runs."""
+    slow = {f"mail.{DOMAIN}"}
+    await GuessSource().run(_context(FakeDns(existing=set(), slow=slow)))
+    assert probed
+    assert {host for host, _ in probed} == slow
