@@ -136,7 +136,9 @@ class Report:
 
 def corpus() -> dict[str, list[bytes]]:
     """The seed documents: the recorded test documents and the bundled ISPDB files."""
-    recorded = sorted((ROOT / "tests" / "unit" / "documents").iterdir())
+    documents = ROOT / "tests" / "unit" / "documents"
+    recorded = sorted(p for p in documents.iterdir() if p.is_file())
+    recorded += sorted(documents.glob("*/*.xml"))  # recorded from real servers (automua, ...)
     bundled = sorted((ROOT / "data" / "ispdb").glob("*.xml"))
     autodiscover = [p.read_bytes() for p in recorded if p.name.startswith("autodiscover")]
     others = [p.read_bytes() for p in recorded if not p.name.startswith("autodiscover")]

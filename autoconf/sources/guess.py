@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from ..errors import HostNotFound, NetworkError
+from ..errors import DeadlineExceeded, DnsFailure, HostNotFound, NetworkError
 from ..models import (
     AttemptStatus,
     AuthMethod,
@@ -239,13 +239,14 @@ async def _missing_hosts(ctx: SourceContext, hosts: list[str]) -> dict[str, Sour
     A look-up that fails otherwise (timeout, no DNS) leaves the host to the probe.
     """
     dns = ctx.network().dns
-    within = ctx.deadline.phase(ctx.options.connect_timeout)
 
     async def one(host: str) -> SourceAttempt | None:
         watch = Stopwatch()
         try:
-            await dns.addresses(host, within=within)
+            await dns.addresses(host, ctx.deadline, limit=ctx.options.connect_timeout)
         except HostNotFound as exc:
+            if exc.kind not in (DnsFailure.NXDOMAIN, DnsFailure.NO_ANSWER):
+                return None  # the resolver could not tell (EAI_AGAIN): leave it to the probe
             return SourceAttempt(
                 source=SourceName.GUESS,
                 target=host,
@@ -253,7 +254,7 @@ async def _missing_hosts(ctx: SourceContext, hosts: list[str]) -> dict[str, Sour
                 elapsed_ms=watch.ms(),
                 detail=f"not probed: {exc}",
             )
-        except NetworkError:
+        except (NetworkError, DeadlineExceeded):
             pass
         return None
 
