@@ -37,6 +37,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Session", "discover", "discover_events", "discover_sync"]
 
+# A call still waiting for a place when less than this is left of its deadline could only
+# time out once started: it ends in the queue instead, so its result is never late (and the
+# many results of a long queue are not all built at the very instant their deadlines pass).
+ADMISSION_MARGIN_S = 0.25
+
 
 class Session:
     """Network resources, caches and bounds shared by many discoveries (see the module)."""
@@ -81,9 +86,15 @@ class Session:
         return discover_events(address, options=options, ispdb=ispdb, sources=sources, session=self)
 
     async def _admit(self, deadline: Deadline) -> bool:
-        """Wait for a free place, at most until ``deadline``; True once admitted."""
+        """Wait for a free place, at most until ``deadline`` (less the margin); True if admitted."""
+        if not self._slots.locked():  # a free place and nobody waiting before us
+            await self._slots.acquire()
+            return True
+        wait = deadline.remaining() - ADMISSION_MARGIN_S
+        if wait <= 0:
+            return False
         try:
-            async with asyncio.timeout(deadline.remaining()):
+            async with asyncio.timeout(wait):
                 await self._slots.acquire()
         except TimeoutError:
             return False

@@ -40,8 +40,10 @@ def addresses(world: WorldInfo, count: int) -> list[str]:
     ]
 
 
-async def measure(world: WorldInfo, calls: int, deadline: float, verify: bool) -> dict[str, Any]:
-    options = world_options(world, deadline=deadline, verify=verify)
+async def measure(
+    world: WorldInfo, calls: int, deadline: float, verify: bool, bounds: dict[str, int]
+) -> dict[str, Any]:
+    options = world_options(world, deadline=deadline, verify=verify, **bounds)
     targets = addresses(world, calls)
     fds_before = open_fds()
     peak_fds = fds_before
@@ -75,6 +77,7 @@ async def measure(world: WorldInfo, calls: int, deadline: float, verify: bool) -
         "calls": calls,
         "deadline_s": deadline,
         "verify": verify,
+        "bounds": {k: getattr(options, k) for k in ("max_discoveries", "max_http_requests")},
         "found": found,
         "found_ratio": found / calls,
         "slowest_s": max(durations),
@@ -92,10 +95,20 @@ def main() -> int:
     parser.add_argument("--deadline", type=float, default=10.0)
     parser.add_argument("--verify", action="store_true", help="probe the candidates too")
     parser.add_argument("--net", type=int, default=12, help="the world's 127.0.N.x")
+    parser.add_argument("--max-discoveries", type=int, help="the Session bound (default: ours)")
+    parser.add_argument("--max-http-requests", type=int, help="the Session bound")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    bounds = {
+        name: value
+        for name, value in (
+            ("max_discoveries", args.max_discoveries),
+            ("max_http_requests", args.max_http_requests),
+        )
+        if value is not None
+    }
     with running_world(args.net) as world:
-        report = asyncio.run(measure(world, args.calls, args.deadline, args.verify))
+        report = asyncio.run(measure(world, args.calls, args.deadline, args.verify, bounds))
     report["targets_met"] = (
         report["late"] == 0
         and report["found_ratio"] >= 0.99
@@ -105,7 +118,10 @@ def main() -> int:
         print(json.dumps(report, indent=2))
         return 0
     fds = report["fds"]
-    print(f"{report['calls']} concurrent discoveries in one Session, deadline {args.deadline} s")
+    print(
+        f"{report['calls']} concurrent discoveries in one Session, deadline {args.deadline} s, "
+        f"bounds {report['bounds']}"
+    )
     print(f"  found                {report['found']}/{report['calls']} (target >= 99%)")
     print(
         f"  slowest call         {report['slowest_s']:.2f} s "

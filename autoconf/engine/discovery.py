@@ -134,9 +134,15 @@ def unadmitted_result(
     sources: Sequence[Source] | None,
     started: float,
 ) -> DiscoveryResult:
-    """The result of a discovery whose deadline passed before the session let it start."""
-    chosen, missing = choose_sources(options, sources)
-    outcomes = [unfinished(s.name, started, AttemptStatus.TIMEOUT, NOT_ADMITTED) for s in chosen]
+    """The result of a discovery whose deadline passed before the session let it start.
+
+    Cheap on purpose (names only, no source objects): a long queue ends many at once.
+    """
+    enabled = options.enabled_sources()
+    offered = set(SourceName) if sources is None else {s.name for s in sources}
+    names = sorted(enabled & offered, key=lambda n: n.priority)
+    missing = sorted(enabled - offered - {SourceName.LOCAL}, key=lambda n: n.priority)
+    outcomes = [unfinished(name, started, AttemptStatus.TIMEOUT, NOT_ADMITTED) for name in names]
     return _result(address, outcomes, missing, ([], []), [], started)
 
 

@@ -25,7 +25,7 @@ TIMED_OUT = "the discovery deadline passed before it answered"
 NEVER_STARTED = "the deadline passed before it could start"
 # Seconds a cancelled source gets to unwind (close its sockets) before the discovery returns
 # without it: a source that ignored its cancellation must not hold the caller past the deadline.
-CANCEL_GRACE_S = 0.25
+CANCEL_GRACE_S = 0.1
 
 
 class SourceRunner:
