@@ -8,8 +8,16 @@ import time
 
 import pytest
 
-from autoconf import AttemptStatus, Options, Protocol, Security, ServerSettings, Session
-from autoconf import SourceName, Trust
+from autoconf import (
+    AttemptStatus,
+    Options,
+    Protocol,
+    Security,
+    ServerSettings,
+    Session,
+    SourceName,
+    Trust,
+)
 from autoconf.errors import DeadlineExceeded
 from autoconf.models import SourceAttempt
 from autoconf.net.http import FetchResult

@@ -47,7 +47,9 @@ async def test_a_per_call_option_the_session_cannot_honour_raises(
         with pytest.raises(OptionsError) as raised:
             await session.discover("a@example.com", options=Options(**{name: call_value}))
     message = str(raised.value)
-    assert name in message and repr(session_value) in message and repr(call_value) in message
+    assert name in message
+    assert repr(session_value) in message
+    assert repr(call_value) in message
 
 
 def test_a_session_field_left_at_its_default_is_the_sessions():
