@@ -19,12 +19,13 @@ imported and built only when a network source runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from .address import parse_address
+from .address import EmailAddress, parse_address
 from .engine import run_discovery, unadmitted_result
 from .events import DiscoveryEvent, DiscoveryFinished
 from .options import Deadline, Options, for_session_call
@@ -137,12 +138,11 @@ async def discover(
     options); every failure of a source is recorded in ``result.attempts``. Pass a
     :class:`~autoconf.Session` to share DNS and HTTP caches across many calls.
     """
-    events = discover_events(
-        address, options=options, ispdb=ispdb, sources=sources, session=session
-    )
-    async for event in events:
-        if isinstance(event, DiscoveryFinished):
-            return event.result
+    run = discover_events(address, options=options, ispdb=ispdb, sources=sources, session=session)
+    async with contextlib.aclosing(run) as events:
+        async for event in events:
+            if isinstance(event, DiscoveryFinished):
+                return event.result
     raise AssertionError("discover_events ended without a result")  # pragma: no cover
 
 
@@ -173,7 +173,7 @@ async def discover_events(
     ispdb: BundledIspdb | None = None,
     sources: Sequence[Source] | None = None,
     session: Session | None = None,
-) -> AsyncIterator[DiscoveryEvent]:
+) -> AsyncGenerator[DiscoveryEvent, None]:
     """Discover settings for ``address``, yielding progress as it happens.
 
     Every chosen source starts at once. In ``thorough`` mode all are awaited (bounded by the
@@ -188,31 +188,53 @@ async def discover_events(
     parsed = parse_address(address)
     if session is None:
         options = options if options is not None else Options()
-        own: Session | None = Session(options)
+        current, own = Session(options), True
     else:
-        options, own = session.call_options(options), None
-    current = own if own is not None else session
-    assert current is not None
+        options, current, own = session.call_options(options), session, False
     deadline = Deadline(options.deadline)
+    finished: DiscoveryFinished | None = None
     try:
-        if not await current._admit(deadline):
-            yield DiscoveryFinished(unadmitted_result(parsed, options, sources, started))
-            return
-        try:
-            call = options
-            events = run_discovery(
-                parsed,
-                call,
-                deadline,
-                network=lambda: current._handle(call),
-                started=started,
-                ispdb=ispdb,
-                sources=sources,
-            )
+        run = _admitted(current, parsed, options, deadline, started, ispdb, sources)
+        async with contextlib.aclosing(run) as events:
+            async for event in events:
+                if isinstance(event, DiscoveryFinished):
+                    finished = event
+                else:
+                    yield event
+    finally:
+        if own:
+            await current.aclose()
+    # Handed over only once the call's resources are released (a caller that stops reading
+    # here leaves nothing open).
+    assert finished is not None
+    yield finished
+
+
+async def _admitted(
+    session: Session,
+    address: EmailAddress,
+    options: Options,
+    deadline: Deadline,
+    started: float,
+    ispdb: BundledIspdb | None,
+    sources: Sequence[Source] | None,
+) -> AsyncGenerator[DiscoveryEvent, None]:
+    """The events of one discovery once the session admits it, or its queued-out result."""
+    if not await session._admit(deadline):
+        yield DiscoveryFinished(unadmitted_result(address, options, sources, started))
+        return
+    try:
+        run = run_discovery(
+            address,
+            options,
+            deadline,
+            network=lambda: session._handle(options),
+            started=started,
+            ispdb=ispdb,
+            sources=sources,
+        )
+        async with contextlib.aclosing(run) as events:
             async for event in events:
                 yield event
-        finally:
-            current._release()
     finally:
-        if own is not None:
-            await own.aclose()
+        session._release()

@@ -6,7 +6,7 @@ only receives a way to reach the network (``network``) and the call's one deadli
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .._data import BundledIspdb, default_ispdb
@@ -88,7 +88,7 @@ async def run_discovery(
     started: float,
     ispdb: BundledIspdb | None = None,
     sources: Sequence[Source] | None = None,
-) -> AsyncIterator[DiscoveryEvent]:
+) -> AsyncGenerator[DiscoveryEvent, None]:
     """Every event of one discovery; the last is always :class:`DiscoveryFinished`.
 
     Candidates are probed (with ``verify``) as soon as a source proposes them, so probes
