@@ -47,7 +47,6 @@ class SourceRunner:
         """Run every phase, then account for what did not finish; cancels all on exit."""
         first, later = self._phases()
         try:
-            stopped = False
             async for event in self._run_phase(first, later):
                 yield event
             stopped = bool(self._pending) or self._ctx.deadline.expired
