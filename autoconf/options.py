@@ -138,6 +138,11 @@ class Options:
             if not (isinstance(value, int) and value >= 1):
                 raise OptionsError(f"{name} must be a whole number of at least 1, not {value}")
         self._check_injected_client()
+        if self.resolver is not None and self.nameservers:
+            raise OptionsError(
+                "resolver and nameservers cannot be combined: an injected resolver asks its own "
+                "nameservers, so nameservers would not apply"
+            )
 
     def _check_injected_client(self) -> None:
         """An injected HTTP client makes its own connections: our network options can't apply."""

@@ -207,3 +207,12 @@ async def test_block_private_addresses_blocks_loopback_for_http_and_probes(where
             assert (http.connections, imap.connections) == (0, 0)
             assert source.http_error is not None
             assert not verification.reachable
+
+
+def test_an_injected_resolver_and_nameservers_are_refused():
+    """A resolver asks its own nameservers: giving nameservers too is refused, naming both."""
+    import dns.asyncresolver
+
+    resolver = dns.asyncresolver.Resolver(configure=False)
+    with pytest.raises(OptionsError, match="resolver and nameservers"):
+        Options(resolver=resolver, nameservers=(("127.0.0.1", 53),))
