@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from .address import EmailAddress, parse_address
+from .api import Session, discover, discover_events, discover_sync
 from .errors import (
     AutoconfError,
     DeadlineExceeded,
@@ -19,6 +20,15 @@ from .errors import (
     OptionsError,
     ParseError,
     TLSError,
+)
+from .events import (
+    CandidateFound,
+    DiscoveryEvent,
+    DiscoveryFinished,
+    ProbeFinished,
+    ProbeStarted,
+    SourceFinished,
+    SourceStarted,
 )
 from .models import (
     AttemptStatus,
@@ -44,19 +54,6 @@ from .models import (
     WarningCode,
 )
 from .options import Credentials, Deadline, Mode, Options
-from .pipeline import (
-    CandidateFound,
-    DiscoveryEvent,
-    DiscoveryFinished,
-    ProbeFinished,
-    ProbeStarted,
-    SourceFinished,
-    SourceStarted,
-    discover,
-    discover_events,
-    discover_sync,
-)
-from .session import Session
 
 __version__ = "0.1.0"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_ISPDB_URL",
     "OFFLINE_SOURCES",
+    "SESSION_FIELDS",
     "Credentials",
     "Deadline",
     "Mode",
     "Options",
+    "for_session_call",
     "parse_nameserver",
 ]
 
@@ -108,6 +110,10 @@ class Options:
     first_byte_timeout: float = 4.0
     http_client: httpx.AsyncClient | None = field(default=None, repr=False)
     resolver: dns.asyncresolver.Resolver | None = field(default=None, repr=False)
+    # Session bounds (see SESSION_FIELDS): work beyond them waits, and the wait counts against
+    # each call's own deadline; a call whose deadline passes while waiting ends as a timeout.
+    max_discoveries: int = 32  # discoveries one Session runs at once
+    max_http_requests: int = 48  # HTTP requests one Session has in flight at once
 
     def __post_init__(self) -> None:
         if not (isinstance(self.deadline, int | float) and 0 < self.deadline < 3600):
@@ -128,6 +134,38 @@ class Options:
         for host, port in self.nameservers:
             if not host or not 0 < port < 65536:
                 raise OptionsError(f"bad nameserver {host}:{port}")
+        for name in ("max_discoveries", "max_http_requests"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and value >= 1):
+                raise OptionsError(f"{name} must be a whole number of at least 1, not {value}")
+        self._check_injected_client()
+        if self.resolver is not None and self.nameservers:
+            raise OptionsError(
+                "resolver and nameservers cannot be combined: an injected resolver asks its own "
+                "nameservers, so nameservers would not apply"
+            )
+
+    def _check_injected_client(self) -> None:
+        """An injected HTTP client makes its own connections: our network options can't apply."""
+        if self.http_client is None:
+            return
+        bypassed = {
+            "nameservers": bool(self.nameservers),
+            "ca_file": self.ca_file is not None,
+            "ssl_context": self.ssl_context is not None,
+            "block_private_addresses": self.block_private_addresses,
+        }
+        if getattr(self.http_client, "follow_redirects", False):
+            raise OptionsError(
+                "an http_client with follow_redirects=True cannot be combined with the redirect "
+                "rules (at most 5, never HTTPS to HTTP): give one with follow_redirects=False"
+            )
+        for name, given in bypassed.items():
+            if given:
+                raise OptionsError(
+                    f"http_client and {name} cannot be combined: an injected HTTP client "
+                    f"resolves, trusts and connects by itself, so {name} would not apply to it"
+                )
 
     def enabled_sources(self) -> frozenset[SourceName]:
         """The sources this run may use, after ``offline``, ``sources`` and ``allow_http``."""
@@ -139,6 +177,58 @@ class Options:
         if self.config_dir is None and not self.local_documents:
             chosen -= {SourceName.LOCAL}
         return chosen
+
+
+# What a Session fixes for all its calls, since it builds the network from them once: how names
+# are resolved, which certificates are trusted, which addresses may be reached, the injected
+# clients, and the session's bounds. Everything else (deadline, mode, sources, verify,
+# credentials, phase limits, ISPDB URL, ...) may differ from call to call.
+SESSION_FIELDS = (
+    "nameservers",
+    "ca_file",
+    "ssl_context",
+    "block_private_addresses",
+    "http_client",
+    "resolver",
+    "max_discoveries",
+    "max_http_requests",
+)
+_BY_IDENTITY = frozenset({"ssl_context", "http_client", "resolver"})
+
+
+def for_session_call(session: Options, call: Options | None) -> Options:
+    """The options one call in a session runs with, or OptionsError if it cannot be honoured.
+
+    A session field the call leaves at its default is the session's; one it sets to something
+    else than the session's is a conflict, named on both sides (never silently ignored).
+    """
+    if call is None or call is session:
+        return session
+    defaults = Options()
+    inherited: dict[str, Any] = {}
+    for name in SESSION_FIELDS:
+        asked, fixed = getattr(call, name), getattr(session, name)
+        if _same(name, asked, fixed):
+            continue
+        if _same(name, asked, getattr(defaults, name)):
+            inherited[name] = fixed
+            continue
+        raise OptionsError(
+            f"this call's {name}={_shown(name, asked)} differs from its Session's "
+            f"{name}={_shown(name, fixed)}: a Session fixes {name} for every call it runs "
+            "(open another Session for a different one)"
+        )
+    return replace(call, **inherited) if inherited else call
+
+
+def _same(name: str, a: object, b: object) -> bool:
+    return a is b if name in _BY_IDENTITY else a == b
+
+
+def _shown(name: str, value: object) -> str:
+    if name in _BY_IDENTITY and value is not None:
+        return f"<{type(value).__name__} at {id(value):#x}>"
+    return repr(value)
 
 
 def parse_nameserver(text: str, *, default_port: int = 53) -> tuple[str, int]:

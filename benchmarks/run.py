@@ -57,10 +57,18 @@ PLANS = {
     "pipeline_latency.py": Plan("pipeline_latency.py", ("--rounds", "5"), 120),
     "batch.py": Plan("batch.py", ("--count", "1000", "--concurrency", "1", "64"), 120, repeats=3),
     "probe.py": Plan("probe.py", ("--probes", "200"), 90, repeats=3),
+    "concurrency.py": Plan("concurrency.py", ("--calls", "1000"), 90, repeats=2),
     "peers.py": Plan("peers.py", ("--runs", "3", "--hard-kill", "20"), 330, isolate=False),
 }
 # The comparison first: it is the largest and the reason for this file.
-ORDER = ["peers.py", "offline_cli.py", "pipeline_latency.py", "probe.py", "batch.py"]
+ORDER = [
+    "peers.py",
+    "offline_cli.py",
+    "pipeline_latency.py",
+    "probe.py",
+    "batch.py",
+    "concurrency.py",
+]
 
 
 @dataclasses.dataclass
@@ -364,6 +372,46 @@ def batch_section(ran: Ran, heads: dict[str, str]) -> list[str]:
     return lines
 
 
+def concurrency_section(ran: Ran, heads: dict[str, str]) -> list[str]:
+    lines = [
+        "## Many concurrent discoveries in one Session",
+        "",
+        f"{cmd(ran)} — 1,000 discoveries started at once in one `autoconf.Session` against "
+        "the world's published domains (no guess, no probes), with the Session's default "
+        "bounds; one row per repeat. Targets: every call within its deadline + 0.5 s, "
+        "≥ 99% found, no file descriptor left.",
+        "",
+    ]
+    if not ran.reports:
+        return lines + problem_lines(ran)
+    rows = []
+    try:
+        for r in ran.reports:
+            fds = r["fds"]
+            rows.append(
+                [
+                    f"{r['found']}/{r['calls']}",
+                    f"{r['slowest_s']:.2f} (deadline {r['deadline_s']:.0f})",
+                    str(r["late"]),
+                    f"{r['peak_rss_mib']:.0f}",
+                    f"{fds['before']} / {fds['peak']} / {fds['after']}",
+                ]
+            )
+    except (KeyError, TypeError):
+        return [*lines, "```json", json.dumps(ran.reports[0], indent=2)[:4000], "```", ""]
+    lines += table(
+        ["found", "slowest call s", "late", "peak RSS MiB", "descriptors before / peak / after"],
+        rows,
+    )
+    found = statistics.median(r["found_ratio"] for r in ran.reports)
+    slowest = max(r["slowest_s"] for r in ran.reports)
+    heads["concurrency"] = (
+        f"1,000 concurrent discoveries in one Session: {found:.0%} found (median), slowest "
+        f"call {slowest:.2f} s against a {ran.reports[0]['deadline_s']:.0f} s deadline"
+    )
+    return lines
+
+
 def memory_section(mem: dict[str, Any], peers: Ran, heads: dict[str, str]) -> list[str]:
     lines = [
         "## Peak memory of a single CLI run",
@@ -538,6 +586,7 @@ def render(
     body += pipeline_section(ran["pipeline_latency.py"], heads)
     body += batch_section(ran["batch.py"], heads)
     body += probe_section(ran["probe.py"], heads)
+    body += concurrency_section(ran["concurrency.py"], heads)
     for name, r in ran.items():
         if name in PLANS:
             continue

@@ -1,24 +1,87 @@
-"""Network resources one or many discoveries share: DNS, HTTP, TLS and their caches."""
+"""Network resources one or many discoveries share: DNS, HTTP, TLS, their caches and bounds."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ssl
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..options import Options
+from ..errors import DeadlineExceeded
+from ..options import Deadline, Options
 from .cache import TTLCache
 from .dns import DnsClient
-from .http import HttpFetcher, make_http_client
+from .http import MAX_BODY_BYTES, FetchResult, HttpFetcher, make_http_client
 from .tls import make_ssl_context
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["Network"]
+__all__ = ["AdmittedFetcher", "CallNetwork", "Network"]
+
+
+class AdmittedFetcher:
+    """An :class:`HttpFetcher` behind the session's bound on HTTP requests in flight.
+
+    A request waits for a free place at most until its deadline; the wait is part of it.
+    """
+
+    def __init__(self, inner: HttpFetcher, slots: asyncio.Semaphore) -> None:
+        self._inner = inner
+        self._slots = slots
+
+    async def get(
+        self, url: str, deadline: Deadline, *, max_bytes: int = MAX_BODY_BYTES
+    ) -> FetchResult:
+        async with self._admitted(url, deadline):
+            return await self._inner.get(url, deadline, max_bytes=max_bytes)
+
+    async def post(
+        self,
+        url: str,
+        deadline: Deadline,
+        *,
+        body: bytes,
+        content_type: str,
+        max_bytes: int = MAX_BODY_BYTES,
+    ) -> FetchResult:
+        async with self._admitted(url, deadline):
+            return await self._inner.post(
+                url, deadline, body=body, content_type=content_type, max_bytes=max_bytes
+            )
+
+    @contextlib.asynccontextmanager
+    async def _admitted(self, url: str, deadline: Deadline) -> AsyncIterator[None]:
+        try:
+            async with asyncio.timeout(deadline.phase()):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise DeadlineExceeded(
+                f"{url}: the deadline passed while waiting for a free HTTP slot in the session",
+                url=url,
+            ) from None
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+@dataclass(frozen=True, slots=True)
+class CallNetwork:
+    """One discovery's handle on the session's network: shared resources, its phase limits."""
+
+    dns: DnsClient
+    http: AdmittedFetcher
+    ssl_context: ssl.SSLContext
+    block_private: bool
+    cache: TTLCache
+    documents: TTLCache
 
 
 class Network:
-    """Built from Options: the DNS client, the HTTP client and fetcher, the SSL context."""
+    """Built from the session's Options: DNS, the HTTP client, the SSL context, the bounds."""
 
     def __init__(self, options: Options) -> None:
         self.cache = TTLCache()
@@ -35,13 +98,26 @@ class Network:
             ssl_context=self.ssl_context,
             block_private=options.block_private_addresses,
         )
-        self.http = HttpFetcher(
+        self.block_private = options.block_private_addresses
+        self._http_slots = asyncio.Semaphore(options.max_http_requests)
+        self.http = self.for_call(options).http
+
+    def for_call(self, options: Options) -> CallNetwork:
+        """The handle one discovery uses: HTTP with that call's phase limits."""
+        fetcher = HttpFetcher(
             self.client,
             connect_timeout=options.connect_timeout,
             tls_timeout=options.tls_timeout,
             first_byte_timeout=options.first_byte_timeout,
         )
-        self.block_private = options.block_private_addresses
+        return CallNetwork(
+            dns=self.dns,
+            http=AdmittedFetcher(fetcher, self._http_slots),
+            ssl_context=self.ssl_context,
+            block_private=self.block_private,
+            cache=self.cache,
+            documents=self.documents,
+        )
 
     async def aclose(self) -> None:
         if self._owns_client:

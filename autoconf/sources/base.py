@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,9 +21,8 @@ from ..models import (
 if TYPE_CHECKING:
     from .._data import BundledIspdb
     from ..address import EmailAddress
-    from ..net.session import Network
+    from ..net.session import CallNetwork
     from ..options import Deadline, Options
-    from ..session import Session
 
 __all__ = ["Board", "Source", "SourceContext", "SourceOutcome", "Stopwatch"]
 
@@ -35,12 +35,10 @@ class SourceContext:
     options: Options
     deadline: Deadline
     ispdb: BundledIspdb
-    session: Session
+    # DNS, HTTP and TLS for network sources: ``ctx.network()`` builds the session's network on
+    # first use (so the offline path never imports it) and returns this call's handle on it.
+    network: Callable[[], CallNetwork]
     board: Board | None = None  # what the other sources of this discovery found so far
-
-    def network(self) -> Network:
-        """DNS, HTTP and TLS for network sources (built on first use, shared by the session)."""
-        return self.session.network()
 
 
 @dataclass(frozen=True, slots=True)

@@ -224,3 +224,31 @@ def test_cli_subprocess_is_hermetic(world: WorldInfo):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["incoming"][0]["sources"] == ["srv"]
+
+
+async def test_many_concurrent_discoveries_in_one_session_end_on_time(world: WorldInfo):
+    """150 discoveries at once in one Session with a small bound: all find their settings,
+    none outlives its deadline (+0.5 s), no descriptor is left open afterwards."""
+    import asyncio
+    import os
+
+    from tests.world.library import PUBLISHED
+
+    def fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    before = fds()
+    options = world_options(world, deadline=10.0, max_discoveries=16, max_http_requests=16)
+    domains = [world.scenarios[name].domain for name in PUBLISHED]
+
+    async def one(session: Session, i: int) -> tuple[float, bool]:
+        started = time.perf_counter()
+        result = await session.discover(f"user{i}@{domains[i % len(domains)]}")
+        return time.perf_counter() - started, bool(result.incoming)
+
+    async with Session(options) as session:
+        done = await asyncio.gather(*(one(session, i) for i in range(150)))
+    await asyncio.sleep(0.1)
+    assert max(seconds for seconds, _ in done) <= 10.5
+    assert all(found for _, found in done)
+    assert fds() <= before

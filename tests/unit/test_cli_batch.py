@@ -156,7 +156,7 @@ def test_one_session_is_shared_across_the_batch():
 
     class Spy(ScriptedSource):
         async def run(self, ctx: SourceContext) -> SourceOutcome:
-            sessions.add(id(ctx.session))
+            sessions.add(id(ctx.network().cache))
             return await super().run(ctx)
 
     sources = [

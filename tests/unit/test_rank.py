@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from autoconf import Protocol, Security, ServerSettings, SourceName, Trust, WarningCode
-from autoconf.rank import merge
+from autoconf.engine.rank import merge
 from autoconf.sources.base import SourceOutcome
 
 

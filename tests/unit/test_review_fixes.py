@@ -200,7 +200,7 @@ def test_a_probe_cut_short_by_the_deadline_does_not_count_as_a_failure():
         options=Options(),
         deadline=deadline,
         ispdb=default_ispdb(),
-        session=Session(),
+        network=lambda: Session().network().for_call(Options()),
     )
     prober = Prober(ctx)
     server = _imap("imap.example.com", SourceName.AUTOCONFIG, Trust.HIGH)

@@ -1,0 +1,240 @@
+"""The public entry points: :func:`discover`, :func:`discover_sync`, :func:`discover_events`
+and :class:`Session`, which owns the network's lifetime and admits the work it can finish.
+
+A single ``discover()`` makes its own short-lived session. A batch, a server or a wizard that
+looks up many addresses keeps one, so DNS answers and fetched documents are reused for their
+TTL and connections stay warm::
+
+    async with autoconf.Session(options) as session:
+        for address in addresses:
+            result = await session.discover(address)
+
+A Session runs at most ``Options.max_discoveries`` discoveries at once and has at most
+``Options.max_http_requests`` HTTP requests in flight; the rest wait, and the wait counts
+against each call's own deadline: a call whose deadline passes while it waits ends with every
+source ``timeout``, on time, never with an exception. The network stack (httpx, dnspython) is
+imported and built only when a network source runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from .address import EmailAddress, parse_address
+from .engine import run_discovery, unadmitted_result
+from .events import DiscoveryEvent, DiscoveryFinished
+from .options import Deadline, Options, for_session_call
+
+if TYPE_CHECKING:
+    from ._data import BundledIspdb
+    from .models import DiscoveryResult
+    from .net.session import CallNetwork, Network
+    from .sources.base import Source
+
+__all__ = ["Session", "discover", "discover_events", "discover_sync"]
+
+# A call still waiting for a place when less than this is left of its deadline could only
+# time out once started: it ends in the queue instead, so its result is never late (and the
+# many results of a long queue are not all built at the very instant their deadlines pass).
+ADMISSION_MARGIN_S = 0.25
+
+
+class Session:
+    """Network resources, caches and bounds shared by many discoveries (see the module)."""
+
+    def __init__(self, options: Options | None = None) -> None:
+        self.options = options if options is not None else Options()
+        self._network: Network | None = None
+        self._slots = asyncio.Semaphore(self.options.max_discoveries)
+
+    def network(self) -> Network:
+        """The session's DNS, HTTP and TLS, built on first use."""
+        if self._network is None:
+            from .net.session import Network
+
+            self._network = Network(self.options)
+        return self._network
+
+    def call_options(self, options: Options | None) -> Options:
+        """The options a call runs with here; OptionsError if the session cannot honour them."""
+        return for_session_call(self.options, options)
+
+    async def discover(
+        self,
+        address: str,
+        *,
+        options: Options | None = None,
+        ispdb: BundledIspdb | None = None,
+        sources: Sequence[Source] | None = None,
+    ) -> DiscoveryResult:
+        """Like :func:`autoconf.discover`, sharing this session's network and caches."""
+        return await discover(address, options=options, ispdb=ispdb, sources=sources, session=self)
+
+    def discover_events(
+        self,
+        address: str,
+        *,
+        options: Options | None = None,
+        ispdb: BundledIspdb | None = None,
+        sources: Sequence[Source] | None = None,
+    ) -> AsyncIterator[DiscoveryEvent]:
+        """Like :func:`autoconf.discover_events`, in this session."""
+        return discover_events(address, options=options, ispdb=ispdb, sources=sources, session=self)
+
+    async def _admit(self, deadline: Deadline) -> bool:
+        """Wait for a free place, at most until ``deadline`` (less the margin); True if admitted."""
+        if not self._slots.locked():  # a free place and nobody waiting before us
+            await self._slots.acquire()
+            return True
+        wait = deadline.remaining() - ADMISSION_MARGIN_S
+        if wait <= 0:
+            return False
+        try:
+            async with asyncio.timeout(wait):
+                await self._slots.acquire()
+        except TimeoutError:
+            return False
+        return True
+
+    def _release(self) -> None:
+        self._slots.release()
+
+    def _handle(self, options: Options) -> CallNetwork:
+        return self.network().for_call(options)
+
+    async def aclose(self) -> None:
+        if self._network is not None:
+            network, self._network = self._network, None
+            await network.aclose()
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+async def discover(
+    address: str,
+    *,
+    options: Options | None = None,
+    ispdb: BundledIspdb | None = None,
+    sources: Sequence[Source] | None = None,
+    session: Session | None = None,
+) -> DiscoveryResult:
+    """Find the mail settings for ``address``.
+
+    Raises only :class:`~autoconf.errors.InvalidAddress` (and ``OptionsError`` for bad
+    options); every failure of a source is recorded in ``result.attempts``. Pass a
+    :class:`~autoconf.Session` to share DNS and HTTP caches across many calls.
+    """
+    run = discover_events(address, options=options, ispdb=ispdb, sources=sources, session=session)
+    async with contextlib.aclosing(run) as events:
+        async for event in events:
+            if isinstance(event, DiscoveryFinished):
+                return event.result
+    raise AssertionError("discover_events ended without a result")  # pragma: no cover
+
+
+def discover_sync(
+    address: str,
+    *,
+    options: Options | None = None,
+    ispdb: BundledIspdb | None = None,
+    sources: Sequence[Source] | None = None,
+) -> DiscoveryResult:
+    """:func:`discover` for synchronous callers (also safe inside a running event loop)."""
+    coro = discover(address, options=options, ispdb=ispdb, sources=sources)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    # Called from inside a loop (a notebook, a sync callback): run on a private loop.
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def discover_events(
+    address: str,
+    *,
+    options: Options | None = None,
+    ispdb: BundledIspdb | None = None,
+    sources: Sequence[Source] | None = None,
+    session: Session | None = None,
+) -> AsyncGenerator[DiscoveryEvent, None]:
+    """Discover settings for ``address``, yielding progress as it happens.
+
+    Every chosen source starts at once. In ``thorough`` mode all are awaited (bounded by the
+    deadline); in ``fast`` mode the offline sources run first, a bundled-ISPDB hit ends the
+    search before any network request, and otherwise the search ends as soon as no source
+    still running could beat the best complete answer. Then, with ``verify``, the top
+    candidates of each direction are probed at once. The last event is always
+    :class:`DiscoveryFinished` carrying the result. In a session, the deadline runs from the
+    call, so the time waiting for the session to admit it is part of it.
+    """
+    started = time.perf_counter()
+    parsed = parse_address(address)
+    if session is None:
+        options = options if options is not None else Options()
+        current, own = Session(options), True
+    else:
+        options, current, own = session.call_options(options), session, False
+    deadline = Deadline(options.deadline)
+    finished: DiscoveryFinished | None = None
+    try:
+        run = _admitted(current, parsed, options, deadline, started, ispdb, sources)
+        async with contextlib.aclosing(run) as events:
+            async for event in events:
+                if isinstance(event, DiscoveryFinished):
+                    finished = event
+                else:
+                    yield event
+    finally:
+        if own:
+            await current.aclose()
+    # Handed over only once the call's resources are released (a caller that stops reading
+    # here leaves nothing open).
+    assert finished is not None
+    yield finished
+
+
+async def _admitted(
+    session: Session,
+    address: EmailAddress,
+    options: Options,
+    deadline: Deadline,
+    started: float,
+    ispdb: BundledIspdb | None,
+    sources: Sequence[Source] | None,
+) -> AsyncGenerator[DiscoveryEvent, None]:
+    """The events of one discovery once the session admits it, or its queued-out result."""
+    if not await session._admit(deadline):
+        yield DiscoveryFinished(unadmitted_result(address, options, sources, started))
+        return
+    try:
+        run = run_discovery(
+            address,
+            options,
+            deadline,
+            network=lambda: session._handle(options),
+            started=started,
+            ispdb=ispdb,
+            sources=sources,
+        )
+        async with contextlib.aclosing(run) as events:
+            async for event in events:
+                yield event
+    finally:
+        session._release()

@@ -1,0 +1,216 @@
+"""One discovery, start to end: choose the sources, run them, rank, verify, build the result.
+
+The caller (the API layer) owns the network's lifetime and the admission to it; this module
+only receives a way to reach the network (``network``) and the call's one deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable, Sequence
+from typing import TYPE_CHECKING
+
+from .._data import BundledIspdb, default_ispdb
+from ..address import EmailAddress
+from ..events import CandidateFound, DiscoveryEvent, DiscoveryFinished, ProbeStarted
+from ..models import (
+    AttemptStatus,
+    DiscoveryResult,
+    ServerSettings,
+    SourceAttempt,
+    SourceName,
+    Verification,
+    Warning,
+)
+from ..options import OFFLINE_SOURCES, Deadline, Options
+from ..sources.base import Board, Source, SourceContext, SourceOutcome
+from ..sources.ispdb_bundled import BundledIspdbSource
+from ..sources.local import LocalSource
+from ..verify import PROBES_PER_DIRECTION, Prober
+from .rank import merge, rerank, verification_warnings
+from .runner import SourceRunner, elapsed_ms, unfinished
+
+if TYPE_CHECKING:
+    from ..net.session import CallNetwork
+
+__all__ = ["choose_sources", "default_sources", "run_discovery", "unadmitted_result"]
+
+NOT_AVAILABLE = "this source is not available in this version"
+NOT_ADMITTED = "the deadline passed while the discovery waited for a free place in the session"
+
+
+def default_sources() -> list[Source]:
+    """Every source this version implements, in priority order."""
+    from ..sources.autoconfig import AutoconfigSource
+    from ..sources.autodiscover import AutodiscoverSource
+    from ..sources.guess import GuessSource
+    from ..sources.ispdb import IspdbSource
+    from ..sources.mx import MxSource
+    from ..sources.srv import SrvSource
+
+    return [
+        LocalSource(),
+        AutoconfigSource(secure=True),
+        SrvSource(),
+        BundledIspdbSource(),
+        IspdbSource(),
+        MxSource(),
+        AutodiscoverSource(),
+        AutoconfigSource(secure=False),
+        GuessSource(),
+    ]
+
+
+def choose_sources(
+    options: Options, sources: Sequence[Source] | None
+) -> tuple[list[Source], list[SourceName]]:
+    """The sources to run, in priority order, and the enabled ones this version lacks."""
+    enabled = options.enabled_sources()
+    if sources is not None:
+        available = list(sources)
+    elif enabled <= OFFLINE_SOURCES:
+        # The offline path must not import the network stack (httpx, dnspython).
+        available = [LocalSource(), BundledIspdbSource()]
+    else:
+        available = default_sources()
+    chosen = sorted((s for s in available if s.name in enabled), key=lambda s: s.name.priority)
+    missing = sorted(
+        enabled - {s.name for s in available} - {SourceName.LOCAL}, key=lambda n: n.priority
+    )
+    return chosen, missing
+
+
+async def run_discovery(
+    address: EmailAddress,
+    options: Options,
+    deadline: Deadline,
+    *,
+    network: Callable[[], CallNetwork],
+    started: float,
+    ispdb: BundledIspdb | None = None,
+    sources: Sequence[Source] | None = None,
+) -> AsyncGenerator[DiscoveryEvent, None]:
+    """Every event of one discovery; the last is always :class:`DiscoveryFinished`.
+
+    Candidates are probed (with ``verify``) as soon as a source proposes them, so probes
+    overlap slower sources; after the merge the top candidates of each direction are probed
+    too, and the result is ranked again with what the probes found.
+    """
+    chosen, missing = choose_sources(options, sources)
+    board = Board({s.name for s in chosen} - {SourceName.GUESS})
+    ctx = SourceContext(
+        address=address,
+        options=options,
+        deadline=deadline,
+        ispdb=ispdb if ispdb is not None else default_ispdb(),
+        network=network,
+        board=board,
+    )
+    # Verification needs the network: it runs when any network source runs.
+    verifies = options.verify and any(s.name not in OFFLINE_SOURCES for s in chosen)
+    prober = Prober(ctx) if verifies else None
+    runner = SourceRunner(ctx, chosen, board, started)
+    try:
+        async for event in _search(runner, prober):
+            yield event
+        ranked = merge(list(runner.outcomes.values()), use_verification=options.verify)
+        incoming, outgoing = ranked.incoming, ranked.outgoing
+        if prober is not None:
+            async for event in _verify_top(prober, incoming, outgoing):
+                yield event
+            incoming = _apply(prober.verified, incoming)
+            outgoing = _apply(prober.verified, outgoing)
+        warnings = list(ranked.warnings) + verification_warnings(incoming + outgoing)
+    finally:
+        if prober is not None:
+            await prober.aclose()
+    outcomes = list(runner.outcomes.values())
+    result = _result(address, outcomes, missing, (incoming, outgoing), warnings, started)
+    yield DiscoveryFinished(result)
+
+
+def unadmitted_result(
+    address: EmailAddress,
+    options: Options,
+    sources: Sequence[Source] | None,
+    started: float,
+) -> DiscoveryResult:
+    """The result of a discovery whose deadline passed before the session let it start.
+
+    Cheap on purpose (names only, no source objects): a long queue ends many at once.
+    """
+    enabled = options.enabled_sources()
+    offered = set(SourceName) if sources is None else {s.name for s in sources}
+    names = sorted(enabled & offered, key=lambda n: n.priority)
+    missing = sorted(enabled - offered - {SourceName.LOCAL}, key=lambda n: n.priority)
+    outcomes = [unfinished(name, started, AttemptStatus.TIMEOUT, NOT_ADMITTED) for name in names]
+    return _result(address, outcomes, missing, ([], []), [], started)
+
+
+async def _search(
+    runner: SourceRunner, prober: Prober | None
+) -> AsyncGenerator[DiscoveryEvent, None]:
+    """The sources' events, starting an early probe of each candidate as it is found."""
+    run = runner.events()
+    try:
+        async for event in run:
+            yield event
+            if (
+                prober is not None
+                and isinstance(event, CandidateFound)
+                and prober.start(event.server, early=True)
+            ):
+                yield ProbeStarted(event.server)
+    finally:
+        await run.aclose()
+
+
+async def _verify_top(
+    prober: Prober, incoming: list[ServerSettings], outgoing: list[ServerSettings]
+) -> AsyncGenerator[DiscoveryEvent, None]:
+    """Probe the top candidates not probed yet, and wait for every probe (to the deadline)."""
+    for server in incoming[:PROBES_PER_DIRECTION] + outgoing[:PROBES_PER_DIRECTION]:
+        if prober.start(server, early=False):
+            yield ProbeStarted(server)
+    async for event in prober.finish():
+        yield event
+
+
+def _apply(
+    verified: dict[tuple[object, ...], Verification], servers: list[ServerSettings]
+) -> list[ServerSettings]:
+    """The servers with what their probes found, ranked again."""
+    updated = []
+    for server in servers:
+        found = verified.get(server.endpoint)
+        if found is not None and server.verification is None:
+            server = server.model_copy(update={"verification": found})
+        updated.append(server)
+    return rerank(updated)
+
+
+def _result(
+    address: EmailAddress,
+    outcomes: list[SourceOutcome],
+    missing: list[SourceName],
+    servers: tuple[list[ServerSettings], list[ServerSettings]],
+    warnings: list[Warning],
+    started: float,
+) -> DiscoveryResult:
+    by_priority = sorted(outcomes, key=lambda o: o.source.priority)
+    attempts = [a for outcome in by_priority for a in outcome.attempts]
+    attempts.extend(
+        SourceAttempt(
+            source=name, target=name.value, status=AttemptStatus.SKIPPED, detail=NOT_AVAILABLE
+        )
+        for name in missing
+    )
+    return DiscoveryResult(
+        address=str(address),
+        domain=address.domain,
+        provider=next((o.provider for o in by_priority if o.provider), None),
+        incoming=servers[0],
+        outgoing=servers[1],
+        attempts=attempts,
+        warnings=warnings,
+        elapsed_ms=elapsed_ms(started),
+    )

@@ -1,0 +1,178 @@
+"""Run the chosen sources of one discovery under its deadline, yielding events as they end.
+
+In ``thorough`` mode every source starts at once and all are awaited (bounded by the
+deadline). In ``fast`` mode the offline sources run first; the network sources start only if
+those did not already settle the answer, and the run stops as soon as no source still running
+could beat the best complete answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator, Iterable, Iterator
+
+from ..events import CandidateFound, DiscoveryEvent, SourceFinished, SourceStarted
+from ..models import AttemptStatus, SourceAttempt, SourceName
+from ..options import OFFLINE_SOURCES, Mode
+from ..sources.base import Board, Source, SourceContext, SourceOutcome
+
+__all__ = ["SourceRunner", "elapsed_ms", "unfinished"]
+
+NOT_NEEDED = "not needed: a better answer was already known"
+CANCELLED = "cancelled: a better answer was already known"
+TIMED_OUT = "the discovery deadline passed before it answered"
+NEVER_STARTED = "the deadline passed before it could start"
+# Seconds a cancelled source gets to unwind (close its sockets) before the discovery returns
+# without it: a source that ignored its cancellation must not hold the caller past the deadline.
+CANCEL_GRACE_S = 0.1
+
+
+class SourceRunner:
+    """The sources of one discovery as tasks; ``outcomes`` fills in as they end."""
+
+    def __init__(
+        self, ctx: SourceContext, chosen: list[Source], board: Board, started: float
+    ) -> None:
+        self.outcomes: dict[SourceName, SourceOutcome] = {}
+        self._ctx = ctx
+        self._chosen = chosen
+        self._board = board
+        self._started = started
+        self._fast = ctx.options.mode is Mode.FAST
+        self._tasks: dict[asyncio.Task[SourceOutcome], Source] = {}
+        self._pending: set[asyncio.Task[SourceOutcome]] = set()
+
+    async def events(self) -> AsyncGenerator[DiscoveryEvent, None]:
+        """Run every phase, then account for what did not finish; cancels all on exit."""
+        first, later = self._phases()
+        try:
+            async for event in self._run_phase(first, later):
+                yield event
+            stopped = bool(self._pending) or self._ctx.deadline.expired
+            if later and not stopped:
+                if self._fast and self._settled(later):
+                    for event in self._end_all(later, AttemptStatus.SKIPPED, NOT_NEEDED):
+                        yield event
+                else:
+                    async for event in self._run_phase(later, []):
+                        yield event
+            cancelled = set(self._pending)
+            for event in self._end_pending():
+                yield event
+            if cancelled:
+                await asyncio.wait(cancelled, timeout=CANCEL_GRACE_S)
+            unstarted = [s for s in self._chosen if s.name not in self.outcomes]
+            for event in self._end_all(unstarted, AttemptStatus.TIMEOUT, NEVER_STARTED):
+                yield event
+        finally:
+            for task in self._tasks:
+                if not task.done():
+                    task.cancel()
+
+    def _phases(self) -> tuple[list[Source], list[Source]]:
+        if not self._fast:
+            return self._chosen, []
+        first = [s for s in self._chosen if s.name in OFFLINE_SOURCES]
+        later = [s for s in self._chosen if s.name not in OFFLINE_SOURCES]
+        return (first, later) if first else (later, [])
+
+    async def _run_phase(
+        self, batch: list[Source], after: list[Source]
+    ) -> AsyncGenerator[DiscoveryEvent, None]:
+        """Start ``batch`` and yield as its sources end, until all did, or the deadline, or
+        (fast mode) nothing still running or yet to run (``after``) could do better."""
+        for source in batch:
+            task = asyncio.create_task(_guarded(source, self._ctx))
+            self._tasks[task] = source
+            self._pending.add(task)
+            yield SourceStarted(source.name)
+        while self._pending:
+            done, self._pending = await asyncio.wait(
+                self._pending,
+                timeout=self._ctx.deadline.remaining(),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if not done:
+                return  # the deadline has passed
+            for task in sorted(done, key=lambda t: self._tasks[t].name.priority):
+                for event in self._finish(task.result()):
+                    yield event
+            running = [self._tasks[t] for t in self._pending]
+            if self._fast and self._settled(running + after):
+                return
+
+    def _end_pending(self) -> Iterator[DiscoveryEvent]:
+        """Cancel what still runs; each becomes a timeout (deadline) or a skip (fast mode)."""
+        pending, self._pending = self._pending, set()
+        for task in pending:
+            task.cancel()
+        if self._ctx.deadline.expired:
+            status, detail = AttemptStatus.TIMEOUT, TIMED_OUT
+        else:
+            status, detail = AttemptStatus.SKIPPED, CANCELLED
+        yield from self._end_all((self._tasks[t] for t in pending), status, detail)
+
+    def _end_all(
+        self, sources: Iterable[Source], status: AttemptStatus, detail: str
+    ) -> Iterator[DiscoveryEvent]:
+        for source in sources:
+            yield from self._finish(unfinished(source.name, self._started, status, detail))
+
+    def _finish(self, outcome: SourceOutcome) -> list[DiscoveryEvent]:
+        self.outcomes[outcome.source] = outcome
+        self._board.post(outcome)
+        events: list[DiscoveryEvent] = [
+            SourceFinished(
+                source=outcome.source,
+                status=outcome.status,
+                attempts=tuple(outcome.attempts),
+                elapsed_ms=max((a.elapsed_ms for a in outcome.attempts), default=0.0),
+            )
+        ]
+        events.extend(
+            CandidateFound(outcome.source, s) for s in outcome.incoming + outcome.outgoing
+        )
+        return events
+
+    def _settled(self, pending: list[Source]) -> bool:
+        """In fast mode: can no pending source beat the best complete answer we have?"""
+        complete = [o for o in self.outcomes.values() if o.complete]
+        if not complete:
+            return False
+        if any(o.source is SourceName.ISPDB_BUNDLED for o in complete):
+            return True  # curated data for a large provider: taken at once
+        best = min(o.source.priority for o in complete)
+        return all(s.name.priority >= best for s in pending)
+
+
+def unfinished(
+    source: SourceName, started: float, status: AttemptStatus, detail: str
+) -> SourceOutcome:
+    """The outcome of a source that gave no answer of its own."""
+    attempt = SourceAttempt(
+        source=source,
+        target=source.value,
+        status=status,
+        elapsed_ms=elapsed_ms(started),
+        detail=detail,
+    )
+    return SourceOutcome(source=source, attempts=[attempt])
+
+
+async def _guarded(source: Source, ctx: SourceContext) -> SourceOutcome:
+    """Run one source; whatever goes wrong becomes its outcome, never an exception."""
+    began = time.perf_counter()
+    try:
+        return await source.run(ctx)
+    except asyncio.CancelledError:
+        raise
+    except TimeoutError as exc:
+        status, detail = AttemptStatus.TIMEOUT, str(exc) or "timed out"
+    except Exception as exc:  # a bug in one source must not cost the others
+        status, detail = AttemptStatus.ERROR, f"{type(exc).__name__}: {exc}"
+    return unfinished(source.name, began, status, detail)
+
+
+def elapsed_ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000.0, 3)

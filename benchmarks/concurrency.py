@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Many concurrent discoveries in one Session: found, lateness, memory, file descriptors.
+
+    python benchmarks/concurrency.py [--calls 1000] [--deadline 10] [--verify] [--json]
+
+Brings up the loopback test world and starts ``--calls`` discoveries at once, all in one
+``autoconf.Session``, of addresses spread over the world's domains that publish their settings
+(every source but ``guess``; no probes unless ``--verify``). Reports how many found settings,
+the slowest call against its deadline (target: every call within deadline + 0.5 s), the peak
+RSS of this process, and its open file descriptors before, at the busiest moment and after the
+session closed (target: none left over).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import time
+from typing import Any
+
+from _world import running_world, world_options
+
+from autoconf import Session
+from tests.world import WorldInfo
+from tests.world.library import PUBLISHED
+
+SLACK_S = 0.5
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def addresses(world: WorldInfo, count: int) -> list[str]:
+    return [
+        f"user{i}@{world.scenarios[PUBLISHED[i % len(PUBLISHED)]].domain}" for i in range(count)
+    ]
+
+
+async def measure(
+    world: WorldInfo, calls: int, deadline: float, verify: bool, bounds: dict[str, int]
+) -> dict[str, Any]:
+    options = world_options(world, deadline=deadline, verify=verify, **bounds)
+    targets = addresses(world, calls)
+    fds_before = open_fds()
+    peak_fds = fds_before
+    durations: list[float] = []
+    found = 0
+
+    async def one(session: Session, address: str) -> None:
+        nonlocal found
+        started = time.perf_counter()
+        result = await session.discover(address)
+        durations.append(time.perf_counter() - started)
+        if result.incoming or result.outgoing:
+            found += 1
+
+    async def watch(stop: asyncio.Event) -> None:
+        nonlocal peak_fds
+        while not stop.is_set():
+            peak_fds = max(peak_fds, open_fds())
+            await asyncio.sleep(0.05)
+
+    started = time.perf_counter()
+    async with Session(options) as session:
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(watch(stop))
+        await asyncio.gather(*(one(session, a) for a in targets))
+        stop.set()
+        await watcher
+    wall = time.perf_counter() - started
+    await asyncio.sleep(0.2)  # let closed transports drop their sockets
+    return {
+        "calls": calls,
+        "deadline_s": deadline,
+        "verify": verify,
+        "bounds": {k: getattr(options, k) for k in ("max_discoveries", "max_http_requests")},
+        "found": found,
+        "found_ratio": found / calls,
+        "slowest_s": max(durations),
+        "median_s": sorted(durations)[len(durations) // 2],
+        "late": sum(1 for d in durations if d > deadline + SLACK_S),
+        "wall_s": wall,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "fds": {"before": fds_before, "peak": peak_fds, "after": open_fds()},
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--deadline", type=float, default=10.0)
+    parser.add_argument("--verify", action="store_true", help="probe the candidates too")
+    parser.add_argument("--net", type=int, default=12, help="the world's 127.0.N.x")
+    parser.add_argument("--max-discoveries", type=int, help="the Session bound (default: ours)")
+    parser.add_argument("--max-http-requests", type=int, help="the Session bound")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    bounds = {
+        name: value
+        for name, value in (
+            ("max_discoveries", args.max_discoveries),
+            ("max_http_requests", args.max_http_requests),
+        )
+        if value is not None
+    }
+    with running_world(args.net) as world:
+        report = asyncio.run(measure(world, args.calls, args.deadline, args.verify, bounds))
+    report["targets_met"] = (
+        report["late"] == 0
+        and report["found_ratio"] >= 0.99
+        and report["fds"]["after"] <= report["fds"]["before"]
+    )
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    fds = report["fds"]
+    print(
+        f"{report['calls']} concurrent discoveries in one Session, deadline {args.deadline} s, "
+        f"bounds {report['bounds']}"
+    )
+    print(f"  found                {report['found']}/{report['calls']} (target >= 99%)")
+    print(
+        f"  slowest call         {report['slowest_s']:.2f} s "
+        f"(deadline + {SLACK_S} s = {args.deadline + SLACK_S:.1f} s); "
+        f"{report['late']} late; median {report['median_s']:.2f} s"
+    )
+    print(f"  wall time            {report['wall_s']:.2f} s")
+    print(f"  peak RSS             {report['peak_rss_mib']:.0f} MiB")
+    print(
+        f"  open descriptors     {fds['before']} before, {fds['peak']} peak, {fds['after']} after"
+    )
+    print(f"  targets met          {report['targets_met']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
