@@ -135,13 +135,12 @@ class FakeDns:
 
 def context(dns: FakeDns, http: HttpFetcher, options: Options) -> SourceContext:
     network = SimpleNamespace(dns=dns, http=http, documents=TTLCache())
-    session = SimpleNamespace(network=lambda: network)
     return SourceContext(
         address=ADDRESS,
         options=options,
         deadline=Deadline(5),
         ispdb=default_ispdb(),
-        session=session,  # type: ignore[arg-type]
+        network=lambda: network,  # type: ignore[arg-type,return-value]
     )
 
 

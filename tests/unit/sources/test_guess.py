@@ -42,13 +42,12 @@ class FakeDns:
 
 def _context(dns: FakeDns) -> SourceContext:
     network = SimpleNamespace(dns=dns, ssl_context=None, block_private=False)
-    session = SimpleNamespace(network=lambda: network)
     return SourceContext(
         address=parse_address(f"jane@{DOMAIN}"),
         options=Options(),
         deadline=Deadline(10.0),
         ispdb=default_ispdb(),
-        session=session,  # type: ignore[arg-type]
+        network=lambda: network,  # type: ignore[arg-type,return-value]
     )
 
 
