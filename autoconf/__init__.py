@@ -8,55 +8,126 @@
 
 from __future__ import annotations
 
-from .address import EmailAddress, parse_address
-from .errors import (
-    AutoconfError,
-    DeadlineExceeded,
-    FetchError,
-    HostNotFound,
-    InvalidAddress,
-    NetworkError,
-    OptionsError,
-    ParseError,
-    TLSError,
-)
-from .models import (
-    AttemptStatus,
-    AuthMethod,
-    Certificate,
-    DiscoveryResult,
-    Documentation,
-    EnableInstructions,
-    LocalizedText,
-    LoginStatus,
-    OAuth2Info,
-    Pop3Options,
-    Protocol,
-    ProviderInfo,
-    Security,
-    ServerSettings,
-    SourceAttempt,
-    SourceName,
-    TlsStatus,
-    Trust,
-    Verification,
-    Warning,
-    WarningCode,
-)
-from .options import Credentials, Deadline, Mode, Options
-from .pipeline import (
-    CandidateFound,
-    DiscoveryEvent,
-    DiscoveryFinished,
-    ProbeFinished,
-    ProbeStarted,
-    SourceFinished,
-    SourceStarted,
-    discover,
-    discover_events,
-    discover_sync,
-)
-from .session import Session
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing alone costs milliseconds
+# The public names are imported on first use, not here: ``python -m autoconf`` must be able to
+# handle Ctrl-C before the heavy imports (pydantic, httpx, dnspython) run, and a program that
+# only wants ``autoconf.errors`` should not pay for them.
+if TYPE_CHECKING:
+    from .address import EmailAddress, parse_address
+    from .errors import (
+        AutoconfError,
+        DeadlineExceeded,
+        FetchError,
+        HostNotFound,
+        InvalidAddress,
+        NetworkError,
+        OptionsError,
+        ParseError,
+        TLSError,
+    )
+    from .models import (
+        AttemptStatus,
+        AuthMethod,
+        Certificate,
+        DiscoveryResult,
+        Documentation,
+        EnableInstructions,
+        LocalizedText,
+        LoginStatus,
+        OAuth2Info,
+        Pop3Options,
+        Protocol,
+        ProviderInfo,
+        Security,
+        ServerSettings,
+        SourceAttempt,
+        SourceName,
+        TlsStatus,
+        Trust,
+        Verification,
+        Warning,
+        WarningCode,
+    )
+    from .options import Credentials, Deadline, Mode, Options
+    from .pipeline import (
+        CandidateFound,
+        DiscoveryEvent,
+        DiscoveryFinished,
+        ProbeFinished,
+        ProbeStarted,
+        SourceFinished,
+        SourceStarted,
+        discover,
+        discover_events,
+        discover_sync,
+    )
+    from .session import Session
+
+_EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
+    "EmailAddress": ".address",
+    "parse_address": ".address",
+    "AutoconfError": ".errors",
+    "DeadlineExceeded": ".errors",
+    "FetchError": ".errors",
+    "HostNotFound": ".errors",
+    "InvalidAddress": ".errors",
+    "NetworkError": ".errors",
+    "OptionsError": ".errors",
+    "ParseError": ".errors",
+    "TLSError": ".errors",
+    "AttemptStatus": ".models",
+    "AuthMethod": ".models",
+    "Certificate": ".models",
+    "DiscoveryResult": ".models",
+    "Documentation": ".models",
+    "EnableInstructions": ".models",
+    "LocalizedText": ".models",
+    "LoginStatus": ".models",
+    "OAuth2Info": ".models",
+    "Pop3Options": ".models",
+    "Protocol": ".models",
+    "ProviderInfo": ".models",
+    "Security": ".models",
+    "ServerSettings": ".models",
+    "SourceAttempt": ".models",
+    "SourceName": ".models",
+    "TlsStatus": ".models",
+    "Trust": ".models",
+    "Verification": ".models",
+    "Warning": ".models",
+    "WarningCode": ".models",
+    "Credentials": ".options",
+    "Deadline": ".options",
+    "Mode": ".options",
+    "Options": ".options",
+    "CandidateFound": ".pipeline",
+    "DiscoveryEvent": ".pipeline",
+    "DiscoveryFinished": ".pipeline",
+    "ProbeFinished": ".pipeline",
+    "ProbeStarted": ".pipeline",
+    "SourceFinished": ".pipeline",
+    "SourceStarted": ".pipeline",
+    "discover": ".pipeline",
+    "discover_events": ".pipeline",
+    "discover_sync": ".pipeline",
+    "Session": ".session",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
 
 __version__ = "0.1.0"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
 
 _received: list[int] = []
 
@@ -22,12 +23,13 @@ def _finished(signum: int, frame: object) -> None:
     _received.append(signum)  # the answer is out; only the exit remains
 
 
-def run() -> int:
+def run(main: Callable[[], int] | None = None) -> int:
+    """Handle signals, then import and run the CLI (or ``main``, which does its own imports)."""
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _starting)
     try:
-        from .cli import main
-
+        if main is None:
+            from .cli import main
         return main()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
