@@ -29,7 +29,9 @@ def run(main: Callable[[], int] | None = None) -> int:
         signal.signal(sig, _starting)
     try:
         if main is None:
-            from .cli import main
+            from .cli import main as cli_main
+
+            return cli_main()
         return main()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

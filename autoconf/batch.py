@@ -22,8 +22,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import threading
 import os
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -32,6 +32,7 @@ from typing import IO, Any
 from .address import parse_address, printable_address
 from .errors import InvalidAddress
 from .models import DiscoveryResult
+from .render.terminal import escape_json
 
 __all__ = [
     "MAX_LINE",
@@ -207,9 +208,16 @@ def _decode(raw: bytes) -> str | BadLine:
 
 
 def _error_line(address: str, code: str, message: str, line: int) -> str:
-    return json.dumps(
-        {"address": printable_address(address), "error": code, "message": message, "line": line},
-        ensure_ascii=False,
+    return escape_json(
+        json.dumps(
+            {
+                "address": printable_address(address),
+                "error": code,
+                "message": message,
+                "line": line,
+            },
+            ensure_ascii=False,
+        )
     )
 
 
@@ -347,7 +355,8 @@ class _Batch:
             self._finish(index, line, Outcome.ERROR)
             return
         outcome = Outcome.FOUND if result.found else Outcome.NOT_FOUND
-        self._finish(index, json.dumps(result.model_dump(mode="json"), ensure_ascii=False), outcome)
+        line = escape_json(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
+        self._finish(index, line, outcome)
 
     def _finish(self, index: int, line: str, outcome: Outcome = Outcome.INVALID) -> None:
         if self._write_failed is not None:

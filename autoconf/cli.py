@@ -28,7 +28,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 from .address import parse_address
 from .errors import InvalidAddress, OptionsError
 from .options import DEFAULT_ISPDB_URL, Credentials, Mode, Options, parse_nameserver, split_sources
-from .render.terminal import Terminal, is_terminal, safe_text
+from .render.terminal import Terminal, escape_json, is_terminal, safe_text
 
 if TYPE_CHECKING:
     from .batch import BatchSummary
@@ -519,7 +519,8 @@ def _single(
         )
         return EXIT_USAGE
     if args.json:
-        text = json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False)
+        text = escape_json(text) + "\n"
     else:
         from .render.human import render_result
 

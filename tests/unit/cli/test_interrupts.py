@@ -111,7 +111,8 @@ def _handles_sigterm(pid: int) -> bool:
 def _wait_until_handled(proc: subprocess.Popen[bytes]) -> None:
     until = time.monotonic() + 20
     while not _handles_sigterm(proc.pid):
-        assert time.monotonic() < until and proc.poll() is None
+        assert time.monotonic() < until
+        assert proc.poll() is None
         time.sleep(0.0005)
 
 
@@ -199,4 +200,5 @@ def test_sigint_at_any_moment_of_a_batch_never_shows_a_traceback(
     if match is not None:
         assert int(match.group(1)) == len(rows)
     else:
-        assert err == b"interrupted\n" and not rows
+        assert err == b"interrupted\n"
+        assert not rows
