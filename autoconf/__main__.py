@@ -1,4 +1,4 @@
-"""``python -m autoconf``.
+"""``python -m autoconf`` and the ``mail-autoconf`` console script (:func:`run`).
 
 SIGINT and SIGTERM are handled from the first line on, before the heavy imports: a signal
 while the program is still starting ends it with 130 or 143 and one word, never a traceback.

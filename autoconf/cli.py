@@ -36,13 +36,13 @@ if TYPE_CHECKING:
     from .render.progress import DiscoveryProgress
     from .sources.base import Source
 
-__all__ = ["main", "main_entry"]
+__all__ = ["main"]
 
 EXIT_FOUND = 0
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
 EXIT_SOFTWARE = 70  # an internal error (a bug), as sysexits.h's EX_SOFTWARE
-EXIT_INTERRUPTED = 130  # SIGINT (Ctrl-C); SIGTERM gives 143: 128 + the signal's number
+# A signal gives 128 + its number: 130 for SIGINT (Ctrl-C), 143 for SIGTERM (_Interrupts).
 EXIT_BROKEN_PIPE = 141  # the reader of stdout went away; 128 + SIGPIPE, as shells report it
 
 PROG = "python -m autoconf"
@@ -369,11 +369,6 @@ class _Interrupts:
             self._loop.call_soon_threadsafe(self._task.cancel)
             return
         raise KeyboardInterrupt
-
-
-def main_entry() -> NoReturn:
-    """Console-script entry point."""
-    sys.exit(main())
 
 
 def _schema(out: TextIO, interrupts: _Interrupts) -> int:
