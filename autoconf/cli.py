@@ -309,8 +309,9 @@ class _Interrupts:
 
     Outside the event loop a signal raises :class:`KeyboardInterrupt` (it must end a password
     prompt or a blocking read). While the loop runs, the first signal cancels the main task
-    and a second one raises. While a line is being written the signal only waits: its effect
-    comes when the line is whole (see :meth:`writing`).
+    and a second one raises from a loop callback (asyncio then cancels every task). While a
+    line is being written the signal only waits: its effect comes when the line is whole (see
+    :meth:`writing`).
     """
 
     def __init__(self) -> None:
@@ -365,10 +366,17 @@ class _Interrupts:
         self._act()
 
     def _act(self) -> None:
-        if self._task is not None and self._loop is not None and self._count == 1:
+        if self._task is None or self._loop is None:
+            raise KeyboardInterrupt
+        # In the loop, act between callbacks: never inside a write or the count that follows it.
+        if self._count == 1:
             self._loop.call_soon_threadsafe(self._task.cancel)
-            return
-        raise KeyboardInterrupt
+        else:
+            self._loop.call_soon_threadsafe(_raise_interrupt)
+
+
+def _raise_interrupt() -> NoReturn:
+    raise KeyboardInterrupt
 
 
 def _schema(out: TextIO, interrupts: _Interrupts) -> int:

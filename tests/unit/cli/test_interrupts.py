@@ -79,11 +79,14 @@ class SlowReader:
         self.pipe = pipe
         self.data = bytearray()
         self.hurry = threading.Event()
+        self.running = threading.Event()
+        self.running.set()
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
     def _read(self) -> None:
         while True:
+            self.running.wait()
             chunk = os.read(self.pipe, 2048)
             if not chunk:
                 return
@@ -202,3 +205,26 @@ def test_sigint_at_any_moment_of_a_batch_never_shows_a_traceback(
     else:
         assert err == b"interrupted\n"
         assert not rows
+
+
+def test_a_second_sigint_during_the_clean_up_still_leaves_whole_lines(
+    batch_files: tuple[str, str],
+):
+    """Ctrl-C twice while a write is blocked on a full pipe: the line is finished, then the
+    program stops: 130, whole lines, an honest count."""
+    proc, reader = _start(*batch_files)
+    reader.wait_for(100_000)
+    reader.running.clear()  # the pipe fills up: the program blocks in the middle of a line
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.1)
+    reader.running.set()
+    code, out, err = _finish(proc, reader)
+    assert code == 130, err
+    assert b"Traceback" not in err
+    rows = _check_whole_lines(out)
+    match = SUMMARY.search(err)
+    assert match is not None, err
+    assert int(match.group(1)) == len(rows)

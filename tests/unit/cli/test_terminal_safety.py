@@ -171,3 +171,14 @@ def test_json_output_keeps_the_text_unchanged():
     assert not BAD.search(out.getvalue().replace("\n", ""))  # escaped...
     data = json.loads(out.getvalue())
     assert data["incoming"][0]["host"] == evil_server.host  # ...and exactly the same text
+
+
+def test_cli_errors_show_the_typed_address_without_obeying_it():
+    """An address holding escape sequences is refused in one line that shows them visibly."""
+    from autoconf.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["\x1b]0;pwned\x07jane@example.com\u202e"], stdout=out, stderr=err)
+    assert code == 2
+    assert not BAD.search(err.getvalue().rstrip("\n"))
+    assert "\\x1b]0;pwned\\x07jane@example.com" in err.getvalue()
