@@ -172,8 +172,7 @@ def test_a_signal_during_a_slow_batch_leaves_whole_lines_and_an_honest_count(
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_while_starting_ends_quietly(batch_files: tuple[str, str], sig: signal.Signals):
-    """A signal during the imports (just after the handlers are in place): 130/143, no
-    traceback, no output."""
+    """A signal during the heavy imports: exit 130/143, "interrupted", no traceback."""
     proc, reader = _start(*batch_files)
     _wait_until_handled(proc)
     proc.send_signal(sig)
@@ -189,8 +188,7 @@ def test_a_signal_while_starting_ends_quietly(batch_files: tuple[str, str], sig:
 def test_sigint_at_any_moment_of_a_batch_never_shows_a_traceback(
     batch_files: tuple[str, str], delay: float
 ):
-    """SIGINT at moments after the program's first line (imports, set-up, reading, writing):
-    never a traceback, never a cut line, always 130 and an honest count."""
+    """SIGINT at any moment from imports to writing: 130, no traceback, no cut line."""
     proc, reader = _start(*batch_files)
     _wait_until_handled(proc)
     time.sleep(delay)
@@ -210,8 +208,7 @@ def test_sigint_at_any_moment_of_a_batch_never_shows_a_traceback(
 def test_a_second_sigint_during_the_clean_up_still_leaves_whole_lines(
     batch_files: tuple[str, str],
 ):
-    """Ctrl-C twice while a write is blocked on a full pipe: the line is finished, then the
-    program stops: 130, whole lines, an honest count."""
+    """Ctrl-C twice while a write blocks on a full pipe: 130, whole lines, honest count."""
     proc, reader = _start(*batch_files)
     reader.wait_for(100_000)
     reader.running.clear()  # the pipe fills up: the program blocks in the middle of a line
