@@ -299,3 +299,27 @@ async def test_a_stray_cancellation_costs_one_line_not_the_batch():
     assert [r["address"] for r in rows] == ["a@example.com", "doomed@example.com", "b@example.com"]
     assert rows[1]["error"] == "cancelled"
     assert (summary.not_found, summary.errors) == (2, 1)
+
+
+async def test_the_summary_counts_only_lines_really_written():
+    """When output breaks, the summary counts exactly the lines written, not those finished."""
+
+    async def discover(address: str) -> DiscoveryResult:
+        if address.startswith("slow"):
+            await asyncio.sleep(0.05)  # the lines after it finish first and wait their turn
+        return DiscoveryResult(address=address, domain="example.com")
+
+    written: list[str] = []
+
+    def write(text: str) -> None:
+        if len(written) == 3:
+            raise BrokenPipeError(32, "Broken pipe")
+        written.append(text)
+
+    addresses = [f"a{i}@example.com" for i in range(3)] + ["slow@example.com"]
+    addresses += [f"b{i}@example.com" for i in range(20)]
+    summary = BatchSummary()
+    with pytest.raises(BrokenPipeError):
+        await run_batch(_lines(addresses), discover, write, concurrency=8, summary=summary)
+    assert len(written) == 3
+    assert summary.done == 3
