@@ -8,52 +8,123 @@
 
 from __future__ import annotations
 
-from .address import EmailAddress, parse_address
-from .api import Session, discover, discover_events, discover_sync
-from .errors import (
-    AutoconfError,
-    DeadlineExceeded,
-    FetchError,
-    HostNotFound,
-    InvalidAddress,
-    NetworkError,
-    OptionsError,
-    ParseError,
-    TLSError,
-)
-from .events import (
-    CandidateFound,
-    DiscoveryEvent,
-    DiscoveryFinished,
-    ProbeFinished,
-    ProbeStarted,
-    SourceFinished,
-    SourceStarted,
-)
-from .models import (
-    AttemptStatus,
-    AuthMethod,
-    Certificate,
-    DiscoveryResult,
-    Documentation,
-    EnableInstructions,
-    LocalizedText,
-    LoginStatus,
-    OAuth2Info,
-    Pop3Options,
-    Protocol,
-    ProviderInfo,
-    Security,
-    ServerSettings,
-    SourceAttempt,
-    SourceName,
-    TlsStatus,
-    Trust,
-    Verification,
-    Warning,
-    WarningCode,
-)
-from .options import Credentials, Deadline, Mode, Options
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing alone costs milliseconds
+# The public names are imported on first use, not here: ``python -m autoconf`` must be able to
+# handle Ctrl-C before the heavy imports (pydantic, httpx, dnspython) run, and a program that
+# only wants ``autoconf.errors`` should not pay for them.
+if TYPE_CHECKING:
+    from .address import EmailAddress, parse_address
+    from .api import Session, discover, discover_events, discover_sync
+    from .errors import (
+        AutoconfError,
+        DeadlineExceeded,
+        FetchError,
+        HostNotFound,
+        InvalidAddress,
+        NetworkError,
+        OptionsError,
+        ParseError,
+        TLSError,
+    )
+    from .events import (
+        CandidateFound,
+        DiscoveryEvent,
+        DiscoveryFinished,
+        ProbeFinished,
+        ProbeStarted,
+        SourceFinished,
+        SourceStarted,
+    )
+    from .models import (
+        AttemptStatus,
+        AuthMethod,
+        Certificate,
+        DiscoveryResult,
+        Documentation,
+        EnableInstructions,
+        LocalizedText,
+        LoginStatus,
+        OAuth2Info,
+        Pop3Options,
+        Protocol,
+        ProviderInfo,
+        Security,
+        ServerSettings,
+        SourceAttempt,
+        SourceName,
+        TlsStatus,
+        Trust,
+        Verification,
+        Warning,
+        WarningCode,
+    )
+    from .options import Credentials, Deadline, Mode, Options
+
+_EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
+    "EmailAddress": ".address",
+    "parse_address": ".address",
+    "AutoconfError": ".errors",
+    "DeadlineExceeded": ".errors",
+    "FetchError": ".errors",
+    "HostNotFound": ".errors",
+    "InvalidAddress": ".errors",
+    "NetworkError": ".errors",
+    "OptionsError": ".errors",
+    "ParseError": ".errors",
+    "TLSError": ".errors",
+    "AttemptStatus": ".models",
+    "AuthMethod": ".models",
+    "Certificate": ".models",
+    "DiscoveryResult": ".models",
+    "Documentation": ".models",
+    "EnableInstructions": ".models",
+    "LocalizedText": ".models",
+    "LoginStatus": ".models",
+    "OAuth2Info": ".models",
+    "Pop3Options": ".models",
+    "Protocol": ".models",
+    "ProviderInfo": ".models",
+    "Security": ".models",
+    "ServerSettings": ".models",
+    "SourceAttempt": ".models",
+    "SourceName": ".models",
+    "TlsStatus": ".models",
+    "Trust": ".models",
+    "Verification": ".models",
+    "Warning": ".models",
+    "WarningCode": ".models",
+    "Credentials": ".options",
+    "Deadline": ".options",
+    "Mode": ".options",
+    "Options": ".options",
+    "CandidateFound": ".events",
+    "DiscoveryEvent": ".events",
+    "DiscoveryFinished": ".events",
+    "ProbeFinished": ".events",
+    "ProbeStarted": ".events",
+    "SourceFinished": ".events",
+    "SourceStarted": ".events",
+    "discover": ".api",
+    "discover_events": ".api",
+    "discover_sync": ".api",
+    "Session": ".api",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
 
 __version__ = "0.1.0"
 

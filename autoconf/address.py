@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 from .errors import InvalidAddress
 
-__all__ = ["EmailAddress", "is_within", "normalize_domain", "normalize_host", "parse_address"]
+__all__ = [
+    "EmailAddress",
+    "is_within",
+    "normalize_domain",
+    "normalize_host",
+    "parse_address",
+    "printable_address",
+]
 
 # RFC 5321 limits: local part 64 octets, domain 255 octets (253 as text), label 63.
 _MAX_LOCAL = 64
@@ -33,6 +40,7 @@ def parse_address(text: str) -> EmailAddress:
     """Split ``text`` into local part and normalised domain, or raise :class:`InvalidAddress`."""
     if not isinstance(text, str):
         raise InvalidAddress(repr(text), "an address must be text")
+    _check_encodable(text)
     stripped = text.strip()
     if not stripped:
         raise InvalidAddress(text, "the address is empty")
@@ -59,6 +67,37 @@ def parse_address(text: str) -> EmailAddress:
     except ValueError as exc:
         raise InvalidAddress(text, str(exc)) from None
     return EmailAddress(local_part=local, domain=ascii_domain)
+
+
+def _check_encodable(text: str) -> None:
+    """Refuse text that is not valid Unicode: a lone surrogate, e.g. an undecodable argv byte.
+
+    Python turns bytes of ``sys.argv`` that are not UTF-8 into lone surrogates; nothing can
+    encode them, so such an address could never be looked up, printed or written as JSON.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        shown = printable_address(text)
+        bad = printable_address(text[exc.start : exc.end])
+        raise InvalidAddress(
+            shown, f"the address is not valid UTF-8 text ({bad} at character {exc.start + 1})"
+        ) from None
+
+
+def printable_address(text: str) -> str:
+    """``text`` with each lone surrogate shown visibly: ``\\xff`` for an undecodable byte
+    (the ``surrogateescape`` of ``sys.argv``), ``U+D800`` for any other."""
+    return "".join(_printable_char(ch) for ch in text)
+
+
+def _printable_char(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    if 0xD800 <= code <= 0xDFFF:
+        return f"U+{code:04X}"
+    return ch
 
 
 def normalize_domain(domain: str) -> str:

@@ -2,7 +2,8 @@
 
 Results go to stdout, diagnostics and progress to stderr. Exit status: 0 usable settings
 found (at least one incoming and one outgoing server), 1 none found, 2 bad input or usage,
-130 interrupted (Ctrl-C). Every error is one sentence saying what to do next.
+70 internal error, 130 interrupted (SIGINT, Ctrl-C), 141 stdout closed by its reader, 143
+terminated (SIGTERM). Every error is one sentence saying what to do next.
 
 ``--json``, ``--batch`` and ``--schema`` never import the terminal library (rich); the human
 view imports it when it prints.
@@ -15,14 +16,19 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import sys
-from collections.abc import Coroutine, Mapping, Sequence
+import threading
+from collections.abc import Coroutine, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
+from .address import parse_address
 from .errors import InvalidAddress, OptionsError
 from .options import DEFAULT_ISPDB_URL, Credentials, Mode, Options, parse_nameserver, split_sources
-from .render.terminal import Terminal, is_terminal
+from .render.terminal import Terminal, escape_json, is_terminal, safe_text
 
 if TYPE_CHECKING:
     from .batch import BatchSummary
@@ -30,12 +36,14 @@ if TYPE_CHECKING:
     from .render.progress import DiscoveryProgress
     from .sources.base import Source
 
-__all__ = ["main", "main_entry"]
+__all__ = ["main"]
 
 EXIT_FOUND = 0
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_SOFTWARE = 70  # an internal error (a bug), as sysexits.h's EX_SOFTWARE
+# A signal gives 128 + its number: 130 for SIGINT (Ctrl-C), 143 for SIGTERM (_Interrupts).
+EXIT_BROKEN_PIPE = 141  # the reader of stdout went away; 128 + SIGPIPE, as shells report it
 
 PROG = "python -m autoconf"
 
@@ -53,7 +61,8 @@ examples:
   python -m autoconf --schema                          the JSON schema of --json output
 
 exit status: 0 settings found, 1 none found (in --batch: some address not found),
-             2 bad input or usage, 130 interrupted
+             2 bad input or usage, 70 internal error, 130 interrupted (Ctrl-C),
+             141 output closed (e.g. | head), 143 terminated (SIGTERM)
 """
 
 
@@ -73,8 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,  # --jso is a typo, not --json: flags are spelled out
     )
     parser.add_argument("address", nargs="?", help="the email address, e.g. someone@example.com")
+    _output_flags(parser)
+    _source_flags(parser)
+    _network_flags(parser)
+    _login_and_batch_flags(parser)
+    parser.add_argument("--version", action="version", version=_version())
+    return parser
+
+
+def _output_flags(parser: argparse.ArgumentParser) -> None:
     out = parser.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print the full result as JSON")
     out.add_argument(
@@ -91,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the JSON schema that --json output follows, and exit",
     )
+
+
+def _source_flags(parser: argparse.ArgumentParser) -> None:
     where = parser.add_argument_group("where to look")
     where.add_argument(
         "--offline",
@@ -125,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="overall deadline for one discovery (default: 10)",
     )
+
+
+def _network_flags(parser: argparse.ArgumentParser) -> None:
     net = parser.add_argument_group("network")
     net.add_argument(
         "--no-verify", action="store_true", help="do not probe the servers that sources found"
@@ -143,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help=f"base URL of the online ISPDB (default: {DEFAULT_ISPDB_URL})",
     )
+
+
+def _login_and_batch_flags(parser: argparse.ArgumentParser) -> None:
     login = parser.add_argument_group("checking a password")
     login.add_argument(
         "--login",
@@ -168,8 +196,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="with --batch: addresses looked up at once (default: 16)",
     )
-    parser.add_argument("--version", action="version", version=_version())
-    return parser
 
 
 def _version() -> str:
@@ -194,62 +220,172 @@ def main(
     """Run the CLI; returns the exit status instead of exiting.
 
     The streams, the environment (for ``NO_COLOR``) and the sources may be injected: tests
-    drive the CLI this way without a network.
+    drive the CLI this way without a network. Called from the main thread, it handles SIGINT
+    and SIGTERM itself for its duration (see :class:`_Interrupts`).
     """
-    out = stdout if stdout is not None else sys.stdout
-    err = stderr if stderr is not None else sys.stderr
-    inp = stdin if stdin is not None else sys.stdin
-    env = environ if environ is not None else os.environ
-    parser = build_parser()
+    interrupts = _Interrupts()
+    interrupts.install()
+    try:
+        return _main(
+            argv,
+            _Streams(
+                out=stdout if stdout is not None else sys.stdout,
+                err=stderr if stderr is not None else sys.stderr,
+                inp=stdin if stdin is not None else sys.stdin,
+                env=environ if environ is not None else os.environ,
+            ),
+            sources,
+            interrupts,
+        )
+    finally:
+        interrupts.restore()
+
+
+@dataclass(frozen=True, slots=True)
+class _Streams:
+    out: TextIO
+    err: TextIO
+    inp: IO[Any]
+    env: Mapping[str, str]
+
+
+def _main(
+    argv: Sequence[str] | None,
+    streams: _Streams,
+    sources: Sequence[Source] | None,
+    interrupts: _Interrupts,
+) -> int:
     try:
         # argparse prints help, version and usage errors itself: point it at our streams.
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(streams.out), contextlib.redirect_stderr(streams.err):
+            args = build_parser().parse_args(argv)
+        if args.schema:
+            return _schema(streams.out, interrupts)
+        _check_combination(args)
+        options = _options(args, err=streams.err, inp=streams.inp)
+        if args.batch is not None:
+            return _batch(args, options, streams, sources, interrupts)
+        return _single(args, options, streams, sources, interrupts)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-
-    try:
-        if args.schema:
-            return _schema(out)
-        _check_combination(args)
-        options = _options(args, err=err, inp=inp)
-        if args.batch is not None:
-            return _batch(args, options, out=out, err=err, inp=inp, env=env, sources=sources)
-        return _single(args, options, out=out, err=err, env=env, sources=sources)
     except _Usage as exc:
-        print(f"{PROG}: {exc}", file=err)
+        _say(streams.err, f"{PROG}: {exc}")
         return EXIT_USAGE
     except OptionsError as exc:
-        print(f"{PROG}: {exc}; see --help for usage", file=err)
+        _say(streams.err, f"{PROG}: {exc}; see --help for usage")
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted", file=err)
-        return EXIT_INTERRUPTED
+    except (KeyboardInterrupt, asyncio.CancelledError) as exc:
+        if isinstance(exc, asyncio.CancelledError) and interrupts.signum is None:
+            return _internal_error(streams.err, exc)
+        _say(streams.err, "interrupted")
+        return interrupts.status
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python's final flush quiet.
         with contextlib.suppress(OSError, ValueError, AttributeError):
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, out.fileno())
-        return EXIT_NOT_FOUND
+            os.dup2(devnull, streams.out.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # a bug: one sentence for the person, not a traceback
-        print(
-            f"{PROG}: internal error ({type(exc).__name__}: {exc}); please report it with "
-            "the command you ran",
-            file=err,
-        )
-        return EXIT_NOT_FOUND
+        return _internal_error(streams.err, exc)
 
 
-def main_entry() -> NoReturn:
-    """Console-script entry point."""
-    sys.exit(main())
+def _internal_error(err: TextIO, exc: BaseException) -> int:
+    _say(
+        err,
+        f"{PROG}: internal error ({type(exc).__name__}: {exc}); please report it with "
+        "the command you ran",
+    )
+    return EXIT_SOFTWARE
 
 
-def _schema(out: TextIO) -> int:
+def _say(err: TextIO, text: str) -> None:
+    """One line on stderr; addresses, paths and error texts in it cannot act on the terminal."""
+    print(safe_text(text), file=err)
+
+
+class _Interrupts:
+    """SIGINT and SIGTERM during :func:`main`: no output line cut, no traceback, and an exit
+    status that names the signal (130 for SIGINT, 143 for SIGTERM).
+
+    Outside the event loop a signal raises :class:`KeyboardInterrupt` (it must end a password
+    prompt or a blocking read). While the loop runs, the first signal cancels the main task
+    and a second one raises from a loop callback (asyncio then cancels every task). While a
+    line is being written the signal only waits: its effect comes when the line is whole (see
+    :meth:`writing`).
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._count = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._writing = 0
+        self._pending = False
+        self._previous: dict[int, Any] = {}
+
+    @property
+    def status(self) -> int:
+        return 128 + (self.signum if self.signum is not None else signal.SIGINT)
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # signals go to the main thread only; the caller handles them there
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, self._handle)
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        self._previous.clear()
+
+    def attach(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any] | None) -> None:
+        self._loop, self._task = loop, task
+
+    def detach(self) -> None:
+        self._loop = self._task = None
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold back the effect of a signal until the enclosed write is complete."""
+        self._writing += 1
+        try:
+            yield
+        finally:
+            self._writing -= 1
+        if not self._writing and self._pending:
+            self._pending = False
+            self._act()
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self._count += 1
+        if self.signum is None:
+            self.signum = signum
+        if self._writing:
+            self._pending = True
+            return
+        self._act()
+
+    def _act(self) -> None:
+        if self._task is None or self._loop is None:
+            raise KeyboardInterrupt
+        # In the loop, act between callbacks: never inside a write or the count that follows it.
+        if self._count == 1:
+            self._loop.call_soon_threadsafe(self._task.cancel)
+        else:
+            self._loop.call_soon_threadsafe(_raise_interrupt)
+
+
+def _raise_interrupt() -> NoReturn:
+    raise KeyboardInterrupt
+
+
+def _schema(out: TextIO, interrupts: _Interrupts) -> int:
     from .models import DiscoveryResult
 
-    out.write(json.dumps(DiscoveryResult.model_json_schema(), indent=2, ensure_ascii=False))
-    out.write("\n")
+    text = json.dumps(DiscoveryResult.model_json_schema(), indent=2, ensure_ascii=False)
+    with interrupts.writing():
+        out.write(text + "\n")
+        out.flush()
     return EXIT_FOUND
 
 
@@ -333,16 +469,25 @@ def _credentials(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Cred
 _T = TypeVar("_T")
 
 
-def _run(coro: Coroutine[Any, Any, _T]) -> _T:
-    """asyncio.run, also from inside a running loop (then on a private thread)."""
+def _run(coro: Coroutine[Any, Any, _T], interrupts: _Interrupts) -> _T:
+    """asyncio.run, also from inside a running loop (then on a private thread); a signal
+    cancels the main task (see :class:`_Interrupts`)."""
+
+    async def main_task() -> _T:
+        interrupts.attach(asyncio.get_running_loop(), asyncio.current_task())
+        try:
+            return await coro
+        finally:
+            interrupts.detach()
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        return asyncio.run(main_task())
     import concurrent.futures
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(asyncio.run, main_task()).result()
 
 
 # -- one address ---------------------------------------------------------------------------
@@ -351,45 +496,44 @@ def _run(coro: Coroutine[Any, Any, _T]) -> _T:
 def _single(
     args: argparse.Namespace,
     options: Options,
-    *,
-    out: TextIO,
-    err: TextIO,
-    env: Mapping[str, str],
+    streams: _Streams,
     sources: Sequence[Source] | None,
+    interrupts: _Interrupts,
 ) -> int:
-    err_term = Terminal.of(err, env)
-    progress: DiscoveryProgress | None = None
-    if err_term.tty and not args.quiet:
-        from .render.progress import DiscoveryProgress
-
-        progress = DiscoveryProgress(err, err_term, args.address)
+    out, err = streams.out, streams.err
     try:
-        result = _run(_discover(args.address, options, progress, sources))
+        parse_address(args.address)  # before anything shows it: it may not even be text
+        err_term = Terminal.of(err, streams.env)
+        progress: DiscoveryProgress | None = None
+        if err_term.tty and not args.quiet:
+            from .render.progress import DiscoveryProgress
+
+            progress = DiscoveryProgress(err, err_term, args.address)
+        try:
+            result = _run(_discover(args.address, options, progress, sources), interrupts)
+        finally:
+            if progress is not None:
+                progress.close()
     except InvalidAddress as exc:
-        print(
-            f"{PROG}: {exc.reason} in {exc.address!r}; type the whole address, like "
+        _say(
+            err,
+            f"{PROG}: {exc.reason} in '{exc.address}'; type the whole address, like "
             "name@example.com",
-            file=err,
         )
         return EXIT_USAGE
-    finally:
-        if progress is not None:
-            progress.close()
-
     if args.json:
-        out.write(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
-        out.write("\n")
+        text = json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False)
+        text = escape_json(text) + "\n"
     else:
         from .render.human import render_result
 
-        render_result(
-            result,
-            out,
-            Terminal.of(out, env),
-            trace=args.trace,
-            notes=() if args.quiet else _notes(args, options),
-        )
-    out.flush()
+        buffer = StringIO()
+        notes = () if args.quiet else _notes(args, options)
+        render_result(result, buffer, Terminal.of(out, streams.env), trace=args.trace, notes=notes)
+        text = buffer.getvalue()
+    with interrupts.writing():
+        out.write(text)
+        out.flush()
     return EXIT_FOUND if result.found else EXIT_NOT_FOUND
 
 
@@ -442,49 +586,57 @@ def _notes(args: argparse.Namespace, options: Options) -> list[str]:
 def _batch(
     args: argparse.Namespace,
     options: Options,
-    *,
-    out: TextIO,
-    err: TextIO,
-    inp: IO[Any],
-    env: Mapping[str, str],
+    streams: _Streams,
     sources: Sequence[Source] | None,
+    interrupts: _Interrupts,
 ) -> int:
     from .batch import BatchSummary
 
-    if args.batch == "-":
-        stream: IO[Any] = getattr(inp, "buffer", inp)
-        total = None
-        close = False
-    else:
-        path = Path(args.batch)
-        try:
-            stream = path.open("rb")
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            raise _Usage(
-                f"cannot read the batch file {args.batch}: {reason.lower()}; check the path "
-                "(or give - to read addresses from stdin)"
-            ) from None
-        close = True
-        total = None
-    err_term = Terminal.of(err, env)
+    stream, close = _batch_input(args.batch, streams.inp)
+    err_term = Terminal.of(streams.err, streams.env)
     show = err_term.tty and not args.quiet
-    if show and close:
-        total = _count_lines(stream)
+    total = _count_lines(stream) if show and close else None
     summary = BatchSummary()
     try:
-        _run(_batch_async(stream, options, out, err, err_term, show, total, args, summary, sources))
-    except KeyboardInterrupt:
-        out.flush()
-        print(f"interrupted; {summary.sentence()} were written", file=err)
-        return EXIT_INTERRUPTED
+        batch = _batch_async(
+            stream,
+            options,
+            streams,
+            err_term if show else None,
+            total,
+            args,
+            summary,
+            sources,
+            interrupts,
+        )
+        _run(batch, interrupts)
+    except (KeyboardInterrupt, asyncio.CancelledError) as exc:
+        if isinstance(exc, asyncio.CancelledError) and interrupts.signum is None:
+            raise
+        lines = f"{summary.done} line{'s' if summary.done != 1 else ''}"
+        _say(streams.err, f"interrupted; {lines} written ({summary.counts()})")
+        return interrupts.status
     finally:
         if close:
             stream.close()
-    out.flush()
     if not args.quiet:
-        print(summary.sentence(), file=err)
+        _say(streams.err, summary.sentence())
     return EXIT_FOUND if summary.not_found == 0 and summary.errors == 0 else EXIT_NOT_FOUND
+
+
+def _batch_input(name: str, inp: IO[Any]) -> tuple[IO[Any], bool]:
+    """The stream of addresses (bytes where possible: decoded strictly line by line) and
+    whether it is ours to close."""
+    if name == "-":
+        return getattr(inp, "buffer", inp), False
+    try:
+        return Path(name).open("rb"), True
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise _Usage(
+            f"cannot read the batch file {name}: {reason.lower()}; check the path "
+            "(or give - to read addresses from stdin)"
+        ) from None
 
 
 def _count_lines(stream: IO[bytes]) -> int | None:
@@ -503,27 +655,32 @@ def _count_lines(stream: IO[bytes]) -> int | None:
 async def _batch_async(
     stream: IO[Any],
     options: Options,
-    out: TextIO,
-    err: TextIO,
-    err_term: Terminal,
-    show: bool,
+    streams: _Streams,
+    progress_term: Terminal | None,
     total: int | None,
     args: argparse.Namespace,
     summary: BatchSummary,
     sources: Sequence[Source] | None,
+    interrupts: _Interrupts,
 ) -> None:
-    from .batch import read_lines, run_batch
+    from .batch import WholeLines, read_lines, run_batch
     from .session import Session
 
     bar = None
-    if show:
+    if progress_term is not None:
         from .render.progress import BatchProgress
 
-        bar = BatchProgress(err, err_term, total)
+        bar = BatchProgress(streams.err, progress_term, total)
 
     def progress(s: BatchSummary) -> None:
         if bar is not None:
             bar.update(s.done, s.found, s.not_found, s.invalid + s.errors)
+
+    output = WholeLines(streams.out)
+
+    def write(text: str) -> None:
+        with interrupts.writing():
+            output.write(text)
 
     try:
         async with Session(options) as session:
@@ -534,7 +691,7 @@ async def _batch_async(
             await run_batch(
                 read_lines(stream),
                 discover,
-                out.write,
+                write,
                 concurrency=args.concurrency,
                 summary=summary,
                 on_progress=progress,

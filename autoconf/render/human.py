@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import IO, Any
+from enum import Enum
+from typing import IO, Any, TypeVar
 
+from pydantic import BaseModel
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..models import AttemptStatus, DiscoveryResult, ServerSettings, SourceAttempt
+from ..models import AttemptStatus, DiscoveryResult, ProviderInfo, ServerSettings, SourceAttempt
 from . import words
-from .terminal import Terminal
+from .terminal import Terminal, safe_text
 
-__all__ = ["make_console", "render_result", "render_trace"]
+__all__ = ["make_console", "neutralised", "render_result", "render_trace"]
 
 _PIPE_WIDTH = 240  # piped output is not wrapped to a screen; tables take what they need
 
@@ -102,12 +104,46 @@ def render_result(
     trace: bool = False,
     notes: Sequence[str] = (),
 ) -> None:
-    """Write the whole human view of ``result`` to ``out``."""
+    """Write the whole human view of ``result`` to ``out``.
+
+    Every string of the result (and every note) passes :func:`safe_text` first: names,
+    documentation, hosts and error texts come from the network and must not act on the terminal.
+    """
     buffer = io.StringIO()
     console = make_console(buffer, term)
-    _render(console, term, result, trace=trace, notes=notes)
+    _render(console, term, neutralised(result), trace=trace, notes=[safe_text(n) for n in notes])
     # Table cells are padded to their column's width: no line should end in spaces.
     out.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def neutralised(model: _M) -> _M:
+    """A copy of ``model`` in which every string went through :func:`safe_text`."""
+    update = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        cleaned = _neutral_value(value)
+        if cleaned is not value:
+            update[name] = cleaned
+    return model.model_copy(update=update) if update else model
+
+
+def _neutral_value(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value
+    if isinstance(value, str):
+        cleaned = safe_text(value)
+        return value if cleaned == value else cleaned
+    if isinstance(value, BaseModel):
+        return neutralised(value)
+    if isinstance(value, list | tuple):
+        items = [_neutral_value(item) for item in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        return type(value)(items)
+    return value
 
 
 def _render(
@@ -118,6 +154,29 @@ def _render(
     trace: bool,
     notes: Sequence[str],
 ) -> None:
+    _title(console, term, result)
+    if not result.found:
+        _not_found(console, term, result, notes)
+        return
+    _recommended(console, result)
+    for heading, servers in (
+        ("Incoming mail servers (best first)", result.incoming),
+        ("Outgoing mail servers (best first)", result.outgoing),
+    ):
+        _heading(console, heading)
+        console.print(_indent(_servers(term, servers)))
+        console.print()
+    if result.provider is not None:
+        _oauth2(console, result.provider)
+        _before_you_connect(console, result.provider)
+        _documentation(console, result.provider)
+    _warnings(console, term, result)
+    if trace:
+        render_trace(result.attempts, console, term)
+    _footer(console, result, notes, trace=trace)
+
+
+def _title(console: Console, term: Terminal, result: DiscoveryResult) -> None:
     provider = result.provider
     name = None
     if provider is not None:
@@ -128,10 +187,8 @@ def _render(
     console.print(title)
     console.print()
 
-    if not result.found:
-        _not_found(console, term, result, notes)
-        return
 
+def _recommended(console: Console, result: DiscoveryResult) -> None:
     _heading(console, "Recommended")
     labels = words.recommended(result)
     width = max(len(label) for label, _ in labels)
@@ -144,49 +201,45 @@ def _render(
     console.print(Text("  " + sentence, style="green" if safe else "yellow"))
     console.print()
 
-    for heading, servers in (
-        ("Incoming mail servers (best first)", result.incoming),
-        ("Outgoing mail servers (best first)", result.outgoing),
-    ):
-        _heading(console, heading)
-        console.print(_indent(_servers(term, servers)))
-        console.print()
 
-    if provider is not None:
-        if provider.oauth2 is not None:
-            o = provider.oauth2
-            _heading(console, "Sign-in with OAuth2 (the provider's web sign-in page)")
-            details: list[tuple[str, str | None]] = [
-                ("issuer", o.issuer),
-                ("scopes", " ".join(o.scopes) or None),
-                ("authorize", o.auth_url),
-                ("token", o.token_url),
-            ]
-            for key, item in details:
-                if item:
-                    console.print(f"  {key}: {item}")
-            console.print()
-        if provider.enable is not None and (
-            provider.enable.instructions or provider.enable.visit_url
-        ):
-            _heading(console, "Before you connect")
-            text = words.english(provider.enable.instructions)
-            if text:
-                console.print(f"  {text}")
-            if provider.enable.visit_url:
-                console.print(f"  {provider.enable.visit_url}")
-            console.print()
-        if provider.documentation:
-            _heading(console, "Documentation")
-            for doc in provider.documentation:
-                text = words.english(doc.descriptions)
-                console.print(f"  {doc.url}" + (f"  ({text})" if text else ""))
-            console.print()
+def _oauth2(console: Console, provider: ProviderInfo) -> None:
+    if provider.oauth2 is None:
+        return
+    o = provider.oauth2
+    _heading(console, "Sign-in with OAuth2 (the provider's web sign-in page)")
+    details: list[tuple[str, str | None]] = [
+        ("issuer", o.issuer),
+        ("scopes", " ".join(o.scopes) or None),
+        ("authorize", o.auth_url),
+        ("token", o.token_url),
+    ]
+    for key, item in details:
+        if item:
+            console.print(Text(f"  {key}: {item}"))
+    console.print()
 
-    _warnings(console, term, result)
-    if trace:
-        render_trace(result.attempts, console, term)
-    _footer(console, result, notes, trace=trace)
+
+def _before_you_connect(console: Console, provider: ProviderInfo) -> None:
+    enable = provider.enable
+    if enable is None or not (enable.instructions or enable.visit_url):
+        return
+    _heading(console, "Before you connect")
+    text = words.english(enable.instructions)
+    if text:
+        console.print(Text(f"  {text}"))
+    if enable.visit_url:
+        console.print(Text(f"  {enable.visit_url}"))
+    console.print()
+
+
+def _documentation(console: Console, provider: ProviderInfo) -> None:
+    if not provider.documentation:
+        return
+    _heading(console, "Documentation")
+    for doc in provider.documentation:
+        text = words.english(doc.descriptions)
+        console.print(Text(f"  {doc.url}" + (f"  ({text})" if text else "")))
+    console.print()
 
 
 def _indent(table: Table) -> Any:
@@ -279,6 +332,7 @@ def render_trace(
     heading: str = "Every attempt",
 ) -> None:
     """One row per attempt: source, status, time, target (URL or DNS query), detail."""
+    attempts = [neutralised(a) for a in attempts]
     _heading(console, heading)
     table = _table(term, "Source", "Status", "Time", "Target", "Detail")
     table.columns[2].justify = "right"

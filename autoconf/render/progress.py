@@ -26,7 +26,7 @@ from ..pipeline import (
     SourceStarted,
 )
 from . import words
-from .terminal import Terminal
+from .terminal import Terminal, safe_text
 
 __all__ = ["BatchProgress", "DiscoveryProgress", "LiveArea"]
 
@@ -59,6 +59,7 @@ class LiveArea:
             self._cursor_hidden = True
         parts.append(self._erase_sequence())
         for text, colour in lines:
+            text = safe_text(text)  # hosts and error texts came from the network
             cut = text if len(text) <= width else text[: width - 1] + "…"
             parts.append(self.paint(cut, colour) + "\n")
         self._height = len(lines)

@@ -7,7 +7,44 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
-__all__ = ["Terminal", "is_terminal"]
+__all__ = ["Terminal", "escape_json", "is_terminal", "safe_text"]
+
+# Characters a terminal acts on instead of showing: C0 controls, DEL and C1 controls (U+009B
+# alone starts an escape sequence on many terminals), and the bidirectional controls that can
+# make text read differently from what it is (Trojan Source, CVE-2021-42574).
+_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+
+
+def _visible(code: int) -> str:
+    return f"\\x{code:02x}" if code < 0x100 else f"U+{code:04X}"
+
+
+_SAFE = str.maketrans(
+    {code: _visible(code) for code in (*range(0x20), *range(0x7F, 0xA0), *_BIDI)}
+    | {code: _visible(code) for code in range(0xD800, 0xE000)}  # lone surrogates
+)
+
+
+# json.dumps(ensure_ascii=False) escapes C0 controls only; these it would write raw.
+_JSON_ESCAPES = str.maketrans(
+    {code: f"\\u{code:04x}" for code in (*range(0x7F, 0xA0), *_BIDI, *range(0xD800, 0xE000))}
+)
+
+
+def escape_json(text: str) -> str:
+    """JSON text with DEL, C1 controls, bidi controls and lone surrogates as ``\\u`` escapes.
+
+    The same JSON for every parser (these characters only occur inside strings, and an escape
+    decodes to the very character), but safe to show on a terminal and always encodable.
+    """
+    return text.translate(_JSON_ESCAPES)
+
+
+def safe_text(text: str) -> str:
+    """``text`` with every control, bidi control and lone surrogate shown as ``\\x9b`` or
+    ``U+202E`` instead of acting on the terminal. Apply to anything that came from the network,
+    a file or the user before it is printed; idempotent."""
+    return text.translate(_SAFE)
 
 
 def is_terminal(stream: IO[Any]) -> bool:

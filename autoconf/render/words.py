@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..models import (
-    AttemptStatus,
     AuthMethod,
     DiscoveryResult,
     LocalizedText,
@@ -36,7 +35,6 @@ __all__ = [
     "safety",
     "security_words",
     "source_words",
-    "status_words",
     "warning_words",
 ]
 
@@ -67,14 +65,6 @@ SOURCES = {
     SourceName.AUTODISCOVER: "Microsoft Autodiscover",
     SourceName.AUTOCONFIG_HTTP: "the provider's configuration file over unencrypted HTTP",
     SourceName.GUESS: "a guess confirmed by connecting",
-}
-
-STATUS = {
-    AttemptStatus.OK: "found",
-    AttemptStatus.EMPTY: "nothing there",
-    AttemptStatus.ERROR: "failed",
-    AttemptStatus.TIMEOUT: "no answer in time",
-    AttemptStatus.SKIPPED: "skipped",
 }
 
 # One plain sentence per warning code; the library's own message follows as the detail.
@@ -123,10 +113,6 @@ def auth_words(methods: Sequence[AuthMethod]) -> str:
 
 def source_words(source: SourceName) -> str:
     return SOURCES[source]
-
-
-def status_words(status: AttemptStatus) -> str:
-    return STATUS[status]
 
 
 def warning_words(warning: Warning) -> str:

@@ -80,3 +80,28 @@ def test_is_within():
     assert is_within("imap.example.com", "example.com")
     assert is_within("example.com", "example.com")
     assert not is_within("badexample.com", "example.com")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("\udcffu@example.com", "\\xffu@example.com"),  # b"\xff" from sys.argv
+        ("jane@exa\udce9mple.com", "jane@exa\\xe9mple.com"),  # Latin-1 é in a UTF-8 world
+        ("a\ud800@example.com", "aU+D800@example.com"),  # any other lone surrogate
+    ],
+)
+def test_text_that_is_not_unicode_is_an_invalid_address(text: str, shown: str):
+    """A lone surrogate (an undecodable byte) is InvalidAddress, shown visibly, not a crash."""
+    with pytest.raises(InvalidAddress) as info:
+        parse_address(text)
+    assert info.value.address == shown
+    assert "not valid UTF-8" in info.value.reason
+    info.value.address.encode("utf-8")  # printable and encodable, unlike the input
+
+
+def test_discover_raises_only_invalid_address_for_undecodable_text():
+    """The API's contract holds for an argv-style surrogate: InvalidAddress, no UnicodeError."""
+    from autoconf import Options, discover_sync
+
+    with pytest.raises(InvalidAddress):
+        discover_sync("\udcffu@example.com", options=Options(offline=True))

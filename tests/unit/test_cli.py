@@ -499,9 +499,9 @@ def test_python_dash_m_runs_the_cli():
 
 
 def test_an_internal_error_is_one_sentence_not_a_traceback():
-    """A bug surfacing in main() is reported in one line asking for a report, exit 1."""
+    """A bug surfacing in main() is reported in one line asking for a report, exit 70 (not 1)."""
     code, out, err = run("jane@example.com", "--no-verify", sources=[object()])  # type: ignore[list-item]
-    assert code == 1
+    assert code == 70
     assert out == ""
     assert err.count("\n") == 1
     assert err.startswith("python -m autoconf: internal error (")

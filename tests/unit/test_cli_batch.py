@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autoconf import DiscoveryResult, Protocol, SourceName
-from autoconf.batch import BatchSummary, read_lines, run_batch
+from autoconf.batch import BadLine, BatchSummary, read_lines, run_batch
 from autoconf.cli import main
 from autoconf.sources.base import SourceContext, SourceOutcome
 
@@ -173,7 +173,7 @@ def test_one_session_is_shared_across_the_batch():
     assert len(sessions) == 1
 
 
-async def _lines(items: list[str]) -> AsyncIterator[tuple[int, str | None]]:
+async def _lines(items: list[str]) -> AsyncIterator[tuple[int, str | BadLine]]:
     for number, item in enumerate(items, 1):
         yield number, item
 
@@ -189,7 +189,7 @@ async def test_order_concurrency_and_window_are_bounded(concurrency: int):
     written: list[str] = []
     max_ahead = 0
 
-    async def source() -> AsyncIterator[tuple[int, str | None]]:
+    async def source() -> AsyncIterator[tuple[int, str | BadLine]]:
         nonlocal pulled, max_ahead
         for i in range(300):
             pulled += 1
@@ -241,7 +241,7 @@ async def test_read_lines_streams_without_reading_ahead_unboundedly():
 async def test_a_closed_output_stops_the_batch_at_once():
     """When writing fails (the reader of a pipe went away), the batch stops instead of hanging."""
 
-    async def endless() -> AsyncIterator[tuple[int, str | None]]:
+    async def endless() -> AsyncIterator[tuple[int, str | BadLine]]:
         number = 0
         while True:
             number += 1
@@ -264,7 +264,7 @@ async def test_a_closed_output_stops_the_batch_at_once():
 
 
 def test_broken_pipe_exits_quietly():
-    """main() with a stdout that breaks mid-batch returns 1 with nothing on stderr."""
+    """main() with a stdout that breaks mid-batch returns 141 (not 1) with nothing on stderr."""
 
     class Closing(io.StringIO):
         def write(self, text: str) -> int:
@@ -277,7 +277,7 @@ def test_broken_pipe_exits_quietly():
         stderr=err,
         stdin=io.StringIO("someone@gmail.com\n" * 50),
     )
-    assert code == 1
+    assert code == 141
     assert err.getvalue() == ""
 
 
@@ -299,3 +299,27 @@ async def test_a_stray_cancellation_costs_one_line_not_the_batch():
     assert [r["address"] for r in rows] == ["a@example.com", "doomed@example.com", "b@example.com"]
     assert rows[1]["error"] == "cancelled"
     assert (summary.not_found, summary.errors) == (2, 1)
+
+
+async def test_the_summary_counts_only_lines_really_written():
+    """When output breaks, the summary counts exactly the lines written, not those finished."""
+
+    async def discover(address: str) -> DiscoveryResult:
+        if address.startswith("slow"):
+            await asyncio.sleep(0.05)  # the lines after it finish first and wait their turn
+        return DiscoveryResult(address=address, domain="example.com")
+
+    written: list[str] = []
+
+    def write(text: str) -> None:
+        if len(written) == 3:
+            raise BrokenPipeError(32, "Broken pipe")
+        written.append(text)
+
+    addresses = [f"a{i}@example.com" for i in range(3)] + ["slow@example.com"]
+    addresses += [f"b{i}@example.com" for i in range(20)]
+    summary = BatchSummary()
+    with pytest.raises(BrokenPipeError):
+        await run_batch(_lines(addresses), discover, write, concurrency=8, summary=summary)
+    assert len(written) == 3
+    assert summary.done == 3

@@ -67,10 +67,6 @@ def test_api_raises_only_invalid_address_outside_surrogates(
     assert tally.counts["invalid"] > 0
 
 
-@pytest.mark.xfail(
-    reason="lone surrogates in an address raise UnicodeEncodeError (issue 10.4, being fixed)",
-    strict=False,
-)
 def test_api_and_cli_refuse_surrogates_as_invalid_address(
     odd: ModuleType, addresses: list[object]
 ) -> None:

@@ -60,10 +60,6 @@ def test_fuzzed_documents_and_srv_answers_raise_only_parse_error(
     assert _failures(fuzz, report, {"clientconfig", "autodiscover", "srv"}) == []
 
 
-@pytest.mark.xfail(
-    reason="lone surrogates in an address raise UnicodeEncodeError (issue 10.4, being fixed)",
-    strict=False,
-)
 def test_fuzzed_addresses_raise_only_invalid_address(fuzz: ModuleType, report: Any) -> None:
     """Odd addresses (controls, bidi, surrogates, long labels, many @): InvalidAddress or ok."""
     assert _failures(fuzz, report, {"address"}) == []
