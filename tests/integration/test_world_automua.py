@@ -25,7 +25,7 @@ from autoconf import (
     discover_sync,
 )
 from autoconf.cli import main
-from tests.world import WorldInfo
+from tests.world import WorldInfo, missing_dependencies
 from tests.world.client import http
 from tests.world.library import cli_args, library_options
 from tests.world.scenarios import AddressPlan, build
@@ -69,6 +69,15 @@ def test_world_seeds_automua_like_the_recorded_answers() -> None:
     content = build(AddressPlan(net=8))
     assert dict(content.automua_seed) == recorded
     assert content.scenarios["automua"].domain == content.automua_domain == "automua.test"
+
+
+def test_missing_automua_venv_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without the automua venv the world lists it as missing (so CI fails instead of skipping)."""
+    monkeypatch.setenv("MAIL_AUTOCONF_WORLD_CACHE", str(tmp_path))
+    (tmp_path / "automx2-venv" / "bin").mkdir(parents=True)
+    (tmp_path / "automx2-venv" / "bin" / "python").touch()
+    missing = [m for m in missing_dependencies() if "venv" in m]
+    assert missing == [f"automua venv ({tmp_path / 'automua-venv'})"]
 
 
 def test_cli_json_reads_automua_implicit_tls_by_the_port(world: WorldInfo) -> None:
