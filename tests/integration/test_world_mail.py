@@ -35,6 +35,7 @@ WORKING = [
     "idn",
     "http-redirect",
     "automx2",
+    "automua",
     "broken-xml",
 ]
 

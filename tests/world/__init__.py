@@ -1,7 +1,7 @@
 """A small world of real mail infrastructure on 127.0.0.0/8 for the integration tests.
 
-Knot DNS, nginx, Dovecot, Postfix and automx2 (plus two misbehaving Python servers), all
-started as children of the harness, configured under a throwaway state folder, stopped by
+Knot DNS, nginx, Dovecot, Postfix, automx2 and automua (plus two misbehaving Python servers),
+all started as children of the harness, configured under a throwaway state folder, stopped by
 PID. `python -m tests.world up` runs it by hand; the pytest fixture `world` runs it once per
 session.
 """

@@ -11,6 +11,7 @@ import json
 import os
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 from tests.world.process import Daemon, WorldError, spawn
@@ -70,8 +71,17 @@ def start(conf: Path, content: Content) -> Daemon:
 def seed(content: Content, timeout: float = 5.0) -> None:
     """POST the scenario's provider, domain and servers to automx2's /initdb/."""
     p = content.plan
-    url = f"http://{p.automx2}:{p.automx2_port}/initdb/"
-    body = json.dumps(dict(content.automx2_seed)).encode()
+    post_initdb("automx2", (p.automx2, p.automx2_port), content.automx2_seed, timeout)
+
+
+def post_initdb(
+    name: str, endpoint: tuple[str, int], data: Mapping[str, object], timeout: float
+) -> None:
+    """POST `data` as JSON to an automx2-style /initdb/ until it says the database is ready.
+
+    Shared with automua (a fork of automx2), whose endpoint answers the same sentences."""
+    url = f"http://{endpoint[0]}:{endpoint[1]}/initdb/"
+    body = json.dumps(dict(data)).encode()
     request = urllib.request.Request(
         url, data=body, method="POST", headers={"Content-Type": "application/json"}
     )
@@ -83,8 +93,8 @@ def seed(content: Content, timeout: float = 5.0) -> None:
                 text = answer.read().decode(errors="replace")
             if "prepared" in text or "already" in text:
                 return
-            raise WorldError(f"automx2 /initdb/ answered: {text[:200]}")
+            raise WorldError(f"{name} /initdb/ answered: {text[:200]}")
         except OSError as exc:
             if time.monotonic() > deadline:
-                raise WorldError(f"automx2 could not be seeded: {exc}") from exc
+                raise WorldError(f"{name} could not be seeded: {exc}") from exc
             time.sleep(0.05)

@@ -13,9 +13,10 @@ import tempfile
 import time
 import types
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.world import automx2, dns, dovecot, nginx, postfix
+from tests.world import automua, automx2, dns, dovecot, nginx, postfix
 from tests.world.certs import write_certs
 from tests.world.guard import no_system_resolver
 from tests.world.ports import holder
@@ -34,10 +35,11 @@ REQUIRED_BINARIES = {
 
 
 def missing_dependencies() -> list[str]:
-    """Debian packages (and the automx2 venv) the world needs but this machine lacks."""
+    """Debian packages (and the automx2 and automua venvs) the world needs but this lacks."""
     missing = [pkg for pkg, path in REQUIRED_BINARIES.items() if not os.access(path, os.X_OK)]
-    if not automx2.available():
-        missing.append(f"automx2 venv ({automx2.venv_python().parent.parent})")
+    for name, server in (("automx2", automx2), ("automua", automua)):
+        if not server.available():
+            missing.append(f"{name} venv ({server.venv_python().parent.parent})")
     return missing
 
 
@@ -151,19 +153,26 @@ class World:
         nginx_conf = nginx.render(content, state, certs)
         postfix_dir = postfix.render(content, state, certs)
         automx2_conf = automx2.render(content, state)
+        automua_conf = automua.render(content, state)
         hostile_spec = self._render_hostile(
             content, state, certs["endless"].cert, certs["endless"].key
         )
 
+        # The two Flask apps take longest to import: start them first.
+        self.daemons.append(automx2.start(automx2_conf, content))
+        self.daemons.append(automua.start(automua_conf, content))
         self.daemons.append(dns.start(knot_conf, state))
         self.daemons.append(dovecot.start(dovecot_conf, content))
         self.daemons.append(nginx.start(nginx_conf, content))
-        self.daemons.append(automx2.start(automx2_conf, content))
         self.daemons.append(self._start_hostile(content, hostile_spec, state))
         self.daemons.append(postfix.start(postfix_dir, content))
         wait_listening(self.daemons)
-        dns.wait_answering(plan.dns, plan.dns_port, content.zones[0].origin)
-        automx2.seed(content)
+        # Seeding the two Flask apps and the nameserver's first answer overlap.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            seeds = [pool.submit(automx2.seed, content), pool.submit(automua.seed, content)]
+            dns.wait_answering(plan.dns, plan.dns_port, content.zones[0].origin)
+            for seeded in seeds:
+                seeded.result()
 
         return WorldInfo(
             nameserver=(plan.dns, plan.dns_port),
@@ -189,7 +198,7 @@ class World:
         probes = [(ip, port) for ip in dovecot.addresses(content) for port in dovecot.PORTS]
         probes += [(ip, port) for ip, _ in postfix.addresses(content) for port in postfix.PORTS]
         probes += [*nginx.endpoints(content), *hostile]
-        probes += [(p.automx2, p.automx2_port)]
+        probes += [(p.automx2, p.automx2_port), (p.automua, p.automua_port)]
         taken = [(ip, port) for ip, port in dict.fromkeys(probes) if tcp_open(ip, port)]
         if taken:
             ip, port = taken[0]

@@ -25,6 +25,7 @@ PUBLISHED = (
     "idn",
     "http-redirect",
     "automx2",
+    "automua",
     "wrong-name",
     "expired",
     "endless-line",

@@ -1,4 +1,4 @@
-"""nginx: the world's web servers (autoconfig, .well-known, ISPDB, Autodiscover, automx2 proxy).
+"""nginx: the world's web servers (autoconfig, .well-known, ISPDB, Autodiscover, proxies).
 
 One virtual host per `WebHost`. Static answers are files under state/www/<host>/; each file
 gets an exact-match location carrying its Content-Type, and Autodiscover files answer POST too
@@ -41,13 +41,16 @@ def _server_block(host: WebHost, www: Path, certs: Mapping[str, CertFiles]) -> s
             f"    ssl_certificate_key {certs[host.cert].key};",
         ]
     if host.proxy_to:
-        body += [
-            "    location / {",
+        proxy = [
             f"        proxy_pass http://{host.proxy_to};",
             "        proxy_set_header Host $host;",
             "        proxy_set_header X-Forwarded-Proto $scheme;",
-            "    }",
         ]
+        for path, upstream_path in sorted(host.proxy_paths.items()):
+            # `rewrite ... break` keeps the query string and passes the new path upstream.
+            body += [f"    location = {path} {{", f"        rewrite ^ {upstream_path} break;"]
+            body += [*proxy, "    }"]
+        body += ["    location / {", *proxy, "    }"]
     else:
         root = www / host.name
         root.mkdir(mode=0o755, parents=True, exist_ok=True)

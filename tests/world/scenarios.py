@@ -63,6 +63,10 @@ class AddressPlan:
         return self._ip(14)
 
     @property
+    def automua(self) -> str:
+        return self._ip(15)
+
+    @property
     def wrong_name(self) -> str:
         """Dovecot, Postfix and nginx here present a certificate for `WRONG_NAME`."""
         return self._ip(21)
@@ -89,6 +93,10 @@ class AddressPlan:
 
     @property
     def automx2_port(self) -> int:
+        return 8000
+
+    @property
+    def automua_port(self) -> int:
         return 8000
 
 
@@ -148,6 +156,8 @@ class WebHost:
     files: dict[str, WebFile] = dataclasses.field(default_factory=dict)
     redirects: dict[str, tuple[int, str]] = dataclasses.field(default_factory=dict)
     proxy_to: str | None = None
+    # With `proxy_to`: exact paths passed to the upstream as another path (the query kept).
+    proxy_paths: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -272,6 +282,8 @@ class Content:
     ispdb_host: str
     automx2_domain: str
     automx2_seed: Mapping[str, object]
+    automua_domain: str
+    automua_seed: Mapping[str, object]
     logins: tuple[str, ...]
 
     def names_on(self, ip: str) -> list[str]:
@@ -505,6 +517,26 @@ def build(plan: AddressPlan) -> Content:
         ],
     }
 
+    # 13. automua (2023.0, a fork of automx2), behind nginx on all three autoconfig hosts.
+    # automua has no /.well-known/autoconfig route, so nginx maps it to /mail/config-v1.1.xml
+    # as an admin would. Its Autodiscover answer writes <SSL>on</SSL><Encryption>TLS</Encryption>
+    # on 993/995/465, meaning implicit TLS (tests/unit/documents/automua/ has recorded copies).
+    d = automua_domain = "automua.test"
+    z = simple("automua", d, "autoconfig., autodiscover. and the bare {domain} answered by automua")
+    upstream = f"{p.automua}:{p.automua_port}"
+    for name in (f"autoconfig.{d}", f"autodiscover.{d}", d):
+        b.webhost(z, name, proxy_to=upstream).proxy_paths[WELL_KNOWN_PATH] = AUTOCONFIG_PATH
+    # The same as tests/unit/documents/automua/initdb.json (the recorded answers' database).
+    automua_seed: dict[str, object] = {
+        "provider": "Automua Test Mail",
+        "domains": [d],
+        "servers": [
+            {"name": f"{kind}.{d}", "type": kind, "port": port, "prio": prio}
+            for kind, ports in (("imap", (993, 143)), ("pop", (995, 110)), ("smtp", (465, 587)))
+            for port, prio in zip(ports, (10, 20), strict=True)
+        ],
+    }
+
     # Hostile 1 and 2: mail servers (and the bare domain's web server) with bad certificates.
     for name, d, ip, cert, what in (
         ("wrong-name", "wrong-name.test", p.wrong_name, "wrong-name", f"for {WRONG_NAME}"),
@@ -676,5 +708,7 @@ def build(plan: AddressPlan) -> Content:
         ispdb_host=ispdb_host,
         automx2_domain="automx2.test",
         automx2_seed=types.MappingProxyType(automx2_seed),
+        automua_domain=automua_domain,
+        automua_seed=types.MappingProxyType(automua_seed),
         logins=tuple(logins),
     )
