@@ -543,7 +543,8 @@ async def _discover(
     progress: DiscoveryProgress | None,
     sources: Sequence[Source] | None,
 ) -> DiscoveryResult:
-    from .pipeline import DiscoveryFinished, discover_events
+    from .api import discover_events
+    from .events import DiscoveryFinished
 
     ticker: asyncio.Task[None] | None = None
     if progress is not None:
@@ -664,7 +665,7 @@ async def _batch_async(
     interrupts: _Interrupts,
 ) -> None:
     from .batch import WholeLines, read_lines, run_batch
-    from .session import Session
+    from .api import Session
 
     bar = None
     if progress_term is not None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from ..models import AttemptStatus
-from ..pipeline import (
+from ..events import (
     CandidateFound,
     DiscoveryFinished,
     ProbeFinished,

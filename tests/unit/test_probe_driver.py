@@ -12,7 +12,7 @@ from autoconf.net.dns import DnsClient
 from autoconf.options import Deadline, Options
 from autoconf.probe.conversation import Login
 from autoconf.probe.driver import ProbeLimits, probe_server
-from autoconf.rank import rerank, verification_warnings
+from autoconf.engine.rank import rerank, verification_warnings
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 

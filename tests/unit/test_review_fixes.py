@@ -22,7 +22,7 @@ from autoconf.net.dns import DnsClient
 from autoconf.options import Deadline
 from autoconf.parsers.clientconfig import parse_clientconfig
 from autoconf.probe.driver import probe_server
-from autoconf.rank import merge
+from autoconf.engine.rank import merge
 from autoconf.sources.base import SourceOutcome
 from autoconf.verify import password_refusal
 
