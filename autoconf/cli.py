@@ -73,7 +73,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: {message}; see --help for usage\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description=(
@@ -258,7 +258,7 @@ def _main(
     try:
         # argparse prints help, version and usage errors itself: point it at our streams.
         with contextlib.redirect_stdout(streams.out), contextlib.redirect_stderr(streams.err):
-            args = build_parser().parse_args(argv)
+            args = _build_parser().parse_args(argv)
         if args.schema:
             return _schema(streams.out, interrupts)
         _check_combination(args)

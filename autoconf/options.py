@@ -30,6 +30,7 @@ __all__ = [
     "Options",
     "for_session_call",
     "parse_nameserver",
+    "split_sources",
 ]
 
 DEFAULT_ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
