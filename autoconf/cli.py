@@ -664,8 +664,8 @@ async def _batch_async(
     sources: Sequence[Source] | None,
     interrupts: _Interrupts,
 ) -> None:
-    from .batch import WholeLines, read_lines, run_batch
     from .api import Session
+    from .batch import WholeLines, read_lines, run_batch
 
     bar = None
     if progress_term is not None:

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from ..models import AttemptStatus
 from ..events import (
     CandidateFound,
     DiscoveryFinished,
@@ -25,6 +24,7 @@ from ..events import (
     SourceFinished,
     SourceStarted,
 )
+from ..models import AttemptStatus
 from . import words
 from .terminal import Terminal, safe_text
 

@@ -46,7 +46,7 @@ def _isort_order(name: str) -> tuple[int, str]:
 
 @pytest.mark.parametrize("module", _modules(), ids=lambda m: m.__name__)
 def test_all_names_what_the_module_defines(module: ModuleType):
-    """Each __all__ is sorted (as ruff sorts it), names only what exists, and lists every public definition."""
+    """Each __all__ is in ruff's order, names only what exists, and every public definition."""
     exported = getattr(module, "__all__", None)
     if exported is None:
         assert not _defined_here(module), f"{module.__name__} defines public names but no __all__"
