@@ -65,7 +65,7 @@ def parse_address(text: str) -> EmailAddress:
     try:
         ascii_domain = normalize_domain(domain)
     except ValueError as exc:
-        raise InvalidAddress(text, str(exc)) from None
+        raise InvalidAddress(text, str(exc)) from exc
     return EmailAddress(local_part=local, domain=ascii_domain)
 
 
@@ -82,7 +82,7 @@ def _check_encodable(text: str) -> None:
         bad = printable_address(text[exc.start : exc.end])
         raise InvalidAddress(
             shown, f"the address is not valid UTF-8 text ({bad} at character {exc.start + 1})"
-        ) from None
+        ) from exc
 
 
 def printable_address(text: str) -> str:
@@ -150,7 +150,7 @@ def _to_ascii_label(label: str) -> str:
         except idna.IDNAError as exc:
             raise ValueError(
                 f"the domain label {label!r} is not a valid international name: {exc}"
-            ) from None
+            ) from exc
     if len(ascii_label) > _MAX_LABEL:
         raise ValueError(f"the domain label {label!r} is longer than {_MAX_LABEL} characters")
     if not _LDH.match(ascii_label):
@@ -166,7 +166,7 @@ def _check_punycode(label: str) -> None:
     try:
         idna.decode(label)
     except (idna.IDNAError, UnicodeError) as exc:
-        raise ValueError(f"the domain label {label!r} is not valid punycode: {exc}") from None
+        raise ValueError(f"the domain label {label!r} is not valid punycode: {exc}") from exc
 
 
 def normalize_host(name: str) -> str:

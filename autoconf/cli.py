@@ -455,10 +455,10 @@ def _credentials(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Cred
 
         try:
             password = getpass.getpass(f"Password for {user} (not shown): ", stream=err)
-        except EOFError:
+        except EOFError as exc:
             raise _Usage(
                 "no password was given; type it at the prompt or use --password-stdin"
-            ) from None
+            ) from exc
     if not password:
         raise _Usage(
             "the password is empty; type it at the prompt or pipe it with --password-stdin"
@@ -637,7 +637,7 @@ def _batch_input(name: str, inp: IO[Any]) -> tuple[IO[Any], bool]:
         raise _Usage(
             f"cannot read the batch file {name}: {reason.lower()}; check the path "
             "(or give - to read addresses from stdin)"
-        ) from None
+        ) from exc
 
 
 def _count_lines(stream: IO[bytes]) -> int | None:

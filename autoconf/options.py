@@ -253,18 +253,18 @@ def parse_nameserver(text: str, *, default_port: int = 53) -> tuple[str, int]:
         port = _port(port_text, text)
     try:
         ipaddress.ip_address(host)
-    except ValueError:
+    except ValueError as exc:
         raise OptionsError(
             f"bad nameserver {text!r}: give an IP address (a name would need a resolver)"
-        ) from None
+        ) from exc
     return host, port
 
 
 def _port(text: str, original: str) -> int:
     try:
         port = int(text)
-    except ValueError:
-        raise OptionsError(f"bad nameserver {original!r}: the port is not a number") from None
+    except ValueError as exc:
+        raise OptionsError(f"bad nameserver {original!r}: the port is not a number") from exc
     if not 0 < port < 65536:
         raise OptionsError(f"bad nameserver {original!r}: port {port} is out of range")
     return port
@@ -280,9 +280,9 @@ def split_sources(names: Sequence[str]) -> frozenset[SourceName]:
                 continue
             try:
                 chosen.add(SourceName(name))
-            except ValueError:
+            except ValueError as exc:
                 known = ", ".join(s.value for s in SourceName)
-                raise OptionsError(f"unknown source {name!r}; known sources: {known}") from None
+                raise OptionsError(f"unknown source {name!r}; known sources: {known}") from exc
     return frozenset(chosen)
 
 

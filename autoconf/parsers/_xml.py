@@ -51,21 +51,21 @@ def load(data: bytes, *, source: str | None = None, limit: int = MAX_DOCUMENT_BY
         )
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except defusedxml.DTDForbidden:
-        raise ParseError("document declares a DTD, which is refused", source=source) from None
-    except defusedxml.EntitiesForbidden:
-        raise ParseError("document declares entities, which are refused", source=source) from None
+    except defusedxml.DTDForbidden as exc:
+        raise ParseError("document declares a DTD, which is refused", source=source) from exc
+    except defusedxml.EntitiesForbidden as exc:
+        raise ParseError("document declares entities, which are refused", source=source) from exc
     except defusedxml.DefusedXmlException as exc:
-        raise ParseError(f"document refused: {exc}", source=source) from None
+        raise ParseError(f"document refused: {exc}", source=source) from exc
     except _ExpatError as exc:
         line, column = getattr(exc, "position", (None, None))
         where = f"line {line}, column {column}" if line is not None else None
         raise ParseError(
             f"malformed XML: {_expat_reason(exc)}", where=where, source=source
-        ) from None
+        ) from exc
     except (ValueError, LookupError, RecursionError, MemoryError) as exc:
         # Unknown or broken declared encodings surface as LookupError/ValueError.
-        raise ParseError(f"unreadable XML: {type(exc).__name__}: {exc}", source=source) from None
+        raise ParseError(f"unreadable XML: {type(exc).__name__}: {exc}", source=source) from exc
     if not isinstance(root, Element):
         raise ParseError("no root element", source=source)
     return root

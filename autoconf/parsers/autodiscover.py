@@ -213,8 +213,8 @@ def _protocol(
     if port_text is not None:
         try:
             port = int(port_text)
-        except ValueError:
-            raise ValueError(f"<Port> {port_text!r} is not a number") from None
+        except ValueError as exc:
+            raise ValueError(f"<Port> {port_text!r} is not a number") from exc
         if not 1 <= port <= 65535:
             raise ValueError(f"<Port> {port} is out of range")
 

@@ -339,15 +339,15 @@ def _server(element: Element, protocol: Protocol) -> ServerTemplate:
     try:
         normalize_host(_fill(hostname, _PLACEHOLDER_PROBE, None))
     except ValueError as exc:
-        raise _Skip(f"bad <hostname> {hostname!r}: {exc}") from None
+        raise _Skip(f"bad <hostname> {hostname!r}: {exc}") from exc
 
     port_text = text_of(element, "port")
     if port_text is None:
         raise _Skip("no <port>")
     try:
         port = int(port_text)
-    except ValueError:
-        raise _Skip(f"<port> {port_text!r} is not a number") from None
+    except ValueError as exc:
+        raise _Skip(f"<port> {port_text!r} is not a number") from exc
     if not 1 <= port <= 65535:
         raise _Skip(f"<port> {port} is out of range")
 

@@ -110,8 +110,8 @@ class _Connection:
         try:
             async with asyncio.timeout(deadline.phase(self.limits.first_byte)):
                 await self.writer.drain()
-        except TimeoutError:
-            raise _Failure("the server stopped reading", FailureKind.TIMEOUT) from None
+        except TimeoutError as exc:
+            raise _Failure("the server stopped reading", FailureKind.TIMEOUT) from exc
 
     async def receive(self, reply: Reply, deadline: Deadline, what: str) -> Reply:
         limit = deadline.phase(self.limits.first_byte)
@@ -128,10 +128,8 @@ class _Connection:
                             FailureKind.CLOSED,
                         )
                     self.queue.extend(self.lines.feed(data))
-        except TimeoutError:
-            raise _Failure(
-                f"no complete {what} within {limit:.1f} s", FailureKind.TIMEOUT
-            ) from None
+        except TimeoutError as exc:
+            raise _Failure(f"no complete {what} within {limit:.1f} s", FailureKind.TIMEOUT) from exc
         return reply
 
     async def start_tls(self, ctx: ssl.SSLContext, host: str, deadline: Deadline) -> None:
@@ -156,15 +154,15 @@ class _Connection:
                     ssl_handshake_timeout=limit + _TLS_BACKSTOP_SLACK,
                 )
         except ssl.SSLError as exc:
-            raise _TlsRefused(exc) from None
-        except TimeoutError:
+            raise _TlsRefused(exc) from exc
+        except TimeoutError as exc:
             raise _Failure(
                 f"no TLS handshake within {limit:.1f} s", FailureKind.TIMEOUT, tls=True
-            ) from None
+            ) from exc
         except (ConnectionError, OSError) as exc:
             raise _Failure(
                 f"the TLS handshake failed: {exc}", FailureKind.TLS_HANDSHAKE, tls=True
-            ) from None
+            ) from exc
 
     def abort(self) -> None:
         self.writer.transport.abort()
@@ -239,12 +237,12 @@ async def _resolve(
     try:
         ips = await dns.addresses(host, deadline, limit=limits.connect)
     except HostNotFound as exc:
-        raise _Unreachable(str(exc), FailureKind.DNS) from None
+        raise _Unreachable(str(exc), FailureKind.DNS) from exc
     except DeadlineExceeded as exc:
         kind = FailureKind.DEADLINE if deadline.expired else FailureKind.TIMEOUT
-        raise _Unreachable(f"cannot resolve {host}: {exc}", kind) from None
+        raise _Unreachable(f"cannot resolve {host}: {exc}", kind) from exc
     except NetworkError as exc:
-        raise _Unreachable(f"cannot resolve {host}: {exc}", FailureKind.DNS) from None
+        raise _Unreachable(f"cannot resolve {host}: {exc}", FailureKind.DNS) from exc
     if block_private:
         ips = [ip for ip in ips if not is_blocked(ip)]
         if not ips:

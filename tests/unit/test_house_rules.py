@@ -87,3 +87,59 @@ def test_no_function_in_the_package_is_over_sixty_lines():
         for name, length in _long_functions(path.read_text(encoding="utf-8"))
     ]
     assert not offenders, "\n".join(offenders)
+
+
+def _raises_without_cause(source: str) -> list[int]:
+    """Lines of a ``raise X`` inside an ``except`` block that has no ``from`` (re-raising the
+    caught exception itself, bare or by name, keeps its traceback and needs none), or says
+    ``from None`` without a comment on the line before saying why the cause is noise."""
+    lines = source.splitlines()
+    found = []
+    for handler in ast.walk(ast.parse(source)):
+        if not isinstance(handler, ast.ExceptHandler):
+            continue
+        stack: list[ast.AST] = list(handler.body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue  # runs later, outside the except
+            if isinstance(node, ast.Raise) and node.exc is not None and node.cause is None:
+                reraise = isinstance(node.exc, ast.Name) and node.exc.id == handler.name
+                if not reraise:
+                    found.append(node.lineno)
+            elif (
+                isinstance(node, ast.Raise)
+                and _is_none(node.cause)
+                and not lines[node.lineno - 2].strip().startswith("#")
+            ):
+                found.append(node.lineno)
+            stack.extend(ast.iter_child_nodes(node))
+    return sorted(found)
+
+
+def _is_none(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def test_the_cause_check_sees_a_lost_cause():
+    """The checker below catches a raise that drops its cause (so its silence means something)."""
+    lost = "try:\n    f()\nexcept OSError as exc:\n    raise ValueError('x')\n"
+    kept = "try:\n    f()\nexcept OSError as exc:\n    raise ValueError('x') from exc\n"
+    again = "try:\n    f()\nexcept OSError as exc:\n    if g():\n        raise exc\n    raise\n"
+    assert _raises_without_cause(lost) == [4]
+    assert _raises_without_cause(kept) == []
+    assert _raises_without_cause(again) == []
+    dropped = "try:\n    f()\nexcept OSError:\n    raise ValueError('x') from None\n"
+    said = "try:\n    f()\nexcept OSError:\n    # noise\n    raise ValueError('x') from None\n"
+    assert _raises_without_cause(dropped) == [4]
+    assert _raises_without_cause(said) == []
+
+
+def test_errors_keep_their_cause():
+    """Every raise inside an except in autoconf/ says ``from exc`` (or ``from None``, with why)."""
+    offenders = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for line in _raises_without_cause(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, "raise without from: " + ", ".join(offenders)
