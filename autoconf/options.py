@@ -117,12 +117,30 @@ class Options:
     max_http_requests: int = 48  # HTTP requests one Session has in flight at once
 
     def __post_init__(self) -> None:
+        self._check_numbers()
+        self._check_places()
+        self._check_injected_client()
+        if self.resolver is not None and self.nameservers:
+            raise OptionsError(
+                "resolver and nameservers cannot be combined: an injected resolver asks its own "
+                "nameservers, so nameservers would not apply"
+            )
+
+    def _check_numbers(self) -> None:
+        """The deadline, phase limits and session bounds are in range."""
         if not (isinstance(self.deadline, int | float) and 0 < self.deadline < 3600):
             raise OptionsError(f"the deadline must be between 0 and 3600 s, not {self.deadline}")
         for name in ("connect_timeout", "tls_timeout", "first_byte_timeout"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and value > 0):
                 raise OptionsError(f"{name} must be a positive number of seconds, not {value}")
+        for name in ("max_discoveries", "max_http_requests"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and value >= 1):
+                raise OptionsError(f"{name} must be a whole number of at least 1, not {value}")
+
+    def _check_places(self) -> None:
+        """The CA file, config directory, ISPDB URL and nameservers can be used."""
         if self.ca_file is not None and self.ssl_context is not None:
             raise OptionsError("give a CA file or an SSL context, not both")
         if self.ca_file is not None and not Path(self.ca_file).is_file():
@@ -135,16 +153,6 @@ class Options:
         for host, port in self.nameservers:
             if not host or not 0 < port < 65536:
                 raise OptionsError(f"bad nameserver {host}:{port}")
-        for name in ("max_discoveries", "max_http_requests"):
-            value = getattr(self, name)
-            if not (isinstance(value, int) and value >= 1):
-                raise OptionsError(f"{name} must be a whole number of at least 1, not {value}")
-        self._check_injected_client()
-        if self.resolver is not None and self.nameservers:
-            raise OptionsError(
-                "resolver and nameservers cannot be combined: an injected resolver asks its own "
-                "nameservers, so nameservers would not apply"
-            )
 
     def _check_injected_client(self) -> None:
         """An injected HTTP client makes its own connections: our network options can't apply."""

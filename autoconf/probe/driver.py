@@ -299,15 +299,7 @@ async def _session(
     """TLS as the server's security asks, the conversation, and what came of it."""
     out = _Outcome(address=connection.address)
     try:
-        if server.security is Security.TLS:
-            await connection.start_tls(ssl_context, server.host, deadline)
-            out.certificate, out.tls = _certificate_of(connection.writer), TlsStatus.OK
-        out.transcript = await _converse(connection, server, ssl_context, deadline, login)
-        if out.transcript.starttls_offered is False:
-            out.tls = TlsStatus.NOT_OFFERED
-        elif server.security is Security.STARTTLS and out.transcript.tls_performed:
-            out.certificate, out.tls = _certificate_of(connection.writer), TlsStatus.OK
-        out.error, out.failure = out.transcript.error, out.transcript.failure
+        await _secure_and_converse(out, connection, server, ssl_context, deadline, login)
     except _TlsRefused as refused:
         out.tls = TlsStatus.FAILED
         out.certificate, out.error, out.failure = await _refused_certificate(
@@ -333,6 +325,26 @@ async def _session(
         else:
             await connection.close()
     return out
+
+
+async def _secure_and_converse(
+    out: _Outcome,
+    connection: _Connection,
+    server: ServerSettings,
+    ssl_context: ssl.SSLContext,
+    deadline: Deadline,
+    login: Login | None,
+) -> None:
+    """Implicit TLS if asked, then the conversation; ``out`` records TLS and the transcript."""
+    if server.security is Security.TLS:
+        await connection.start_tls(ssl_context, server.host, deadline)
+        out.certificate, out.tls = _certificate_of(connection.writer), TlsStatus.OK
+    out.transcript = await _converse(connection, server, ssl_context, deadline, login)
+    if out.transcript.starttls_offered is False:
+        out.tls = TlsStatus.NOT_OFFERED
+    elif server.security is Security.STARTTLS and out.transcript.tls_performed:
+        out.certificate, out.tls = _certificate_of(connection.writer), TlsStatus.OK
+    out.error, out.failure = out.transcript.error, out.transcript.failure
 
 
 _LOGIN_STATUS = {True: LoginStatus.OK, False: LoginStatus.FAILED, None: LoginStatus.NOT_TRIED}
