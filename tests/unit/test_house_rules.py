@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.metadata
 import inspect
 import pkgutil
+import re
+import sys
+import tomllib
 from pathlib import Path
 from types import ModuleType
 
@@ -143,3 +147,69 @@ def test_errors_keep_their_cause():
         for line in _raises_without_cause(path.read_text(encoding="utf-8"))
     ]
     assert not offenders, "raise without from: " + ", ".join(offenders)
+
+
+def _third_party_imports() -> dict[str, set[str]]:
+    """Top-level package imported → the autoconf files importing it (stdlib and own left out)."""
+    found: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top != "autoconf":
+                    found.setdefault(top, set()).add(str(path.relative_to(PACKAGE.parent)))
+    return found
+
+
+def test_every_imported_package_is_a_declared_dependency():
+    """A package autoconf/ imports (httpcore included) is in pyproject's dependencies."""
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = {_requirement_name(r) for r in project["project"]["dependencies"]}
+    declared |= {
+        _requirement_name(r) for r in project["project"]["optional-dependencies"]["certificates"]
+    }
+    distributions = importlib.metadata.packages_distributions()
+    undeclared = {
+        top: sorted(files)
+        for top, files in _third_party_imports().items()
+        if not {d.lower() for d in distributions.get(top, [top])} & declared
+    }
+    assert not undeclared, f"imported but not declared in pyproject: {undeclared}"
+
+
+def _requirement_name(requirement: str) -> str:
+    return re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0].lower()
+
+
+def test_httpx_and_httpcore_are_used_through_public_names_only():
+    """No `_private` name of httpx or httpcore is imported or read, and no transport subclasses
+    httpx's own (whose private pool it would have to replace)."""
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        where = path.relative_to(PACKAGE.parent)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in _HTTP:
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                if "._" in f".{node.module}" or private:
+                    offenders.append(f"{where}:{node.lineno} imports a private name")
+            elif (
+                isinstance(node, ast.Attribute)
+                and _attribute_root(node) in _HTTP
+                and (node.attr.startswith("_") or node.attr == "AsyncHTTPTransport")
+            ):
+                offenders.append(f"{where}:{node.lineno} uses {node.attr}")
+    assert not offenders, offenders
+
+
+_HTTP = {"httpx", "httpcore"}
+
+
+def _attribute_root(node: ast.Attribute) -> str | None:
+    value = node.value
+    return value.id if isinstance(value, ast.Name) else None
