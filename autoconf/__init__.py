@@ -13,12 +13,18 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing alone costs 
 # handle Ctrl-C before the heavy imports (pydantic, httpx, dnspython) run, and a program that
 # only wants ``autoconf.errors`` should not pay for them.
 if TYPE_CHECKING:
+    from ._data import BundledIspdb
     from .address import EmailAddress, parse_address
     from .api import Session, discover, discover_events, discover_sync
+    from .engine import default_sources
     from .errors import (
         AutoconfError,
         DeadlineExceeded,
+        DnsError,
+        DnsFailure,
+        DnsTimeout,
         FetchError,
+        FetchFailure,
         HostNotFound,
         InvalidAddress,
         NetworkError,
@@ -39,9 +45,11 @@ if TYPE_CHECKING:
         AttemptStatus,
         AuthMethod,
         Certificate,
+        CertificateKind,
         DiscoveryResult,
         Documentation,
         EnableInstructions,
+        FailureKind,
         LocalizedText,
         LoginStatus,
         OAuth2Info,
@@ -59,13 +67,18 @@ if TYPE_CHECKING:
         WarningCode,
     )
     from .options import Credentials, Deadline, Mode, Options
+    from .sources.base import Source, SourceContext, SourceOutcome
 
 _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "EmailAddress": ".address",
     "parse_address": ".address",
     "AutoconfError": ".errors",
     "DeadlineExceeded": ".errors",
+    "DnsError": ".errors",
+    "DnsFailure": ".errors",
+    "DnsTimeout": ".errors",
     "FetchError": ".errors",
+    "FetchFailure": ".errors",
     "HostNotFound": ".errors",
     "InvalidAddress": ".errors",
     "NetworkError": ".errors",
@@ -75,9 +88,11 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "AttemptStatus": ".models",
     "AuthMethod": ".models",
     "Certificate": ".models",
+    "CertificateKind": ".models",
     "DiscoveryResult": ".models",
     "Documentation": ".models",
     "EnableInstructions": ".models",
+    "FailureKind": ".models",
     "LocalizedText": ".models",
     "LoginStatus": ".models",
     "OAuth2Info": ".models",
@@ -108,6 +123,11 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "discover_events": ".api",
     "discover_sync": ".api",
     "Session": ".api",
+    "default_sources": ".engine",
+    "BundledIspdb": "._data",
+    "Source": ".sources.base",
+    "SourceContext": ".sources.base",
+    "SourceOutcome": ".sources.base",
 }
 
 
@@ -132,18 +152,25 @@ __all__ = [
     "AttemptStatus",
     "AuthMethod",
     "AutoconfError",
+    "BundledIspdb",
     "CandidateFound",
     "Certificate",
+    "CertificateKind",
     "Credentials",
     "Deadline",
     "DeadlineExceeded",
     "DiscoveryEvent",
     "DiscoveryFinished",
     "DiscoveryResult",
+    "DnsError",
+    "DnsFailure",
+    "DnsTimeout",
     "Documentation",
     "EmailAddress",
     "EnableInstructions",
+    "FailureKind",
     "FetchError",
+    "FetchFailure",
     "HostNotFound",
     "InvalidAddress",
     "LocalizedText",
@@ -162,9 +189,12 @@ __all__ = [
     "Security",
     "ServerSettings",
     "Session",
+    "Source",
     "SourceAttempt",
+    "SourceContext",
     "SourceFinished",
     "SourceName",
+    "SourceOutcome",
     "SourceStarted",
     "TLSError",
     "TlsStatus",
@@ -173,6 +203,7 @@ __all__ = [
     "Warning",
     "WarningCode",
     "__version__",
+    "default_sources",
     "discover",
     "discover_events",
     "discover_sync",

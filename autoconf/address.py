@@ -46,6 +46,17 @@ def parse_address(text: str) -> EmailAddress:
         raise InvalidAddress(text, "the address is empty")
     if any(ch.isspace() for ch in stripped):
         raise InvalidAddress(text, "an address cannot contain spaces")
+    local, domain = _split(text, stripped)
+    _check_local(text, local)
+    try:
+        ascii_domain = normalize_domain(domain)
+    except ValueError as exc:
+        raise InvalidAddress(text, str(exc)) from exc
+    return EmailAddress(local_part=local, domain=ascii_domain)
+
+
+def _split(text: str, stripped: str) -> tuple[str, str]:
+    """The local part and the domain of ``stripped``: exactly one '@', both sides non-empty."""
     count = stripped.count("@")
     if count == 0:
         raise InvalidAddress(text, "there is no '@' between the name and the domain")
@@ -56,17 +67,17 @@ def parse_address(text: str) -> EmailAddress:
         raise InvalidAddress(text, "the part before '@' is empty")
     if not domain:
         raise InvalidAddress(text, "the domain after '@' is empty")
+    return local, domain
+
+
+def _check_local(text: str, local: str) -> None:
+    """Refuse a local part that is too long, has a forbidden character or a misplaced dot."""
     if len(local.encode("utf-8")) > _MAX_LOCAL:
         raise InvalidAddress(text, f"the part before '@' is longer than {_MAX_LOCAL} bytes")
     if any(ch in _FORBIDDEN_LOCAL or ord(ch) < 32 or ord(ch) == 127 for ch in local):
         raise InvalidAddress(text, "the part before '@' contains a character not allowed there")
     if local.startswith(".") or local.endswith(".") or ".." in local:
         raise InvalidAddress(text, "the part before '@' has a misplaced dot")
-    try:
-        ascii_domain = normalize_domain(domain)
-    except ValueError as exc:
-        raise InvalidAddress(text, str(exc)) from None
-    return EmailAddress(local_part=local, domain=ascii_domain)
 
 
 def _check_encodable(text: str) -> None:
@@ -82,7 +93,7 @@ def _check_encodable(text: str) -> None:
         bad = printable_address(text[exc.start : exc.end])
         raise InvalidAddress(
             shown, f"the address is not valid UTF-8 text ({bad} at character {exc.start + 1})"
-        ) from None
+        ) from exc
 
 
 def printable_address(text: str) -> str:
@@ -150,7 +161,7 @@ def _to_ascii_label(label: str) -> str:
         except idna.IDNAError as exc:
             raise ValueError(
                 f"the domain label {label!r} is not a valid international name: {exc}"
-            ) from None
+            ) from exc
     if len(ascii_label) > _MAX_LABEL:
         raise ValueError(f"the domain label {label!r} is longer than {_MAX_LABEL} characters")
     if not _LDH.match(ascii_label):
@@ -166,7 +177,7 @@ def _check_punycode(label: str) -> None:
     try:
         idna.decode(label)
     except (idna.IDNAError, UnicodeError) as exc:
-        raise ValueError(f"the domain label {label!r} is not valid punycode: {exc}") from None
+        raise ValueError(f"the domain label {label!r} is not valid punycode: {exc}") from exc
 
 
 def normalize_host(name: str) -> str:

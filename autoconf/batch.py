@@ -313,6 +313,7 @@ class _Batch:
             if self._write_failed is None or self._reader is None:
                 raise
             self._reader.uncancel()
+            # The cancellation only delivered the write failure (which has its own cause).
             raise self._write_failed from None
         finally:
             for task in self._tasks:

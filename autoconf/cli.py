@@ -73,7 +73,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: {message}; see --help for usage\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description=(
@@ -258,7 +258,7 @@ def _main(
     try:
         # argparse prints help, version and usage errors itself: point it at our streams.
         with contextlib.redirect_stdout(streams.out), contextlib.redirect_stderr(streams.err):
-            args = build_parser().parse_args(argv)
+            args = _build_parser().parse_args(argv)
         if args.schema:
             return _schema(streams.out, interrupts)
         _check_combination(args)
@@ -455,10 +455,10 @@ def _credentials(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Cred
 
         try:
             password = getpass.getpass(f"Password for {user} (not shown): ", stream=err)
-        except EOFError:
+        except EOFError as exc:
             raise _Usage(
                 "no password was given; type it at the prompt or use --password-stdin"
-            ) from None
+            ) from exc
     if not password:
         raise _Usage(
             "the password is empty; type it at the prompt or pipe it with --password-stdin"
@@ -543,7 +543,8 @@ async def _discover(
     progress: DiscoveryProgress | None,
     sources: Sequence[Source] | None,
 ) -> DiscoveryResult:
-    from .pipeline import DiscoveryFinished, discover_events
+    from .api import discover_events
+    from .events import DiscoveryFinished
 
     ticker: asyncio.Task[None] | None = None
     if progress is not None:
@@ -636,7 +637,7 @@ def _batch_input(name: str, inp: IO[Any]) -> tuple[IO[Any], bool]:
         raise _Usage(
             f"cannot read the batch file {name}: {reason.lower()}; check the path "
             "(or give - to read addresses from stdin)"
-        ) from None
+        ) from exc
 
 
 def _count_lines(stream: IO[bytes]) -> int | None:
@@ -663,8 +664,8 @@ async def _batch_async(
     sources: Sequence[Source] | None,
     interrupts: _Interrupts,
 ) -> None:
+    from .api import Session
     from .batch import WholeLines, read_lines, run_batch
-    from .session import Session
 
     bar = None
     if progress_term is not None:

@@ -30,6 +30,7 @@ __all__ = [
     "Options",
     "for_session_call",
     "parse_nameserver",
+    "split_sources",
 ]
 
 DEFAULT_ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
@@ -116,12 +117,30 @@ class Options:
     max_http_requests: int = 48  # HTTP requests one Session has in flight at once
 
     def __post_init__(self) -> None:
+        self._check_numbers()
+        self._check_places()
+        self._check_injected_client()
+        if self.resolver is not None and self.nameservers:
+            raise OptionsError(
+                "resolver and nameservers cannot be combined: an injected resolver asks its own "
+                "nameservers, so nameservers would not apply"
+            )
+
+    def _check_numbers(self) -> None:
+        """The deadline, phase limits and session bounds are in range."""
         if not (isinstance(self.deadline, int | float) and 0 < self.deadline < 3600):
             raise OptionsError(f"the deadline must be between 0 and 3600 s, not {self.deadline}")
         for name in ("connect_timeout", "tls_timeout", "first_byte_timeout"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and value > 0):
                 raise OptionsError(f"{name} must be a positive number of seconds, not {value}")
+        for name in ("max_discoveries", "max_http_requests"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and value >= 1):
+                raise OptionsError(f"{name} must be a whole number of at least 1, not {value}")
+
+    def _check_places(self) -> None:
+        """The CA file, config directory, ISPDB URL and nameservers can be used."""
         if self.ca_file is not None and self.ssl_context is not None:
             raise OptionsError("give a CA file or an SSL context, not both")
         if self.ca_file is not None and not Path(self.ca_file).is_file():
@@ -134,16 +153,6 @@ class Options:
         for host, port in self.nameservers:
             if not host or not 0 < port < 65536:
                 raise OptionsError(f"bad nameserver {host}:{port}")
-        for name in ("max_discoveries", "max_http_requests"):
-            value = getattr(self, name)
-            if not (isinstance(value, int) and value >= 1):
-                raise OptionsError(f"{name} must be a whole number of at least 1, not {value}")
-        self._check_injected_client()
-        if self.resolver is not None and self.nameservers:
-            raise OptionsError(
-                "resolver and nameservers cannot be combined: an injected resolver asks its own "
-                "nameservers, so nameservers would not apply"
-            )
 
     def _check_injected_client(self) -> None:
         """An injected HTTP client makes its own connections: our network options can't apply."""
@@ -252,18 +261,18 @@ def parse_nameserver(text: str, *, default_port: int = 53) -> tuple[str, int]:
         port = _port(port_text, text)
     try:
         ipaddress.ip_address(host)
-    except ValueError:
+    except ValueError as exc:
         raise OptionsError(
             f"bad nameserver {text!r}: give an IP address (a name would need a resolver)"
-        ) from None
+        ) from exc
     return host, port
 
 
 def _port(text: str, original: str) -> int:
     try:
         port = int(text)
-    except ValueError:
-        raise OptionsError(f"bad nameserver {original!r}: the port is not a number") from None
+    except ValueError as exc:
+        raise OptionsError(f"bad nameserver {original!r}: the port is not a number") from exc
     if not 0 < port < 65536:
         raise OptionsError(f"bad nameserver {original!r}: port {port} is out of range")
     return port
@@ -279,9 +288,9 @@ def split_sources(names: Sequence[str]) -> frozenset[SourceName]:
                 continue
             try:
                 chosen.add(SourceName(name))
-            except ValueError:
+            except ValueError as exc:
                 known = ", ".join(s.value for s in SourceName)
-                raise OptionsError(f"unknown source {name!r}; known sources: {known}") from None
+                raise OptionsError(f"unknown source {name!r}; known sources: {known}") from exc
     return frozenset(chosen)
 
 

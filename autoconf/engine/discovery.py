@@ -22,7 +22,7 @@ from ..models import (
     Warning,
 )
 from ..options import OFFLINE_SOURCES, Deadline, Options
-from ..sources.base import Board, Source, SourceContext, SourceOutcome
+from ..sources.base import Board, Source, SourceContext, SourceOutcome, refuse_shared_names
 from ..sources.ispdb_bundled import BundledIspdbSource
 from ..sources.local import LocalSource
 from ..verify import PROBES_PER_DIRECTION, Prober
@@ -67,6 +67,8 @@ def choose_sources(
     enabled = options.enabled_sources()
     if sources is not None:
         available = list(sources)
+        refuse_shared_names(available)
+        enabled |= _callers_local(options, available)
     elif enabled <= OFFLINE_SOURCES:
         # The offline path must not import the network stack (httpx, dnspython).
         available = [LocalSource(), BundledIspdbSource()]
@@ -77,6 +79,14 @@ def choose_sources(
         enabled - {s.name for s in available} - {SourceName.LOCAL}, key=lambda n: n.priority
     )
     return chosen, missing
+
+
+def _callers_local(options: Options, available: list[Source]) -> frozenset[SourceName]:
+    """``local`` when the caller brought a source of that name of its own: unlike the built-in
+    one it needs no ``config_dir``, so it runs whenever ``Options.sources`` allows ``local``."""
+    allowed = options.sources is None or SourceName.LOCAL in options.sources
+    own = any(s.name is SourceName.LOCAL and not isinstance(s, LocalSource) for s in available)
+    return frozenset({SourceName.LOCAL}) if allowed and own else frozenset()
 
 
 async def run_discovery(

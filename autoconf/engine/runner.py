@@ -49,14 +49,8 @@ class SourceRunner:
         try:
             async for event in self._run_phase(first, later):
                 yield event
-            stopped = bool(self._pending) or self._ctx.deadline.expired
-            if later and not stopped:
-                if self._fast and self._settled(later):
-                    for event in self._end_all(later, AttemptStatus.SKIPPED, NOT_NEEDED):
-                        yield event
-                else:
-                    async for event in self._run_phase(later, []):
-                        yield event
+            async for event in self._second_phase(later):
+                yield event
             cancelled = set(self._pending)
             for event in self._end_pending():
                 yield event
@@ -69,6 +63,18 @@ class SourceRunner:
             for task in self._tasks:
                 if not task.done():
                     task.cancel()
+
+    async def _second_phase(self, later: list[Source]) -> AsyncGenerator[DiscoveryEvent, None]:
+        """Fast mode's network sources: run them, unless the first phase settled the answer
+        (then each is skipped) or ran out of time (then they are left to the end)."""
+        if not later or self._pending or self._ctx.deadline.expired:
+            return
+        if self._fast and self._settled(later):
+            for event in self._end_all(later, AttemptStatus.SKIPPED, NOT_NEEDED):
+                yield event
+            return
+        async for event in self._run_phase(later, []):
+            yield event
 
     def _phases(self) -> tuple[list[Source], list[Source]]:
         if not self._fast:

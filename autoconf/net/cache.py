@@ -49,15 +49,9 @@ class TTLCache:
     ) -> T:
         """Return the cached value for ``key`` or await ``fetch()`` → (value, ttl seconds)."""
         while True:
-            entry = self._entries.get(key)
-            if entry is not None:
-                expires, ok, value = entry
-                if expires > time.monotonic():
-                    self.hits += 1
-                    if ok:
-                        return value  # type: ignore[no-any-return]
-                    raise _clean_copy(value)
-                del self._entries[key]
+            found, value = self._fresh(key)
+            if found:
+                return value  # type: ignore[no-any-return]
             waiting = self._inflight.get(key)
             if waiting is None:
                 break
@@ -91,6 +85,20 @@ class TTLCache:
             return value
         finally:
             self._inflight.pop(key, None)
+
+    def _fresh(self, key: Hashable) -> tuple[bool, Any]:
+        """(True, value) for an unexpired entry; raises a remembered error; else (False, None)."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return False, None
+        expires, ok, value = entry
+        if expires <= time.monotonic():
+            del self._entries[key]
+            return False, None
+        self.hits += 1
+        if ok:
+            return True, value
+        raise _clean_copy(value)
 
     def _store(self, key: Hashable, ok: bool, value: Any, ttl: float) -> None:
         if ttl <= 0:

@@ -127,10 +127,8 @@ class DnsClient:
             try:
                 async with asyncio.timeout(within):
                     infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-            except TimeoutError:
-                raise DnsTimeout(
-                    f"no address for {host} within {within:.1f} s", host=host
-                ) from None
+            except TimeoutError as exc:
+                raise DnsTimeout(f"no address for {host} within {within:.1f} s", host=host) from exc
             except socket.gaierror as exc:
                 raise HostNotFound(
                     f"cannot resolve {host}: {exc.strerror}", kind=_gai_kind(exc), host=host
@@ -151,10 +149,10 @@ class DnsClient:
                 )
             except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
                 return [], 60.0
-            except dns.resolver.LifetimeTimeout:
+            except dns.resolver.LifetimeTimeout as exc:
                 raise DnsTimeout(
                     f"no DNS answer for {name} {rdtype} within {within:.1f} s", host=name
-                ) from None
+                ) from exc
             except dns.resolver.NoNameservers as exc:
                 raise DnsError(
                     f"DNS servers failed for {name} {rdtype}: {exc}",

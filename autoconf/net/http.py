@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ssl
 import zlib
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,16 +179,67 @@ class _ClosingStream(httpcore.AsyncNetworkStream):
         return self._inner.get_extra_info(info)
 
 
-class _Transport(httpx.AsyncHTTPTransport):
-    """httpx's transport over our resolving network backend.
+# httpcore's errors and the httpx errors the fetcher catches, most specific first (a lookup
+# walks the raised error's MRO, so a ConnectTimeout finds ConnectTimeout, not TimeoutException).
+_HTTPX_ERRORS: dict[type[Exception], type[httpx.TransportError]] = {
+    httpcore.ConnectTimeout: httpx.ConnectTimeout,
+    httpcore.ReadTimeout: httpx.ReadTimeout,
+    httpcore.WriteTimeout: httpx.WriteTimeout,
+    httpcore.PoolTimeout: httpx.PoolTimeout,
+    httpcore.TimeoutException: httpx.TimeoutException,
+    httpcore.ConnectError: httpx.ConnectError,
+    httpcore.ReadError: httpx.ReadError,
+    httpcore.WriteError: httpx.WriteError,
+    httpcore.NetworkError: httpx.NetworkError,
+    httpcore.ProxyError: httpx.ProxyError,
+    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+    httpcore.LocalProtocolError: httpx.LocalProtocolError,
+    httpcore.ProtocolError: httpx.ProtocolError,
+}
 
-    httpx has no public hook for name resolution; its transport wraps an httpcore pool, and
-    httpcore takes a network backend. We swap in a pool built with ours (the attribute is
-    stable across httpx 0.2x; the packaging pin keeps us on that line).
+
+def _as_httpx(exc: Exception, request: httpx.Request | None) -> httpx.TransportError | None:
+    """The httpx error for an httpcore one (to be raised from it), or None for any other."""
+    for cls in type(exc).__mro__:
+        target = _HTTPX_ERRORS.get(cls)
+        if target is not None:
+            return target(str(exc), request=request)
+    return None
+
+
+class _Body(httpx.AsyncByteStream):
+    """An httpcore response body as httpx reads it, its errors turned into httpx's."""
+
+    def __init__(self, stream: AsyncIterable[bytes], request: httpx.Request) -> None:
+        self._stream = stream
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._stream:
+                yield chunk
+        except Exception as exc:
+            mapped = _as_httpx(exc, self._request)
+            if mapped is None:
+                raise
+            raise mapped from exc
+
+    async def aclose(self) -> None:
+        close = getattr(self._stream, "aclose", None)
+        if close is not None:
+            await close()
+
+
+class _Transport(httpx.AsyncBaseTransport):
+    """An httpx transport over an httpcore pool that resolves through our network backend.
+
+    httpx has no hook for name resolution, but both halves are public: httpx takes any
+    ``AsyncBaseTransport``, and httpcore's pool takes a network backend. So nothing private
+    of either is touched (httpcore is a declared dependency for it).
     """
 
     def __init__(self, *, ssl_context: ssl.SSLContext, backend: _ResolvingBackend) -> None:
-        super().__init__(verify=ssl_context, http1=True, http2=False, retries=0)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
             max_connections=100,
@@ -198,6 +250,36 @@ class _Transport(httpx.AsyncHTTPTransport):
             retries=0,
             network_backend=backend,
         )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        url = request.url
+        core = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        try:
+            answer = await self._pool.handle_async_request(core)
+        except Exception as exc:
+            mapped = _as_httpx(exc, request)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        assert isinstance(answer.stream, AsyncIterable)
+        return httpx.Response(
+            status_code=answer.status,
+            headers=answer.headers,
+            stream=_Body(answer.stream, request),
+            extensions=answer.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
 
 
 def make_http_client(

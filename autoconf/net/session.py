@@ -57,11 +57,11 @@ class AdmittedFetcher:
         try:
             async with asyncio.timeout(deadline.phase()):
                 await self._slots.acquire()
-        except TimeoutError:
+        except TimeoutError as exc:
             raise DeadlineExceeded(
                 f"{url}: the deadline passed while waiting for a free HTTP slot in the session",
                 url=url,
-            ) from None
+            ) from exc
         try:
             yield
         finally:

@@ -24,7 +24,7 @@ def make_ssl_context(
     try:
         ctx = ssl.create_default_context(cafile=str(ca_file) if ca_file is not None else None)
     except (OSError, ssl.SSLError) as exc:
-        raise OptionsError(f"cannot use the CA file {ca_file}: {exc}") from None
+        raise OptionsError(f"cannot use the CA file {ca_file}: {exc}") from exc
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.check_hostname = True
     ctx.verify_mode = ssl.CERT_REQUIRED

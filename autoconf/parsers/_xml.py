@@ -33,6 +33,15 @@ _HTML_HINTS = (b"<!doctype html", b"<html", b"<head", b"<body")
 
 def load(data: bytes, *, source: str | None = None, limit: int = MAX_DOCUMENT_BYTES) -> Element:
     """Parse ``data`` with defusedxml (no DTD, no entities) and return the root element."""
+    data = _screened(data, source, limit)
+    root = _parse(data, source)
+    if not isinstance(root, Element):
+        raise ParseError("no root element", source=source)
+    return root
+
+
+def _screened(data: bytes, source: str | None, limit: int) -> bytes:
+    """``data`` as bytes, refused before parsing when too large, empty, HTML or hostile."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise ParseError("expected bytes", source=source)
     data = bytes(data)
@@ -49,25 +58,28 @@ def load(data: bytes, *, source: str | None = None, limit: int = MAX_DOCUMENT_BY
         raise ParseError(
             f"a namespace URI is longer than {MAX_NAMESPACE_BYTES} bytes", source=source
         )
+    return data
+
+
+def _parse(data: bytes, source: str | None) -> object:
+    """defusedxml's root for ``data``; every refusal or parse failure a :class:`ParseError`."""
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except defusedxml.DTDForbidden:
-        raise ParseError("document declares a DTD, which is refused", source=source) from None
-    except defusedxml.EntitiesForbidden:
-        raise ParseError("document declares entities, which are refused", source=source) from None
+    except defusedxml.DTDForbidden as exc:
+        raise ParseError("document declares a DTD, which is refused", source=source) from exc
+    except defusedxml.EntitiesForbidden as exc:
+        raise ParseError("document declares entities, which are refused", source=source) from exc
     except defusedxml.DefusedXmlException as exc:
-        raise ParseError(f"document refused: {exc}", source=source) from None
+        raise ParseError(f"document refused: {exc}", source=source) from exc
     except _ExpatError as exc:
         line, column = getattr(exc, "position", (None, None))
         where = f"line {line}, column {column}" if line is not None else None
         raise ParseError(
             f"malformed XML: {_expat_reason(exc)}", where=where, source=source
-        ) from None
+        ) from exc
     except (ValueError, LookupError, RecursionError, MemoryError) as exc:
         # Unknown or broken declared encodings surface as LookupError/ValueError.
-        raise ParseError(f"unreadable XML: {type(exc).__name__}: {exc}", source=source) from None
-    if not isinstance(root, Element):
-        raise ParseError("no root element", source=source)
+        raise ParseError(f"unreadable XML: {type(exc).__name__}: {exc}", source=source) from exc
     return root
 
 

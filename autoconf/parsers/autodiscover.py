@@ -208,16 +208,7 @@ def _protocol(
         raise ValueError(f"<Server> {server!r} is a URL, not a host name")
     host = normalize_host(server)
 
-    port: int | None = None
-    port_text = text_of(element, "Port")
-    if port_text is not None:
-        try:
-            port = int(port_text)
-        except ValueError:
-            raise ValueError(f"<Port> {port_text!r} is not a number") from None
-        if not 1 <= port <= 65535:
-            raise ValueError(f"<Port> {port} is out of range")
-
+    port = _port(element)
     security, note = _security(text_of(element, "Encryption"), text_of(element, "SSL"), port)
     if note is not None:
         note = f"{protocol.value} {host}: {note}"
@@ -229,15 +220,7 @@ def _protocol(
     if (text_of(element, "AuthRequired") or "").lower() == "off" and protocol is Protocol.SMTP:
         auth = [AuthMethod.NONE]
 
-    login = text_of(element, "LoginName")
-    domain_required = (text_of(element, "DomainRequired") or "").lower() == "on"
-    domain_name = text_of(element, "DomainName")
-    if login is None:
-        username = str(address)
-    elif domain_required and domain_name and "\\" not in login and "@" not in login:
-        username = f"{domain_name}\\{login}"
-    else:
-        username = login
+    username = _username(element, address)
     settings = ServerSettings(
         protocol=protocol,
         host=host,
@@ -249,6 +232,33 @@ def _protocol(
         trust=trust,
     )
     return settings, note
+
+
+def _port(element: Element) -> int | None:
+    """The ``<Port>``, checked; None when the element is absent."""
+    port_text = text_of(element, "Port")
+    if port_text is None:
+        return None
+    try:
+        port = int(port_text)
+    except ValueError as exc:
+        raise ValueError(f"<Port> {port_text!r} is not a number") from exc
+    if not 1 <= port <= 65535:
+        raise ValueError(f"<Port> {port} is out of range")
+    return port
+
+
+def _username(element: Element, address: EmailAddress) -> str:
+    """``<LoginName>`` (prefixed with ``<DomainName>\\`` when the domain is required), else
+    the address."""
+    login = text_of(element, "LoginName")
+    domain_required = (text_of(element, "DomainRequired") or "").lower() == "on"
+    domain_name = text_of(element, "DomainName")
+    if login is None:
+        return str(address)
+    if domain_required and domain_name and "\\" not in login and "@" not in login:
+        return f"{domain_name}\\{login}"
+    return login
 
 
 def _security(

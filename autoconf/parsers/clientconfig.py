@@ -339,33 +339,12 @@ def _server(element: Element, protocol: Protocol) -> ServerTemplate:
     try:
         normalize_host(_fill(hostname, _PLACEHOLDER_PROBE, None))
     except ValueError as exc:
-        raise _Skip(f"bad <hostname> {hostname!r}: {exc}") from None
+        raise _Skip(f"bad <hostname> {hostname!r}: {exc}") from exc
 
-    port_text = text_of(element, "port")
-    if port_text is None:
-        raise _Skip("no <port>")
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise _Skip(f"<port> {port_text!r} is not a number") from None
-    if not 1 <= port <= 65535:
-        raise _Skip(f"<port> {port} is out of range")
-
+    port = _port(element)
     security, security_note = _socket_type(element, port)
 
-    auth: list[AuthMethod] = []
-    auth_elements = children(element, "authentication")
-    if not auth_elements:
-        raise _Skip("no <authentication>, so a client cannot know how to sign in")
-    for el in auth_elements:
-        if (el.get("system") or "").strip():
-            continue  # a specific SASL or HTTP mechanism; the generic value follows it
-        method = _AUTH_VALUES.get((el.text or "").strip().lower())
-        if method is not None and method not in auth:
-            auth.append(method)
-    if auth_elements and not auth:
-        raise _Skip("no <authentication> method we know")
-
+    auth = _auth(element)
     return ServerTemplate(
         protocol=protocol,
         hostname=hostname,
@@ -376,6 +355,36 @@ def _server(element: Element, protocol: Protocol) -> ServerTemplate:
         pop3=_pop3(element) if protocol is Protocol.POP3 else None,
         security_note=security_note,
     )
+
+
+def _port(element: Element) -> int:
+    port_text = text_of(element, "port")
+    if port_text is None:
+        raise _Skip("no <port>")
+    try:
+        port = int(port_text)
+    except ValueError as exc:
+        raise _Skip(f"<port> {port_text!r} is not a number") from exc
+    if not 1 <= port <= 65535:
+        raise _Skip(f"<port> {port} is out of range")
+    return port
+
+
+def _auth(element: Element) -> list[AuthMethod]:
+    """The generic ``<authentication>`` methods we know, in the provider's order."""
+    auth: list[AuthMethod] = []
+    auth_elements = children(element, "authentication")
+    if not auth_elements:
+        raise _Skip("no <authentication>, so a client cannot know how to sign in")
+    for el in auth_elements:
+        if (el.get("system") or "").strip():
+            continue  # a specific SASL or HTTP mechanism; the generic value follows it
+        method = _AUTH_VALUES.get((el.text or "").strip().lower())
+        if method is not None and method not in auth:
+            auth.append(method)
+    if not auth:
+        raise _Skip("no <authentication> method we know")
+    return auth
 
 
 def _socket_type(element: Element, port: int) -> tuple[Security, str | None]:

@@ -110,8 +110,8 @@ class _Connection:
         try:
             async with asyncio.timeout(deadline.phase(self.limits.first_byte)):
                 await self.writer.drain()
-        except TimeoutError:
-            raise _Failure("the server stopped reading", FailureKind.TIMEOUT) from None
+        except TimeoutError as exc:
+            raise _Failure("the server stopped reading", FailureKind.TIMEOUT) from exc
 
     async def receive(self, reply: Reply, deadline: Deadline, what: str) -> Reply:
         limit = deadline.phase(self.limits.first_byte)
@@ -128,10 +128,8 @@ class _Connection:
                             FailureKind.CLOSED,
                         )
                     self.queue.extend(self.lines.feed(data))
-        except TimeoutError:
-            raise _Failure(
-                f"no complete {what} within {limit:.1f} s", FailureKind.TIMEOUT
-            ) from None
+        except TimeoutError as exc:
+            raise _Failure(f"no complete {what} within {limit:.1f} s", FailureKind.TIMEOUT) from exc
         return reply
 
     async def start_tls(self, ctx: ssl.SSLContext, host: str, deadline: Deadline) -> None:
@@ -156,15 +154,15 @@ class _Connection:
                     ssl_handshake_timeout=limit + _TLS_BACKSTOP_SLACK,
                 )
         except ssl.SSLError as exc:
-            raise _TlsRefused(exc) from None
-        except TimeoutError:
+            raise _TlsRefused(exc) from exc
+        except TimeoutError as exc:
             raise _Failure(
                 f"no TLS handshake within {limit:.1f} s", FailureKind.TIMEOUT, tls=True
-            ) from None
+            ) from exc
         except (ConnectionError, OSError) as exc:
             raise _Failure(
                 f"the TLS handshake failed: {exc}", FailureKind.TLS_HANDSHAKE, tls=True
-            ) from None
+            ) from exc
 
     def abort(self) -> None:
         self.writer.transport.abort()
@@ -239,12 +237,12 @@ async def _resolve(
     try:
         ips = await dns.addresses(host, deadline, limit=limits.connect)
     except HostNotFound as exc:
-        raise _Unreachable(str(exc), FailureKind.DNS) from None
+        raise _Unreachable(str(exc), FailureKind.DNS) from exc
     except DeadlineExceeded as exc:
         kind = FailureKind.DEADLINE if deadline.expired else FailureKind.TIMEOUT
-        raise _Unreachable(f"cannot resolve {host}: {exc}", kind) from None
+        raise _Unreachable(f"cannot resolve {host}: {exc}", kind) from exc
     except NetworkError as exc:
-        raise _Unreachable(f"cannot resolve {host}: {exc}", FailureKind.DNS) from None
+        raise _Unreachable(f"cannot resolve {host}: {exc}", FailureKind.DNS) from exc
     if block_private:
         ips = [ip for ip in ips if not is_blocked(ip)]
         if not ips:
@@ -301,15 +299,7 @@ async def _session(
     """TLS as the server's security asks, the conversation, and what came of it."""
     out = _Outcome(address=connection.address)
     try:
-        if server.security is Security.TLS:
-            await connection.start_tls(ssl_context, server.host, deadline)
-            out.certificate, out.tls = _certificate_of(connection.writer), TlsStatus.OK
-        out.transcript = await _converse(connection, server, ssl_context, deadline, login)
-        if out.transcript.starttls_offered is False:
-            out.tls = TlsStatus.NOT_OFFERED
-        elif server.security is Security.STARTTLS and out.transcript.tls_performed:
-            out.certificate, out.tls = _certificate_of(connection.writer), TlsStatus.OK
-        out.error, out.failure = out.transcript.error, out.transcript.failure
+        await _secure_and_converse(out, connection, server, ssl_context, deadline, login)
     except _TlsRefused as refused:
         out.tls = TlsStatus.FAILED
         out.certificate, out.error, out.failure = await _refused_certificate(
@@ -335,6 +325,26 @@ async def _session(
         else:
             await connection.close()
     return out
+
+
+async def _secure_and_converse(
+    out: _Outcome,
+    connection: _Connection,
+    server: ServerSettings,
+    ssl_context: ssl.SSLContext,
+    deadline: Deadline,
+    login: Login | None,
+) -> None:
+    """Implicit TLS if asked, then the conversation; ``out`` records TLS and the transcript."""
+    if server.security is Security.TLS:
+        await connection.start_tls(ssl_context, server.host, deadline)
+        out.certificate, out.tls = _certificate_of(connection.writer), TlsStatus.OK
+    out.transcript = await _converse(connection, server, ssl_context, deadline, login)
+    if out.transcript.starttls_offered is False:
+        out.tls = TlsStatus.NOT_OFFERED
+    elif server.security is Security.STARTTLS and out.transcript.tls_performed:
+        out.certificate, out.tls = _certificate_of(connection.writer), TlsStatus.OK
+    out.error, out.failure = out.transcript.error, out.transcript.failure
 
 
 _LOGIN_STATUS = {True: LoginStatus.OK, False: LoginStatus.FAILED, None: LoginStatus.NOT_TRIED}

@@ -16,8 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from ..models import AttemptStatus
-from ..pipeline import (
+from ..events import (
     CandidateFound,
     DiscoveryFinished,
     ProbeFinished,
@@ -25,6 +24,7 @@ from ..pipeline import (
     SourceFinished,
     SourceStarted,
 )
+from ..models import AttemptStatus
 from . import words
 from .terminal import Terminal, safe_text
 

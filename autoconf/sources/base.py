@@ -1,13 +1,19 @@
-"""What every source shares: its context in, its outcome out."""
+"""What every source shares: its context in, its outcome out.
+
+:class:`Source`, :class:`SourceContext` and :class:`SourceOutcome` are public (exported from
+:mod:`autoconf`): a caller may write a source of its own and pass it to ``discover(sources=...)``.
+See :class:`Source` for what such a source reports and may rely on.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from ..errors import OptionsError
 from ..models import (
     AttemptStatus,
     ProviderInfo,
@@ -24,12 +30,24 @@ if TYPE_CHECKING:
     from ..net.session import CallNetwork
     from ..options import Deadline, Options
 
-__all__ = ["Board", "Source", "SourceContext", "SourceOutcome", "Stopwatch"]
+__all__ = [
+    "Board",
+    "Source",
+    "SourceContext",
+    "SourceOutcome",
+    "Stopwatch",
+    "refuse_shared_names",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class SourceContext:
-    """What a source may use. I/O dependencies arrive here, never from globals."""
+    """What a source may use. I/O dependencies arrive here, never from globals.
+
+    The public contract for a caller's own source is ``address``, ``options`` and
+    ``deadline`` (it must finish within ``deadline``). ``ispdb``, ``network`` and ``board``
+    serve the built-in sources and may change between versions.
+    """
 
     address: EmailAddress
     options: Options
@@ -43,7 +61,11 @@ class SourceContext:
 
 @dataclass(frozen=True, slots=True)
 class SourceOutcome:
-    """How one source ended: its attempts, and what it proposes."""
+    """How one source ended: its attempts, and what it proposes.
+
+    ``source`` is the source's ``name``; each :class:`~autoconf.models.ServerSettings` lists
+    it in ``sources``, and each attempt carries it in ``source``.
+    """
 
     source: SourceName
     attempts: list[SourceAttempt]
@@ -113,11 +135,34 @@ class Board:
 
 
 class Source(Protocol):
-    """A place settings may be published. ``run`` never raises for network failures."""
+    """A place settings may be published. ``run`` never raises for network failures.
+
+    The extension point: any object with a ``name`` and an async ``run`` can be passed in
+    ``discover(sources=[...])``, which then runs exactly the sources given (build the list
+    from :func:`autoconf.default_sources` to keep the built-in ones). ``SourceName`` is a
+    closed enum, since the ranker's authority order and the JSON's ``sources`` values come
+    from it: a caller's own source reports ``SourceName.LOCAL`` (priority 0, "caller-supplied
+    settings") and takes the place of the built-in ``local`` source, or reports the name of a
+    built-in source it replaces. Two sources with one name are an ``OptionsError``. The
+    source runs only if ``Options.sources`` enables its name; an exception it raises becomes
+    an ``error`` attempt, and a source still running at the deadline is cancelled.
+    """
 
     name: SourceName
 
     async def run(self, ctx: SourceContext) -> SourceOutcome: ...
+
+
+def refuse_shared_names(sources: Sequence[Source]) -> None:
+    """``OptionsError`` if two of ``sources`` report one name (their outcomes would collide)."""
+    seen: dict[SourceName, Source] = {}
+    for source in sources:
+        other = seen.setdefault(source.name, source)
+        if other is not source:
+            raise OptionsError(
+                f"two sources report the name {source.name.value!r}: {other!r} and {source!r}; "
+                "a source of your own replaces the built-in one of its name"
+            )
 
 
 class Stopwatch:

@@ -41,7 +41,7 @@ from ..options import GUESS_GRACE, GUESS_MAX_CONCURRENT, GUESS_STAGGER
 from ..probe.driver import ProbeLimits, probe_server
 from .base import SourceContext, SourceOutcome, Stopwatch
 
-__all__ = ["GuessSource", "guess_tries"]
+__all__ = ["GuessSource", "Try", "guess_tries"]
 
 # Failures that mean a try ran out of time (its phase limit, or the discovery's deadline).
 _TIMED_OUT = frozenset({FailureKind.TIMEOUT, FailureKind.DEADLINE})
@@ -93,7 +93,7 @@ _AUTH_FROM_SASL = {
 }
 
 
-def auth_from_sasl(mechanisms: list[str]) -> list[AuthMethod]:
+def _auth_from_sasl(mechanisms: list[str]) -> list[AuthMethod]:
     found: list[AuthMethod] = []
     for mechanism in mechanisms:
         method = _AUTH_FROM_SASL.get(mechanism.upper())
@@ -102,7 +102,7 @@ def auth_from_sasl(mechanisms: list[str]) -> list[AuthMethod]:
     return found
 
 
-def confirmed(verification: Verification) -> bool:
+def _confirmed(verification: Verification) -> bool:
     """A guess counts only when the probe performed TLS (implicit or STARTTLS) cleanly."""
     return verification.ok and verification.tls is TlsStatus.OK
 
@@ -197,12 +197,12 @@ class GuessSource:
                 )
                 continue
             attempts.append(self._attempt(item, verification))
-            if confirmed(verification):
+            if _confirmed(verification):
                 servers.append(self._server(ctx, item, verification))
         return attempts, servers
 
     def _attempt(self, item: Try, verification: Verification) -> SourceAttempt:
-        ok = confirmed(verification)
+        ok = _confirmed(verification)
         if ok:
             status = AttemptStatus.OK
         elif verification.failure in _TIMED_OUT:
@@ -226,7 +226,7 @@ class GuessSource:
             port=item.port,
             security=item.security,
             username=str(ctx.address),
-            auth=auth_from_sasl(verification.sasl_mechanisms),
+            auth=_auth_from_sasl(verification.sasl_mechanisms),
             sources=[self.name],
             trust=Trust.LOW,
             verification=verification,
@@ -308,6 +308,6 @@ def _settled(results: dict[int, Verification], count: int) -> bool:
     for index in range(count):
         if index not in results:
             return False  # a better try is still running: wait for it
-        if confirmed(results[index]):
+        if _confirmed(results[index]):
             return True
     return False

@@ -14,18 +14,25 @@ def test_public_api_is_pinned_and_sorted():
         "AttemptStatus",
         "AuthMethod",
         "AutoconfError",
+        "BundledIspdb",
         "CandidateFound",
         "Certificate",
+        "CertificateKind",
         "Credentials",
         "Deadline",
         "DeadlineExceeded",
         "DiscoveryEvent",
         "DiscoveryFinished",
         "DiscoveryResult",
+        "DnsError",
+        "DnsFailure",
+        "DnsTimeout",
         "Documentation",
         "EmailAddress",
         "EnableInstructions",
+        "FailureKind",
         "FetchError",
+        "FetchFailure",
         "HostNotFound",
         "InvalidAddress",
         "LocalizedText",
@@ -44,9 +51,12 @@ def test_public_api_is_pinned_and_sorted():
         "Security",
         "ServerSettings",
         "Session",
+        "Source",
         "SourceAttempt",
+        "SourceContext",
         "SourceFinished",
         "SourceName",
+        "SourceOutcome",
         "SourceStarted",
         "TLSError",
         "TlsStatus",
@@ -55,6 +65,7 @@ def test_public_api_is_pinned_and_sorted():
         "Warning",
         "WarningCode",
         "__version__",
+        "default_sources",
         "discover",
         "discover_events",
         "discover_sync",
@@ -138,3 +149,55 @@ def test_human_offline_path_imports_no_network_library():
     assert _loaded_after(
         "autoconf.cli.main(['someone@gmail.com', '--offline'], stdout=io.StringIO())"
     ) == ["rich"]
+
+
+class DirectorySource:
+    """A caller's own source, written against the public names only (the README's example)."""
+
+    name = autoconf.SourceName.LOCAL
+
+    async def run(self, ctx: autoconf.SourceContext) -> autoconf.SourceOutcome:
+        host = f"mail.{ctx.address.domain}"
+        incoming = autoconf.ServerSettings(
+            protocol=autoconf.Protocol.IMAP,
+            host=host,
+            port=993,
+            security=autoconf.Security.TLS,
+            username=str(ctx.address),
+            sources=[self.name],
+            trust=autoconf.Trust.HIGH,
+        )
+        outgoing = incoming.model_copy(update={"protocol": autoconf.Protocol.SMTP, "port": 465})
+        attempt = autoconf.SourceAttempt(
+            source=self.name, target="corporate directory", status=autoconf.AttemptStatus.OK
+        )
+        return autoconf.SourceOutcome(
+            source=self.name, attempts=[attempt], incoming=[incoming], outgoing=[outgoing]
+        )
+
+
+def _own_and_builtin() -> list[autoconf.Source]:
+    builtin = autoconf.default_sources()
+    return [DirectorySource(), *(s for s in builtin if s.name is not autoconf.SourceName.LOCAL)]
+
+
+def test_a_source_of_your_own_is_ranked_into_the_result():
+    """A user-written Source passed with the built-in ones: its servers lead the result."""
+    options = autoconf.Options(offline=True)
+    result = autoconf.discover_sync("jane@gmail.com", options=options, sources=_own_and_builtin())
+    assert result.incoming[0].host == "mail.gmail.com"
+    assert result.incoming[0].sources == [autoconf.SourceName.LOCAL]
+    assert result.outgoing[0].port == 465
+    assert any(a.target == "corporate directory" for a in result.attempts)
+    assert any(s.host == "imap.gmail.com" for s in result.incoming)  # bundled ISPDB still ran
+
+
+def test_two_sources_with_one_name_are_an_options_error():
+    """A user source reporting `local` next to the built-in local source is refused by name."""
+    import pytest
+
+    sources = [DirectorySource(), *autoconf.default_sources()]
+    with pytest.raises(autoconf.OptionsError, match="'local'"):
+        autoconf.discover_sync(
+            "jane@gmail.com", options=autoconf.Options(offline=True), sources=sources
+        )

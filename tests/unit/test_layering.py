@@ -18,8 +18,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("autoconf.net",),
     ("autoconf.probe",),
     ("autoconf.sources",),
-    ("autoconf.engine", "autoconf.verify", "autoconf.rank"),
-    ("autoconf.api", "autoconf.session", "autoconf.pipeline"),
+    ("autoconf.engine", "autoconf.verify"),
+    ("autoconf.api",),
     ("autoconf.cli", "autoconf.batch", "autoconf.render", "autoconf.__main__", "autoconf"),
 )
 

@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from autoconf import ServerSettings, TlsStatus, WarningCode
+from autoconf.engine.rank import rerank, verification_warnings
 from autoconf.models import FailureKind
 from autoconf.net.dns import DnsClient
 from autoconf.options import Deadline, Options
 from autoconf.probe.conversation import Login
 from autoconf.probe.driver import ProbeLimits, probe_server
-from autoconf.rank import rerank, verification_warnings
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 

@@ -18,11 +18,11 @@ from autoconf import (
     Verification,
     parse_address,
 )
+from autoconf.engine.rank import merge
 from autoconf.net.dns import DnsClient
 from autoconf.options import Deadline
 from autoconf.parsers.clientconfig import parse_clientconfig
 from autoconf.probe.driver import probe_server
-from autoconf.rank import merge
 from autoconf.sources.base import SourceOutcome
 from autoconf.verify import password_refusal
 

@@ -1,7 +1,0 @@
-"""Old path of :class:`autoconf.api.Session` (a re-export until every importer has moved)."""
-
-from __future__ import annotations
-
-from .api import Session
-
-__all__ = ["Session"]
