@@ -35,7 +35,7 @@ from autoconf.render.human import render_result
 from autoconf.render.terminal import Terminal
 from autoconf.sources.base import SourceContext, SourceOutcome
 
-from .test_pipeline import LOCAL_GMAIL
+from .fakes import LOCAL_GMAIL
 
 ESCAPE = re.compile(r"\x1b\[")
 PIPE = Terminal(tty=False, colour=False, width=80, unicode=True)

@@ -13,21 +13,30 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import httpcore
+import httpx
 import pytest
 import trustme
 
-from autoconf.errors import (
-    MAX_MESSAGE_CHARS,
+from autoconf import (
+    AttemptStatus,
     DeadlineExceeded,
     FetchError,
+    Options,
+    SourceName,
+    TLSError,
+    discover,
+)
+from autoconf.errors import (
+    MAX_MESSAGE_CHARS,
     FetchFailure,
     NetworkError,
-    TLSError,
 )
 from autoconf.net import http as http_module
 from autoconf.net.dns import DnsClient
 from autoconf.net.http import HttpFetcher, _connect_error, make_http_client
 from autoconf.options import Deadline
+
+from ..fakes import FakeDns
 
 DOC = b'<?xml version="1.0"?><clientConfig version="1.1"></clientConfig>'
 
@@ -86,19 +95,6 @@ async def serve(
     finally:
         server.close()
         await server.wait_closed()
-
-
-class FakeDns:
-    """Answers address look-ups from a table, recording what was asked."""
-
-    def __init__(self, table: dict[str, list[str]]) -> None:
-        self.table = table
-        self.asked: list[str] = []
-
-    async def addresses(self, host: str, deadline: Deadline, *, limit: float | None = None):
-        deadline.phase(limit)  # the same contract as DnsClient: a passed deadline raises
-        self.asked.append(host)
-        return self.table[host]
 
 
 def fetcher(
@@ -349,3 +345,163 @@ async def test_an_untrusted_certificate_is_a_tls_error_with_a_kind(
         with pytest.raises(TLSError) as caught:
             await fetcher(dns).get(f"https://good.example:{server.port}/", Deadline(5))
     assert caught.value.kind == "untrusted"
+
+
+MOCK_DOC = b"""<clientConfig version="1.1"><emailProvider id="mock.example">
+<domain>mock.example</domain>
+<incomingServer type="imap"><hostname>imap.mock.example</hostname><port>993</port>
+<socketType>SSL</socketType><username>%EMAILADDRESS%</username>
+<authentication>password-cleartext</authentication></incomingServer>
+<outgoingServer type="smtp"><hostname>smtp.mock.example</hostname><port>465</port>
+<socketType>SSL</socketType><authentication>password-cleartext</authentication>
+</outgoingServer></emailProvider></clientConfig>"""
+
+
+def mock_fetcher(handler) -> HttpFetcher:
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return HttpFetcher(client, connect_timeout=1, tls_timeout=1, first_byte_timeout=1)
+
+
+async def test_a_plain_get_returns_body_and_type():
+    """A 200 answer gives its body, its content type and no redirects."""
+    f = mock_fetcher(
+        lambda r: httpx.Response(200, content=MOCK_DOC, headers={"content-type": "text/xml"})
+    )
+    result = await f.get("https://a.example/x", Deadline(5))
+    assert (result.status, result.body, result.content_type) == (200, MOCK_DOC, "text/xml")
+    assert result.redirects == ()
+
+
+async def test_size_cap_by_header_and_by_stream():
+    """Bodies over the cap are refused whether or not Content-Length announces them."""
+    big = b"x" * 2000
+    f = mock_fetcher(lambda r: httpx.Response(200, content=big))
+    with pytest.raises(FetchError, match="limit"):
+        await f.get("https://a.example/x", Deadline(5), max_bytes=1000)
+
+    async def stream():
+        for _ in range(4):
+            yield b"y" * 500
+
+    g = mock_fetcher(lambda r: httpx.Response(200, content=stream()))
+    with pytest.raises(FetchError, match="more than the 1000-byte limit"):
+        await g.get("https://a.example/x", Deadline(5), max_bytes=1000)
+
+
+async def test_https_to_http_redirect_is_refused():
+    """A redirect from HTTPS down to HTTP is refused."""
+    f = mock_fetcher(lambda r: httpx.Response(302, headers={"location": "http://a.example/x"}))
+    with pytest.raises(FetchError, match="down to"):
+        await f.get("https://a.example/x", Deadline(5))
+
+
+async def test_http_to_https_upgrade_is_followed():
+    """HTTP may redirect up to HTTPS; the chain is recorded."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "http":
+            return httpx.Response(301, headers={"location": "https://a.example/x"})
+        return httpx.Response(200, content=MOCK_DOC)
+
+    result = await mock_fetcher(handler).get("http://a.example/x", Deadline(5))
+    assert result.url == "https://a.example/x"
+    assert result.redirects == ("http://a.example/x",)
+    assert not result.changed_domain
+
+
+async def test_redirect_loops_and_long_chains_are_refused():
+    """A loop is caught at once; more than 5 redirects are refused."""
+    loop = mock_fetcher(lambda r: httpx.Response(302, headers={"location": "/x"}))
+    with pytest.raises(FetchError, match="redirect loop"):
+        await loop.get("https://a.example/x", Deadline(5))
+
+    def chain(request: httpx.Request) -> httpx.Response:
+        n = int(request.url.path.strip("/") or 0)
+        return httpx.Response(302, headers={"location": f"/{n + 1}"})
+
+    with pytest.raises(FetchError, match="more than 5 redirects"):
+        await mock_fetcher(chain).get("https://a.example/0", Deadline(5))
+
+
+async def test_redirect_to_another_domain_is_flagged():
+    """A redirect to another registrable domain is followed but flagged."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "autoconfig.a.example":
+            return httpx.Response(302, headers={"location": "https://config.b.example/x"})
+        return httpx.Response(200, content=MOCK_DOC)
+
+    result = await mock_fetcher(handler).get("https://autoconfig.a.example/x", Deadline(5))
+    assert result.changed_domain
+    assert "b.example" in result.warnings[0]
+
+
+async def test_http_errors_and_timeouts_are_translated():
+    """A 404 is a FetchError naming the status; an httpx timeout is DeadlineExceeded."""
+    with pytest.raises(FetchError, match="HTTP 404"):
+        await mock_fetcher(lambda r: httpx.Response(404)).get("https://a.example/x", Deadline(5))
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    with pytest.raises(DeadlineExceeded):
+        await mock_fetcher(slow).get("https://a.example/x", Deadline(5))
+    deadline = Deadline(0.001)
+    await asyncio.sleep(0.01)
+    with pytest.raises(DeadlineExceeded):
+        await mock_fetcher(lambda r: httpx.Response(200)).get("https://a.example/x", deadline)
+
+
+def test_certificate_errors_are_classified():
+    """Verification failures inside a ConnectError become TLSError with a kind."""
+    for code, message, kind in (  # OpenSSL's X509_V_ERR_* verify codes decide, not the text
+        (62, "Hostname mismatch, certificate is not valid for 'x'.", "hostname-mismatch"),
+        (10, "certificate has expired", "expired"),
+        (18, "self-signed certificate", "self-signed"),
+        (20, "unable to get local issuer certificate", "untrusted"),
+    ):
+        cause = ssl.SSLCertVerificationError(1, message)
+        cause.verify_message = message
+        cause.verify_code = code
+        error = httpx.ConnectError("failed")
+        error.__cause__ = cause
+        translated = _connect_error("https://x.example/", error)
+        assert isinstance(translated, TLSError)
+        assert translated.kind == kind
+
+
+async def test_injected_http_client_is_honoured():
+    """An httpx.AsyncClient given in Options answers for the autoconfig source."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.host == "autoconfig.mock.example":
+            return httpx.Response(200, content=MOCK_DOC, headers={"content-type": "text/xml"})
+        return httpx.Response(404)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        result = await discover(
+            "jane@mock.example",
+            options=Options(http_client=client, sources=frozenset({SourceName.AUTOCONFIG})),
+        )
+        assert not client.is_closed  # the caller's client stays the caller's
+    assert result.incoming[0].host == "imap.mock.example"
+    assert result.incoming[0].sources == [SourceName.AUTOCONFIG]
+    assert "emailaddress=jane@mock.example" in seen[0]
+    statuses = sorted(a.status for a in result.attempts)
+    assert statuses == [AttemptStatus.EMPTY, AttemptStatus.OK]
+
+
+async def test_html_answers_are_refused_by_content_type():
+    """A text/html answer on the autoconfig URL is an error naming the HTML page."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"<p>hi</p>", headers={"content-type": "text/html"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        result = await discover(
+            "jane@mock.example",
+            options=Options(http_client=client, sources=frozenset({SourceName.AUTOCONFIG})),
+        )
+    assert all("HTML page" in (a.detail or "") for a in result.attempts)

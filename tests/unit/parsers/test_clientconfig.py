@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from autoconf import Protocol, Security, SourceName, Trust, WarningCode, parse_address
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from autoconf import (
+    AuthMethod,
+    ParseError,
+    Protocol,
+    Security,
+    SourceName,
+    Trust,
+    WarningCode,
+    parse_address,
+)
 from autoconf.parsers.clientconfig import ClientConfigTemplate, parse_clientconfig, parse_template
 
 ALICE = parse_address("alice@automua.test")
@@ -144,3 +157,307 @@ def test_emaildomain_placeholder_means_the_fetched_domain():
     config = template.resolve(JANE, source=SourceName.AUTOCONFIG, trust=Trust.HIGH)
     assert config.provider.domains == ["example.com"]
     assert config.warnings == []
+
+
+ADDRESS = parse_address("jane.doe@example.com")
+
+
+def test_reads_everything_a_client_can_use(document):
+    """Every element a client needs is read, in document order, placeholders filled."""
+    config = parse_clientconfig(document("provider-v1.2.xml"), ADDRESS, real_name="Jane Doe")
+    p = config.provider
+    assert p.id == "example.com"
+    assert p.domains == ["example.com", "mx.example.net"]
+    assert p.display_name == "Example Mail for jane.doe"
+    assert p.display_short_name == "Example"
+    assert p.documentation[0].url == "https://example.com/help/mail"
+    assert [(d.lang, d.text) for d in p.documentation[0].descriptions] == [
+        ("en", "How to set up mail"),
+        ("de", "So richten Sie E-Mail ein"),
+    ]
+    assert p.oauth2 is not None
+    assert p.oauth2.issuer == "login.example.com"
+    assert p.oauth2.scopes == ["mail", "offline_access"]
+    assert p.oauth2.auth_url == "https://login.example.com/authorize"
+    assert p.oauth2.token_url == "https://login.example.com/token"
+    assert p.enable is not None
+    assert p.enable.visit_url == "https://example.com/settings/imap"
+    assert p.enable.instructions[0].text == "Turn on IMAP first"
+    assert p.webmail_url == "https://webmail.example.com/"
+
+    imap1, imap2, pop = config.incoming
+    assert (imap1.protocol, imap1.host, imap1.port, imap1.security) == (
+        Protocol.IMAP,
+        "imap.example.com",
+        993,
+        Security.TLS,
+    )
+    assert imap1.username == "jane.doe@example.com"
+    assert imap1.auth == [AuthMethod.PASSWORD_ENCRYPTED, AuthMethod.PASSWORD_CLEARTEXT]
+    assert (imap2.port, imap2.security, imap2.username) == (143, Security.STARTTLS, "jane.doe")
+    assert imap2.auth == [AuthMethod.OAUTH2]
+    assert (pop.host, pop.username) == ("pop.example.com", "jane.doe@example.com")
+    assert pop.auth == [AuthMethod.PASSWORD_CLEARTEXT, AuthMethod.PASSWORD_ENCRYPTED]
+    assert pop.pop3 is not None
+    assert pop.pop3.leave_messages_on_server is True
+    assert pop.pop3.days_to_leave_messages_on_server == 14
+    assert pop.pop3.download_on_biff is False
+    assert pop.pop3.check_interval_minutes == 15
+
+    smtp1, smtp2 = config.outgoing
+    assert (smtp1.port, smtp1.security, smtp1.auth) == (
+        465,
+        Security.TLS,
+        [AuthMethod.OAUTH2, AuthMethod.PASSWORD_CLEARTEXT],
+    )
+    assert (smtp2.port, smtp2.username, smtp2.auth) == (587, "Jane Doe", [AuthMethod.NONE])
+    for server in config.incoming + config.outgoing:
+        assert server.sources == [SourceName.AUTOCONFIG]
+        assert server.trust is Trust.HIGH
+
+
+def test_invalid_server_sections_are_skipped_with_reasons(document):
+    """Missing host, bad port, unknown socketType, unknown auth: skipped, each with a warning."""
+    config = parse_clientconfig(document("provider-v1.2.xml"), ADDRESS)
+    messages = " | ".join(w.message for w in config.warnings)
+    assert "no <hostname>" in messages
+    assert "99999 is out of range" in messages
+    assert "unknown <socketType> 'QUANTUM'" in messages
+    assert "no <authentication> method we know" in messages
+    assert len(config.warnings) == 4
+
+
+def test_source_and_trust_are_the_callers(document):
+    """The same document can be labelled as any source with any trust."""
+    config = parse_clientconfig(
+        document("provider-v1.2.xml"), ADDRESS, source=SourceName.AUTOCONFIG_HTTP, trust=Trust.LOW
+    )
+    assert {s.trust for s in config.incoming} == {Trust.LOW}
+    assert {tuple(s.sources) for s in config.outgoing} == {(SourceName.AUTOCONFIG_HTTP,)}
+
+
+@pytest.mark.parametrize(
+    ("name", "domain"),
+    [
+        ("crlf-no-declaration.xml", "crlf.example"),
+        ("bom.xml", "bom.example"),
+        ("latin1.xml", "latin1.example"),
+        ("cp1252.xml", "cp1252.example"),
+    ],
+)
+def test_encodings_line_endings_and_declarations_parse(document, name: str, domain: str):
+    """BOM, CRLF, no XML declaration and declared non-UTF-8 encodings all parse."""
+    template = parse_template(document(name))
+    assert template.provider.domains == [domain]
+    assert template.servers
+
+
+def test_declared_encodings_are_decoded():
+    """Latin-1 and windows-1252 display names come out as the right characters."""
+    from pathlib import Path
+
+    here = Path(__file__).parent.parent / "documents"
+    assert parse_template((here / "latin1.xml").read_bytes()).provider.display_name == "Müller Mail"
+    assert parse_template((here / "cp1252.xml").read_bytes()).provider.display_name == "Café € Mail"
+    assert parse_template((here / "bom.xml").read_bytes()).provider.display_name == "Böm Mail"
+
+
+def test_placeholders_fill_hostnames_too():
+    """%EMAILDOMAIN% and %EMAILLOCALPART% are filled in host names as in user names."""
+    doc = b"""<clientConfig version="1.1"><emailProvider id="x.example">
+      <domain>x.example</domain>
+      <incomingServer type="imap"><hostname>mail.%EMAILDOMAIN%</hostname><port>993</port>
+      <socketType>SSL</socketType><username>%EMAILLOCALPART%</username>
+      <authentication>password-cleartext</authentication></incomingServer>
+      <incomingServer type="pop3"><hostname>%EMAILDOMAIN%</hostname><port>995</port>
+      <socketType>SSL</socketType><username>%EMAILLOCALPART%.%EMAILDOMAIN%</username>
+      <authentication>password-cleartext</authentication></incomingServer>
+    </emailProvider></clientConfig>"""
+    config = parse_clientconfig(doc, parse_address("Bob@Bücher.Example"))
+    assert [s.host for s in config.incoming] == [
+        "mail.xn--bcher-kva.example",
+        "xn--bcher-kva.example",
+    ]
+    assert [s.username for s in config.incoming] == ["Bob", "Bob.xn--bcher-kva.example"]
+
+
+def test_placeholder_that_makes_a_bad_host_is_skipped():
+    """A hostname whose filled-in value is not a host name is skipped, not fatal."""
+    doc = b"""<clientConfig><emailProvider id="x"><domain>x.example</domain>
+      <incomingServer type="imap"><hostname>%EMAILLOCALPART%.x.example</hostname><port>993</port>
+      <socketType>SSL</socketType><authentication>password-cleartext</authentication>
+      </incomingServer>
+      <outgoingServer type="smtp"><hostname>smtp.x.example</hostname><port>465</port>
+      <socketType>SSL</socketType><authentication>password-cleartext</authentication>
+      </outgoingServer></emailProvider></clientConfig>"""
+    config = parse_clientconfig(doc, parse_address("first.last+tag@x.example"))
+    assert config.incoming == []
+    assert "skipped" in config.warnings[0].message
+    assert config.outgoing[0].host == "smtp.x.example"
+
+
+def test_template_round_trips_through_json(document):
+    """A template survives to_json/from_json unchanged (the bundled index relies on it)."""
+    template = parse_template(document("provider-v1.2.xml"))
+    assert ClientConfigTemplate.from_json(template.to_json()) == template
+
+
+def test_missing_authentication_skips_the_server():
+    """A server section with no <authentication> at all is skipped, with a reason."""
+    doc = b"""<clientConfig><emailProvider id="x"><domain>x.example</domain>
+      <incomingServer type="imap"><hostname>imap.x.example</hostname><port>993</port>
+      <socketType>SSL</socketType><authentication>password-cleartext</authentication>
+      </incomingServer>
+      <outgoingServer type="smtp"><hostname>smtp.x.example</hostname><port>25</port>
+      <socketType>plain</socketType></outgoingServer></emailProvider></clientConfig>"""
+    config = parse_clientconfig(doc, parse_address("a@x.example"))
+    assert config.outgoing == []
+    skipped = [w for w in config.warnings if w.code is WarningCode.SKIPPED_SERVER]
+    assert len(skipped) == 1
+    assert "no <authentication>" in skipped[0].message
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("billion-laughs.xml", "DTD"),
+        ("external-entity.xml", "DTD"),
+        ("html-page.html", "HTML page"),
+    ],
+)
+def test_hostile_documents_are_refused(document, name: str, reason: str):
+    """Entity expansion, external entities and HTML pages raise ParseError naming why."""
+    with pytest.raises(ParseError) as info:
+        parse_template(document(name))
+    assert reason in str(info.value)
+
+
+def test_entities_without_doctype_are_refused():
+    """An undefined entity reference is malformed XML, not an expansion."""
+    with pytest.raises(ParseError, match="malformed XML"):
+        parse_template(b"<clientConfig>&xxe;</clientConfig>")
+
+
+def test_oversized_document_is_refused_before_parsing():
+    """A 2 MiB document is refused by size, whatever it holds."""
+    big = b"<clientConfig>" + b"<!-- padding -->" * (2 * 1024 * 1024 // 16) + b"</clientConfig>"
+    with pytest.raises(ParseError, match="more than the 1048576-byte limit"):
+        parse_template(big)
+
+
+def test_deeply_nested_document_is_a_parse_error_not_a_crash():
+    """100,000 nested elements inside the size cap end in ParseError, not a crash."""
+    depth = 100_000
+    doc = b"<clientConfig>" + b"<a>" * depth + b"</a>" * depth + b"</clientConfig>"
+    with pytest.raises(ParseError, match="no <emailProvider>"):
+        parse_template(doc)
+
+
+def test_invalid_utf8_is_a_parse_error():
+    """Bytes that are not UTF-8 in a UTF-8 document are a ParseError with a position."""
+    doc = b'<?xml version="1.0" encoding="UTF-8"?><clientConfig><emailProvider>\xff\xfe'
+    with pytest.raises(ParseError) as info:
+        parse_template(doc)
+    assert info.value.where is not None
+
+
+@pytest.mark.parametrize(
+    ("doc", "reason"),
+    [
+        (b"", "empty"),
+        (b"   \n", "empty"),
+        (b"<clientConfig", "malformed XML"),
+        (b"<foo/>", "root element is <foo>"),
+        (b"<clientConfig/>", "no <emailProvider>"),
+        (b"<clientConfig><emailProvider/></clientConfig>", "no usable server"),
+        (
+            b'<clientConfig><emailProvider><incomingServer type="ews"><url>https://x</url>'
+            b"</incomingServer></emailProvider></clientConfig>",
+            "no imap, pop3 or smtp",
+        ),
+        (b'<?xml version="1.0" encoding="no-such-codec"?><clientConfig/>', "XML"),
+    ],
+)
+def test_unusable_documents_raise_parse_error(doc: bytes, reason: str):
+    """Empty, malformed, foreign and serverless documents each raise ParseError saying why."""
+    with pytest.raises(ParseError) as info:
+        parse_template(doc)
+    assert reason in str(info.value)
+
+
+def test_parse_error_names_its_origin():
+    """The origin given by the caller appears in the error message."""
+    with pytest.raises(ParseError, match=r"^https://autoconfig\.x\.example/"):
+        parse_template(b"<html></html>", origin="https://autoconfig.x.example/mail/config-v1.1.xml")
+
+
+_tags = st.sampled_from(
+    [
+        "clientConfig",
+        "emailProvider",
+        "incomingServer",
+        "outgoingServer",
+        "hostname",
+        "port",
+        "socketType",
+        "authentication",
+        "username",
+        "domain",
+        "x",
+    ]
+)
+
+
+@st.composite
+def _documents(draw: st.DrawFn) -> bytes:
+    def element(depth: int) -> str:
+        tag = draw(_tags)
+        attrs = draw(st.sampled_from(["", ' type="imap"', ' type="smtp"', ' type="pop3"']))
+        if depth > 3 or draw(st.booleans()):
+            body = draw(
+                st.sampled_from(
+                    [
+                        "",
+                        "993",
+                        "SSL",
+                        "imap.example.com",
+                        "%EMAILADDRESS%",
+                        "password-cleartext",
+                        "-1",
+                        "plain",
+                        "\u00e9",
+                        "x" * 70,
+                        "a..b",
+                    ]
+                )
+            )
+        else:
+            body = "".join(element(depth + 1) for _ in range(draw(st.integers(0, 4))))
+        return f"<{tag}{attrs}>{body}</{tag}>"
+
+    return draw(st.one_of(st.binary(max_size=200), st.just(element(0).encode())))
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(_documents())
+def test_random_documents_only_ever_raise_parse_error(doc: bytes):
+    """Whatever the bytes, the parser returns a config or raises ParseError, nothing else."""
+    try:
+        config = parse_clientconfig(doc, ADDRESS)
+    except ParseError:
+        return
+    assert config.incoming or config.outgoing or config.warnings
+
+
+def test_enable_without_instructions_is_kept():
+    """An <enable visiturl> with no <instruction> children is not dropped."""
+    doc = b"""<clientConfig><emailProvider id="x"><domain>x.example</domain>
+      <incomingServer type="imap"><hostname>imap.x.example</hostname><port>993</port>
+      <socketType>SSL</socketType><authentication>password-cleartext</authentication>
+      </incomingServer></emailProvider>
+      <enable visiturl="https://x.example/enable"/><webMail><loginPage url="https://w/"/></webMail>
+      </clientConfig>"""
+    config = parse_clientconfig(doc, parse_address("a@x.example"))
+    assert config.provider.enable is not None
+    assert config.provider.enable.visit_url == "https://x.example/enable"
+    assert config.provider.webmail_url == "https://w/"

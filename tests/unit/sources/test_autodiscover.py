@@ -11,7 +11,6 @@ import trustme
 from autoconf import Options
 from autoconf._data import default_ispdb
 from autoconf.address import parse_address
-from autoconf.errors import HostNotFound
 from autoconf.models import AttemptStatus
 from autoconf.net import http as http_module
 from autoconf.net.cache import TTLCache
@@ -28,6 +27,7 @@ from autoconf.sources.autodiscover import (
     next_hop,
 )
 from autoconf.sources.base import SourceContext
+from tests.unit.fakes import FakeDns
 from tests.unit.net.test_http import Reply, serve
 
 ADDRESS = parse_address("jane@corp.example")
@@ -115,24 +115,6 @@ def test_a_cycle_of_redirects_ends_quickly():
     assert hops == 1
 
 
-class FakeDns:
-    """SRV answers and host addresses from tables; missing names do not exist."""
-
-    def __init__(self, srv: list[SrvRecord], hosts: dict[str, list[str]]) -> None:
-        self._srv = srv
-        self._hosts = hosts
-        self.asked: list[str] = []
-
-    async def srv(self, name: str, deadline: Deadline, *, limit: float | None = None):
-        return self._srv
-
-    async def addresses(self, host: str, deadline: Deadline, *, limit: float | None = None):
-        self.asked.append(host)
-        if host not in self._hosts:
-            raise HostNotFound(f"{host} does not exist", host=host)
-        return self._hosts[host]
-
-
 def context(dns: FakeDns, http: HttpFetcher, options: Options) -> SourceContext:
     network = SimpleNamespace(dns=dns, http=http, documents=TTLCache())
     return SourceContext(
@@ -161,7 +143,7 @@ async def test_the_srv_endpoint_follows_the_srv_parsers_order():
         SrvRecord(5, 0, 0, "."),
     ]
     first = order_records(r for r in records if r.target != ".")[0]
-    dns = FakeDns(records, {})
+    dns = FakeDns(srv=records)
     ctx = context(dns, fetcher(dns, block=False), Options())
     outcome = await AutodiscoverSource().run(ctx)
     srv_attempt = outcome.attempts[0]
@@ -190,8 +172,8 @@ async def test_a_redirect_url_to_a_blocked_host_is_not_followed(monkeypatch: pyt
     routes = {"/autodiscover/autodiscover.xml": Reply(body=pox)}
     async with serve(routes, tls=server_ctx) as server:
         dns = FakeDns(
-            [SrvRecord(0, 0, server.port, "ad.hoster.example.")],
             {"ad.hoster.example": ["127.0.0.1"], "metadata.example": ["100.100.100.200"]},
+            srv=[SrvRecord(0, 0, server.port, "ad.hoster.example.")],
         )
         options = Options(block_private_addresses=True)
         outcome = await AutodiscoverSource().run(

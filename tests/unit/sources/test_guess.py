@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from types import SimpleNamespace
 from typing import Any
@@ -11,33 +10,15 @@ import pytest
 
 from autoconf import Options, parse_address
 from autoconf._data import default_ispdb
-from autoconf.errors import DeadlineExceeded, HostNotFound
 from autoconf.models import AttemptStatus, FailureKind, Verification
 from autoconf.options import Deadline
 from autoconf.sources import guess
 from autoconf.sources.base import SourceContext
 from autoconf.sources.guess import GuessSource, guess_tries
 
+from ..fakes import FakeDns
+
 DOMAIN = "nohosts.example"
-
-
-class FakeDns:
-    """Answers from a table after ``delay`` seconds; other names do not exist."""
-
-    def __init__(self, existing: set[str], *, slow: set[str] = frozenset(), delay: float = 0.02):
-        self.existing = existing
-        self.slow = slow
-        self.delay = delay
-        self.asked: list[str] = []
-
-    async def addresses(self, host: str, *args: Any, **kwargs: Any) -> list[str]:
-        self.asked.append(host)
-        await asyncio.sleep(self.delay)
-        if host in self.slow:
-            raise DeadlineExceeded(f"no DNS answer for {host}", host=host)
-        if host not in self.existing:
-            raise HostNotFound(f"{host} does not exist", host=host)
-        return ["127.0.0.1"]
 
 
 def _context(dns: FakeDns) -> SourceContext:
@@ -66,7 +47,7 @@ def probed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
 
 async def test_no_existing_host_is_done_within_one_dns_round_trip(probed):
     """With no candidate host in DNS, nothing is probed and guessing ends in well under 0.3 s."""
-    dns = FakeDns(existing=set())
+    dns = FakeDns(set(), delay=0.02)
     started = time.perf_counter()
     outcome = await GuessSource().run(_context(dns))
     elapsed = time.perf_counter() - started
@@ -81,7 +62,7 @@ async def test_no_existing_host_is_done_within_one_dns_round_trip(probed):
 async def test_only_hosts_that_exist_are_probed(probed):
     """When imap. and smtp. exist, every try of theirs is probed and no other host is."""
     existing = {f"imap.{DOMAIN}", f"smtp.{DOMAIN}"}
-    outcome = await GuessSource().run(_context(FakeDns(existing)))
+    outcome = await GuessSource().run(_context(FakeDns(existing, delay=0.02)))
     incoming, outgoing = guess_tries(DOMAIN)
     expected = {(t.host, t.port) for t in incoming + outgoing if t.host in existing}
     assert set(probed) == expected
@@ -97,6 +78,6 @@ async def test_only_hosts_that_exist_are_probed(probed):
 async def test_a_name_whose_lookup_failed_is_still_probed(probed):
     """A DNS time-out is not "no such host": the probe of that name still runs."""
     slow = {f"mail.{DOMAIN}"}
-    await GuessSource().run(_context(FakeDns(existing=set(), slow=slow)))
+    await GuessSource().run(_context(FakeDns(set(), slow=slow, delay=0.02)))
     assert probed
     assert {host for host, _ in probed} == slow

@@ -16,68 +16,14 @@ from autoconf import (
     OptionsError,
     Protocol,
     Security,
-    ServerSettings,
     SourceFinished,
     SourceName,
     SourceStarted,
-    Trust,
     discover_events,
     discover_sync,
 )
-from autoconf.models import SourceAttempt
-from autoconf.sources.base import SourceContext, SourceOutcome
 
-LOCAL_GMAIL = b"""<?xml version="1.0"?>
-<clientConfig version="1.1"><emailProvider id="corp-gmail">
-  <domain>gmail.com</domain><displayName>Corporate override</displayName>
-  <incomingServer type="imap"><hostname>imap.corp.example</hostname><port>993</port>
-    <socketType>SSL</socketType><username>%EMAILLOCALPART%</username>
-    <authentication>password-cleartext</authentication></incomingServer>
-  <outgoingServer type="smtp"><hostname>smtp.corp.example</hostname><port>465</port>
-    <socketType>SSL</socketType><authentication>password-cleartext</authentication>
-  </outgoingServer>
-</emailProvider></clientConfig>"""
-
-
-class FakeSource:
-    """A source that answers after a delay (or never), for pipeline tests."""
-
-    def __init__(self, name: SourceName, delay: float, host: str | None = "imap.fake.example"):
-        self.name = name
-        self.delay = delay
-        self.host = host
-        self.cancelled = False
-        self.started = False
-
-    async def run(self, ctx: SourceContext) -> SourceOutcome:
-        self.started = True
-        try:
-            await asyncio.sleep(self.delay)
-        except asyncio.CancelledError:
-            self.cancelled = True
-            raise
-        attempt = SourceAttempt(source=self.name, target="fake", status=AttemptStatus.OK)
-        if self.host is None:
-            return SourceOutcome(source=self.name, attempts=[attempt])
-        server = ServerSettings(
-            protocol=Protocol.IMAP,
-            host=self.host,
-            port=993,
-            security=Security.TLS,
-            sources=[self.name],
-            trust=Trust.HIGH,
-        )
-        smtp = server.model_copy(update={"protocol": Protocol.SMTP, "port": 465})
-        return SourceOutcome(
-            source=self.name, attempts=[attempt], incoming=[server], outgoing=[smtp]
-        )
-
-
-class BrokenSource:
-    name = SourceName.SRV
-
-    async def run(self, ctx: SourceContext) -> SourceOutcome:
-        raise RuntimeError("boom")
+from ..fakes import LOCAL_GMAIL, BrokenSource, FakeSource
 
 
 def test_offline_gmail_matches_the_contract():

@@ -5,14 +5,22 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+import trustme
 
-from autoconf import ServerSettings, TlsStatus, WarningCode
+from autoconf import (
+    ServerSettings,
+    TlsStatus,
+    Verification,
+    WarningCode,
+)
 from autoconf.engine.rank import rerank, verification_warnings
 from autoconf.models import FailureKind
 from autoconf.net.dns import DnsClient
 from autoconf.options import Deadline, Options
 from autoconf.probe.conversation import Login
 from autoconf.probe.driver import ProbeLimits, probe_server
+
+from ..fakes import FakeDns
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -133,19 +141,6 @@ def test_rerank_puts_verified_first_and_failed_last():
     ]
 
 
-class ManyAddresses:
-    """A DNS client whose answer for every host is the given addresses."""
-
-    def __init__(self, ips: list[str]) -> None:
-        self.ips = ips
-
-    async def addresses(
-        self, host: str, deadline: object, *, limit: float | None = None
-    ) -> list[str]:
-        del host, deadline, limit
-        return list(self.ips)
-
-
 @pytest.fixture
 def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every TCP connection the driver attempts; each is refused at once."""
@@ -176,7 +171,7 @@ async def test_a_host_with_a_thousand_addresses_costs_a_few_attempts(connects: l
     """1,049 addresses: at most 4 connection attempts, both families, and a short error."""
     ips = [f"198.51.{i // 250}.{i % 250 + 1}" for i in range(1000)]
     ips += [f"2001:db8::{i + 1:x}" for i in range(49)]
-    v = await probe_host(ManyAddresses(ips))
+    v = await probe_host(FakeDns(every_host=ips))
     assert not v.reachable
     assert v.failure is FailureKind.REFUSED
     assert 1 <= len(connects) <= 4
@@ -188,7 +183,7 @@ async def test_a_host_with_a_thousand_addresses_costs_a_few_attempts(connects: l
 @pytest.mark.parametrize("ip", ["100.64.0.1", "127.0.0.1", "::ffff:10.0.0.1", "169.254.169.254"])
 async def test_a_private_target_is_blocked_before_any_connection(connects: list[str], ip: str):
     """With block_private, a target on CGNAT, loopback or private space is never connected."""
-    v = await probe_host(ManyAddresses([ip]), block_private=True)
+    v = await probe_host(FakeDns(every_host=[ip]), block_private=True)
     assert connects == []
     assert not v.reachable
     assert v.failure is FailureKind.BLOCKED
@@ -198,6 +193,81 @@ async def test_a_private_target_is_blocked_before_any_connection(connects: list[
 async def test_only_the_public_addresses_of_a_mixed_host_are_tried(connects: list[str]):
     """A host with a private and a public address: only the public one is tried."""
     mixed = ["10.1.2.3", "100.64.0.1", "192.0.2.1", "1.1.1.1"]  # the connection is faked
-    v = await probe_host(ManyAddresses(mixed), block_private=True)
+    v = await probe_host(FakeDns(every_host=mixed), block_private=True)
     assert v.failure is FailureKind.REFUSED
     assert connects == ["1.1.1.1"]  # 192.0.2.1 is documentation space: not global either
+
+
+NO_DNS = DnsClient(nameservers=(("127.0.0.1", 9),))  # IP literals never ask it
+
+
+def _tls_pair(name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(name).configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    return server_ctx, client_ctx
+
+
+async def test_an_ip_literal_host_is_checked_against_the_certificate():
+    """A server published as an IP must present a certificate for that IP."""
+    server_ctx, client_ctx = _tls_pair("some-other-name.example")
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            writer.write(b"* OK ready\r\n")
+            await reader.read(100)
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_ctx)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        v = await probe_server(
+            ServerSettings(protocol="imap", host="127.0.0.1", port=port, security="tls"),
+            dns=NO_DNS,
+            ssl_context=client_ctx,
+            deadline=Deadline(5),
+        )
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert v.tls is TlsStatus.FAILED
+    assert v.certificate is not None
+    assert v.certificate.error == "hostname-mismatch"
+
+
+async def test_bytes_injected_after_starttls_ok_are_refused():
+    """Cleartext sent right behind the STARTTLS OK (even filling a whole read) ends the probe."""
+    server_ctx, client_ctx = _tls_pair("localhost")
+    del server_ctx  # the handshake must never start
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            writer.write(b"* OK ready\r\n")
+            await reader.readline()
+            writer.write(b"* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK done\r\n")
+            await reader.readline()
+            ok = b"a2 OK " + b"x" * (4096 - 8) + b"\r\n"  # exactly one 4096-byte read
+            writer.write(ok + b"* CAPABILITY IMAP4rev1 INJECTED AUTH=PLAIN\r\n")
+            await writer.drain()
+            await reader.read(100)
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        v = await probe_server(
+            ServerSettings(protocol="imap", host="127.0.0.1", port=port, security="starttls"),
+            dns=NO_DNS,
+            ssl_context=client_ctx,
+            deadline=Deadline(5),
+        )
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert "injection" in (v.error or "")
+    assert v.tls is not TlsStatus.OK
+    assert "INJECTED" not in v.capabilities

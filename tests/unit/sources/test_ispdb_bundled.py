@@ -9,7 +9,7 @@ from autoconf import Options, SourceName, discover, parse_address
 from autoconf._data import INDEX_NAME, BundledIspdb, data_dir, default_ispdb
 from autoconf.parsers.clientconfig import parse_clientconfig
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SNAPSHOT = ROOT / "data" / "ispdb"
 
 

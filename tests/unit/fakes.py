@@ -1,0 +1,125 @@
+"""The one set of fakes the unit tests share: a DNS client and sources, all network-free."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+
+from autoconf.errors import DeadlineExceeded, HostNotFound
+from autoconf.models import (
+    AttemptStatus,
+    Protocol,
+    Security,
+    ServerSettings,
+    SourceAttempt,
+    SourceName,
+    Trust,
+)
+from autoconf.options import Deadline
+from autoconf.parsers.srv import SrvRecord
+from autoconf.sources.base import SourceContext, SourceOutcome
+
+__all__ = ["LOCAL_GMAIL", "BrokenSource", "FakeDns", "FakeSource"]
+
+# A corporate override of gmail.com, for the local source.
+LOCAL_GMAIL = b"""<?xml version="1.0"?>
+<clientConfig version="1.1"><emailProvider id="corp-gmail">
+  <domain>gmail.com</domain><displayName>Corporate override</displayName>
+  <incomingServer type="imap"><hostname>imap.corp.example</hostname><port>993</port>
+    <socketType>SSL</socketType><username>%EMAILLOCALPART%</username>
+    <authentication>password-cleartext</authentication></incomingServer>
+  <outgoingServer type="smtp"><hostname>smtp.corp.example</hostname><port>465</port>
+    <socketType>SSL</socketType><authentication>password-cleartext</authentication>
+  </outgoingServer>
+</emailProvider></clientConfig>"""
+
+
+class FakeDns:
+    """A DNS client answering from tables, with the real one's contract; records what is asked.
+
+    ``hosts`` maps names to addresses (a plain set of names means each has 127.0.0.1); any
+    other name does not exist, unless ``every_host`` gives the answer for all names. Names in
+    ``slow`` time out. A deadline that has passed raises, as it does for the real client.
+    """
+
+    def __init__(
+        self,
+        hosts: Mapping[str, list[str]] | Iterable[str] = (),
+        *,
+        srv: Sequence[SrvRecord] = (),
+        every_host: list[str] | None = None,
+        slow: Iterable[str] = (),
+        delay: float = 0.0,
+    ) -> None:
+        if isinstance(hosts, Mapping):
+            self.hosts = {name: list(ips) for name, ips in hosts.items()}
+        else:
+            self.hosts = {name: ["127.0.0.1"] for name in hosts}
+        self.srv_records = list(srv)
+        self.every_host = every_host
+        self.slow = set(slow)
+        self.delay = delay
+        self.asked: list[str] = []
+
+    async def addresses(
+        self, host: str, deadline: Deadline, *, limit: float | None = None
+    ) -> list[str]:
+        deadline.phase(limit)
+        self.asked.append(host)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if host in self.slow:
+            raise DeadlineExceeded(f"no DNS answer for {host}", host=host)
+        if self.every_host is not None:
+            return list(self.every_host)
+        if host not in self.hosts:
+            raise HostNotFound(f"{host} does not exist", host=host)
+        return list(self.hosts[host])
+
+    async def srv(self, name: str, deadline: Deadline, *, limit: float | None = None):
+        deadline.phase(limit)
+        self.asked.append(name)
+        return list(self.srv_records)
+
+
+class FakeSource:
+    """A source that answers after a delay (or never), for timing and cancellation tests."""
+
+    def __init__(self, name: SourceName, delay: float, host: str | None = "imap.fake.example"):
+        self.name = name
+        self.delay = delay
+        self.host = host
+        self.cancelled = False
+        self.started = False
+
+    async def run(self, ctx: SourceContext) -> SourceOutcome:
+        self.started = True
+        try:
+            await asyncio.sleep(self.delay)
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+        attempt = SourceAttempt(source=self.name, target="fake", status=AttemptStatus.OK)
+        if self.host is None:
+            return SourceOutcome(source=self.name, attempts=[attempt])
+        server = ServerSettings(
+            protocol=Protocol.IMAP,
+            host=self.host,
+            port=993,
+            security=Security.TLS,
+            sources=[self.name],
+            trust=Trust.HIGH,
+        )
+        smtp = server.model_copy(update={"protocol": Protocol.SMTP, "port": 465})
+        return SourceOutcome(
+            source=self.name, attempts=[attempt], incoming=[server], outgoing=[smtp]
+        )
+
+
+class BrokenSource:
+    """A source with a bug: it raises instead of returning an outcome."""
+
+    name = SourceName.SRV
+
+    async def run(self, ctx: SourceContext) -> SourceOutcome:
+        raise RuntimeError("boom")
