@@ -34,6 +34,31 @@ def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+def own_cpu_s() -> float:
+    """CPU seconds (user + system) this process has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def servers_cpu_s(world: WorldInfo) -> dict[str, float]:
+    """CPU seconds the world's daemons have used so far, each with its workers (by session)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    by_session = {pid: name for name, pid in world.pids.items()}
+    totals = dict.fromkeys(world.pids, 0.0)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue  # exited meanwhile
+        name = by_session.get(int(fields[3]))  # the session: each daemon starts its own
+        if name is not None:  # utime, stime, and those of its reaped children
+            totals[name] += sum(int(v) for v in fields[11:15]) / tick
+    return totals
+
+
 def addresses(world: WorldInfo, count: int) -> list[str]:
     return [
         f"user{i}@{world.scenarios[PUBLISHED[i % len(PUBLISHED)]].domain}" for i in range(count)
@@ -64,6 +89,7 @@ async def measure(
             peak_fds = max(peak_fds, open_fds())
             await asyncio.sleep(0.05)
 
+    cpu_before, servers_before = own_cpu_s(), servers_cpu_s(world)
     started = time.perf_counter()
     async with Session(options) as session:
         stop = asyncio.Event()
@@ -72,6 +98,8 @@ async def measure(
         stop.set()
         await watcher
     wall = time.perf_counter() - started
+    client_cpu = own_cpu_s() - cpu_before
+    servers = {k: v - servers_before[k] for k, v in servers_cpu_s(world).items()}
     await asyncio.sleep(0.2)  # let closed transports drop their sockets
     return {
         "calls": calls,
@@ -86,6 +114,15 @@ async def measure(
         "wall_s": wall,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "fds": {"before": fds_before, "peak": peak_fds, "after": open_fds()},
+        "cpu_s": {
+            "client": round(client_cpu, 2),
+            "servers": round(sum(servers.values()), 2),
+            **{f"server {k}": round(v, 2) for k, v in servers.items()},
+        },
+        "cpu_ms_per_call": {
+            "client": round(1000 * client_cpu / calls, 1),
+            "servers": round(1000 * sum(servers.values()) / calls, 1),
+        },
     }
 
 
@@ -132,6 +169,16 @@ def main() -> int:
     print(f"  peak RSS             {report['peak_rss_mib']:.0f} MiB")
     print(
         f"  open descriptors     {fds['before']} before, {fds['peak']} peak, {fds['after']} after"
+    )
+    cpu, per_call = report["cpu_s"], report["cpu_ms_per_call"]
+    print(
+        f"  CPU                  client {cpu['client']:.1f} s ({per_call['client']:.1f} ms/call), "
+        f"servers {cpu['servers']:.1f} s ({per_call['servers']:.1f} ms/call); "
+        f"{os.cpu_count()} cores"
+    )
+    print(
+        "                       "
+        + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items() if k.startswith("server "))
     )
     print(f"  targets met          {report['targets_met']}")
     return 0
