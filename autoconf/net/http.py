@@ -24,6 +24,8 @@
 
 from __future__ import annotations
 
+import select
+import socket
 import ssl
 import time
 import zlib
@@ -64,8 +66,9 @@ ACCEPT_ENCODING = "gzip, deflate"
 USER_AGENT = "mail-autoconf/0.1 (+https://pypi.org/project/mail-autoconf/)"
 # Seconds a connection failure to one host and port is remembered (see ConnectFailures).
 CONNECT_FAILURE_TTL = 10.0
-# Connections one client opens at most, and keeps open while idle (for KEEPALIVE_S seconds).
-MAX_CONNECTIONS = 100
+# Connections one client opens at most (a Session: its max_http_requests), and keeps open
+# while idle for KEEPALIVE_S seconds.
+MAX_CONNECTIONS = 48
 KEEPALIVE_S = 5.0
 
 
@@ -245,6 +248,7 @@ class _ClosingStream(httpcore.AsyncNetworkStream):
         self._inner = inner
         self._failures = failures
         self._where = (host, port)
+        self._socket: socket.socket | None = None
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
         return await self._inner.read(max_bytes, timeout)
@@ -262,7 +266,7 @@ class _ClosingStream(httpcore.AsyncNetworkStream):
         timeout: float | None = None,  # noqa: ASYNC109 - httpcore's signature
     ) -> httpcore.AsyncNetworkStream:
         try:
-            return await self._inner.start_tls(ssl_context, server_hostname, timeout)
+            wrapped = await self._inner.start_tls(ssl_context, server_hostname, timeout)
         except httpcore.ConnectError as exc:
             await self._inner.aclose()
             tls = _tls_error(exc)
@@ -274,9 +278,25 @@ class _ClosingStream(httpcore.AsyncNetworkStream):
         except BaseException:
             await self._inner.aclose()
             raise
+        return _ClosingStream(wrapped, self._failures, *self._where)
 
     def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":
+            # Asked of every idle connection each time the pool assigns a request; the lookup
+            # through the stream layers costs far more than the poll, so the socket is kept.
+            if self._socket is None:
+                self._socket = self._inner.get_extra_info("socket")
+            return self._socket is None or _readable(self._socket)
         return self._inner.get_extra_info(info)
+
+
+def _readable(sock: socket.socket) -> bool:
+    """True if ``sock`` has data or an end of stream waiting (an idle keep-alive was closed)."""
+    if sock.fileno() < 0:
+        return True
+    poll = select.poll()
+    poll.register(sock, select.POLLIN)
+    return bool(poll.poll(0))
 
 
 class _Transport(httpx.AsyncHTTPTransport):
@@ -287,14 +307,18 @@ class _Transport(httpx.AsyncHTTPTransport):
     stable across httpx 0.2x; the packaging pin keeps us on that line).
     """
 
-    def __init__(self, *, ssl_context: ssl.SSLContext, backend: _ResolvingBackend) -> None:
+    def __init__(
+        self, *, ssl_context: ssl.SSLContext, backend: _ResolvingBackend, max_connections: int
+    ) -> None:
         super().__init__(verify=ssl_context, http1=True, http2=False, retries=0)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
-            max_connections=MAX_CONNECTIONS,
+            # The pool's bookkeeping scans every connection (idle ones twice over) whenever a
+            # request comes or goes, so it is no larger than the requests in flight need.
+            max_connections=max_connections,
             # Every connection may stay open while idle: a Session's requests come in bursts
             # to the same few hosts, and a new TLS handshake costs more than an idle socket.
-            max_keepalive_connections=MAX_CONNECTIONS,
+            max_keepalive_connections=max_connections,
             keepalive_expiry=KEEPALIVE_S,
             http1=True,
             http2=False,
@@ -309,13 +333,16 @@ def make_http_client(
     ssl_context: ssl.SSLContext,
     block_private: bool = False,
     failures: ConnectFailures | None = None,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> httpx.AsyncClient:
     """The client every fetch goes through; lasting connect failures go into ``failures``
     (give the same object to the :class:`HttpFetcher` so it does not retry them at once)."""
     failures = failures if failures is not None else ConnectFailures()
     backend = _ResolvingBackend(dns, block_private=block_private, failures=failures)
     return httpx.AsyncClient(
-        transport=_Transport(ssl_context=ssl_context, backend=backend),
+        transport=_Transport(
+            ssl_context=ssl_context, backend=backend, max_connections=max_connections
+        ),
         follow_redirects=False,
         trust_env=False,
         headers={

@@ -105,6 +105,7 @@ class Network:
             ssl_context=self.ssl_context,
             block_private=options.block_private_addresses,
             failures=self.connect_failures,
+            max_connections=options.max_http_requests,  # no more are ever in use at once
         )
         self.block_private = options.block_private_addresses
         self._http_slots = asyncio.Semaphore(options.max_http_requests)
