@@ -157,3 +157,32 @@ async def test_a_session_shares_its_failures_across_calls():
     finally:
         await network.aclose()
     assert isinstance(network.dns, DnsClient)
+
+
+async def test_an_idle_connection_the_server_closed_is_not_reused():
+    """A kept-alive connection the server closed while idle is dropped, never reused."""
+    connections = 0
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/xml\r\n\r\nok")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.close()  # the server ends the idle keep-alive connection
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    failures = ConnectFailures()
+    client, fetcher = fetcher_with(failures, FakeDns({"idle.test": ["127.0.0.1"]}))
+    try:
+        async with client:
+            for _ in range(3):
+                result = await fetcher.get(f"http://idle.test:{port}/", Deadline(5))
+                assert result.body == b"ok"
+                await asyncio.sleep(0.2)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert connections == 3
