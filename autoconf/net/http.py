@@ -149,10 +149,12 @@ class _ResolvingBackend(httpcore.AsyncNetworkBackend):
     """Resolves host names with our DnsClient, refuses private addresses when asked, and
     records in ``failures`` the connections that failed for a lasting reason."""
 
-    def __init__(self, dns: DnsClient, *, block_private: bool, failures: ConnectFailures) -> None:
+    def __init__(
+        self, dns: DnsClient, *, block_private: bool, failures: ConnectFailures | None = None
+    ) -> None:
         self._dns = dns
         self._block_private = block_private
-        self._failures = failures
+        self._failures = failures if failures is not None else ConnectFailures()
         self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
