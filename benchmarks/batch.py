@@ -3,15 +3,14 @@
 
     python benchmarks/batch.py [--count 1000] [--concurrency 1 16 64] [--json]
 
-Brings up the loopback test world (addresses 127.0.11.x) and feeds the CLI, as a subprocess,
-a file of ``--count`` addresses spread over the world's domains (published in every way the
-world knows, plus domains that publish nothing) and the bundled ISPDB's domains, with some
-unknown domains and malformed lines. Each run uses ``--no-verify`` and every source except
-``guess`` (as the batch integration test does), so the figures measure discovery, not probing.
-For each concurrency it prints addresses per second and the batch process's peak RSS
+Brings up the loopback test world (addresses 127.0.11.x, or ``--net N``) and feeds the CLI, as
+a subprocess, a file of ``--count`` addresses spread over the world's domains (published in
+every way the world knows, plus domains that publish nothing) and the bundled ISPDB's domains,
+with some unknown domains and malformed lines. Each run uses ``--no-verify`` and every source
+except ``guess`` (as the batch integration test does), so the figures measure discovery, not
+probing. For each concurrency it prints addresses per second and the batch process's peak RSS
 (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a wrapper that runs only that process). An
-``--offline`` run over the same file is added for reference: the cost of the CLI itself.
-"""
+``--offline`` run over the same file is added for reference: the cost of the CLI itself."""
 
 from __future__ import annotations
 
@@ -74,11 +73,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16, 64])
+    parser.add_argument("--net", type=int, default=11, help="the world's 127.0.N.x")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     report: dict[str, object] = {"count": args.count, "runs": []}
     runs: list[dict[str, object]] = []
-    with running_world(net=11) as world, tempfile.TemporaryDirectory() as tmp:
+    with running_world(net=args.net) as world, tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "addresses.txt"
         source.write_text("\n".join(addresses(world, args.count)) + "\n")
         host, port = world.nameserver

@@ -12,15 +12,24 @@
   certificates are checked against the host name with the one ``ssl.SSLContext``;
 - phase limits (connect, TLS, first byte) cut short by the one deadline; the connect phase
   covers the name look-up and the TCP connects together (no limit of its own for DNS);
+- a connection that failed for a reason that will not change in a moment (the name has no
+  address, only blocked addresses, the port refused, the certificate was refused) is not
+  tried again for :data:`CONNECT_FAILURE_TTL` seconds within the client's
+  :class:`ConnectFailures`: the same error is raised at once (timeouts are never remembered);
+- idle connections are kept for a while (up to the pool's size) so that a Session's many
+  requests to one host share a TLS handshake;
 - failures are our errors with structured fields (``FetchError.kind``/``status``, ``TLSError``
   from the ssl exception itself), never decided on message text.
 """
 
 from __future__ import annotations
 
+import select
+import socket
 import ssl
+import time
 import zlib
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,13 +51,25 @@ from .dns import DnsClient
 from .psl import registrable_domain
 from .tls import certificate_kind
 
-__all__ = ["FetchResult", "HttpFetcher", "make_http_client"]
+__all__ = [
+    "CONNECT_FAILURE_TTL",
+    "ConnectFailures",
+    "FetchResult",
+    "HttpFetcher",
+    "make_http_client",
+]
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_REDIRECTS = 5
 # Only the codings _Inflater decodes in bounded steps (no br/zstd: we cannot bound them here).
 ACCEPT_ENCODING = "gzip, deflate"
 USER_AGENT = "mail-autoconf/0.1 (+https://pypi.org/project/mail-autoconf/)"
+# Seconds a connection failure to one host and port is remembered (see ConnectFailures).
+CONNECT_FAILURE_TTL = 10.0
+# Connections one client opens at most (a Session: its max_http_requests), and keeps open
+# while idle for KEEPALIVE_S seconds.
+MAX_CONNECTIONS = 48
+KEEPALIVE_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +86,75 @@ class FetchResult:
         return bool(self.warnings)
 
 
-class _ResolvingBackend(httpcore.AsyncNetworkBackend):
-    """Resolves host names with our DnsClient, refuses private addresses when asked."""
+class ConnectFailures:
+    """The connections that failed a moment ago, per host and port, and why.
 
-    def __init__(self, dns: DnsClient, *, block_private: bool) -> None:
+    Remembered are only failures that would repeat on an immediate retry: the name has no
+    address, it has only blocked addresses, every address refused the port, or (for TLS) the
+    certificate was refused. A timeout or a broken handshake is never remembered. Owned by
+    one HTTP client (so one Session); bounded in entries.
+    """
+
+    def __init__(
+        self,
+        ttl: float = CONNECT_FAILURE_TTL,
+        *,
+        max_entries: int = 4096,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl
+        self._max = max_entries
+        self._clock = clock
+        self._entries: dict[tuple[str, int, bool], tuple[float, NetworkError]] = {}
+
+    def record(self, host: str, port: int, error: NetworkError, *, tls: bool = False) -> None:
+        """Remember ``error`` for ``host``:``port`` (``tls``: for TLS connections only)."""
+        key = (host.lower(), port, tls)
+        self._entries.pop(key, None)
+        while len(self._entries) >= self._max:  # the oldest first (insertion order)
+            del self._entries[next(iter(self._entries))]
+        self._entries[key] = (self._clock() + self._ttl, error)
+
+    def recent(self, host: str, port: int, *, tls: bool) -> NetworkError | None:
+        """The failure remembered for a connection to ``host``:``port``, if still fresh."""
+        host = host.lower()
+        for key in ((host, port, False), (host, port, True)) if tls else ((host, port, False),):
+            entry = self._entries.get(key)
+            if entry is None:
+                continue
+            if entry[0] > self._clock():
+                return entry[1]
+            del self._entries[key]
+        return None
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _all_refused(errors: list[Exception]) -> bool:
+    """True if every connect attempt in ``errors`` was refused by the peer."""
+    return bool(errors) and all(_caused_by(e, ConnectionRefusedError) for e in errors)
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, kind):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+class _ResolvingBackend(httpcore.AsyncNetworkBackend):
+    """Resolves host names with our DnsClient, refuses private addresses when asked, and
+    records in ``failures`` the connections that failed for a lasting reason."""
+
+    def __init__(
+        self, dns: DnsClient, *, block_private: bool, failures: ConnectFailures | None = None
+    ) -> None:
         self._dns = dns
         self._block_private = block_private
+        self._failures = failures if failures is not None else ConnectFailures()
         self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
@@ -85,23 +169,8 @@ class _ResolvingBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectError("no connect limit was given")
         # Name resolution and the TCP connects share the connect phase, on the Deadline clock.
         phase = Deadline(max(timeout, 1e-3))
-        try:
-            ips = await self._dns.addresses(host, phase)
-        except DeadlineExceeded as exc:
-            raise httpcore.ConnectTimeout(str(exc)) from exc
-        except NetworkError as exc:
-            raise _Translated(exc) from exc
-        if self._block_private:
-            ips = [ip for ip in ips if not is_blocked(ip)]
-            if not ips:
-                raise _Translated(
-                    FetchError(
-                        f"{host} resolves only to private or local addresses, which are blocked",
-                        kind=FetchFailure.BLOCKED,
-                        host=host,
-                    )
-                )
-        errors: list[Exception] = [httpcore.ConnectError(f"{host} has no address")]
+        ips = await self._resolve(host, port, phase)
+        errors: list[Exception] = []
         for ip in pick_addresses(ips):
             try:
                 stream = await self._inner.connect_tcp(
@@ -116,8 +185,38 @@ class _ResolvingBackend(httpcore.AsyncNetworkBackend):
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 errors.append(exc)
             else:
-                return _ClosingStream(stream)
+                return _ClosingStream(stream, self._failures, host, port)
+        if not errors:
+            raise httpcore.ConnectError(f"{host} has no address")
+        if _all_refused(errors):
+            refused = NetworkError(
+                f"cannot connect: {host} refused port {port} ({errors[-1]})", host=host, port=port
+            )
+            self._failures.record(host, port, refused)
+            raise _Translated(refused) from errors[-1]
         raise errors[-1]
+
+    async def _resolve(self, host: str, port: int, phase: Deadline) -> list[str]:
+        """The addresses of ``host`` that may be tried; a lasting failure is recorded."""
+        try:
+            ips = await self._dns.addresses(host, phase)
+        except DeadlineExceeded as exc:
+            raise httpcore.ConnectTimeout(str(exc)) from exc
+        except NetworkError as exc:
+            if isinstance(exc, HostNotFound):  # the name has no address (not a DNS hiccup)
+                self._failures.record(host, port, exc)
+            raise _Translated(exc) from exc
+        if self._block_private:
+            ips = [ip for ip in ips if not is_blocked(ip)]
+            if not ips:
+                blocked = FetchError(
+                    f"{host} resolves only to private or local addresses, which are blocked",
+                    kind=FetchFailure.BLOCKED,
+                    host=host,
+                )
+                self._failures.record(host, port, blocked)
+                raise _Translated(blocked)
+        return ips
 
     async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("unix sockets are not used")
@@ -142,11 +241,16 @@ class _ClosingStream(httpcore.AsyncNetworkStream):
     """Closes the connection when a TLS handshake is cancelled (the deadline passed).
 
     httpcore closes it on errors but not on cancellation, which would leave the socket to the
-    garbage collector.
+    garbage collector. A refused certificate is recorded in the client's ConnectFailures.
     """
 
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+    def __init__(
+        self, inner: httpcore.AsyncNetworkStream, failures: ConnectFailures, host: str, port: int
+    ) -> None:
         self._inner = inner
+        self._failures = failures
+        self._where = (host, port)
+        self._socket: socket.socket | None = None
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
         return await self._inner.read(max_bytes, timeout)
@@ -164,19 +268,37 @@ class _ClosingStream(httpcore.AsyncNetworkStream):
         timeout: float | None = None,  # noqa: ASYNC109 - httpcore's signature
     ) -> httpcore.AsyncNetworkStream:
         try:
-            return await self._inner.start_tls(ssl_context, server_hostname, timeout)
+            wrapped = await self._inner.start_tls(ssl_context, server_hostname, timeout)
         except httpcore.ConnectError as exc:
             await self._inner.aclose()
             tls = _tls_error(exc)
             if tls is None:
                 raise
+            if _caused_by(exc, ssl.SSLCertVerificationError):  # the same on the next try
+                self._failures.record(*self._where, tls, tls=True)
             raise _Translated(tls) from exc
         except BaseException:
             await self._inner.aclose()
             raise
+        return _ClosingStream(wrapped, self._failures, *self._where)
 
     def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":
+            # Asked of every idle connection each time the pool assigns a request; the lookup
+            # through the stream layers costs far more than the poll, so the socket is kept.
+            if self._socket is None:
+                self._socket = self._inner.get_extra_info("socket")
+            return self._socket is None or _readable(self._socket)
         return self._inner.get_extra_info(info)
+
+
+def _readable(sock: socket.socket) -> bool:
+    """True if ``sock`` has data or an end of stream waiting (an idle keep-alive was closed)."""
+    if sock.fileno() < 0:
+        return True
+    poll = select.poll()
+    poll.register(sock, select.POLLIN)
+    return bool(poll.poll(0))
 
 
 # httpcore's errors and the httpx errors the fetcher catches, most specific first (a lookup
@@ -239,12 +361,18 @@ class _Transport(httpx.AsyncBaseTransport):
     of either is touched (httpcore is a declared dependency for it).
     """
 
-    def __init__(self, *, ssl_context: ssl.SSLContext, backend: _ResolvingBackend) -> None:
+    def __init__(
+        self, *, ssl_context: ssl.SSLContext, backend: _ResolvingBackend, max_connections: int
+    ) -> None:
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
-            max_connections=100,
-            max_keepalive_connections=20,
-            keepalive_expiry=5.0,
+            # The pool's bookkeeping scans every connection (idle ones twice over) whenever a
+            # request comes or goes, so it is no larger than the requests in flight need.
+            max_connections=max_connections,
+            # Every connection may stay open while idle: a Session's requests come in bursts
+            # to the same few hosts, and a new TLS handshake costs more than an idle socket.
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=KEEPALIVE_S,
             http1=True,
             http2=False,
             retries=0,
@@ -283,11 +411,21 @@ class _Transport(httpx.AsyncBaseTransport):
 
 
 def make_http_client(
-    *, dns: DnsClient, ssl_context: ssl.SSLContext, block_private: bool = False
+    *,
+    dns: DnsClient,
+    ssl_context: ssl.SSLContext,
+    block_private: bool = False,
+    failures: ConnectFailures | None = None,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> httpx.AsyncClient:
-    backend = _ResolvingBackend(dns, block_private=block_private)
+    """The client every fetch goes through; lasting connect failures go into ``failures``
+    (give the same object to the :class:`HttpFetcher` so it does not retry them at once)."""
+    failures = failures if failures is not None else ConnectFailures()
+    backend = _ResolvingBackend(dns, block_private=block_private, failures=failures)
     return httpx.AsyncClient(
-        transport=_Transport(ssl_context=ssl_context, backend=backend),
+        transport=_Transport(
+            ssl_context=ssl_context, backend=backend, max_connections=max_connections
+        ),
         follow_redirects=False,
         trust_env=False,
         headers={
@@ -391,8 +529,10 @@ class HttpFetcher:
         connect_timeout: float,
         tls_timeout: float,
         first_byte_timeout: float,
+        failures: ConnectFailures | None = None,
     ) -> None:
         self._client = client
+        self._failures = failures
         # httpcore applies its "connect" limit to the TCP connect and to the TLS handshake
         # separately, so one number serves both phases.
         self._connect = max(connect_timeout, tls_timeout)
@@ -465,6 +605,7 @@ class HttpFetcher:
         headers: dict[str, str],
         max_bytes: int,
     ) -> tuple[int, str | None, str, bytes]:
+        self._refuse_if_failed(url)
         timeout = httpx.Timeout(
             connect=deadline.phase(self._connect),
             read=deadline.phase(self._first_byte),
@@ -495,6 +636,17 @@ class HttpFetcher:
             raise NetworkError(f"{url}: {type(exc).__name__}: {exc}", url=url) from exc
         except OSError as exc:
             raise NetworkError(f"{url}: {exc}", url=url) from exc
+
+    def _refuse_if_failed(self, url: str) -> None:
+        """Raise at once the failure a connection to ``url``'s host and port had a moment ago."""
+        if self._failures is None or not len(self._failures):
+            return
+        parsed = httpx.URL(url)
+        tls = parsed.scheme == "https"
+        port = parsed.port or (443 if tls else 80)
+        error = self._failures.recent(parsed.raw_host.decode("ascii"), port, tls=tls)
+        if error is not None:
+            raise _for_url(error, url, note=f" (failed within the last {CONNECT_FAILURE_TTL:g} s)")
 
 
 async def _read_body(
@@ -566,9 +718,9 @@ def _tls_error(exc: BaseException) -> TLSError | None:
     return None
 
 
-def _for_url(error: NetworkError, url: str) -> NetworkError:
+def _for_url(error: NetworkError, url: str, *, note: str = "") -> NetworkError:
     """``error`` again, its message and ``url`` naming the URL that was being fetched."""
-    message = f"{url}: {error}"
+    message = f"{url}: {error}{note}"
     if isinstance(error, HostNotFound):
         return HostNotFound(message, kind=error.kind, host=error.host, url=url)
     if isinstance(error, DnsError):

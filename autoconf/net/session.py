@@ -1,4 +1,9 @@
-"""Network resources one or many discoveries share: DNS, HTTP, TLS, their caches and bounds."""
+"""Network resources one or many discoveries share: DNS, HTTP, TLS, their caches and bounds.
+
+The caches: DNS answers for their TTL, shared documents for a while, and the connections that
+failed a moment ago for a lasting reason (:class:`~autoconf.net.http.ConnectFailures`), so
+that many discoveries at one domain do not each ask a dead or refusing host again.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from ..errors import DeadlineExceeded
 from ..options import Deadline, Options
 from .cache import TTLCache
 from .dns import DnsClient
-from .http import MAX_BODY_BYTES, FetchResult, HttpFetcher, make_http_client
+from .http import MAX_BODY_BYTES, ConnectFailures, FetchResult, HttpFetcher, make_http_client
 from .tls import make_ssl_context
 
 if TYPE_CHECKING:
@@ -93,10 +98,14 @@ class Network:
             nameservers=options.nameservers, resolver=options.resolver, cache=self.cache
         )
         self._owns_client = options.http_client is None
+        # Only our own client records connect failures (an injected one connects by itself).
+        self.connect_failures = ConnectFailures() if self._owns_client else None
         self.client: httpx.AsyncClient = options.http_client or make_http_client(
             dns=self.dns,
             ssl_context=self.ssl_context,
             block_private=options.block_private_addresses,
+            failures=self.connect_failures,
+            max_connections=options.max_http_requests,  # no more are ever in use at once
         )
         self.block_private = options.block_private_addresses
         self._http_slots = asyncio.Semaphore(options.max_http_requests)
@@ -109,6 +118,7 @@ class Network:
             connect_timeout=options.connect_timeout,
             tls_timeout=options.tls_timeout,
             first_byte_timeout=options.first_byte_timeout,
+            failures=self.connect_failures,
         )
         return CallNetwork(
             dns=self.dns,

@@ -1,0 +1,188 @@
+"""Lasting connect failures are remembered briefly per host and port; timeouts never are."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+
+import pytest
+import trustme
+
+from autoconf.errors import HostNotFound, NetworkError, TLSError
+from autoconf.net.dns import DnsClient
+from autoconf.net.http import ConnectFailures, HttpFetcher, make_http_client
+from autoconf.options import Deadline
+from tests.unit.net.test_http import FakeDns, Reply, serve
+
+
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def fetcher_with(failures: ConnectFailures, dns: object, context: ssl.SSLContext | None = None):
+    client = make_http_client(
+        dns=dns,  # type: ignore[arg-type]
+        ssl_context=context or ssl.create_default_context(),
+        failures=failures,
+    )
+    fetcher = HttpFetcher(
+        client, connect_timeout=1, tls_timeout=1, first_byte_timeout=1, failures=failures
+    )
+    return client, fetcher
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_a_refused_port_is_not_tried_again_until_the_failure_expires():
+    """A refused connection is raised again at once within the TTL, then tried afresh."""
+    clock = Clock()
+    failures = ConnectFailures(ttl=10.0, clock=clock)
+    dns = FakeDns({"refuses.test": ["127.0.0.1"]})
+    port = free_port()
+    client, fetcher = fetcher_with(failures, dns)
+    async with client:
+        url = f"http://refuses.test:{port}/x"
+        with pytest.raises(NetworkError) as first:
+            await fetcher.get(url, Deadline(5))
+        assert first.value.url == url
+        assert len(failures) == 1
+        # A server now listens there, but within the TTL the failure stands without a connect.
+        async with serve({"/x": Reply()}) as server:
+            url = f"http://refuses.test:{server.port}/x"
+            failures.record("refuses.test", server.port, first.value)
+            with pytest.raises(NetworkError) as again:
+                await fetcher.get(url, Deadline(5))
+            assert type(again.value) is NetworkError
+            assert again.value.url == url
+            assert server.connections == 0
+            clock.now += 10.5
+            result = await fetcher.get(url, Deadline(5))
+        assert result.status == 200
+        assert server.connections == 1
+
+
+async def test_a_name_without_address_is_remembered_for_its_port():
+    """HostNotFound for a name is raised from memory for the next URL on that host and port."""
+    failures = ConnectFailures()
+
+    class NoName(FakeDns):
+        async def addresses(self, host, deadline, *, limit=None):
+            self.asked.append(host)
+            raise HostNotFound(f"{host} has no address", host=host)
+
+    dns = NoName({})
+    client, fetcher = fetcher_with(failures, dns)
+    async with client:
+        for path in ("/a", "/b"):
+            with pytest.raises(HostNotFound):
+                await fetcher.post(
+                    f"https://gone.test{path}", Deadline(5), body=b"x", content_type="text/xml"
+                )
+    assert dns.asked == ["gone.test"]
+
+
+async def test_a_connect_timeout_is_never_remembered():
+    """A connection that timed out is tried again at once: a timeout says little."""
+    failures = ConnectFailures()
+
+    class Slow(FakeDns):
+        async def addresses(self, host, deadline, *, limit=None):
+            self.asked.append(host)
+            await asyncio.sleep(deadline.remaining())  # no answer within the connect phase
+            deadline.phase()  # raises DeadlineExceeded, as DnsClient does
+            return ["127.0.0.1"]
+
+    dns = Slow({})
+    client, fetcher = fetcher_with(failures, dns)
+    async with client:
+        for _ in range(2):
+            with pytest.raises(NetworkError):
+                await fetcher.get("http://slow.test/x", Deadline(0.3))
+    assert len(failures) == 0
+    assert dns.asked == ["slow.test", "slow.test"]
+
+
+async def test_a_refused_certificate_is_remembered_for_tls_only():
+    """A bad certificate is not handshaken again within the TTL; plain HTTP is not affected."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("other.test")  # the wrong name for the host asked
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    failures = ConnectFailures()
+    dns = FakeDns({"bad.test": ["127.0.0.1"]})
+    client, fetcher = fetcher_with(failures, dns, client_context)
+    async with client, serve({"/x": Reply()}, tls=server_context) as server:
+        url = f"https://bad.test:{server.port}/x"
+        for _ in range(3):
+            with pytest.raises(TLSError) as caught:
+                await fetcher.get(url, Deadline(5))
+            assert caught.value.kind == "hostname-mismatch"
+        assert dns.asked == ["bad.test"]  # one connection, one handshake
+        assert failures.recent("bad.test", server.port, tls=False) is None
+        assert failures.recent("bad.test", server.port, tls=True) is not None
+
+
+def test_the_memory_is_bounded_oldest_first():
+    """Beyond max_entries the oldest failures are forgotten first."""
+    failures = ConnectFailures(max_entries=3)
+    for port in range(1, 6):
+        failures.record("h.test", port, NetworkError("refused"))
+    assert len(failures) == 3
+    assert failures.recent("h.test", 1, tls=False) is None
+    assert failures.recent("h.test", 5, tls=True) is not None
+
+
+async def test_a_session_shares_its_failures_across_calls():
+    """The Session's network hands every call the same memory of failures."""
+    from autoconf import Options
+    from autoconf.net.session import Network
+
+    network = Network(Options())
+    try:
+        assert network.connect_failures is not None
+        assert network.for_call(Options()).http._inner._failures is network.connect_failures
+    finally:
+        await network.aclose()
+    assert isinstance(network.dns, DnsClient)
+
+
+async def test_an_idle_connection_the_server_closed_is_not_reused():
+    """A kept-alive connection the server closed while idle is dropped, never reused."""
+    connections = 0
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/xml\r\n\r\nok")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.close()  # the server ends the idle keep-alive connection
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    failures = ConnectFailures()
+    client, fetcher = fetcher_with(failures, FakeDns({"idle.test": ["127.0.0.1"]}))
+    try:
+        async with client:
+            for _ in range(3):
+                result = await fetcher.get(f"http://idle.test:{port}/", Deadline(5))
+                assert result.body == b"ok"
+                await asyncio.sleep(0.2)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert connections == 3
