@@ -199,6 +199,9 @@ class Verification(_Frozen):
     login_detail: str | None = None  # the server's answer to the login, or why none was tried
     address: str | None = None  # the IP address the probe connected to
     failure: FailureKind | None = None  # what went wrong, for code; ``error`` says it in words
+    # Not probed itself: learned from the probe of another candidate on the same host and port
+    # (that endpoint did not answer, or it speaks TLS from the first byte and this one says not).
+    inferred: bool = False
 
     @property
     def ok(self) -> bool:

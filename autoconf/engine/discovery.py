@@ -119,6 +119,9 @@ async def run_discovery(
                 yield event
             incoming = _apply(prober.verified, incoming)
             outgoing = _apply(prober.verified, outgoing)
+            evidence = incoming + outgoing
+            incoming = rerank(incoming, evidence=evidence)
+            outgoing = rerank(outgoing, evidence=evidence)
         warnings = list(ranked.warnings) + verification_warnings(incoming + outgoing)
     finally:
         if prober is not None:
@@ -178,14 +181,14 @@ async def _verify_top(
 def _apply(
     verified: dict[tuple[object, ...], Verification], servers: list[ServerSettings]
 ) -> list[ServerSettings]:
-    """The servers with what their probes found, ranked again."""
+    """The servers with what their own probes found (ranked again by the caller)."""
     updated = []
     for server in servers:
         found = verified.get(server.endpoint)
         if found is not None and server.verification is None:
             server = server.model_copy(update={"verification": found})
         updated.append(server)
-    return rerank(updated)
+    return updated
 
 
 def _result(

@@ -199,7 +199,15 @@ def _recommended(console: Console, result: DiscoveryResult) -> None:
         console.print(line)
     safe, sentence = words.safety(result)
     console.print(Text("  " + sentence, style="green" if safe else "yellow"))
+    _nothing_checked(console, result)
     console.print()
+
+
+def _nothing_checked(console: Console, result: DiscoveryResult) -> None:
+    """Say so plainly when every live check failed (issue 12.3)."""
+    sentence = words.nothing_checked(result)
+    if sentence is not None:
+        console.print(Text("  " + sentence, style="yellow"))
 
 
 def _oauth2(console: Console, provider: ProviderInfo) -> None:

@@ -249,3 +249,23 @@ def safety(result: DiscoveryResult) -> tuple[bool, str]:
     if checked:
         return True, f"Safe: encrypted, and the servers answered a live check. From {where}."
     return True, f"Encrypted connections. From {where}; not checked live."
+
+
+def nothing_checked(result: DiscoveryResult) -> str | None:
+    """One plain sentence when servers were checked live and not one check worked, else None.
+
+    A refused sign-in counts as a server that answered. Candidates that were not probed
+    themselves but sit on a host and port whose probe failed (``Verification.inferred``) count
+    as checked and failed.
+    """
+    checked = [s.verification for s in result.incoming + result.outgoing if s.verification]
+    if not checked:
+        return None
+    for verification in checked:
+        outcome = check(verification)
+        if outcome.ok or outcome.login_refused:
+            return None
+    return (
+        "Nothing could be checked: not one of these servers answered a live check from here, "
+        "so none of these settings is confirmed."
+    )
