@@ -26,6 +26,7 @@ from ..sources.base import Board, Source, SourceContext, SourceOutcome
 from ..sources.ispdb_bundled import BundledIspdbSource
 from ..sources.local import LocalSource
 from ..verify import PROBES_PER_DIRECTION, Prober
+from .diagnosis import diagnose, relabel
 from .rank import merge, rerank, verification_warnings
 from .runner import SourceRunner, elapsed_ms, unfinished
 
@@ -207,13 +208,15 @@ def _result(
         )
         for name in missing
     )
+    domain_status = diagnose(attempts, found=bool(servers[0] or servers[1]))
     return DiscoveryResult(
+        domain_status=domain_status,
         address=str(address),
         domain=address.domain,
         provider=next((o.provider for o in by_priority if o.provider), None),
         incoming=servers[0],
         outgoing=servers[1],
-        attempts=attempts,
+        attempts=relabel(attempts, domain_status),
         warnings=warnings,
         elapsed_ms=elapsed_ms(started),
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..models import (
     AuthMethod,
     DiscoveryResult,
+    DomainStatus,
     LocalizedText,
     LoginStatus,
     Security,
@@ -269,3 +270,18 @@ def nothing_checked(result: DiscoveryResult) -> str | None:
         "Nothing could be checked: not one of these servers answered a live check from here, "
         "so none of these settings is confirmed."
     )
+
+
+def domain_sentence(result: DiscoveryResult) -> str | None:
+    """One sentence when the DNS says the domain does not exist or does not work, else None."""
+    if result.domain_status is DomainStatus.NOT_FOUND:
+        return (
+            f"The domain {result.domain} does not exist (the DNS has no such name): "
+            "check its spelling."
+        )
+    if result.domain_status is DomainStatus.DNS_DOWN:
+        return (
+            "Nothing could be looked up, not even the online ISPDB: this machine's DNS or network "
+            "looks down. --offline answers from the bundled data."
+        )
+    return None
