@@ -19,6 +19,7 @@ __all__ = [
     "CertificateKind",
     "DiscoveryResult",
     "Documentation",
+    "DomainStatus",
     "EnableInstructions",
     "FailureKind",
     "LocalizedText",
@@ -107,6 +108,20 @@ class AttemptStatus(StrEnum):
     ERROR = "error"
     TIMEOUT = "timeout"
     SKIPPED = "skipped"
+    # Added for issue 12.11; set on attempts that would otherwise say ``empty``:
+    NO_DOMAIN = "no-domain"  # nothing can be published there: the email domain does not exist
+    UNRESOLVED = "unresolved"  # its host could not be resolved, nor could the online ISPDB's
+
+
+class DomainStatus(StrEnum):
+    """What the DNS said about the email domain itself (``DiscoveryResult.domain_status``)."""
+
+    FOUND = "found"  # the domain exists (it has MX records, or a source found servers)
+    NOT_FOUND = "not-found"  # NXDOMAIN for the domain's MX and A: the domain does not exist
+    # Nothing resolved, not even the online ISPDB's host: this machine's DNS or network looks
+    # down (``--offline`` still answers from the bundled data).
+    DNS_DOWN = "dns-down"
+    UNKNOWN = "unknown"  # not looked up (offline, fast mode) or the look-up failed otherwise
 
 
 class TlsStatus(StrEnum):
@@ -199,6 +214,9 @@ class Verification(_Frozen):
     login_detail: str | None = None  # the server's answer to the login, or why none was tried
     address: str | None = None  # the IP address the probe connected to
     failure: FailureKind | None = None  # what went wrong, for code; ``error`` says it in words
+    # Not probed itself: learned from the probe of another candidate on the same host and port
+    # (that endpoint did not answer, or it speaks TLS from the first byte and this one says not).
+    inferred: bool = False
 
     @property
     def ok(self) -> bool:
@@ -295,6 +313,7 @@ class DiscoveryResult(_Frozen):
     attempts: list[SourceAttempt] = Field(default_factory=list)
     warnings: list[Warning] = Field(default_factory=list)
     elapsed_ms: float = 0.0
+    domain_status: DomainStatus = DomainStatus.UNKNOWN  # does the email domain exist?
 
     @property
     def found(self) -> bool:

@@ -59,6 +59,7 @@ PLANS = {
     "probe.py": Plan("probe.py", ("--probes", "200"), 90, repeats=3),
     "concurrency.py": Plan("concurrency.py", ("--calls", "1000"), 90, repeats=2),
     "peers.py": Plan("peers.py", ("--runs", "3", "--hard-kill", "20"), 330, isolate=False),
+    "scenarios.py": Plan("scenarios.py", ("--runs", "3"), 240),
 }
 # The comparison first: it is the largest and the reason for this file.
 ORDER = [
@@ -68,6 +69,7 @@ ORDER = [
     "probe.py",
     "batch.py",
     "concurrency.py",
+    "scenarios.py",
 ]
 
 
@@ -412,6 +414,45 @@ def concurrency_section(ran: Ran, heads: dict[str, str]) -> list[str]:
     return lines
 
 
+def scenarios_section(ran: Ran, heads: dict[str, str]) -> list[str]:
+    lines = [
+        "## Every world scenario: discovery and whole-process time",
+        "",
+        f"{cmd(ran)} — per scenario, the median of: in-process `discover()` `elapsed_ms` "
+        "with every source and `verify=False`; the wall time of `python -m autoconf ADDRESS "
+        "--json --no-verify` and of the same with verification, pointed at the world. "
+        "Targets: `http-only` discovery < 0.3 s; every process < 1.0 s but the scenarios "
+        "with a silent source.",
+        "",
+    ]
+    if not ran.reports:
+        return lines + problem_lines(ran)
+    r = ran.reports[0]
+    try:
+        rows = [
+            [
+                f"`{name}`" + (" (silent)" if name in r["silent"] else ""),
+                f"{f['discovery_s']:.3f}",
+                f"{f['cli_no_verify_s']:.3f}",
+                f"{f['cli_verify_s']:.3f}",
+            ]
+            for name, f in r["scenarios"].items()
+        ]
+    except (KeyError, TypeError):
+        return [*lines, "```json", json.dumps(r, indent=2)[:4000], "```", ""]
+    lines += table(["scenario", "discovery s", "CLI --no-verify s", "CLI s"], rows)
+    over = r["process_over_target"]
+    heads["scenarios"] = (
+        f"`http-only` discovery {r['http_only_discovery_s']:.3f} s (target < 0.3 s); "
+        + (
+            f"{len(over)} scenarios' processes at 1.0 s or more"
+            if over
+            else "every process < 1.0 s"
+        )
+    )
+    return lines
+
+
 def memory_section(mem: dict[str, Any], peers: Ran, heads: dict[str, str]) -> list[str]:
     lines = [
         "## Peak memory of a single CLI run",
@@ -587,6 +628,7 @@ def render(
     body += batch_section(ran["batch.py"], heads)
     body += probe_section(ran["probe.py"], heads)
     body += concurrency_section(ran["concurrency.py"], heads)
+    body += scenarios_section(ran["scenarios.py"], heads)
     for name, r in ran.items():
         if name in PLANS:
             continue

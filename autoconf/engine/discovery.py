@@ -26,6 +26,7 @@ from ..sources.base import Board, Source, SourceContext, SourceOutcome, refuse_s
 from ..sources.ispdb_bundled import BundledIspdbSource
 from ..sources.local import LocalSource
 from ..verify import PROBES_PER_DIRECTION, Prober
+from .diagnosis import diagnose, relabel
 from .rank import merge, rerank, verification_warnings
 from .runner import SourceRunner, elapsed_ms, unfinished
 
@@ -129,6 +130,9 @@ async def run_discovery(
                 yield event
             incoming = _apply(prober.verified, incoming)
             outgoing = _apply(prober.verified, outgoing)
+            evidence = incoming + outgoing
+            incoming = rerank(incoming, evidence=evidence)
+            outgoing = rerank(outgoing, evidence=evidence)
         warnings = list(ranked.warnings) + verification_warnings(incoming + outgoing)
     finally:
         if prober is not None:
@@ -188,14 +192,14 @@ async def _verify_top(
 def _apply(
     verified: dict[tuple[object, ...], Verification], servers: list[ServerSettings]
 ) -> list[ServerSettings]:
-    """The servers with what their probes found, ranked again."""
+    """The servers with what their own probes found (ranked again by the caller)."""
     updated = []
     for server in servers:
         found = verified.get(server.endpoint)
         if found is not None and server.verification is None:
             server = server.model_copy(update={"verification": found})
         updated.append(server)
-    return rerank(updated)
+    return updated
 
 
 def _result(
@@ -214,13 +218,15 @@ def _result(
         )
         for name in missing
     )
+    domain_status = diagnose(attempts, found=bool(servers[0] or servers[1]))
     return DiscoveryResult(
+        domain_status=domain_status,
         address=str(address),
         domain=address.domain,
         provider=next((o.provider for o in by_priority if o.provider), None),
         incoming=servers[0],
         outgoing=servers[1],
-        attempts=attempts,
+        attempts=relabel(attempts, domain_status),
         warnings=warnings,
         elapsed_ms=elapsed_ms(started),
     )

@@ -6,6 +6,10 @@ step when independent sources agree. Order, best first:
 
 1. plaintext last whenever anything encrypted exists (RFC 8314: never recommend ``plain``);
 2. verified servers first, servers whose probe failed last, unprobed ones between;
+   what a probe learned about a host and port counts for every candidate on it
+   (:func:`with_endpoint_evidence`): when that endpoint did not answer, or answered in a way
+   that rules a candidate out, the candidate carries an ``inferred`` failed verification
+   and ranks with the failures, never above them;
 3. trust (high, medium, low);
 4. security (implicit TLS, STARTTLS, plain);
 5. protocol (IMAP before POP3);
@@ -18,18 +22,28 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..models import (
+    FailureKind,
     Protocol,
     Security,
     ServerSettings,
     SourceName,
     TlsStatus,
     Trust,
+    Verification,
     Warning,
     WarningCode,
 )
 from ..sources.base import SourceOutcome
 
-__all__ = ["Ranked", "merge", "rank_key", "rerank", "verification_warnings"]
+__all__ = [
+    "MAX_DISAGREEMENTS",
+    "Ranked",
+    "merge",
+    "rank_key",
+    "rerank",
+    "verification_warnings",
+    "with_endpoint_evidence",
+]
 
 _TRUST_RANK = {Trust.HIGH: 0, Trust.MEDIUM: 1, Trust.LOW: 2}
 _TRUST_BY_RANK = {rank: trust for trust, rank in _TRUST_RANK.items()}
@@ -38,6 +52,14 @@ _PROTOCOL_RANK = {Protocol.IMAP: 0, Protocol.POP3: 1, Protocol.SMTP: 0}
 # Sources that are the same evidence twice do not count as agreeing independently.
 _FAMILY = {SourceName.ISPDB_BUNDLED: SourceName.ISPDB}
 _INSECURE_SOURCES = frozenset({SourceName.AUTOCONFIG_HTTP})
+# Failures before any byte was exchanged: the host (DNS) or the host and port did not answer,
+# whatever protocol or security was tried there.
+_DEAD_ENDPOINT = frozenset(
+    {FailureKind.REFUSED, FailureKind.UNREACHABLE, FailureKind.TIMEOUT, FailureKind.BLOCKED}
+)
+_DEAD_HOST = frozenset({FailureKind.DNS})
+# At most this many ``sources-disagree`` warnings; one more says how many were left out.
+MAX_DISAGREEMENTS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +94,14 @@ def rank_key(
 def merge(outcomes: Sequence[SourceOutcome], *, use_verification: bool = True) -> Ranked:
     """Merge and order the candidates of ``outcomes``; collect and add warnings."""
     ordered = sorted(outcomes, key=lambda o: o.source.priority)
-    incoming = _merge_direction((o.incoming for o in ordered), use_verification)
-    outgoing = _merge_direction((o.outgoing for o in ordered), use_verification)
+    incoming = _merge_direction(o.incoming for o in ordered)
+    outgoing = _merge_direction(o.outgoing for o in ordered)
+    if use_verification:  # what a probe found (guessing) counts for every candidate on it
+        evidence = incoming + outgoing
+        incoming = with_endpoint_evidence(incoming, evidence)
+        outgoing = with_endpoint_evidence(outgoing, evidence)
+    incoming = rerank(incoming, use_verification=use_verification)
+    outgoing = rerank(outgoing, use_verification=use_verification)
     warnings: list[Warning] = []
     for outcome in ordered:
         warnings.extend(outcome.warnings)
@@ -103,12 +131,83 @@ def merge(outcomes: Sequence[SourceOutcome], *, use_verification: bool = True) -
     return Ranked(incoming=incoming, outgoing=outgoing, warnings=_unique(warnings))
 
 
-def rerank(servers: list[ServerSettings], *, use_verification: bool = True) -> list[ServerSettings]:
-    """Sort again after verification (stable: equal keys keep their order)."""
-    order = {id(s): i for i, s in enumerate(servers)}
-    return sorted(
-        servers, key=lambda s: rank_key(s, order[id(s)], use_verification=use_verification)
-    )
+def rerank(
+    servers: list[ServerSettings],
+    *,
+    use_verification: bool = True,
+    evidence: Iterable[ServerSettings] | None = None,
+) -> list[ServerSettings]:
+    """Sort again after verification (stable: equal keys keep their order).
+
+    With ``evidence`` (every candidate of the discovery, probed or not), what the probes
+    learned about a host and port is first applied to every candidate on it.
+    """
+    if evidence is not None and use_verification:
+        servers = with_endpoint_evidence(servers, evidence)
+    keyed = [(rank_key(s, i, use_verification=use_verification), s) for i, s in enumerate(servers)]
+    keyed.sort(key=lambda item: item[0])
+    return [server for _, server in keyed]
+
+
+def with_endpoint_evidence(
+    servers: Iterable[ServerSettings], evidence: Iterable[ServerSettings]
+) -> list[ServerSettings]:
+    """``servers``, each unprobed one carrying what probes of ``evidence`` learned about it.
+
+    A probe that could not reach a host and port (refused, unreachable, timed out, blocked;
+    for a name that does not resolve, the whole host) rules out every candidate there, of any
+    protocol and security. A probe that succeeded rules out the candidates on the same host and
+    port that expect the other way of starting: implicit TLS against a cleartext greeting
+    (STARTTLS, plain). Such a candidate gets an ``inferred`` failed :class:`Verification`, so
+    it ranks with the failures and no reader takes it for the untested best choice. Decided
+    on ``Verification.failure`` and fields only; a probe cut short by the deadline says nothing.
+    """
+    probed = [s for s in evidence if s.verification is not None and not s.verification.inferred]
+    updated = []
+    for server in servers:
+        if server.verification is None:
+            learned = next((v for o in probed if (v := _learned(server, o)) is not None), None)
+            if learned is not None:
+                server = server.model_copy(update={"verification": learned})
+        updated.append(server)
+    return updated
+
+
+def _learned(server: ServerSettings, other: ServerSettings) -> Verification | None:
+    """What the probe of ``other`` says about the unprobed ``server``; None when nothing."""
+    v = other.verification
+    assert v is not None
+    if other.host != server.host:
+        return None
+    tried = f"{other.protocol.value.upper()} {other.security.value}"
+    where = f"{other.host}:{other.port}"
+    if not v.reachable and v.failure in _DEAD_HOST:
+        return Verification(
+            reachable=False,
+            failure=v.failure,
+            error=f"not probed: {other.host} did not resolve when {tried} on it was probed",
+            inferred=True,
+        )
+    if other.port != server.port:
+        return None
+    if not v.reachable and v.failure in _DEAD_ENDPOINT:
+        return Verification(
+            reachable=False,
+            failure=v.failure,
+            error=f"not probed: {where} did not answer a probe of {tried}",
+            address=v.address,
+            inferred=True,
+        )
+    if v.ok and (other.security is Security.TLS) != (server.security is Security.TLS):
+        speaks = "TLS from the first byte" if other.security is Security.TLS else "in clear first"
+        return Verification(
+            reachable=True,
+            failure=FailureKind.PROTOCOL,
+            error=f"not probed: {where} speaks {speaks} (a probe of {tried} worked there)",
+            address=v.address,
+            inferred=True,
+        )
+    return None
 
 
 def verification_warnings(servers: Iterable[ServerSettings]) -> list[Warning]:
@@ -141,11 +240,9 @@ def verification_warnings(servers: Iterable[ServerSettings]) -> list[Warning]:
     return warnings
 
 
-def _merge_direction(
-    lists: Iterable[list[ServerSettings]], use_verification: bool
-) -> list[ServerSettings]:
+def _merge_direction(lists: Iterable[list[ServerSettings]]) -> list[ServerSettings]:
+    """One candidate per endpoint, in the order first proposed (sources by priority)."""
     merged: dict[tuple[object, ...], ServerSettings] = {}
-    first_seen: dict[tuple[object, ...], int] = {}
     # Per endpoint: the best trust each independent family of sources gave it.
     vouchers: dict[tuple[object, ...], dict[SourceName, int]] = {}
     for servers in lists:  # in source priority order: the first proposal keeps its details
@@ -158,7 +255,6 @@ def _merge_direction(
             known = merged.get(key)
             if known is None:
                 merged[key] = server
-                first_seen[key] = len(first_seen)
                 continue
             sources = known.sources + [s for s in server.sources if s not in known.sources]
             merged[key] = known.model_copy(
@@ -170,11 +266,7 @@ def _merge_direction(
                     "verification": known.verification or server.verification,
                 }
             )
-    candidates = list(merged.items())
-    candidates.sort(
-        key=lambda item: rank_key(item[1], first_seen[item[0]], use_verification=use_verification)
-    )
-    return [server for _, server in candidates]
+    return list(merged.values())  # dicts keep insertion order: first proposed first
 
 
 def _combined_trust(families: dict[SourceName, int]) -> Trust:
@@ -195,22 +287,75 @@ def _combined_trust(families: dict[SourceName, int]) -> Trust:
 
 
 def _disagreements(outcomes: Sequence[SourceOutcome]) -> list[Warning]:
-    warnings: list[Warning] = []
+    """One ``sources-disagree`` warning per real disagreement, in a fixed order, bounded.
+
+    Two kinds, over the full lists of every source that answered: the same host and port
+    published with a different protocol or security (the sources cannot all be right), and,
+    per direction, sources whose host names have nothing in common (guessing excluded: it runs
+    only where the others found nothing).
+    """
+    warnings = _same_endpoint_conflicts(outcomes)
     for label in ("incoming", "outgoing"):
-        firsts: dict[str, list[str]] = {}
+        hosts: dict[SourceName, list[str]] = {}
         for outcome in outcomes:
             servers: list[ServerSettings] = getattr(outcome, label)
             if servers and outcome.source is not SourceName.GUESS:
-                firsts.setdefault(servers[0].host, []).append(outcome.source.value)
-        if len(firsts) > 1:
-            said = "; ".join(f"{', '.join(names)} say {host}" for host, names in firsts.items())
+                hosts[outcome.source] = list(dict.fromkeys(s.host for s in servers))
+        if _some_disjoint(list(hosts.values())):
+            said = "; ".join(
+                f"{source.value} says {', '.join(names)}" for source, names in hosts.items()
+            )
             warnings.append(
                 Warning(
                     code=WarningCode.SOURCES_DISAGREE,
                     message=f"the sources disagree on the {label} server: {said}",
                 )
             )
+    if len(warnings) > MAX_DISAGREEMENTS:
+        left = len(warnings) - MAX_DISAGREEMENTS + 1
+        warnings = [
+            *warnings[: MAX_DISAGREEMENTS - 1],
+            Warning(
+                code=WarningCode.SOURCES_DISAGREE,
+                message=f"the sources disagree on {left} more servers (not listed here)",
+            ),
+        ]
     return warnings
+
+
+def _same_endpoint_conflicts(outcomes: Sequence[SourceOutcome]) -> list[Warning]:
+    """A warning for each host and port that sources publish with different settings."""
+    said: dict[tuple[str, int], dict[tuple[Protocol, Security], list[SourceName]]] = {}
+    for outcome in outcomes:  # in source priority order
+        for server in outcome.incoming + outcome.outgoing:
+            variants = said.setdefault((server.host, server.port), {})
+            names = variants.setdefault((server.protocol, server.security), [])
+            if outcome.source not in names:
+                names.append(outcome.source)
+    warnings: list[Warning] = []
+    for (host, port), variants in sorted(said.items()):
+        sources = {name for names in variants.values() for name in names}
+        if len(variants) < 2 or len(sources) < 2:
+            continue
+        parts = "; ".join(
+            f"{', '.join(n.value for n in names)} {'says' if len(names) == 1 else 'say'} "
+            f"{protocol.value.upper()} {security.value}"
+            for (protocol, security), names in variants.items()
+        )
+        warnings.append(
+            Warning(
+                code=WarningCode.SOURCES_DISAGREE,
+                message=f"the sources disagree on {host}:{port}: {parts}",
+                host=host,
+            )
+        )
+    return warnings
+
+
+def _some_disjoint(host_lists: list[list[str]]) -> bool:
+    """True when two of the lists share no host name."""
+    sets = [set(hosts) for hosts in host_lists]
+    return any(not a & b for i, a in enumerate(sets) for b in sets[i + 1 :])
 
 
 def _unique(warnings: list[Warning]) -> list[Warning]:

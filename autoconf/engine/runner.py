@@ -3,7 +3,8 @@
 In ``thorough`` mode every source starts at once and all are awaited (bounded by the
 deadline). In ``fast`` mode the offline sources run first; the network sources start only if
 those did not already settle the answer, and the run stops as soon as no source still running
-could beat the best complete answer.
+could beat the best complete answer. In both, guessing ends (``skipped``) as soon as the ``mx``
+source has found that the email domain does not exist.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ NOT_NEEDED = "not needed: a better answer was already known"
 CANCELLED = "cancelled: a better answer was already known"
 TIMED_OUT = "the discovery deadline passed before it answered"
 NEVER_STARTED = "the deadline passed before it could start"
+NO_SUCH_DOMAIN = "not tried: the domain does not exist, so there is nothing under it to guess"
 # Seconds a cancelled source gets to unwind (close its sockets) before the discovery returns
 # without it: a source that ignored its cancellation must not hold the caller past the deadline.
 CANCEL_GRACE_S = 0.1
@@ -42,6 +44,7 @@ class SourceRunner:
         self._fast = ctx.options.mode is Mode.FAST
         self._tasks: dict[asyncio.Task[SourceOutcome], Source] = {}
         self._pending: set[asyncio.Task[SourceOutcome]] = set()
+        self._dropped: set[asyncio.Task[SourceOutcome]] = set()  # cancelled along the way
 
     async def events(self) -> AsyncGenerator[DiscoveryEvent, None]:
         """Run every phase, then account for what did not finish; cancels all on exit."""
@@ -51,7 +54,7 @@ class SourceRunner:
                 yield event
             async for event in self._second_phase(later):
                 yield event
-            cancelled = set(self._pending)
+            cancelled = self._pending | self._dropped
             for event in self._end_pending():
                 yield event
             if cancelled:
@@ -104,9 +107,22 @@ class SourceRunner:
             for task in sorted(done, key=lambda t: self._tasks[t].name.priority):
                 for event in self._finish(task.result()):
                     yield event
+            for event in self._skip_guessing():
+                yield event
             running = [self._tasks[t] for t in self._pending]
             if self._fast and self._settled(running + after):
                 return
+
+    def _skip_guessing(self) -> Iterator[DiscoveryEvent]:
+        """Once the ``mx`` source found that the domain does not exist, end guessing."""
+        mx = self.outcomes.get(SourceName.MX)
+        if mx is None or all(a.status is not AttemptStatus.NO_DOMAIN for a in mx.attempts):
+            return
+        for task in [t for t in self._pending if self._tasks[t].name is SourceName.GUESS]:
+            task.cancel()
+            self._pending.discard(task)
+            self._dropped.add(task)
+            yield from self._end_all([self._tasks[task]], AttemptStatus.SKIPPED, NO_SUCH_DOMAIN)
 
     def _end_pending(self) -> Iterator[DiscoveryEvent]:
         """Cancel what still runs; each becomes a timeout (deadline) or a skip (fast mode)."""

@@ -120,6 +120,20 @@ class DnsClient:
             )
         return found
 
+    async def no_such_domain(
+        self, name: str, deadline: Deadline, *, limit: float | None = None
+    ) -> bool:
+        """True when the DNS says ``name`` does not exist: NXDOMAIN for its MX and its A.
+
+        Asked of the DNS servers themselves (never ``/etc/hosts``); a failed look-up raises
+        :class:`~autoconf.errors.DnsError` as every other query does.
+        """
+        within = deadline.phase(limit)
+        mx, a = await asyncio.gather(
+            self._query(name, "MX", within), self._query(name, "A", within)
+        )
+        return isinstance(mx, _NoSuchName) and isinstance(a, _NoSuchName)
+
     async def _system_addresses(self, host: str, within: float) -> list[str]:
         loop = asyncio.get_running_loop()
 
@@ -147,7 +161,9 @@ class DnsClient:
                 answer = await self._resolver.resolve(
                     name, rdtype, lifetime=max(within, 0.05), search=False
                 )
-            except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            except dns.resolver.NXDOMAIN:
+                return _NoSuchName(), 60.0
+            except dns.resolver.NoAnswer:
                 return [], 60.0
             except dns.resolver.LifetimeTimeout as exc:
                 raise DnsTimeout(
@@ -165,6 +181,10 @@ class DnsClient:
             return list(answer), ttl
 
         return await self._cache.get_or_fetch((name.lower(), rdtype), fetch)
+
+
+class _NoSuchName(list[Any]):
+    """The empty answer to a name that does not exist (NXDOMAIN), told apart from NODATA."""
 
 
 def _gai_kind(exc: socket.gaierror) -> DnsFailure:

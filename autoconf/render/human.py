@@ -199,7 +199,24 @@ def _recommended(console: Console, result: DiscoveryResult) -> None:
         console.print(line)
     safe, sentence = words.safety(result)
     console.print(Text("  " + sentence, style="green" if safe else "yellow"))
+    _nothing_checked(console, result)
     console.print()
+
+
+def _nothing_checked(console: Console, result: DiscoveryResult) -> None:
+    """Say so plainly when every live check failed (12.3), or the DNS looks down (12.11)."""
+    for sentence in (words.nothing_checked(result), words.domain_sentence(result)):
+        if sentence is not None:
+            console.print(Text("  " + sentence, style="yellow"))
+
+
+def _next_step(console: Console, result: DiscoveryResult) -> None:
+    """The last line of a failed search: the domain's own problem when the DNS names one."""
+    console.print(
+        words.domain_sentence(result)
+        or "Next: check the spelling of the domain, or ask your provider for its IMAP and SMTP "
+        "server names."
+    )
 
 
 def _oauth2(console: Console, provider: ProviderInfo) -> None:
@@ -307,10 +324,7 @@ def _not_found(
         console.print()
     _warnings(console, term, result)
     render_trace(result.attempts, console, term, heading="What was tried")
-    console.print(
-        "Next: check the spelling of the domain, or ask your provider for its IMAP and SMTP "
-        "server names."
-    )
+    _next_step(console, result)
     for note in notes:
         console.print(Text(note, style="dim"))
 
@@ -321,6 +335,8 @@ _STATUS_STYLE = {
     AttemptStatus.ERROR: "red",
     AttemptStatus.TIMEOUT: "yellow",
     AttemptStatus.SKIPPED: "dim",
+    AttemptStatus.NO_DOMAIN: "",
+    AttemptStatus.UNRESOLVED: "yellow",
 }
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..models import (
     AuthMethod,
     DiscoveryResult,
+    DomainStatus,
     LocalizedText,
     LoginStatus,
     Security,
@@ -30,7 +31,9 @@ __all__ = [
     "auth_words",
     "certificate_words",
     "check",
+    "domain_sentence",
     "english",
+    "nothing_checked",
     "recommended",
     "safety",
     "security_words",
@@ -249,3 +252,38 @@ def safety(result: DiscoveryResult) -> tuple[bool, str]:
     if checked:
         return True, f"Safe: encrypted, and the servers answered a live check. From {where}."
     return True, f"Encrypted connections. From {where}; not checked live."
+
+
+def nothing_checked(result: DiscoveryResult) -> str | None:
+    """One plain sentence when servers were checked live and not one check worked, else None.
+
+    A refused sign-in counts as a server that answered. Candidates that were not probed
+    themselves but sit on a host and port whose probe failed (``Verification.inferred``) count
+    as checked and failed.
+    """
+    checked = [s.verification for s in result.incoming + result.outgoing if s.verification]
+    if not checked:
+        return None
+    for verification in checked:
+        outcome = check(verification)
+        if outcome.ok or outcome.login_refused:
+            return None
+    return (
+        "Nothing could be checked: not one of these servers answered a live check from here, "
+        "so none of these settings is confirmed."
+    )
+
+
+def domain_sentence(result: DiscoveryResult) -> str | None:
+    """One sentence when the DNS says the domain does not exist or does not work, else None."""
+    if result.domain_status is DomainStatus.NOT_FOUND:
+        return (
+            f"The domain {result.domain} does not exist (the DNS has no such name): "
+            "check its spelling."
+        )
+    if result.domain_status is DomainStatus.DNS_DOWN:
+        return (
+            "Nothing could be looked up, not even the online ISPDB: this machine's DNS or network "
+            "looks down. --offline answers from the bundled data."
+        )
+    return None

@@ -5,6 +5,8 @@ label (``aspmx.l.google.com`` → ``l.google.com``) and its registrable domain b
 Suffix List (``google.com``). For each, in that order: the bundled ISPDB, the online ISPDB and
 ``https://autoconfig.{mxdomain}/mail/config-v1.1.xml`` (the address is not sent to it). Skipped
 when the MX domain is the email domain itself; a null MX means the domain takes no mail.
+With no MX record, NXDOMAIN for the domain's MX and its A makes the attempt ``no-domain``: the
+email domain does not exist (the discovery then skips guessing).
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ class MxSource:
                 source=self.name, attempts=[failed_attempt(self.name, target, exc, watch)]
             )
         if not records:
+            if await self._no_such_domain(ctx):
+                detail = f"{domain} does not exist (NXDOMAIN for its MX and its A)"
+                return self._only(target, AttemptStatus.NO_DOMAIN, detail, watch)
             return self._only(target, AttemptStatus.EMPTY, "no MX record", watch)
         best = records[0]
         if best.exchange in ("", "."):
@@ -89,6 +94,15 @@ class MxSource:
             *(clientconfig_from(ctx, self.name, url, Trust.MEDIUM) for url in urls)
         )
         return outcome_from(self.name, [*bundled, *fetched], before=[mx_attempt])
+
+    async def _no_such_domain(self, ctx: SourceContext) -> bool:
+        """Does the DNS say the email domain does not exist? False when it cannot tell."""
+        try:
+            return await ctx.network().dns.no_such_domain(
+                ctx.address.domain, ctx.deadline, limit=ctx.options.first_byte_timeout
+            )
+        except (AutoconfError, OSError):
+            return False
 
     def _only(
         self, target: str, status: AttemptStatus, detail: str, watch: Stopwatch

@@ -252,3 +252,54 @@ async def test_many_concurrent_discoveries_in_one_session_end_on_time(world: Wor
     assert max(seconds for seconds, _ in done) <= 10.5
     assert all(found for _, found in done)
     assert fds() <= before
+
+
+def _missing_domain(world: WorldInfo) -> str:
+    """An address whose domain is inside a zone the world serves, so the DNS says NXDOMAIN."""
+    return f"{world.user}@no-such-name.{world.scenarios['autoconfig'].domain}"
+
+
+async def test_a_domain_that_does_not_exist_is_said_and_not_guessed(world: WorldInfo):
+    """NXDOMAIN for the domain: domain_status not-found, attempts no-domain, guessing skipped."""
+    from autoconf.models import DomainStatus
+
+    result = await discover(_missing_domain(world), options=library_options(world, verify=False))
+    assert result.domain_status is DomainStatus.NOT_FOUND
+    statuses = {(a.source, a.status) for a in result.attempts}
+    assert (SourceName.MX, AttemptStatus.NO_DOMAIN) in statuses
+    assert (SourceName.SRV, AttemptStatus.NO_DOMAIN) in statuses
+    guess = [a for a in result.attempts if a.source is SourceName.GUESS]
+    assert [a.status for a in guess] == [AttemptStatus.SKIPPED]
+    assert all(
+        a.status is not AttemptStatus.EMPTY
+        for a in result.attempts
+        if a.source is not SourceName.ISPDB_BUNDLED and a.source is not SourceName.ISPDB
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert (
+        main(world_cli_args(world, _missing_domain(world), "--no-verify"), stdout=out, stderr=err)
+        == 1
+    )
+    assert "does not exist" in out.getvalue()
+    assert "check the spelling of the domain, or ask" not in out.getvalue()
+
+
+async def test_no_working_dns_is_said_with_the_offline_hint(world: WorldInfo):
+    """The domain and even the ISPDB's host unresolvable: dns-down, attempts unresolved."""
+    from autoconf.models import DomainStatus
+
+    ispdb = f"https://no-such-ispdb.{world.scenarios['autoconfig'].domain}/v1.1/"
+    options = library_options(world, verify=False, ispdb_url=ispdb)
+    result = await discover(_missing_domain(world), options=options)
+    assert result.domain_status is DomainStatus.DNS_DOWN
+    network = [
+        a for a in result.attempts if a.source not in (SourceName.LOCAL, SourceName.ISPDB_BUNDLED)
+    ]
+    assert AttemptStatus.UNRESOLVED in {a.status for a in network}
+    assert all(a.status is not AttemptStatus.EMPTY for a in network)
+    out, err = io.StringIO(), io.StringIO()
+    args = [*world_cli_args(world, _missing_domain(world), "--no-verify")]
+    args[args.index("--ispdb-url") + 1] = ispdb
+    assert main(args, stdout=out, stderr=err) == 1
+    assert "DNS or network looks down" in out.getvalue()
+    assert "--offline" in out.getvalue()

@@ -1,8 +1,10 @@
-"""Ranking and merging: how trust is earned and what outranks what."""
+"""The pure ranking: conflicts between sources (issue 12.2) and what failed probes teach (12.3)."""
 
 from __future__ import annotations
 
-from autoconf import (
+from autoconf.engine.rank import MAX_DISAGREEMENTS, merge, rerank
+from autoconf.models import (
+    FailureKind,
     Protocol,
     Security,
     ServerSettings,
@@ -10,9 +12,204 @@ from autoconf import (
     TlsStatus,
     Trust,
     Verification,
+    WarningCode,
 )
-from autoconf.engine.rank import merge
 from autoconf.sources.base import SourceOutcome
+
+HOST = "mail.example.com"
+
+
+def _server(
+    protocol: Protocol,
+    port: int,
+    security: Security,
+    source: SourceName,
+    *,
+    host: str = HOST,
+    trust: Trust = Trust.MEDIUM,
+    verification: Verification | None = None,
+) -> ServerSettings:
+    return ServerSettings(
+        protocol=protocol,
+        host=host,
+        port=port,
+        security=security,
+        sources=[source],
+        trust=trust,
+        verification=verification,
+    )
+
+
+def _outcome(source: SourceName, *servers: ServerSettings) -> SourceOutcome:
+    return SourceOutcome(
+        source=source,
+        attempts=[],
+        incoming=[s for s in servers if s.protocol is not Protocol.SMTP],
+        outgoing=[s for s in servers if s.protocol is Protocol.SMTP],
+    )
+
+
+def _disagreements(outcomes: list[SourceOutcome]) -> list[str]:
+    ranked = merge(outcomes)
+    return [w.message for w in ranked.warnings if w.code is WarningCode.SOURCES_DISAGREE]
+
+
+UNREACHABLE = Verification(
+    reachable=False, error="cannot connect: timed out", failure=FailureKind.TIMEOUT
+)
+WORKS = Verification(reachable=True, tls=TlsStatus.OK)
+
+
+# --- 12.2: conflicts on the same host and port ------------------------------------------------
+
+
+def test_same_host_and_port_with_different_security_is_a_disagreement():
+    """autoconfig says IMAP 993 TLS, autodiscover IMAP 993 STARTTLS: one warning names both."""
+    a = _server(Protocol.IMAP, 993, Security.TLS, SourceName.AUTOCONFIG, trust=Trust.HIGH)
+    b = _server(Protocol.IMAP, 993, Security.STARTTLS, SourceName.AUTODISCOVER)
+    smtp = _server(Protocol.SMTP, 465, Security.TLS, SourceName.AUTOCONFIG)
+    said = _disagreements(
+        [_outcome(SourceName.AUTOCONFIG, a, smtp), _outcome(SourceName.AUTODISCOVER, b, smtp)]
+    )
+    assert said == [
+        f"the sources disagree on {HOST}:993: autoconfig says IMAP tls; "
+        "autodiscover says IMAP starttls"
+    ]
+
+
+def test_same_host_and_port_with_different_protocols_is_a_disagreement():
+    """One source's POP3 995 against another's IMAP 995 is warned about, naming both."""
+    a = _server(Protocol.POP3, 995, Security.TLS, SourceName.ISPDB)
+    b = _server(Protocol.IMAP, 995, Security.TLS, SourceName.SRV)
+    said = _disagreements([_outcome(SourceName.SRV, b), _outcome(SourceName.ISPDB, a)])
+    assert len(said) == 1
+    assert "srv says IMAP tls" in said[0]
+    assert "ispdb says POP3 tls" in said[0]
+
+
+def test_a_second_server_of_a_source_counts_not_only_its_first():
+    """The conflict hides behind each source's first server, on a shared host: still found."""
+    first = _server(Protocol.IMAP, 993, Security.TLS, SourceName.AUTOCONFIG)
+    pop_tls = _server(Protocol.POP3, 995, Security.TLS, SourceName.AUTOCONFIG)
+    pop_starttls = _server(Protocol.POP3, 995, Security.STARTTLS, SourceName.AUTODISCOVER)
+    said = _disagreements(
+        [
+            _outcome(SourceName.AUTOCONFIG, first, pop_tls),
+            _outcome(SourceName.AUTODISCOVER, first, pop_starttls),
+        ]
+    )
+    assert len(said) == 1
+    assert f"{HOST}:995" in said[0]
+
+
+def test_agreeing_sources_and_one_sources_own_variants_are_not_disagreements():
+    """Same endpoints from two sources, or one document listing 587 twice: no warning."""
+    a = _server(Protocol.SMTP, 587, Security.STARTTLS, SourceName.AUTOCONFIG)
+    plain = _server(Protocol.SMTP, 587, Security.PLAIN, SourceName.AUTOCONFIG)
+    b = _server(Protocol.SMTP, 587, Security.STARTTLS, SourceName.SRV)
+    assert _disagreements([_outcome(SourceName.AUTOCONFIG, a, plain)]) == []
+    assert _disagreements([_outcome(SourceName.AUTOCONFIG, a), _outcome(SourceName.SRV, b)]) == []
+
+
+def test_disagreements_are_ordered_and_bounded():
+    """Many conflicting ports give a fixed order and at most MAX_DISAGREEMENTS warnings."""
+    ports = range(2000, 2030)
+    a = [_server(Protocol.IMAP, p, Security.TLS, SourceName.AUTOCONFIG) for p in ports]
+    b = [_server(Protocol.IMAP, p, Security.STARTTLS, SourceName.AUTODISCOVER) for p in ports]
+    outcomes = [_outcome(SourceName.AUTODISCOVER, *b), _outcome(SourceName.AUTOCONFIG, *a)]
+    said = _disagreements(outcomes)
+    assert len(said) == MAX_DISAGREEMENTS
+    assert said == _disagreements(list(reversed(outcomes)))
+    assert f"{HOST}:2000:" in said[0]
+    assert f"{HOST}:2001:" in said[1]
+    assert "more servers" in said[-1]
+
+
+# --- 12.3: a failed check must not lose to an unchecked guess ---------------------------------
+
+
+def _provider_and_misread() -> tuple[list[ServerSettings], ServerSettings]:
+    """The provider's own servers (checked, every probe unreachable) and a misread POP3."""
+    imap = _server(
+        Protocol.IMAP, 993, Security.TLS, SourceName.AUTOCONFIG, trust=Trust.HIGH,
+        verification=UNREACHABLE,
+    )  # fmt: skip
+    pop = _server(
+        Protocol.POP3, 995, Security.TLS, SourceName.AUTOCONFIG, trust=Trust.HIGH,
+        verification=UNREACHABLE,
+    )  # fmt: skip
+    misread = _server(Protocol.POP3, 995, Security.STARTTLS, SourceName.AUTODISCOVER)
+    return [imap, pop], misread
+
+
+def test_unchecked_candidate_on_a_dead_endpoint_does_not_rank_first():
+    """Every probe unreachable: the unprobed POP3 995 on the same host:port is no longer first."""
+    checked, misread = _provider_and_misread()
+    servers = [misread, *checked]
+    ranked = rerank(servers, evidence=servers)
+    assert (ranked[0].protocol, ranked[0].port) == (Protocol.IMAP, 993)
+    demoted = next(s for s in ranked if s.security is Security.STARTTLS)
+    assert demoted.verification is not None
+    assert demoted.verification.inferred
+    assert not demoted.verification.ok
+    assert demoted.verification.failure is FailureKind.TIMEOUT
+
+
+def test_merge_applies_probe_evidence_from_every_source():
+    """Candidates that arrive probed (guessing) teach merge() about the others on that endpoint."""
+    checked, misread = _provider_and_misread()
+    ranked = merge([_outcome(SourceName.AUTOCONFIG, *checked), _outcome(SourceName.MX, misread)])
+    assert ranked.incoming[0].verification is UNREACHABLE
+    assert all(s.verification is not None for s in ranked.incoming)
+
+
+def test_a_working_tls_port_rules_out_starttls_on_it():
+    """IMAP 993 TLS worked: an unprobed IMAP 993 STARTTLS is contradicted, 143 is not."""
+    tls = _server(Protocol.IMAP, 993, Security.TLS, SourceName.SRV, verification=WORKS)
+    misread = _server(
+        Protocol.IMAP, 993, Security.STARTTLS, SourceName.AUTOCONFIG, trust=Trust.HIGH
+    )
+    other = _server(Protocol.IMAP, 143, Security.STARTTLS, SourceName.AUTOCONFIG)
+    servers = [misread, other, tls]
+    ranked = rerank(servers, evidence=servers)
+    assert [(s.port, s.security) for s in ranked] == [
+        (993, Security.TLS),
+        (143, Security.STARTTLS),
+        (993, Security.STARTTLS),
+    ]
+    assert ranked[1].verification is None
+    assert ranked[2].verification is not None
+    assert ranked[2].verification.inferred
+
+
+def test_unresolvable_host_rules_out_every_port_on_it_and_deadline_nothing():
+    """A DNS failure counts for the whole host; a probe cut by the deadline teaches nothing."""
+    dns = Verification(reachable=False, error="no such host", failure=FailureKind.DNS)
+    cut = Verification(reachable=False, error="deadline", failure=FailureKind.DEADLINE)
+    probed = _server(Protocol.IMAP, 993, Security.TLS, SourceName.SRV, verification=dns)
+    other_port = _server(Protocol.POP3, 995, Security.TLS, SourceName.AUTOCONFIG)
+    elsewhere = _server(Protocol.IMAP, 993, Security.TLS, SourceName.MX, host="imap.example.net")
+    cut_short = _server(
+        Protocol.IMAP, 993, Security.TLS, SourceName.MX, host="x.example.org", verification=cut
+    )
+    starttls = _server(Protocol.IMAP, 993, Security.STARTTLS, SourceName.MX, host="x.example.org")
+    servers = [probed, other_port, elsewhere, cut_short, starttls]
+    by_host_port = {(s.host, s.port, s.security): s for s in rerank(servers, evidence=servers)}
+    learned = by_host_port[(HOST, 995, Security.TLS)].verification
+    assert learned is not None
+    assert learned.failure is FailureKind.DNS
+    assert by_host_port[("imap.example.net", 993, Security.TLS)].verification is None
+    assert by_host_port[("x.example.org", 993, Security.STARTTLS)].verification is None
+
+
+def test_without_verification_nothing_is_inferred():
+    """--no-verify: merge() leaves unprobed candidates alone, whatever guessing probed."""
+    checked, misread = _provider_and_misread()
+    ranked = merge(
+        [_outcome(SourceName.AUTOCONFIG, *checked), _outcome(SourceName.MX, misread)],
+        use_verification=False,
+    )
+    assert any(s.verification is None for s in ranked.incoming)
 
 
 def _imap(host: str, source: SourceName, trust: Trust, **extra: object) -> ServerSettings:
@@ -27,7 +224,7 @@ def _imap(host: str, source: SourceName, trust: Trust, **extra: object) -> Serve
     )
 
 
-def _outcome(*servers: ServerSettings) -> SourceOutcome:
+def _one_outcome(*servers: ServerSettings) -> SourceOutcome:
     return SourceOutcome(source=servers[0].sources[0], attempts=[], incoming=list(servers))
 
 
@@ -35,7 +232,7 @@ def test_two_weak_hints_do_not_make_a_trusted_server():
     """A low-trust SRV target and a low-trust Autodiscover answer agreeing stay low."""
     srv = _imap("imap.evil.example", SourceName.SRV, Trust.LOW)
     adsc = _imap("imap.evil.example", SourceName.AUTODISCOVER, Trust.LOW)
-    ranked = merge([_outcome(srv), _outcome(adsc)])
+    ranked = merge([_one_outcome(srv), _one_outcome(adsc)])
     assert ranked.incoming[0].trust is Trust.LOW
 
 
@@ -43,7 +240,7 @@ def test_two_medium_sources_agreeing_still_raise_trust():
     """Independent medium-trust sources that agree are raised to high."""
     srv = _imap("imap.example.com", SourceName.SRV, Trust.MEDIUM)
     mx = _imap("imap.example.com", SourceName.MX, Trust.MEDIUM)
-    assert merge([_outcome(srv), _outcome(mx)]).incoming[0].trust is Trust.HIGH
+    assert merge([_one_outcome(srv), _one_outcome(mx)]).incoming[0].trust is Trust.HIGH
 
 
 def test_guessed_servers_do_not_outrank_published_ones_without_verification():
@@ -57,6 +254,8 @@ def test_guessed_servers_do_not_outrank_published_ones_without_verification():
     published = _imap("imap.example.com", SourceName.AUTOCONFIG, Trust.HIGH)
     hosts = [
         s.host
-        for s in merge([_outcome(guessed), _outcome(published)], use_verification=False).incoming
+        for s in merge(
+            [_one_outcome(guessed), _one_outcome(published)], use_verification=False
+        ).incoming
     ]
     assert hosts == ["imap.example.com", "mail.example.com"]
