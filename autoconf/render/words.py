@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 from ..models import (
     AuthMethod,
+    Certificate,
+    CertificateKind,
     DiscoveryResult,
+    FailureKind,
     LocalizedText,
     LoginStatus,
     Security,
@@ -127,20 +130,24 @@ def english(texts: Sequence[LocalizedText]) -> str | None:
     return texts[0].text if texts else None
 
 
-def certificate_words(error: str) -> str:
-    """A certificate error as a person understands it; unknown errors pass through."""
-    lowered = error.lower()
-    if "mismatch" in lowered or "doesn't match" in lowered or "not valid for" in lowered:
-        return "the certificate is for another name"
-    if "expired" in lowered:
-        return "the certificate has expired"
-    if "self-signed" in lowered or "self signed" in lowered:
-        return "the certificate is self-signed"
-    if "unable to get local issuer" in lowered or "unknown ca" in lowered:
-        return "the certificate is from an unknown authority"
-    if "not yet valid" in lowered:
-        return "the certificate is not valid yet"
-    return error
+# Why a certificate was refused, by the kind the probe classified (never by its message).
+CERTIFICATE = {
+    CertificateKind.HOSTNAME_MISMATCH: "the certificate is for another name",
+    CertificateKind.EXPIRED: "the certificate has expired",
+    CertificateKind.NOT_YET_VALID: "the certificate is not valid yet",
+    CertificateKind.SELF_SIGNED: "the certificate is self-signed",
+    CertificateKind.UNTRUSTED: "the certificate is from an unknown authority",
+}
+
+
+def certificate_words(certificate: Certificate | None) -> str:
+    """A refused certificate as a person understands it, from its kind; for another kind (or
+    none) the probe's own message passes through."""
+    if certificate is not None and certificate.kind in CERTIFICATE:
+        return CERTIFICATE[certificate.kind]
+    if certificate is not None and certificate.error:
+        return f"the certificate was refused: {certificate.error}"
+    return "the certificate was refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,24 +160,30 @@ class Check:
 
 
 def check(verification: Verification | None, *, with_time: bool = True) -> Check:
-    """Did a live check of the server work, and if not, why (in plain words)?"""
+    """Did a live check of the server work, and if not, why (in plain words)?
+
+    Decided on the verification's fields and its :class:`FailureKind`; its messages are only
+    shown.
+    """
     if verification is None:
         return Check(None, "not checked")
     v = verification
+    detail = f": {v.error}" if v.error else ""
     if not v.reachable:
-        return Check(False, "unreachable" + (f": {v.error}" if v.error else ""))
-    if v.certificate is not None and not v.certificate.valid:
-        reason = certificate_words(v.certificate.error or "invalid certificate")
-        return Check(False, reason)
+        return Check(False, "unreachable" + detail)
+    if v.failure is FailureKind.CERTIFICATE or (
+        v.certificate is not None and not v.certificate.valid
+    ):
+        return Check(False, certificate_words(v.certificate))
     if v.tls is TlsStatus.FAILED:
-        return Check(False, "encryption failed" + (f": {v.error}" if v.error else ""))
-    if v.tls is TlsStatus.NOT_OFFERED:
+        return Check(False, "encryption failed" + detail)
+    if v.tls is TlsStatus.NOT_OFFERED or v.failure is FailureKind.STARTTLS_NOT_OFFERED:
         return Check(False, "the server offers no encryption")
-    if v.login is LoginStatus.FAILED:
+    if v.login is LoginStatus.FAILED or v.failure is FailureKind.AUTH_REFUSED:
         why = v.login_detail or v.error
         return Check(False, "sign-in refused" + (f": {why}" if why else ""), login_refused=True)
-    if v.error:
-        return Check(False, v.error)
+    if v.failure is not None or not v.ok:
+        return Check(False, v.error or (v.failure.value if v.failure else "failed"))
     ms = f" ({v.elapsed_ms:.0f} ms)" if v.elapsed_ms and with_time else ""
     if v.login is LoginStatus.OK:
         return Check(True, f"works, sign-in ok{ms}")
