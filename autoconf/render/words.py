@@ -33,6 +33,7 @@ __all__ = [
     "auth_words",
     "certificate_words",
     "check",
+    "chosen",
     "english",
     "recommended",
     "safety",
@@ -201,6 +202,11 @@ def _pick(servers: Sequence[ServerSettings]) -> ServerSettings | None:
     return servers[0] if servers else None
 
 
+def chosen(result: DiscoveryResult) -> list[ServerSettings]:
+    """The servers recommended to a person: the best incoming and the best outgoing one."""
+    return [s for s in (_pick(result.incoming), _pick(result.outgoing)) if s is not None]
+
+
 def _describe(server: ServerSettings) -> str:
     return (
         f"{server.protocol.value.upper()} {server.host} port {server.port}, "
@@ -232,12 +238,12 @@ def recommended(result: DiscoveryResult) -> list[tuple[str, str]]:
 
 def safety(result: DiscoveryResult) -> tuple[bool, str]:
     """(safe, one sentence): may a person use the recommended servers with a password?"""
-    chosen = [s for s in (_pick(result.incoming), _pick(result.outgoing)) if s is not None]
-    if not chosen:
+    picked = chosen(result)
+    if not picked:
         return False, "No usable servers were found."
-    if any(s.security is Security.PLAIN for s in chosen):
+    if any(s.security is Security.PLAIN for s in picked):
         return False, "Not safe: without encryption your password would travel in clear text."
-    failed = [s for s in chosen if check(s.verification).ok is False]
+    failed = [s for s in picked if check(s.verification).ok is False]
     if failed and all(check(s.verification).login_refused for s in failed):
         return False, (
             "The servers work, but the sign-in was refused: check the user name and password."
@@ -248,17 +254,17 @@ def safety(result: DiscoveryResult) -> tuple[bool, str]:
             False,
             f"Not safe: {s.host} did not pass the live check ({check(s.verification).text}).",
         )
-    if any(set(s.sources) <= {SourceName.AUTOCONFIG_HTTP} for s in chosen):
+    if any(set(s.sources) <= {SourceName.AUTOCONFIG_HTTP} for s in picked):
         return False, (
             "Be careful: these settings came over unencrypted HTTP; check them with your provider."
         )
-    if any(s.trust is Trust.LOW for s in chosen):
+    if any(s.trust is Trust.LOW for s in picked):
         return (
             False,
             "Be careful: little evidence backs these settings; check them with your provider.",
         )
-    checked = all(check(s.verification).ok for s in chosen)
-    where = ", ".join(dict.fromkeys(source_words(src) for s in chosen for src in s.sources[:1]))
+    checked = all(check(s.verification).ok for s in picked)
+    where = ", ".join(dict.fromkeys(source_words(src) for s in picked for src in s.sources[:1]))
     if checked:
         return True, f"Safe: encrypted, and the servers answered a live check. From {where}."
     return True, f"Encrypted connections. From {where}; not checked live."

@@ -372,7 +372,8 @@ def test_config_dir_is_used_first(tmp_path: Path):
         ["--batch", "-", "--trace"],
         ["--batch", "-", "--concurrency", "0"],
         ["--batch", "-", "--login", "jane"],
-        ["a@example.com", "--password-stdin"],
+        ["--batch", "-", "--password-stdin"],
+        ["a@example.com", "--password-stdin", "--offline"],
         ["a@example.com", "--login", "jane", "--offline"],
         ["a@example.com", "--login", "jane", "--no-verify"],
         ["a@example.com", "--login", "jane"],  # stdin is not a terminal: no prompt possible
