@@ -29,7 +29,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 from .address import parse_address
 from .errors import InvalidAddress, OptionsError
 from .options import DEFAULT_ISPDB_URL, Credentials, Mode, Options, parse_nameserver, split_sources
-from .render.terminal import Terminal, escape_json, is_terminal, safe_text
+from .render.terminal import Terminal, escape_json, for_stream, is_terminal, safe_text
 
 if TYPE_CHECKING:
     from .batch import BatchSummary
@@ -307,7 +307,7 @@ def _internal_error(err: TextIO, exc: BaseException) -> int:
 
 def _say(err: TextIO, text: str) -> None:
     """One line on stderr; addresses, paths and error texts in it cannot act on the terminal."""
-    print(safe_text(text), file=err)
+    print(for_stream(safe_text(text), err), file=err)
 
 
 class _Interrupts:
@@ -539,14 +539,14 @@ def _single(
         return EXIT_USAGE
     if args.json:
         text = json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False)
-        text = escape_json(text) + "\n"
+        text = for_stream(escape_json(text) + "\n", out, json_text=True)
     else:
         from .render.human import render_result
 
         buffer = StringIO()
         notes = () if args.quiet else _notes(args, options)
         render_result(result, buffer, Terminal.of(out, streams.env), trace=args.trace, notes=notes)
-        text = buffer.getvalue()
+        text = for_stream(buffer.getvalue(), out)
     with interrupts.writing():
         out.write(text)
         out.flush()
@@ -657,6 +657,11 @@ def _batch_input(name: str, inp: IO[Any]) -> tuple[IO[Any], bool]:
     whether it is ours to close."""
     if name == "-":
         return getattr(inp, "buffer", inp), False
+    if Path(name).is_dir():
+        raise _Usage(
+            f"the batch file {name} is a folder, not a file of addresses; check the path "
+            "(or give - to read addresses from stdin)"
+        )
     try:
         return Path(name).open("rb"), True
     except OSError as exc:

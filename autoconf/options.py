@@ -30,6 +30,7 @@ __all__ = [
     "Options",
     "for_session_call",
     "parse_nameserver",
+    "path_kind",
 ]
 
 DEFAULT_ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
@@ -124,10 +125,10 @@ class Options:
                 raise OptionsError(f"{name} must be a positive number of seconds, not {value}")
         if self.ca_file is not None and self.ssl_context is not None:
             raise OptionsError("give a CA file or an SSL context, not both")
-        if self.ca_file is not None and not Path(self.ca_file).is_file():
-            raise OptionsError(f"the CA file {self.ca_file} does not exist")
         if self.config_dir is not None and not Path(self.config_dir).is_dir():
-            raise OptionsError(f"the config directory {self.config_dir} does not exist")
+            raise OptionsError(
+                f"the config directory {self.config_dir} {_not_a(Path(self.config_dir), 'folder')}"
+            )
         # ISPDB answers are trusted highly (and feed the MX source), so they come over HTTPS only.
         if not self.ispdb_url.lower().startswith("https://"):
             raise OptionsError(f"the ISPDB URL must start with https://, not {self.ispdb_url!r}")
@@ -139,6 +140,8 @@ class Options:
             if not (isinstance(value, int) and value >= 1):
                 raise OptionsError(f"{name} must be a whole number of at least 1, not {value}")
         self._check_injected_client()
+        if self.ca_file is not None:
+            _check_ca_file(Path(self.ca_file))
         if self.resolver is not None and self.nameservers:
             raise OptionsError(
                 "resolver and nameservers cannot be combined: an injected resolver asks its own "
@@ -177,6 +180,55 @@ class Options:
         if self.config_dir is None and not self.local_documents:
             chosen -= {SourceName.LOCAL}
         return chosen
+
+
+def path_kind(path: Path) -> str:
+    """What is at ``path``, as the end of a sentence: "does not exist", "is a folder", ..."""
+    try:
+        if not path.exists():
+            return "does not exist"
+        if path.is_dir():
+            return "is a folder"
+        if path.is_file():
+            return "is a file"
+        if path.is_fifo():
+            return "is a named pipe"
+        if path.is_socket():
+            return "is a socket"
+        if path.is_char_device() or path.is_block_device():
+            return "is a device"
+    except OSError as exc:
+        return f"cannot be read ({(exc.strerror or str(exc)).lower()})"
+    return "is not a regular file"
+
+
+def _not_a(path: Path, wanted: str) -> str:
+    """ "does not exist", or what the path is instead of ``wanted``: "is a folder, not a file"."""
+    kind = path_kind(path)
+    return kind if kind == "does not exist" else f"{kind}, not a {wanted}"
+
+
+_NO_CERTIFICATE = "give a file of PEM certificates (-----BEGIN CERTIFICATE-----)"
+
+
+def _check_ca_file(path: Path) -> None:
+    """The CA file is a readable file that holds at least one certificate, or OptionsError."""
+    if not path.is_file():
+        raise OptionsError(f"the CA file {path} {_not_a(path, 'file of certificates')}")
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=str(path))
+    except ssl.SSLError:
+        raise OptionsError(
+            f"the CA file {path} holds no usable certificate; {_NO_CERTIFICATE}"
+        ) from None
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise OptionsError(f"cannot read the CA file {path}: {reason}") from None
+    if not context.cert_store_stats().get("x509"):
+        raise OptionsError(f"the CA file {path} holds no certificate; {_NO_CERTIFICATE}")
 
 
 # What a Session fixes for all its calls, since it builds the network from them once: how names

@@ -109,11 +109,24 @@ def render_result(
     Every string of the result (and every note) passes :func:`safe_text` first: names,
     documentation, hosts and error texts come from the network and must not act on the terminal.
     """
-    buffer = io.StringIO()
+    buffer = _Buffer(term.encoding)
     console = make_console(buffer, term)
     _render(console, term, neutralised(result), trace=trace, notes=[safe_text(n) for n in notes])
     # Table cells are padded to their column's width: no line should end in spaces.
     out.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
+
+
+class _Buffer(io.StringIO):
+    """A StringIO that reports the real stream's encoding, so rich draws ASCII boxes on a
+    terminal that cannot show line-drawing characters."""
+
+    def __init__(self, encoding: str | None) -> None:
+        super().__init__()
+        self._encoding = encoding or "utf-8"
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._encoding
 
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -181,9 +194,13 @@ def _title(console: Console, term: Terminal, result: DiscoveryResult) -> None:
     name = None
     if provider is not None:
         name = provider.display_name or provider.display_short_name or provider.id
+    # The Unicode form a person wrote (bücher.example), unless this terminal cannot show it.
+    domain, address = words.unicode_domain(result.domain), words.unicode_address(result.address)
+    domain = domain if term.can_show(domain) else result.domain
+    address = address if term.can_show(address) else result.address
     title = Text()
-    title.append(name or result.domain, style="bold")
-    title.append(f" — settings for {result.address}" if term.unicode else f": {result.address}")
+    title.append(name or domain, style="bold")
+    title.append(f" — settings for {address}" if term.unicode else f": {address}")
     console.print(title)
     console.print()
 
@@ -303,7 +320,9 @@ def _not_found(
                 console.print(_indent(_servers(term, servers)))
                 console.print()
     else:
-        console.print(Text(f"No settings found for {result.domain}.", style="bold red"))
+        domain = words.unicode_domain(result.domain)
+        shown = domain if term.can_show(domain) else result.domain
+        console.print(Text(f"No settings found for {shown}.", style="bold red"))
         console.print()
     _warnings(console, term, result)
     render_trace(result.attempts, console, term, heading="What was tried")

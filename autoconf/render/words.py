@@ -39,6 +39,7 @@ __all__ = [
     "safety",
     "security_words",
     "source_words",
+    "unicode_domain",
     "warning_words",
 ]
 
@@ -102,6 +103,26 @@ WARNINGS = {
         "A provider's file names no server for sending or for receiving mail."
     ),
 }
+
+
+def unicode_domain(domain: str) -> str:
+    """``xn--bcher-kva.example`` → ``bücher.example``: the form a person wrote (labels that do
+    not decode stay as they are)."""
+    import idna
+
+    labels = []
+    for label in domain.split("."):
+        try:
+            labels.append(idna.decode(label) if label else label)
+        except (idna.IDNAError, UnicodeError):
+            labels.append(label)
+    return ".".join(labels)
+
+
+def unicode_address(address: str) -> str:
+    """The address with its domain in Unicode form (see :func:`unicode_domain`)."""
+    local, at, domain = address.rpartition("@")
+    return f"{local}{at}{unicode_domain(domain)}" if at else address
 
 
 def security_words(security: Security) -> str:
