@@ -100,7 +100,7 @@ def _server_block(term: Terminal, number: int, s: ServerSettings) -> Any:
     grid = Table.grid(padding=(0, 1, 0, 0))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
-    values = (
+    values: tuple[str | Text, ...] = (
         str(s.port),
         _security_text(s),
         s.username or "-",
@@ -319,7 +319,7 @@ def _documentation(console: Console, provider: ProviderInfo) -> None:
     console.print()
 
 
-def _indent(table: Table) -> Any:
+def _indent(table: Table | Text | Any) -> Any:
     from rich.padding import Padding
 
     return Padding(table, (0, 0, 0, 2), expand=False)
@@ -421,15 +421,7 @@ def render_trace(
             Text(a.status.value, style=_STATUS_STYLE[a.status]),
             f"{a.elapsed_ms:.0f} ms",
             a.target,
-            _without_prefix(a.detail or "", a.target),
+            a.detail or "",
         )
     console.print(_indent(table))
     console.print()
-
-
-def _without_prefix(detail: str, target: str) -> str:
-    """Details often repeat the URL already in the target column: drop the repeat."""
-    for prefix in (f"{target}: ", f"{target} "):
-        if detail.startswith(prefix):
-            return detail[len(prefix) :]
-    return detail
