@@ -108,3 +108,19 @@ def test_a_wide_terminal_shows_a_table_and_a_narrow_one_blocks(tmp_path: Path):
     assert "1. IMAP imap.example.com" in narrow
     assert "   Checked:" in narrow
     assert "Protocol  Server" not in narrow
+
+
+def test_an_ascii_terminal_shows_the_answer_for_an_idn_address(tmp_path: Path):
+    """PYTHONIOENCODING=ascii on a terminal with an IDN address: the answer is shown (escapes
+    for what ASCII cannot show, the ASCII form of the domain), exit 0, no internal error."""
+    script = tmp_path / "fixed_cli.py"
+    script.write_text(SCRIPT)
+    run = PtyRun(
+        [str(script), "jörg@bücher.example", "--no-verify"], env={"PYTHONIOENCODING": "ascii"}
+    )
+    code = run.finish()
+    text = ESCAPES.sub("", run.output.decode("ascii"))
+    assert code == 0, text
+    assert "internal error" not in text
+    assert "xn--bcher-kva.example: j\\xf6rg@xn--bcher-kva.example" in text
+    assert "imap.example.com" in text
