@@ -2,6 +2,7 @@
 
 Results go to stdout, diagnostics and progress to stderr. Exit status: 0 usable settings
 found (at least one incoming and one outgoing server), 1 none found, 2 bad input or usage,
+3 settings found but the recommended server refused the password (--login, --password-stdin),
 70 internal error, 130 interrupted (SIGINT, Ctrl-C), 141 stdout closed by its reader, 143
 terminated (SIGTERM). Every error is one sentence saying what to do next.
 
@@ -28,7 +29,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 from .address import parse_address
 from .errors import InvalidAddress, OptionsError
 from .options import DEFAULT_ISPDB_URL, Credentials, Mode, Options, parse_nameserver, split_sources
-from .render.terminal import Terminal, escape_json, is_terminal, safe_text
+from .render.terminal import Terminal, escape_json, for_stream, is_terminal, safe_text
 
 if TYPE_CHECKING:
     from .batch import BatchSummary
@@ -41,6 +42,7 @@ __all__ = ["main"]
 EXIT_FOUND = 0
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
+EXIT_LOGIN_REFUSED = 3  # settings found, but a recommended server refused the password
 EXIT_SOFTWARE = 70  # an internal error (a bug), as sysexits.h's EX_SOFTWARE
 # A signal gives 128 + its number: 130 for SIGINT (Ctrl-C), 143 for SIGTERM (_Interrupts).
 EXIT_BROKEN_PIPE = 141  # the reader of stdout went away; 128 + SIGPIPE, as shells report it
@@ -55,13 +57,16 @@ examples:
   python -m autoconf someone@example.com --json        the full result for programs
   python -m autoconf me@example.com --login me@example.com
                                                        also check your password (asked for)
+  pass show mail | python -m autoconf me@example.com --password-stdin
+                                                       sign in as each server's own user name
   python -m autoconf --batch addresses.txt > results.jsonl
                                                        one JSON line per address, in order
   cut -d, -f1 users.csv | python -m autoconf --batch - --concurrency 32
   python -m autoconf --schema                          the JSON schema of --json output
 
 exit status: 0 settings found, 1 none found (in --batch: some address not found),
-             2 bad input or usage, 70 internal error, 130 interrupted (Ctrl-C),
+             2 bad input or usage, 3 found, but the password was refused,
+             70 internal error, 130 interrupted (Ctrl-C),
              141 output closed (e.g. | head), 143 terminated (SIGTERM)
 """
 
@@ -180,7 +185,9 @@ def _login_and_batch_flags(parser: argparse.ArgumentParser) -> None:
     login.add_argument(
         "--password-stdin",
         action="store_true",
-        help="with --login: read the password from the first line of stdin instead",
+        help="read the password from the first line of stdin and sign in with it: as USER "
+        "with --login, else as each server's own user name (the one its source gives, "
+        "as a mail client would)",
     )
     batch = parser.add_argument_group("many addresses")
     batch.add_argument(
@@ -300,7 +307,7 @@ def _internal_error(err: TextIO, exc: BaseException) -> int:
 
 def _say(err: TextIO, text: str) -> None:
     """One line on stderr; addresses, paths and error texts in it cannot act on the terminal."""
-    print(safe_text(text), file=err)
+    print(for_stream(safe_text(text), err), file=err)
 
 
 class _Interrupts:
@@ -407,13 +414,18 @@ def _check_combination(args: argparse.Namespace) -> None:
                 "--trace is for one address; in --batch output every line already has its "
                 '"attempts"'
             )
-        if args.login is not None:
-            raise _Usage("--login checks one account; use it without --batch")
-    if args.password_stdin and args.login is None:
-        raise _Usage("--password-stdin needs --login USER to say whose password it is")
-    if args.login is not None and (args.offline or args.no_verify):
+        if args.login is not None or args.password_stdin:
+            flag = "--login" if args.login is not None else "--password-stdin"
+            raise _Usage(f"{flag} checks one account; use it without --batch")
+    if _signs_in(args) and (args.offline or args.no_verify):
         flag = "--offline" if args.offline else "--no-verify"
-        raise _Usage(f"--login signs in to the servers, which {flag} forbids; drop one of them")
+        which = "--login" if args.login is not None else "--password-stdin"
+        raise _Usage(f"{which} signs in to the servers, which {flag} forbids; drop one of them")
+
+
+def _signs_in(args: argparse.Namespace) -> bool:
+    """A password is to be checked: as --login USER, or as each server's own user name."""
+    return args.login is not None or bool(args.password_stdin)
 
 
 def _options(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Options:
@@ -430,16 +442,20 @@ def _options(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Options:
         config_dir=args.config_dir,
         sources=split_sources(args.sources) if args.sources else None,
         allow_http=not args.no_http,
-        credentials=_credentials(args, err=err, inp=inp) if args.login is not None else None,
+        credentials=_credentials(args, err=err, inp=inp) if _signs_in(args) else None,
     )
 
 
 def _credentials(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Credentials:
-    """The --login user's password, from stdin or a prompt; never echoed, never logged."""
+    """The password, from stdin or a prompt; never echoed, never logged.
+
+    Without --login the user name is empty: each server is then signed in to with its own
+    user name (the one its source gives), or the address where none is given.
+    """
     from pydantic import SecretStr
 
-    user: str = args.login
-    if not user.strip():
+    user: str = args.login if args.login is not None else ""
+    if args.login is not None and not user.strip():
         raise _Usage("--login needs a user name, usually your full email address")
     if args.password_stdin:
         line = inp.readline()
@@ -523,18 +539,30 @@ def _single(
         return EXIT_USAGE
     if args.json:
         text = json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False)
-        text = escape_json(text) + "\n"
+        text = for_stream(escape_json(text) + "\n", out, json_text=True)
     else:
         from .render.human import render_result
 
         buffer = StringIO()
         notes = () if args.quiet else _notes(args, options)
         render_result(result, buffer, Terminal.of(out, streams.env), trace=args.trace, notes=notes)
-        text = buffer.getvalue()
+        text = for_stream(buffer.getvalue(), out)
     with interrupts.writing():
         out.write(text)
         out.flush()
-    return EXIT_FOUND if result.found else EXIT_NOT_FOUND
+    return _single_status(result, options)
+
+
+def _single_status(result: DiscoveryResult, options: Options) -> int:
+    """0 found, 1 not found, 3 found but a recommended server refused the password."""
+    if not result.found:
+        return EXIT_NOT_FOUND
+    if options.credentials is not None:
+        from .render.words import check, chosen
+
+        if any(check(server.verification).login_refused for server in chosen(result)):
+            return EXIT_LOGIN_REFUSED
+    return EXIT_FOUND
 
 
 async def _discover(
@@ -630,6 +658,11 @@ def _batch_input(name: str, inp: IO[Any]) -> tuple[IO[Any], bool]:
     whether it is ours to close."""
     if name == "-":
         return getattr(inp, "buffer", inp), False
+    if Path(name).is_dir():
+        raise _Usage(
+            f"the batch file {name} is a folder, not a file of addresses; check the path "
+            "(or give - to read addresses from stdin)"
+        )
     try:
         return Path(name).open("rb"), True
     except OSError as exc:

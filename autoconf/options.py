@@ -30,6 +30,7 @@ __all__ = [
     "Options",
     "for_session_call",
     "parse_nameserver",
+    "path_kind",
     "split_sources",
 ]
 
@@ -120,6 +121,8 @@ class Options:
         self._check_numbers()
         self._check_places()
         self._check_injected_client()
+        if self.ca_file is not None:
+            _check_ca_file(Path(self.ca_file))
         if self.resolver is not None and self.nameservers:
             raise OptionsError(
                 "resolver and nameservers cannot be combined: an injected resolver asks its own "
@@ -143,10 +146,10 @@ class Options:
         """The CA file, config directory, ISPDB URL and nameservers can be used."""
         if self.ca_file is not None and self.ssl_context is not None:
             raise OptionsError("give a CA file or an SSL context, not both")
-        if self.ca_file is not None and not Path(self.ca_file).is_file():
-            raise OptionsError(f"the CA file {self.ca_file} does not exist")
         if self.config_dir is not None and not Path(self.config_dir).is_dir():
-            raise OptionsError(f"the config directory {self.config_dir} does not exist")
+            raise OptionsError(
+                f"the config directory {self.config_dir} {_not_a(Path(self.config_dir), 'folder')}"
+            )
         # ISPDB answers are trusted highly (and feed the MX source), so they come over HTTPS only.
         if not self.ispdb_url.lower().startswith("https://"):
             raise OptionsError(f"the ISPDB URL must start with https://, not {self.ispdb_url!r}")
@@ -186,6 +189,55 @@ class Options:
         if self.config_dir is None and not self.local_documents:
             chosen -= {SourceName.LOCAL}
         return chosen
+
+
+def path_kind(path: Path) -> str:
+    """What is at ``path``, as the end of a sentence: "does not exist", "is a folder", ..."""
+    try:
+        if not path.exists():
+            return "does not exist"
+        if path.is_dir():
+            return "is a folder"
+        if path.is_file():
+            return "is a file"
+        if path.is_fifo():
+            return "is a named pipe"
+        if path.is_socket():
+            return "is a socket"
+        if path.is_char_device() or path.is_block_device():
+            return "is a device"
+    except OSError as exc:
+        return f"cannot be read ({(exc.strerror or str(exc)).lower()})"
+    return "is not a regular file"
+
+
+def _not_a(path: Path, wanted: str) -> str:
+    """ "does not exist", or what the path is instead of ``wanted``: "is a folder, not a file"."""
+    kind = path_kind(path)
+    return kind if kind == "does not exist" else f"{kind}, not a {wanted}"
+
+
+_NO_CERTIFICATE = "give a file of PEM certificates (-----BEGIN CERTIFICATE-----)"
+
+
+def _check_ca_file(path: Path) -> None:
+    """The CA file is a readable file that holds at least one certificate, or OptionsError."""
+    if not path.is_file():
+        raise OptionsError(f"the CA file {path} {_not_a(path, 'file of certificates')}")
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=str(path))
+    except ssl.SSLError as exc:
+        raise OptionsError(
+            f"the CA file {path} holds no usable certificate; {_NO_CERTIFICATE}"
+        ) from exc
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise OptionsError(f"cannot read the CA file {path}: {reason}") from exc
+    if not context.cert_store_stats().get("x509"):
+        raise OptionsError(f"the CA file {path} holds no certificate; {_NO_CERTIFICATE}")
 
 
 # What a Session fixes for all its calls, since it builds the network from them once: how names

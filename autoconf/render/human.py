@@ -67,6 +67,72 @@ def _mark(ok: bool | None, term: Terminal) -> str:
     return "ok: " if ok else "NO: "
 
 
+def _server_list(
+    console: Console, term: Terminal, servers: Sequence[ServerSettings], *, blocks: bool
+) -> None:
+    """The servers as a table, or (where a table would not fit) one block per server."""
+    if blocks:
+        for number, server in enumerate(servers, 1):
+            console.print(_indent(_server_block(term, number, server)))
+    else:
+        console.print(_indent(_servers(term, servers)))
+    console.print()
+
+
+def _tables_fit(console: Console, term: Terminal, *lists: Sequence[ServerSettings]) -> bool:
+    """True when every list's table fits the screen whole (nothing a person needs is cut)."""
+    from rich.measure import Measurement
+
+    for servers in lists:
+        if servers:
+            needed = Measurement.get(console, console.options, _servers(term, servers)).maximum
+            if needed + 2 > console.width:  # + the indent
+                return False
+    return True
+
+
+# One block per server on a narrow screen: every field on its own line, values wrap in place.
+_BLOCK_LABELS = ("Port", "Security", "User name", "Sign-in", "Trust", "Found by", "Checked")
+
+
+def _server_block(term: Terminal, number: int, s: ServerSettings) -> Any:
+    result = words.check(s.verification)
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    values: tuple[str | Text, ...] = (
+        str(s.port),
+        _security_text(s),
+        s.username or "-",
+        ", ".join(words.AUTH[m] for m in s.auth) or "-",
+        _trust_text(s),
+        ", ".join(x.value for x in s.sources) or "-",
+        _checked_text(term, result),
+    )
+    for label, value in zip(_BLOCK_LABELS, values, strict=True):
+        grid.add_row(f"   {label}:", value)
+    from rich.console import Group
+
+    head = Text(f"{number}. {s.protocol.value.upper()} {s.host}", style="bold", overflow="fold")
+    return Group(head, grid)
+
+
+def _security_text(s: ServerSettings) -> Text:
+    security = Text(words.security_words(s.security))
+    if s.security.value == "plain":
+        security.stylize("red")
+    return security
+
+
+def _trust_text(s: ServerSettings) -> Text:
+    return Text(s.trust.value, style={"high": "green", "low": "yellow"}.get(s.trust.value, ""))
+
+
+def _checked_text(term: Terminal, result: words.Check) -> Text:
+    style = {True: "green", False: "red", None: "dim"}[result.ok]
+    return Text(_mark(result.ok, term) + result.text, style=style)
+
+
 def _servers(term: Terminal, servers: Sequence[ServerSettings]) -> Table:
     table = _table(
         term, "Protocol", "Server", "Port", "Security", "User name", "Sign-in", "Trust", "Found by"
@@ -76,22 +142,16 @@ def _servers(term: Terminal, servers: Sequence[ServerSettings]) -> Table:
     for column in (0, 1, 2, 3, 4, 6):
         table.columns[column].no_wrap = True
     for s in servers:
-        result = words.check(s.verification)
-        style = {True: "green", False: "red", None: "dim"}[result.ok]
-        security = Text(words.security_words(s.security))
-        if s.security.value == "plain":
-            security.stylize("red")
-        trust = Text(s.trust.value, style={"high": "green", "low": "yellow"}.get(s.trust.value, ""))
         table.add_row(
             s.protocol.value.upper(),
             Text(s.host, style="bold"),
             str(s.port),
-            security,
+            _security_text(s),
             s.username or "-",
             ", ".join(words.AUTH[m] for m in s.auth) or "-",
-            trust,
+            _trust_text(s),
             ", ".join(x.value for x in s.sources) or "-",
-            Text(_mark(result.ok, term) + result.text, style=style),
+            _checked_text(term, words.check(s.verification)),
         )
     return table
 
@@ -109,11 +169,24 @@ def render_result(
     Every string of the result (and every note) passes :func:`safe_text` first: names,
     documentation, hosts and error texts come from the network and must not act on the terminal.
     """
-    buffer = io.StringIO()
+    buffer = _Buffer(term.encoding)
     console = make_console(buffer, term)
     _render(console, term, neutralised(result), trace=trace, notes=[safe_text(n) for n in notes])
     # Table cells are padded to their column's width: no line should end in spaces.
     out.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
+
+
+class _Buffer(io.StringIO):
+    """A StringIO that reports the real stream's encoding, so rich draws ASCII boxes on a
+    terminal that cannot show line-drawing characters."""
+
+    def __init__(self, encoding: str | None) -> None:
+        super().__init__()
+        self._encoding = encoding or "utf-8"
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._encoding
 
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -159,13 +232,13 @@ def _render(
         _not_found(console, term, result, notes)
         return
     _recommended(console, result)
+    blocks = not _tables_fit(console, term, result.incoming, result.outgoing)
     for heading, servers in (
         ("Incoming mail servers (best first)", result.incoming),
         ("Outgoing mail servers (best first)", result.outgoing),
     ):
         _heading(console, heading)
-        console.print(_indent(_servers(term, servers)))
-        console.print()
+        _server_list(console, term, servers, blocks=blocks)
     if result.provider is not None:
         _oauth2(console, result.provider)
         _before_you_connect(console, result.provider)
@@ -181,24 +254,28 @@ def _title(console: Console, term: Terminal, result: DiscoveryResult) -> None:
     name = None
     if provider is not None:
         name = provider.display_name or provider.display_short_name or provider.id
+    # The Unicode form a person wrote (bücher.example), unless this terminal cannot show it.
+    domain, address = words.unicode_domain(result.domain), words.unicode_address(result.address)
+    domain = domain if term.can_show(domain) else result.domain
+    address = address if term.can_show(address) else result.address
     title = Text()
-    title.append(name or result.domain, style="bold")
-    title.append(f" — settings for {result.address}" if term.unicode else f": {result.address}")
+    title.append(name or domain, style="bold")
+    title.append(f" — settings for {address}" if term.unicode else f": {address}")
     console.print(title)
     console.print()
 
 
 def _recommended(console: Console, result: DiscoveryResult) -> None:
     _heading(console, "Recommended")
-    labels = words.recommended(result)
-    width = max(len(label) for label, _ in labels)
-    for label, value in labels:
-        line = Text("  ")
-        line.append(f"{label}:".ljust(width + 2))
-        line.append(value, style="bold" if label in ("Incoming", "Outgoing") else "")
-        console.print(line)
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")  # a narrow screen wraps the value beside its label
+    for label, value in words.recommended(result):
+        style = "bold" if label in ("Incoming", "Outgoing") else ""
+        grid.add_row(f"{label}:", Text(value, style=style))
+    console.print(_indent(grid))
     safe, sentence = words.safety(result)
-    console.print(Text("  " + sentence, style="green" if safe else "yellow"))
+    console.print(_indent(Text(sentence, style="green" if safe else "yellow")))
     _nothing_checked(console, result)
     console.print()
 
@@ -207,7 +284,7 @@ def _nothing_checked(console: Console, result: DiscoveryResult) -> None:
     """Say so plainly when every live check failed (12.3), or the DNS looks down (12.11)."""
     for sentence in (words.nothing_checked(result), words.domain_sentence(result)):
         if sentence is not None:
-            console.print(Text("  " + sentence, style="yellow"))
+            console.print(_indent(Text(sentence, style="yellow")))
 
 
 def _next_step(console: Console, result: DiscoveryResult) -> None:
@@ -259,7 +336,7 @@ def _documentation(console: Console, provider: ProviderInfo) -> None:
     console.print()
 
 
-def _indent(table: Table) -> Any:
+def _indent(table: Table | Text | Any) -> Any:
     from rich.padding import Padding
 
     return Padding(table, (0, 0, 0, 2), expand=False)
@@ -311,16 +388,18 @@ def _not_found(
             Text(f"Only part of the settings was found: no {missing} server.", style="bold red")
         )
         console.print()
+        blocks = not _tables_fit(console, term, result.incoming, result.outgoing)
         for heading, servers in (
             ("Incoming mail servers", result.incoming),
             ("Outgoing mail servers", result.outgoing),
         ):
             if servers:
                 _heading(console, heading)
-                console.print(_indent(_servers(term, servers)))
-                console.print()
+                _server_list(console, term, servers, blocks=blocks)
     else:
-        console.print(Text(f"No settings found for {result.domain}.", style="bold red"))
+        domain = words.unicode_domain(result.domain)
+        shown = domain if term.can_show(domain) else result.domain
+        console.print(Text(f"No settings found for {shown}.", style="bold red"))
         console.print()
     _warnings(console, term, result)
     render_trace(result.attempts, console, term, heading="What was tried")
@@ -358,15 +437,7 @@ def render_trace(
             Text(a.status.value, style=_STATUS_STYLE[a.status]),
             f"{a.elapsed_ms:.0f} ms",
             a.target,
-            _without_prefix(a.detail or "", a.target),
+            a.detail or "",
         )
     console.print(_indent(table))
     console.print()
-
-
-def _without_prefix(detail: str, target: str) -> str:
-    """Details often repeat the URL already in the target column: drop the repeat."""
-    for prefix in (f"{target}: ", f"{target} "):
-        if detail.startswith(prefix):
-            return detail[len(prefix) :]
-    return detail

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
-__all__ = ["Terminal", "escape_json", "is_terminal", "safe_text"]
+__all__ = ["Terminal", "encodable", "escape_json", "for_stream", "is_terminal", "safe_text"]
 
 # Characters a terminal acts on instead of showing: C0 controls, DEL and C1 controls (U+009B
 # alone starts an escape sequence on many terminals), and the bidirectional controls that can
@@ -47,6 +47,43 @@ def safe_text(text: str) -> str:
     return text.translate(_SAFE)
 
 
+def _encoding(stream: IO[Any]) -> str | None:
+    """The stream's character encoding, or None when it takes any text (StringIO)."""
+    encoding = getattr(stream, "encoding", None)
+    return encoding if isinstance(encoding, str) and encoding else None
+
+
+def encodable(text: str, encoding: str | None) -> bool:
+    """True when ``text`` can be written in ``encoding`` (None: any text can)."""
+    if encoding is None:
+        return True
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    except LookupError:  # an encoding Python does not know: write and let the stream decide
+        return True
+    return True
+
+
+def for_stream(text: str, stream: IO[Any], *, json_text: bool = False) -> str:
+    """``text`` as ``stream``'s encoding can take it: each character it cannot show becomes an
+    escape (``\\xf6``, ``\\u2014``; in JSON text ``\\u00f6``, which decodes to the same value)."""
+    encoding = _encoding(stream)
+    if encodable(text, encoding):
+        return text
+    assert encoding is not None
+    if json_text:  # outside strings JSON is ASCII: only string contents are escaped
+        return "".join(ch if encodable(ch, encoding) else _json_escape(ch) for ch in text)
+    return text.encode(encoding, "backslashreplace").decode(encoding)
+
+
+def _json_escape(ch: str) -> str:
+    import json
+
+    return json.dumps(ch)[1:-1]  # "\u00f6", or a surrogate pair beyond the BMP
+
+
 def is_terminal(stream: IO[Any]) -> bool:
     """True when ``stream`` is an interactive terminal (never for files, pipes or StringIO)."""
     try:
@@ -63,6 +100,11 @@ class Terminal:
     colour: bool
     width: int
     unicode: bool
+    encoding: str | None = None  # None: any text can be written (a StringIO)
+
+    def can_show(self, text: str) -> bool:
+        """True when every character of ``text`` can be written to this stream."""
+        return encodable(text, self.encoding)
 
     @classmethod
     def of(cls, stream: IO[Any], environ: Mapping[str, str] | None = None) -> Terminal:
@@ -77,5 +119,12 @@ class Terminal:
                 width = os.get_terminal_size(stream.fileno()).columns or 80
             except (AttributeError, ValueError, OSError):
                 width = 80
-        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
-        return cls(tty=tty, colour=colour, width=max(width, 20), unicode=encoding.startswith("utf"))
+        encoding = _encoding(stream)
+        name = (encoding or "utf-8").lower().replace("_", "-")
+        return cls(
+            tty=tty,
+            colour=colour,
+            width=max(width, 20),
+            unicode=name.startswith("utf"),
+            encoding=encoding,
+        )

@@ -12,8 +12,11 @@ from dataclasses import dataclass
 
 from ..models import (
     AuthMethod,
+    Certificate,
+    CertificateKind,
     DiscoveryResult,
     DomainStatus,
+    FailureKind,
     LocalizedText,
     LoginStatus,
     Security,
@@ -31,6 +34,7 @@ __all__ = [
     "auth_words",
     "certificate_words",
     "check",
+    "chosen",
     "domain_sentence",
     "english",
     "nothing_checked",
@@ -38,6 +42,8 @@ __all__ = [
     "safety",
     "security_words",
     "source_words",
+    "unicode_address",
+    "unicode_domain",
     "warning_words",
 ]
 
@@ -103,6 +109,26 @@ WARNINGS = {
 }
 
 
+def unicode_domain(domain: str) -> str:
+    """``xn--bcher-kva.example`` → ``bücher.example``: the form a person wrote (labels that do
+    not decode stay as they are)."""
+    import idna
+
+    labels = []
+    for label in domain.split("."):
+        try:
+            labels.append(idna.decode(label) if label else label)
+        except (idna.IDNAError, UnicodeError):
+            labels.append(label)
+    return ".".join(labels)
+
+
+def unicode_address(address: str) -> str:
+    """The address with its domain in Unicode form (see :func:`unicode_domain`)."""
+    local, at, domain = address.rpartition("@")
+    return f"{local}{at}{unicode_domain(domain)}" if at else address
+
+
 def security_words(security: Security) -> str:
     return SECURITY[security]
 
@@ -130,20 +156,24 @@ def english(texts: Sequence[LocalizedText]) -> str | None:
     return texts[0].text if texts else None
 
 
-def certificate_words(error: str) -> str:
-    """A certificate error as a person understands it; unknown errors pass through."""
-    lowered = error.lower()
-    if "mismatch" in lowered or "doesn't match" in lowered or "not valid for" in lowered:
-        return "the certificate is for another name"
-    if "expired" in lowered:
-        return "the certificate has expired"
-    if "self-signed" in lowered or "self signed" in lowered:
-        return "the certificate is self-signed"
-    if "unable to get local issuer" in lowered or "unknown ca" in lowered:
-        return "the certificate is from an unknown authority"
-    if "not yet valid" in lowered:
-        return "the certificate is not valid yet"
-    return error
+# Why a certificate was refused, by the kind the probe classified (never by its message).
+CERTIFICATE = {
+    CertificateKind.HOSTNAME_MISMATCH: "the certificate is for another name",
+    CertificateKind.EXPIRED: "the certificate has expired",
+    CertificateKind.NOT_YET_VALID: "the certificate is not valid yet",
+    CertificateKind.SELF_SIGNED: "the certificate is self-signed",
+    CertificateKind.UNTRUSTED: "the certificate is from an unknown authority",
+}
+
+
+def certificate_words(certificate: Certificate | None) -> str:
+    """A refused certificate as a person understands it, from its kind; for another kind (or
+    none) the probe's own message passes through."""
+    if certificate is not None and certificate.kind in CERTIFICATE:
+        return CERTIFICATE[certificate.kind]
+    if certificate is not None and certificate.error:
+        return f"the certificate was refused: {certificate.error}"
+    return "the certificate was refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,24 +186,30 @@ class Check:
 
 
 def check(verification: Verification | None, *, with_time: bool = True) -> Check:
-    """Did a live check of the server work, and if not, why (in plain words)?"""
+    """Did a live check of the server work, and if not, why (in plain words)?
+
+    Decided on the verification's fields and its :class:`FailureKind`; its messages are only
+    shown.
+    """
     if verification is None:
         return Check(None, "not checked")
     v = verification
+    detail = f": {v.error}" if v.error else ""
     if not v.reachable:
-        return Check(False, "unreachable" + (f": {v.error}" if v.error else ""))
-    if v.certificate is not None and not v.certificate.valid:
-        reason = certificate_words(v.certificate.error or "invalid certificate")
-        return Check(False, reason)
+        return Check(False, "unreachable" + detail)
+    if v.failure is FailureKind.CERTIFICATE or (
+        v.certificate is not None and not v.certificate.valid
+    ):
+        return Check(False, certificate_words(v.certificate))
     if v.tls is TlsStatus.FAILED:
-        return Check(False, "encryption failed" + (f": {v.error}" if v.error else ""))
-    if v.tls is TlsStatus.NOT_OFFERED:
+        return Check(False, "encryption failed" + detail)
+    if v.tls is TlsStatus.NOT_OFFERED or v.failure is FailureKind.STARTTLS_NOT_OFFERED:
         return Check(False, "the server offers no encryption")
-    if v.login is LoginStatus.FAILED:
+    if v.login is LoginStatus.FAILED or v.failure is FailureKind.AUTH_REFUSED:
         why = v.login_detail or v.error
         return Check(False, "sign-in refused" + (f": {why}" if why else ""), login_refused=True)
-    if v.error:
-        return Check(False, v.error)
+    if v.failure is not None or not v.ok:
+        return Check(False, v.error or (v.failure.value if v.failure else "failed"))
     ms = f" ({v.elapsed_ms:.0f} ms)" if v.elapsed_ms and with_time else ""
     if v.login is LoginStatus.OK:
         return Check(True, f"works, sign-in ok{ms}")
@@ -189,6 +225,11 @@ def _pick(servers: Sequence[ServerSettings]) -> ServerSettings | None:
         if result.ok is not False or result.login_refused:
             return server
     return servers[0] if servers else None
+
+
+def chosen(result: DiscoveryResult) -> list[ServerSettings]:
+    """The servers recommended to a person: the best incoming and the best outgoing one."""
+    return [s for s in (_pick(result.incoming), _pick(result.outgoing)) if s is not None]
 
 
 def _describe(server: ServerSettings) -> str:
@@ -222,12 +263,12 @@ def recommended(result: DiscoveryResult) -> list[tuple[str, str]]:
 
 def safety(result: DiscoveryResult) -> tuple[bool, str]:
     """(safe, one sentence): may a person use the recommended servers with a password?"""
-    chosen = [s for s in (_pick(result.incoming), _pick(result.outgoing)) if s is not None]
-    if not chosen:
+    picked = chosen(result)
+    if not picked:
         return False, "No usable servers were found."
-    if any(s.security is Security.PLAIN for s in chosen):
+    if any(s.security is Security.PLAIN for s in picked):
         return False, "Not safe: without encryption your password would travel in clear text."
-    failed = [s for s in chosen if check(s.verification).ok is False]
+    failed = [s for s in picked if check(s.verification).ok is False]
     if failed and all(check(s.verification).login_refused for s in failed):
         return False, (
             "The servers work, but the sign-in was refused: check the user name and password."
@@ -238,17 +279,17 @@ def safety(result: DiscoveryResult) -> tuple[bool, str]:
             False,
             f"Not safe: {s.host} did not pass the live check ({check(s.verification).text}).",
         )
-    if any(set(s.sources) <= {SourceName.AUTOCONFIG_HTTP} for s in chosen):
+    if any(set(s.sources) <= {SourceName.AUTOCONFIG_HTTP} for s in picked):
         return False, (
             "Be careful: these settings came over unencrypted HTTP; check them with your provider."
         )
-    if any(s.trust is Trust.LOW for s in chosen):
+    if any(s.trust is Trust.LOW for s in picked):
         return (
             False,
             "Be careful: little evidence backs these settings; check them with your provider.",
         )
-    checked = all(check(s.verification).ok for s in chosen)
-    where = ", ".join(dict.fromkeys(source_words(src) for s in chosen for src in s.sources[:1]))
+    checked = all(check(s.verification).ok for s in picked)
+    where = ", ".join(dict.fromkeys(source_words(src) for s in picked for src in s.sources[:1]))
     if checked:
         return True, f"Safe: encrypted, and the servers answered a live check. From {where}."
     return True, f"Encrypted connections. From {where}; not checked live."

@@ -99,10 +99,29 @@ def test_login_checks_the_password_without_showing_it(world: WorldInfo):
     assert "✓ works, sign-in ok" in out
     assert world.password not in out + err
     code, out, _ = run(argv, stdin="not the password\n")
-    assert code == 0
+    assert code == 3  # found, but the password was refused
     assert "✗ sign-in refused" in out
     assert "sign-in was refused: check the user name and password" in out
     assert "not the password" not in out
+
+
+def test_password_stdin_alone_signs_in_as_each_servers_own_user(world: WorldInfo):
+    """--password-stdin without --login: the world's password signs in with the user name the
+    autoconfig file gives (%EMAILADDRESS%), exit 0; a wrong password is exit 3; --login with a
+    wrong user still overrides the file's user name (refused, exit 3)."""
+    scenario = world.scenarios["autoconfig"]
+    argv = world_args(world, scenario.address, "--sources", "autoconfig", "--password-stdin")
+    code, out, err = run(argv, stdin=world.password + "\n")
+    assert code == 0, out + err
+    assert "✓ works, sign-in ok" in out
+    assert "✗" not in out
+    assert world.password not in out + err
+    code, out, _ = run(argv, stdin="not the password\n")
+    assert code == 3
+    assert "✗ sign-in refused" in out
+    code, out, _ = run([*argv, "--login", "nobody-here"], stdin=world.password + "\n")
+    assert code == 3
+    assert "✗ sign-in refused" in out
 
 
 def test_json_names_a_silent_servers_failure_as_timeout(world: WorldInfo):

@@ -31,6 +31,7 @@ from autoconf import (
     WarningCode,
 )
 from autoconf.cli import main
+from autoconf.models import CertificateKind
 from autoconf.render.human import render_result
 from autoconf.render.terminal import Terminal
 from autoconf.sources.base import SourceContext, SourceOutcome
@@ -243,6 +244,7 @@ def test_verification_results_are_shown_with_reasons():
             error="hostname-mismatch: certificate is not valid for 'pop.example.com'",
             subject_names=["other.example.net"],
             not_after=datetime(2030, 1, 1, tzinfo=UTC),
+            kind=CertificateKind.HOSTNAME_MISMATCH,
         ),
     )
     down = Verification(reachable=False, error="connection refused")
@@ -370,7 +372,8 @@ def test_config_dir_is_used_first(tmp_path: Path):
         ["--batch", "-", "--trace"],
         ["--batch", "-", "--concurrency", "0"],
         ["--batch", "-", "--login", "jane"],
-        ["a@example.com", "--password-stdin"],
+        ["--batch", "-", "--password-stdin"],
+        ["a@example.com", "--password-stdin", "--offline"],
         ["a@example.com", "--login", "jane", "--offline"],
         ["a@example.com", "--login", "jane", "--no-verify"],
         ["a@example.com", "--login", "jane"],  # stdin is not a terminal: no prompt possible
