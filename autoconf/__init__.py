@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         Certificate,
         CertificateKind,
         DiscoveryResult,
+        DiscoveryWarning,
         Documentation,
         EnableInstructions,
         FailureKind,
@@ -63,7 +64,6 @@ if TYPE_CHECKING:
         TlsStatus,
         Trust,
         Verification,
-        Warning,
         WarningCode,
     )
     from .options import Credentials, Deadline, Mode, Options
@@ -106,7 +106,7 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "TlsStatus": ".models",
     "Trust": ".models",
     "Verification": ".models",
-    "Warning": ".models",
+    "DiscoveryWarning": ".models",
     "WarningCode": ".models",
     "Credentials": ".options",
     "Deadline": ".options",
@@ -132,6 +132,10 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
 
 
 def __getattr__(name: str) -> object:
+    if name == "Warning":  # deprecated: it shadowed the builtin in ``from autoconf import *``
+        from . import models
+
+        return models.__getattr__("Warning")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -162,6 +166,7 @@ __all__ = [
     "DiscoveryEvent",
     "DiscoveryFinished",
     "DiscoveryResult",
+    "DiscoveryWarning",
     "DnsError",
     "DnsFailure",
     "DnsTimeout",
@@ -200,7 +205,6 @@ __all__ = [
     "TlsStatus",
     "Trust",
     "Verification",
-    "Warning",
     "WarningCode",
     "__version__",
     "default_sources",

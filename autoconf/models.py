@@ -18,6 +18,7 @@ __all__ = [
     "Certificate",
     "CertificateKind",
     "DiscoveryResult",
+    "DiscoveryWarning",
     "Documentation",
     "DomainStatus",
     "EnableInstructions",
@@ -35,7 +36,6 @@ __all__ = [
     "TlsStatus",
     "Trust",
     "Verification",
-    "Warning",
     "WarningCode",
 ]
 
@@ -298,7 +298,7 @@ class SourceAttempt(_Frozen):
     detail: str | None = None
 
 
-class Warning(_Frozen):
+class DiscoveryWarning(_Frozen):
     code: WarningCode
     message: str
     host: str | None = None
@@ -311,7 +311,7 @@ class DiscoveryResult(_Frozen):
     incoming: list[ServerSettings] = Field(default_factory=list)  # ranked, best first
     outgoing: list[ServerSettings] = Field(default_factory=list)  # ranked, best first
     attempts: list[SourceAttempt] = Field(default_factory=list)
-    warnings: list[Warning] = Field(default_factory=list)
+    warnings: list[DiscoveryWarning] = Field(default_factory=list)
     elapsed_ms: float = 0.0
     domain_status: DomainStatus = DomainStatus.UNKNOWN  # does the email domain exist?
 
@@ -319,3 +319,17 @@ class DiscoveryResult(_Frozen):
     def found(self) -> bool:
         """True when there is at least one incoming and one outgoing server."""
         return bool(self.incoming) and bool(self.outgoing)
+
+
+def __getattr__(name: str) -> object:
+    """``Warning``: the old name of :class:`DiscoveryWarning`, which shadowed the builtin."""
+    if name == "Warning":
+        import warnings
+
+        warnings.warn(
+            "autoconf.models.Warning is deprecated; use DiscoveryWarning (same model, same JSON)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return DiscoveryWarning
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

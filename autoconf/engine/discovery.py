@@ -15,11 +15,11 @@ from ..events import CandidateFound, DiscoveryEvent, DiscoveryFinished, ProbeSta
 from ..models import (
     AttemptStatus,
     DiscoveryResult,
+    DiscoveryWarning,
     ServerSettings,
     SourceAttempt,
     SourceName,
     Verification,
-    Warning,
 )
 from ..options import OFFLINE_SOURCES, Deadline, Options
 from ..sources.base import Board, Source, SourceContext, SourceOutcome, refuse_shared_names
@@ -207,7 +207,7 @@ def _result(
     outcomes: list[SourceOutcome],
     missing: list[SourceName],
     servers: tuple[list[ServerSettings], list[ServerSettings]],
-    warnings: list[Warning],
+    warnings: list[DiscoveryWarning],
     started: float,
 ) -> DiscoveryResult:
     by_priority = sorted(outcomes, key=lambda o: o.source.priority)

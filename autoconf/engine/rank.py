@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..models import (
+    DiscoveryWarning,
     FailureKind,
     Protocol,
     Security,
@@ -30,7 +31,6 @@ from ..models import (
     TlsStatus,
     Trust,
     Verification,
-    Warning,
     WarningCode,
 )
 from ..sources.base import SourceOutcome
@@ -66,7 +66,7 @@ MAX_DISAGREEMENTS = 8
 class Ranked:
     incoming: list[ServerSettings] = field(default_factory=list)
     outgoing: list[ServerSettings] = field(default_factory=list)
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[DiscoveryWarning] = field(default_factory=list)
 
 
 def rank_key(
@@ -102,14 +102,14 @@ def merge(outcomes: Sequence[SourceOutcome], *, use_verification: bool = True) -
         outgoing = with_endpoint_evidence(outgoing, evidence)
     incoming = rerank(incoming, use_verification=use_verification)
     outgoing = rerank(outgoing, use_verification=use_verification)
-    warnings: list[Warning] = []
+    warnings: list[DiscoveryWarning] = []
     for outcome in ordered:
         warnings.extend(outcome.warnings)
     insecure = [s for s in incoming + outgoing if set(s.sources) <= _INSECURE_SOURCES]
     if insecure:
         names = ", ".join(dict.fromkeys(f"{s.host}:{s.port}" for s in insecure))
         warnings.append(
-            Warning(
+            DiscoveryWarning(
                 code=WarningCode.INSECURE_SOURCE,
                 message=(
                     f"these servers came only over unencrypted HTTP and could have been changed "
@@ -121,7 +121,7 @@ def merge(outcomes: Sequence[SourceOutcome], *, use_verification: bool = True) -
     for label, servers in (("incoming", incoming), ("outgoing", outgoing)):
         if servers and all(s.security is Security.PLAIN for s in servers):
             warnings.append(
-                Warning(
+                DiscoveryWarning(
                     code=WarningCode.PLAINTEXT_ONLY,
                     message=f"every {label} server found is unencrypted: passwords would travel "
                     "in clear text",
@@ -210,9 +210,9 @@ def _learned(server: ServerSettings, other: ServerSettings) -> Verification | No
     return None
 
 
-def verification_warnings(servers: Iterable[ServerSettings]) -> list[Warning]:
+def verification_warnings(servers: Iterable[ServerSettings]) -> list[DiscoveryWarning]:
     """Plain-words warnings for what the probes found wrong."""
-    warnings: list[Warning] = []
+    warnings: list[DiscoveryWarning] = []
     for server in servers:
         v = server.verification
         if v is None:
@@ -221,7 +221,7 @@ def verification_warnings(servers: Iterable[ServerSettings]) -> list[Warning]:
         if v.certificate is not None and not v.certificate.valid:
             names = ", ".join(v.certificate.subject_names) or "unknown names"
             warnings.append(
-                Warning(
+                DiscoveryWarning(
                     code=WarningCode.CERTIFICATE_INVALID,
                     message=f"the certificate of {where} was refused ({v.certificate.error}); "
                     f"it is for {names}",
@@ -230,7 +230,7 @@ def verification_warnings(servers: Iterable[ServerSettings]) -> list[Warning]:
             )
         if v.tls is TlsStatus.NOT_OFFERED:
             warnings.append(
-                Warning(
+                DiscoveryWarning(
                     code=WarningCode.STARTTLS_NOT_OFFERED,
                     message=f"{where} was published with STARTTLS but does not offer it; "
                     "it was not used in clear text",
@@ -286,7 +286,7 @@ def _combined_trust(families: dict[SourceName, int]) -> Trust:
     return _TRUST_BY_RANK[best]
 
 
-def _disagreements(outcomes: Sequence[SourceOutcome]) -> list[Warning]:
+def _disagreements(outcomes: Sequence[SourceOutcome]) -> list[DiscoveryWarning]:
     """One ``sources-disagree`` warning per real disagreement, in a fixed order, bounded.
 
     Two kinds, over the full lists of every source that answered: the same host and port
@@ -306,7 +306,7 @@ def _disagreements(outcomes: Sequence[SourceOutcome]) -> list[Warning]:
                 f"{source.value} says {', '.join(names)}" for source, names in hosts.items()
             )
             warnings.append(
-                Warning(
+                DiscoveryWarning(
                     code=WarningCode.SOURCES_DISAGREE,
                     message=f"the sources disagree on the {label} server: {said}",
                 )
@@ -315,7 +315,7 @@ def _disagreements(outcomes: Sequence[SourceOutcome]) -> list[Warning]:
         left = len(warnings) - MAX_DISAGREEMENTS + 1
         warnings = [
             *warnings[: MAX_DISAGREEMENTS - 1],
-            Warning(
+            DiscoveryWarning(
                 code=WarningCode.SOURCES_DISAGREE,
                 message=f"the sources disagree on {left} more servers (not listed here)",
             ),
@@ -323,7 +323,7 @@ def _disagreements(outcomes: Sequence[SourceOutcome]) -> list[Warning]:
     return warnings
 
 
-def _same_endpoint_conflicts(outcomes: Sequence[SourceOutcome]) -> list[Warning]:
+def _same_endpoint_conflicts(outcomes: Sequence[SourceOutcome]) -> list[DiscoveryWarning]:
     """A warning for each host and port that sources publish with different settings."""
     said: dict[tuple[str, int], dict[tuple[Protocol, Security], list[SourceName]]] = {}
     for outcome in outcomes:  # in source priority order
@@ -332,7 +332,7 @@ def _same_endpoint_conflicts(outcomes: Sequence[SourceOutcome]) -> list[Warning]
             names = variants.setdefault((server.protocol, server.security), [])
             if outcome.source not in names:
                 names.append(outcome.source)
-    warnings: list[Warning] = []
+    warnings: list[DiscoveryWarning] = []
     for (host, port), variants in sorted(said.items()):
         sources = {name for names in variants.values() for name in names}
         if len(variants) < 2 or len(sources) < 2:
@@ -343,7 +343,7 @@ def _same_endpoint_conflicts(outcomes: Sequence[SourceOutcome]) -> list[Warning]
             for (protocol, security), names in variants.items()
         )
         warnings.append(
-            Warning(
+            DiscoveryWarning(
                 code=WarningCode.SOURCES_DISAGREE,
                 message=f"the sources disagree on {host}:{port}: {parts}",
                 host=host,
@@ -358,9 +358,9 @@ def _some_disjoint(host_lists: list[list[str]]) -> bool:
     return any(not a & b for i, a in enumerate(sets) for b in sets[i + 1 :])
 
 
-def _unique(warnings: list[Warning]) -> list[Warning]:
+def _unique(warnings: list[DiscoveryWarning]) -> list[DiscoveryWarning]:
     seen: set[tuple[str, str, str | None]] = set()
-    kept: list[Warning] = []
+    kept: list[DiscoveryWarning] = []
     for warning in warnings:
         key = (warning.code.value, warning.message, warning.host)
         if key not in seen:

@@ -37,12 +37,12 @@ from ..address import EmailAddress, normalize_host
 from ..errors import ParseError
 from ..models import (
     AuthMethod,
+    DiscoveryWarning,
     Protocol,
     Security,
     ServerSettings,
     SourceName,
     Trust,
-    Warning,
     WarningCode,
 )
 from ._ports import port_security, security_words
@@ -83,7 +83,7 @@ class AutodiscoverResponse:
     redirect_addr: str | None = None
     error_code: str | None = None
     error_message: str | None = None
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[DiscoveryWarning] = field(default_factory=list)
 
 
 def build_request(address: EmailAddress | str) -> bytes:
@@ -164,11 +164,11 @@ def _redirect(account: Element, origin: str | None) -> AutodiscoverResponse | No
 
 def _servers(
     account: Element, address: EmailAddress, *, source: SourceName, trust: Trust
-) -> tuple[list[ServerSettings], list[ServerSettings], list[Warning]]:
+) -> tuple[list[ServerSettings], list[ServerSettings], list[DiscoveryWarning]]:
     """The IMAP/POP3 (incoming) and SMTP (outgoing) servers, and a warning per skipped one."""
     incoming: list[ServerSettings] = []
     outgoing: list[ServerSettings] = []
-    warnings: list[Warning] = []
+    warnings: list[DiscoveryWarning] = []
     for index, element in enumerate(children(account, "Protocol")):
         kind = (text_of(element, "Type") or element.get("Type") or "").lower()
         protocol = _TYPES.get(kind)
@@ -178,7 +178,7 @@ def _servers(
             settings, note = _protocol(element, protocol, address, source=source, trust=trust)
         except ValueError as exc:
             warnings.append(
-                Warning(
+                DiscoveryWarning(
                     code=WarningCode.SKIPPED_SERVER,
                     message=f"Protocol #{index + 1} ({kind}) skipped: {exc}",
                 )
@@ -186,7 +186,9 @@ def _servers(
             continue
         if note is not None:
             warnings.append(
-                Warning(code=WarningCode.SECURITY_FROM_PORT, message=note, host=settings.host)
+                DiscoveryWarning(
+                    code=WarningCode.SECURITY_FROM_PORT, message=note, host=settings.host
+                )
             )
         (outgoing if protocol is Protocol.SMTP else incoming).append(settings)
     return incoming, outgoing, warnings

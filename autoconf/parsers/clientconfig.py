@@ -44,6 +44,7 @@ from ..address import EmailAddress, normalize_domain, normalize_host
 from ..errors import ParseError
 from ..models import (
     AuthMethod,
+    DiscoveryWarning,
     Documentation,
     EnableInstructions,
     LocalizedText,
@@ -55,7 +56,6 @@ from ..models import (
     ServerSettings,
     SourceName,
     Trust,
-    Warning,
     WarningCode,
 )
 from ._ports import port_security, security_words
@@ -144,7 +144,7 @@ class ClientConfig:
     provider: ProviderInfo
     incoming: list[ServerSettings]
     outgoing: list[ServerSettings]
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[DiscoveryWarning] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +166,8 @@ class ClientConfigTemplate:
     ) -> ClientConfig:
         """Fill the placeholders for ``address`` and build the servers' settings."""
         warnings = [
-            Warning(code=WarningCode.SKIPPED_SERVER, message=reason) for reason in self.skipped
+            DiscoveryWarning(code=WarningCode.SKIPPED_SERVER, message=reason)
+            for reason in self.skipped
         ]
         incoming: list[ServerSettings] = []
         outgoing: list[ServerSettings] = []
@@ -217,7 +218,7 @@ def _settings(
     real_name: str | None,
     source: SourceName,
     trust: Trust,
-    warnings: list[Warning],
+    warnings: list[DiscoveryWarning],
 ) -> ServerSettings | None:
     """One server's settings for ``address``; None (and a warning) when its host is bad."""
     raw_host = _fill(server.hostname, address, real_name)
@@ -225,7 +226,7 @@ def _settings(
         host = normalize_host(raw_host)
     except ValueError as exc:
         warnings.append(
-            Warning(
+            DiscoveryWarning(
                 code=WarningCode.SKIPPED_SERVER,
                 message=f"{server.protocol.value} server {raw_host!r} skipped: {exc}",
             )
@@ -233,7 +234,7 @@ def _settings(
         return None
     if server.security_note is not None:
         warnings.append(
-            Warning(
+            DiscoveryWarning(
                 code=WarningCode.SECURITY_FROM_PORT,
                 message=f"{server.protocol.value} server {host}: {server.security_note}",
                 host=host,
@@ -255,10 +256,12 @@ def _settings(
     )
 
 
-def _incomplete(incoming: list[ServerSettings], outgoing: list[ServerSettings]) -> list[Warning]:
+def _incomplete(
+    incoming: list[ServerSettings], outgoing: list[ServerSettings]
+) -> list[DiscoveryWarning]:
     """An ``incomplete-document`` warning for each direction left without a server."""
     return [
-        Warning(
+        DiscoveryWarning(
             code=WarningCode.INCOMPLETE_DOCUMENT,
             message=f"the document names no usable {direction} server",
         )

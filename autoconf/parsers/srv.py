@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from ..address import EmailAddress, is_within, normalize_host
 from ..models import (
     AuthMethod,
+    DiscoveryWarning,
     Protocol,
     Security,
     ServerSettings,
     SourceName,
     Trust,
-    Warning,
     WarningCode,
 )
 
@@ -51,7 +51,7 @@ class SrvSettings:
     incoming: list[ServerSettings] = field(default_factory=list)
     outgoing: list[ServerSettings] = field(default_factory=list)
     not_offered: list[str] = field(default_factory=list)  # services answered with target "."
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[DiscoveryWarning] = field(default_factory=list)
 
 
 def order_records(records: Iterable[SrvRecord]) -> list[SrvRecord]:
@@ -88,7 +88,7 @@ def settings_from_srv(
     """
     ranked: list[tuple[int, int, int, ServerSettings]] = []
     not_offered: list[str] = []
-    warnings: list[Warning] = []
+    warnings: list[DiscoveryWarning] = []
     for order, (service, (protocol, security)) in enumerate(SERVICES.items()):
         records = answers.get(service, ())
         usable = [r for r in records if r.target.strip(".") and 0 < r.port <= 65535]
@@ -100,7 +100,7 @@ def settings_from_srv(
                 host = normalize_host(record.target)
             except ValueError as exc:
                 warnings.append(
-                    Warning(
+                    DiscoveryWarning(
                         code=WarningCode.SKIPPED_SERVER,
                         message=f"{service} target {record.target!r} skipped: {exc}",
                     )
@@ -109,7 +109,7 @@ def settings_from_srv(
             inside = is_within(host, address.domain)
             if not inside:
                 warnings.append(
-                    Warning(
+                    DiscoveryWarning(
                         code=WarningCode.HOST_OUTSIDE_DOMAIN,
                         message=(
                             f"the {service}.{address.domain} record points outside "

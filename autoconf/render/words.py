@@ -15,6 +15,7 @@ from ..models import (
     Certificate,
     CertificateKind,
     DiscoveryResult,
+    DiscoveryWarning,
     DomainStatus,
     FailureKind,
     LocalizedText,
@@ -25,7 +26,6 @@ from ..models import (
     TlsStatus,
     Trust,
     Verification,
-    Warning,
     WarningCode,
 )
 
@@ -144,7 +144,7 @@ def source_words(source: SourceName) -> str:
     return SOURCES[source]
 
 
-def warning_words(warning: Warning) -> str:
+def warning_words(warning: DiscoveryWarning) -> str:
     return WARNINGS.get(warning.code, warning.message)
 
 

@@ -15,12 +15,12 @@ from ..errors import (
 )
 from ..models import (
     AttemptStatus,
+    DiscoveryWarning,
     ProviderInfo,
     ServerSettings,
     SourceAttempt,
     SourceName,
     Trust,
-    Warning,
     WarningCode,
 )
 from ..parsers.clientconfig import ClientConfig, parse_template
@@ -109,11 +109,12 @@ async def clientconfig_from(
         template = parse_template(result.body, origin=result.url)
     except (AutoconfError, OSError) as exc:
         return failed_attempt(source, target, exc, watch), None
-    warnings: list[Warning] = []
+    warnings: list[DiscoveryWarning] = []
     if result.changed_domain:
         trust = lower(trust)
         warnings.extend(
-            Warning(code=WarningCode.REDIRECTED, message=message) for message in result.warnings
+            DiscoveryWarning(code=WarningCode.REDIRECTED, message=message)
+            for message in result.warnings
         )
     config = template.resolve(
         ctx.address, source=source, trust=trust, real_name=ctx.options.real_name
@@ -147,7 +148,7 @@ def outcome_from(
     attempts = list(before)
     incoming: list[ServerSettings] = []
     outgoing: list[ServerSettings] = []
-    warnings: list[Warning] = []
+    warnings: list[DiscoveryWarning] = []
     provider: ProviderInfo | None = None
     for attempt, config in results:
         attempts.append(attempt)

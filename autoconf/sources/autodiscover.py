@@ -19,11 +19,11 @@ from ..address import EmailAddress, is_within, parse_address
 from ..errors import AutoconfError, bounded
 from ..models import (
     AttemptStatus,
+    DiscoveryWarning,
     ServerSettings,
     SourceAttempt,
     SourceName,
     Trust,
-    Warning,
     WarningCode,
 )
 from ..parsers.autodiscover import AutodiscoverResponse, build_request, parse_autodiscover
@@ -108,7 +108,7 @@ class _Chain:
 
     trust: Trust
     attempts: list[SourceAttempt] = field(default_factory=list)
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[DiscoveryWarning] = field(default_factory=list)
 
 
 class AutodiscoverSource:
@@ -121,7 +121,7 @@ class AutodiscoverSource:
         attempts = [srv_attempt]
         incoming: list[ServerSettings] = []
         outgoing: list[ServerSettings] = []
-        warnings: list[Warning] = []
+        warnings: list[DiscoveryWarning] = []
         for chain, response in chains:
             attempts.extend(chain.attempts)
             warnings.extend(chain.warnings)
@@ -184,7 +184,9 @@ class AutodiscoverSource:
                 address, queue = hop.address, list(hop.urls)
                 seen.update((u, str(address)) for u in hop.urls)
                 chain.attempts.append(self._note(url, AttemptStatus.OK, hop.detail, watch))
-                chain.warnings.append(Warning(code=WarningCode.REDIRECTED, message=hop.message))
+                chain.warnings.append(
+                    DiscoveryWarning(code=WarningCode.REDIRECTED, message=hop.message)
+                )
                 continue
             if response.error_code is not None and not (response.incoming or response.outgoing):
                 detail = bounded(
@@ -206,7 +208,7 @@ class AutodiscoverSource:
         host = (urlsplit(start).hostname or "").lower()
         if is_within(host, ctx.address.domain):
             return _Chain(trust=Trust.MEDIUM)
-        warning = Warning(
+        warning = DiscoveryWarning(
             code=WarningCode.HOST_OUTSIDE_DOMAIN,
             message=f"the _autodiscover._tcp record points outside {ctx.address.domain}, to {host}",
             host=host,
@@ -221,7 +223,7 @@ class AutodiscoverSource:
         if result.changed_domain:  # an HTTP redirect to another domain on the way
             chain.trust = lower(chain.trust)
             chain.warnings.extend(
-                Warning(code=WarningCode.REDIRECTED, message=m) for m in result.warnings
+                DiscoveryWarning(code=WarningCode.REDIRECTED, message=m) for m in result.warnings
             )
         return parse_autodiscover(
             result.body, address, source=self.name, trust=chain.trust, origin=result.url

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Protocol
 from ..errors import OptionsError
 from ..models import (
     AttemptStatus,
+    DiscoveryWarning,
     ProviderInfo,
     ServerSettings,
     SourceAttempt,
     SourceName,
     Trust,
-    Warning,
 )
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class SourceOutcome:
     incoming: list[ServerSettings] = field(default_factory=list)
     outgoing: list[ServerSettings] = field(default_factory=list)
     provider: ProviderInfo | None = None
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[DiscoveryWarning] = field(default_factory=list)
 
     @property
     def found_anything(self) -> bool:

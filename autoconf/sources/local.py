@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ParseError
-from ..models import AttemptStatus, SourceAttempt, SourceName, Trust, Warning, WarningCode
+from ..models import AttemptStatus, DiscoveryWarning, SourceAttempt, SourceName, Trust, WarningCode
 from ..parsers.clientconfig import ClientConfigTemplate, parse_template
 from .base import SourceContext, SourceOutcome, Stopwatch
 
@@ -25,7 +25,7 @@ class LocalSource:
     async def run(self, ctx: SourceContext) -> SourceOutcome:
         watch = Stopwatch()
         domain = ctx.address.domain
-        warnings: list[Warning] = []
+        warnings: list[DiscoveryWarning] = []
         documents: list[tuple[str, bytes | None, str | None]] = []
         for index, given in enumerate(ctx.options.local_documents):
             documents.append((f"document #{index + 1}", given, None))
@@ -61,7 +61,7 @@ class LocalSource:
         template: ClientConfigTemplate,
         origin: str,
         watch: Stopwatch,
-        warnings: list[Warning],
+        warnings: list[DiscoveryWarning],
     ) -> SourceOutcome:
         config = template.resolve(
             ctx.address, source=self.name, trust=Trust.HIGH, real_name=ctx.options.real_name
@@ -96,5 +96,7 @@ def _read_dir(directory: Path) -> list[tuple[str, bytes | None, str | None]]:
     return found
 
 
-def _bad_file(origin: str, reason: str) -> Warning:
-    return Warning(code=WarningCode.BAD_DOCUMENT, message=f"local file {origin} ignored: {reason}")
+def _bad_file(origin: str, reason: str) -> DiscoveryWarning:
+    return DiscoveryWarning(
+        code=WarningCode.BAD_DOCUMENT, message=f"local file {origin} ignored: {reason}"
+    )

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from autoconf.errors import DeadlineExceeded, HostNotFound
 from autoconf.models import (
     AttemptStatus,
+    AuthMethod,
+    DiscoveryWarning,
     Protocol,
     Security,
     ServerSettings,
@@ -19,7 +21,7 @@ from autoconf.options import Deadline
 from autoconf.parsers.srv import SrvRecord
 from autoconf.sources.base import SourceContext, SourceOutcome
 
-__all__ = ["LOCAL_GMAIL", "BrokenSource", "FakeDns", "FakeSource"]
+__all__ = ["LOCAL_GMAIL", "BrokenSource", "FakeDns", "FakeSource", "ScriptedSource", "server"]
 
 # A corporate override of gmail.com, for the local source.
 LOCAL_GMAIL = b"""<?xml version="1.0"?>
@@ -123,3 +125,66 @@ class BrokenSource:
 
     async def run(self, ctx: SourceContext) -> SourceOutcome:
         raise RuntimeError("boom")
+
+
+def server(
+    protocol: Protocol = Protocol.IMAP,
+    host: str = "imap.example.com",
+    port: int = 993,
+    security: Security = Security.TLS,
+    **extra: object,
+) -> ServerSettings:
+    fields: dict[str, object] = {
+        "protocol": protocol,
+        "host": host,
+        "port": port,
+        "security": security,
+        "username": "jane@example.com",
+        "auth": [AuthMethod.PASSWORD_CLEARTEXT],
+        "sources": [SourceName.AUTOCONFIG],
+        "trust": Trust.HIGH,
+    }
+    fields.update(extra)
+    return ServerSettings(**fields)  # type: ignore[arg-type]
+
+
+class ScriptedSource:
+    """A network-free source that answers with given servers (or nothing) after a delay."""
+
+    def __init__(
+        self,
+        name: SourceName,
+        *,
+        incoming: list[ServerSettings] | None = None,
+        outgoing: list[ServerSettings] | None = None,
+        delay: float = 0.0,
+        status: AttemptStatus = AttemptStatus.OK,
+        detail: str | None = None,
+        warnings: list[DiscoveryWarning] | None = None,
+    ) -> None:
+        self.name = name
+        self.incoming = incoming or []
+        self.outgoing = outgoing or []
+        self.delay = delay
+        self.status = status
+        self.detail = detail
+        self.warnings = warnings or []
+        self.seen: list[str] = []
+
+    async def run(self, ctx: SourceContext) -> SourceOutcome:
+        self.seen.append(str(ctx.address))
+        await asyncio.sleep(self.delay)
+        attempt = SourceAttempt(
+            source=self.name,
+            target=f"https://autoconfig.{ctx.address.domain}/mail/config-v1.1.xml",
+            status=self.status,
+            elapsed_ms=12.0,
+            detail=self.detail,
+        )
+        return SourceOutcome(
+            source=self.name,
+            attempts=[attempt],
+            incoming=list(self.incoming),
+            outgoing=list(self.outgoing),
+            warnings=list(self.warnings),
+        )

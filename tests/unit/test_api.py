@@ -62,7 +62,7 @@ def test_public_api_is_pinned_and_sorted():
         "TlsStatus",
         "Trust",
         "Verification",
-        "Warning",
+        "DiscoveryWarning",
         "WarningCode",
         "__version__",
         "default_sources",
@@ -201,3 +201,17 @@ def test_two_sources_with_one_name_are_an_options_error():
         autoconf.discover_sync(
             "jane@gmail.com", options=autoconf.Options(offline=True), sources=sources
         )
+
+
+def test_warning_is_a_deprecated_alias_that_no_longer_shadows_the_builtin():
+    """autoconf.Warning works (with a DeprecationWarning); a star import leaves the builtin."""
+    import pytest
+
+    from autoconf.models import DiscoveryWarning
+
+    with pytest.warns(DeprecationWarning, match="DiscoveryWarning"):
+        assert autoconf.Warning is DiscoveryWarning
+    namespace: dict[str, object] = {}
+    exec("from autoconf import *", namespace)  # noqa: S102 - the point of the test
+    assert "Warning" not in namespace
+    assert namespace["DiscoveryWarning"] is DiscoveryWarning

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ..test_cli_pty import PtyRun
+from .test_pty import PtyRun
 
 pytestmark = pytest.mark.skipif(
     not hasattr(__import__("os"), "openpty"), reason="needs a pseudo-terminal"

@@ -19,7 +19,7 @@ from autoconf.models import (
 )
 from autoconf.probe.conversation import Login
 
-from ..test_cli import ScriptedSource, server
+from ..fakes import ScriptedSource, server
 
 
 def run(*argv: str, stdin: str = "", **kwargs: Any) -> tuple[int, str, str]:

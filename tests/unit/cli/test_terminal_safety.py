@@ -14,6 +14,7 @@ from autoconf import (
     AuthMethod,
     Certificate,
     DiscoveryResult,
+    DiscoveryWarning,
     Documentation,
     EnableInstructions,
     LocalizedText,
@@ -30,7 +31,6 @@ from autoconf import (
     TlsStatus,
     Trust,
     Verification,
-    Warning,
     WarningCode,
 )
 from autoconf.render.human import render_result
@@ -103,7 +103,9 @@ def _hostile(*, found: bool = True) -> DiscoveryResult:
         incoming=[_server(Protocol.IMAP, ok=True), _server(Protocol.IMAP, ok=False)],
         outgoing=[_server(Protocol.SMTP, ok=True)] if found else [],
         warnings=[
-            Warning(code=WarningCode.BAD_DOCUMENT, message=f"warning {EVIL}", host=f"h{EVIL}")
+            DiscoveryWarning(
+                code=WarningCode.BAD_DOCUMENT, message=f"warning {EVIL}", host=f"h{EVIL}"
+            )
         ],
         attempts=[
             SourceAttempt(
@@ -158,7 +160,7 @@ def test_json_output_keeps_the_text_unchanged():
     """--json is for programs: the strings are exactly what came, JSON-escaped."""
     from autoconf.cli import main
 
-    from ..test_cli import ScriptedSource
+    from ..fakes import ScriptedSource
 
     evil_server = _server(Protocol.IMAP, ok=True)
     smtp = _server(Protocol.SMTP, ok=True)

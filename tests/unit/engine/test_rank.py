@@ -259,3 +259,121 @@ def test_guessed_servers_do_not_outrank_published_ones_without_verification():
         ).incoming
     ]
     assert hosts == ["imap.example.com", "mail.example.com"]
+
+
+def _simple_server(
+    protocol: Protocol = Protocol.IMAP,
+    host: str = "imap.example.com",
+    port: int = 993,
+    security: Security = Security.TLS,
+    source: SourceName = SourceName.AUTOCONFIG,
+    trust: Trust = Trust.HIGH,
+    username: str | None = None,
+) -> ServerSettings:
+    return ServerSettings(
+        protocol=protocol,
+        host=host,
+        port=port,
+        security=security,
+        username=username,
+        sources=[source],
+        trust=trust,
+    )
+
+
+def _simple_outcome(source: SourceName, *servers: ServerSettings) -> SourceOutcome:
+    return SourceOutcome(
+        source=source,
+        attempts=[],
+        incoming=[s for s in servers if s.protocol is not Protocol.SMTP],
+        outgoing=[s for s in servers if s.protocol is Protocol.SMTP],
+    )
+
+
+def test_same_server_from_two_sources_is_one_candidate_listing_both():
+    """Duplicates merge; sources are listed in priority order; details come from the best."""
+    a = _simple_server(source=SourceName.SRV, trust=Trust.MEDIUM, username="from-srv")
+    b = _simple_server(source=SourceName.AUTOCONFIG, trust=Trust.HIGH, username="from-autoconfig")
+    ranked = merge([_simple_outcome(SourceName.SRV, a), _simple_outcome(SourceName.AUTOCONFIG, b)])
+    assert len(ranked.incoming) == 1
+    server = ranked.incoming[0]
+    assert server.sources == [SourceName.AUTOCONFIG, SourceName.SRV]
+    assert server.trust is Trust.HIGH
+    assert server.username == "from-autoconfig"
+
+
+def test_independent_agreement_raises_trust():
+    """Two medium sources that agree make a high-trust candidate; ISPDB twice does not."""
+    srv = _simple_server(source=SourceName.SRV, trust=Trust.MEDIUM)
+    mx = _simple_server(source=SourceName.MX, trust=Trust.MEDIUM)
+    assert (
+        merge([_simple_outcome(SourceName.SRV, srv), _simple_outcome(SourceName.MX, mx)])
+        .incoming[0]
+        .trust
+        is Trust.HIGH
+    )
+    one = _simple_server(source=SourceName.ISPDB, trust=Trust.MEDIUM)
+    two = _simple_server(source=SourceName.ISPDB_BUNDLED, trust=Trust.MEDIUM)
+    assert (
+        merge(
+            [_simple_outcome(SourceName.ISPDB, one), _simple_outcome(SourceName.ISPDB_BUNDLED, two)]
+        )
+        .incoming[0]
+        .trust
+        is Trust.MEDIUM
+    )
+
+
+def test_order_is_trust_then_security_then_protocol_then_source():
+    """Ranking follows trust, then TLS over STARTTLS, then IMAP over POP3, then source."""
+    servers = [
+        _simple_server(Protocol.POP3, "pop.example.com", 995, Security.TLS),
+        _simple_server(Protocol.IMAP, "imap.example.com", 143, Security.STARTTLS),
+        _simple_server(Protocol.IMAP, "imap.example.com", 993, Security.TLS),
+        _simple_server(Protocol.IMAP, "low.example.com", 993, Security.TLS, trust=Trust.LOW),
+    ]
+    ranked = merge([_simple_outcome(SourceName.AUTOCONFIG, *servers)])
+    assert [(s.host, s.port) for s in ranked.incoming] == [
+        ("imap.example.com", 993),
+        ("pop.example.com", 995),
+        ("imap.example.com", 143),
+        ("low.example.com", 993),
+    ]
+
+
+def test_plain_is_never_first_when_tls_exists():
+    """A high-trust plaintext server still ranks below a low-trust encrypted one."""
+    plain = _simple_server(port=143, security=Security.PLAIN, trust=Trust.HIGH)
+    tls = _simple_server(host="imap.other.example", trust=Trust.LOW, source=SourceName.GUESS)
+    ranked = merge(
+        [_simple_outcome(SourceName.AUTOCONFIG, plain), _simple_outcome(SourceName.GUESS, tls)]
+    )
+    assert ranked.incoming[0].security is Security.TLS
+    assert not any(w.code is WarningCode.PLAINTEXT_ONLY for w in ranked.warnings)
+
+
+def test_plaintext_only_and_insecure_source_warnings():
+    """Only-plain directions and results over plain HTTP are warned about."""
+    plain = _simple_server(
+        Protocol.SMTP,
+        "smtp.example.com",
+        25,
+        Security.PLAIN,
+        source=SourceName.AUTOCONFIG_HTTP,
+        trust=Trust.LOW,
+    )
+    ranked = merge([_simple_outcome(SourceName.AUTOCONFIG_HTTP, plain)])
+    codes = [w.code for w in ranked.warnings]
+    assert WarningCode.PLAINTEXT_ONLY in codes
+    assert WarningCode.INSECURE_SOURCE in codes
+
+
+def test_disagreeing_sources_are_warned_about():
+    """When two sources' first choices differ, a sources-disagree warning names both."""
+    a = _simple_server(host="imap.example.com", source=SourceName.AUTOCONFIG)
+    b = _simple_server(host="mail.example.com", source=SourceName.SRV, trust=Trust.MEDIUM)
+    ranked = merge([_simple_outcome(SourceName.AUTOCONFIG, a), _simple_outcome(SourceName.SRV, b)])
+    disagree = [w for w in ranked.warnings if w.code is WarningCode.SOURCES_DISAGREE]
+    assert len(disagree) == 1
+    assert "imap.example.com" in disagree[0].message
+    assert "mail.example.com" in disagree[0].message

@@ -16,7 +16,7 @@ from autoconf.batch import BadLine, BatchSummary, read_lines, run_batch
 from autoconf.cli import main
 from autoconf.sources.base import SourceContext, SourceOutcome
 
-from .test_cli import ScriptedSource, server
+from ..fakes import ScriptedSource, server
 
 INPUT = """\
 # customers, exported 2026-11-27

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import re
@@ -15,19 +14,15 @@ import pytest
 
 from autoconf import (
     AttemptStatus,
-    AuthMethod,
     Certificate,
     DiscoveryResult,
+    DiscoveryWarning,
     LoginStatus,
     Protocol,
     Security,
-    ServerSettings,
-    SourceAttempt,
     SourceName,
     TlsStatus,
-    Trust,
     Verification,
-    Warning,
     WarningCode,
 )
 from autoconf.cli import main
@@ -36,7 +31,7 @@ from autoconf.render.human import render_result
 from autoconf.render.terminal import Terminal
 from autoconf.sources.base import SourceContext, SourceOutcome
 
-from .fakes import LOCAL_GMAIL
+from ..fakes import LOCAL_GMAIL, ScriptedSource, server
 
 ESCAPE = re.compile(r"\x1b\[")
 PIPE = Terminal(tty=False, colour=False, width=80, unicode=True)
@@ -46,69 +41,6 @@ def run(*argv: str, stdin: str = "", **kwargs: object) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), stdout=out, stderr=err, stdin=io.StringIO(stdin), **kwargs)  # type: ignore[arg-type]
     return code, out.getvalue(), err.getvalue()
-
-
-def server(
-    protocol: Protocol = Protocol.IMAP,
-    host: str = "imap.example.com",
-    port: int = 993,
-    security: Security = Security.TLS,
-    **extra: object,
-) -> ServerSettings:
-    fields: dict[str, object] = {
-        "protocol": protocol,
-        "host": host,
-        "port": port,
-        "security": security,
-        "username": "jane@example.com",
-        "auth": [AuthMethod.PASSWORD_CLEARTEXT],
-        "sources": [SourceName.AUTOCONFIG],
-        "trust": Trust.HIGH,
-    }
-    fields.update(extra)
-    return ServerSettings(**fields)  # type: ignore[arg-type]
-
-
-class ScriptedSource:
-    """A network-free source that answers with given servers (or nothing) after a delay."""
-
-    def __init__(
-        self,
-        name: SourceName,
-        *,
-        incoming: list[ServerSettings] | None = None,
-        outgoing: list[ServerSettings] | None = None,
-        delay: float = 0.0,
-        status: AttemptStatus = AttemptStatus.OK,
-        detail: str | None = None,
-        warnings: list[Warning] | None = None,
-    ) -> None:
-        self.name = name
-        self.incoming = incoming or []
-        self.outgoing = outgoing or []
-        self.delay = delay
-        self.status = status
-        self.detail = detail
-        self.warnings = warnings or []
-        self.seen: list[str] = []
-
-    async def run(self, ctx: SourceContext) -> SourceOutcome:
-        self.seen.append(str(ctx.address))
-        await asyncio.sleep(self.delay)
-        attempt = SourceAttempt(
-            source=self.name,
-            target=f"https://autoconfig.{ctx.address.domain}/mail/config-v1.1.xml",
-            status=self.status,
-            elapsed_ms=12.0,
-            detail=self.detail,
-        )
-        return SourceOutcome(
-            source=self.name,
-            attempts=[attempt],
-            incoming=list(self.incoming),
-            outgoing=list(self.outgoing),
-            warnings=list(self.warnings),
-        )
 
 
 def test_offline_json_for_gmail():
@@ -306,7 +238,7 @@ def test_every_warning_code_has_plain_words():
         incoming=[server()],
         outgoing=[server(Protocol.SMTP, "smtp.example.com", 465)],
         warnings=[
-            Warning(code=code, message=f"technical {code.value}", host="h.example")
+            DiscoveryWarning(code=code, message=f"technical {code.value}", host="h.example")
             for code in WarningCode
         ],
     )
@@ -421,7 +353,7 @@ def test_json_output_validates_against_the_schema():
             SourceName.AUTOCONFIG,
             incoming=[server(verification=verified)],
             outgoing=[server(Protocol.SMTP, "smtp.example.com", 465)],
-            warnings=[Warning(code=WarningCode.REDIRECTED, message="moved")],
+            warnings=[DiscoveryWarning(code=WarningCode.REDIRECTED, message="moved")],
         )
     ]
     outputs = [
