@@ -281,20 +281,11 @@ def _simple_server(
     )
 
 
-def _simple_outcome(source: SourceName, *servers: ServerSettings) -> SourceOutcome:
-    return SourceOutcome(
-        source=source,
-        attempts=[],
-        incoming=[s for s in servers if s.protocol is not Protocol.SMTP],
-        outgoing=[s for s in servers if s.protocol is Protocol.SMTP],
-    )
-
-
 def test_same_server_from_two_sources_is_one_candidate_listing_both():
     """Duplicates merge; sources are listed in priority order; details come from the best."""
     a = _simple_server(source=SourceName.SRV, trust=Trust.MEDIUM, username="from-srv")
     b = _simple_server(source=SourceName.AUTOCONFIG, trust=Trust.HIGH, username="from-autoconfig")
-    ranked = merge([_simple_outcome(SourceName.SRV, a), _simple_outcome(SourceName.AUTOCONFIG, b)])
+    ranked = merge([_outcome(SourceName.SRV, a), _outcome(SourceName.AUTOCONFIG, b)])
     assert len(ranked.incoming) == 1
     server = ranked.incoming[0]
     assert server.sources == [SourceName.AUTOCONFIG, SourceName.SRV]
@@ -307,17 +298,13 @@ def test_independent_agreement_raises_trust():
     srv = _simple_server(source=SourceName.SRV, trust=Trust.MEDIUM)
     mx = _simple_server(source=SourceName.MX, trust=Trust.MEDIUM)
     assert (
-        merge([_simple_outcome(SourceName.SRV, srv), _simple_outcome(SourceName.MX, mx)])
-        .incoming[0]
-        .trust
+        merge([_outcome(SourceName.SRV, srv), _outcome(SourceName.MX, mx)]).incoming[0].trust
         is Trust.HIGH
     )
     one = _simple_server(source=SourceName.ISPDB, trust=Trust.MEDIUM)
     two = _simple_server(source=SourceName.ISPDB_BUNDLED, trust=Trust.MEDIUM)
     assert (
-        merge(
-            [_simple_outcome(SourceName.ISPDB, one), _simple_outcome(SourceName.ISPDB_BUNDLED, two)]
-        )
+        merge([_outcome(SourceName.ISPDB, one), _outcome(SourceName.ISPDB_BUNDLED, two)])
         .incoming[0]
         .trust
         is Trust.MEDIUM
@@ -332,7 +319,7 @@ def test_order_is_trust_then_security_then_protocol_then_source():
         _simple_server(Protocol.IMAP, "imap.example.com", 993, Security.TLS),
         _simple_server(Protocol.IMAP, "low.example.com", 993, Security.TLS, trust=Trust.LOW),
     ]
-    ranked = merge([_simple_outcome(SourceName.AUTOCONFIG, *servers)])
+    ranked = merge([_outcome(SourceName.AUTOCONFIG, *servers)])
     assert [(s.host, s.port) for s in ranked.incoming] == [
         ("imap.example.com", 993),
         ("pop.example.com", 995),
@@ -345,9 +332,7 @@ def test_plain_is_never_first_when_tls_exists():
     """A high-trust plaintext server still ranks below a low-trust encrypted one."""
     plain = _simple_server(port=143, security=Security.PLAIN, trust=Trust.HIGH)
     tls = _simple_server(host="imap.other.example", trust=Trust.LOW, source=SourceName.GUESS)
-    ranked = merge(
-        [_simple_outcome(SourceName.AUTOCONFIG, plain), _simple_outcome(SourceName.GUESS, tls)]
-    )
+    ranked = merge([_outcome(SourceName.AUTOCONFIG, plain), _outcome(SourceName.GUESS, tls)])
     assert ranked.incoming[0].security is Security.TLS
     assert not any(w.code is WarningCode.PLAINTEXT_ONLY for w in ranked.warnings)
 
@@ -362,7 +347,7 @@ def test_plaintext_only_and_insecure_source_warnings():
         source=SourceName.AUTOCONFIG_HTTP,
         trust=Trust.LOW,
     )
-    ranked = merge([_simple_outcome(SourceName.AUTOCONFIG_HTTP, plain)])
+    ranked = merge([_outcome(SourceName.AUTOCONFIG_HTTP, plain)])
     codes = [w.code for w in ranked.warnings]
     assert WarningCode.PLAINTEXT_ONLY in codes
     assert WarningCode.INSECURE_SOURCE in codes
@@ -372,7 +357,7 @@ def test_disagreeing_sources_are_warned_about():
     """When two sources' first choices differ, a sources-disagree warning names both."""
     a = _simple_server(host="imap.example.com", source=SourceName.AUTOCONFIG)
     b = _simple_server(host="mail.example.com", source=SourceName.SRV, trust=Trust.MEDIUM)
-    ranked = merge([_simple_outcome(SourceName.AUTOCONFIG, a), _simple_outcome(SourceName.SRV, b)])
+    ranked = merge([_outcome(SourceName.AUTOCONFIG, a), _outcome(SourceName.SRV, b)])
     disagree = [w for w in ranked.warnings if w.code is WarningCode.SOURCES_DISAGREE]
     assert len(disagree) == 1
     assert "imap.example.com" in disagree[0].message
