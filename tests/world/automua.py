@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.world.automx2 import cache_dir, post_initdb
+from tests.world.automx2 import cache_dir, post_initdb, write_conf
 from tests.world.process import Daemon, spawn
 from tests.world.scenarios import Content
 
@@ -30,17 +30,7 @@ def render(content: Content, state: Path) -> Path:
     """Write automua.conf (SQLite database in the state folder); return its path.
 
     The database must be a file: automua's default, an in-memory SQLite, is per connection."""
-    folder = state / "automua"
-    folder.mkdir(mode=0o755)
-    conf = folder / "automua.conf"
-    conf.write_text(
-        "[automua]\n"
-        "loglevel = WARNING\n"
-        "db_echo = no\n"
-        f"db_uri = sqlite:///{folder}/automua.db\n"
-        "proxy_count = 1\n"
-    )
-    return conf
+    return write_conf("automua", state)
 
 
 def start(conf: Path, content: Content) -> Daemon:

@@ -37,14 +37,20 @@ def available() -> bool:
 
 def render(content: Content, state: Path) -> Path:
     """Write automx2.conf (SQLite database in the state folder); return its path."""
-    folder = state / "automx2"
+    return write_conf("automx2", state)
+
+
+def write_conf(app: str, state: Path) -> Path:
+    """STATE/APP/APP.conf for automx2 or automua (they read the same keys): a SQLite file
+    database in that folder (an in-memory one would be per connection), behind one proxy."""
+    folder = state / app
     folder.mkdir(mode=0o755)
-    conf = folder / "automx2.conf"
+    conf = folder / f"{app}.conf"
     conf.write_text(
-        "[automx2]\n"
+        f"[{app}]\n"
         "loglevel = WARNING\n"
         "db_echo = no\n"
-        f"db_uri = sqlite:///{folder}/automx2.db\n"
+        f"db_uri = sqlite:///{folder}/{app}.db\n"
         "proxy_count = 1\n"
     )
     return conf

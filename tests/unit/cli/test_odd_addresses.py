@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "odd_addresses.py"
+from ..scripts import load_benchmark
+
 PER_CATEGORY = 20
 
 
 @pytest.fixture(scope="module")
 def odd() -> ModuleType:
     """The odd-address script, imported as a module."""
-    spec = importlib.util.spec_from_file_location("odd_addresses", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("odd_addresses")
 
 
 @pytest.fixture(scope="module")

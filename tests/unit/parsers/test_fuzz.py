@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "fuzz_parsers.py"
+from ..scripts import load_benchmark
+
 COUNT = 2_000
 SEED = 20261201
 MAX_SECONDS = 2.0  # per case; generous for a loaded 2-core machine
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fuzz_parsers", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def fuzz() -> ModuleType:
     """The fuzzing script, imported as a module."""
-    return _load()
+    return load_benchmark("fuzz_parsers")
 
 
 @pytest.fixture(scope="module")

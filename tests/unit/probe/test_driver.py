@@ -210,6 +210,28 @@ def _tls_pair(name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     return server_ctx, client_ctx
 
 
+async def _probe_loopback(
+    handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+    security: str,
+    client_ctx: ssl.SSLContext,
+    *,
+    server_ctx: ssl.SSLContext | None = None,
+) -> Verification:
+    """Probe an IMAP server on 127.0.0.1 that ``handle`` scripts, then close it."""
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_ctx)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        return await probe_server(
+            ServerSettings(protocol="imap", host="127.0.0.1", port=port, security=security),
+            dns=NO_DNS,
+            ssl_context=client_ctx,
+            deadline=Deadline(5),
+        )
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 async def test_an_ip_literal_host_is_checked_against_the_certificate():
     """A server published as an IP must present a certificate for that IP."""
     server_ctx, client_ctx = _tls_pair("some-other-name.example")
@@ -221,18 +243,7 @@ async def test_an_ip_literal_host_is_checked_against_the_certificate():
         finally:
             writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_ctx)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        v = await probe_server(
-            ServerSettings(protocol="imap", host="127.0.0.1", port=port, security="tls"),
-            dns=NO_DNS,
-            ssl_context=client_ctx,
-            deadline=Deadline(5),
-        )
-    finally:
-        server.close()
-        await server.wait_closed()
+    v = await _probe_loopback(handle, "tls", client_ctx, server_ctx=server_ctx)
     assert v.tls is TlsStatus.FAILED
     assert v.certificate is not None
     assert v.certificate.error == "hostname-mismatch"
@@ -256,18 +267,7 @@ async def test_bytes_injected_after_starttls_ok_are_refused():
         finally:
             writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        v = await probe_server(
-            ServerSettings(protocol="imap", host="127.0.0.1", port=port, security="starttls"),
-            dns=NO_DNS,
-            ssl_context=client_ctx,
-            deadline=Deadline(5),
-        )
-    finally:
-        server.close()
-        await server.wait_closed()
+    v = await _probe_loopback(handle, "starttls", client_ctx)
     assert "injection" in (v.error or "")
     assert v.tls is not TlsStatus.OK
     assert "INJECTED" not in v.capabilities
