@@ -14,11 +14,11 @@ PACKAGE = Path(__file__).resolve().parents[2] / "autoconf"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("autoconf.models", "autoconf.errors"),
     ("autoconf.options", "autoconf.address", "autoconf.events"),
-    ("autoconf.parsers", "autoconf._data"),
+    ("autoconf.parsers", "autoconf._data", "autoconf.export"),
     ("autoconf.net",),
     ("autoconf.probe",),
     ("autoconf.sources",),
-    ("autoconf.engine", "autoconf.verify"),
+    ("autoconf.engine", "autoconf.verify", "autoconf.check"),
     ("autoconf.api",),
     ("autoconf.cli", "autoconf.batch", "autoconf.render", "autoconf.__main__", "autoconf"),
 )

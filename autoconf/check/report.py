@@ -1,0 +1,169 @@
+"""The admin's report on a domain: what each mechanism publishes, what each server does, findings.
+
+Field names and finding codes are a public contract, like :mod:`autoconf.models`: the CLI's
+``--check --json`` output is ``report.model_dump(mode="json")`` and monitoring reads the codes.
+Codes and fields may be added; none may be renamed without a deprecation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..models import (
+    DiscoveryWarning,
+    Protocol,
+    Security,
+    ServerSettings,
+    SourceAttempt,
+    Verification,
+)
+
+__all__ = [
+    "DomainReport",
+    "Finding",
+    "FindingCode",
+    "LegacyTls",
+    "Mechanism",
+    "MechanismReport",
+    "ServerReport",
+    "Severity",
+]
+
+
+class Severity(StrEnum):
+    """How bad a finding is. The report's exit status is decided by the worst one."""
+
+    ERROR = "error"  # clients will fail, or a password is at risk
+    WARNING = "warning"  # works, but wrongly, fragile, or against an RFC's advice
+    INFO = "info"  # worth knowing; nothing to fix
+
+
+class Mechanism(StrEnum):
+    """Where a client learns its settings (and the servers themselves)."""
+
+    AUTOCONFIG = "autoconfig"  # https://autoconfig.{domain}/... and /.well-known/autoconfig/
+    SRV = "srv"  # RFC 6186 / RFC 8314 SRV records
+    AUTODISCOVER = "autodiscover"  # Autodiscover POX
+    ISPDB = "ispdb"  # the bundled and the online ISPDB entry for the domain
+    MX = "mx"  # the domain's MX records
+    SERVER = "server"  # a mail server that a mechanism names
+
+
+class FindingCode(StrEnum):
+    """Stable codes, one per kind of problem. Each has a world test that produces it."""
+
+    # Across mechanisms
+    NOTHING_PUBLISHED = "nothing-published"  # no mechanism publishes any settings
+    MECHANISMS_DISAGREE = "mechanisms-disagree"  # same protocol, other host/port/security
+    POP3_NOT_EVERYWHERE = "pop3-not-everywhere"  # one mechanism publishes POP3, another not
+    ORDER_DIFFERS = "order-differs"  # SRV priority order differs from autoconfig's order
+    # SRV
+    SRV_TARGET_OUTSIDE_DOMAIN = "srv-target-outside-domain"
+    SRV_TARGET_UNRESOLVED = "srv-target-unresolved"
+    SRV_NOT_OFFERED = "srv-not-offered"  # target "." : the service is explicitly not offered
+    SRV_STARTTLS_PREFERRED = "srv-starttls-preferred"  # RFC 8314 §5.1 preference not followed
+    # autoconfig
+    AUTOCONFIG_HTTP_ONLY = "autoconfig-http-only"
+    AUTOCONFIG_ONE_URL = "autoconfig-one-url"  # only one of the two HTTPS URLs answers
+    AUTOCONFIG_NEEDS_ADDRESS = "autoconfig-needs-address"  # breaks without ?emailaddress=
+    AUTOCONFIG_DEPENDS_ON_ADDRESS = "autoconfig-depends-on-address"  # other servers with it
+    AUTOCONFIG_CONTENT_TYPE = "autoconfig-content-type"  # not an XML content type
+    AUTOCONFIG_NOT_XML = "autoconfig-not-xml"  # HTML (or other non-XML) instead of XML
+    AUTOCONFIG_REDIRECT_ELSEWHERE = "autoconfig-redirect-elsewhere"  # to another domain
+    AUTOCONFIG_CERTIFICATE = "autoconfig-certificate"  # the web host's certificate is refused
+    SKIPPED_SERVER = "skipped-server"  # a published server entry the parser had to skip
+    BAD_DOCUMENT = "bad-document"  # a published document that does not parse
+    # ISPDB
+    ISPDB_STALE = "ispdb-stale"  # the ISPDB entry differs from what the domain publishes
+    # Servers
+    SERVER_UNREACHABLE = "server-unreachable"
+    CERTIFICATE_INVALID = "certificate-invalid"  # evidence names the CertificateKind
+    CERTIFICATE_EXPIRING = "certificate-expiring"  # within 21 days
+    CERTIFICATE_CHAIN_INCOMPLETE = "certificate-chain-incomplete"
+    LEGACY_TLS_ACCEPTED = "legacy-tls-accepted"  # TLS 1.0 or 1.1 still accepted
+    LEGACY_TLS_NOT_TESTED = "legacy-tls-not-tested"  # this machine's OpenSSL cannot offer them
+    PLAINTEXT_LOGIN_BEFORE_TLS = "plaintext-login-before-tls"
+    STARTTLS_MISSING = "starttls-missing"  # 143/587/110 without STARTTLS/STLS
+    IMPLICIT_TLS_MISSING = "implicit-tls-missing"  # no 993/465/995 (RFC 8314 §3.3)
+    SUBMISSION_MISSING = "submission-missing"  # SMTP on port 25 only
+    SASL_MECHANISMS = "sasl-mechanisms"  # info: what the server offers
+    # MX
+    MX_NONE = "mx-none"
+    MX_NULL = "mx-null"  # RFC 7505 "0 ." : the domain accepts no mail
+    MX_UNRESOLVED = "mx-unresolved"  # an MX host resolves to nothing
+    MX_PROVIDER = "mx-provider"  # info: the MX belongs to a provider the offline data knows
+    MX_PROVIDER_MISMATCH = "mx-provider-mismatch"  # published config is not that provider's
+
+
+class LegacyTls(StrEnum):
+    """Whether a server still accepts TLS 1.0/1.1."""
+
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    NOT_TESTED = "not-tested"  # this machine's OpenSSL cannot offer them, or no TLS reached
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Finding(_Frozen):
+    """One problem (or fact) with its evidence and, where there is one, the fix."""
+
+    code: FindingCode
+    severity: Severity
+    mechanisms: list[Mechanism]  # where it was seen; two or more for disagreements
+    message: str  # one plain sentence, for people; code decides on ``code`` only
+    fix: str | None = None  # what to publish or change, for people
+    evidence: list[str] = Field(default_factory=list)  # URLs, records, replies, names
+    host: str | None = None
+    port: int | None = None
+
+
+class MechanismReport(_Frozen):
+    """What one mechanism publishes, looked at on its own."""
+
+    mechanism: Mechanism
+    published: bool  # it gave at least one server (or, for MX, at least one record)
+    where: list[str] = Field(default_factory=list)  # URLs / DNS names that were asked
+    http_status: int | None = None  # for HTTP mechanisms, of the answer that counted
+    content_type: str | None = None
+    incoming: list[ServerSettings] = Field(default_factory=list)  # in the published order
+    outgoing: list[ServerSettings] = Field(default_factory=list)
+    skipped: list[DiscoveryWarning] = Field(default_factory=list)  # entries skipped, and why
+    attempts: list[SourceAttempt] = Field(default_factory=list)
+    records: list[str] = Field(default_factory=list)  # DNS records as text (SRV, MX)
+
+
+class ServerReport(_Frozen):
+    """One server that some mechanism names, probed."""
+
+    protocol: Protocol
+    host: str
+    port: int
+    security: Security
+    mechanisms: list[Mechanism] = Field(default_factory=list)  # who named it
+    verification: Verification | None = None
+    legacy_tls: LegacyTls = LegacyTls.NOT_TESTED
+    plaintext_login_before_tls: bool | None = None  # None: not applicable or not seen
+
+
+class DomainReport(_Frozen):
+    domain: str  # IDNA ASCII
+    address: str | None = None  # when the caller gave one (used for ?emailaddress=)
+    checked_at: datetime
+    elapsed_ms: float = 0.0
+    mechanisms: list[MechanismReport] = Field(default_factory=list)
+    servers: list[ServerReport] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+
+    @property
+    def worst(self) -> Severity | None:
+        """The worst severity among the findings (None when there are none)."""
+        for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+            if any(f.severity is severity for f in self.findings):
+                return severity
+        return None
