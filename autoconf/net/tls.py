@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import ssl
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import OptionsError
 from ..models import CertificateKind
 
-__all__ = ["certificate_kind", "make_ssl_context", "unverified_context"]
+__all__ = [
+    "certificate_kind",
+    "legacy_context",
+    "make_ssl_context",
+    "presented_chain",
+    "unverified_context",
+]
 
 
 def make_ssl_context(
@@ -96,3 +103,47 @@ def unverified_context() -> ssl.SSLContext:
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+def legacy_context() -> ssl.SSLContext | None:
+    """A client context that offers only TLS 1.0 and 1.1, or None when this OpenSSL cannot.
+
+    Only for asking a server whether it still accepts them: nothing but the handshake happens
+    on a connection made with it (no command, no credential), and it verifies nothing. The
+    test that it can offer them is local: OpenSSL must write a ClientHello into memory.
+    """
+    if not (ssl.HAS_TLSv1 or ssl.HAS_TLSv1_1):
+        return None
+    try:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        with warnings.catch_warnings():
+            # Python deprecates the very versions this context exists to offer.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        hello = ctx.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO())
+        hello.do_handshake()
+    except ssl.SSLWantReadError:
+        return ctx  # the ClientHello was written; OpenSSL waits for the server's answer
+    except (ssl.SSLError, ValueError):
+        return None  # no protocol or no cipher left to offer: this machine's OpenSSL forbids it
+    return None
+
+
+def presented_chain(ssl_object: ssl.SSLObject | ssl.SSLSocket) -> list[bytes] | None:
+    """The certificates the server sent (DER, leaf first), or None when Python cannot tell.
+
+    Python 3.13 has ``get_unverified_chain``; 3.10 to 3.12 have the same method only on the
+    private ``_ssl`` object underneath. Without either the chain stays unknown.
+    """
+    public = getattr(ssl_object, "get_unverified_chain", None)
+    if public is not None:
+        return [bytes(der) for der in public() or ()]
+    inner = getattr(getattr(ssl_object, "_sslobj", None), "get_unverified_chain", None)
+    if inner is None:
+        return None
+    chain = inner() or ()
+    return [cert.public_bytes(ssl._ssl.ENCODING_DER) for cert in chain]  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from ..errors import DeadlineExceeded, HostNotFound, NetworkError, bounded
 from ..models import (
@@ -30,7 +31,7 @@ from ..models import (
 )
 from ..net.addresses import is_blocked, pick_addresses
 from ..net.dns import DnsClient
-from ..net.tls import certificate_kind, unverified_context
+from ..net.tls import certificate_kind, legacy_context, presented_chain, unverified_context
 from ..options import Deadline, Options
 from .conversation import (
     LineReader,
@@ -44,7 +45,14 @@ from .conversation import (
     conversation,
 )
 
-__all__ = ["ProbeLimits", "probe_server"]
+__all__ = [
+    "LegacyTlsOutcome",
+    "LegacyTlsProbe",
+    "ProbeLimits",
+    "fetch_presented_chain",
+    "probe_legacy_tls",
+    "probe_server",
+]
 
 _READ_CHUNK = 4096
 # asyncio's own handshake timeout is set this much later than ours, as a backstop: ours fires
@@ -512,3 +520,120 @@ def _decode(der: bytes | None, kind: CertificateKind) -> Certificate | None:
         )
     except ValueError:
         return None
+
+
+# Audits of one server's TLS, for the admin's domain check ------------------------------------
+
+
+class LegacyTlsOutcome(StrEnum):
+    """What a handshake offering only TLS 1.0/1.1 came to."""
+
+    ACCEPTED = "accepted"  # the server agreed to TLS 1.0 or 1.1
+    REFUSED = "refused"  # the server answered the handshake with an alert or hung up on it
+    UNAVAILABLE = "unavailable"  # this machine's OpenSSL cannot offer TLS 1.0/1.1
+    NOT_REACHED = "not-reached"  # no handshake took place: no connection, no STARTTLS, no time
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyTlsProbe:
+    outcome: LegacyTlsOutcome
+    version: str | None = None  # the version the server agreed to, when it did
+    detail: str = ""  # for people
+
+
+_LEGACY_VERSIONS = frozenset({"TLSv1", "TLSv1.1"})
+
+
+async def probe_legacy_tls(
+    server: ServerSettings,
+    *,
+    dns: DnsClient,
+    deadline: Deadline,
+    limits: ProbeLimits,
+    block_private: bool = False,
+) -> LegacyTlsProbe:
+    """Does ``server`` still accept TLS 1.0 or 1.1? One handshake, nothing sent after it.
+
+    STARTTLS servers get their protocol's STARTTLS first (capability query and STARTTLS
+    only). Never raises (but cancellation).
+    """
+    ctx = legacy_context()
+    if ctx is None:
+        detail = "this machine's OpenSSL cannot offer TLS 1.0 or 1.1"
+        return LegacyTlsProbe(LegacyTlsOutcome.UNAVAILABLE, detail=detail)
+    try:
+        connection, ssl_object = await _handshake(server, ctx, dns, deadline, limits, block_private)
+    except _TlsRefused as refused:
+        detail = f"the server refused the handshake: {refused.error.reason or refused.error}"
+        return LegacyTlsProbe(LegacyTlsOutcome.REFUSED, detail=detail)
+    except _Failure as failure:
+        if failure.tls and failure.kind is FailureKind.TLS_HANDSHAKE:
+            return LegacyTlsProbe(LegacyTlsOutcome.REFUSED, detail=str(failure))
+        return LegacyTlsProbe(LegacyTlsOutcome.NOT_REACHED, detail=str(failure))
+    except (_Unreachable, ProtocolViolation, DeadlineExceeded, OSError) as exc:
+        return LegacyTlsProbe(LegacyTlsOutcome.NOT_REACHED, detail=bounded(str(exc)))
+    try:
+        version = ssl_object.version()
+    finally:
+        connection.abort()
+    if version in _LEGACY_VERSIONS:
+        detail = f"the server agreed to {version}"
+        return LegacyTlsProbe(LegacyTlsOutcome.ACCEPTED, version=version, detail=detail)
+    return LegacyTlsProbe(LegacyTlsOutcome.REFUSED, version=version, detail=f"got {version}")
+
+
+async def fetch_presented_chain(
+    server: ServerSettings,
+    *,
+    dns: DnsClient,
+    deadline: Deadline,
+    limits: ProbeLimits,
+    block_private: bool = False,
+) -> list[bytes] | None:
+    """The certificates ``server`` sends (DER, leaf first); None when they cannot be read.
+
+    An unverified handshake (after STARTTLS where the server's security says so) that only
+    reads them: no command, no credential. Never raises (but cancellation).
+    """
+    try:
+        connection, ssl_object = await _handshake(
+            server, unverified_context(), dns, deadline, limits, block_private
+        )
+    except (_TlsRefused, _Failure, _Unreachable, ProtocolViolation, DeadlineExceeded, OSError):
+        return None
+    try:
+        return presented_chain(ssl_object)
+    finally:
+        connection.abort()
+
+
+async def _handshake(
+    server: ServerSettings,
+    ctx: ssl.SSLContext,
+    dns: DnsClient,
+    deadline: Deadline,
+    limits: ProbeLimits,
+    block_private: bool,
+) -> tuple[_Connection, ssl.SSLObject]:
+    """A new connection to ``server`` with TLS started on it by ``ctx``; the caller aborts it."""
+    if server.security is Security.PLAIN:
+        raise _Failure("the server is published without TLS", FailureKind.PROTOCOL)
+    ips = await _resolve(server.host, dns, deadline, limits, block_private=block_private)
+    connection = await _connect(ips, server.port, deadline, limits)
+    try:
+        if server.security is Security.TLS:
+            await connection.start_tls(ctx, server.host, deadline)
+        else:
+            transcript = await _converse(
+                connection, server, ctx, deadline, None, stop_after_tls=True
+            )
+            if not transcript.tls_performed:
+                reason = transcript.error or "the server did not start TLS"
+                raise _Failure(reason, transcript.failure or FailureKind.PROTOCOL)
+        ssl_object = connection.writer.get_extra_info("ssl_object")
+        if ssl_object is None:
+            raise _Failure("no TLS on the connection", FailureKind.TLS_HANDSHAKE, tls=True)
+    except BaseException:
+        connection.abort()
+        raise
+    return connection, ssl_object
