@@ -9,6 +9,7 @@ from pathlib import Path
 
 import trustme
 
+from tests.world import scenarios_audit
 from tests.world.scenarios import WRONG_NAME, Content
 
 
@@ -53,11 +54,41 @@ def write_certs(content: Content, folder: Path) -> tuple[Path, Mapping[str, Cert
     files: dict[str, CertFiles] = {}
     for role, (names, not_before, not_after) in roles.items():
         leaf = ca.issue_cert(*names, not_before=not_before, not_after=not_after)
-        cert, key = folder / f"{role}.crt", folder / f"{role}.key"
         # Leaf first, then nothing else: the CA is the trust anchor the client holds.
-        cert.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
-        leaf.private_key_pem.write_to_path(str(key))
-        # Daemons read keys as root before dropping privileges; nginx workers never need them.
-        key.chmod(0o600)
-        files[role] = CertFiles(cert, key, tuple(names))
+        files[role] = _write_leaf(folder, role, leaf, names)
+    files.update(_audit_certs(content, ca, folder, now))
     return ca_file, files
+
+
+def _write_leaf(
+    folder: Path, role: str, leaf: trustme.LeafCert, names: list[str], *, leaf_only: bool = False
+) -> CertFiles:
+    """Write the chain (all of trustme's, or with ``leaf_only`` the leaf alone) and the key."""
+    cert, key = folder / f"{role}.crt", folder / f"{role}.key"
+    pems = leaf.cert_chain_pems[:1] if leaf_only else leaf.cert_chain_pems
+    cert.write_bytes(b"".join(blob.bytes() for blob in pems))
+    leaf.private_key_pem.write_to_path(str(key))
+    # Daemons read keys as root before dropping privileges; nginx workers never need them.
+    key.chmod(0o600)
+    return CertFiles(cert, key, tuple(names))
+
+
+def _audit_certs(
+    content: Content, ca: trustme.CA, folder: Path, now: datetime.datetime
+) -> dict[str, CertFiles]:
+    """The domain check's certificates: normal, expiring soon, or of an unsent intermediate."""
+    files: dict[str, CertFiles] = {}
+    intermediate = ca.create_child_ca()
+    for host in scenarios_audit.mail_hosts(content.plan):
+        names = content.names_on(host.ip)
+        if host.cert == "expiring":
+            soon = now + datetime.timedelta(days=scenarios_audit.EXPIRING_DAYS, hours=12)
+            leaf = ca.issue_cert(*names, not_after=soon)
+        elif host.cert == "chain":
+            leaf = intermediate.issue_cert(*names)
+        else:
+            leaf = ca.issue_cert(*names)
+        # "chain": the server sends its leaf only, so the client cannot reach the CA.
+        only = host.cert == "chain"
+        files[host.cert_role] = _write_leaf(folder, host.cert_role, leaf, names, leaf_only=only)
+    return files

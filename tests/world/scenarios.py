@@ -698,6 +698,10 @@ def build(plan: AddressPlan) -> Content:
         )
     )
 
+    from tests.world import scenarios_audit  # the domain check's server scenarios (issue 15)
+
+    scenarios_audit.add(b)
+
     logins = [USER] + [f"{USER}@{z}" for z in sorted(b.zones)]
     return Content(
         plan=plan,
