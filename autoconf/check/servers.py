@@ -5,6 +5,13 @@ TLS, certificate, capabilities before and after TLS, SASL), a second handshake t
 only TLS 1.0/1.1, and, when the certificate was refused as untrusted, a third that reads the
 chain the server sends. Findings come from those records only (enums and fields, never
 messages); the set of named servers adds what is missing (implicit TLS, submission).
+
+An incomplete chain is told from an untrusted certificate by what the server sent: the
+verification failed for want of an issuer (kind ``untrusted``: OpenSSL's "unable to get local
+issuer certificate") and the server sent one certificate, not signed by itself. A leaf signed
+directly by a CA the client does not trust looks the same from here, so the fix names both.
+Reading what the server sent needs ``get_unverified_chain`` (public in Python 3.13, on the
+private ``_ssl`` object in 3.10-3.12); without it the refusal stays certificate-invalid.
 """
 
 from __future__ import annotations
@@ -292,8 +299,8 @@ def _certificate_problem(p: _Probed) -> Finding:
             p,
             FindingCode.CERTIFICATE_CHAIN_INCOMPLETE,
             Severity.ERROR,
-            f"{p.where} sends only its own certificate, and its issuer ({issuer}) is not a "
-            "trusted root: the intermediate certificate is missing.",
+            f"{p.where} sends only its own certificate, and clients cannot find its issuer "
+            f"({issuer}) among their trusted roots: the intermediate certificate is missing.",
             fix=(
                 "Configure the full chain (the certificate followed by its intermediates, "
                 f"e.g. fullchain.pem); if {issuer} is not a public CA, use one that is."

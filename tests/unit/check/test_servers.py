@@ -492,3 +492,16 @@ async def test_one_endpoint_named_twice_is_probed_once_with_both_mechanisms(ca):
     assert reports[0].mechanisms == [Mechanism.AUTOCONFIG, Mechanism.SRV]
     unreachable = [f for f in findings if f.code is FindingCode.SERVER_UNREACHABLE]
     assert unreachable[0].mechanisms == [Mechanism.AUTOCONFIG, Mechanism.SRV]
+
+
+async def test_without_the_presented_chain_no_incomplete_chain_is_claimed(
+    serve, ca, tmp_path, monkeypatch
+):
+    """When Python cannot show what the server sent, the refusal stays certificate-invalid."""
+    monkeypatch.setattr(driver, "presented_chain", lambda ssl_object: None)
+    ctx = _leaf_of_intermediate(ca, tmp_path, with_intermediate=False)
+    port = await serve(handler(Script("imap", after=GOOD_IMAP_AFTER), implicit=True), ssl=ctx)
+    _, findings = await check(ca, ("imap", port, "tls"))
+    assert FindingCode.CERTIFICATE_CHAIN_INCOMPLETE not in findings
+    (finding,) = findings[FindingCode.CERTIFICATE_INVALID]
+    assert "kind: untrusted" in finding.evidence
