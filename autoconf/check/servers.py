@@ -86,10 +86,12 @@ async def check_servers(
 ) -> tuple[list[ServerReport], list[Finding]]:
     """Probe every server at once within ``deadline``; their reports, then the findings.
 
-    ``servers`` are the servers the mechanisms name, each with the mechanisms that name it
-    (the same endpoint twice is probed once, its mechanisms merged). ``domain`` is the domain
-    being checked. Never raises (but cancellation); a server the deadline cut short is
-    reported unreachable with the deadline as its evidence.
+    ``servers`` are the servers the mechanisms tell mail clients to use, each with the
+    mechanisms that name it (the same endpoint twice is probed once, its mechanisms merged);
+    not MX hosts, since SMTP named only on port 25 is reported as submission missing.
+    ``domain`` is the domain being checked. ``options`` gives the phase limits; no login is
+    ever tried, whatever its credentials. Never raises (but cancellation); a server the
+    deadline cut short is reported unreachable with the deadline as its evidence.
     """
     del domain  # every finding here is about a server; the domain is the caller's context
     named = _merge(servers)
