@@ -1,7 +1,8 @@
 """Dovecot: IMAP (993, 143) and POP3 (995, 110) for the world user, plus SASL for Postfix.
 
-It listens on the good mail address and on the two hostile-certificate addresses; a
-`local` block per address picks the certificate. Plaintext authentication is allowed only
+It listens on the good mail address, on the two hostile-certificate addresses and on the
+domain check's addresses (tests/world/scenarios_audit.py); a `local` block per address picks
+the certificate and any settings that differ there. Plaintext authentication is allowed only
 after TLS, so 143 advertises LOGINDISABLED and 110 offers no USER before STLS.
 """
 
