@@ -40,7 +40,8 @@ def test_protonmail_offline_says_no_imap_and_what_instead():
     code, out, _ = run("someone@protonmail.com", "--offline", "--json")
     data = json.loads(out)
     assert code == 1
-    assert data["incoming"] == [] and data["outgoing"] == []
+    assert data["incoming"] == []
+    assert data["outgoing"] == []
     assert data["provider"]["no_imap"] is True
     assert "bridge" in data["provider"]["no_imap_advice"]
 

@@ -24,8 +24,10 @@ async def test_no_imap_provider_ends_guessing():
         sources=[BundledIspdbSource(), guess],
         options=Options(mode=Mode.THOROUGH, verify=False),
     )
-    assert result.incoming == [] and result.outgoing == []
-    assert result.provider is not None and result.provider.no_imap is True
+    assert result.incoming == []
+    assert result.outgoing == []
+    assert result.provider is not None
+    assert result.provider.no_imap is True
     (attempt,) = [a for a in result.attempts if a.source is SourceName.GUESS]
     assert attempt.status is AttemptStatus.SKIPPED
     assert attempt.detail == NO_IMAP

@@ -108,7 +108,8 @@ def test_deltachat_hints_ride_on_ispdb_servers():
     provider = template.provider
     assert provider.database is ProviderDatabase.ISPDB
     assert provider.hints_database is ProviderDatabase.DELTACHAT
-    assert provider.status is not None and provider.status.value == "preparation"
+    assert provider.status is not None
+    assert provider.status.value == "preparation"
     assert "allow IMAP access" in (provider.before_login_hint or "")
     assert provider.records == ["ispdb/gmx.net.xml", "deltachat/_providers/gmx.net.md"]
     assert provider.no_imap is None
@@ -119,7 +120,8 @@ def test_no_imap_provider_has_no_servers_and_advice():
     ctx = _ctx("someone@protonmail.com")
     _, config = bundled_lookup(ctx, SourceName.ISPDB_BUNDLED, "protonmail.com", Trust.HIGH)
     assert config is not None
-    assert config.incoming == [] and config.outgoing == []
+    assert config.incoming == []
+    assert config.outgoing == []
     assert config.warnings == []  # a record of hints, not an incomplete document
     assert config.provider.no_imap is True
     assert "bridge" in (config.provider.no_imap_advice or "")
@@ -205,5 +207,40 @@ async def test_mx_host_matching_no_pattern_adds_nothing():
     """An MX host no pattern matches (inside the domain) gives no servers from the patterns."""
     dns = _MxDns({"example.org": [MxRecord(5, "mx.example.org")]})
     outcome = await MxSource().run(_ctx("someone@example.org", dns))
-    assert outcome.incoming == [] and outcome.outgoing == []
+    assert outcome.incoming == []
+    assert outcome.outgoing == []
     assert default_ispdb().mx_provider("mx.example.org") is None
+
+
+def test_refresh_says_which_domains_were_added_removed_and_changed(tmp_path):
+    """refresh_providers.py with a changed mailcore2 file (dry run) lists the new domain and
+    leaves data/ as it was."""
+    spec = importlib.util.spec_from_file_location(
+        "refresh_providers", ROOT / "scripts/refresh_providers.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    refresh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(refresh)
+    import json
+
+    data = json.loads((ROOT / "data/mailcore2/providers.json").read_text())
+    data["newprovider"] = {
+        "servers": {
+            "imap": [{"port": 993, "hostname": "imap.new.example", "ssl": True}],
+            "smtp": [{"port": 465, "hostname": "smtp.new.example", "ssl": True}],
+        },
+        "domain-match": ["new\\.example"],
+    }
+    changed = tmp_path / "providers.json"
+    changed.write_text(json.dumps(data))
+    before = (ROOT / "data/providers-index.json").read_bytes()
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert refresh.main(["--dry-run", "--mailcore2", str(changed)]) == 0
+    assert "+ new.example (mailcore2)" in out.getvalue()
+    assert "1302 -> 1303 domains" in out.getvalue()
+    assert (ROOT / "data/providers-index.json").read_bytes() == before
