@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +65,7 @@ class BundledIspdb:
     """Read-only view of one compiled index. Templates are decoded on first use."""
 
     domains: dict[str, str]  # domain → provider key (ISPDB's file name, "deltachat/gmx.net")
-    providers: dict[str, dict[str, Any]]  # provider key → template JSON
+    providers: Mapping[str, dict[str, Any]]  # provider key → template JSON (decoded on use)
     snapshot: str = ""  # the ISPDB commit
     hints: dict[str, str] = field(default_factory=dict)  # domain → Delta Chat key with hints
     mx: list[tuple[str, str]] = field(default_factory=list)  # (MX host regex, provider key)
@@ -76,16 +76,21 @@ class BundledIspdb:
 
     @classmethod
     def load(cls, path: Path | None = None) -> BundledIspdb:
+        """Read an index: format 2 is a JSON header line (domains, hints, MX patterns) and
+        one ``["key", template]`` JSON line per provider, parsed only when looked up; format 1
+        (one JSON document, ISPDB only) is still read."""
         path = path if path is not None else data_dir() / INDEX_NAME
         try:
-            raw = json.loads(path.read_bytes())
+            text = path.read_text(encoding="utf-8")
+            head, _, rest = text.partition("\n")
+            raw = json.loads(head)
         except (OSError, ValueError) as exc:
             raise AutoconfError(f"cannot read the bundled ISPDB index {path}: {exc}") from exc
-        if raw.get("format") not in (INDEX_FORMAT, _OLD_FORMAT):
+        if not isinstance(raw, dict) or raw.get("format") not in (INDEX_FORMAT, _OLD_FORMAT):
             raise AutoconfError(f"the bundled ISPDB index {path} has an unknown format")
         return cls(
             domains=raw["domains"],
-            providers=raw["providers"],
+            providers=raw["providers"] if raw["format"] == _OLD_FORMAT else _Lines(rest),
             snapshot=raw["snapshot"],
             hints=raw.get("hints", {}),
             mx=[(pattern, key) for pattern, key in raw.get("mx", [])],
@@ -130,6 +135,29 @@ class BundledIspdb:
 
     def __len__(self) -> int:
         return len(self.domains)
+
+
+class _Lines(Mapping[str, dict[str, Any]]):
+    """The provider lines of a format-2 index: each parsed when first asked for."""
+
+    def __init__(self, text: str) -> None:
+        self._text = "\n" + text
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        start = self._text.find(f'\n["{key}",')
+        if start < 0 or '"' in key or "\\" in key:
+            raise KeyError(key)
+        end = self._text.find("\n", start + 1)
+        line = json.loads(self._text[start + 1 : end if end >= 0 else None])
+        return line[1]  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self._text.split("\n"):
+            if line:
+                yield line[2 : line.index('",')]
+
+    def __len__(self) -> int:
+        return sum(1 for line in self._text.split("\n") if line)
 
 
 def _with_hints(

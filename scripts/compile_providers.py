@@ -485,7 +485,19 @@ def _ispdb_commit(folder: Path) -> str:
 
 
 def render(index: dict[str, Any]) -> str:
-    return json.dumps(index, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """The index file: a JSON header line, then one ``["key", template]`` line per provider
+    (sorted), so that loading parses the header only and a look-up one provider line."""
+    header = {name: value for name, value in index.items() if name != "providers"}
+    lines = [_json(header)]
+    for key, template in sorted(index["providers"].items()):
+        if json.dumps(key) != f'"{key}"' or "\n" in _json(template):
+            raise SystemExit(f"provider key {key!r} cannot be written as one plain line")
+        lines.append(_json([key, template]))
+    return "\n".join(lines) + "\n"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def report(compiled: Compiled, merged: Merged) -> str:

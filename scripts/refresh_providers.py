@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import shutil
 import sys
 import tempfile
@@ -23,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autoconf._data import BundledIspdb  # noqa: E402
 
 
 def _compiler() -> Any:
@@ -63,8 +65,8 @@ def copy_in(data: Path, args: argparse.Namespace) -> list[str]:
     return done
 
 
-def _servers(index: dict[str, Any], domain: str) -> tuple[str, list[tuple[object, ...]]]:
-    template = index["providers"][index["domains"][domain]]
+def _servers(index: BundledIspdb, domain: str) -> tuple[str, list[tuple[object, ...]]]:
+    template = index.providers[index.domains[domain]]
     database = template["provider"].get("database", "ispdb")
     servers = sorted(
         (s["protocol"], s["hostname"], s["port"], s["security"]) for s in template["servers"]
@@ -72,9 +74,9 @@ def _servers(index: dict[str, Any], domain: str) -> tuple[str, list[tuple[object
     return database, servers
 
 
-def changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def changes(old: BundledIspdb, new: BundledIspdb) -> list[str]:
     """Domains added, removed, and changed (servers or serving database), one line each."""
-    before, after = set(old.get("domains", {})), set(new["domains"])
+    before, after = set(old.domains), set(new.domains)
     lines = [f"+ {d} ({_servers(new, d)[0]})" for d in sorted(after - before)]
     lines += [f"- {d}" for d in sorted(before - after)]
     for domain in sorted(before & after):
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     compiler = _compiler()
     index_path = args.data / compiler.INDEX_NAME
-    old = json.loads(index_path.read_text("utf-8")) if index_path.is_file() else {}
+    old = BundledIspdb.load(index_path) if index_path.is_file() else BundledIspdb({}, {})
     with tempfile.TemporaryDirectory() as scratch:
         data = args.data
         if args.dry_run:
@@ -106,10 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         code = compiler.main(["--data", str(data)])
         if code:
             return code
-        new = json.loads((data / compiler.INDEX_NAME).read_text("utf-8"))
+        new = BundledIspdb.load(data / compiler.INDEX_NAME)
     lines = changes(old, new)
     print("\n".join(lines) if lines else "no domain changed")
-    print(f"{len(old.get('domains', {}))} -> {len(new['domains'])} domains")
+    print(f"{len(old)} -> {len(new)} domains")
     return 0
 
 
