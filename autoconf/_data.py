@@ -22,7 +22,15 @@ from .errors import AutoconfError
 from .models import ProviderDatabase, Trust
 from .parsers.clientconfig import ClientConfigTemplate
 
-__all__ = ["DATABASE_TRUST", "INDEX_NAME", "BundledIspdb", "data_dir", "default_ispdb"]
+__all__ = [
+    "DATABASE_TRUST",
+    "HINT_FIELDS",
+    "INDEX_NAME",
+    "NO_IMAP_FIELDS",
+    "BundledIspdb",
+    "data_dir",
+    "default_ispdb",
+]
 
 INDEX_NAME = "providers-index.json"
 INDEX_FORMAT = 2
@@ -37,7 +45,7 @@ DATABASE_TRUST = {
     ProviderDatabase.MAILCORE2: Trust.LOW,
 }
 # What Delta Chat's record adds to the provider of a domain another database serves.
-_HINT_FIELDS = (
+HINT_FIELDS = (
     "status",
     "before_login_hint",
     "after_login_hint",
@@ -45,7 +53,7 @@ _HINT_FIELDS = (
     "website",
     "note_url",
 )
-_NO_IMAP_FIELDS = ("no_imap", "no_imap_advice")  # only where no database has servers
+NO_IMAP_FIELDS = ("no_imap", "no_imap_advice")  # only where no database has servers
 
 
 def data_dir() -> Path:
@@ -165,7 +173,7 @@ def _with_hints(
 ) -> ClientConfigTemplate:
     """``template`` whose provider also carries what ``hinting``'s provider says."""
     source = hinting.provider
-    names = _HINT_FIELDS + (() if template.servers else _NO_IMAP_FIELDS)
+    names = HINT_FIELDS + (() if template.servers else NO_IMAP_FIELDS)
     update: dict[str, Any] = {
         name: getattr(source, name) for name in names if getattr(source, name) is not None
     }

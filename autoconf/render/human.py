@@ -106,7 +106,7 @@ def _server_block(term: Terminal, number: int, s: ServerSettings) -> Any:
         s.username or "-",
         ", ".join(words.AUTH[m] for m in s.auth) or "-",
         _trust_text(s),
-        ", ".join(x.value for x in s.sources) or "-",
+        words.found_by(s),
         _checked_text(term, result),
     )
     for label, value in zip(_BLOCK_LABELS, values, strict=True):
@@ -150,7 +150,7 @@ def _servers(term: Terminal, servers: Sequence[ServerSettings]) -> Table:
             s.username or "-",
             ", ".join(words.AUTH[m] for m in s.auth) or "-",
             _trust_text(s),
-            ", ".join(x.value for x in s.sources) or "-",
+            words.found_by(s),
             _checked_text(term, words.check(s.verification)),
         )
     return table

@@ -40,6 +40,7 @@ __all__ = [
     "chosen",
     "domain_sentence",
     "english",
+    "found_by",
     "no_imap_sentence",
     "nothing_checked",
     "provider_notes",
@@ -165,6 +166,14 @@ def source_words(source: SourceName, database: ProviderDatabase | None = None) -
     if database is not None and source in (SourceName.ISPDB_BUNDLED, SourceName.MX):
         return DATABASES[database] if source is SourceName.ISPDB_BUNDLED else SOURCES[source]
     return SOURCES[source]
+
+
+def found_by(server: ServerSettings) -> str:
+    """The sources of a server; a secondary bundled database is named after the source."""
+    names = ", ".join(source.value for source in server.sources) or "-"
+    if server.database not in (None, ProviderDatabase.ISPDB):
+        names += f" ({server.database.value})"
+    return names
 
 
 def provider_notes(provider: ProviderInfo) -> list[str]:
@@ -347,9 +356,11 @@ def safety(result: DiscoveryResult) -> tuple[bool, str]:
             "Be careful: these settings came over unencrypted HTTP; check them with your provider."
         )
     if any(s.trust is Trust.LOW for s in picked):
+        where = [DATABASES[s.database] for s in picked if s.database is not None]
         return (
             False,
-            "Be careful: little evidence backs these settings; check them with your provider.",
+            "Be careful: little evidence backs these settings; check them with your provider."
+            + (f" They come from {where[0]}." if where else ""),
         )
     checked = all(check(s.verification).ok for s in picked)
     where = ", ".join(

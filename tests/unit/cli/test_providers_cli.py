@@ -76,6 +76,7 @@ def test_k9_only_domain_is_low_trust_and_says_its_database():
     code, out, _ = run("someone@montclair.edu", "--offline")
     assert code == 0
     assert "little evidence backs these settings" in out
+    assert "They come from K-9 Mail's provider list (bundled, last updated 2023)." in out
     code, out, _ = run("someone@montclair.edu", "--offline", "--json")
     data = json.loads(out)
     assert {s["trust"] for s in data["incoming"]} == {"low"}

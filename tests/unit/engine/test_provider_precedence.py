@@ -3,9 +3,12 @@ secondary database's answer does not stop the network sources in fast mode (issu
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from autoconf import Mode, Options, discover
 from autoconf.engine.runner import NO_IMAP
-from autoconf.models import AttemptStatus, Protocol, SourceName
+from autoconf.models import AttemptStatus, Protocol, ProviderDatabase, ProviderInfo, SourceName
+from autoconf.sources.base import SourceContext, SourceOutcome
 from autoconf.sources.ispdb_bundled import BundledIspdbSource
 
 from ..fakes import ScriptedSource, server
@@ -60,3 +63,31 @@ async def test_ispdb_answer_still_settles_fast_mode():
         options=Options(mode=Mode.FAST, verify=False),
     )
     assert autoconfig.seen == []
+
+
+class _OwnDocument(ScriptedSource):
+    """Autoconfig answering with servers and a provider of its own (no hints)."""
+
+    async def run(self, ctx: SourceContext) -> SourceOutcome:
+        outcome = await super().run(ctx)
+        return replace(outcome, provider=ProviderInfo(id="own", display_name="Own document"))
+
+
+async def test_network_provider_gets_the_bundled_hints():
+    """When autoconfig's provider wins (gmx.net), Delta Chat's hints from the bundled index
+    are still in the result's provider, and "no IMAP" is not copied onto found servers."""
+    own = _OwnDocument(
+        SourceName.AUTOCONFIG,
+        incoming=[server(host="imap.gmx.net")],
+        outgoing=[server(Protocol.SMTP, "mail.gmx.net", 465)],
+    )
+    result = await discover(
+        "someone@gmx.net",
+        sources=[BundledIspdbSource(), own],
+        options=Options(mode=Mode.THOROUGH, verify=False),
+    )
+    assert result.provider is not None
+    assert result.provider.id == "own"
+    assert result.provider.hints_database is ProviderDatabase.DELTACHAT
+    assert "allow IMAP access" in (result.provider.before_login_hint or "")
+    assert result.provider.no_imap is None
