@@ -273,7 +273,8 @@ def read_mailcore2(path: Path, out: Compiled) -> None:
     records = []
     for name, entry in data.items():
         where = f"mailcore2/providers.json#{name}"
-        servers = []
+        servers: list[ServerTemplate] = []
+        skipped: list[str] = []
         for kind, protocol in (
             ("imap", Protocol.IMAP),
             ("pop", Protocol.POP3),
@@ -282,20 +283,24 @@ def read_mailcore2(path: Path, out: Compiled) -> None:
             for number, server in enumerate(entry.get("servers", {}).get(kind, []), 1):
                 made = _mailcore2_server(protocol, server)
                 if isinstance(made, str):
-                    out.skipped.append(f"{where}: {kind} server {number} skipped: {made}")
+                    skipped.append(f"{where}: {kind} server {number} skipped: {made}")
                 else:
                     servers.append(made)
         domains = []
         for pattern in entry.get("domain-match", []):
             literal = _literal(pattern)
             if literal is None:
-                out.skipped.append(f"{where}: domain pattern {pattern!r} is not one domain")
+                out.skipped.append(f"{where}: domain pattern `{pattern}` is not one domain")
             else:
                 domains.extend(_domains([literal], where, out))
         key = f"mailcore2/{name}"
         if not servers:
-            out.skipped.append(f"{where}: no server with a host name (a template for others)")
+            out.skipped.append(
+                f"{where}: not one of its {len(skipped)} server sections names a host "
+                "(a template for other providers)"
+            )
             continue
+        out.skipped.extend(skipped)
         for pattern in entry.get("mx-match", []):
             out.mx.append((pattern, key))
         info = ProviderInfo(
@@ -526,8 +531,10 @@ def report(compiled: Compiled, merged: Merged) -> str:
         f'- domains answered "offers no IMAP": {no_imap}',
         f"- MX patterns (mailcore2): {len(compiled.mx)}",
         f"- domains with a disagreement: {len(merged.disagreements)} "
-        f"({sum(len(v) for v in merged.disagreements.values())} disagreements)",
-        f"- skipped records: {len(compiled.skipped)}",
+        f"({sum(len(v) for v in merged.disagreements.values())} disagreements: "
+        + ", ".join(f"{name} {count}" for name, count in _by_database(merged).items())
+        + ")",
+        f"- skipped (records, server sections, domains or patterns): {len(compiled.skipped)}",
         "",
         "## Disagreements (the serving database's servers are kept)",
         "",
@@ -537,6 +544,16 @@ def report(compiled: Compiled, merged: Merged) -> str:
     lines += ["", "## Skipped", ""]
     lines.extend(f"- {s}" for s in compiled.skipped)
     return "\n".join(lines) + "\n"
+
+
+def _by_database(merged: Merged) -> dict[str, int]:
+    """How many disagreements each lower database has with the serving one."""
+    counts = {database.value: 0 for database in ORDER[1:]}
+    for said in merged.disagreements.values():
+        for line in said:
+            name = line.split(" ", 1)[0]
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def main(argv: list[str] | None = None) -> int:
