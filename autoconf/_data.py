@@ -89,16 +89,16 @@ class BundledIspdb:
         (one JSON document, ISPDB only) is still read."""
         path = path if path is not None else data_dir() / INDEX_NAME
         try:
-            text = path.read_text(encoding="utf-8")
-            head, _, rest = text.partition("\n")
-            raw = json.loads(head)
+            data = path.read_bytes()
+            end = data.find(b"\n")
+            raw = json.loads(data[: end if end >= 0 else None])
         except (OSError, ValueError) as exc:
             raise AutoconfError(f"cannot read the bundled ISPDB index {path}: {exc}") from exc
         if not isinstance(raw, dict) or raw.get("format") not in (INDEX_FORMAT, _OLD_FORMAT):
             raise AutoconfError(f"the bundled ISPDB index {path} has an unknown format")
         return cls(
             domains=raw["domains"],
-            providers=raw["providers"] if raw["format"] == _OLD_FORMAT else _Lines(rest),
+            providers=raw["providers"] if raw["format"] == _OLD_FORMAT else _Lines(data, end),
             snapshot=raw["snapshot"],
             hints=raw.get("hints", {}),
             mx=[(pattern, key) for pattern, key in raw.get("mx", [])],
@@ -146,26 +146,30 @@ class BundledIspdb:
 
 
 class _Lines(Mapping[str, dict[str, Any]]):
-    """The provider lines of a format-2 index: each parsed when first asked for."""
+    """The provider lines of a format-2 index (after its header line), each parsed when
+    first asked for: the file's bytes are searched, only the line found is decoded."""
 
-    def __init__(self, text: str) -> None:
-        self._text = "\n" + text
+    def __init__(self, data: bytes, start: int) -> None:
+        self._data = data
+        self._start = start  # the newline that ends the header
 
     def __getitem__(self, key: str) -> dict[str, Any]:
-        start = self._text.find(f'\n["{key}",')
-        if start < 0 or '"' in key or "\\" in key:
+        if '"' in key or "\\" in key or "\n" in key:
             raise KeyError(key)
-        end = self._text.find("\n", start + 1)
-        line = json.loads(self._text[start + 1 : end if end >= 0 else None])
+        begin = self._data.find(b'\n["' + key.encode() + b'",', self._start)
+        if begin < 0:
+            raise KeyError(key)
+        end = self._data.find(b"\n", begin + 1)
+        line = json.loads(self._data[begin + 1 : end if end >= 0 else None])
         return line[1]  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[str]:
-        for line in self._text.split("\n"):
+        for line in self._data[self._start :].decode("utf-8").split("\n"):
             if line:
                 yield line[2 : line.index('",')]
 
     def __len__(self) -> int:
-        return sum(1 for line in self._text.split("\n") if line)
+        return sum(1 for _ in self)
 
 
 def _with_hints(

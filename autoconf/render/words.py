@@ -356,11 +356,11 @@ def safety(result: DiscoveryResult) -> tuple[bool, str]:
             "Be careful: these settings came over unencrypted HTTP; check them with your provider."
         )
     if any(s.trust is Trust.LOW for s in picked):
-        where = [DATABASES[s.database] for s in picked if s.database is not None]
+        databases = [DATABASES[s.database] for s in picked if s.database is not None]
         return (
             False,
             "Be careful: little evidence backs these settings; check them with your provider."
-            + (f" They come from {where[0]}." if where else ""),
+            + (f" They come from {databases[0]}." if databases else ""),
         )
     checked = all(check(s.verification).ok for s in picked)
     where = ", ".join(
