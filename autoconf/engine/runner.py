@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncGenerator, Iterable, Iterator
 
 from ..events import CandidateFound, DiscoveryEvent, SourceFinished, SourceStarted
-from ..models import AttemptStatus, SourceAttempt, SourceName, Trust
+from ..models import AttemptStatus, ProviderDatabase, SourceAttempt, SourceName
 from ..options import OFFLINE_SOURCES, Mode
 from ..sources.base import Board, Source, SourceContext, SourceOutcome
 
@@ -179,10 +179,10 @@ class SourceRunner:
 
 
 def _curated(outcome: SourceOutcome) -> bool:
-    """A bundled answer from ISPDB itself (trusted high), not from a secondary database that
-    the network sources must still be asked to beat."""
+    """A bundled answer from ISPDB itself, not from a secondary database (Delta Chat, K-9,
+    mailcore2) that the network sources must still be asked to beat."""
     return outcome.source is SourceName.ISPDB_BUNDLED and all(
-        s.trust is Trust.HIGH for s in outcome.incoming + outcome.outgoing
+        s.database in (None, ProviderDatabase.ISPDB) for s in outcome.incoming + outcome.outgoing
     )
 
 
