@@ -192,7 +192,7 @@ def provider_notes(provider: ProviderInfo) -> list[str]:
     if provider.after_login_hint and not provider.no_imap:
         notes.append(f"After you sign in: {provider.after_login_hint}")
     if notes and provider.hints_database is not None:
-        notes.append(f"(From {DATABASES[provider.hints_database]}.)")
+        notes.append(f"Source of these notes: {DATABASES[provider.hints_database]}.")
     for label, url in (("More", provider.note_url), ("Website", provider.website)):
         if url and notes:
             notes.append(f"{label}: {url}")
@@ -209,10 +209,9 @@ def no_imap_sentence(provider: ProviderInfo | None, domain: str) -> str | None:
     )
     if provider.no_imap_advice:
         sentence += f" {provider.no_imap_advice}"
-    where = DATABASES[provider.hints_database] if provider.hints_database else None
-    if where:
-        sentence += f" (From {where}"
-        sentence += f": {provider.note_url})" if provider.note_url else ".)"
+    if provider.hints_database is not None:
+        sentence += f" Source: {DATABASES[provider.hints_database]}"
+        sentence += f", {provider.note_url}." if provider.note_url else "."
     return sentence
 
 

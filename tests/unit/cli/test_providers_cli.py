@@ -54,7 +54,7 @@ def test_gmx_offline_shows_the_enable_imap_first_hint():
     block = out.split("Before you connect\n", 1)[1].split("\n\n", 1)[0]
     assert "You must allow IMAP access to your account before you can login." in block
     assert "needs a step from you" in block
-    assert "Delta Chat's provider database" in block
+    assert "Source of these notes: Delta Chat's provider database (bundled)." in block
     code, out, _ = run("someone@gmx.net", "--offline", "--json")
     provider = json.loads(out)["provider"]
     assert provider["status"] == "preparation"

@@ -96,6 +96,10 @@ def test_every_domain_of_every_database_resolves_by_precedence():
             assert server.database is want.database, domain
             assert server.trust is not Trust.HIGH or DATABASE_TRUST[want.database] is Trust.HIGH
         assert attempt.status is AttemptStatus.OK
+        hinting = [r for r in records if r.database is ProviderDatabase.DELTACHAT]
+        if hinting:  # Delta Chat's hints ride along whoever serves the domain
+            assert config.provider.hints_database is ProviderDatabase.DELTACHAT, domain
+            assert hinting[0].file in config.provider.records, domain
         seen.add(want.database)
     assert seen == set(ORDER)
 
@@ -244,3 +248,58 @@ def test_refresh_says_which_domains_were_added_removed_and_changed(tmp_path):
     assert "+ new.example (mailcore2)" in out.getvalue()
     assert "1302 -> 1303 domains" in out.getvalue()
     assert (ROOT / "data/providers-index.json").read_bytes() == before
+
+
+def test_a_server_the_network_also_proposes_is_not_ranked_down():
+    """The same endpoint from SRV and from K-9 keeps K-9 as its database but ranks as SRV's."""
+    from autoconf.engine.rank import rank_key
+
+    def imap(name, trust, database=None):
+        return ServerSettings(
+            protocol=Protocol.IMAP,
+            host="imap.shared.example",
+            port=993,
+            security=Security.TLS,
+            sources=[name],
+            trust=trust,
+            database=database,
+        )
+
+    bundled = SourceOutcome(
+        source=SourceName.ISPDB_BUNDLED,
+        attempts=[],
+        incoming=[imap(SourceName.ISPDB_BUNDLED, Trust.LOW, ProviderDatabase.K9)],
+    )
+    network = SourceOutcome(
+        source=SourceName.SRV, attempts=[], incoming=[imap(SourceName.SRV, Trust.MEDIUM)]
+    )
+    (merged,) = merge([bundled, network], use_verification=False).incoming
+    assert merged.database is ProviderDatabase.K9
+    assert merged.sources == [SourceName.SRV, SourceName.ISPDB_BUNDLED]
+    alone = imap(SourceName.ISPDB_BUNDLED, Trust.MEDIUM, ProviderDatabase.K9)
+    assert rank_key(merged)[3] is False
+    assert rank_key(alone)[3] is True
+
+
+def test_provider_lines_are_a_mapping_and_format_1_is_still_read(tmp_path):
+    """The index's provider lines iterate and count like a dict; an ISPDB-only index of the
+    old format 1 (one JSON document) still loads and answers."""
+    import json
+
+    from autoconf._data import BundledIspdb
+
+    index = default_ispdb()
+    keys = list(index.providers)
+    assert len(keys) == len(index.providers) == 313
+    assert index.providers["deltachat/gmx.net"]["provider"]["id"] == "gmx.net"
+    old = {
+        "format": 1,
+        "snapshot": "abc",
+        "domains": {"old.example": "old.example"},
+        "providers": {"old.example": index.providers["gmx.net"]},
+    }
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    loaded = BundledIspdb.load(tmp_path / "old.json")
+    template = loaded.lookup("old.example")
+    assert template is not None
+    assert template.servers[0].hostname == "imap.gmx.net"
