@@ -28,7 +28,9 @@ __all__ = [
     "OAuth2Info",
     "Pop3Options",
     "Protocol",
+    "ProviderDatabase",
     "ProviderInfo",
+    "ProviderStatus",
     "Security",
     "ServerSettings",
     "SourceAttempt",
@@ -100,6 +102,23 @@ _SOURCE_PRIORITY = {
     SourceName.AUTOCONFIG_HTTP: 6,
     SourceName.GUESS: 7,
 }
+
+
+class ProviderDatabase(StrEnum):
+    """The provider database a bundled record came from (``ispdb-bundled`` results)."""
+
+    ISPDB = "ispdb"  # Thunderbird's ISPDB: curated and current
+    DELTACHAT = "deltachat"  # Delta Chat's provider database: maintained
+    K9 = "k9"  # K-9 Mail's providers.xml: frozen in 2023
+    MAILCORE2 = "mailcore2"  # mailcore2's providers.json: frozen in 2020
+
+
+class ProviderStatus(StrEnum):
+    """How well a provider works with ordinary mail clients (Delta Chat's ``status``)."""
+
+    OK = "ok"
+    PREPARATION = "preparation"  # works after a step the user takes first (see the hints)
+    BROKEN = "broken"  # does not work with ordinary clients
 
 
 class AttemptStatus(StrEnum):
@@ -246,6 +265,8 @@ class ServerSettings(_Frozen):
     trust: Trust = Trust.MEDIUM
     verification: Verification | None = None
     pop3: Pop3Options | None = None
+    # Which bundled provider database proposed this server (``ispdb-bundled`` and ``mx``).
+    database: ProviderDatabase | None = None
 
     @property
     def endpoint(self) -> tuple[Protocol, str, int, Security]:
@@ -286,6 +307,20 @@ class ProviderInfo(_Frozen):
     oauth2: OAuth2Info | None = None
     enable: EnableInstructions | None = None
     webmail_url: str | None = None
+    # What users must know before and after signing in, from the bundled provider databases.
+    status: ProviderStatus | None = None
+    before_login_hint: str | None = None
+    after_login_hint: str | None = None
+    app_password_required: bool | None = None  # None: the databases do not say
+    no_imap: bool | None = None  # True: the provider offers no IMAP at all
+    no_imap_advice: str | None = None  # what to use instead (a bridge, the provider's app)
+    website: str | None = None
+    note_url: str | None = None  # a page with the provider's notes for mail clients
+    # Provenance: the database of the servers and identity, the database of the hints above,
+    # and each record used ("ispdb/gmx.net.xml", "deltachat/_providers/gmx.net.md").
+    database: ProviderDatabase | None = None
+    hints_database: ProviderDatabase | None = None
+    records: list[str] = Field(default_factory=list)
 
 
 class SourceAttempt(_Frozen):

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import TYPE_CHECKING
 
-from .._data import BundledIspdb, default_ispdb
+from .._data import HINT_FIELDS, NO_IMAP_FIELDS, BundledIspdb, default_ispdb
 from ..address import EmailAddress
 from ..events import CandidateFound, DiscoveryEvent, DiscoveryFinished, ProbeStarted
 from ..models import (
     AttemptStatus,
     DiscoveryResult,
     DiscoveryWarning,
+    ProviderInfo,
     ServerSettings,
     SourceAttempt,
     SourceName,
@@ -202,6 +203,22 @@ def _apply(
     return updated
 
 
+def _provider(by_priority: list[SourceOutcome], *, found_incoming: bool) -> ProviderInfo | None:
+    """The most authoritative source's provider, with the bundled databases' hints (status,
+    before/after sign-in, app password) where it has none; "no IMAP" only when no source
+    found an incoming server."""
+    provider = next((o.provider for o in by_priority if o.provider), None)
+    bundled = next(
+        (o.provider for o in by_priority if o.provider and o.provider.hints_database), None
+    )
+    if provider is None or bundled is None or provider.hints_database is not None:
+        return provider
+    names = HINT_FIELDS + (() if found_incoming else NO_IMAP_FIELDS)
+    update = {n: getattr(bundled, n) for n in names if getattr(bundled, n) is not None}
+    update["hints_database"] = bundled.hints_database
+    return provider.model_copy(update=update)
+
+
 def _result(
     address: EmailAddress,
     outcomes: list[SourceOutcome],
@@ -223,7 +240,7 @@ def _result(
         domain_status=domain_status,
         address=str(address),
         domain=address.domain,
-        provider=next((o.provider for o in by_priority if o.provider), None),
+        provider=_provider(by_priority, found_incoming=bool(servers[0])),
         incoming=servers[0],
         outgoing=servers[1],
         attempts=relabel(attempts, domain_status),

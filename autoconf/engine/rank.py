@@ -10,7 +10,9 @@ step when independent sources agree. Order, best first:
    (:func:`with_endpoint_evidence`): when that endpoint did not answer, or answered in a way
    that rules a candidate out, the candidate carries an ``inferred`` failed verification
    and ranks with the failures, never above them;
-3. trust (high, medium, low);
+3. trust (high, medium, low); at equal trust, a server only a secondary bundled database
+   (Delta Chat, K-9, mailcore2) proposes comes after one a network source or ISPDB proposes:
+   network sources (autoconfig, SRV) always beat a secondary database;
 4. security (implicit TLS, STARTTLS, plain);
 5. protocol (IMAP before POP3);
 6. source priority, then the order the sources gave.
@@ -25,6 +27,7 @@ from ..models import (
     DiscoveryWarning,
     FailureKind,
     Protocol,
+    ProviderDatabase,
     Security,
     ServerSettings,
     SourceName,
@@ -52,6 +55,10 @@ _PROTOCOL_RANK = {Protocol.IMAP: 0, Protocol.POP3: 1, Protocol.SMTP: 0}
 # Sources that are the same evidence twice do not count as agreeing independently.
 _FAMILY = {SourceName.ISPDB_BUNDLED: SourceName.ISPDB}
 _INSECURE_SOURCES = frozenset({SourceName.AUTOCONFIG_HTTP})
+_BUNDLED_ONLY = frozenset({SourceName.ISPDB_BUNDLED, SourceName.MX})
+_SECONDARY = frozenset(
+    {ProviderDatabase.DELTACHAT, ProviderDatabase.K9, ProviderDatabase.MAILCORE2}
+)
 # Failures before any byte was exchanged: the host (DNS) or the host and port did not answer,
 # whatever protocol or security was tried there.
 _DEAD_ENDPOINT = frozenset(
@@ -84,6 +91,7 @@ def rank_key(
         server.security is Security.PLAIN,
         tier,
         _TRUST_RANK[server.trust],
+        server.database in _SECONDARY and set(server.sources) <= _BUNDLED_ONLY,
         _SECURITY_RANK[server.security],
         _PROTOCOL_RANK[server.protocol],
         best_source,
@@ -264,6 +272,7 @@ def _merge_direction(lists: Iterable[list[ServerSettings]]) -> list[ServerSettin
                     "auth": known.auth or server.auth,
                     "username": known.username or server.username,
                     "verification": known.verification or server.verification,
+                    "database": known.database or server.database,
                 }
             )
     return list(merged.values())  # dicts keep insertion order: first proposed first

@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncGenerator, Iterable, Iterator
 
 from ..events import CandidateFound, DiscoveryEvent, SourceFinished, SourceStarted
-from ..models import AttemptStatus, SourceAttempt, SourceName
+from ..models import AttemptStatus, ProviderDatabase, SourceAttempt, SourceName
 from ..options import OFFLINE_SOURCES, Mode
 from ..sources.base import Board, Source, SourceContext, SourceOutcome
 
@@ -25,6 +25,7 @@ CANCELLED = "cancelled: a better answer was already known"
 TIMED_OUT = "the discovery deadline passed before it answered"
 NEVER_STARTED = "the deadline passed before it could start"
 NO_SUCH_DOMAIN = "not tried: the domain does not exist, so there is nothing under it to guess"
+NO_IMAP = "not tried: the provider offers no IMAP, so there is no server to guess"
 # Seconds a cancelled source gets to unwind (close its sockets) before the discovery returns
 # without it: a source that ignored its cancellation must not hold the caller past the deadline.
 CANCEL_GRACE_S = 0.1
@@ -114,15 +115,24 @@ class SourceRunner:
                 return
 
     def _skip_guessing(self) -> Iterator[DiscoveryEvent]:
-        """Once the ``mx`` source found that the domain does not exist, end guessing."""
-        mx = self.outcomes.get(SourceName.MX)
-        if mx is None or all(a.status is not AttemptStatus.NO_DOMAIN for a in mx.attempts):
+        """End guessing once the ``mx`` source found that the domain does not exist, or a
+        source's provider record says the provider offers no IMAP (``ProviderInfo.no_imap``)."""
+        reason = self._no_guessing()
+        if reason is None:
             return
         for task in [t for t in self._pending if self._tasks[t].name is SourceName.GUESS]:
             task.cancel()
             self._pending.discard(task)
             self._dropped.add(task)
-            yield from self._end_all([self._tasks[task]], AttemptStatus.SKIPPED, NO_SUCH_DOMAIN)
+            yield from self._end_all([self._tasks[task]], AttemptStatus.SKIPPED, reason)
+
+    def _no_guessing(self) -> str | None:
+        mx = self.outcomes.get(SourceName.MX)
+        if mx is not None and any(a.status is AttemptStatus.NO_DOMAIN for a in mx.attempts):
+            return NO_SUCH_DOMAIN
+        if any(o.provider is not None and o.provider.no_imap for o in self.outcomes.values()):
+            return NO_IMAP
+        return None
 
     def _end_pending(self) -> Iterator[DiscoveryEvent]:
         """Cancel what still runs; each becomes a timeout (deadline) or a skip (fast mode)."""
@@ -162,10 +172,18 @@ class SourceRunner:
         complete = [o for o in self.outcomes.values() if o.complete]
         if not complete:
             return False
-        if any(o.source is SourceName.ISPDB_BUNDLED for o in complete):
+        if any(_curated(o) for o in complete):
             return True  # curated data for a large provider: taken at once
         best = min(o.source.priority for o in complete)
         return all(s.name.priority >= best for s in pending)
+
+
+def _curated(outcome: SourceOutcome) -> bool:
+    """A bundled answer from ISPDB itself, not from a secondary database (Delta Chat, K-9,
+    mailcore2) that the network sources must still be asked to beat."""
+    return outcome.source is SourceName.ISPDB_BUNDLED and all(
+        s.database in (None, ProviderDatabase.ISPDB) for s in outcome.incoming + outcome.outgoing
+    )
 
 
 def unfinished(

@@ -106,7 +106,7 @@ def _server_block(term: Terminal, number: int, s: ServerSettings) -> Any:
         s.username or "-",
         ", ".join(words.AUTH[m] for m in s.auth) or "-",
         _trust_text(s),
-        ", ".join(x.value for x in s.sources) or "-",
+        words.found_by(s),
         _checked_text(term, result),
     )
     for label, value in zip(_BLOCK_LABELS, values, strict=True):
@@ -150,7 +150,7 @@ def _servers(term: Terminal, servers: Sequence[ServerSettings]) -> Table:
             s.username or "-",
             ", ".join(words.AUTH[m] for m in s.auth) or "-",
             _trust_text(s),
-            ", ".join(x.value for x in s.sources) or "-",
+            words.found_by(s),
             _checked_text(term, words.check(s.verification)),
         )
     return table
@@ -314,15 +314,21 @@ def _oauth2(console: Console, provider: ProviderInfo) -> None:
 
 
 def _before_you_connect(console: Console, provider: ProviderInfo) -> None:
+    """The provider's own instructions (ISPDB's ``enable``), then the bundled databases' hints:
+    status, app password, before/after sign-in hints, where to read more."""
     enable = provider.enable
-    if enable is None or not (enable.instructions or enable.visit_url):
+    lines = []
+    if enable is not None:
+        if text := words.english(enable.instructions):
+            lines.append(text)
+        if enable.visit_url:
+            lines.append(enable.visit_url)
+    lines.extend(words.provider_notes(provider))
+    if not lines:
         return
     _heading(console, "Before you connect")
-    text = words.english(enable.instructions)
-    if text:
-        console.print(Text(f"  {text}"))
-    if enable.visit_url:
-        console.print(Text(f"  {enable.visit_url}"))
+    for line in lines:
+        console.print(Text(f"  {line}", overflow="fold"))
     console.print()
 
 
@@ -401,9 +407,16 @@ def _not_found(
         shown = domain if term.can_show(domain) else result.domain
         console.print(Text(f"No settings found for {shown}.", style="bold red"))
         console.print()
+        no_imap = words.no_imap_sentence(result.provider, shown)
+        if no_imap is not None:
+            console.print(Text(no_imap, style="bold"))
+            console.print()
+    if partial and result.provider is not None:
+        _before_you_connect(console, result.provider)
     _warnings(console, term, result)
     render_trace(result.attempts, console, term, heading="What was tried")
-    _next_step(console, result)
+    if words.no_imap_sentence(result.provider, result.domain) is None:
+        _next_step(console, result)
     for note in notes:
         console.print(Text(note, style="dim"))
 

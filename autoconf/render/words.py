@@ -20,6 +20,9 @@ from ..models import (
     FailureKind,
     LocalizedText,
     LoginStatus,
+    ProviderDatabase,
+    ProviderInfo,
+    ProviderStatus,
     Security,
     ServerSettings,
     SourceName,
@@ -37,7 +40,10 @@ __all__ = [
     "chosen",
     "domain_sentence",
     "english",
+    "found_by",
+    "no_imap_sentence",
     "nothing_checked",
+    "provider_notes",
     "recommended",
     "safety",
     "security_words",
@@ -74,6 +80,21 @@ SOURCES = {
     SourceName.AUTODISCOVER: "Microsoft Autodiscover",
     SourceName.AUTOCONFIG_HTTP: "the provider's configuration file over unencrypted HTTP",
     SourceName.GUESS: "a guess confirmed by connecting",
+}
+
+# Where the bundled index's servers and hints came from (``ServerSettings.database``).
+DATABASES = {
+    ProviderDatabase.ISPDB: "Mozilla's provider database (bundled)",
+    ProviderDatabase.DELTACHAT: "Delta Chat's provider database (bundled)",
+    ProviderDatabase.K9: "K-9 Mail's provider list (bundled, last updated 2023)",
+    ProviderDatabase.MAILCORE2: "mailcore2's provider list (bundled, last updated 2020)",
+}
+
+STATUS = {
+    ProviderStatus.OK: None,
+    ProviderStatus.PREPARATION: "This provider needs a step from you before a mail app may "
+    "sign in.",
+    ProviderStatus.BROKEN: "This provider is known not to work with ordinary mail apps.",
 }
 
 # One plain sentence per warning code; the library's own message follows as the detail.
@@ -140,8 +161,58 @@ def auth_words(methods: Sequence[AuthMethod]) -> str:
     return " or ".join(AUTH[m] for m in methods)
 
 
-def source_words(source: SourceName) -> str:
+def source_words(source: SourceName, database: ProviderDatabase | None = None) -> str:
+    """Where a server came from; for the bundled index, which of its databases."""
+    if database is not None and source in (SourceName.ISPDB_BUNDLED, SourceName.MX):
+        return DATABASES[database] if source is SourceName.ISPDB_BUNDLED else SOURCES[source]
     return SOURCES[source]
+
+
+def found_by(server: ServerSettings) -> str:
+    """The sources of a server; a secondary bundled database is named after the source."""
+    names = ", ".join(source.value for source in server.sources) or "-"
+    if server.database not in (None, ProviderDatabase.ISPDB):
+        names += f" ({server.database.value})"
+    return names
+
+
+def provider_notes(provider: ProviderInfo) -> list[str]:
+    """What a person must know before and after signing in, one sentence or hint a line."""
+    notes: list[str] = []
+    status = STATUS[provider.status] if provider.status is not None else None
+    if status is not None and not provider.no_imap:
+        notes.append(status)
+    if provider.app_password_required:
+        notes.append(
+            "Sign in with an app password (made in your account's security settings), "
+            "not your normal password."
+        )
+    if provider.before_login_hint and not provider.no_imap:
+        notes.append(f"Before you sign in: {provider.before_login_hint}")
+    if provider.after_login_hint and not provider.no_imap:
+        notes.append(f"After you sign in: {provider.after_login_hint}")
+    if notes and provider.hints_database is not None:
+        notes.append(f"Source of these notes: {DATABASES[provider.hints_database]}.")
+    for label, url in (("More", provider.note_url), ("Website", provider.website)):
+        if url and notes:
+            notes.append(f"{label}: {url}")
+    return notes
+
+
+def no_imap_sentence(provider: ProviderInfo | None, domain: str) -> str | None:
+    """The answer for a provider that offers no IMAP at all, or None."""
+    if provider is None or not provider.no_imap:
+        return None
+    name = provider.display_name or domain
+    sentence = (
+        f"{name} offers no IMAP, so no mail app can sign in to {domain} with server settings."
+    )
+    if provider.no_imap_advice:
+        sentence += f" {provider.no_imap_advice}"
+    if provider.hints_database is not None:
+        sentence += f" Source: {DATABASES[provider.hints_database]}"
+        sentence += f", {provider.note_url}." if provider.note_url else "."
+    return sentence
 
 
 def warning_words(warning: DiscoveryWarning) -> str:
@@ -284,12 +355,16 @@ def safety(result: DiscoveryResult) -> tuple[bool, str]:
             "Be careful: these settings came over unencrypted HTTP; check them with your provider."
         )
     if any(s.trust is Trust.LOW for s in picked):
+        databases = [DATABASES[s.database] for s in picked if s.database is not None]
         return (
             False,
-            "Be careful: little evidence backs these settings; check them with your provider.",
+            "Be careful: little evidence backs these settings; check them with your provider."
+            + (f" They come from {databases[0]}." if databases else ""),
         )
     checked = all(check(s.verification).ok for s in picked)
-    where = ", ".join(dict.fromkeys(source_words(src) for s in picked for src in s.sources[:1]))
+    where = ", ".join(
+        dict.fromkeys(source_words(src, s.database) for s in picked for src in s.sources[:1])
+    )
     if checked:
         return True, f"Safe: encrypted, and the servers answered a live check. From {where}."
     return True, f"Encrypted connections. From {where}; not checked live."

@@ -5,6 +5,9 @@ label (``aspmx.l.google.com`` → ``l.google.com``) and its registrable domain b
 Suffix List (``google.com``). For each, in that order: the bundled ISPDB, the online ISPDB and
 ``https://autoconfig.{mxdomain}/mail/config-v1.1.xml`` (the address is not sent to it). Skipped
 when the MX domain is the email domain itself; a null MX means the domain takes no mail.
+Before those, the MX host itself is matched against the bundled index's MX patterns
+(mailcore2's ``mx-match``: any host under ``mail.outlook.com`` is Outlook's), which works
+even when the MX host is inside the email domain.
 With no MX record, NXDOMAIN for the domain's MX and its A makes the attempt ``no-domain``: the
 email domain does not exist (the discovery then skips guessing).
 """
@@ -16,11 +19,12 @@ import asyncio
 from ..errors import AutoconfError
 from ..models import AttemptStatus, SourceAttempt, SourceName, Trust
 from ..net.psl import registrable_domain
+from ..parsers.clientconfig import ClientConfig
 from ._fetch import clientconfig_from, failed_attempt, outcome_from
 from .autoconfig import autoconfig_urls
 from .base import SourceContext, SourceOutcome, Stopwatch
 from .ispdb import ispdb_url
-from .ispdb_bundled import bundled_lookup
+from .ispdb_bundled import bundled_lookup, bundled_resolve
 
 __all__ = ["MxSource", "mx_candidate_domains"]
 
@@ -71,6 +75,7 @@ class MxSource:
                 watch,
             )
         candidates = mx_candidate_domains(best.exchange, domain)
+        matched = self._pattern(ctx, best.exchange)
         mx_attempt = SourceAttempt(
             source=self.name,
             target=target,
@@ -83,10 +88,10 @@ class MxSource:
             ),
         )
         if not candidates:
-            return SourceOutcome(source=self.name, attempts=[mx_attempt])
+            return outcome_from(self.name, matched, before=[mx_attempt])
 
         # The bundled index answers at once; the online ISPDB and autoconfig run together.
-        bundled = [bundled_lookup(ctx, self.name, c, Trust.MEDIUM) for c in candidates]
+        bundled = matched + [bundled_lookup(ctx, self.name, c, Trust.MEDIUM) for c in candidates]
         urls = [ispdb_url(ctx.options.ispdb_url, c) for c in candidates] + [
             autoconfig_urls(c, None)[0] for c in candidates
         ]
@@ -94,6 +99,24 @@ class MxSource:
             *(clientconfig_from(ctx, self.name, url, Trust.MEDIUM) for url in urls)
         )
         return outcome_from(self.name, [*bundled, *fetched], before=[mx_attempt])
+
+    def _pattern(
+        self, ctx: SourceContext, mx_host: str
+    ) -> list[tuple[SourceAttempt, ClientConfig | None]]:
+        """The bundled provider whose MX pattern matches ``mx_host``, if any (no I/O)."""
+        key = ctx.ispdb.mx_provider(mx_host)
+        if key is None:
+            return []
+        watch = Stopwatch()
+        config = bundled_resolve(ctx, ctx.ispdb.template(key), self.name, Trust.MEDIUM)
+        attempt = SourceAttempt(
+            source=self.name,
+            target=f"bundled MX patterns: {mx_host}",
+            status=AttemptStatus.OK,
+            elapsed_ms=watch.ms(),
+            detail=f"{mx_host} matches provider {key}",
+        )
+        return [(attempt, config)]
 
     async def _no_such_domain(self, ctx: SourceContext) -> bool:
         """Does the DNS say the email domain does not exist? False when it cannot tell."""
