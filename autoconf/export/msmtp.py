@@ -41,6 +41,7 @@ def _tls(account: Account, security: Security) -> list[str]:
     if security is Security.PLAIN:
         return ["# The server offers no encryption: the password would travel in clear.", "tls off"]
     lines = ["tls on", f"tls_starttls {'on' if security is Security.STARTTLS else 'off'}"]
-    trust = account.ca_file if account.ca_file is not None else "system"
-    lines.append(f"tls_trust_file {dq(trust)}")
+    if account.ca_file is not None:
+        lines.append(f"tls_trust_file {dq(account.ca_file)}")
+    # Without it msmtp trusts the system's CA certificates.
     return lines

@@ -26,8 +26,9 @@ def render(account: Account) -> str:
                 skipped.append(server)
             else:
                 by_service[service].append((rank, server))
-    lines = [*header(account, f"SRV records for the zone {zone}", ";")]
-    lines += [
+    lines = [
+        f"; SRV records (RFC 6186, RFC 8314) publishing the mail servers of {zone}",
+        "; written by mail-autoconf: check them, then add them to the zone.",
         '; Lower priority is preferred; a target of "." says the service is not offered.',
         "",
     ]
