@@ -43,7 +43,7 @@ if TYPE_CHECKING:
         SourceFinished,
         SourceStarted,
     )
-    from .export import FORMATS as EXPORT_FORMATS
+    from .export import FORMATS as export_formats
     from .export import export as export_config
     from .models import (
         AttemptStatus,
@@ -131,7 +131,7 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "Session": ".api",
     "default_sources": ".engine",
     "export_config": ".export",  # the function autoconf.export.export
-    "EXPORT_FORMATS": ".export",  # autoconf.export.FORMATS
+    "export_formats": ".export",  # autoconf.export.FORMATS
     "BundledIspdb": "._data",
     "Source": ".sources.base",
     "SourceContext": ".sources.base",
@@ -139,7 +139,7 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
 }
 
 
-_RENAMED = {"export_config": "export", "EXPORT_FORMATS": "FORMATS"}  # public name -> own name
+_RENAMED = {"export_config": "export", "export_formats": "FORMATS"}  # public name -> own name
 
 
 def __getattr__(name: str) -> object:
@@ -164,7 +164,6 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
-    "EXPORT_FORMATS",
     "AttemptStatus",
     "AuthMethod",
     "AutoconfError",
@@ -226,5 +225,6 @@ __all__ = [
     "discover_events",
     "discover_sync",
     "export_config",
+    "export_formats",
     "parse_address",
 ]

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from ..errors import ExportError, ExportFailure
 from ..models import AuthMethod, Protocol, ProviderInfo, Security, ServerSettings
 
-__all__ = ["Account", "dq"]
+__all__ = [
+    "PLACEHOLDER_COMMAND",
+    "Account",
+    "dq",
+    "header",
+    "no_password_note",
+    "oauth2",
+    "password_command",
+    "security_words",
+]
 
 _PROTOCOL_WORDS = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3", Protocol.SMTP: "SMTP"}
 

@@ -7,6 +7,8 @@ from urllib.parse import quote
 from ..models import Protocol, Security, ServerSettings
 from ._common import Account, header, no_password_note, oauth2, password_command
 
+__all__ = ["DESCRIPTION", "render"]
+
 DESCRIPTION = "aerc: an account for ~/.config/aerc/accounts.conf"
 
 # aerc's URL schemes: imap:// and smtp:// use STARTTLS; +insecure means no encryption.

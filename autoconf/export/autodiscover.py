@@ -11,6 +11,8 @@ from ..models import AuthMethod, Protocol, Security, ServerSettings
 from ..parsers.autodiscover import RESPONSE_SCHEMA
 from ._common import Account
 
+__all__ = ["DESCRIPTION", "render"]
+
 DESCRIPTION = "Autodiscover: a POX response (for autodiscover.{domain})"
 
 _OUTER_SCHEMA = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"

@@ -34,7 +34,10 @@ class FormatAction(argparse.Action):
         option_string: str | None = None,
     ) -> None:
         if values == "list":
-            parser.exit(EXIT_WRITTEN, format_list())
+            import sys
+
+            parser._print_message(format_list(), sys.stdout)
+            parser.exit(EXIT_WRITTEN)
         setattr(namespace, self.dest, values)
 
 

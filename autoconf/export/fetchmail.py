@@ -5,6 +5,8 @@ from __future__ import annotations
 from ..models import Protocol, Security
 from ._common import Account, dq, header, oauth2
 
+__all__ = ["DESCRIPTION", "render"]
+
 DESCRIPTION = "fetchmail: a poll entry for ~/.fetchmailrc (IMAP or POP3)"
 
 _PROTOCOLS = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3"}

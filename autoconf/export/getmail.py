@@ -7,6 +7,8 @@ import json
 from ..models import Protocol, Security
 from ._common import Account, header, no_password_note, oauth2, password_command
 
+__all__ = ["DESCRIPTION", "render"]
+
 DESCRIPTION = "getmail6: a getmailrc retrieving IMAP or POP3 mail into a Maildir"
 
 # getmail6 has no STARTTLS: only implicit TLS (the *SSLRetriever types) or none at all.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from ..models import Protocol, Security
 from ._common import Account, dq, header, no_password_note, oauth2, password_command
 
+__all__ = ["DESCRIPTION", "render"]
+
 DESCRIPTION = "mbsync (isync): ~/.mbsyncrc syncing IMAP into a local Maildir"
 
 # isync 1.4 spells it SSLType (1.5 also reads it, as the old name of TLSType).

@@ -12,6 +12,8 @@ from typing import Any
 from ..models import AuthMethod, Protocol, Security, ServerSettings
 from ._common import Account, oauth2
 
+__all__ = ["DESCRIPTION", "render", "uuids"]
+
 DESCRIPTION = "Apple: a .mobileconfig profile for Mail on iOS, iPadOS and macOS (unsigned)"
 
 _ACCOUNT_TYPES = {Protocol.IMAP: "EmailTypeIMAP", Protocol.POP3: "EmailTypePOP"}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from ..models import AuthMethod, Security
 from ._common import Account, dq, header, no_password_note, oauth2, password_command
 
+__all__ = ["DESCRIPTION", "render"]
+
 DESCRIPTION = "msmtp: an account for ~/.msmtprc (sending mail)"
 
 

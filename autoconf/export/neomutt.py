@@ -7,6 +7,8 @@ from urllib.parse import quote
 from ..models import Protocol, Security, ServerSettings
 from ._common import Account, dq, header, no_password_note, oauth2, password_command
 
+__all__ = ["DESCRIPTION", "MUTT_DESCRIPTION", "render", "render_mutt"]
+
 DESCRIPTION = "NeoMutt: a neomuttrc for the IMAP or POP3 account and SMTP"
 MUTT_DESCRIPTION = "Mutt: a muttrc for the IMAP or POP3 account and SMTP"
 

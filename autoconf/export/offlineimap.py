@@ -5,6 +5,8 @@ from __future__ import annotations
 from ..models import Protocol, Security
 from ._common import Account, header, no_password_note, oauth2, password_command
 
+__all__ = ["DESCRIPTION", "render"]
+
 DESCRIPTION = "OfflineIMAP: ~/.offlineimaprc syncing IMAP into a local Maildir"
 
 

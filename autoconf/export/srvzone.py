@@ -8,6 +8,8 @@ from ..models import ServerSettings
 from ..parsers.srv import SERVICES
 from ._common import Account
 
+__all__ = ["DESCRIPTION", "render"]
+
 DESCRIPTION = "SRV records: RFC 6186/8314 zone-file lines publishing the servers (for admins)"
 
 TTL = 3600

@@ -10,6 +10,8 @@ from xml.etree.ElementTree import Element, SubElement, indent, tostring
 from ..models import AuthMethod, OAuth2Info, Security, ServerSettings
 from ._common import Account
 
+__all__ = ["DESCRIPTION", "render"]
+
 DESCRIPTION = "Thunderbird: clientConfig config-v1.1.xml (for autoconfig.{domain})"
 
 _SOCKET_TYPES = {Security.TLS: "SSL", Security.STARTTLS: "STARTTLS", Security.PLAIN: "plain"}
