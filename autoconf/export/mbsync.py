@@ -44,6 +44,7 @@ def render(account: Account) -> str:
         f"IMAPStore {name}-remote",
         f"Account {name}",
         "",
+        f"# mbsync does not create this folder: mkdir -p {folder} first.",
         f"MaildirStore {name}-local",
         f"Path {dq(folder)}",
         f"Inbox {dq(folder + 'INBOX')}",
