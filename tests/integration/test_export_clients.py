@@ -18,7 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from autoconf import DiscoveryResult, Options, SourceName, discover_sync
+from autoconf import (
+    DiscoveryResult,
+    Options,
+    Protocol,
+    Security,
+    ServerSettings,
+    SourceName,
+    discover_sync,
+)
 from autoconf.export import export
 from tests.world import WorldInfo
 from tests.world.client import WorldIMAPS, resolve_a, tls_context
@@ -330,3 +338,52 @@ def test_published_export_is_fetched_back_by_the_library(
     after = _discover(world, address, source)
     _same_servers(before, after)
     assert after.incoming[0].sources == [source]
+
+
+# -- a chosen STARTTLS server instead of the recommended one --------------------------------
+
+
+def _starttls(servers: list[ServerSettings], protocol: Protocol) -> ServerSettings:
+    return next(s for s in servers if s.protocol is protocol and s.security is Security.STARTTLS)
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_chosen_starttls_servers_work_for_msmtp_and_mbsync(
+    world: WorldInfo,
+    results: dict[str, DiscoveryResult],
+    hosts_file: Path,
+    tmp_path: Path,
+    scenario: str,
+):
+    """Exported with the STARTTLS servers chosen (587, 143), msmtp and mbsync still sign in."""
+    result = results[scenario]
+    command = _password_command(tmp_path, world.password)
+    submission = _starttls(result.outgoing, Protocol.SMTP)
+    text = export(
+        result, "msmtp", outgoing=submission, password_command=command, ca_file=world.ca_file
+    )
+    assert f"port {submission.port}" in text
+    assert "tls_starttls on" in text
+    rc = _write(tmp_path / "msmtprc", text)
+    message = f"From: {result.address}\nSubject: starttls\n\nhello\n".encode()
+    done = _run(hosts_file, "msmtp", "-C", str(rc), result.address, stdin=message)
+    assert done.returncode == 0, done.stderr
+
+    imap = _starttls(result.incoming, Protocol.IMAP)
+    subject = f"for mbsync over STARTTLS {uuid.uuid4()}"
+    _append_to_inbox(world, result, subject)
+    mail = tmp_path / "Mail"
+    mail.mkdir()
+    text = export(
+        result,
+        "mbsync",
+        incoming=imap,
+        password_command=command,
+        ca_file=world.ca_file,
+        maildir=mail,
+    )
+    assert "SSLType STARTTLS" in text
+    rc = _write(tmp_path / "mbsyncrc", text)
+    done = _run(hosts_file, "mbsync", "-c", str(rc), "-a")
+    assert done.returncode == 0, done.stderr
+    assert any(subject.encode() in m for m in _messages(mail / "INBOX"))
