@@ -63,6 +63,9 @@ examples:
                                                        one JSON line per address, in order
   cut -d, -f1 users.csv | python -m autoconf --batch - --concurrency 32
   python -m autoconf --schema                          the JSON schema of --json output
+  python -m autoconf me@example.com --format mbsync --password-command "pass show mail"
+                                                       a client's configuration file
+                                                       (--format list shows them all)
 
 exit status: 0 settings found, 1 none found (in --batch: some address not found),
              2 bad input or usage, 3 found, but the password was refused,

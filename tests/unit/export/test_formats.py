@@ -308,3 +308,19 @@ def test_unknown_format_and_foreign_server_are_refused():
     assert _failure(result(), "outlook") is ExportFailure.UNKNOWN_FORMAT
     stranger = server(Protocol.IMAP, "imap.elsewhere.example", 993, Security.TLS)
     assert _failure(result(), "msmtp", incoming=stranger) is ExportFailure.NOT_IN_RESULT
+
+
+def test_public_names_at_the_package_top():
+    """autoconf.export_config and autoconf.export_formats are the README's Python API."""
+    import autoconf
+
+    assert autoconf.export_formats is FORMATS
+    original = result()
+    text = autoconf.export_config(
+        original, "msmtp", password_command="pass show posteo", outgoing=original.outgoing[1]
+    )
+    assert text == export(
+        original, "msmtp", password_command="pass show posteo", outgoing=original.outgoing[1]
+    )
+    assert "port 587" in text
+    assert issubclass(autoconf.ExportError, autoconf.AutoconfError)
