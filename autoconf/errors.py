@@ -210,6 +210,9 @@ class ExportFailure(StrEnum):
     PROTOCOL = "protocol"  # the format cannot speak the server's protocol (POP3 for mbsync)
     SECURITY = "security"  # the format cannot secure the connection as the server needs
     NOT_IN_RESULT = "not-in-result"  # the chosen server is not one of the result's
+    # A value (user name, command, path) holds a control character (a line break, ...) that
+    # would let it write settings of its own into the file.
+    UNSAFE_VALUE = "unsafe-value"
 
 
 class ExportError(AutoconfError, ValueError):

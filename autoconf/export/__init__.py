@@ -36,7 +36,7 @@ from . import (
     srvzone,
     thunderbird,
 )
-from ._common import Account
+from ._common import Account, check_safe
 
 __all__ = ["FORMATS", "Account", "export"]
 
@@ -96,7 +96,20 @@ def export(
         ca_file=None if ca_file is None else str(ca_file),
         maildir=None if maildir is None else str(maildir),
     )
+    check_safe(format, _values(account))
     return entry[1](account)
+
+
+def _values(account: Account) -> list[tuple[str, str | None]]:
+    """Every value taken from the result or the caller that a writer puts into the file."""
+    values: list[tuple[str, str | None]] = [
+        ("password command", account.password_command),
+        ("CA file", account.ca_file),
+        ("mail folder", account.maildir),
+    ]
+    for server in (*account.all_incoming, *account.all_outgoing):
+        values.append((f"user name of {server.host}", server.username))
+    return values
 
 
 def _chosen(

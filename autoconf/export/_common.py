@@ -7,21 +7,25 @@ cannot express the account.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import unicodedata
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from ..errors import ExportError, ExportFailure
 from ..models import AuthMethod, Protocol, ProviderInfo, Security, ServerSettings
+from ..parsers._ports import security_words
 
 __all__ = [
     "PLACEHOLDER_COMMAND",
     "Account",
+    "check_safe",
+    "clean",
     "dq",
     "header",
     "no_password_note",
     "oauth2",
     "password_command",
-    "security_words",
+    "unsafe",
 ]
 
 _PROTOCOL_WORDS = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3", Protocol.SMTP: "SMTP"}
@@ -48,8 +52,8 @@ class Account:
         """A short name for the account: the provider's, else the domain."""
         if self.provider is not None:
             for name in (self.provider.display_short_name, self.provider.display_name):
-                if name:
-                    return name
+                if name and clean(name):
+                    return clean(name)
         return self.domain
 
     @property
@@ -114,17 +118,36 @@ class Account:
             )
 
 
+# Unicode categories no configuration value may hold: controls (line breaks, NUL, ESC),
+# format characters (bidi overrides), line and paragraph separators.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def unsafe(text: str) -> bool:
+    """``text`` holds a character that could end a line or hide what follows it."""
+    return any(unicodedata.category(c) in _UNSAFE_CATEGORIES for c in text)
+
+
+def clean(text: str) -> str:
+    """A display name with the unsafe characters dropped, for comments and descriptions."""
+    return "".join(c for c in text if unicodedata.category(c) not in _UNSAFE_CATEGORIES).strip()
+
+
+def check_safe(format: str, values: Iterable[tuple[str, str | None]]) -> None:
+    """ExportError (``unsafe-value``) naming the first value that is unsafe to write."""
+    for what, value in values:
+        if value is not None and unsafe(value):
+            raise ExportError(
+                f"the {what} {value!r} holds a control character; {format} files cannot "
+                "carry it safely, so nothing was written",
+                reason=ExportFailure.UNSAFE_VALUE,
+                format=format,
+            )
+
+
 def oauth2(server: ServerSettings) -> bool:
     """The provider wants OAuth2 for this server (its first authentication method)."""
     return bool(server.auth) and server.auth[0] is AuthMethod.OAUTH2
-
-
-def security_words(security: Security) -> str:
-    return {
-        Security.TLS: "implicit TLS",
-        Security.STARTTLS: "STARTTLS",
-        Security.PLAIN: "no encryption",
-    }[security]
 
 
 def dq(text: str) -> str:

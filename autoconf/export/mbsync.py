@@ -22,7 +22,7 @@ def render(account: Account) -> str:
         f"IMAPAccount {name}",
         f"Host {server.host}",
         f"Port {server.port}",
-        f"User {account.user(server)}",
+        f"User {dq(account.user(server))}",
     ]
     command, given = password_command(account)
     if not given:

@@ -30,7 +30,7 @@ def render(account: Account) -> str:
             ]
         else:
             lines.append("auth on")
-        lines.append(f"user {account.user(server)}")
+        lines.append(f"user {dq(account.user(server))}")
         command, given = password_command(account)
         if not given:
             lines += no_password_note(account)

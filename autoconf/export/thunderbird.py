@@ -8,7 +8,7 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from ..models import AuthMethod, OAuth2Info, Security, ServerSettings
-from ._common import Account
+from ._common import Account, clean
 
 __all__ = ["DESCRIPTION", "render"]
 
@@ -23,14 +23,15 @@ def render(account: Account) -> str:
     root = Element("clientConfig", version="1.1")
     provider = account.provider
     el = SubElement(
-        root, "emailProvider", id=(provider.id if provider and provider.id else account.domain)
+        root,
+        "emailProvider",
+        id=(clean(provider.id) if provider and provider.id else "") or account.domain,
     )
     domains = provider.domains if provider and provider.domains else [account.domain]
     for domain in domains:
         SubElement(el, "domain").text = domain
-    SubElement(el, "displayName").text = (
-        provider.display_name if provider and provider.display_name else account.name
-    )
+    display = clean(provider.display_name) if provider and provider.display_name else ""
+    SubElement(el, "displayName").text = display or account.name
     SubElement(el, "displayShortName").text = account.name
     for server in account.all_incoming:
         _server(SubElement(el, "incomingServer", type=server.protocol.value), server, account)

