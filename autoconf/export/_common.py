@@ -16,13 +16,13 @@ from ..models import AuthMethod, Protocol, ProviderInfo, Security, ServerSetting
 from ..parsers._ports import security_words
 
 __all__ = [
+    "NO_PASSWORD_NOTE",
     "PLACEHOLDER_COMMAND",
     "Account",
     "check_safe",
     "clean",
     "dq",
     "header",
-    "no_password_note",
     "oauth2",
     "password_command",
     "unsafe",
@@ -156,20 +156,19 @@ def dq(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def header(account: Account, what: str, comment: str = "#") -> list[str]:
+def header(account: Account, what: str) -> list[str]:
     """The opening comment lines: what the file is and where it came from."""
     return [
-        f"{comment} {what} for {account.address}, written by mail-autoconf.",
-        f"{comment} Check it before use; the password is never written here.",
+        f"# {what} for {account.address}, written by mail-autoconf.",
+        "# Check it before use; the password is never written here.",
     ]
 
 
-def no_password_note(account: Account, comment: str = "#") -> list[str]:
-    """The comment that says how to give the password when no command was given."""
-    return [
-        f"{comment} No password command was given (--password-command CMD): the line below is",
-        f"{comment} a placeholder; uncomment it and put in a command that prints the password.",
-    ]
+# Written where no password command was given, above the commented-out placeholder line.
+NO_PASSWORD_NOTE = (
+    "# No password command was given (--password-command CMD): the line below is",
+    "# a placeholder; uncomment it and put in a command that prints the password.",
+)
 
 
 PLACEHOLDER_COMMAND = "pass show email/{address}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..models import Protocol, Security, ServerSettings
-from ._common import Account, header, no_password_note, oauth2, password_command
+from ._common import NO_PASSWORD_NOTE, Account, header, oauth2, password_command
 
 __all__ = ["DESCRIPTION", "render"]
 
@@ -36,7 +36,7 @@ def render(account: Account) -> str:
     lines += [
         f"[{account.address}]",
         f"source = {_url(account, incoming)}",
-        *([] if given else no_password_note(account)),
+        *([] if given else NO_PASSWORD_NOTE),
         f"{prefix}source-cred-cmd = {command}",
         f"outgoing = {_url(account, outgoing)}",
         f"{prefix}outgoing-cred-cmd = {command}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..models import Protocol, Security
-from ._common import Account, header, no_password_note, oauth2, password_command
+from ._common import NO_PASSWORD_NOTE, Account, header, oauth2, password_command
 
 __all__ = ["DESCRIPTION", "render"]
 
@@ -33,7 +33,7 @@ def render(account: Account) -> str:
     ]
     command, given = password_command(account)
     if not given:
-        lines += no_password_note(account)
+        lines += NO_PASSWORD_NOTE
     # A tuple of quoted strings: the program, then its arguments; a shell runs the command.
     value = "(" + ", ".join(_quoted(part) for part in ("/bin/sh", "-c", command)) + ")"
     lines.append(("" if given else "# ") + f"password_command = {value}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import Protocol, Security
-from ._common import Account, dq, header, no_password_note, oauth2, password_command
+from ._common import NO_PASSWORD_NOTE, Account, dq, header, oauth2, password_command
 
 __all__ = ["DESCRIPTION", "render"]
 
@@ -26,7 +26,7 @@ def render(account: Account) -> str:
     ]
     command, given = password_command(account)
     if not given:
-        lines += no_password_note(account)
+        lines += NO_PASSWORD_NOTE
     lines.append(("" if given else "# ") + f"PassCmd {dq(command)}")
     if server.security is Security.PLAIN:
         lines.append("# The server offers no encryption: the password would travel in clear.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import AuthMethod, Security
-from ._common import Account, dq, header, no_password_note, oauth2, password_command
+from ._common import NO_PASSWORD_NOTE, Account, dq, header, oauth2, password_command
 
 __all__ = ["DESCRIPTION", "render"]
 
@@ -33,7 +33,7 @@ def render(account: Account) -> str:
         lines.append(f"user {dq(account.user(server))}")
         command, given = password_command(account)
         if not given:
-            lines += no_password_note(account)
+            lines += NO_PASSWORD_NOTE
         lines.append(("" if given else "# ") + f"passwordeval {dq(command)}")
     lines += ["", f"account default : {account.address}", ""]
     return "\n".join(lines)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from ..errors import ExportError, ExportFailure
 from ..models import Protocol, Security, ServerSettings
-from ._common import Account, dq, header, no_password_note, oauth2, password_command
+from ._common import NO_PASSWORD_NOTE, Account, dq, header, oauth2, password_command
 
 __all__ = ["DESCRIPTION", "MUTT_DESCRIPTION", "render", "render_mutt"]
 
@@ -59,8 +60,15 @@ def _render(account: Account, what: str) -> str:
     if account.ca_file is not None:
         lines.append(f"set certificate_file = {dq(account.ca_file)}")
     command, given = password_command(account)
+    if "`" in command:
+        raise ExportError(
+            f"the password command {command!r} holds a backtick, which ends the backtick "
+            "command a muttrc runs; wrap it in a script",
+            reason=ExportFailure.UNSAFE_VALUE,
+            format=account.format,
+        )
     if not given:
-        lines += no_password_note(account)
+        lines += NO_PASSWORD_NOTE
     for server in (incoming, outgoing):
         # A backtick command in a muttrc runs when the file is read.
         lines.append(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import Protocol, Security
-from ._common import Account, header, no_password_note, oauth2, password_command
+from ._common import NO_PASSWORD_NOTE, Account, header, oauth2, password_command
 
 __all__ = ["DESCRIPTION", "render"]
 
@@ -32,7 +32,7 @@ def render(account: Account) -> str:
     ]
     command, given = password_command(account)
     if not given:
-        lines += no_password_note(account)
+        lines += NO_PASSWORD_NOTE
     # remotepasseval is a Python expression: run the command, take its first line.
     expression = (
         '__import__("subprocess").run(' + repr(command) + ", shell=True, check=True, "

@@ -357,3 +357,10 @@ def test_control_characters_in_provider_names_are_dropped(name: str):
         plistlib.loads(text.encode())
     else:
         parse_clientconfig(text.encode(), parse_address(ADDRESS))
+
+
+@pytest.mark.parametrize("name", ["neomutt", "mutt"])
+def test_a_backtick_in_the_command_is_refused_for_muttrc(name: str):
+    """A muttrc runs the command between backticks: one inside it would end it early."""
+    command = "pass show `whoami`"
+    assert _failure(result(), name, password_command=command) is ExportFailure.UNSAFE_VALUE
