@@ -70,5 +70,5 @@ def _oauth2(root: Element, info: OAuth2Info) -> None:
         ("authURL", info.auth_url),
         ("tokenURL", info.token_url),
     ):
-        if value:
-            SubElement(el, name).text = value
+        if value and clean(value):  # published by the provider: no controls in the XML
+            SubElement(el, name).text = clean(value)
