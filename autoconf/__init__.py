@@ -23,6 +23,8 @@ if TYPE_CHECKING:
         DnsError,
         DnsFailure,
         DnsTimeout,
+        ExportError,
+        ExportFailure,
         FetchError,
         FetchFailure,
         HostNotFound,
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
         SourceFinished,
         SourceStarted,
     )
+    from .export import FORMATS as export_formats
+    from .export import export as export_config
     from .models import (
         AttemptStatus,
         AuthMethod,
@@ -77,6 +81,8 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "DnsError": ".errors",
     "DnsFailure": ".errors",
     "DnsTimeout": ".errors",
+    "ExportError": ".errors",
+    "ExportFailure": ".errors",
     "FetchError": ".errors",
     "FetchFailure": ".errors",
     "HostNotFound": ".errors",
@@ -124,11 +130,16 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "discover_sync": ".api",
     "Session": ".api",
     "default_sources": ".engine",
+    "export_config": ".export",  # the function autoconf.export.export
+    "export_formats": ".export",  # autoconf.export.FORMATS
     "BundledIspdb": "._data",
     "Source": ".sources.base",
     "SourceContext": ".sources.base",
     "SourceOutcome": ".sources.base",
 }
+
+
+_RENAMED = {"export_config": "export", "export_formats": "FORMATS"}  # public name -> own name
 
 
 def __getattr__(name: str) -> object:
@@ -141,7 +152,7 @@ def __getattr__(name: str) -> object:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from importlib import import_module
 
-    value = getattr(import_module(module, __name__), name)
+    value = getattr(import_module(module, __name__), _RENAMED.get(name, name))
     globals()[name] = value
     return value
 
@@ -173,6 +184,8 @@ __all__ = [
     "Documentation",
     "EmailAddress",
     "EnableInstructions",
+    "ExportError",
+    "ExportFailure",
     "FailureKind",
     "FetchError",
     "FetchFailure",
@@ -211,5 +224,7 @@ __all__ = [
     "discover",
     "discover_events",
     "discover_sync",
+    "export_config",
+    "export_formats",
     "parse_address",
 ]

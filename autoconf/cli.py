@@ -63,6 +63,9 @@ examples:
                                                        one JSON line per address, in order
   cut -d, -f1 users.csv | python -m autoconf --batch - --concurrency 32
   python -m autoconf --schema                          the JSON schema of --json output
+  python -m autoconf me@example.com --format mbsync --password-command "pass show mail"
+                                                       a client's configuration file
+                                                       (--format list shows them all)
 
 exit status: 0 settings found, 1 none found (in --batch: some address not found),
              2 bad input or usage, 3 found, but the password was refused,
@@ -94,6 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _source_flags(parser)
     _network_flags(parser)
     _login_and_batch_flags(parser)
+    _export_flags(parser)
     parser.add_argument("--version", action="version", version=_version())
     return parser
 
@@ -202,6 +206,25 @@ def _login_and_batch_flags(parser: argparse.ArgumentParser) -> None:
         default=16,
         metavar="N",
         help="with --batch: addresses looked up at once (default: 16)",
+    )
+
+
+def _export_flags(parser: argparse.ArgumentParser) -> None:
+    export = parser.add_argument_group("writing a mail client's configuration file")
+    from .export.cli import FormatAction
+
+    export.add_argument(
+        "--format",
+        action=FormatAction,
+        metavar="NAME",
+        help="print the settings as this client's configuration file instead "
+        "(--format list shows the formats)",
+    )
+    export.add_argument(
+        "--password-command",
+        metavar="CMD",
+        help="with --format: the command the client runs to get the password "
+        "(no password is ever written)",
     )
 
 
@@ -406,6 +429,7 @@ def _check_combination(args: argparse.Namespace) -> None:
             "say which address to look up, e.g. python -m autoconf someone@example.com "
             "(or --batch FILE for many); see --help"
         )
+    _check_export(args)
     if not 1 <= args.concurrency <= 1024:
         raise _Usage(f"--concurrency must be between 1 and 1024, not {args.concurrency}")
     if args.batch is not None:
@@ -421,6 +445,15 @@ def _check_combination(args: argparse.Namespace) -> None:
         flag = "--offline" if args.offline else "--no-verify"
         which = "--login" if args.login is not None else "--password-stdin"
         raise _Usage(f"{which} signs in to the servers, which {flag} forbids; drop one of them")
+
+
+def _check_export(args: argparse.Namespace) -> None:
+    """--format and --password-command go together, and not with --batch, --json, --trace."""
+    from .export.cli import usage_problem
+
+    problem = usage_problem(args)
+    if problem is not None:
+        raise _Usage(problem)
 
 
 def _signs_in(args: argparse.Namespace) -> bool:
@@ -537,6 +570,10 @@ def _single(
             "name@example.com",
         )
         return EXIT_USAGE
+    if args.format is not None:
+        from .export.cli import write_export
+
+        return write_export(result, args, streams.out, streams.err, interrupts.writing, prog=PROG)
     if args.json:
         text = json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False)
         text = for_stream(escape_json(text) + "\n", out, json_text=True)

@@ -6,6 +6,8 @@
     ├── InvalidAddress (ValueError)     the email address cannot be used
     ├── OptionsError (ValueError)       contradictory or malformed Options / CLI values
     ├── ParseError (ValueError)         a document (XML, DNS answer) is unusable
+    ├── ExportError (ValueError)        a file format cannot express the settings; ``reason``
+    │                                   is an :class:`ExportFailure`
     └── NetworkError (OSError)          I/O failed; raised inside sources and probes only
         ├── DeadlineExceeded (TimeoutError)
         ├── DnsError                    a DNS look-up failed; ``kind`` is a :class:`DnsFailure`
@@ -36,6 +38,8 @@ __all__ = [
     "DnsError",
     "DnsFailure",
     "DnsTimeout",
+    "ExportError",
+    "ExportFailure",
     "FetchError",
     "FetchFailure",
     "HostNotFound",
@@ -195,3 +199,26 @@ class FetchError(NetworkError):
         self.kind = kind
         self.status = status
         super().__init__(message, host=host, url=url)
+
+
+class ExportFailure(StrEnum):
+    """Why settings could not be written in a file format (the ``reason`` of an ExportError)."""
+
+    UNKNOWN_FORMAT = "unknown-format"  # no format of that name
+    NO_INCOMING = "no-incoming"  # the format needs an incoming server and there is none
+    NO_OUTGOING = "no-outgoing"  # the format needs an SMTP server and there is none
+    PROTOCOL = "protocol"  # the format cannot speak the server's protocol (POP3 for mbsync)
+    SECURITY = "security"  # the format cannot secure the connection as the server needs
+    NOT_IN_RESULT = "not-in-result"  # the chosen server is not one of the result's
+    # A value (user name, command, path) holds a control character (a line break, ...) that
+    # would let it write settings of its own into the file.
+    UNSAFE_VALUE = "unsafe-value"
+
+
+class ExportError(AutoconfError, ValueError):
+    """A file format cannot express the settings; ``reason`` says why, ``format`` names it."""
+
+    def __init__(self, message: str, *, reason: ExportFailure, format: str) -> None:
+        self.reason = reason
+        self.format = format
+        super().__init__(bounded(message))

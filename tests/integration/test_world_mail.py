@@ -38,6 +38,7 @@ WORKING = [
     "automx2",
     "automua",
     "broken-xml",
+    "export",  # tests/world/scenarios_export.py
 ]
 
 

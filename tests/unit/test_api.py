@@ -30,6 +30,8 @@ def test_public_api_is_pinned_and_sorted():
         "Documentation",
         "EmailAddress",
         "EnableInstructions",
+        "ExportError",
+        "ExportFailure",
         "FailureKind",
         "FetchError",
         "FetchFailure",
@@ -69,6 +71,8 @@ def test_public_api_is_pinned_and_sorted():
         "discover",
         "discover_events",
         "discover_sync",
+        "export_config",
+        "export_formats",
         "parse_address",
     }
     for name in autoconf.__all__:

@@ -31,6 +31,11 @@ REQUIRED_BINARIES = {
     "dovecot-imapd/dovecot-pop3d": dovecot.DOVECOT,
     "postfix": postfix.MASTER,
     "nginx-light": nginx.NGINX,
+    # The real mail clients the export tests sign in with (issue 14).
+    "msmtp": "/usr/bin/msmtp",
+    "isync": "/usr/bin/mbsync",
+    "getmail6": "/usr/bin/getmail",
+    "neomutt": "/usr/bin/neomutt",
 }
 
 

@@ -702,6 +702,10 @@ def build(plan: AddressPlan) -> Content:
 
     scenarios_audit.add(b)
 
+    from tests.world import scenarios_export  # the export tests' scenario (issue 14)
+
+    scenarios_export.add(b)
+
     logins = [USER] + [f"{USER}@{z}" for z in sorted(b.zones)]
     return Content(
         plan=plan,

@@ -1,0 +1,61 @@
+"""mbsync (isync): IMAPAccount, IMAPStore, MaildirStore and Channel for ``~/.mbsyncrc``."""
+
+from __future__ import annotations
+
+from ..models import Protocol, Security
+from ._common import NO_PASSWORD_NOTE, Account, dq, header, oauth2, password_command
+
+__all__ = ["DESCRIPTION", "render"]
+
+DESCRIPTION = "mbsync (isync): ~/.mbsyncrc syncing IMAP into a local Maildir"
+
+# isync 1.4 spells it SSLType (1.5 also reads it, as the old name of TLSType).
+_SSL_TYPE = {Security.TLS: "IMAPS", Security.STARTTLS: "STARTTLS", Security.PLAIN: "None"}
+
+
+def render(account: Account) -> str:
+    server = account.need_incoming((Protocol.IMAP,))
+    name = account.address
+    folder = account.mail_folder
+    lines = [*header(account, "mbsync (isync) configuration"), ""]
+    lines += [
+        f"IMAPAccount {name}",
+        f"Host {server.host}",
+        f"Port {server.port}",
+        f"User {dq(account.user(server))}",
+    ]
+    command, given = password_command(account)
+    if not given:
+        lines += NO_PASSWORD_NOTE
+    lines.append(("" if given else "# ") + f"PassCmd {dq(command)}")
+    if server.security is Security.PLAIN:
+        lines.append("# The server offers no encryption: the password would travel in clear.")
+    lines.append(f"SSLType {_SSL_TYPE[server.security]}")
+    if account.ca_file is not None and server.security is not Security.PLAIN:
+        lines.append(f"CertificateFile {dq(account.ca_file)}")
+    if oauth2(server):
+        lines += [
+            "# The provider wants OAuth2: PassCmd must print an access token (and isync needs",
+            "# its XOAUTH2 SASL plug-in, e.g. cyrus-sasl-xoauth2).",
+            "AuthMechs XOAUTH2",
+        ]
+    lines += [
+        "",
+        f"IMAPStore {name}-remote",
+        f"Account {name}",
+        "",
+        f"# mbsync does not create this folder: mkdir -p {folder} first.",
+        f"MaildirStore {name}-local",
+        f"Path {dq(folder)}",
+        f"Inbox {dq(folder + 'INBOX')}",
+        "SubFolders Verbatim",
+        "",
+        f"Channel {name}",
+        f"Far :{name}-remote:",
+        f"Near :{name}-local:",
+        "Patterns *",
+        "Create Near",
+        "SyncState *",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,49 @@
+"""msmtp: one account for ``~/.msmtprc`` (send only, SMTP)."""
+
+from __future__ import annotations
+
+from ..models import AuthMethod, Security
+from ._common import NO_PASSWORD_NOTE, Account, dq, header, oauth2, password_command
+
+__all__ = ["DESCRIPTION", "render"]
+
+DESCRIPTION = "msmtp: an account for ~/.msmtprc (sending mail)"
+
+
+def render(account: Account) -> str:
+    server = account.need_outgoing()
+    lines = [*header(account, "msmtp account"), "", "defaults", "logfile -", ""]
+    lines += [
+        f"account {account.address}",
+        f"host {server.host}",
+        f"port {server.port}",
+        f"from {account.address}",
+    ]
+    lines += _tls(account, server.security)
+    if server.auth and server.auth[0] is AuthMethod.NONE:
+        lines.append("auth off")
+    else:
+        if oauth2(server):
+            lines += [
+                "# The provider wants OAuth2: the command below must print an access token.",
+                "auth oauthbearer",
+            ]
+        else:
+            lines.append("auth on")
+        lines.append(f"user {dq(account.user(server))}")
+        command, given = password_command(account)
+        if not given:
+            lines += NO_PASSWORD_NOTE
+        lines.append(("" if given else "# ") + f"passwordeval {dq(command)}")
+    lines += ["", f"account default : {account.address}", ""]
+    return "\n".join(lines)
+
+
+def _tls(account: Account, security: Security) -> list[str]:
+    if security is Security.PLAIN:
+        return ["# The server offers no encryption: the password would travel in clear.", "tls off"]
+    lines = ["tls on", f"tls_starttls {'on' if security is Security.STARTTLS else 'off'}"]
+    if account.ca_file is not None:
+        lines.append(f"tls_trust_file {dq(account.ca_file)}")
+    # Without it msmtp trusts the system's CA certificates.
+    return lines

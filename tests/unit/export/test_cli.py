@@ -1,0 +1,95 @@
+"""``python -m autoconf ADDRESS --format NAME``: the file on stdout, and the exit status."""
+
+from __future__ import annotations
+
+import io
+
+from autoconf.cli import main
+from autoconf.export import FORMATS
+from autoconf.models import Protocol, Security, SourceName
+
+from ..fakes import ScriptedSource, server
+
+
+def run(*argv: str, **kwargs: object) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err, stdin=io.StringIO(""), **kwargs)  # type: ignore[arg-type]
+    return code, out.getvalue(), err.getvalue()
+
+
+def _source(**kw: object) -> list[ScriptedSource]:
+    return [ScriptedSource(SourceName.AUTOCONFIG, **kw)]  # type: ignore[arg-type]
+
+
+def test_format_list_needs_no_address_and_lists_every_format():
+    """--format list prints one line per format, name first, and exits 0."""
+    code, out, _ = run("--format", "list")
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == list(FORMATS)
+    assert len(lines) >= 10
+
+
+def test_format_prints_the_file_with_password_command_and_ca_file(tmp_path):
+    """--format msmtp prints the msmtprc with the command and the CA file, exit 0."""
+    import trustme
+
+    ca = tmp_path / "ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(ca))
+    sources = _source(
+        incoming=[server()],
+        outgoing=[server(protocol=Protocol.SMTP, host="smtp.example.com", port=465)],
+    )
+    code, out, err = run(
+        "jane@example.com",
+        "--no-verify",
+        "--format",
+        "msmtp",
+        "--password-command",
+        "pass show mail",
+        "--ca-file",
+        str(ca),
+        sources=sources,
+    )
+    assert (code, err) == (0, "")
+    assert "host smtp.example.com" in out
+    assert 'passwordeval "pass show mail"' in out
+    assert f'tls_trust_file "{ca}"' in out
+
+
+def test_nothing_found_is_exit_1():
+    """No server at all: exit 1 and one sentence, nothing on stdout."""
+    code, out, err = run("jane@example.com", "--no-verify", "--format", "msmtp", sources=_source())
+    assert code == 1
+    assert out == ""
+    assert err.count("\n") == 1
+
+
+def test_format_that_cannot_express_the_result_is_exit_2():
+    """POP3-only for mbsync (IMAP only): exit 2 with one sentence naming why."""
+    pop = server(protocol=Protocol.POP3, host="pop.example.com", port=995, security=Security.TLS)
+    sources = _source(
+        incoming=[pop],
+        outgoing=[server(protocol=Protocol.SMTP, host="smtp.example.com", port=465)],
+    )
+    code, out, err = run("jane@example.com", "--no-verify", "--format", "mbsync", sources=sources)
+    assert code == 2
+    assert out == ""
+    assert "mbsync speaks only IMAP" in err
+    assert err.count("\n") == 1
+
+
+def test_format_works_offline_from_the_bundled_database():
+    """--offline --format thunderbird writes gmail.com's servers from the bundled ISPDB."""
+    code, out, _ = run("someone@gmail.com", "--offline", "--format", "thunderbird")
+    assert code == 0
+    assert "<hostname>imap.gmail.com</hostname>" in out
+
+
+def test_bad_combinations_are_usage_errors():
+    """An unknown format, --format with --json, and --password-command alone are exit 2."""
+    assert run("a@example.com", "--format", "outlook")[0] == 2
+    assert run("a@example.com", "--format", "msmtp", "--json")[0] == 2
+    code, _, err = run("a@example.com", "--password-command", "x")
+    assert code == 2
+    assert "--format" in err
