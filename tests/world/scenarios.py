@@ -698,6 +698,10 @@ def build(plan: AddressPlan) -> Content:
         )
     )
 
+    from tests.world.scenarios_check import add_check_scenarios  # issue 15: the admin's check
+
+    add_check_scenarios(b, p, ispdb)
+
     logins = [USER] + [f"{USER}@{z}" for z in sorted(b.zones)]
     return Content(
         plan=plan,
