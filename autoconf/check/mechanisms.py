@@ -274,7 +274,8 @@ async def _resolves(ctx: SourceContext, host: str) -> bool | None:
 
 
 def _srv_text(record: DnsRecord) -> str:
-    return f"{record.name}. SRV {record.priority} {record.weight} {record.port} {record.target}."
+    target = "." if record.target == "." else f"{record.target}."
+    return f"{record.name}. SRV {record.priority} {record.weight} {record.port} {target}"
 
 
 # -- Autodiscover, ISPDB, MX -----------------------------------------------------------------
@@ -327,7 +328,7 @@ async def check_mx(ctx: SourceContext) -> MechanismReport:
         )
         for r, ok in zip(records, resolved, strict=True)
     ]
-    text = [f"{domain}. MX {r.priority} {r.target}." for r in dns]
+    text = [f"{domain}. MX {r.priority} {r.target.rstrip('.')}." for r in dns]
     if not records or all(r.target == "." for r in dns):
         attempt = _note(SourceName.MX, f"{domain} MX", AttemptStatus.EMPTY, watch)
         return MechanismReport(

@@ -15,6 +15,7 @@ from ..check.findings import label
 from ..check.report import (
     DomainReport,
     Finding,
+    FindingCode,
     LookupOutcome,
     Mechanism,
     MechanismReport,
@@ -119,22 +120,31 @@ def render_report(report: DomainReport, out: IO[str], term: Terminal) -> None:
 
 def _summary(findings: Sequence[Finding]) -> str:
     counts = {s: sum(f.severity is s for f in findings) for s in Severity}
-    if not counts[Severity.ERROR] and not counts[Severity.WARNING]:
-        return "Everything checked is in order" + (
-            f" ({counts[Severity.INFO]} notes)." if counts[Severity.INFO] else "."
-        )
+    words = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
     parts = [
-        f"{counts[Severity.ERROR]} error(s)",
-        f"{counts[Severity.WARNING]} warning(s)",
-        f"{counts[Severity.INFO]} note(s)",
+        f"{counts[s]} {words[s]}{'' if counts[s] == 1 else 's'}" for s in Severity if counts[s]
     ]
+    if not counts[Severity.ERROR] and not counts[Severity.WARNING]:
+        return "Everything checked is in order" + (f" ({parts[0]})." if parts else ".")
     return "Found " + ", ".join(parts) + "."
+
+
+# Findings about how mechanisms relate get a section of their own; the rest go under the
+# first mechanism they name.
+_ACROSS = frozenset(
+    {
+        FindingCode.MECHANISMS_DISAGREE,
+        FindingCode.POP3_NOT_EVERYWHERE,
+        FindingCode.ORDER_DIFFERS,
+        FindingCode.NOTHING_PUBLISHED,
+    }
+)
 
 
 def _grouped(findings: Sequence[Finding]) -> dict[Mechanism | None, list[Finding]]:
     grouped: dict[Mechanism | None, list[Finding]] = {}
     for finding in findings:
-        key = finding.mechanisms[0] if len(set(finding.mechanisms)) == 1 else None
+        key = None if finding.code in _ACROSS or not finding.mechanisms else finding.mechanisms[0]
         grouped.setdefault(key, []).append(finding)
     return grouped
 

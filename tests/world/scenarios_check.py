@@ -142,6 +142,7 @@ def add_check_scenarios(b: _Builder, plan: AddressPlan, ispdb: WebHost) -> None:
     z.add(f"_imap._tcp.{d}", "SRV", f"0 1 143 imap.{d}.")
     z.add(f"_submissions._tcp.{d}", "SRV", f"10 1 465 smtp.{d}.")
     z.add(f"_submission._tcp.{d}", "SRV", f"0 1 587 smtp.{d}.")
+    z.add(f"_pop3s._tcp.{d}", "SRV", f"0 1 995 pop.{d}.")
 
     # The autoconfig file served as text/plain.
     z, d = domain("check-content-type", "autoconfig.{domain} serves the file as text/plain")
