@@ -16,6 +16,7 @@ from ..check.report import (
     DomainReport,
     Finding,
     FindingCode,
+    HttpLookup,
     LookupOutcome,
     Mechanism,
     MechanismReport,
@@ -166,20 +167,36 @@ def _mechanism_body(w: _Writer, report: MechanismReport) -> None:
         w.line("bundled: " + ("listed" if report.published else "not listed"), indent=2)
     elif report.source is SourceName.ISPDB:
         w.line("online: " + ("listed" if report.published else "not listed"), indent=2)
+    groups: dict[str, list[HttpLookup]] = {}
     for lookup in report.lookups:
-        said = lookup.outcome.value if lookup.status is None else f"HTTP {lookup.status}"
-        if lookup.content_type and lookup.outcome is not LookupOutcome.NOT_FOUND:
-            said += f", {lookup.content_type}"
-        if lookup.outcome is LookupOutcome.OK:
-            said += ", parsed"
-        elif lookup.status is not None:
-            said += f", {lookup.outcome.value}"
-        w.line(f"{lookup.url}: {said}", indent=2, hang=4)
+        groups.setdefault(lookup.url.split("?", 1)[0], []).append(lookup)
+    for base, lookups in groups.items():
+        if len(lookups) == 1:
+            w.line(f"{base}: {_said(lookups[0])}", indent=2, hang=4)
+            continue
+        w.line(base, indent=2, hang=4)
+        for lookup in lookups:
+            which = "with ?emailaddress=" if lookup.with_address else "without it"
+            w.line(f"{which}: {_said(lookup)}", indent=4, hang=4)
     for record in report.records:
         w.line(record, indent=2, hang=4)
     servers = [*report.incoming, *report.outgoing]
     if servers:
         w.line("names: " + "; ".join(label(s) for s in servers), indent=2, hang=4)
+
+
+def _said(lookup: HttpLookup) -> str:
+    """``HTTP 200, text/xml, parsed``: what one look-up got, in a few words."""
+    said = lookup.outcome.value if lookup.status is None else f"HTTP {lookup.status}"
+    if lookup.content_type and lookup.outcome is not LookupOutcome.NOT_FOUND:
+        said += f", {lookup.content_type}"
+    if lookup.outcome is LookupOutcome.OK:
+        said += ", parsed"
+    elif lookup.status is not None:
+        said += f", {lookup.outcome.value}"
+    if lookup.redirects:
+        said += f", redirected to {lookup.final_url}"
+    return said
 
 
 def _findings(w: _Writer, found: Sequence[Finding]) -> None:
