@@ -19,6 +19,7 @@ from tests.world.client import (
     resolve_a,
     tls_context,
 )
+from tests.world.scenarios_check import CHECK_NAMES
 
 pytestmark = pytest.mark.world
 
@@ -37,6 +38,7 @@ WORKING = [
     "automx2",
     "automua",
     "broken-xml",
+    *CHECK_NAMES,
 ]
 
 

@@ -31,7 +31,7 @@ from tests.world.scenarios import (
 if TYPE_CHECKING:
     from tests.world.scenarios import _Builder
 
-__all__ = ["CHECK_SCENARIOS", "FROM_EXISTING", "add_check_scenarios"]
+__all__ = ["CHECK_NAMES", "CHECK_SCENARIOS", "FROM_EXISTING", "add_check_scenarios"]
 
 # finding code -> the existing scenario (tests/world/scenarios.py) that produces it
 FROM_EXISTING = {
@@ -64,6 +64,9 @@ CHECK_SCENARIOS = {
     "mx-provider": "check-mx-provider",
     "mx-provider-mismatch": "check-mx-provider",
 }
+
+# Every scenario added here; each one's imap./smtp. are the world's working Dovecot and Postfix.
+CHECK_NAMES = ("check-clean", *sorted(set(CHECK_SCENARIOS.values())))
 
 _HOSTING = "hostingco.test"  # scenarios.py's hosting company, known to the world's ISPDB
 _OTHER = "check-other.test"  # a second domain, for targets outside and redirects elsewhere
