@@ -652,6 +652,8 @@ def _check(args: argparse.Namespace, streams: _Streams, interrupts: _Interrupts)
             "and works online only (no --batch, --login, --password-stdin or --offline)"
         )
     options = _options(args, err=streams.err, inp=streams.inp)
+    if is_terminal(streams.err) and not args.quiet:
+        _say(streams.err, f"Checking {args.address} (at most {options.deadline:g} s) ...")
     from .check import run
 
     try:

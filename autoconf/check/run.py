@@ -100,7 +100,8 @@ async def _servers(
     deadline: Deadline,
     domain: str,
 ) -> tuple[list[ServerReport], list[Finding]]:
-    """Probe the named servers with what is left of the deadline (never past it)."""
+    """Probe the named servers with what is left of the deadline (never past it); with
+    ``verify`` off (``--no-verify``) they are reported unprobed."""
     if check_servers is None:
         from .servers import check_servers as probe_all
 
@@ -115,7 +116,7 @@ async def _servers(
         )
         for s, m in named
     ]
-    if not named or deadline.expired:
+    if not named or not options.verify or deadline.expired:
         return unprobed, []
     try:
         async with asyncio.timeout(deadline.remaining()):

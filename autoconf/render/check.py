@@ -167,22 +167,31 @@ def _mechanism_body(w: _Writer, report: MechanismReport) -> None:
         w.line("bundled: " + ("listed" if report.published else "not listed"), indent=2)
     elif report.source is SourceName.ISPDB:
         w.line("online: " + ("listed" if report.published else "not listed"), indent=2)
-    groups: dict[str, list[HttpLookup]] = {}
-    for lookup in report.lookups:
-        groups.setdefault(lookup.url.split("?", 1)[0], []).append(lookup)
-    for base, lookups in groups.items():
-        if len(lookups) == 1:
-            w.line(f"{base}: {_said(lookups[0])}", indent=2, hang=4)
-            continue
-        w.line(base, indent=2, hang=4)
-        for lookup in lookups:
-            which = "with ?emailaddress=" if lookup.with_address else "without it"
-            w.line(f"{which}: {_said(lookup)}", indent=4, hang=4)
+    _lookups(w, report.lookups)
+    if report.mechanism is Mechanism.AUTODISCOVER:
+        for attempt in report.attempts:
+            said = attempt.status.value + (f" ({attempt.detail})" if attempt.detail else "")
+            w.line(f"{attempt.target}: {said}", indent=2, hang=4)
     for record in report.records:
         w.line(record, indent=2, hang=4)
     servers = [*report.incoming, *report.outgoing]
     if servers:
         w.line("names: " + "; ".join(label(s) for s in servers), indent=2, hang=4)
+
+
+def _lookups(w: _Writer, lookups: Sequence[HttpLookup]) -> None:
+    """Each URL once; the answers with and without ``?emailaddress=`` under it."""
+    groups: dict[str, list[HttpLookup]] = {}
+    for lookup in lookups:
+        groups.setdefault(lookup.url.split("?", 1)[0], []).append(lookup)
+    for base, group in groups.items():
+        if len(group) == 1:
+            w.line(f"{base}: {_said(group[0])}", indent=2, hang=4)
+            continue
+        w.line(base, indent=2, hang=4)
+        for lookup in group:
+            which = "with ?emailaddress=" if lookup.with_address else "without it"
+            w.line(f"{which}: {_said(lookup)}", indent=4, hang=4)
 
 
 def _said(lookup: HttpLookup) -> str:

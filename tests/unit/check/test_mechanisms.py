@@ -258,3 +258,23 @@ async def test_servers_are_handed_to_the_server_half_once_each():
     assert (f"imap.{D}", 993, frozenset({Mechanism.AUTOCONFIG, Mechanism.SRV})) in seen
     assert sorted(h for h, _, _ in seen) == [f"imap.{D}", f"smtp.{D}"]
     assert report.address == f"jane@{D}"
+
+
+async def test_without_verify_no_server_is_probed():
+    """Options(verify=False) (--no-verify): the servers are listed, unprobed, never handed on."""
+    called: list[object] = []
+
+    async def probe(servers, **kw):
+        called.append(servers)
+        return [], []
+
+    net = FakeNetwork(http=ScriptedHttp({AC1: answer(AC1)}), dns=ScriptedDns())
+    report = await check_domain(
+        D,
+        options=Options(deadline=3.0, verify=False),
+        session=_Session(net),  # type: ignore[arg-type]
+        check_servers=probe,
+    )
+    assert called == []
+    assert sorted(s.host for s in report.servers) == [f"imap.{D}", f"smtp.{D}"]
+    assert all(s.verification is None for s in report.servers)
