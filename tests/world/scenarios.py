@@ -158,6 +158,8 @@ class WebHost:
     proxy_to: str | None = None
     # With `proxy_to`: exact paths passed to the upstream as another path (the query kept).
     proxy_paths: dict[str, str] = dataclasses.field(default_factory=dict)
+    # A file path answered from another of `files` when the query has ?emailaddress=.
+    with_address: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass

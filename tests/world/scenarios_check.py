@@ -63,6 +63,7 @@ CHECK_SCENARIOS = {
     "mx-unresolved": "check-mx-unresolved",
     "mx-provider": "check-mx-provider",
     "mx-provider-mismatch": "check-mx-provider",
+    "autoconfig-depends-on-address": "check-by-address",
 }
 
 # Every scenario added here; each one's imap./smtp. are the world's working Dovecot and Postfix.
@@ -180,6 +181,22 @@ def add_check_scenarios(b: _Builder, plan: AddressPlan, ispdb: WebHost) -> None:
         b"  </emailProvider>", bad + b"  </emailProvider>"
     )
     b.webhost(z, f"autoconfig.{d}").files[AUTOCONFIG_PATH] = WebFile(body)
+
+    # Another answer when ?emailaddress= is sent (nginx switches on the query).
+    z, d = domain("check-by-address", "with ?emailaddress= the file names imap2./smtp2.")
+    host = b.webhost(z, f"autoconfig.{d}")
+    b.a(z, f"imap2.{d}", p.dovecot)
+    b.a(z, f"smtp2.{d}", p.postfix)
+    host.files[AUTOCONFIG_PATH] = WebFile(clientconfig(d, [d], standard_servers(d)))
+    personal = "/mail/personal-config-v1.1.xml"
+    host.files[personal] = WebFile(
+        clientconfig(
+            d,
+            [d],
+            [Server("imap", f"imap2.{d}", 993, "tls"), Server("smtp", f"smtp2.{d}", 465, "tls")],
+        )
+    )
+    host.with_address[AUTOCONFIG_PATH] = personal
 
     # The world's ISPDB lists old settings for the domain.
     z, d = domain("check-ispdb-stale", "the world's ISPDB lists IMAP on 143 only; autoconfig 993")
