@@ -54,7 +54,7 @@ _GONE = frozenset({404, 410})
 
 async def check_mechanisms(ctx: SourceContext) -> list[MechanismReport]:
     """Every mechanism at once, each bounded by the context's deadline; reports in a fixed order."""
-    checks: list[tuple[Mechanism, Callable[[], Awaitable[object]]]] = [
+    checks: list[tuple[Mechanism, Callable[[], Awaitable[_Reports]]]] = [
         (Mechanism.AUTOCONFIG, lambda: check_autoconfig(ctx)),
         (Mechanism.SRV, lambda: check_srv(ctx)),
         (Mechanism.AUTODISCOVER, lambda: check_autodiscover(ctx)),
@@ -68,24 +68,32 @@ async def check_mechanisms(ctx: SourceContext) -> list[MechanismReport]:
     return reports
 
 
+_Reports = MechanismReport | list[MechanismReport]
+
+
 async def _bounded(
-    ctx: SourceContext, mechanism: Mechanism, run: Callable[[], Awaitable[object]]
+    ctx: SourceContext, mechanism: Mechanism, run: Callable[[], Awaitable[_Reports]]
 ) -> list[MechanismReport]:
-    """One mechanism's reports; one that outlives the deadline ends as a timeout report."""
+    """One mechanism's reports; one that outlives the deadline ends as a timeout report, and
+    one that fails with a bug as an error report (as the discovery treats a source)."""
     watch = Stopwatch()
     try:
         async with asyncio.timeout(ctx.deadline.remaining()):
             result = await run()
     except TimeoutError:
-        attempt = SourceAttempt(
-            source=_SOURCE_OF[mechanism],
-            target=mechanism.value,
-            status=AttemptStatus.TIMEOUT,
-            elapsed_ms=watch.ms(),
-            detail="the check's deadline passed",
-        )
-        return [MechanismReport(mechanism=mechanism, published=False, attempts=[attempt])]
-    return result if isinstance(result, list) else [result]  # type: ignore[list-item]
+        status, detail = AttemptStatus.TIMEOUT, "the check's deadline passed"
+    except Exception as exc:  # a bug in one mechanism must not cost the others' reports
+        status, detail = AttemptStatus.ERROR, bounded(f"{type(exc).__name__}: {exc}")
+    else:
+        return result if isinstance(result, list) else [result]
+    attempt = SourceAttempt(
+        source=_SOURCE_OF[mechanism],
+        target=mechanism.value,
+        status=status,
+        elapsed_ms=watch.ms(),
+        detail=detail,
+    )
+    return [MechanismReport(mechanism=mechanism, published=False, attempts=[attempt])]
 
 
 _SOURCE_OF = {

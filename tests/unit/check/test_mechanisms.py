@@ -278,3 +278,16 @@ async def test_without_verify_no_server_is_probed():
     assert called == []
     assert sorted(s.host for s in report.servers) == [f"imap.{D}", f"smtp.{D}"]
     assert all(s.verification is None for s in report.servers)
+
+
+async def test_a_bug_in_one_mechanism_costs_only_its_own_report():
+    """A mechanism that raises something unexpected ends as an error report; the rest stand."""
+    dns = ScriptedDns(
+        srv={f"_imaps._tcp.{D}": [SrvRecord(0, 1, 993, f"imap.{D}.")]}, hosts={f"imap.{D}"}
+    )
+    net = FakeNetwork(http=ScriptedHttp({AC1: RuntimeError("a bug")}), dns=dns)
+    report = await check_domain(D, options=Options(deadline=3.0), session=_Session(net))  # type: ignore[arg-type]
+    autoconfig = next(m for m in report.mechanisms if m.mechanism is Mechanism.AUTOCONFIG)
+    assert [a.detail for a in autoconfig.attempts] == ["RuntimeError: a bug"]
+    srv = next(m for m in report.mechanisms if m.mechanism is Mechanism.SRV)
+    assert srv.published
