@@ -23,7 +23,7 @@ from ..check.report import (
     ServerReport,
     Severity,
 )
-from ..models import SourceName
+from ..models import AttemptStatus, SourceName
 from .terminal import Terminal, safe_text
 
 __all__ = ["render_report"]
@@ -163,20 +163,35 @@ def _section_head(w: _Writer, title: str, found: Sequence[Finding], *, published
 
 
 def _mechanism_body(w: _Writer, report: MechanismReport) -> None:
-    if report.source is SourceName.ISPDB_BUNDLED:
-        w.line("bundled: " + ("listed" if report.published else "not listed"), indent=2)
-    elif report.source is SourceName.ISPDB:
-        w.line("online: " + ("listed" if report.published else "not listed"), indent=2)
+    _where(w, report)
     _lookups(w, report.lookups)
-    if report.mechanism is Mechanism.AUTODISCOVER:
-        for attempt in report.attempts:
-            said = attempt.status.value + (f" ({attempt.detail})" if attempt.detail else "")
-            w.line(f"{attempt.target}: {said}", indent=2, hang=4)
     for record in report.records:
         w.line(record, indent=2, hang=4)
     servers = [*report.incoming, *report.outgoing]
     if servers:
         w.line("names: " + "; ".join(label(s) for s in servers), indent=2, hang=4)
+
+
+def _where(w: _Writer, report: MechanismReport) -> None:
+    """What was asked where the look-ups and records do not say it already."""
+    listed = "listed" if report.published else "not listed"
+    if report.source is SourceName.ISPDB_BUNDLED:
+        w.line(f"bundled: {listed}", indent=2)
+    elif report.source is SourceName.ISPDB:
+        where = f" ({report.attempts[0].target})" if report.attempts else ""
+        w.line(f"online{where}: {listed}", indent=2, hang=4)
+    elif report.mechanism is Mechanism.AUTODISCOVER or (
+        report.mechanism is Mechanism.MX
+        and not report.records
+        and any(a.status is not AttemptStatus.EMPTY for a in report.attempts)
+    ):
+        for attempt in report.attempts:
+            said = attempt.status.value + (f" ({attempt.detail})" if attempt.detail else "")
+            w.line(f"{attempt.target}: {said}", indent=2, hang=4)
+    elif report.mechanism is Mechanism.SRV and not report.records:
+        w.line("no SRV records at " + ", ".join(report.where), indent=2, hang=4)
+    elif report.mechanism is Mechanism.MX and not report.records:
+        w.line("no MX records", indent=2)
 
 
 def _lookups(w: _Writer, lookups: Sequence[HttpLookup]) -> None:
