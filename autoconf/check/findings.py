@@ -585,7 +585,8 @@ def _timeouts(report: MechanismReport) -> list[Finding]:
         _finding(
             FindingCode.MECHANISM_TIMEOUT,
             Severity.WARNING,
-            f"{len(slow)} look-up(s) of {report.mechanism.value} got no answer in time.",
+            f"{len(slow)} look-up{'' if len(slow) == 1 else 's'} of {report.mechanism.value} "
+            "got no answer in time.",
             fix="make the host answer, or stop publishing it",
             evidence=list(dict.fromkeys(slow)),
             mechanisms=[report.mechanism],

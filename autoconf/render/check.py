@@ -185,9 +185,13 @@ def _where(w: _Writer, report: MechanismReport) -> None:
         and not report.records
         and any(a.status is not AttemptStatus.EMPTY for a in report.attempts)
     ):
+        empty = [a.target for a in report.attempts if a.status is AttemptStatus.EMPTY]
+        if empty:
+            w.line("nothing at " + ", ".join(empty), indent=2, hang=4)
         for attempt in report.attempts:
-            said = attempt.status.value + (f" ({attempt.detail})" if attempt.detail else "")
-            w.line(f"{attempt.target}: {said}", indent=2, hang=4)
+            if attempt.status is not AttemptStatus.EMPTY:
+                said = attempt.status.value + (f" ({attempt.detail})" if attempt.detail else "")
+                w.line(f"{attempt.target}: {said}", indent=2, hang=4)
     elif report.mechanism is Mechanism.SRV and not report.records:
         w.line("no SRV records at " + ", ".join(report.where), indent=2, hang=4)
     elif report.mechanism is Mechanism.MX and not report.records:
