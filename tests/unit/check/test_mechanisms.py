@@ -212,6 +212,11 @@ async def test_mx_records_and_null_mx():
     assert [(r.target, r.resolves) for r in report.dns] == [(f"mx.{D}", False)]
 
 
+async def _no_probe(servers, **_: object):
+    """The server half's stand-in: nothing probed, no findings."""
+    return [], []
+
+
 class _Session:
     def __init__(self, net: FakeNetwork) -> None:
         self.net = net
@@ -227,7 +232,12 @@ async def test_a_silent_network_ends_at_the_deadline_with_timeout_findings():
     """Every HTTP and DNS answer hangs: the check still ends at its deadline, with findings."""
     net = FakeNetwork(http=ScriptedHttp({}, hang=True), dns=ScriptedDns(hang=True))
     started = time.monotonic()
-    report = await check_domain(D, options=Options(deadline=1.0), session=_Session(net))  # type: ignore[arg-type]
+    report = await check_domain(
+        D,
+        options=Options(deadline=1.0),
+        session=_Session(net),  # type: ignore[arg-type]
+        check_servers=_no_probe,
+    )
     assert time.monotonic() - started < 1.5
     assert FindingCode.MECHANISM_TIMEOUT in {f.code for f in report.findings}
     assert {m.mechanism for m in report.mechanisms} == {
@@ -286,7 +296,12 @@ async def test_a_bug_in_one_mechanism_costs_only_its_own_report():
         srv={f"_imaps._tcp.{D}": [SrvRecord(0, 1, 993, f"imap.{D}.")]}, hosts={f"imap.{D}"}
     )
     net = FakeNetwork(http=ScriptedHttp({AC1: RuntimeError("a bug")}), dns=dns)
-    report = await check_domain(D, options=Options(deadline=3.0), session=_Session(net))  # type: ignore[arg-type]
+    report = await check_domain(
+        D,
+        options=Options(deadline=3.0),
+        session=_Session(net),  # type: ignore[arg-type]
+        check_servers=_no_probe,
+    )
     autoconfig = next(m for m in report.mechanisms if m.mechanism is Mechanism.AUTOCONFIG)
     assert [a.detail for a in autoconfig.attempts] == ["RuntimeError: a bug"]
     srv = next(m for m in report.mechanisms if m.mechanism is Mechanism.SRV)
