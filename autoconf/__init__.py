@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from ._data import BundledIspdb
     from .address import EmailAddress, parse_address
     from .api import Session, discover, discover_events, discover_sync
+    from .check import DomainReport
+    from .check.run import check_domain, check_domain_sync
     from .engine import default_sources
     from .errors import (
         AutoconfError,
@@ -132,6 +134,9 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "default_sources": ".engine",
     "export_config": ".export",  # the function autoconf.export.export
     "export_formats": ".export",  # autoconf.export.FORMATS
+    "DomainReport": ".check",
+    "check_domain": ".check.run",
+    "check_domain_sync": ".check.run",
     "BundledIspdb": "._data",
     "Source": ".sources.base",
     "SourceContext": ".sources.base",
@@ -182,6 +187,7 @@ __all__ = [
     "DnsFailure",
     "DnsTimeout",
     "Documentation",
+    "DomainReport",
     "EmailAddress",
     "EnableInstructions",
     "ExportError",
@@ -220,6 +226,8 @@ __all__ = [
     "Verification",
     "WarningCode",
     "__version__",
+    "check_domain",
+    "check_domain_sync",
     "default_sources",
     "discover",
     "discover_events",

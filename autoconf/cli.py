@@ -4,7 +4,8 @@ Results go to stdout, diagnostics and progress to stderr. Exit status: 0 usable 
 found (at least one incoming and one outgoing server), 1 none found, 2 bad input or usage,
 3 settings found but the recommended server refused the password (--login, --password-stdin),
 70 internal error, 130 interrupted (SIGINT, Ctrl-C), 141 stdout closed by its reader, 143
-terminated (SIGTERM). Every error is one sentence saying what to do next.
+terminated (SIGTERM); with ``--check``: 0 no errors or warnings, 4 warnings only, 5 errors.
+Every error is one sentence saying what to do next.
 
 ``--json``, ``--batch`` and ``--schema`` never import the terminal library (rich); the human
 view imports it when it prints.
@@ -43,6 +44,8 @@ EXIT_FOUND = 0
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
 EXIT_LOGIN_REFUSED = 3  # settings found, but a recommended server refused the password
+EXIT_CHECK_WARNINGS = 4  # --check: warnings, no errors
+EXIT_CHECK_ERRORS = 5  # --check: at least one error
 EXIT_SOFTWARE = 70  # an internal error (a bug), as sysexits.h's EX_SOFTWARE
 # A signal gives 128 + its number: 130 for SIGINT (Ctrl-C), 143 for SIGTERM (_Interrupts).
 EXIT_BROKEN_PIPE = 141  # the reader of stdout went away; 128 + SIGPIPE, as shells report it
@@ -66,11 +69,16 @@ examples:
   python -m autoconf me@example.com --format mbsync --password-command "pass show mail"
                                                        a client's configuration file
                                                        (--format list shows them all)
+  python -m autoconf --check example.com               check everything example.com publishes
+  python -m autoconf --check example.com --json        the same as a DomainReport (JSON)
+  python -m autoconf --check --schema                  the JSON schema of --check --json
 
 exit status: 0 settings found, 1 none found (in --batch: some address not found),
              2 bad input or usage, 3 found, but the password was refused,
              70 internal error, 130 interrupted (Ctrl-C),
              141 output closed (e.g. | head), 143 terminated (SIGTERM)
+with --check: 0 no errors or warnings (notes are fine), 4 warnings only, 5 errors,
+             2 bad input or usage
 """
 
 
@@ -98,6 +106,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _network_flags(parser)
     _login_and_batch_flags(parser)
     _export_flags(parser)
+    _check_flags(parser)
     parser.add_argument("--version", action="version", version=_version())
     return parser
 
@@ -228,6 +237,16 @@ def _export_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _check_flags(parser: argparse.ArgumentParser) -> None:
+    admin = parser.add_argument_group("checking a domain (for mail admins)")
+    admin.add_argument(
+        "--check",
+        action="store_true",
+        help="check every way the domain (or the address's domain) publishes mail settings, "
+        "and every server named; exit 0 clean, 4 warnings, 5 errors",
+    )
+
+
 def _version() -> str:
     from . import __version__
 
@@ -289,8 +308,12 @@ def _main(
         # argparse prints help, version and usage errors itself: point it at our streams.
         with contextlib.redirect_stdout(streams.out), contextlib.redirect_stderr(streams.err):
             args = _build_parser().parse_args(argv)
-        if args.schema:
-            return _schema(streams.out, interrupts)
+        if args.schema or args.check:
+            return (
+                _check(args, streams, interrupts)
+                if args.check
+                else _schema(streams.out, interrupts)
+            )
         _check_combination(args)
         options = _options(args, err=streams.err, inp=streams.inp)
         if args.batch is not None:
@@ -644,6 +667,55 @@ def _notes(args: argparse.Namespace, options: Options) -> list[str]:
     if not options.verify:
         return ["The servers were not contacted to check them (--no-verify)."]
     return []
+
+
+# -- checking a domain ---------------------------------------------------------------------
+
+
+def _check(args: argparse.Namespace, streams: _Streams, interrupts: _Interrupts) -> int:
+    """``--check DOMAIN|ADDRESS``: the domain report, human or JSON; 0, 4 or 5."""
+    from .check.report import DomainReport, Severity
+
+    out = streams.out
+    if args.schema:
+        text = json.dumps(DomainReport.model_json_schema(), indent=2, ensure_ascii=False)
+        with interrupts.writing():
+            out.write(text + "\n")
+            out.flush()
+        return EXIT_FOUND
+    if args.address is None or args.batch is not None or _signs_in(args) or args.offline:
+        raise _Usage(
+            "--check takes one domain or address, e.g. python -m autoconf --check example.com, "
+            "and works online only (no --batch, --login, --password-stdin or --offline)"
+        )
+    options = _options(args, err=streams.err, inp=streams.inp)
+    if is_terminal(streams.err) and not args.quiet:
+        _say(streams.err, f"Checking {args.address} (at most {options.deadline:g} s) ...")
+    from .check import run
+
+    try:
+        report = _run(run.check_domain(args.address, options=options), interrupts)
+    except InvalidAddress as exc:
+        _say(
+            streams.err, f"{PROG}: {exc.reason} in '{exc.address}'; give a domain like example.com"
+        )
+        return EXIT_USAGE
+    if args.json:
+        text = json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False)
+        text = for_stream(escape_json(text) + "\n", out, json_text=True)
+    else:
+        from .render.check import render_report
+
+        buffer = StringIO()
+        render_report(report, buffer, Terminal.of(out, streams.env))
+        text = for_stream(buffer.getvalue(), out)
+    with interrupts.writing():
+        out.write(text)
+        out.flush()
+    worst = report.worst
+    if worst is Severity.ERROR:
+        return EXIT_CHECK_ERRORS
+    return EXIT_CHECK_WARNINGS if worst is Severity.WARNING else EXIT_FOUND
 
 
 # -- many addresses ------------------------------------------------------------------------

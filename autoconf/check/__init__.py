@@ -6,10 +6,13 @@
 from __future__ import annotations
 
 from .report import (
+    DnsRecord,
     DomainReport,
     Finding,
     FindingCode,
+    HttpLookup,
     LegacyTls,
+    LookupOutcome,
     Mechanism,
     MechanismReport,
     ServerReport,
@@ -17,10 +20,13 @@ from .report import (
 )
 
 __all__ = [
+    "DnsRecord",
     "DomainReport",
     "Finding",
     "FindingCode",
+    "HttpLookup",
     "LegacyTls",
+    "LookupOutcome",
     "Mechanism",
     "MechanismReport",
     "ServerReport",

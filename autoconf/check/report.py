@@ -15,17 +15,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..models import (
     DiscoveryWarning,
     Protocol,
+    ProviderInfo,
     Security,
     ServerSettings,
     SourceAttempt,
+    SourceName,
     Verification,
 )
 
 __all__ = [
+    "DnsRecord",
     "DomainReport",
     "Finding",
     "FindingCode",
+    "HttpLookup",
     "LegacyTls",
+    "LookupOutcome",
     "Mechanism",
     "MechanismReport",
     "ServerReport",
@@ -96,6 +101,8 @@ class FindingCode(StrEnum):
     MX_UNRESOLVED = "mx-unresolved"  # an MX host resolves to nothing
     MX_PROVIDER = "mx-provider"  # info: the MX belongs to a provider the offline data knows
     MX_PROVIDER_MISMATCH = "mx-provider-mismatch"  # published config is not that provider's
+    # Any mechanism
+    MECHANISM_TIMEOUT = "mechanism-timeout"  # a URL or DNS name asked did not answer in time
 
 
 class LegacyTls(StrEnum):
@@ -106,8 +113,55 @@ class LegacyTls(StrEnum):
     NOT_TESTED = "not-tested"  # this machine's OpenSSL cannot offer them, or no TLS reached
 
 
+class LookupOutcome(StrEnum):
+    """How one HTTP look-up of a mechanism ended, for code to decide on."""
+
+    OK = "ok"  # a document that parsed and names at least one server
+    EMPTY = "empty"  # a document that parsed and names no usable server
+    NOT_FOUND = "not-found"  # 404/410, or the host name does not exist: nothing published here
+    UNREACHABLE = "unreachable"  # the connection was refused or failed
+    HTTP_ERROR = "http-error"  # another HTTP status (see ``status``)
+    NOT_XML = "not-xml"  # an HTML page or other non-XML answer
+    BAD_DOCUMENT = "bad-document"  # XML that is not a valid clientConfig
+    CERTIFICATE = "certificate"  # the web host's certificate was refused (see ``certificate``)
+    TLS = "tls"  # TLS failed for another reason
+    REDIRECT_REFUSED = "redirect-refused"  # a downgrade, a loop, too many hops
+    TIMEOUT = "timeout"  # a phase limit or the deadline passed
+    ERROR = "error"  # anything else
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class HttpLookup(_Frozen):
+    """One URL a mechanism fetched: what came back, and what the parser made of it."""
+
+    url: str
+    with_address: bool = False  # the URL carried ``?emailaddress=``
+    outcome: LookupOutcome
+    status: int | None = None  # HTTP status of the final answer, when one came
+    content_type: str | None = None
+    final_url: str | None = None  # after redirects
+    redirects: list[str] = Field(default_factory=list)  # every URL visited before the final one
+    redirected_elsewhere: bool = False  # a redirect led to another registrable domain
+    certificate: str | None = None  # the CertificateKind value when the certificate was refused
+    detail: str | None = None  # for people
+    incoming: list[ServerSettings] = Field(default_factory=list)
+    outgoing: list[ServerSettings] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)  # server entries the parser left out, why
+
+
+class DnsRecord(_Frozen):
+    """One SRV or MX record as published, and whether its target resolves."""
+
+    name: str  # the owner name asked, e.g. ``_imaps._tcp.example.com``
+    rtype: str  # "SRV" or "MX"
+    priority: int  # SRV priority, MX preference
+    weight: int | None = None
+    port: int | None = None
+    target: str  # as published, without the trailing dot; "." or "" for "not offered"/null MX
+    resolves: bool | None = None  # None: not looked up (a "." target) or the look-up failed
 
 
 class Finding(_Frozen):
@@ -136,6 +190,10 @@ class MechanismReport(_Frozen):
     skipped: list[DiscoveryWarning] = Field(default_factory=list)  # entries skipped, and why
     attempts: list[SourceAttempt] = Field(default_factory=list)
     records: list[str] = Field(default_factory=list)  # DNS records as text (SRV, MX)
+    source: SourceName | None = None  # which source, where one mechanism has two (ISPDB)
+    lookups: list[HttpLookup] = Field(default_factory=list)  # every URL fetched, one by one
+    dns: list[DnsRecord] = Field(default_factory=list)  # SRV / MX records, structured
+    provider: ProviderInfo | None = None  # the provider the mechanism names (ISPDB, MX)
 
 
 class ServerReport(_Frozen):

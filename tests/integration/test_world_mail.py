@@ -20,6 +20,7 @@ from tests.world.client import (
     tls_context,
 )
 from tests.world.scenarios_audit import NAMES as AUDIT  # checked in test_check_servers.py
+from tests.world.scenarios_check import CHECK_NAMES
 
 pytestmark = pytest.mark.world
 
@@ -39,6 +40,7 @@ WORKING = [
     "automua",
     "broken-xml",
     "export",  # tests/world/scenarios_export.py
+    *CHECK_NAMES,
 ]
 
 

@@ -65,8 +65,11 @@ def _server_block(host: WebHost, www: Path, certs: Mapping[str, CertFiles]) -> s
             dest.write_bytes(f.body)
             dest.chmod(0o644)
             post = " error_page 405 =200 $uri;" if f.allow_post else ""
+            other = host.with_address.get(path)
+            switch = f" if ($arg_emailaddress) {{ rewrite ^ {other} last; }}" if other else ""
             body.append(
-                f"    location = {path} {{ types {{ }} default_type {f.content_type};{post} }}"
+                f"    location = {path} {{{switch} types {{ }} default_type {f.content_type};"
+                f"{post} }}"
             )
     return "server {\n" + "\n".join(body) + "\n}\n"
 

@@ -158,6 +158,8 @@ class WebHost:
     proxy_to: str | None = None
     # With `proxy_to`: exact paths passed to the upstream as another path (the query kept).
     proxy_paths: dict[str, str] = dataclasses.field(default_factory=dict)
+    # A file path answered from another of `files` when the query has ?emailaddress=.
+    with_address: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -705,6 +707,9 @@ def build(plan: AddressPlan) -> Content:
     from tests.world import scenarios_export  # the export tests' scenario (issue 14)
 
     scenarios_export.add(b)
+    from tests.world.scenarios_check import add_check_scenarios  # issue 15: the admin's check
+
+    add_check_scenarios(b, p, ispdb)
 
     logins = [USER] + [f"{USER}@{z}" for z in sorted(b.zones)]
     return Content(

@@ -1,0 +1,643 @@
+"""What is wrong with what a domain publishes: mechanism reports in, findings out. PURE.
+
+Each rule reads the structured fields of :class:`~autoconf.check.report.MechanismReport`
+(lookup outcomes, DNS records, servers) and never a message. Severities follow the table in
+the README: an error means clients fail or a password is at risk, a warning means it works
+but wrongly or against an RFC's advice, info is worth knowing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import combinations
+
+from ..address import is_within
+from ..models import AttemptStatus, Protocol, Security, ServerSettings, SourceName
+from ..parsers.srv import SERVICES
+from .report import (
+    DnsRecord,
+    Finding,
+    FindingCode,
+    HttpLookup,
+    LookupOutcome,
+    Mechanism,
+    MechanismReport,
+    Severity,
+)
+
+__all__ = [
+    "OWN",
+    "agreement_findings",
+    "autoconfig_findings",
+    "findings_for",
+    "ispdb_findings",
+    "label",
+    "mx_findings",
+    "srv_findings",
+]
+
+# The mechanisms through which the domain itself publishes settings (ISPDB and MX are others').
+OWN = (Mechanism.AUTOCONFIG, Mechanism.SRV, Mechanism.AUTODISCOVER)
+_NAMES = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3", Protocol.SMTP: "SMTP"}
+_SECURITY = {
+    Security.TLS: "SSL/TLS",
+    Security.STARTTLS: "STARTTLS",
+    Security.PLAIN: "no encryption",
+}
+_PAIRS = (
+    ("_submissions._tcp", "_submission._tcp"),
+    ("_imaps._tcp", "_imap._tcp"),
+    ("_pop3s._tcp", "_pop3._tcp"),
+)
+Endpoint = tuple[str, int, Security]
+
+
+def label(server: ServerSettings) -> str:
+    """``IMAP imap.example.com:993 (SSL/TLS)``: one server, for people."""
+    return f"{_NAMES[server.protocol]} {server.host}:{server.port} ({_SECURITY[server.security]})"
+
+
+def findings_for(domain: str, reports: Sequence[MechanismReport]) -> list[Finding]:
+    """Every finding about ``domain``'s mechanisms, in the reports' order, errors first."""
+    found: list[Finding] = []
+    own = [r for r in reports if r.mechanism in OWN and r.published]
+    for report in reports:
+        if report.mechanism is Mechanism.AUTOCONFIG:
+            found += autoconfig_findings(domain, report)
+        elif report.mechanism is Mechanism.SRV:
+            found += srv_findings(domain, report)
+        elif report.mechanism is Mechanism.MX:
+            found += mx_findings(report, own)
+        elif report.mechanism is Mechanism.ISPDB:
+            found += ispdb_findings(report, own)
+        found += _skipped(report) + _timeouts(report)
+    found += agreement_findings(own)
+    if not own and not any(r.published for r in reports if r.mechanism is Mechanism.ISPDB):
+        found.append(
+            Finding(
+                code=FindingCode.NOTHING_PUBLISHED,
+                severity=Severity.ERROR,
+                mechanisms=list(OWN),
+                message=f"{domain} publishes no mail settings by any mechanism.",
+                fix=f"publish https://autoconfig.{domain}/mail/config-v1.1.xml and the SRV "
+                f"records _imaps._tcp.{domain} and _submissions._tcp.{domain}",
+            )
+        )
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    return sorted(found, key=lambda f: order[f.severity])
+
+
+# -- autoconfig ------------------------------------------------------------------------------
+
+
+def _base(url: str) -> str:
+    return url.split("?", 1)[0]
+
+
+def _https(lookup: HttpLookup) -> bool:
+    return lookup.url.startswith("https://")
+
+
+def autoconfig_findings(domain: str, report: MechanismReport) -> list[Finding]:
+    """Plain HTTP only, one URL, the address question, and what each answer was wrong in."""
+    lookups = report.lookups
+    ok_https = {_base(x.url) for x in lookups if _https(x) and x.outcome is LookupOutcome.OK}
+    ok_http = [x for x in lookups if not _https(x) and x.outcome is LookupOutcome.OK]
+    https_bases = list(dict.fromkeys(_base(x.url) for x in lookups if _https(x)))
+    found: list[Finding] = []
+    if not ok_https and ok_http:
+        found.append(
+            _finding(
+                FindingCode.AUTOCONFIG_HTTP_ONLY,
+                Severity.ERROR,
+                f"The autoconfig file is served only over plain HTTP ({ok_http[0].url}), "
+                "so anyone on the path can change the servers a client is told.",
+                fix=f"serve the same file over HTTPS at {https_bases[0] if https_bases else ''}",
+                evidence=[x.url for x in ok_http],
+            )
+        )
+    if len(ok_https) == 1 and len(https_bases) == 2:
+        missing = next(b for b in https_bases if b not in ok_https)
+        found.append(
+            _finding(
+                FindingCode.AUTOCONFIG_ONE_URL,
+                Severity.INFO,
+                f"Only one of the two autoconfig URLs answers ({next(iter(ok_https))}).",
+                fix=f"serve the same file at {missing} too",
+                evidence=[missing],
+            )
+        )
+    found += _address_findings(lookups)
+    found += _answer_findings(lookups)
+    return found
+
+
+def _address_findings(lookups: Sequence[HttpLookup]) -> list[Finding]:
+    """Per HTTPS URL: does the answer break, or change, without ``?emailaddress=``?"""
+    found: list[Finding] = []
+    by_base: dict[str, dict[bool, HttpLookup]] = {}
+    for lookup in lookups:
+        if _https(lookup):
+            by_base.setdefault(_base(lookup.url), {})[lookup.with_address] = lookup
+    for base, pair in by_base.items():
+        with_it, without = pair.get(True), pair.get(False)
+        if with_it is None or without is None or with_it.outcome is not LookupOutcome.OK:
+            continue
+        if without.outcome is not LookupOutcome.OK:
+            found.append(
+                _finding(
+                    FindingCode.AUTOCONFIG_NEEDS_ADDRESS,
+                    Severity.WARNING,
+                    f"{base} works only with ?emailaddress=; without it the answer is "
+                    f"{_said(without)}, and clients that do not send the address get nothing.",
+                    fix=f"answer {base} without ?emailaddress= too (use %EMAILADDRESS% in "
+                    "the file instead)",
+                    evidence=[with_it.url, without.url],
+                )
+            )
+        elif _endpoints(with_it.incoming + with_it.outgoing) != _endpoints(
+            without.incoming + without.outgoing
+        ):
+            found.append(
+                _finding(
+                    FindingCode.AUTOCONFIG_DEPENDS_ON_ADDRESS,
+                    Severity.INFO,
+                    f"{base} names other servers when ?emailaddress= is sent.",
+                    evidence=[with_it.url, without.url],
+                )
+            )
+    return found
+
+
+def _said(lookup: HttpLookup) -> str:
+    if lookup.status is not None:
+        return f"HTTP {lookup.status}"
+    return lookup.outcome.value
+
+
+_XML_TYPES = ("text/xml", "application/xml")
+
+
+def _answer_findings(lookups: Sequence[HttpLookup]) -> list[Finding]:
+    """Content type, HTML, redirects elsewhere, certificates, broken XML: once per URL."""
+    found: dict[tuple[FindingCode, str], Finding] = {}
+    for x in lookups:
+        base = _base(x.url)
+        for code, severity, message, fix in _problems(x, base):
+            found.setdefault(
+                (code, base), _finding(code, severity, message, fix=fix, evidence=_evidence(x))
+            )
+        if x.outcome is LookupOutcome.OK:
+            for reason in x.skipped:
+                found.setdefault(
+                    (FindingCode.SKIPPED_SERVER, f"{base} {reason}"),
+                    _finding(
+                        FindingCode.SKIPPED_SERVER,
+                        Severity.WARNING,
+                        f"A server entry in {base} had to be skipped: {reason}",
+                        fix="correct or remove that server entry",
+                        evidence=[x.url],
+                    ),
+                )
+    return list(found.values())
+
+
+def _problems(x: HttpLookup, base: str) -> list[tuple[FindingCode, Severity, str, str]]:
+    """What is wrong with one answer: (code, severity, message, fix) each."""
+    kind = (x.content_type or "").lower()
+    shown = x.content_type or "no content type"
+    problems: list[tuple[FindingCode, Severity, str, str]] = []
+    if x.outcome is LookupOutcome.OK and not (kind in _XML_TYPES or kind.endswith("+xml")):
+        problems.append(
+            (
+                FindingCode.AUTOCONFIG_CONTENT_TYPE,
+                Severity.WARNING,
+                f"{base} is served as {shown}, not as XML.",
+                "serve config-v1.1.xml with Content-Type: text/xml",
+            )
+        )
+    if x.outcome is LookupOutcome.NOT_XML:
+        problems.append(
+            (
+                FindingCode.AUTOCONFIG_NOT_XML,
+                Severity.WARNING,
+                f"{base} answers with a web page ({shown}), not the autoconfig XML.",
+                f"serve the clientConfig XML at {base}, or answer 404 there",
+            )
+        )
+    if x.redirected_elsewhere:
+        problems.append(
+            (
+                FindingCode.AUTOCONFIG_REDIRECT_ELSEWHERE,
+                Severity.WARNING,
+                f"{base} redirects to another domain ({x.final_url}); clients trust that less.",
+                f"serve the file at {base} itself",
+            )
+        )
+    if _https(x) and x.outcome in (LookupOutcome.CERTIFICATE, LookupOutcome.TLS):
+        problems.append(
+            (
+                FindingCode.AUTOCONFIG_CERTIFICATE,
+                Severity.ERROR,
+                f"The web server of {base} has a certificate clients refuse "
+                f"({x.certificate or 'TLS failed'}).",
+                "install a valid certificate for that host name (e.g. from Let's Encrypt)",
+            )
+        )
+    if x.outcome is LookupOutcome.BAD_DOCUMENT:
+        problems.append(
+            (
+                FindingCode.BAD_DOCUMENT,
+                Severity.ERROR,
+                f"{base} answers XML that is not a valid clientConfig document.",
+                "fix the document (validate it against the clientConfig 1.1 format)",
+            )
+        )
+    return problems
+
+
+def _evidence(lookup: HttpLookup) -> list[str]:
+    parts = [lookup.url, *lookup.redirects]
+    if lookup.final_url and lookup.final_url != lookup.url:
+        parts.append(lookup.final_url)
+    facts = []
+    if lookup.status is not None:
+        facts.append(f"HTTP {lookup.status}")
+    if lookup.content_type:
+        facts.append(lookup.content_type)
+    if lookup.detail:
+        facts.append(lookup.detail)
+    return list(dict.fromkeys(parts)) + ([", ".join(facts)] if facts else [])
+
+
+# -- SRV -------------------------------------------------------------------------------------
+
+
+def srv_findings(domain: str, report: MechanismReport) -> list[Finding]:
+    """Targets outside the domain, unresolvable, '.'; STARTTLS preferred to implicit TLS."""
+    found: list[Finding] = []
+    for record in report.dns:
+        text = _record_text(record)
+        service = record.name.removesuffix(f".{domain}")
+        if record.target == ".":
+            found.append(
+                _finding(
+                    FindingCode.SRV_NOT_OFFERED,
+                    Severity.INFO,
+                    f"{record.name} says the service is not offered (target '.').",
+                    evidence=[text],
+                )
+            )
+            continue
+        if not is_within(record.target, domain):
+            found.append(
+                _finding(
+                    FindingCode.SRV_TARGET_OUTSIDE_DOMAIN,
+                    Severity.WARNING,
+                    f"{record.name} points outside {domain}, to {record.target}; clients "
+                    "must not trust such a target without asking the user (RFC 6186 §6).",
+                    fix=f"point {service} at a host name inside {domain} (a CNAME is fine) "
+                    "or publish an autoconfig file that names the same server",
+                    evidence=[text],
+                    host=record.target,
+                    port=record.port,
+                )
+            )
+        if record.resolves is False:
+            found.append(
+                _finding(
+                    FindingCode.SRV_TARGET_UNRESOLVED,
+                    Severity.ERROR,
+                    f"{record.name} points at {record.target}, which has no address.",
+                    fix=f"add an A/AAAA record for {record.target} or correct the SRV target",
+                    evidence=[text],
+                    host=record.target,
+                    port=record.port,
+                )
+            )
+    found += _starttls_preferred(domain, report.dns)
+    return found
+
+
+def _record_text(record: DnsRecord) -> str:
+    if record.rtype == "SRV":
+        return f"{record.name} SRV {record.priority} {record.weight} {record.port} {record.target}"
+    return f"{record.name} MX {record.priority} {record.target}"
+
+
+def _usable(records: Iterable[DnsRecord], service: str, domain: str) -> list[DnsRecord]:
+    return [r for r in records if r.name == f"{service}.{domain}" and r.target != "."]
+
+
+def _starttls_preferred(domain: str, records: Sequence[DnsRecord]) -> list[Finding]:
+    found: list[Finding] = []
+    for implicit, starttls in _PAIRS:
+        tls = _usable(records, implicit, domain)
+        plain = _usable(records, starttls, domain)
+        if not tls or not plain:
+            continue
+        if min(r.priority for r in plain) < min(r.priority for r in tls):
+            found.append(
+                _finding(
+                    FindingCode.SRV_STARTTLS_PREFERRED,
+                    Severity.WARNING,
+                    f"{starttls}.{domain} has a better (lower) priority than {implicit}.{domain}; "
+                    "RFC 8314 §5.1 says implicit TLS should be preferred.",
+                    fix=f"give {implicit}.{domain} a lower priority number than "
+                    f"{starttls}.{domain}",
+                    evidence=[_record_text(r) for r in (*tls, *plain)],
+                )
+            )
+    return found
+
+
+# -- across mechanisms -----------------------------------------------------------------------
+
+
+def _endpoints(servers: Iterable[ServerSettings]) -> set[tuple[Protocol, str, int, Security]]:
+    return {(s.protocol, s.host, s.port, s.security) for s in servers}
+
+
+def _of(report: MechanismReport, protocol: Protocol) -> list[ServerSettings]:
+    return [s for s in (*report.incoming, *report.outgoing) if s.protocol is protocol]
+
+
+def agreement_findings(own: Sequence[MechanismReport]) -> list[Finding]:
+    """Pairs of the domain's own mechanisms that name no common server, POP3, and order."""
+    found: list[Finding] = []
+    for protocol in Protocol:
+        for a, b in combinations(own, 2):
+            sa, sb = _of(a, protocol), _of(b, protocol)
+            if sa and sb and _conflict(sa, sb):
+                found.append(
+                    _finding(
+                        FindingCode.MECHANISMS_DISAGREE,
+                        Severity.WARNING,
+                        f"{a.mechanism.value} and {b.mechanism.value} name different "
+                        f"{_NAMES[protocol]} servers: {label(sa[0])} against {label(sb[0])}.",
+                        fix=f"publish the same {_NAMES[protocol]} servers in both",
+                        evidence=[f"{a.mechanism.value}: {label(s)}" for s in sa]
+                        + [f"{b.mechanism.value}: {label(s)}" for s in sb],
+                        mechanisms=[a.mechanism, b.mechanism],
+                    )
+                )
+    found += _pop3(own) + _order(own)
+    return found
+
+
+def _conflict(a: Sequence[ServerSettings], b: Sequence[ServerSettings]) -> bool:
+    """No server in common, or one host and port with two securities."""
+    ea, eb = _endpoints(a), _endpoints(b)
+    if not ea & eb:
+        return True
+    security_a = {(h, p): s for _, h, p, s in ea}
+    return any(security_a.get((h, p), s) is not s for _, h, p, s in eb)
+
+
+def _pop3(own: Sequence[MechanismReport]) -> list[Finding]:
+    incoming = [r for r in own if r.incoming]
+    with_pop = [r.mechanism for r in incoming if _of(r, Protocol.POP3)]
+    without = [r.mechanism for r in incoming if not _of(r, Protocol.POP3)]
+    if not with_pop or not without:
+        return []
+    return [
+        _finding(
+            FindingCode.POP3_NOT_EVERYWHERE,
+            Severity.WARNING,
+            f"POP3 is published by {_names(with_pop)} but not by {_names(without)}.",
+            fix=f"publish POP3 in {_names(without)} too, or remove it from {_names(with_pop)}",
+            mechanisms=with_pop + without,
+        )
+    ]
+
+
+def _names(mechanisms: Sequence[Mechanism]) -> str:
+    return " and ".join(m.value for m in mechanisms)
+
+
+def _order(own: Sequence[MechanismReport]) -> list[Finding]:
+    """SRV's priority order of servers against autoconfig's document order, per protocol."""
+    autoconfig = next((r for r in own if r.mechanism is Mechanism.AUTOCONFIG), None)
+    srv = next((r for r in own if r.mechanism is Mechanism.SRV), None)
+    if autoconfig is None or srv is None:
+        return []
+    found: list[Finding] = []
+    for protocol in Protocol:
+        services = [s for s, (p, _) in SERVICES.items() if p is protocol]
+        ranked = sorted(
+            (r for r in srv.dns if r.target != "" and r.target != "." and _service(r) in services),
+            key=lambda r: r.priority,
+        )
+        srv_order = list(dict.fromkeys((r.target, r.port) for r in ranked))
+        doc_order = list(dict.fromkeys((s.host, s.port) for s in _of(autoconfig, protocol)))
+        common = set(srv_order) & set(doc_order)
+        a = [e for e in doc_order if e in common]
+        b = [e for e in srv_order if e in common]
+        if len(common) > 1 and a != b:
+            found.append(
+                _finding(
+                    FindingCode.ORDER_DIFFERS,
+                    Severity.INFO,
+                    f"SRV priorities put the {_NAMES[protocol]} servers in another order than "
+                    "the autoconfig file, so clients pick a different one first.",
+                    fix="give the SRV records priorities in the autoconfig file's order",
+                    evidence=[f"autoconfig: {_hp(a)}", f"srv: {_hp(b)}"],
+                    mechanisms=[Mechanism.AUTOCONFIG, Mechanism.SRV],
+                )
+            )
+    return found
+
+
+def _service(record: DnsRecord) -> str:
+    return ".".join(record.name.split(".")[:2])
+
+
+def _hp(endpoints: Sequence[tuple[str, int | None]]) -> str:
+    return ", ".join(f"{h}:{p}" for h, p in endpoints)
+
+
+# -- ISPDB and MX ----------------------------------------------------------------------------
+
+
+def ispdb_findings(report: MechanismReport, own: Sequence[MechanismReport]) -> list[Finding]:
+    """The ISPDB entry (bundled or online) names other servers than the domain publishes."""
+    if not report.published or not own:
+        return []
+    reference = next((r for r in own if r.mechanism is Mechanism.AUTOCONFIG), own[0])
+    theirs = _endpoints(report.incoming + report.outgoing)
+    ours = _endpoints(reference.incoming + reference.outgoing)
+    if theirs == ours:
+        return []
+    which = "bundled" if report.source is SourceName.ISPDB_BUNDLED else "online"
+    only_ispdb = sorted(_text(e) for e in theirs - ours)
+    only_own = sorted(_text(e) for e in ours - theirs)
+    return [
+        _finding(
+            FindingCode.ISPDB_STALE,
+            Severity.WARNING,
+            f"The {which} ISPDB entry differs from what {reference.mechanism.value} publishes; "
+            "clients that use the ISPDB get other servers.",
+            fix="ask for the ISPDB entry to be updated (github.com/thunderbird/autoconfig)",
+            evidence=[f"only in the ISPDB: {e}" for e in only_ispdb]
+            + [f"only in {reference.mechanism.value}: {e}" for e in only_own],
+            mechanisms=[Mechanism.ISPDB, reference.mechanism],
+        )
+    ]
+
+
+def _text(endpoint: tuple[Protocol, str, int, Security]) -> str:
+    protocol, host, port, security = endpoint
+    return f"{_NAMES[protocol]} {host}:{port} ({_SECURITY[security]})"
+
+
+def mx_findings(report: MechanismReport, own: Sequence[MechanismReport]) -> list[Finding]:
+    """No MX, a null MX, MX hosts without an address, the provider the MX points at."""
+    if any(a.status is not AttemptStatus.EMPTY for a in report.attempts) and not report.dns:
+        return []  # the look-up failed: that is a timeout finding, not "no MX"
+    if not report.dns:
+        return [
+            _finding(
+                FindingCode.MX_NONE,
+                Severity.WARNING,
+                "The domain has no MX record; mail to it goes to its A record, if any.",
+                fix="publish an MX record naming your mail server",
+            )
+        ]
+    found: list[Finding] = []
+    if all(r.target == "." for r in report.dns):
+        found.append(
+            _finding(
+                FindingCode.MX_NULL,
+                Severity.WARNING if own else Severity.INFO,
+                "The domain has a null MX (RFC 7505): it accepts no mail.",
+                fix="remove the null MX if the domain should receive mail" if own else None,
+                evidence=[_record_text(r) for r in report.dns],
+            )
+        )
+    found += [
+        _finding(
+            FindingCode.MX_UNRESOLVED,
+            Severity.ERROR,
+            f"The MX host {r.target} has no address, so mail cannot be delivered to it.",
+            fix=f"add an A/AAAA record for {r.target} or correct the MX record",
+            evidence=[_record_text(r)],
+            host=r.target,
+        )
+        for r in report.dns
+        if r.resolves is False
+    ]
+    return found + _provider(report, own)
+
+
+def _provider(report: MechanismReport, own: Sequence[MechanismReport]) -> list[Finding]:
+    if not report.published or not (report.incoming or report.outgoing):
+        return []
+    name = report.provider.id if report.provider is not None else report.incoming[0].host
+    found = [
+        _finding(
+            FindingCode.MX_PROVIDER,
+            Severity.INFO,
+            f"The MX points at a provider the provider data knows: {name}.",
+            evidence=[label(s) for s in report.incoming + report.outgoing],
+        )
+    ]
+    theirs = {(s.host, s.port) for s in report.incoming + report.outgoing}
+    for mine in own:
+        ours = {(s.host, s.port) for s in mine.incoming + mine.outgoing}
+        if ours and not ours & theirs:
+            found.append(
+                _finding(
+                    FindingCode.MX_PROVIDER_MISMATCH,
+                    Severity.WARNING,
+                    f"The mail goes to {name}, but {mine.mechanism.value} names none of its "
+                    "servers.",
+                    fix=f"publish {name}'s servers in {mine.mechanism.value}, or point the MX "
+                    "elsewhere",
+                    evidence=[label(s) for s in mine.incoming + mine.outgoing],
+                    mechanisms=[Mechanism.MX, mine.mechanism],
+                )
+            )
+    return found
+
+
+# -- any mechanism ---------------------------------------------------------------------------
+
+
+def _skipped(report: MechanismReport) -> list[Finding]:
+    return [
+        _finding(
+            FindingCode.SKIPPED_SERVER,
+            Severity.WARNING,
+            f"A server entry {report.mechanism.value} publishes had to be skipped: {w.message}",
+            fix="correct or remove that entry",
+            mechanisms=[report.mechanism],
+        )
+        for w in report.skipped
+    ]
+
+
+def _timeouts(report: MechanismReport) -> list[Finding]:
+    slow = [a.target for a in report.attempts if a.status is AttemptStatus.TIMEOUT]
+    slow += [x.url for x in report.lookups if x.outcome is LookupOutcome.TIMEOUT]
+    if not slow:
+        return []
+    return [
+        _finding(
+            FindingCode.MECHANISM_TIMEOUT,
+            Severity.WARNING,
+            f"{len(slow)} look-up{'' if len(slow) == 1 else 's'} of {report.mechanism.value} "
+            "got no answer in time.",
+            fix="make the host answer, or stop publishing it",
+            evidence=list(dict.fromkeys(slow)),
+            mechanisms=[report.mechanism],
+        )
+    ]
+
+
+def _finding(
+    code: FindingCode,
+    severity: Severity,
+    message: str,
+    *,
+    fix: str | None = None,
+    evidence: Sequence[str] = (),
+    mechanisms: Sequence[Mechanism] | None = None,
+    host: str | None = None,
+    port: int | None = None,
+) -> Finding:
+    if mechanisms is None:
+        mechanisms = [_MECHANISM_OF[code]]
+    return Finding(
+        code=code,
+        severity=severity,
+        mechanisms=list(mechanisms),
+        message=message,
+        fix=fix,
+        evidence=list(evidence),
+        host=host,
+        port=port,
+    )
+
+
+_MECHANISM_OF = {
+    FindingCode.AUTOCONFIG_HTTP_ONLY: Mechanism.AUTOCONFIG,
+    FindingCode.AUTOCONFIG_ONE_URL: Mechanism.AUTOCONFIG,
+    FindingCode.AUTOCONFIG_NEEDS_ADDRESS: Mechanism.AUTOCONFIG,
+    FindingCode.AUTOCONFIG_DEPENDS_ON_ADDRESS: Mechanism.AUTOCONFIG,
+    FindingCode.AUTOCONFIG_CONTENT_TYPE: Mechanism.AUTOCONFIG,
+    FindingCode.AUTOCONFIG_NOT_XML: Mechanism.AUTOCONFIG,
+    FindingCode.AUTOCONFIG_REDIRECT_ELSEWHERE: Mechanism.AUTOCONFIG,
+    FindingCode.AUTOCONFIG_CERTIFICATE: Mechanism.AUTOCONFIG,
+    FindingCode.BAD_DOCUMENT: Mechanism.AUTOCONFIG,
+    FindingCode.SKIPPED_SERVER: Mechanism.AUTOCONFIG,
+    FindingCode.SRV_TARGET_OUTSIDE_DOMAIN: Mechanism.SRV,
+    FindingCode.SRV_TARGET_UNRESOLVED: Mechanism.SRV,
+    FindingCode.SRV_NOT_OFFERED: Mechanism.SRV,
+    FindingCode.SRV_STARTTLS_PREFERRED: Mechanism.SRV,
+    FindingCode.ISPDB_STALE: Mechanism.ISPDB,
+    FindingCode.MX_NONE: Mechanism.MX,
+    FindingCode.MX_NULL: Mechanism.MX,
+    FindingCode.MX_UNRESOLVED: Mechanism.MX,
+    FindingCode.MX_PROVIDER: Mechanism.MX,
+    FindingCode.MX_PROVIDER_MISMATCH: Mechanism.MX,
+}

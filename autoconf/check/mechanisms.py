@@ -1,0 +1,381 @@
+"""Every mechanism a domain may publish its mail settings by, each looked at on its own.
+
+Unlike a discovery, nothing here stops at the first answer: the two autoconfig URLs are each
+fetched with and without ``?emailaddress=`` and over plain HTTP too, all six SRV services are
+asked and each target resolved, Autodiscover, both ISPDBs and the MX records are looked at,
+and every answer is kept (:class:`~autoconf.check.report.HttpLookup`,
+:class:`~autoconf.check.report.DnsRecord`) for :mod:`autoconf.check.findings` to judge.
+The I/O goes through the sources' own helpers and the net layer; nothing here decides on a
+message text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from ..errors import (
+    AutoconfError,
+    DeadlineExceeded,
+    DnsError,
+    FetchError,
+    FetchFailure,
+    HostNotFound,
+    ParseError,
+    TLSError,
+    bounded,
+)
+from ..models import AttemptStatus, ServerSettings, SourceAttempt, SourceName, Trust, WarningCode
+from ..parsers.clientconfig import parse_template
+from ..parsers.srv import SERVICES, SrvRecord, settings_from_srv
+from ..sources._fetch import fetch
+from ..sources.autoconfig import autoconfig_urls
+from ..sources.autodiscover import AutodiscoverSource
+from ..sources.base import SourceContext, SourceOutcome, Stopwatch
+from ..sources.ispdb import IspdbSource
+from ..sources.ispdb_bundled import BundledIspdbSource
+from ..sources.mx import MxSource
+from .report import DnsRecord, HttpLookup, LookupOutcome, Mechanism, MechanismReport
+
+__all__ = [
+    "check_autoconfig",
+    "check_autodiscover",
+    "check_ispdb",
+    "check_mechanisms",
+    "check_mx",
+    "check_srv",
+    "lookup_clientconfig",
+    "servers_named",
+]
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_GONE = frozenset({404, 410})
+
+
+async def check_mechanisms(ctx: SourceContext) -> list[MechanismReport]:
+    """Every mechanism at once, each bounded by the context's deadline; reports in a fixed order."""
+    checks: list[tuple[Mechanism, Callable[[], Awaitable[_Reports]]]] = [
+        (Mechanism.AUTOCONFIG, lambda: check_autoconfig(ctx)),
+        (Mechanism.SRV, lambda: check_srv(ctx)),
+        (Mechanism.AUTODISCOVER, lambda: check_autodiscover(ctx)),
+        (Mechanism.ISPDB, lambda: check_ispdb(ctx)),
+        (Mechanism.MX, lambda: check_mx(ctx)),
+    ]
+    results = await asyncio.gather(*(_bounded(ctx, m, run) for m, run in checks))
+    reports: list[MechanismReport] = []
+    for result in results:
+        reports.extend(result)
+    return reports
+
+
+_Reports = MechanismReport | list[MechanismReport]
+
+
+async def _bounded(
+    ctx: SourceContext, mechanism: Mechanism, run: Callable[[], Awaitable[_Reports]]
+) -> list[MechanismReport]:
+    """One mechanism's reports; one that outlives the deadline ends as a timeout report, and
+    one that fails with a bug as an error report (as the discovery treats a source)."""
+    watch = Stopwatch()
+    try:
+        async with asyncio.timeout(ctx.deadline.remaining()):
+            result = await run()
+    except TimeoutError:
+        status, detail = AttemptStatus.TIMEOUT, "the check's deadline passed"
+    except Exception as exc:  # a bug in one mechanism must not cost the others' reports
+        status, detail = AttemptStatus.ERROR, bounded(f"{type(exc).__name__}: {exc}")
+    else:
+        return result if isinstance(result, list) else [result]
+    attempt = SourceAttempt(
+        source=_SOURCE_OF[mechanism],
+        target=mechanism.value,
+        status=status,
+        elapsed_ms=watch.ms(),
+        detail=detail,
+    )
+    return [MechanismReport(mechanism=mechanism, published=False, attempts=[attempt])]
+
+
+_SOURCE_OF = {
+    Mechanism.AUTOCONFIG: SourceName.AUTOCONFIG,
+    Mechanism.SRV: SourceName.SRV,
+    Mechanism.AUTODISCOVER: SourceName.AUTODISCOVER,
+    Mechanism.ISPDB: SourceName.ISPDB,
+    Mechanism.MX: SourceName.MX,
+}
+
+
+# -- autoconfig ------------------------------------------------------------------------------
+
+
+async def check_autoconfig(ctx: SourceContext) -> MechanismReport:
+    """Both URLs over HTTPS with and without the address, and both over plain HTTP."""
+    domain, address = ctx.address.domain, str(ctx.address)
+    plan = [(url, True) for url in autoconfig_urls(domain, address)]
+    plan += [(url, False) for url in autoconfig_urls(domain, None)]
+    plan += [(url, False) for url in autoconfig_urls(domain, None, scheme="http")]
+    lookups = await asyncio.gather(
+        *(lookup_clientconfig(ctx, url, with_address=with_address) for url, with_address in plan)
+    )
+    counted = next((x for x in lookups if x.outcome is LookupOutcome.OK), None)
+    return MechanismReport(
+        mechanism=Mechanism.AUTOCONFIG,
+        published=counted is not None,
+        where=[x.url for x in lookups],
+        http_status=counted.status if counted else None,
+        content_type=counted.content_type if counted else None,
+        incoming=counted.incoming if counted else [],
+        outgoing=counted.outgoing if counted else [],
+        lookups=list(lookups),
+    )
+
+
+async def lookup_clientconfig(
+    ctx: SourceContext, url: str, *, with_address: bool, source: SourceName | None = None
+) -> HttpLookup:
+    """Fetch ``url`` and parse it as a clientConfig, keeping the whole answer's evidence."""
+    secure = url.startswith("https://")
+    source = source or (SourceName.AUTOCONFIG if secure else SourceName.AUTOCONFIG_HTTP)
+    try:
+        result = await fetch(ctx, url, shared=not with_address)
+    except (AutoconfError, OSError) as exc:
+        return _failed_lookup(url, with_address, exc)
+    seen = {
+        "url": url,
+        "with_address": with_address,
+        "status": result.status,
+        "content_type": result.content_type or None,
+        "final_url": result.url,
+        "redirects": list(result.redirects),
+        "redirected_elsewhere": result.changed_domain,
+    }
+    if result.content_type.lower() in _HTML_TYPES or not _looks_like_xml(result.body):
+        detail = f"the answer is not XML ({result.content_type or 'no content type'})"
+        return HttpLookup(outcome=LookupOutcome.NOT_XML, detail=detail, **seen)
+    try:
+        template = parse_template(result.body, origin=result.url)
+    except ParseError as exc:
+        return HttpLookup(outcome=LookupOutcome.BAD_DOCUMENT, detail=bounded(str(exc)), **seen)
+    config = template.resolve(ctx.address, source=source, trust=Trust.HIGH if secure else Trust.LOW)
+    found = bool(config.incoming or config.outgoing)
+    skipped = [w.message for w in config.warnings if w.code is WarningCode.SKIPPED_SERVER]
+    return HttpLookup(
+        outcome=LookupOutcome.OK if found else LookupOutcome.EMPTY,
+        incoming=config.incoming,
+        outgoing=config.outgoing,
+        skipped=skipped,
+        **seen,
+    )
+
+
+def _looks_like_xml(body: bytes) -> bool:
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:64].lower()
+    return start.startswith(b"<") and not start.startswith((b"<!doctype html", b"<html"))
+
+
+def _failed_lookup(url: str, with_address: bool, exc: BaseException) -> HttpLookup:
+    """The lookup record for a fetch that raised ``exc`` (decided on its type and fields)."""
+    status: int | None = None
+    certificate: str | None = None
+    if isinstance(exc, DeadlineExceeded | TimeoutError):
+        outcome = LookupOutcome.TIMEOUT
+    elif isinstance(exc, HostNotFound):
+        outcome = LookupOutcome.NOT_FOUND
+    elif isinstance(exc, TLSError):
+        known = exc.kind != "handshake"
+        outcome = LookupOutcome.CERTIFICATE if known else LookupOutcome.TLS
+        certificate = exc.kind if known else None
+    elif isinstance(exc, FetchError):
+        status = exc.status
+        if exc.kind is FetchFailure.HTTP_STATUS:
+            outcome = LookupOutcome.NOT_FOUND if status in _GONE else LookupOutcome.HTTP_ERROR
+        elif exc.kind is FetchFailure.REDIRECT_REFUSED:
+            outcome = LookupOutcome.REDIRECT_REFUSED
+        else:
+            outcome = LookupOutcome.ERROR
+    elif isinstance(exc, DnsError | OSError):
+        outcome = LookupOutcome.UNREACHABLE
+    else:
+        outcome = LookupOutcome.ERROR
+    return HttpLookup(
+        url=url,
+        with_address=with_address,
+        outcome=outcome,
+        status=status,
+        certificate=certificate,
+        detail=bounded(str(exc) or type(exc).__name__),
+    )
+
+
+# -- SRV -------------------------------------------------------------------------------------
+
+
+async def check_srv(ctx: SourceContext) -> MechanismReport:
+    """All six RFC 6186 / RFC 8314 services, and whether each target resolves."""
+    domain = ctx.address.domain
+    answers: dict[str, list[SrvRecord]] = {}
+    attempts: list[SourceAttempt] = []
+
+    async def one(service: str) -> None:
+        watch = Stopwatch()
+        name = f"{service}.{domain}"
+        try:
+            records = await ctx.network().dns.srv(
+                name, ctx.deadline, limit=ctx.options.first_byte_timeout
+            )
+        except (AutoconfError, OSError) as exc:
+            attempts.append(_attempt(SourceName.SRV, f"{name} SRV", exc, watch))
+            return
+        answers[service] = records
+        status = AttemptStatus.OK if records else AttemptStatus.EMPTY
+        attempts.append(_note(SourceName.SRV, f"{name} SRV", status, watch))
+
+    await asyncio.gather(*(one(service) for service in SERVICES))
+    dns = await _srv_records(ctx, answers)
+    settings = settings_from_srv(answers, ctx.address)
+    return MechanismReport(
+        mechanism=Mechanism.SRV,
+        published=bool(settings.incoming or settings.outgoing),
+        where=[f"{service}.{domain}" for service in SERVICES],
+        incoming=settings.incoming,
+        outgoing=settings.outgoing,
+        skipped=[w for w in settings.warnings if w.code is WarningCode.SKIPPED_SERVER],
+        attempts=sorted(attempts, key=lambda a: a.target),
+        records=[_srv_text(r) for r in dns],
+        dns=dns,
+    )
+
+
+async def _srv_records(ctx: SourceContext, answers: dict[str, list[SrvRecord]]) -> list[DnsRecord]:
+    """The records found, each with whether its target resolves, in the services' order."""
+    found: list[tuple[str, SrvRecord]] = [
+        (service, record) for service in SERVICES for record in answers.get(service, [])
+    ]
+    resolved = await asyncio.gather(
+        *(_resolves(ctx, record.target.rstrip(".")) for _, record in found)
+    )
+    return [
+        DnsRecord(
+            name=f"{service}.{ctx.address.domain}",
+            rtype="SRV",
+            priority=record.priority,
+            weight=record.weight,
+            port=record.port,
+            target=record.target.rstrip(".").lower() or ".",
+            resolves=ok,
+        )
+        for (service, record), ok in zip(found, resolved, strict=True)
+    ]
+
+
+async def _resolves(ctx: SourceContext, host: str) -> bool | None:
+    """True if ``host`` has an address, False if the DNS says it has none, None if unknown."""
+    if not host:
+        return None
+    try:
+        await ctx.network().dns.addresses(host, ctx.deadline, limit=ctx.options.connect_timeout)
+    except DnsError:
+        return False
+    except (AutoconfError, OSError):
+        return None
+    return True
+
+
+def _srv_text(record: DnsRecord) -> str:
+    target = "." if record.target == "." else f"{record.target}."
+    return f"{record.name}. SRV {record.priority} {record.weight} {record.port} {target}"
+
+
+# -- Autodiscover, ISPDB, MX -----------------------------------------------------------------
+
+
+def _from_outcome(mechanism: Mechanism, outcome: SourceOutcome, **extra: object) -> MechanismReport:
+    return MechanismReport(
+        mechanism=mechanism,
+        published=outcome.found_anything,
+        where=[a.target for a in outcome.attempts],
+        incoming=outcome.incoming,
+        outgoing=outcome.outgoing,
+        skipped=[w for w in outcome.warnings if w.code is WarningCode.SKIPPED_SERVER],
+        attempts=outcome.attempts,
+        provider=outcome.provider,
+        **extra,
+    )
+
+
+async def check_autodiscover(ctx: SourceContext) -> MechanismReport:
+    """Autodiscover POX at its three endpoints, redirects followed (the source's own rules)."""
+    return _from_outcome(Mechanism.AUTODISCOVER, await AutodiscoverSource().run(ctx))
+
+
+async def check_ispdb(ctx: SourceContext) -> list[MechanismReport]:
+    """The bundled ISPDB entry and the online one, as two reports."""
+    bundled = await BundledIspdbSource().run(ctx)
+    online = await IspdbSource().run(ctx)
+    return [
+        _from_outcome(Mechanism.ISPDB, bundled, source=SourceName.ISPDB_BUNDLED),
+        _from_outcome(Mechanism.ISPDB, online, source=SourceName.ISPDB),
+    ]
+
+
+async def check_mx(ctx: SourceContext) -> MechanismReport:
+    """The MX records, whether each host resolves, and the provider they point at."""
+    watch = Stopwatch()
+    domain = ctx.address.domain
+    try:
+        records = await ctx.network().dns.mx(
+            domain, ctx.deadline, limit=ctx.options.first_byte_timeout
+        )
+    except (AutoconfError, OSError) as exc:
+        attempt = _attempt(SourceName.MX, f"{domain} MX", exc, watch)
+        return MechanismReport(mechanism=Mechanism.MX, published=False, attempts=[attempt])
+    resolved = await asyncio.gather(*(_resolves(ctx, r.exchange) for r in records))
+    dns = [
+        DnsRecord(
+            name=domain, rtype="MX", priority=r.preference, target=r.exchange or ".", resolves=ok
+        )
+        for r, ok in zip(records, resolved, strict=True)
+    ]
+    text = [f"{domain}. MX {r.priority} {r.target.rstrip('.')}." for r in dns]
+    if not records or all(r.target == "." for r in dns):
+        attempt = _note(SourceName.MX, f"{domain} MX", AttemptStatus.EMPTY, watch)
+        return MechanismReport(
+            mechanism=Mechanism.MX,
+            published=bool(records),
+            attempts=[attempt],
+            records=text,
+            dns=dns,
+        )
+    provider = await MxSource().run(ctx)
+    report = _from_outcome(Mechanism.MX, provider, records=text, dns=dns)
+    return report.model_copy(update={"published": True, "where": [f"{domain} MX", *report.where]})
+
+
+def _attempt(
+    source: SourceName, target: str, exc: BaseException, watch: Stopwatch
+) -> SourceAttempt:
+    status = AttemptStatus.TIMEOUT if isinstance(exc, TimeoutError) else AttemptStatus.ERROR
+    if isinstance(exc, HostNotFound):
+        status = AttemptStatus.EMPTY
+    detail = bounded(str(exc) or type(exc).__name__)
+    return SourceAttempt(
+        source=source, target=target, status=status, elapsed_ms=watch.ms(), detail=detail
+    )
+
+
+def _note(
+    source: SourceName, target: str, status: AttemptStatus, watch: Stopwatch
+) -> SourceAttempt:
+    return SourceAttempt(source=source, target=target, status=status, elapsed_ms=watch.ms())
+
+
+def servers_named(
+    reports: list[MechanismReport],
+) -> list[tuple[ServerSettings, frozenset[Mechanism]]]:
+    """Every server some mechanism names, once each, with the mechanisms that name it."""
+    seen: dict[tuple[str, str, int, str], tuple[ServerSettings, set[Mechanism]]] = {}
+    for report in reports:
+        for server in [*report.incoming, *report.outgoing]:
+            key = (server.protocol.value, server.host, server.port, server.security.value)
+            seen.setdefault(key, (server, set()))[1].add(report.mechanism)
+    return [(server, frozenset(mechanisms)) for server, mechanisms in seen.values()]

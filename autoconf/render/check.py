@@ -1,0 +1,251 @@
+"""The human view of a domain check: one section per mechanism, ✓ / ⚠ / ✗, and the fixes.
+
+Plain text wrapped to the terminal's width (80 columns when piped), so every line reads
+whole in a narrow window; colour only on a terminal that wants it. Without a Unicode
+terminal the marks are ``ok`` / ``!`` / ``x``.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from typing import IO
+
+from ..check.findings import label
+from ..check.report import (
+    DomainReport,
+    Finding,
+    FindingCode,
+    HttpLookup,
+    LookupOutcome,
+    Mechanism,
+    MechanismReport,
+    ServerReport,
+    Severity,
+)
+from ..models import AttemptStatus, SourceName
+from .terminal import Terminal, safe_text
+
+__all__ = ["render_report"]
+
+_PIPE_WIDTH = 80
+_TITLES = {
+    Mechanism.AUTOCONFIG: "Autoconfig (config-v1.1.xml)",
+    Mechanism.SRV: "SRV records (RFC 6186 / RFC 8314)",
+    Mechanism.AUTODISCOVER: "Autodiscover (POX)",
+    Mechanism.ISPDB: "ISPDB (Thunderbird's provider database)",
+    Mechanism.MX: "MX records",
+    Mechanism.SERVER: "Mail servers",
+}
+_UNICODE: dict[object, str] = {
+    "ok": "✓",
+    Severity.ERROR: "✗",
+    Severity.WARNING: "⚠",
+    Severity.INFO: "•",
+    "off": "–",
+}
+_ASCII: dict[object, str] = {
+    "ok": "ok",
+    Severity.ERROR: "x",
+    Severity.WARNING: "!",
+    Severity.INFO: "-",
+    "off": "-",
+}
+_COLOUR: dict[object, str] = {
+    "ok": "32",
+    Severity.ERROR: "31",
+    Severity.WARNING: "33",
+    Severity.INFO: "36",
+}
+
+
+class _Writer:
+    def __init__(self, out: IO[str], term: Terminal) -> None:
+        self.out = out
+        self.term = term
+        self.width = max(40, term.width if term.tty else _PIPE_WIDTH)
+        unicode = term.unicode and term.can_show("".join(_UNICODE.values()))
+        self.marks: dict[object, str] = dict(_UNICODE if unicode else _ASCII)
+
+    def line(self, text: str, *, indent: int = 0, hang: int = 2, mark: object = None) -> None:
+        """``text`` wrapped to the width, after ``mark`` (✓ ⚠ ✗ •, coloured on a terminal)."""
+        lead = f"{self.marks[mark]} " if mark is not None else ""
+        wrapped = textwrap.wrap(
+            safe_text(text),
+            width=self.width,
+            initial_indent=" " * indent + lead,
+            subsequent_indent=" " * (indent + (len(lead) if lead else hang)),
+            break_on_hyphens=False,
+        ) or [" " * indent + lead]
+        code = _COLOUR.get(mark)
+        if lead and code and self.term.colour:
+            head = " " * indent
+            wrapped[0] = (
+                f"{head}\x1b[{code}m{self.marks[mark]}\x1b[0m"
+                + wrapped[0][len(head) + len(lead) - 1 :]
+            )
+        self.out.write("\n".join(wrapped) + "\n")
+
+
+def render_report(report: DomainReport, out: IO[str], term: Terminal) -> None:
+    """Write the human report of ``report`` to ``out``."""
+    w = _Writer(out, term)
+    who = f" (asked as {report.address})" if report.address else ""
+    w.line(f"Mail settings check for {report.domain}{who}")
+    w.line(_summary(report.findings))
+    grouped = _grouped(report.findings)
+    for mechanism in (*_TITLES, None):
+        if mechanism is None:
+            if grouped.get(None):
+                w.out.write("\n")
+                _section_head(w, "Across mechanisms", grouped[None], published=True)
+                _findings(w, grouped[None])
+            continue
+        reports = [m for m in report.mechanisms if m.mechanism is mechanism]
+        if mechanism is Mechanism.SERVER:
+            if report.servers:
+                w.out.write("\n")
+                _servers(w, report.servers, grouped.get(mechanism, []))
+            continue
+        if not reports:
+            continue
+        w.out.write("\n")
+        found = grouped.get(mechanism, [])
+        _section_head(w, _TITLES[mechanism], found, published=any(r.published for r in reports))
+        for one in reports:
+            _mechanism_body(w, one)
+        _findings(w, found)
+    w.out.write("\n")
+    w.line(f"Checked in {report.elapsed_ms / 1000:.1f} s.")
+
+
+def _summary(findings: Sequence[Finding]) -> str:
+    counts = {s: sum(f.severity is s for f in findings) for s in Severity}
+    words = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+    parts = [
+        f"{counts[s]} {words[s]}{'' if counts[s] == 1 else 's'}" for s in Severity if counts[s]
+    ]
+    if not counts[Severity.ERROR] and not counts[Severity.WARNING]:
+        return "Everything checked is in order" + (f" ({parts[0]})." if parts else ".")
+    return "Found " + ", ".join(parts) + "."
+
+
+# Findings about how mechanisms relate get a section of their own; the rest go under the
+# first mechanism they name.
+_ACROSS = frozenset(
+    {
+        FindingCode.MECHANISMS_DISAGREE,
+        FindingCode.POP3_NOT_EVERYWHERE,
+        FindingCode.ORDER_DIFFERS,
+        FindingCode.NOTHING_PUBLISHED,
+    }
+)
+
+
+def _grouped(findings: Sequence[Finding]) -> dict[Mechanism | None, list[Finding]]:
+    grouped: dict[Mechanism | None, list[Finding]] = {}
+    for finding in findings:
+        key = None if finding.code in _ACROSS or not finding.mechanisms else finding.mechanisms[0]
+        grouped.setdefault(key, []).append(finding)
+    return grouped
+
+
+def _section_head(w: _Writer, title: str, found: Sequence[Finding], *, published: bool) -> None:
+    severities = {f.severity for f in found}
+    if Severity.ERROR in severities:
+        key: object = Severity.ERROR
+    elif Severity.WARNING in severities:
+        key = Severity.WARNING
+    else:
+        key = "ok" if published else "off"
+    state = "" if published else " (nothing published)"
+    w.line(title + state, mark=key)
+
+
+def _mechanism_body(w: _Writer, report: MechanismReport) -> None:
+    _where(w, report)
+    _lookups(w, report.lookups)
+    for record in report.records:
+        w.line(record, indent=2, hang=4)
+    servers = [*report.incoming, *report.outgoing]
+    if servers:
+        w.line("names: " + "; ".join(label(s) for s in servers), indent=2, hang=4)
+
+
+def _where(w: _Writer, report: MechanismReport) -> None:
+    """What was asked where the look-ups and records do not say it already."""
+    listed = "listed" if report.published else "not listed"
+    if report.source is SourceName.ISPDB_BUNDLED:
+        w.line(f"bundled: {listed}", indent=2)
+    elif report.source is SourceName.ISPDB:
+        where = f" ({report.attempts[0].target})" if report.attempts else ""
+        w.line(f"online{where}: {listed}", indent=2, hang=4)
+    elif report.mechanism is Mechanism.AUTODISCOVER or (
+        report.mechanism is Mechanism.MX
+        and not report.records
+        and any(a.status is not AttemptStatus.EMPTY for a in report.attempts)
+    ):
+        empty = [a.target for a in report.attempts if a.status is AttemptStatus.EMPTY]
+        if empty:
+            w.line("nothing at " + ", ".join(empty), indent=2, hang=4)
+        for attempt in report.attempts:
+            if attempt.status is not AttemptStatus.EMPTY:
+                said = attempt.status.value + (f" ({attempt.detail})" if attempt.detail else "")
+                w.line(f"{attempt.target}: {said}", indent=2, hang=4)
+    elif report.mechanism is Mechanism.SRV and not report.records:
+        w.line("no SRV records at " + ", ".join(report.where), indent=2, hang=4)
+    elif report.mechanism is Mechanism.MX and not report.records:
+        w.line("no MX records", indent=2)
+
+
+def _lookups(w: _Writer, lookups: Sequence[HttpLookup]) -> None:
+    """Each URL once; the answers with and without ``?emailaddress=`` under it."""
+    groups: dict[str, list[HttpLookup]] = {}
+    for lookup in lookups:
+        groups.setdefault(lookup.url.split("?", 1)[0], []).append(lookup)
+    for base, group in groups.items():
+        if len(group) == 1:
+            w.line(f"{base}: {_said(group[0])}", indent=2, hang=4)
+            continue
+        w.line(base, indent=2, hang=4)
+        for lookup in group:
+            which = "with ?emailaddress=" if lookup.with_address else "without it"
+            w.line(f"{which}: {_said(lookup)}", indent=4, hang=4)
+
+
+def _said(lookup: HttpLookup) -> str:
+    """``HTTP 200, text/xml, parsed``: what one look-up got, in a few words."""
+    said = lookup.outcome.value if lookup.status is None else f"HTTP {lookup.status}"
+    if lookup.content_type and lookup.outcome is not LookupOutcome.NOT_FOUND:
+        said += f", {lookup.content_type}"
+    if lookup.outcome is LookupOutcome.OK:
+        said += ", parsed"
+    elif lookup.status is not None:
+        said += f", {lookup.outcome.value}"
+    if lookup.redirects:
+        said += f", redirected to {lookup.final_url}"
+    return said
+
+
+def _findings(w: _Writer, found: Sequence[Finding]) -> None:
+    for finding in found:
+        w.line(f"{finding.message} [{finding.code.value}]", indent=2, mark=finding.severity)
+        if finding.fix:
+            w.line(f"Fix: {finding.fix}.", indent=4, hang=5)
+
+
+def _servers(w: _Writer, servers: Sequence[ServerReport], found: Sequence[Finding]) -> None:
+    _section_head(w, _TITLES[Mechanism.SERVER], found, published=True)
+    for server in servers:
+        v = server.verification
+        if v is None:
+            state = "not probed"
+        elif v.ok:
+            state = f"answers, TLS {v.tls.value}"
+        else:
+            state = f"failed: {v.failure.value if v.failure else v.error or 'no answer'}"
+        named = ", ".join(m.value for m in server.mechanisms)
+        text = f"{server.protocol.value.upper()} {server.host}:{server.port} "
+        text += f"({server.security.value}, named by {named}): {state}"
+        w.line(text, indent=2, hang=4)
+    _findings(w, found)

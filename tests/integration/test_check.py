@@ -1,0 +1,138 @@
+"""The admin's domain check (issue 15) against the real servers of the test world.
+
+Each finding code of the mechanism side is produced by a world scenario
+(tests/world/scenarios_check.py), the clean domain has no warning or error, and ``--check``
+on a silent domain ends within its deadline with the silence as a finding. The server half
+(autoconf.check.servers) is replaced by a stand-in that probes nothing, except in the CLI
+tests, so these tests are about what the domains publish.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Sequence
+
+import pytest
+
+from autoconf.check import DomainReport, FindingCode, Mechanism, ServerReport, Severity
+from autoconf.check.run import check_domain_sync
+from autoconf.cli import main
+from autoconf.models import ServerSettings
+from tests.world import WorldInfo
+from tests.world.library import cli_args, library_options
+from tests.world.scenarios_check import CHECK_SCENARIOS, FROM_EXISTING
+
+pytestmark = pytest.mark.world
+
+_REPORTS: dict[str, DomainReport] = {}
+
+
+async def _no_probe(
+    servers: Sequence[tuple[ServerSettings, frozenset[Mechanism]]], **_: object
+) -> tuple[list[ServerReport], list[object]]:
+    """A stand-in for the server half: every server unprobed, no findings."""
+    reports = [
+        ServerReport(
+            protocol=s.protocol, host=s.host, port=s.port, security=s.security, mechanisms=sorted(m)
+        )
+        for s, m in servers
+    ]
+    return reports, []
+
+
+def report_for(world: WorldInfo, scenario: str) -> DomainReport:
+    """The check of one scenario's domain (cached: each domain is checked once)."""
+    if scenario not in _REPORTS:
+        _REPORTS[scenario] = check_domain_sync(
+            world.scenarios[scenario].address,
+            options=library_options(world, deadline=8.0),
+            check_servers=_no_probe,
+        )
+    return _REPORTS[scenario]
+
+
+def codes(report: DomainReport) -> set[FindingCode]:
+    return {f.code for f in report.findings}
+
+
+@pytest.mark.parametrize(("code", "scenario"), sorted({**FROM_EXISTING, **CHECK_SCENARIOS}.items()))
+def test_each_code_comes_from_its_scenario(world: WorldInfo, code: str, scenario: str):
+    """The scenario built for a finding code produces that code."""
+    report = report_for(world, scenario)
+    assert FindingCode(code) in codes(report), [f.message for f in report.findings]
+
+
+def test_every_mechanism_code_has_a_scenario():
+    """Every code of the mechanism side is covered by a world scenario."""
+    server_side = {
+        FindingCode.SERVER_UNREACHABLE,
+        FindingCode.CERTIFICATE_INVALID,
+        FindingCode.CERTIFICATE_EXPIRING,
+        FindingCode.CERTIFICATE_CHAIN_INCOMPLETE,
+        FindingCode.LEGACY_TLS_ACCEPTED,
+        FindingCode.LEGACY_TLS_NOT_TESTED,
+        FindingCode.PLAINTEXT_LOGIN_BEFORE_TLS,
+        FindingCode.STARTTLS_MISSING,
+        FindingCode.IMPLICIT_TLS_MISSING,
+        FindingCode.SUBMISSION_MISSING,
+        FindingCode.SASL_MECHANISMS,
+    }
+    covered = {FindingCode(c) for c in {**FROM_EXISTING, **CHECK_SCENARIOS}}
+    assert set(FindingCode) - server_side == covered
+
+
+def test_clean_domain_has_no_warning_or_error(world: WorldInfo):
+    """check-clean.test: every mechanism published, in agreement; only notes remain."""
+    report = report_for(world, "check-clean")
+    assert [f.message for f in report.findings if f.severity is not Severity.INFO] == []
+    published = {m.mechanism for m in report.mechanisms if m.published}
+    assert {Mechanism.AUTOCONFIG, Mechanism.SRV, Mechanism.AUTODISCOVER, Mechanism.MX} <= published
+    autoconfig = next(m for m in report.mechanisms if m.mechanism is Mechanism.AUTOCONFIG)
+    assert [x.status for x in autoconfig.lookups] == [200] * 6
+
+
+def test_disagreement_names_both_servers(world: WorldInfo):
+    """The SRV-vs-autoconfig disagreement names both mechanisms and both IMAP hosts."""
+    report = report_for(world, "check-srv-elsewhere")
+    found = [f for f in report.findings if f.code is FindingCode.MECHANISMS_DISAGREE]
+    assert any(set(f.mechanisms) == {Mechanism.AUTOCONFIG, Mechanism.SRV} for f in found)
+    evidence = " ".join(e for f in found for e in f.evidence)
+    d = world.scenarios["check-srv-elsewhere"].domain
+    assert f"imap2.{d}" in evidence
+    assert f"imap.{d}" in evidence
+
+
+def test_certificate_finding_names_the_kind(world: WorldInfo):
+    """A wrong-name web certificate is an error that says hostname-mismatch."""
+    report = report_for(world, "check-web-cert")
+    found = next(f for f in report.findings if f.code is FindingCode.AUTOCONFIG_CERTIFICATE)
+    assert found.severity is Severity.ERROR
+    assert "hostname-mismatch" in found.message
+
+
+def _cli(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, stdout=out, stderr=err, stdin=io.StringIO())
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_check_on_a_silent_domain_ends_within_the_deadline(world: WorldInfo):
+    """--check on silent.test ends before its deadline and reports the silence, exit 4 or 5."""
+    domain = world.scenarios["silent"].domain
+    started = time.monotonic()
+    code, out, _ = _cli([*cli_args(world, domain, "--check", "--json", "--timeout", "8")])
+    elapsed = time.monotonic() - started
+    assert elapsed < 8.0 + 1.5  # the deadline, plus process-free slack for building the report
+    report = DomainReport.model_validate(json.loads(out))
+    assert FindingCode.MECHANISM_TIMEOUT in codes(report)
+    assert code in (4, 5)
+
+
+def test_cli_check_clean_domain_exits_zero(world: WorldInfo):
+    """--check on the clean domain: exit 0 and a report that says it is in order."""
+    domain = world.scenarios["check-clean"].domain
+    code, out, _ = _cli([*cli_args(world, domain, "--check", "--timeout", "8")])
+    assert "Everything checked is in order" in out, out
+    assert code == 0
