@@ -696,9 +696,9 @@ def _check(args: argparse.Namespace, streams: _Streams, interrupts: _Interrupts)
     try:
         report = _run(run.check_domain(args.address, options=options), interrupts)
     except InvalidAddress as exc:
-        _say(
-            streams.err, f"{PROG}: {exc.reason} in '{exc.address}'; give a domain like example.com"
-        )
+        given = args.address.strip()  # what was typed, not the postmaster@ stand-in
+        what = f"{exc.reason} in '{given}'" if given else "no domain given"
+        _say(streams.err, f"{PROG}: {what}; give a domain like example.com")
         return EXIT_USAGE
     if args.json:
         text = json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False)

@@ -52,7 +52,7 @@ _PAIRS = (
 Endpoint = tuple[str, int, Security]
 
 
-def label(server: ServerSettings) -> str:
+def label(server: ServerSettings | ServerReport) -> str:
     """``IMAP imap.example.com:993 (SSL/TLS)``: one server, for people."""
     return f"{_NAMES[server.protocol]} {server.host}:{server.port} ({_SECURITY[server.security]})"
 

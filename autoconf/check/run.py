@@ -20,7 +20,7 @@ from ..options import Deadline, Options
 from ..sources.base import SourceContext
 from .findings import findings_for
 from .mechanisms import check_mechanisms, servers_named
-from .report import DomainReport, Finding, Mechanism, ServerReport
+from .report import DomainReport, Finding, FindingCode, Mechanism, ServerReport, Severity
 
 if TYPE_CHECKING:
     from .._data import BundledIspdb
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from ..net.session import CallNetwork, Network
 
 __all__ = ["CheckServers", "check_domain", "check_domain_sync"]
+
+# The server half keeps to the deadline itself; this is only the safety net around it.
+_GRACE = 0.5
 
 # The server half of the check (autoconf.check.servers.check_servers has this shape).
 CheckServers = Callable[..., Awaitable[tuple[list[ServerReport], list[Finding]]]]
@@ -116,15 +119,37 @@ async def _servers(
         )
         for s, m in named
     ]
-    if not named or not options.verify or deadline.expired:
+    if not named or not options.verify:
         return unprobed, []
+    if deadline.expired:
+        return unprobed, _not_checked(unprobed)
     try:
-        async with asyncio.timeout(deadline.remaining()):
+        async with asyncio.timeout(deadline.remaining() + _GRACE):
             return await check_servers(
                 named, network=network, options=options, deadline=deadline, domain=domain
             )
     except TimeoutError:
-        return unprobed, []
+        return unprobed, _not_checked(unprobed)
+
+
+def _not_checked(servers: Sequence[ServerReport]) -> list[Finding]:
+    """A warning per server that the deadline left unprobed: never a silent "all fine"."""
+    return [
+        Finding(
+            code=FindingCode.SERVER_UNREACHABLE,
+            severity=Severity.WARNING,
+            mechanisms=s.mechanisms,
+            message=(
+                f"{s.protocol.value.upper()} server {s.host}:{s.port} could not be checked "
+                "before the deadline passed."
+            ),
+            fix="Run the check again with a longer --timeout.",
+            evidence=["failure: deadline"],
+            host=s.host,
+            port=s.port,
+        )
+        for s in servers
+    ]
 
 
 def check_domain_sync(

@@ -270,7 +270,7 @@ def _connection_problem(p: _Probed) -> Finding | None:
         Severity.ERROR,
         f"{p.where} cannot be used: {v.error or v.failure}.",
         fix=(
-            f"Make sure a {_NAME[p.server.protocol]} server runs on {p.server.host} port "
+            f"Make sure an {_NAME[p.server.protocol]} server runs on {p.server.host} port "
             f"{p.server.port} ({p.server.security.value}) and that clients can reach it, "
             "or stop publishing it."
         ),

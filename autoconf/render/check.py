@@ -25,6 +25,7 @@ from ..check.report import (
 )
 from ..models import AttemptStatus, SourceName
 from .terminal import Terminal, safe_text
+from .words import unicode_address, unicode_domain
 
 __all__ = ["render_report"]
 
@@ -90,8 +91,7 @@ class _Writer:
 def render_report(report: DomainReport, out: IO[str], term: Terminal) -> None:
     """Write the human report of ``report`` to ``out``."""
     w = _Writer(out, term)
-    who = f" (asked as {report.address})" if report.address else ""
-    w.line(f"Mail settings check for {report.domain}{who}")
+    w.line(_title(report, unicode=term.unicode))
     w.line(_summary(report.findings))
     grouped = _grouped(report.findings)
     for mechanism in (*_TITLES, None):
@@ -119,6 +119,17 @@ def render_report(report: DomainReport, out: IO[str], term: Terminal) -> None:
     w.line(f"Checked in {report.elapsed_ms / 1000:.1f} s.")
 
 
+def _title(report: DomainReport, *, unicode: bool) -> str:
+    """The domain as a person writes it (Unicode), its ASCII form beside it when different."""
+    domain = unicode_domain(report.domain) if unicode else report.domain
+    if domain != report.domain:
+        domain += f" ({report.domain})"
+    who = ""
+    if report.address:
+        who = f" (asked as {unicode_address(report.address) if unicode else report.address})"
+    return f"Mail settings check for {domain}{who}"
+
+
 def _summary(findings: Sequence[Finding]) -> str:
     counts = {s: sum(f.severity is s for f in findings) for s in Severity}
     words = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -130,8 +141,8 @@ def _summary(findings: Sequence[Finding]) -> str:
     return "Found " + ", ".join(parts) + "."
 
 
-# Findings about how mechanisms relate get a section of their own; the rest go under the
-# first mechanism they name.
+# Findings about how mechanisms relate get a section of their own, findings about a server
+# go under the servers; the rest go under the first mechanism they name.
 _ACROSS = frozenset(
     {
         FindingCode.MECHANISMS_DISAGREE,
@@ -140,17 +151,45 @@ _ACROSS = frozenset(
         FindingCode.NOTHING_PUBLISHED,
     }
 )
+_ABOUT_SERVERS = frozenset(
+    {
+        FindingCode.SERVER_UNREACHABLE,
+        FindingCode.CERTIFICATE_INVALID,
+        FindingCode.CERTIFICATE_EXPIRING,
+        FindingCode.CERTIFICATE_CHAIN_INCOMPLETE,
+        FindingCode.LEGACY_TLS_ACCEPTED,
+        FindingCode.LEGACY_TLS_NOT_TESTED,
+        FindingCode.PLAINTEXT_LOGIN_BEFORE_TLS,
+        FindingCode.STARTTLS_MISSING,
+        FindingCode.IMPLICIT_TLS_MISSING,
+        FindingCode.SUBMISSION_MISSING,
+        FindingCode.SASL_MECHANISMS,
+    }
+)
 
 
 def _grouped(findings: Sequence[Finding]) -> dict[Mechanism | None, list[Finding]]:
     grouped: dict[Mechanism | None, list[Finding]] = {}
     for finding in findings:
-        key = None if finding.code in _ACROSS or not finding.mechanisms else finding.mechanisms[0]
+        key: Mechanism | None
+        if finding.code in _ABOUT_SERVERS:
+            key = Mechanism.SERVER
+        elif finding.code in _ACROSS or not finding.mechanisms:
+            key = None
+        else:
+            key = finding.mechanisms[0]
         grouped.setdefault(key, []).append(finding)
     return grouped
 
 
-def _section_head(w: _Writer, title: str, found: Sequence[Finding], *, published: bool) -> None:
+def _section_head(
+    w: _Writer,
+    title: str,
+    found: Sequence[Finding],
+    *,
+    published: bool,
+    off: str = " (nothing published)",
+) -> None:
     severities = {f.severity for f in found}
     if Severity.ERROR in severities:
         key: object = Severity.ERROR
@@ -158,7 +197,7 @@ def _section_head(w: _Writer, title: str, found: Sequence[Finding], *, published
         key = Severity.WARNING
     else:
         key = "ok" if published else "off"
-    state = "" if published else " (nothing published)"
+    state = "" if published else off
     w.line(title + state, mark=key)
 
 
@@ -169,7 +208,9 @@ def _mechanism_body(w: _Writer, report: MechanismReport) -> None:
         w.line(record, indent=2, hang=4)
     servers = [*report.incoming, *report.outgoing]
     if servers:
-        w.line("names: " + "; ".join(label(s) for s in servers), indent=2, hang=4)
+        w.line("names:", indent=2)
+        for server in servers:
+            w.line(label(server), indent=4, hang=6)
 
 
 def _where(w: _Writer, report: MechanismReport) -> None:
@@ -231,11 +272,18 @@ def _findings(w: _Writer, found: Sequence[Finding]) -> None:
     for finding in found:
         w.line(f"{finding.message} [{finding.code.value}]", indent=2, mark=finding.severity)
         if finding.fix:
-            w.line(f"Fix: {finding.fix}.", indent=4, hang=5)
+            w.line(f"Fix: {_sentence(finding.fix)}", indent=4, hang=5)
+
+
+def _sentence(text: str) -> str:
+    """``text`` with one full stop at the end (fixes are written with and without one)."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _servers(w: _Writer, servers: Sequence[ServerReport], found: Sequence[Finding]) -> None:
-    _section_head(w, _TITLES[Mechanism.SERVER], found, published=True)
+    probed = any(server.verification is not None for server in servers)
+    _section_head(w, _TITLES[Mechanism.SERVER], found, published=probed, off=" (not probed)")
     for server in servers:
         v = server.verification
         if v is None:
@@ -245,7 +293,6 @@ def _servers(w: _Writer, servers: Sequence[ServerReport], found: Sequence[Findin
         else:
             state = f"failed: {v.failure.value if v.failure else v.error or 'no answer'}"
         named = ", ".join(m.value for m in server.mechanisms)
-        text = f"{server.protocol.value.upper()} {server.host}:{server.port} "
-        text += f"({server.security.value}, named by {named}): {state}"
+        text = f"{label(server)}, named by {named}: {state}"
         w.line(text, indent=2, hang=4)
     _findings(w, found)

@@ -306,3 +306,25 @@ async def test_a_bug_in_one_mechanism_costs_only_its_own_report():
     assert [a.detail for a in autoconfig.attempts] == ["RuntimeError: a bug"]
     srv = next(m for m in report.mechanisms if m.mechanism is Mechanism.SRV)
     assert srv.published
+
+
+async def test_servers_the_deadline_leaves_unprobed_are_findings_not_silence():
+    """A server half that overruns the deadline: each named server is a server-unreachable
+    warning, so the report never reads "all fine" about servers it did not probe."""
+
+    async def hang(servers, **kw):
+        await asyncio.sleep(30)
+        return [], []
+
+    dns = ScriptedDns(
+        srv={f"_imaps._tcp.{D}": [SrvRecord(0, 1, 993, f"imap.{D}.")]}, hosts={f"imap.{D}"}
+    )
+    net = FakeNetwork(http=ScriptedHttp({}), dns=dns)
+    started = time.monotonic()
+    report = await check_domain(
+        D, options=Options(deadline=1.0), session=_Session(net), check_servers=hang
+    )  # type: ignore[arg-type]
+    assert time.monotonic() - started < 2.5
+    late = [f for f in report.findings if f.code is FindingCode.SERVER_UNREACHABLE]
+    assert [(f.host, f.port) for f in late] == [(f"imap.{D}", 993)]
+    assert "failure: deadline" in late[0].evidence

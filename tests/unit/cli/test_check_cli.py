@@ -141,3 +141,21 @@ def test_an_ascii_terminal_gets_ascii_marks():
     text = out.getvalue()
     text.encode("ascii")
     assert "\nx Mail servers" in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("exa mple.com", "in 'exa mple.com'"),
+        ("", "no domain given"),
+        ("  ", "no domain given"),
+        ("a..b", "in 'a..b'"),
+    ],
+)
+def test_a_bad_domain_is_quoted_as_typed(typed: str, said: str):
+    """The usage error quotes the domain as typed, never the postmaster@ stand-in."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--check", typed], stdout=out, stderr=err, environ={})
+    assert code == 2
+    assert said in err.getvalue()
+    assert "postmaster@" not in err.getvalue()
