@@ -22,6 +22,7 @@ from .report import (
     LookupOutcome,
     Mechanism,
     MechanismReport,
+    ServerReport,
     Severity,
 )
 
