@@ -688,6 +688,11 @@ def _check(args: argparse.Namespace, streams: _Streams, interrupts: _Interrupts)
             "--check takes one domain or address, e.g. python -m autoconf --check example.com, "
             "and works online only (no --batch, --login, --password-stdin or --offline)"
         )
+    if args.format not in (None, "srv-zone") or (args.format and args.json):
+        raise _Usage(
+            "--check writes its report, or with --format srv-zone (not --json) the SRV "
+            "records to publish; no other format"
+        )
     options = _options(args, err=streams.err, inp=streams.inp)
     if is_terminal(streams.err) and not args.quiet:
         _say(streams.err, f"Checking {args.address} (at most {options.deadline:g} s) ...")
@@ -700,7 +705,15 @@ def _check(args: argparse.Namespace, streams: _Streams, interrupts: _Interrupts)
         what = f"{exc.reason} in '{given}'" if given else "no domain given"
         _say(streams.err, f"{PROG}: {what}; give a domain like example.com")
         return EXIT_USAGE
-    if args.json:
+    if args.format == "srv-zone":
+        from .check.publish import srv_zone
+
+        zone = srv_zone(report)
+        if zone is None:
+            _say(streams.err, f"{PROG}: no mechanism of {report.domain} names a server to publish")
+            return EXIT_CHECK_ERRORS
+        text = for_stream(zone, out)
+    elif args.json:
         text = json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False)
         text = for_stream(escape_json(text) + "\n", out, json_text=True)
     else:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import IO
 
 from ..check.findings import label
+from ..check.publish import zone_source
 from ..check.report import (
     DomainReport,
     Finding,
@@ -115,8 +116,30 @@ def render_report(report: DomainReport, out: IO[str], term: Terminal) -> None:
         for one in reports:
             _mechanism_body(w, one)
         _findings(w, found)
+    hint = _srv_hint(report)
+    if hint:
+        w.out.write("\n")
+        w.line(hint[0])
+        w.line(hint[1], indent=2)
     w.out.write("\n")
     w.line(f"Checked in {report.elapsed_ms / 1000:.1f} s.")
+
+
+def _srv_hint(report: DomainReport) -> tuple[str, str] | None:
+    """Where to get the SRV records to publish, when SRV is missing or has a problem."""
+    source = zone_source(report)
+    if source is None or source.mechanism is Mechanism.SRV:
+        return None
+    srv_published = any(m.published for m in report.mechanisms if m.mechanism is Mechanism.SRV)
+    srv_problem = any(
+        Mechanism.SRV in f.mechanisms and f.severity is not Severity.INFO for f in report.findings
+    )
+    if srv_published and not srv_problem:
+        return None
+    return (
+        f"The SRV records to publish, matching the {source.mechanism.value} answer, come from:",
+        f"python -m autoconf --check {report.domain} --format srv-zone",
+    )
 
 
 def _title(report: DomainReport, *, unicode: bool) -> str:

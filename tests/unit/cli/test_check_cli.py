@@ -159,3 +159,25 @@ def test_a_bad_domain_is_quoted_as_typed(typed: str, said: str):
     assert code == 2
     assert said in err.getvalue()
     assert "postmaster@" not in err.getvalue()
+
+
+def test_check_with_format_srv_zone_prints_the_records_to_publish(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """--check DOMAIN --format srv-zone prints zone lines for the autoconfig servers, and the
+    exit status is still the check's (5: the sample has an error)."""
+    code, out, _, _ = _cli(
+        ["--check", "example.com", "--format", "srv-zone"], monkeypatch, sample_report()
+    )
+    assert code == 5
+    assert "_imaps._tcp.example.com. 3600 IN SRV 0 1 993 imap.example.com." in out
+    assert "Mail settings check" not in out
+
+
+@pytest.mark.parametrize("extra", [["--format", "msmtp"], ["--format", "srv-zone", "--json"]])
+def test_check_refuses_other_formats(extra: list[str], monkeypatch: pytest.MonkeyPatch):
+    """Only srv-zone goes with --check, and not with --json: status 2, no check."""
+    code, _out, err, asked = _cli(["--check", "example.com", *extra], monkeypatch)
+    assert code == 2
+    assert asked == []
+    assert "srv-zone" in err

@@ -85,3 +85,17 @@ def test_unprobed_servers_are_not_marked_as_fine():
     text = _view(servers=servers, findings=[])
     assert "– Mail servers (not probed)" in text
     assert "✓ Mail servers" not in text
+
+
+def test_a_problem_with_srv_points_at_the_zone_to_publish():
+    """An SRV warning: the view ends with the command that prints the SRV records; a clean
+    SRV section gets no such line."""
+    warn = Finding(
+        code=FindingCode.SRV_STARTTLS_PREFERRED,
+        severity=Severity.WARNING,
+        mechanisms=[Mechanism.SRV],
+        message="STARTTLS first.",
+    )
+    text = " ".join(_view(findings=[warn]).split())
+    assert "python -m autoconf --check example.com --format srv-zone" in text
+    assert "--format srv-zone" not in _view(findings=[])
