@@ -10,8 +10,8 @@ targets resolved, Autodiscover, both ISPDBs, MX) and then probes every server th
   - ``check_s``: wall time of an in-process ``check_domain()`` (everything imported already);
   - ``cli_s``: wall time of the whole ``python -m autoconf --check DOMAIN --json`` process.
 Scenarios: ``check-clean`` (everything right), the ``check-*`` or ``audit-*`` scenario with
-the most warnings and errors (found by one check of each first), and ``silent`` (every host silent: the phase
-limits, not the 10 s deadline, decide its time).
+the most warnings and errors (found by one check of each first), and ``silent`` (every host
+silent: the phase limits, not the 10 s deadline, decide its time).
 """
 
 from __future__ import annotations
