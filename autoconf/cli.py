@@ -71,6 +71,8 @@ examples:
                                                        (--format list shows them all)
   python -m autoconf --check example.com               check everything example.com publishes
   python -m autoconf --check example.com --json        the same as a DomainReport (JSON)
+  python -m autoconf --check example.com --format srv-zone
+                                                       the SRV records to publish
   python -m autoconf --check --schema                  the JSON schema of --check --json
 
 exit status: 0 settings found, 1 none found (in --batch: some address not found),
