@@ -279,16 +279,21 @@ def _lookups(w: _Writer, lookups: Sequence[HttpLookup]) -> None:
 
 def _said(lookup: HttpLookup) -> str:
     """``HTTP 200, text/xml, parsed``: what one look-up got, in a few words."""
-    said = lookup.outcome.value if lookup.status is None else f"HTTP {lookup.status}"
+    said = _words(lookup.outcome.value) if lookup.status is None else f"HTTP {lookup.status}"
     if lookup.content_type and lookup.outcome is not LookupOutcome.NOT_FOUND:
         said += f", {lookup.content_type}"
     if lookup.outcome is LookupOutcome.OK:
         said += ", parsed"
     elif lookup.status is not None:
-        said += f", {lookup.outcome.value}"
+        said += f", {_words(lookup.outcome.value)}"
     if lookup.redirects:
         said += f", redirected to {lookup.final_url}"
     return said
+
+
+def _words(value: str) -> str:
+    """An enum value for people: ``not-found`` → ``not found``."""
+    return value.replace("-", " ")
 
 
 def _findings(w: _Writer, found: Sequence[Finding]) -> None:
@@ -314,7 +319,7 @@ def _servers(w: _Writer, servers: Sequence[ServerReport], found: Sequence[Findin
         elif v.ok:
             state = f"answers, TLS {v.tls.value}"
         else:
-            state = f"failed: {v.failure.value if v.failure else v.error or 'no answer'}"
+            state = f"failed: {_words(v.failure.value) if v.failure else v.error or 'no answer'}"
         named = ", ".join(m.value for m in server.mechanisms)
         text = f"{label(server)}, named by {named}: {state}"
         w.line(text, indent=2, hang=4)

@@ -328,3 +328,24 @@ async def test_servers_the_deadline_leaves_unprobed_are_findings_not_silence():
     late = [f for f in report.findings if f.code is FindingCode.SERVER_UNREACHABLE]
     assert [(f.host, f.port) for f in late] == [(f"imap.{D}", 993)]
     assert "failure: deadline" in late[0].evidence
+
+
+async def test_an_idn_domain_is_ascii_in_the_report_and_a_bare_domain_has_no_address():
+    """ "bücher.example" is checked and reported as xn--bcher-kva.example; a bare domain
+    leaves ``address`` empty (postmaster@ only stands in), an address keeps it."""
+    net = FakeNetwork(http=ScriptedHttp({}), dns=ScriptedDns())
+    bare = await check_domain(
+        " bücher.example ",
+        options=Options(deadline=2.0),
+        session=_Session(net),
+        check_servers=_no_probe,
+    )  # type: ignore[arg-type]
+    assert bare.domain == "xn--bcher-kva.example"
+    assert bare.address is None
+    given = await check_domain(
+        "jane@bücher.example",
+        options=Options(deadline=2.0),
+        session=_Session(net),
+        check_servers=_no_probe,
+    )  # type: ignore[arg-type]
+    assert given.address == "jane@xn--bcher-kva.example"
