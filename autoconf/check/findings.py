@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import combinations
+from urllib.parse import urlsplit
 
 from ..address import is_within
 from ..models import AttemptStatus, Protocol, Security, ServerSettings, SourceName
@@ -582,13 +583,18 @@ def _timeouts(report: MechanismReport) -> list[Finding]:
     slow += [x.url for x in report.lookups if x.outcome is LookupOutcome.TIMEOUT]
     if not slow:
         return []
+    # URLs name their host; DNS look-ups are named as asked ("_imaps._tcp.example.com SRV").
+    hosts = " and ".join(dict.fromkeys(urlsplit(x).hostname or x for x in slow))
     return [
         _finding(
             FindingCode.MECHANISM_TIMEOUT,
             Severity.WARNING,
             f"{len(slow)} look-up{'' if len(slow) == 1 else 's'} of {report.mechanism.value} "
-            "got no answer in time.",
-            fix="make the host answer, or stop publishing it",
+            f"got no answer in time from {hosts}.",
+            fix=(
+                f"make {hosts} answer (or stop publishing the name), or run the check again "
+                "with a longer --timeout"
+            ),
             evidence=list(dict.fromkeys(slow)),
             mechanisms=[report.mechanism],
         )

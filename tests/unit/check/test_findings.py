@@ -308,3 +308,14 @@ def test_errors_come_first():
         severities, key=[Severity.ERROR, Severity.WARNING, Severity.INFO].index
     )
     assert severities[0] is Severity.ERROR
+
+
+def test_a_timeout_names_the_host_that_did_not_answer():
+    """mechanism-timeout says which host was silent (from the URL), not just how many."""
+    url = f"https://autoconfig.{D}/mail/config-v1.1.xml"
+    slow = autoconfig(HttpLookup(url=url, outcome=LookupOutcome.TIMEOUT))
+    (found,) = [f for f in findings_for(D, [slow]) if f.code is FindingCode.MECHANISM_TIMEOUT]
+    assert f"autoconfig.{D}" in found.message
+    assert found.fix is not None
+    assert f"autoconfig.{D}" in found.fix
+    assert url in found.evidence
