@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..models import Protocol, Security, ServerSettings
-from ._common import NO_PASSWORD_NOTE, Account, header, oauth2, password_command
+from ._common import NO_PASSWORD_NOTE, Account, header, oauth2, password_command, url_host
 
 __all__ = ["DESCRIPTION", "render"]
 
@@ -54,4 +54,4 @@ def _url(account: Account, server: ServerSettings) -> str:
         # The provider wants OAuth2: the cred-cmd must print an access token.
         scheme = scheme.replace("+insecure", "") + "+oauthbearer"
     user = quote(account.user(server), safe="")
-    return f"{scheme}://{user}@{server.host}:{server.port}"
+    return f"{scheme}://{user}@{url_host(server.host)}:{server.port}"

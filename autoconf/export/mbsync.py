@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from ..models import Protocol, Security
-from ._common import NO_PASSWORD_NOTE, Account, dq, header, oauth2, password_command
+from ._common import (
+    NO_PASSWORD_NOTE,
+    Account,
+    dq,
+    header,
+    oauth2,
+    password_command,
+    shell_path,
+)
 
 __all__ = ["DESCRIPTION", "render"]
 
@@ -44,7 +52,7 @@ def render(account: Account) -> str:
         f"IMAPStore {name}-remote",
         f"Account {name}",
         "",
-        f"# mbsync does not create this folder: mkdir -p {folder} first.",
+        f"# mbsync does not create this folder: mkdir -p {shell_path(folder)} first.",
         f"MaildirStore {name}-local",
         f"Path {dq(folder)}",
         f"Inbox {dq(folder + 'INBOX')}",
