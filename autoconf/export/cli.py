@@ -16,6 +16,7 @@ __all__ = ["FormatAction", "format_list", "usage_problem", "write_export"]
 EXIT_WRITTEN = 0
 EXIT_NOT_FOUND = 1
 EXIT_CANNOT_EXPRESS = 2
+EXIT_LOGIN_REFUSED = 3  # as without --format: the file is written, the password was refused
 
 # Reasons that mean "discovery did not find what the format needs" (exit 1), not "the
 # format cannot say it" (exit 2).
@@ -83,7 +84,8 @@ def write_export(
     prog: str,
 ) -> int:
     """Write the file for ``args.format`` to ``out``: 0 written, 1 nothing found, 2 the
-    format cannot express the settings (one sentence on ``err``)."""
+    format cannot express the settings (one sentence on ``err``), 3 written but the server
+    refused the password --login or --password-stdin gave."""
     from . import export
 
     if not result.incoming and not result.outgoing:
@@ -106,4 +108,22 @@ def write_export(
     with writing():
         out.write(text)
         out.flush()
+    refused = _refused(result) if args.login is not None or args.password_stdin else None
+    if refused is not None:
+        print(
+            f"{prog}: the file is written, but {refused} refused the sign-in; check the user "
+            "name and password before using it",
+            file=err,
+        )
+        return EXIT_LOGIN_REFUSED
     return EXIT_WRITTEN
+
+
+def _refused(result: DiscoveryResult) -> str | None:
+    """The host of a written (recommended) server that refused the sign-in, else None."""
+    from ..render.words import check
+
+    for servers in (result.incoming, result.outgoing):
+        if servers and check(servers[0].verification).login_refused:
+            return servers[0].host
+    return None
