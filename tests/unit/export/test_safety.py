@@ -139,3 +139,61 @@ def test_oauth2_only_server_still_gets_no_password_line_in_muttrc():
     outgoing = [server(Protocol.SMTP, "smtp.example.net", 465, Security.TLS, auth=only)]
     text = export(result(incoming, outgoing), "neomutt", password_command="tok")
     assert "_pass" not in text
+
+
+def _go_ini_value(raw: str) -> str:
+    """A value as go-ini (aerc's reader, default options) returns it: a value starting with a
+    backtick or quote runs to the last one on the line; else it is cut at # or ;."""
+    line = raw.lstrip()
+    for quote in ("`", '"'):
+        if line.startswith(quote):
+            return line[1 : line.rindex(quote)]
+    for i, c in enumerate(line):
+        if c in "#;":
+            return line[:i].strip()
+    return line.strip()
+
+
+def test_aerc_values_survive_its_ini_reader():
+    """aerc cuts values at # or ;: a command or from address holding one is quoted so aerc
+    reads back all of it."""
+    address = "#team;x@example.net"
+    command = 'gpg -dq "~/pw.gpg"; true # once'
+    text = export(result(address=address), "aerc", password_command=command)
+    values = dict(
+        line.split(" = ", 1) for line in text.splitlines() if " = " in line and line[0] != "#"
+    )
+    assert _go_ini_value(values["from"]) == address
+    assert _go_ini_value(values["source-cred-cmd"]) == command
+    assert _go_ini_value(values["outgoing-cred-cmd"]) == command
+
+
+def test_mbsync_quotes_a_name_that_begins_with_a_hash():
+    """An address may begin with #, which starts a comment in an mbsyncrc: such names are
+    quoted, plain ones stay as they are."""
+    text = export(result(address="#abc@example.net"), "mbsync", password_command="cat pw")
+    lines = text.splitlines()
+    assert 'IMAPAccount "#abc@example.net"' in lines
+    assert 'Far ":#abc@example.net-remote:"' in lines
+    assert "IMAPAccount alice@example.net" in export(result(), "mbsync").splitlines()
+
+
+@pytest.mark.skipif(shutil.which("mbsync") is None, reason="needs mbsync")
+def test_real_mbsync_reads_the_quoted_names(tmp_path: Path):
+    """mbsync parses the file for a #-address without a config error (it then fails to
+    connect to a closed loopback port, which is all this test lets it do)."""
+    incoming = [server(Protocol.IMAP, "127.0.0.1", 9, Security.TLS)]
+    res = result(incoming=incoming, address="#abc@example.net")
+    maildir = tmp_path / "Mail"
+    (maildir / "INBOX").mkdir(parents=True)
+    rc = tmp_path / "mbsyncrc"
+    rc.write_text(export(res, "mbsync", password_command="echo x", maildir=str(maildir)))
+    done = subprocess.run(
+        ["mbsync", "-c", str(rc), "-a"],
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert "rc:" not in done.stderr  # mbsync names the file and line of a config error
+    assert "127.0.0.1" in done.stderr
