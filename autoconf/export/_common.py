@@ -8,6 +8,7 @@ cannot express the account.
 from __future__ import annotations
 
 import shlex
+import textwrap
 import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ __all__ = [
     "NO_PASSWORD_NOTE",
     "PLACEHOLDER_COMMAND",
     "Account",
+    "before_you_connect",
     "check_hosts",
     "check_safe",
     "clean",
@@ -185,11 +187,32 @@ def dq(text: str) -> str:
 
 
 def header(account: Account, what: str) -> list[str]:
-    """The opening comment lines: what the file is and where it came from."""
+    """The opening comment lines: what the file is, where it came from, and what the provider
+    says users must do before signing in (the bundled databases' hints)."""
     return [
         f"# {what} for {account.address}, written by mail-autoconf.",
         "# Check it before use; the password is never written here.",
+        *before_you_connect(account.provider),
     ]
+
+
+def before_you_connect(provider: ProviderInfo | None) -> list[str]:
+    """Comment lines with the provider's steps before signing in (an app password, enabling
+    IMAP), each hint on comment lines of its own, control characters dropped."""
+    if provider is None:
+        return []
+    said = []
+    if provider.app_password_required:
+        said.append("Sign in with an app password made in the account's settings.")
+    for hint in (provider.before_login_hint, provider.after_login_hint):
+        if hint and clean(hint):
+            said.append(" ".join(clean(line) for line in hint.splitlines()).strip())
+    if not said:
+        return []
+    lines = ["# Before you connect (the provider's notes):"]
+    for text in said:
+        lines += textwrap.wrap(text, 88, initial_indent="#   ", subsequent_indent="#   ")
+    return lines
 
 
 # Written where no password command was given, above the commented-out placeholder line.

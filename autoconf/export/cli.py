@@ -88,6 +88,12 @@ def write_export(
     refused the password --login or --password-stdin gave."""
     from . import export
 
+    provider = result.provider
+    if not result.incoming and not result.outgoing and provider and provider.no_imap:
+        name = provider.display_name or result.domain
+        advice = f" {provider.no_imap_advice}" if provider.no_imap_advice else ""
+        print(f"{prog}: {name} offers no IMAP, so there is nothing to write.{advice}", file=err)
+        return EXIT_NOT_FOUND
     if not result.incoming and not result.outgoing:
         print(
             f"{prog}: no settings were found for {result.address}, so there is nothing to "

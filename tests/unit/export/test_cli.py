@@ -130,3 +130,13 @@ def test_format_with_a_refused_login_is_exit_3_and_still_writes_the_file():
     assert _written(refused)[0] == 0  # nobody asked for a sign-in: only the file
     accepted = Verification(reachable=True, login=LoginStatus.OK)
     assert _written(accepted, login="me@example.net")[0] == 0
+
+
+def test_format_for_a_provider_without_imap_says_so():
+    """--format for protonmail.com (offline): exit 1 and the database's sentence that the
+    provider offers no IMAP, with what to use instead, not a generic "nothing found"."""
+    code, out, err = run("someone@protonmail.com", "--offline", "--format", "msmtp")
+    assert code == 1
+    assert out == ""
+    assert "offers no IMAP" in err
+    assert "bridge" in err

