@@ -127,9 +127,12 @@ def write_export(
 
 def _refused(result: DiscoveryResult) -> str | None:
     """The host of a written (recommended) server that refused the sign-in, else None."""
-    from ..render.words import check
+    from ..models import FailureKind, LoginStatus
 
     for servers in (result.incoming, result.outgoing):
-        if servers and check(servers[0].verification).login_refused:
+        checked = servers[0].verification if servers else None
+        if checked is not None and (
+            checked.login is LoginStatus.FAILED or checked.failure is FailureKind.AUTH_REFUSED
+        ):
             return servers[0].host
     return None
