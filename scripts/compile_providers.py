@@ -191,7 +191,7 @@ def _deltachat_info(
         status=status,
         before_login_hint=before,
         after_login_hint=after,
-        app_password_required=True if _APP_PASSWORD.search(hints) else None,
+        app_password_required=_app_password(status, hints),
         no_imap=True if no_imap else None,
         no_imap_advice=advice,
         website=_text(data.get("website")),
@@ -200,6 +200,15 @@ def _deltachat_info(
         hints_database=ProviderDatabase.DELTACHAT,
         records=[where],
     )
+
+
+def _app_password(status: ProviderStatus, hints: str) -> bool | None:
+    """True where the provider needs a step first (status preparation) and the hints name an
+    app password; a broken provider's words about app passwords say they do not work
+    (Outlook: "per-app-passwords are currently not working")."""
+    if status is ProviderStatus.PREPARATION and _APP_PASSWORD.search(hints):
+        return True
+    return None
 
 
 def read_k9(path: Path, out: Compiled) -> None:

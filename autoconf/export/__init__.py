@@ -36,7 +36,7 @@ from . import (
     srvzone,
     thunderbird,
 )
-from ._common import Account, check_safe
+from ._common import Account, check_hosts, check_safe
 
 __all__ = ["FORMATS", "Account", "export"]
 
@@ -97,19 +97,28 @@ def export(
         maildir=None if maildir is None else str(maildir),
     )
     check_safe(format, _values(account))
+    check_hosts(format, _hosts(account))
     return entry[1](account)
 
 
 def _values(account: Account) -> list[tuple[str, str | None]]:
     """Every value taken from the result or the caller that a writer puts into the file."""
     values: list[tuple[str, str | None]] = [
+        ("address", account.address),
         ("password command", account.password_command),
         ("CA file", account.ca_file),
         ("mail folder", account.maildir),
     ]
     for server in (*account.all_incoming, *account.all_outgoing):
-        values.append((f"user name of {server.host}", server.username))
+        values.append((f"user name of {server.host!r}", server.username))
     return values
+
+
+def _hosts(account: Account) -> list[tuple[str, str]]:
+    """Every name a writer puts into the file as a host or domain name."""
+    names = [("domain", account.domain)]
+    names += [("server name", s.host) for s in (*account.all_incoming, *account.all_outgoing)]
+    return names  # the provider's own domains: thunderbird writes only the plain ones
 
 
 def _chosen(

@@ -7,10 +7,13 @@ cannot express the account.
 
 from __future__ import annotations
 
+import shlex
+import textwrap
 import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from ..address import normalize_host
 from ..errors import ExportError, ExportFailure
 from ..models import AuthMethod, Protocol, ProviderInfo, Security, ServerSettings
 from ..parsers._ports import security_words
@@ -19,13 +22,18 @@ __all__ = [
     "NO_PASSWORD_NOTE",
     "PLACEHOLDER_COMMAND",
     "Account",
+    "before_you_connect",
+    "check_hosts",
     "check_safe",
     "clean",
     "dq",
     "header",
     "oauth2",
     "password_command",
+    "plain_host",
+    "shell_path",
     "unsafe",
+    "url_host",
 ]
 
 _PROTOCOL_WORDS = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3", Protocol.SMTP: "SMTP"}
@@ -145,6 +153,28 @@ def check_safe(format: str, values: Iterable[tuple[str, str | None]]) -> None:
             )
 
 
+def plain_host(name: str) -> bool:
+    """``name`` is a host name (or IP address) as the library writes them: IDNA ASCII."""
+    try:
+        return normalize_host(name) == name.lower()
+    except ValueError:
+        return False
+
+
+def check_hosts(format: str, names: Iterable[tuple[str, str]]) -> None:
+    """ExportError (``unsafe-value``) naming the first server or domain name that is not a
+    plain host name: files write them unquoted (msmtp ``host``, zone lines), so a name with a
+    space, quote or line break could add settings or records of its own."""
+    for what, name in names:
+        if not plain_host(name):
+            raise ExportError(
+                f"the {what} {name!r} is not a plain host name; {format} files cannot "
+                "carry it safely, so nothing was written",
+                reason=ExportFailure.UNSAFE_VALUE,
+                format=format,
+            )
+
+
 def oauth2(server: ServerSettings) -> bool:
     """The provider wants OAuth2 for this server (its first authentication method)."""
     return bool(server.auth) and server.auth[0] is AuthMethod.OAUTH2
@@ -157,11 +187,32 @@ def dq(text: str) -> str:
 
 
 def header(account: Account, what: str) -> list[str]:
-    """The opening comment lines: what the file is and where it came from."""
+    """The opening comment lines: what the file is, where it came from, and what the provider
+    says users must do before signing in (the bundled databases' hints)."""
     return [
         f"# {what} for {account.address}, written by mail-autoconf.",
         "# Check it before use; the password is never written here.",
+        *before_you_connect(account.provider),
     ]
+
+
+def before_you_connect(provider: ProviderInfo | None) -> list[str]:
+    """Comment lines with the provider's steps before signing in (an app password, enabling
+    IMAP), each hint on comment lines of its own, control characters dropped."""
+    if provider is None:
+        return []
+    said = []
+    if provider.app_password_required:
+        said.append("Sign in with an app password made in the account's settings.")
+    for hint in (provider.before_login_hint, provider.after_login_hint):
+        if hint and clean(hint):
+            said.append(" ".join(clean(line) for line in hint.splitlines()).strip())
+    if not said:
+        return []
+    lines = ["# Before you connect (the provider's notes):"]
+    for text in said:
+        lines += textwrap.wrap(text, 88, initial_indent="#   ", subsequent_indent="#   ")
+    return lines
 
 
 # Written where no password command was given, above the commented-out placeholder line.
@@ -179,4 +230,17 @@ def password_command(account: Account) -> tuple[str, bool]:
     a placeholder to be replaced)."""
     if account.password_command is not None:
         return account.password_command, True
-    return PLACEHOLDER_COMMAND.format(address=account.address), False
+    # Quoted for the shell: an address may hold ` $ & | ; (all allowed before the '@').
+    return PLACEHOLDER_COMMAND.format(address=shlex.quote(account.address)), False
+
+
+def url_host(host: str) -> str:
+    """``host`` as a URL writes it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host else host
+
+
+def shell_path(path: str) -> str:
+    """``path`` quoted for a shell command line, a leading ``~/`` left for the shell."""
+    if path.startswith("~/"):
+        return "~/" + shlex.quote(path[2:])
+    return shlex.quote(path)

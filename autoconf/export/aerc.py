@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..models import Protocol, Security, ServerSettings
-from ._common import NO_PASSWORD_NOTE, Account, header, oauth2, password_command
+from ._common import NO_PASSWORD_NOTE, Account, header, oauth2, password_command, url_host
 
 __all__ = ["DESCRIPTION", "render"]
 
@@ -37,11 +37,11 @@ def render(account: Account) -> str:
         f"[{account.address}]",
         f"source = {_url(account, incoming)}",
         *([] if given else NO_PASSWORD_NOTE),
-        f"{prefix}source-cred-cmd = {command}",
+        f"{prefix}source-cred-cmd = {_value(command)}",
         f"outgoing = {_url(account, outgoing)}",
-        f"{prefix}outgoing-cred-cmd = {command}",
+        f"{prefix}outgoing-cred-cmd = {_value(command)}",
         "default = INBOX",
-        f"from = {account.address}",
+        f"from = {_value(account.address)}",
         "copy-to = Sent",
         "",
     ]
@@ -54,4 +54,13 @@ def _url(account: Account, server: ServerSettings) -> str:
         # The provider wants OAuth2: the cred-cmd must print an access token.
         scheme = scheme.replace("+insecure", "") + "+oauthbearer"
     user = quote(account.user(server), safe="")
-    return f"{scheme}://{user}@{server.host}:{server.port}"
+    return f"{scheme}://{user}@{url_host(server.host)}:{server.port}"
+
+
+def _value(text: str) -> str:
+    """``text`` as aerc's INI reader (go-ini) gives it back: it cuts a value at the first
+    ``#`` or ``;`` and takes a leading quote as quoting, so such a value goes between
+    backticks, which it returns as written (up to the last backtick of the line)."""
+    if any(c in text for c in "#;") or text.startswith(("'", '"', "`")) or text.endswith("\\"):
+        return "`" + text + "`"
+    return text

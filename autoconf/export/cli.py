@@ -16,6 +16,7 @@ __all__ = ["FormatAction", "format_list", "usage_problem", "write_export"]
 EXIT_WRITTEN = 0
 EXIT_NOT_FOUND = 1
 EXIT_CANNOT_EXPRESS = 2
+EXIT_LOGIN_REFUSED = 3  # as without --format: the file is written, the password was refused
 
 # Reasons that mean "discovery did not find what the format needs" (exit 1), not "the
 # format cannot say it" (exit 2).
@@ -83,9 +84,16 @@ def write_export(
     prog: str,
 ) -> int:
     """Write the file for ``args.format`` to ``out``: 0 written, 1 nothing found, 2 the
-    format cannot express the settings (one sentence on ``err``)."""
+    format cannot express the settings (one sentence on ``err``), 3 written but the server
+    refused the password --login or --password-stdin gave."""
     from . import export
 
+    provider = result.provider
+    if not result.incoming and not result.outgoing and provider and provider.no_imap:
+        name = provider.display_name or result.domain
+        advice = f" {provider.no_imap_advice}" if provider.no_imap_advice else ""
+        print(f"{prog}: {name} offers no IMAP, so there is nothing to write.{advice}", file=err)
+        return EXIT_NOT_FOUND
     if not result.incoming and not result.outgoing:
         print(
             f"{prog}: no settings were found for {result.address}, so there is nothing to "
@@ -106,4 +114,25 @@ def write_export(
     with writing():
         out.write(text)
         out.flush()
+    refused = _refused(result) if args.login is not None or args.password_stdin else None
+    if refused is not None:
+        print(
+            f"{prog}: the file is written, but {refused} refused the sign-in; check the user "
+            "name and password before using it",
+            file=err,
+        )
+        return EXIT_LOGIN_REFUSED
     return EXIT_WRITTEN
+
+
+def _refused(result: DiscoveryResult) -> str | None:
+    """The host of a written (recommended) server that refused the sign-in, else None."""
+    from ..models import FailureKind, LoginStatus
+
+    for servers in (result.incoming, result.outgoing):
+        checked = servers[0].verification if servers else None
+        if checked is not None and (
+            checked.login is LoginStatus.FAILED or checked.failure is FailureKind.AUTH_REFUSED
+        ):
+            return servers[0].host
+    return None

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from ..models import Protocol, Security
-from ._common import NO_PASSWORD_NOTE, Account, dq, header, oauth2, password_command
+from ._common import (
+    NO_PASSWORD_NOTE,
+    Account,
+    dq,
+    header,
+    oauth2,
+    password_command,
+    shell_path,
+)
 
 __all__ = ["DESCRIPTION", "render"]
 
 DESCRIPTION = "mbsync (isync): ~/.mbsyncrc syncing IMAP into a local Maildir"
 
 # isync 1.4 spells it SSLType (1.5 also reads it, as the old name of TLSType).
+_PLAIN = re.compile(r"[A-Za-z0-9@._+=%~/:-]+")
 _SSL_TYPE = {Security.TLS: "IMAPS", Security.STARTTLS: "STARTTLS", Security.PLAIN: "None"}
 
 
@@ -19,7 +30,7 @@ def render(account: Account) -> str:
     folder = account.mail_folder
     lines = [*header(account, "mbsync (isync) configuration"), ""]
     lines += [
-        f"IMAPAccount {name}",
+        f"IMAPAccount {_word(name)}",
         f"Host {server.host}",
         f"Port {server.port}",
         f"User {dq(account.user(server))}",
@@ -41,21 +52,27 @@ def render(account: Account) -> str:
         ]
     lines += [
         "",
-        f"IMAPStore {name}-remote",
-        f"Account {name}",
+        f"IMAPStore {_word(name + '-remote')}",
+        f"Account {_word(name)}",
         "",
-        f"# mbsync does not create this folder: mkdir -p {folder} first.",
-        f"MaildirStore {name}-local",
+        f"# mbsync does not create this folder: mkdir -p {shell_path(folder)} first.",
+        f"MaildirStore {_word(name + '-local')}",
         f"Path {dq(folder)}",
         f"Inbox {dq(folder + 'INBOX')}",
         "SubFolders Verbatim",
         "",
-        f"Channel {name}",
-        f"Far :{name}-remote:",
-        f"Near :{name}-local:",
+        f"Channel {_word(name)}",
+        f"Far {_word(':' + name + '-remote:')}",
+        f"Near {_word(':' + name + '-local:')}",
         "Patterns *",
         "Create Near",
         "SyncState *",
         "",
     ]
     return "\n".join(lines)
+
+
+def _word(text: str) -> str:
+    """A name as mbsync reads one word: as it is when plain, else in double quotes (an
+    address may begin with ``#``, which would make the rest of the line a comment)."""
+    return text if _PLAIN.fullmatch(text) else dq(text)

@@ -6,9 +6,18 @@ from urllib.parse import quote
 
 from ..errors import ExportError, ExportFailure
 from ..models import Protocol, Security, ServerSettings
-from ._common import NO_PASSWORD_NOTE, Account, dq, header, oauth2, password_command
+from ._common import (
+    NO_PASSWORD_NOTE,
+    PLACEHOLDER_COMMAND,
+    Account,
+    dq,
+    header,
+    oauth2,
+    password_command,
+    url_host,
+)
 
-__all__ = ["DESCRIPTION", "MUTT_DESCRIPTION", "render", "render_mutt"]
+__all__ = ["DESCRIPTION", "MUTT_DESCRIPTION", "mq", "render", "render_mutt"]
 
 DESCRIPTION = "NeoMutt: a neomuttrc for the IMAP or POP3 account and SMTP"
 MUTT_DESCRIPTION = "Mutt: a muttrc for the IMAP or POP3 account and SMTP"
@@ -25,6 +34,12 @@ _PASS_VARIABLES = {
     Protocol.IMAP: "imap_pass",
     Protocol.POP3: "pop_pass",
     Protocol.SMTP: "smtp_pass",
+}
+# With OAUTHBEARER (Mutt 1.11+, NeoMutt) the token comes from these commands, not *_pass.
+_OAUTH_VARIABLES = {
+    Protocol.IMAP: "imap_oauth_refresh_command",
+    Protocol.POP3: "pop_oauth_refresh_command",
+    Protocol.SMTP: "smtp_oauth_refresh_command",
 }
 _AUTH_VARIABLES = {
     Protocol.IMAP: "imap_authenticators",
@@ -46,20 +61,22 @@ def _render(account: Account, what: str) -> str:
     outgoing = account.need_outgoing()
     lines = [*header(account, what), ""]
     lines += [
-        f"set from = {dq(account.address)}",
-        f"set folder = {dq(_url(account, incoming))}",
+        f"set from = {mq(account.address)}",
+        f"set folder = {mq(_url(account, incoming))}",
         'set spoolfile = "+INBOX"' if incoming.protocol is Protocol.IMAP else 'set spoolfile = "+"',
     ]
     if incoming.protocol is Protocol.IMAP:
         lines += ['set record = "+Sent"', 'set postponed = "+Drafts"']
-    lines.append(f"set smtp_url = {dq(_url(account, outgoing))}")
+    lines.append(f"set smtp_url = {mq(_url(account, outgoing))}")
     if Security.PLAIN in (incoming.security, outgoing.security):
         lines.append("# A server offers no encryption: the password would travel in clear.")
     else:
         lines.append("set ssl_force_tls = yes")
     if account.ca_file is not None:
-        lines.append(f"set certificate_file = {dq(account.ca_file)}")
+        lines.append(f"set certificate_file = {mq(account.ca_file)}")
     command, given = password_command(account)
+    if "`" in command and not given:  # the address in our placeholder: leave it out
+        command = PLACEHOLDER_COMMAND.format(address="ADDRESS")
     if "`" in command:
         raise ExportError(
             f"the password command {command!r} holds a backtick, which ends the backtick "
@@ -70,21 +87,31 @@ def _render(account: Account, what: str) -> str:
     if not given:
         lines += NO_PASSWORD_NOTE
     for server in (incoming, outgoing):
-        # A backtick command in a muttrc runs when the file is read.
-        lines.append(
-            ("" if given else "# ")
-            + f"set {_PASS_VARIABLES[server.protocol]} = {dq('`' + command + '`')}"
-        )
-        if oauth2(server):
-            lines += [
-                "# The provider wants OAuth2: the command above must print an access token.",
-                f'set {_AUTH_VARIABLES[server.protocol]} = "oauthbearer"',
-            ]
+        lines += _password(server, command, given)
     lines.append("")
     return "\n".join(lines)
+
+
+def _password(server: ServerSettings, command: str, given: bool) -> list[str]:
+    """The password's lines for one server: a backtick command, run when the file is read;
+    for OAuth2 the refresh command the client runs for each sign-in."""
+    prefix = "" if given else "# "
+    if not oauth2(server):
+        return [f"{prefix}set {_PASS_VARIABLES[server.protocol]} = {dq('`' + command + '`')}"]
+    return [
+        "# The provider wants OAuth2: the command below must print an access token.",
+        f"{prefix}set {_OAUTH_VARIABLES[server.protocol]} = {mq(command)}",
+        f'set {_AUTH_VARIABLES[server.protocol]} = "oauthbearer"',
+    ]
+
+
+def mq(text: str) -> str:
+    """``text`` in a muttrc's double quotes, taken literally: there a backtick runs a command
+    and ``$`` names a variable, so both are escaped as well (an address may hold either)."""
+    return '"' + "".join("\\" + c if c in '\\"`$' else c for c in text) + '"'
 
 
 def _url(account: Account, server: ServerSettings) -> str:
     scheme = _SCHEMES[(server.protocol, server.security is Security.TLS)]
     user = quote(account.user(server), safe="")
-    return f"{scheme}://{user}@{server.host}:{server.port}/"
+    return f"{scheme}://{user}@{url_host(server.host)}:{server.port}/"

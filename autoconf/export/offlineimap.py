@@ -5,30 +5,30 @@ from __future__ import annotations
 from ..models import Protocol, Security
 from ._common import NO_PASSWORD_NOTE, Account, header, oauth2, password_command
 
-__all__ = ["DESCRIPTION", "render"]
+__all__ = ["DESCRIPTION", "pc", "render"]
 
 DESCRIPTION = "OfflineIMAP: ~/.offlineimaprc syncing IMAP into a local Maildir"
 
 
 def render(account: Account) -> str:
     server = account.need_incoming((Protocol.IMAP,))
-    name = account.address
+    name = account.address  # section names are read as written; values interpolated (pc)
     lines = [*header(account, "OfflineIMAP configuration"), ""]
-    lines += ["[general]", f"accounts = {name}", ""]
+    lines += ["[general]", f"accounts = {pc(name)}", ""]
     lines += [
         f"[Account {name}]",
-        f"localrepository = {name}-local",
-        f"remoterepository = {name}-remote",
+        f"localrepository = {pc(name)}-local",
+        f"remoterepository = {pc(name)}-remote",
         "",
         f"[Repository {name}-local]",
         "type = Maildir",
-        f"localfolders = {account.mail_folder}",
+        f"localfolders = {pc(account.mail_folder)}",
         "",
         f"[Repository {name}-remote]",
         "type = IMAP",
         f"remotehost = {server.host}",
         f"remoteport = {server.port}",
-        f"remoteuser = {account.user(server)}",
+        f"remoteuser = {pc(account.user(server))}",
     ]
     command, given = password_command(account)
     if not given:
@@ -38,7 +38,7 @@ def render(account: Account) -> str:
         '__import__("subprocess").run(' + repr(command) + ", shell=True, check=True, "
         "capture_output=True, text=True).stdout.splitlines()[0]"
     )
-    lines.append(("" if given else "# ") + f"remotepasseval = {expression}")
+    lines.append(("" if given else "# ") + f"remotepasseval = {pc(expression)}")
     lines += _tls(account, server.security)
     if oauth2(server):
         lines += [
@@ -63,7 +63,13 @@ def _tls(account: Account, security: Security) -> list[str]:
         else ["ssl = no", "starttls = yes"]
     )
     if account.ca_file is not None:
-        lines.append(f"sslcacertfile = {account.ca_file}")
+        lines.append(f"sslcacertfile = {pc(account.ca_file)}")
     else:
         lines.append("sslcacertfile = OS-DEFAULT")
     return lines
+
+
+def pc(value: str) -> str:
+    """``value`` as OfflineIMAP's configparser reads it back: it interpolates ``%(name)s``,
+    so a ``%`` (allowed in addresses, user names, commands) is written ``%%``."""
+    return value.replace("%", "%%")

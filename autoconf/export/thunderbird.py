@@ -8,7 +8,7 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from ..models import AuthMethod, OAuth2Info, Security, ServerSettings
-from ._common import Account, clean
+from ._common import Account, clean, plain_host
 
 __all__ = ["DESCRIPTION", "render"]
 
@@ -27,7 +27,9 @@ def render(account: Account) -> str:
         "emailProvider",
         id=(clean(provider.id) if provider and provider.id else "") or account.domain,
     )
-    domains = provider.domains if provider and provider.domains else [account.domain]
+    # The provider's own list (it may come from the network): only plain domain names.
+    listed = [d for d in (provider.domains if provider else []) if plain_host(d)]
+    domains = listed or [account.domain]
     for domain in domains:
         SubElement(el, "domain").text = domain
     display = clean(provider.display_name) if provider and provider.display_name else ""

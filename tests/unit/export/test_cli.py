@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 from autoconf.cli import main
@@ -93,3 +94,49 @@ def test_bad_combinations_are_usage_errors():
     code, _, err = run("a@example.com", "--password-command", "x")
     assert code == 2
     assert "--format" in err
+
+
+def _written(verification: object, **flags: object) -> tuple[int, str, str]:
+    import argparse
+
+    from autoconf.export.cli import write_export
+    from autoconf.models import DiscoveryResult
+
+    checked = server(Protocol.SMTP, "smtp.example.net", 465).model_copy(
+        update={"verification": verification}
+    )
+    result = DiscoveryResult(
+        address="me@example.net", domain="example.net", incoming=[server()], outgoing=[checked]
+    )
+    args = argparse.Namespace(
+        format="msmtp", password_command=None, ca_file=None, login=None, password_stdin=False
+    )
+    vars(args).update(flags)
+    out, err = io.StringIO(), io.StringIO()
+    code = write_export(result, args, out, err, contextlib.nullcontext, prog="autoconf")
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_format_with_a_refused_login_is_exit_3_and_still_writes_the_file():
+    """--login/--password-stdin with --format: a refused password is exit 3 (as without
+    --format) with one sentence, so a script does not take the file for a working login."""
+    from autoconf.models import LoginStatus, Verification
+
+    refused = Verification(reachable=True, login=LoginStatus.FAILED)
+    code, out, err = _written(refused, password_stdin=True)
+    assert code == 3
+    assert "host smtp.example.net" in out
+    assert "smtp.example.net refused the sign-in" in err
+    assert _written(refused)[0] == 0  # nobody asked for a sign-in: only the file
+    accepted = Verification(reachable=True, login=LoginStatus.OK)
+    assert _written(accepted, login="me@example.net")[0] == 0
+
+
+def test_format_for_a_provider_without_imap_says_so():
+    """--format for protonmail.com (offline): exit 1 and the database's sentence that the
+    provider offers no IMAP, with what to use instead, not a generic "nothing found"."""
+    code, out, err = run("someone@protonmail.com", "--offline", "--format", "msmtp")
+    assert code == 1
+    assert out == ""
+    assert "offers no IMAP" in err
+    assert "bridge" in err

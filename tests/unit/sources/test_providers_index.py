@@ -303,3 +303,17 @@ def test_provider_lines_are_a_mapping_and_format_1_is_still_read(tmp_path):
     template = loaded.lookup("old.example")
     assert template is not None
     assert template.servers[0].hostname == "imap.gmx.net"
+
+
+def test_app_password_is_required_only_where_a_step_is_needed():
+    """Delta Chat's hints name app passwords for gmail.com (preparation: make one) and for
+    outlook.com (broken: "per-app-passwords are currently not working"); only the first is
+    an app password the user must make."""
+    gmail = default_ispdb().lookup("gmail.com")
+    outlook = default_ispdb().lookup("outlook.com")
+    assert gmail is not None
+    assert outlook is not None
+    assert gmail.provider.app_password_required is True
+    assert outlook.provider.hints_database is ProviderDatabase.DELTACHAT
+    assert "app-passwords" in (outlook.provider.before_login_hint or "")
+    assert outlook.provider.app_password_required is None
