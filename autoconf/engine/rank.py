@@ -10,9 +10,11 @@ step when independent sources agree. Order, best first:
    (:func:`with_endpoint_evidence`): when that endpoint did not answer, or answered in a way
    that rules a candidate out, the candidate carries an ``inferred`` failed verification
    and ranks with the failures, never above them;
-3. trust (high, medium, low); at equal trust, a server only a secondary bundled database
-   (Delta Chat, K-9, mailcore2) proposes comes after one a network source or ISPDB proposes:
-   network sources (autoconfig, SRV) always beat a secondary database;
+3. trust (high, medium, low), where a server only a secondary bundled database (Delta Chat,
+   K-9, mailcore2) proposes ranks as low trust and, among low-trust servers, last: network
+   sources (autoconfig, SRV, Autodiscover) always beat a secondary database, since ISPDB
+   removes domains on purpose and an older list must not outrank what the domain publishes
+   (its ``trust`` field still says what the database is worth on its own);
 4. security (implicit TLS, STARTTLS, plain);
 5. protocol (IMAP before POP3);
 6. source priority, then the order the sources gave.
@@ -87,11 +89,12 @@ def rank_key(
     best_source = min((s.priority for s in server.sources), default=99)
     verification = server.verification if use_verification else None
     tier = 1 if verification is None else (0 if verification.ok else 2)
+    secondary_only = server.database in _SECONDARY and set(server.sources) <= _BUNDLED_ONLY
     return (
         server.security is Security.PLAIN,
         tier,
-        _TRUST_RANK[server.trust],
-        server.database in _SECONDARY and set(server.sources) <= _BUNDLED_ONLY,
+        _TRUST_RANK[Trust.LOW] if secondary_only else _TRUST_RANK[server.trust],
+        secondary_only,
         _SECURITY_RANK[server.security],
         _PROTOCOL_RANK[server.protocol],
         best_source,

@@ -132,7 +132,8 @@ def test_no_imap_provider_has_no_servers_and_advice():
 
 
 def test_secondary_databases_rank_below_network_sources():
-    """At equal trust, SRV's STARTTLS server beats Delta Chat's TLS one; autoconfig beats K-9."""
+    """Network sources always beat a secondary database: SRV's STARTTLS server and even plain
+    HTTP autoconfig (low trust) rank above Delta Chat's medium-trust TLS one, and K-9 comes last."""
 
     def srv(name, host, security, trust, database=None):
         return ServerSettings(
@@ -180,8 +181,8 @@ def test_secondary_databases_rank_below_network_sources():
     ranked = merge([bundled, network, http], use_verification=False)
     assert [s.host for s in ranked.incoming] == [
         "imap.srv.example",
-        "imap.dc.example",
         "imap.http.example",
+        "imap.dc.example",
         "imap.k9.example",
     ]
 
