@@ -3,10 +3,17 @@
 SIGINT and SIGTERM are handled from the first line on, before the heavy imports: a signal
 while the program is still starting ends it with 130 or 143 and one word, never a traceback.
 :func:`autoconf.cli.main` then takes over the handling for the run itself.
+
+The cyclic garbage collector is off while the CLI is imported: the imports (pydantic's model
+builds above all) create a few hundred thousand objects that live as long as the process, and
+collecting them over and over, then again at exit, took a fifth of a networked run's time
+(``benchmarks/startup.py`` measures it). Once the imports are done those objects are frozen
+(:func:`gc.freeze`: never examined again) and the collector runs as usual for the run itself.
 """
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 from collections.abc import Callable
@@ -27,11 +34,15 @@ def run(main: Callable[[], int] | None = None) -> int:
     """Handle signals, then import and run the CLI (or ``main``, which does its own imports)."""
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _starting)
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         if main is None:
             from .cli import main as cli_main
 
+            _imported(collecting)
             return cli_main()
+        _imported(collecting)
         return main()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
@@ -39,6 +50,15 @@ def run(main: Callable[[], int] | None = None) -> int:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, _finished)
+        if collecting:
+            gc.enable()
+
+
+def _imported(collecting: bool) -> None:
+    """The start-up imports are done: keep what they built out of every later collection."""
+    if collecting:
+        gc.freeze()
+        gc.enable()
 
 
 if __name__ == "__main__":
