@@ -14,7 +14,8 @@ wall time and the median CPU time (user + system, from ``wait4``) of each. The c
     --json``;
   - with ``--world``: ``python -m autoconf ADDRESS --json --no-verify`` and the same with
     verification, against one scenario of the loopback test world (``srv`` unless
-    ``--scenario``), pointed at it as ``tests/world/library.py`` does.
+    ``--scenario``; ``all``: every one but the silent-source ones), pointed at it as
+    ``tests/world/library.py`` does.
 
 Bytecode: ``env`` runs the commands in this process's environment. Where
 ``PYTHONDONTWRITEBYTECODE`` is set (as in this project's sessions) and the tree has no
@@ -49,11 +50,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 LIMIT_S = 60.0
+# Scenarios whose source never answers: they cost a phase limit by design (benchmarks/scenarios.py).
+SILENT = frozenset({"silent", "silent-guess", "endless-line"})
 IMPORTTIME = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
 
-def commands(world_args: Sequence[str] | None) -> dict[str, list[str]]:
-    """Name -> argv of every command measured."""
+def commands(world: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Name -> argv of every command measured (``world``: scenario -> its CLI arguments)."""
     out = {
         "python -c pass": [PY, "-c", "pass"],
         'python -c "import autoconf"': [PY, "-c", "import autoconf"],
@@ -68,16 +71,16 @@ def commands(world_args: Sequence[str] | None) -> dict[str, list[str]]:
             "--json",
         ],
     }
-    if world_args is not None:
-        out["world: ADDRESS --json --no-verify"] = [
+    for scenario, cli in world.items():
+        out[f"world {scenario}: --json --no-verify"] = [
             PY,
             "-m",
             "autoconf",
-            *world_args,
+            *cli,
             "--json",
             "--no-verify",
         ]
-        out["world: ADDRESS --json (verified)"] = [PY, "-m", "autoconf", *world_args, "--json"]
+        out[f"world {scenario}: --json (verified)"] = [PY, "-m", "autoconf", *cli, "--json"]
     return out
 
 
@@ -187,16 +190,18 @@ def import_profile(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> di
 
 
 @contextlib.contextmanager
-def world_args(enabled: bool, net: int, scenario: str) -> Iterator[list[str] | None]:
+def world_args(enabled: bool, net: int, scenario: str) -> Iterator[dict[str, list[str]]]:
+    """Scenario -> CLI arguments pointed at a running world (none without ``--world``)."""
     if not enabled:
-        yield None
+        yield {}
         return
     from _world import running_world
 
     from tests.world.library import cli_args
 
     with running_world(net) as world:
-        yield cli_args(world, world.scenarios[scenario].address)
+        names = [scenario] if scenario != "all" else sorted(set(world.scenarios) - SILENT)
+        yield {name: cli_args(world, world.scenarios[name].address) for name in names}
 
 
 def report(args: argparse.Namespace) -> dict[str, Any]:
@@ -216,8 +221,9 @@ def report(args: argparse.Namespace) -> dict[str, Any]:
         cmds = commands(wargs)
         figures = measure(trees, modes, cmds, args.runs)
         profiled = {"offline": cmds["python -m autoconf someone@gmail.com --offline --json"]}
-        if wargs is not None:
-            profiled["world (verified)"] = cmds["world: ADDRESS --json (verified)"]
+        if wargs:
+            first = next(iter(wargs))
+            profiled[f"world {first} (verified)"] = cmds[f"world {first}: --json (verified)"]
         last_mode = next(reversed(modes))
         imports = {
             name: import_profile(argv, child_env(ROOT, modes[last_mode]), ROOT)
@@ -251,6 +257,7 @@ def print_text(r: dict[str, Any]) -> None:
                     f"  {name:55} {f['median_s']:7.3f} {spread:>13} {f['min_s']:6.3f} "
                     f"{f['cpu_median_s']:6.3f}  exit {f['exit_codes']}"
                 )
+    print_world_table(r)
     for name, prof in r["imports"].items():
         print(f"\nimport time of the {name} run ({prof['modules_imported']} modules, self total")
         print(f"{prof['total_self_s']:.3f} s under -X importtime, bytecode {r['imports_mode']}):")
@@ -261,6 +268,26 @@ def print_text(r: dict[str, Any]) -> None:
             print(f"    {mod:38} {s * 1000:7.1f} ms")
 
 
+def print_world_table(r: dict[str, Any]) -> None:
+    """Per scenario: median wall time of the two world commands, for each tree side by side."""
+    trees = list(r["figures"])
+    for mode in r["figures"][trees[0]]:
+        names = [n for n in r["figures"][trees[0]][mode] if n.startswith("world ")]
+        scenarios = sorted({n.split(":")[0].removeprefix("world ") for n in names})
+        if not scenarios:
+            continue
+        print(f"\nworld scenarios, median wall s, bytecode {mode} (--no-verify / verified):")
+        print(f"  {'scenario':22}" + "".join(f" {t:>19}" for t in trees))
+        for sc in scenarios:
+            cells = []
+            for t in trees:
+                got = r["figures"][t][mode]
+                nv = got[f"world {sc}: --json --no-verify"]["median_s"]
+                v = got[f"world {sc}: --json (verified)"]["median_s"]
+                cells.append(f"{nv:8.3f} / {v:6.3f}")
+            print(f"  {sc:22}" + "".join(f" {c:>19}" for c in cells))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
@@ -268,7 +295,9 @@ def main() -> int:
     parser.add_argument(
         "--net", type=int, default=int(os.environ.get("MAIL_AUTOCONF_WORLD_NET", "9"))
     )
-    parser.add_argument("--scenario", default="srv", help="world scenario of the networked run")
+    parser.add_argument(
+        "--scenario", default="srv", help="world scenario of the networked run, or all"
+    )
     parser.add_argument("--baseline", type=Path, help="another checkout to time side by side")
     parser.add_argument("--bytecode", choices=["env", "cached", "both"], default="both")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
