@@ -13,7 +13,9 @@ collecting them over and over, then again at exit, took a fifth of a networked r
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -34,6 +36,8 @@ def run(main: Callable[[], int] | None = None) -> int:
     """Handle signals, then import and run the CLI (or ``main``, which does its own imports)."""
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _starting)
+    if main is None and sys.argv[1:] == ["--version"]:
+        return _version()
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -52,6 +56,20 @@ def run(main: Callable[[], int] | None = None) -> int:
             signal.signal(sig, _finished)
         if collecting:
             gc.enable()
+
+
+def _version() -> int:
+    """``--version`` alone, answered as the CLI would but without its imports (0.4 s of them)."""
+    from . import __version__
+
+    try:
+        sys.stdout.write(f"mail-autoconf {__version__}\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # as the CLI: the reader went away; exit 141, and quietly
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    return 0
 
 
 def _imported(collecting: bool) -> None:

@@ -1,7 +1,10 @@
-"""The entry point's start-up: the imports run without the cyclic collector, then are frozen."""
+"""The entry point's start-up: the imports run without the cyclic collector, then are frozen;
+``--version`` alone is answered without the heavy imports."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import subprocess
 import sys
@@ -10,12 +13,12 @@ from pathlib import Path
 ROOT = Path(__file__).parents[3]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
-# Runs the real entry point with --version, then reports the collector's state.
+# Runs the real entry point offline, then reports the collector's state on a line of its own.
 SCRIPT = """
 import gc, sys
 if sys.argv[1] == "off":
     gc.disable()
-sys.argv[1:] = ["--version"]
+sys.argv[1:] = ["someone@gmail.com", "--offline", "--json"]
 from autoconf.__main__ import run
 code = run()
 print(code, gc.isenabled(), gc.get_freeze_count())
@@ -41,7 +44,7 @@ def test_the_imports_are_frozen_and_the_collector_is_back_on():
     """After `python -m autoconf`'s imports their objects are frozen and gc runs again."""
     code, enabled, frozen, printed = _after_run("on")
     assert code == 0
-    assert printed.startswith("mail-autoconf ")
+    assert json.loads(printed)["incoming"]
     assert enabled
     assert frozen > 20_000  # the imports of the CLI alone build far more objects than this
 
@@ -52,3 +55,42 @@ def test_a_collector_turned_off_by_the_embedding_program_stays_off():
     assert code == 0
     assert not enabled
     assert frozen == 0
+
+
+def test_version_alone_is_what_the_cli_says_without_its_imports():
+    """`python -m autoconf --version` prints the CLI's version line and loads no pydantic."""
+    from autoconf.cli import main
+
+    out = io.StringIO()
+    assert main(["--version"], stdout=out) == 0
+    script = "import runpy, sys\nsys.argv = ['autoconf', '--version']\n" + (
+        "try:\n    runpy.run_module('autoconf', run_name='__main__')\n"
+        "except SystemExit as exc:\n    code = exc.code\n"
+        "print(code, sorted({'pydantic', 'asyncio', 'argparse'} & set(sys.modules)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=ENV, timeout=60
+    )
+    version, status = proc.stdout.splitlines()
+    assert version + "\n" == out.getvalue()
+    assert status == "0 []", proc.stderr
+
+
+def test_version_into_a_closed_pipe_exits_141_quietly():
+    """--version to a reader that is gone: exit 141 as the CLI, and no "Exception ignored"."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "autoconf", "--version"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env={k: v for k, v in ENV.items() if k != "PYTHONUNBUFFERED"},
+            cwd=ROOT,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141
+    assert proc.stderr == b""
