@@ -5,10 +5,11 @@ while the program is still starting ends it with 130 or 143 and one word, never 
 :func:`autoconf.cli.main` then takes over the handling for the run itself.
 
 The cyclic garbage collector is off while the CLI is imported: the imports (pydantic's model
-builds above all) create a few hundred thousand objects that live as long as the process, and
-collecting them over and over, then again at exit, took a fifth of a networked run's time
+builds above all) create some 50,000 objects that live as long as the process, and collecting
+them over and over, then again at exit, took about a sixth of a networked run's CPU time
 (``benchmarks/startup.py`` measures it). Once the imports are done those objects are frozen
-(:func:`gc.freeze`: never examined again) and the collector runs as usual for the run itself.
+(:func:`gc.freeze`: never examined again) and the collector runs as usual for the run itself;
+when it is over, one last collection, then everything is frozen for the teardown.
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ def run(main: Callable[[], int] | None = None) -> int:
             from .cli import main as cli_main
 
             _imported(collecting)
-            return cli_main()
+            return _done(cli_main(), collecting)
         _imported(collecting)
-        return main()
+        return _done(main(), collecting)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 128 + (_received[0] if _received else signal.SIGINT)
@@ -56,6 +57,17 @@ def run(main: Callable[[], int] | None = None) -> int:
             signal.signal(sig, _finished)
         if collecting:
             gc.enable()
+
+
+def _done(status: int, collecting: bool) -> int:
+    """The run is over: collect its garbage once, now, then freeze the rest for the exit.
+
+    The interpreter's teardown would otherwise examine every object again, several times.
+    """
+    if collecting:
+        gc.collect()
+        gc.freeze()
+    return status
 
 
 def _version() -> int:
