@@ -94,3 +94,23 @@ def test_version_into_a_closed_pipe_exits_141_quietly():
         os.close(write_end)
     assert proc.returncode == 141
     assert proc.stderr == b""
+
+
+def test_the_startup_benchmark_runs_small():
+    """benchmarks/startup.py, one round without the world: every command ran and exited 0."""
+    script = str(ROOT / "benchmarks" / "startup.py")
+    proc = subprocess.run(
+        [sys.executable, script, "--runs", "1", "--bytecode", "cached", "--json"],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=ROOT,
+        timeout=240,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    figures = report["figures"]["this"]["cached"]
+    assert "python -m autoconf --version" in figures
+    assert all(f["exit_codes"] == [0] and f["runs"] == 1 for f in figures.values())
+    assert "pydantic" in report["imports"]["offline"]["top_packages_s"]
