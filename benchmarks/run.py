@@ -60,6 +60,7 @@ PLANS = {
     "concurrency.py": Plan("concurrency.py", ("--calls", "1000"), 90, repeats=2),
     "peers.py": Plan("peers.py", ("--runs", "3", "--hard-kill", "20"), 330, isolate=False),
     "scenarios.py": Plan("scenarios.py", ("--runs", "2"), 420),
+    "startup.py": Plan("startup.py", ("--runs", "10", "--world", "--bytecode", "both"), 150),
 }
 # Correctness runs that count outcomes rather than measure speed; their counts are quoted
 # from a run by hand (each prints its own report), so they are not part of this file.
@@ -68,6 +69,7 @@ NOT_TIMED = frozenset({"fuzz_parsers.py", "odd_addresses.py"})
 ORDER = [
     "peers.py",
     "offline_cli.py",
+    "startup.py",
     "pipeline_latency.py",
     "probe.py",
     "batch.py",
@@ -254,6 +256,40 @@ def offline_section(ran: Ran, heads: dict[str, str]) -> list[str]:
     heads["offline"] = (
         f'offline CLI: {median_ms:.0f} ms median, {ratio:.2f}x `python -c "import pydantic"`'
     )
+    return lines
+
+
+def startup_section(ran: Ran, heads: dict[str, str]) -> list[str]:
+    lines = [
+        "## Start-up: imports, --version, --offline and one networked run",
+        "",
+        f"{cmd(ran)} — wall time of whole processes, interleaved; `env`: this environment "
+        "(with `PYTHONDONTWRITEBYTECODE` every run compiles `autoconf` from source again), "
+        "`cached`: a bytecode cache of their own, as an installed package has.",
+        "",
+    ]
+    if not ran.reports:
+        return lines + problem_lines(ran)
+    r = ran.reports[0]
+    try:
+        modes = r["figures"]["this"]
+        names = list(next(iter(modes.values())))
+        header = ["command"] + [f"{m} median s (CPU s)" for m in modes]
+        rows = [
+            [f"`{n}`"]
+            + [f"{modes[m][n]['median_s']:.3f} ({modes[m][n]['cpu_median_s']:.3f})" for m in modes]
+            for n in names
+        ]
+        lines += table(header, rows)
+        for name, prof in r["imports"].items():
+            top = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in prof["top_packages_s"].items())
+            lines += [f"Import time by package, {name} run (self, `-X importtime`): {top}.", ""]
+        world = [n for n in names if n.endswith("(verified)")]
+        if world:
+            fig = modes[next(iter(modes))][world[0]]
+            heads["startup"] = f"a networked CLI run ({world[0]}): {fig['median_s']:.3f} s median"
+    except (KeyError, TypeError, StopIteration):
+        return [*lines, "```json", json.dumps(r, indent=2)[:4000], "```", ""]
     return lines
 
 
@@ -628,6 +664,7 @@ def render(
     body: list[str] = []
     body += peers_sections(ran["peers.py"], heads)
     body += offline_section(ran["offline_cli.py"], heads)
+    body += startup_section(ran["startup.py"], heads)
     body += memory_section(mem, ran["peers.py"], heads)
     body += pipeline_section(ran["pipeline_latency.py"], heads)
     body += batch_section(ran["batch.py"], heads)

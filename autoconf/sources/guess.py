@@ -21,6 +21,7 @@ direction they have already answered.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 
 from ..errors import DeadlineExceeded, DnsFailure, HostNotFound, NetworkError
@@ -262,6 +263,16 @@ async def _missing_hosts(ctx: SourceContext, hosts: list[str]) -> dict[str, Sour
     return {h: a for h, a in zip(hosts, found, strict=True) if a is not None}
 
 
+async def _stagger(delay: float, previous: asyncio.Event | None) -> None:
+    """Wait ``delay`` before a try, or less: only until the try ranked before it has ended (as
+    Happy Eyeballs does), so a refused port does not hold the next try back."""
+    if previous is None:
+        await asyncio.sleep(delay)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(previous.wait(), delay)
+
+
 async def _race(
     ctx: SourceContext, tries: list[Try], limit: asyncio.Semaphore, *, offset: int
 ) -> dict[int, Verification]:
@@ -272,20 +283,27 @@ async def _race(
     net = ctx.network()
     limits = ProbeLimits.from_options(ctx.options)
 
+    ended = [asyncio.Event() for _ in tries]
+
     async def one(index: int, item: Try) -> Verification:
-        await asyncio.sleep(GUESS_STAGGER * (2 * index + offset))
-        async with limit:
-            server = ServerSettings(
-                protocol=item.protocol, host=item.host, port=item.port, security=item.security
+        try:
+            await _stagger(
+                GUESS_STAGGER * (2 * index + offset), ended[index - 1] if index else None
             )
-            return await probe_server(
-                server,
-                dns=net.dns,
-                ssl_context=net.ssl_context,
-                deadline=ctx.deadline,
-                limits=limits,
-                block_private=net.block_private,
-            )
+            async with limit:
+                server = ServerSettings(
+                    protocol=item.protocol, host=item.host, port=item.port, security=item.security
+                )
+                return await probe_server(
+                    server,
+                    dns=net.dns,
+                    ssl_context=net.ssl_context,
+                    deadline=ctx.deadline,
+                    limits=limits,
+                    block_private=net.block_private,
+                )
+        finally:
+            ended[index].set()
 
     tasks = [asyncio.create_task(one(i, t)) for i, t in enumerate(tries)]
     results: dict[int, Verification] = {}

@@ -81,3 +81,16 @@ async def test_a_name_whose_lookup_failed_is_still_probed(probed):
     await GuessSource().run(_context(FakeDns(set(), slow=slow, delay=0.02)))
     assert probed
     assert {host for host, _ in probed} == slow
+
+
+async def test_a_refused_try_does_not_hold_the_next_one_back(probed):
+    """Tries of one host that refuses every port follow each other at once, not 0.1 s apart."""
+    existing = {f"imap.{DOMAIN}", f"smtp.{DOMAIN}"}
+    started = time.perf_counter()
+    await GuessSource().run(_context(FakeDns(existing, delay=0.02)))
+    elapsed = time.perf_counter() - started
+    incoming, outgoing = guess_tries(DOMAIN)
+    live = [t for t in incoming if t.host in existing]
+    assert len(probed) == len([t for t in incoming + outgoing if t.host in existing])
+    # Staggered by the clock alone the last incoming try would start 0.1 s per try later.
+    assert elapsed < guess.GUESS_STAGGER * 2 * (len(live) - 1), (elapsed, len(live))
