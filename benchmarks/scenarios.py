@@ -11,6 +11,10 @@ For each scenario of the loopback test world, the median over ``--runs`` of:
     at the world as ``tests/world/library.py`` does (``--nameserver``, ``--ca-file``,
     ``--ispdb-url``);
   - ``cli_verify_s``: the same without ``--no-verify`` (every top candidate probed live).
+The CLI processes run with a bytecode cache of their own (``PYTHONPYCACHEPREFIX`` in a temporary
+folder, warmed by one untimed run), as an installed package has its bytecode compiled at install
+time; a session with ``PYTHONDONTWRITEBYTECODE=1`` would otherwise recompile autoconf's modules
+in every process (about 0.1 s, see ``benchmarks/startup.py --bytecode both``).
 Targets: the plain-HTTP-only scenario (``http-only``) under 0.3 s of discovery, and every
 scenario's whole process under 1.0 s but the ones whose source is silent by design (they cost
 a phase limit: ``silent``, ``silent-guess``, ``endless-line``).
@@ -20,11 +24,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 from _world import ROOT, running_world
@@ -45,8 +52,13 @@ async def discovery_seconds(world: WorldInfo, address: str) -> float:
     return result.elapsed_ms / 1000.0
 
 
+_PYCACHE = tempfile.mkdtemp(prefix="autoconf-bench-pycache-")
+atexit.register(shutil.rmtree, _PYCACHE, ignore_errors=True)
+
+
 def process_seconds(world: WorldInfo, address: str, *extra: str) -> float:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONPYCACHEPREFIX=_PYCACHE)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     argv = [sys.executable, "-m", "autoconf", *cli_args(world, address, "--json", *extra)]
     started = time.perf_counter()
     subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, timeout=PROCESS_LIMIT_S)
@@ -55,6 +67,9 @@ def process_seconds(world: WorldInfo, address: str, *extra: str) -> float:
 
 def measure(world: WorldInfo, runs: int) -> dict[str, dict[str, float]]:
     figures: dict[str, dict[str, float]] = {}
+    first = world.scenarios[min(world.scenarios)].address
+    for extra in ((), ("--no-verify",)):  # untimed: fill the bytecode cache, as an install does
+        process_seconds(world, first, *extra)
     for name in sorted(world.scenarios):
         address = world.scenarios[name].address
         samples: dict[str, list[float]] = {

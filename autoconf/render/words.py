@@ -94,7 +94,8 @@ STATUS = {
     ProviderStatus.OK: None,
     ProviderStatus.PREPARATION: "This provider needs a step from you before a mail app may "
     "sign in.",
-    ProviderStatus.BROKEN: "This provider is known not to work with ordinary mail apps.",
+    ProviderStatus.BROKEN: "Delta Chat's provider database marks this provider as not working "
+    "with ordinary sign-in; some apps manage through OAuth2 or another route.",
 }
 
 # One plain sentence per warning code; the library's own message follows as the detail.
