@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from .address import EmailAddress, parse_address
 from .engine import run_discovery, unadmitted_result
+from .engine.runner import run_sync
 from .events import DiscoveryEvent, DiscoveryFinished
 from .options import Deadline, Options, for_session_call
 
@@ -154,16 +155,7 @@ def discover_sync(
     sources: Sequence[Source] | None = None,
 ) -> DiscoveryResult:
     """:func:`discover` for synchronous callers (also safe inside a running event loop)."""
-    coro = discover(address, options=options, ispdb=ispdb, sources=sources)
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    # Called from inside a loop (a notebook, a sync callback): run on a private loop.
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+    return run_sync(discover(address, options=options, ispdb=ispdb, sources=sources))
 
 
 async def discover_events(

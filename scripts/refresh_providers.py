@@ -14,7 +14,6 @@ temporary copy of data/ and changes nothing.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import shutil
 import sys
 import tempfile
@@ -28,15 +27,10 @@ from autoconf._data import BundledIspdb  # noqa: E402
 
 
 def _compiler() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "compile_providers", ROOT / "scripts" / "compile_providers.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import compile_providers
+
+    return compile_providers
 
 
 def copy_in(data: Path, args: argparse.Namespace) -> list[str]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .._data import default_ispdb
 from ..address import parse_address
+from ..engine.runner import run_sync
 from ..options import Deadline, Options
 from ..sources.base import SourceContext
 from .findings import findings_for
@@ -160,14 +161,6 @@ def check_domain_sync(
     check_servers: CheckServers | None = None,
 ) -> DomainReport:
     """:func:`check_domain` for synchronous callers (also safe inside a running event loop)."""
-    coro = check_domain(
-        domain_or_address, options=options, ispdb=ispdb, check_servers=check_servers
+    return run_sync(
+        check_domain(domain_or_address, options=options, ispdb=ispdb, check_servers=check_servers)
     )
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    import concurrent.futures
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Coroutine, Iterable, Iterator
+from typing import Any, TypeVar
 
 from ..events import CandidateFound, DiscoveryEvent, SourceFinished, SourceStarted
 from ..models import AttemptStatus, ProviderDatabase, SourceAttempt, SourceName
@@ -216,3 +217,22 @@ async def _guarded(source: Source, ctx: SourceContext) -> SourceOutcome:
 
 def elapsed_ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000.0, 3)
+
+
+_T = TypeVar("_T")
+
+
+def run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
+    """Run ``coro`` to its end for a synchronous caller, also inside a running event loop.
+
+    Called from inside a loop (a notebook, a sync callback), it runs on a private loop in a
+    thread of its own, since the caller's loop cannot be re-entered.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -9,26 +7,15 @@ import pytest
 from autoconf import Options, SourceName, discover, parse_address
 from autoconf._data import INDEX_NAME, BundledIspdb, data_dir, default_ispdb
 from autoconf.parsers.clientconfig import parse_clientconfig
+from tests.unit.scripts import compiler as load_compiler
 
 ROOT = Path(__file__).resolve().parents[3]
 SNAPSHOT = ROOT / "data" / "ispdb"
 
 
-def _compiler():
-    spec = importlib.util.spec_from_file_location(
-        "compile_providers", ROOT / "scripts/compile_providers.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_committed_index_is_what_the_compiler_makes():
     """Rebuilding the index and report from data/ gives the committed files byte for byte."""
-    compiler = _compiler()
+    compiler = load_compiler()
     index, compiled, merged = compiler.build_index(ROOT / "data")
     assert (ROOT / "data" / INDEX_NAME).read_text(encoding="utf-8") == compiler.render(index)
     report = (ROOT / "data" / compiler.REPORT_NAME).read_text(encoding="utf-8")

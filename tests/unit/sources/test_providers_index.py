@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -24,24 +23,13 @@ from autoconf.options import Deadline
 from autoconf.sources.base import SourceContext, SourceOutcome
 from autoconf.sources.ispdb_bundled import bundled_lookup
 from autoconf.sources.mx import MxSource
+from tests.unit.scripts import compiler as load_compiler
 
 from ..fakes import FakeDns
 
 ROOT = Path(__file__).resolve().parents[3]
 ORDER = [ProviderDatabase.ISPDB, ProviderDatabase.DELTACHAT, ProviderDatabase.K9]
 ORDER.append(ProviderDatabase.MAILCORE2)
-
-
-def _compiler():
-    spec = importlib.util.spec_from_file_location(
-        "compile_providers", ROOT / "scripts/compile_providers.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _ctx(address: str, dns: FakeDns | None = None) -> SourceContext:
@@ -69,7 +57,7 @@ def _expected(records: list) -> object:
 def test_every_domain_of_every_database_resolves_by_precedence():
     """Each domain any bundled database lists gives the servers its precedence rule picks,
     each server naming that database and trusted no more than it is."""
-    compiled = _compiler().read_all(ROOT / "data")
+    compiled = load_compiler().read_all(ROOT / "data")
     claims: dict[str, list] = {}
     for database in ORDER:
         for record in compiled.records[database]:
