@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time every world scenario: in-process discovery and whole CLI processes (issue 12).
 
-    python benchmarks/scenarios.py [--runs 3] [--net N] [--json]
+    python benchmarks/scenarios.py [--runs 3] [--net N] [--json] [--only SCENARIO ...]
 
 For each scenario of the loopback test world, the median over ``--runs`` of:
   - ``discovery_s``: ``DiscoveryResult.elapsed_ms`` of an in-process ``discover()`` with every
@@ -65,12 +65,16 @@ def process_seconds(world: WorldInfo, address: str, *extra: str) -> float:
     return time.perf_counter() - started
 
 
-def measure(world: WorldInfo, runs: int) -> dict[str, dict[str, float]]:
+def measure(
+    world: WorldInfo, runs: int, only: frozenset[str] = frozenset()
+) -> dict[str, dict[str, float]]:
     figures: dict[str, dict[str, float]] = {}
     first = world.scenarios[min(world.scenarios)].address
     for extra in ((), ("--no-verify",)):  # untimed: fill the bytecode cache, as an install does
         process_seconds(world, first, *extra)
     for name in sorted(world.scenarios):
+        if only and name not in only:
+            continue
         address = world.scenarios[name].address
         samples: dict[str, list[float]] = {
             "discovery_s": [],
@@ -108,9 +112,12 @@ def main() -> int:
         "--net", type=int, default=int(os.environ.get("MAIL_AUTOCONF_WORLD_NET", "9"))
     )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--only", nargs="+", default=[], metavar="SCENARIO", help="time just these scenarios"
+    )
     args = parser.parse_args()
     with running_world(args.net) as world:
-        figures = measure(world, args.runs)
+        figures = measure(world, args.runs, frozenset(args.only))
     report = {"runs": args.runs, "silent": sorted(SILENT), "scenarios": figures} | verdicts(figures)
     if args.json:
         print(json.dumps(report, indent=2))
