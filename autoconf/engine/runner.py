@@ -19,7 +19,7 @@ from ..models import AttemptStatus, ProviderDatabase, SourceAttempt, SourceName
 from ..options import OFFLINE_SOURCES, Mode
 from ..sources.base import Board, Source, SourceContext, SourceOutcome
 
-__all__ = ["SourceRunner", "elapsed_ms", "unfinished"]
+__all__ = ["SourceRunner", "elapsed_ms", "run_sync", "unfinished"]
 
 NOT_NEEDED = "not needed: a better answer was already known"
 CANCELLED = "cancelled: a better answer was already known"
