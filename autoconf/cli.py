@@ -220,13 +220,30 @@ def _login_and_batch_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _FormatAction(argparse.Action):
+    """``--format NAME``; ``--format list`` prints the formats and exits, as ``--version``
+    does. The export package is imported only then, not on every run."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        if values == "list":
+            from .export.cli import format_list
+
+            parser._print_message(format_list(), sys.stdout)
+            parser.exit(EXIT_FOUND)
+        setattr(namespace, self.dest, values)
+
+
 def _export_flags(parser: argparse.ArgumentParser) -> None:
     export = parser.add_argument_group("writing a mail client's configuration file")
-    from .export.cli import FormatAction
-
     export.add_argument(
         "--format",
-        action=FormatAction,
+        action=_FormatAction,
         metavar="NAME",
         help="print the settings as this client's configuration file instead "
         "(--format list shows the formats)",
@@ -474,6 +491,8 @@ def _check_combination(args: argparse.Namespace) -> None:
 
 def _check_export(args: argparse.Namespace) -> None:
     """--format and --password-command go together, and not with --batch, --json, --trace."""
+    if args.format is None and args.password_command is None:
+        return  # neither given: no need to import the export package
     from .export.cli import usage_problem
 
     problem = usage_problem(args)

@@ -46,10 +46,13 @@ _SECURITY = {
     Security.STARTTLS: "STARTTLS",
     Security.PLAIN: "no encryption",
 }
-_PAIRS = (
-    ("_submissions._tcp", "_submission._tcp"),
-    ("_imaps._tcp", "_imap._tcp"),
-    ("_pop3s._tcp", "_pop3._tcp"),
+# (implicit-TLS service, STARTTLS service) of each protocol, from the SRV parser's table.
+_PAIRS = tuple(
+    (tls, starttls)
+    for tls, (p, sec) in SERVICES.items()
+    if sec is Security.TLS
+    for starttls, (q, sec2) in SERVICES.items()
+    if q is p and sec2 is Security.STARTTLS
 )
 Endpoint = tuple[str, int, Security]
 

@@ -24,6 +24,7 @@ from ..models import (
 )
 
 __all__ = [
+    "SERVER_CODES",
     "DnsRecord",
     "DomainReport",
     "Finding",
@@ -103,6 +104,25 @@ class FindingCode(StrEnum):
     MX_PROVIDER_MISMATCH = "mx-provider-mismatch"  # published config is not that provider's
     # Any mechanism
     MECHANISM_TIMEOUT = "mechanism-timeout"  # a URL or DNS name asked did not answer in time
+
+
+# The codes that are about one named server (produced by :mod:`autoconf.check.servers`); every
+# other code is about what a mechanism publishes, or how mechanisms relate.
+SERVER_CODES = frozenset(
+    {
+        FindingCode.SERVER_UNREACHABLE,
+        FindingCode.CERTIFICATE_INVALID,
+        FindingCode.CERTIFICATE_EXPIRING,
+        FindingCode.CERTIFICATE_CHAIN_INCOMPLETE,
+        FindingCode.LEGACY_TLS_ACCEPTED,
+        FindingCode.LEGACY_TLS_NOT_TESTED,
+        FindingCode.PLAINTEXT_LOGIN_BEFORE_TLS,
+        FindingCode.STARTTLS_MISSING,
+        FindingCode.IMPLICIT_TLS_MISSING,
+        FindingCode.SUBMISSION_MISSING,
+        FindingCode.SASL_MECHANISMS,
+    }
+)
 
 
 class LegacyTls(StrEnum):

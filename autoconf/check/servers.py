@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..net.session import CallNetwork
 from ..options import Deadline, Options
+from ..parsers.srv import SERVICES as SRV_SERVICES
 from ..probe.driver import (
     LegacyTlsOutcome,
     LegacyTlsProbe,
@@ -47,9 +48,8 @@ __all__ = ["EXPIRY_WARNING_DAYS", "check_servers"]
 EXPIRY_WARNING_DAYS = 21  # a certificate expiring sooner than this is a warning
 _STARTTLS_PORTS = {143: Protocol.IMAP, 110: Protocol.POP3, 587: Protocol.SMTP}
 _IMPLICIT_PORT = {Protocol.IMAP: 993, Protocol.POP3: 995, Protocol.SMTP: 465}
-_IMPLICIT_SRV = {Protocol.IMAP: "_imaps._tcp", Protocol.POP3: "_pop3s._tcp"}
-_IMPLICIT_SRV[Protocol.SMTP] = "_submissions._tcp"
-_NAME = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3", Protocol.SMTP: "SMTP"}
+_IMPLICIT_SRV = {p: label for label, (p, sec) in SRV_SERVICES.items() if sec is Security.TLS}
+_NAME = {p: p.value.upper() for p in Protocol}
 _MECHANISM_ORDER = list(Mechanism)
 _LEGACY_STATE = {
     LegacyTlsOutcome.ACCEPTED: LegacyTls.ACCEPTED,

@@ -11,7 +11,7 @@ from typing import TextIO
 from ..errors import ExportError, ExportFailure
 from ..models import DiscoveryResult
 
-__all__ = ["FormatAction", "format_list", "usage_problem", "write_export"]
+__all__ = ["format_list", "usage_problem", "write_export"]
 
 EXIT_WRITTEN = 0
 EXIT_NOT_FOUND = 1
@@ -21,25 +21,6 @@ EXIT_LOGIN_REFUSED = 3  # as without --format: the file is written, the password
 # Reasons that mean "discovery did not find what the format needs" (exit 1), not "the
 # format cannot say it" (exit 2).
 _NOT_FOUND = frozenset({ExportFailure.NO_INCOMING, ExportFailure.NO_OUTGOING})
-
-
-class FormatAction(argparse.Action):
-    """``--format NAME``; ``--format list`` prints the formats and exits, as ``--version``
-    does (argparse's stdout is the CLI's output stream then)."""
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: object,
-        option_string: str | None = None,
-    ) -> None:
-        if values == "list":
-            import sys
-
-            parser._print_message(format_list(), sys.stdout)
-            parser.exit(EXIT_WRITTEN)
-        setattr(namespace, self.dest, values)
 
 
 def format_list() -> str:

@@ -14,6 +14,7 @@ from typing import IO
 from ..check.findings import label
 from ..check.publish import zone_source
 from ..check.report import (
+    SERVER_CODES,
     DomainReport,
     Finding,
     FindingCode,
@@ -174,28 +175,13 @@ _ACROSS = frozenset(
         FindingCode.NOTHING_PUBLISHED,
     }
 )
-_ABOUT_SERVERS = frozenset(
-    {
-        FindingCode.SERVER_UNREACHABLE,
-        FindingCode.CERTIFICATE_INVALID,
-        FindingCode.CERTIFICATE_EXPIRING,
-        FindingCode.CERTIFICATE_CHAIN_INCOMPLETE,
-        FindingCode.LEGACY_TLS_ACCEPTED,
-        FindingCode.LEGACY_TLS_NOT_TESTED,
-        FindingCode.PLAINTEXT_LOGIN_BEFORE_TLS,
-        FindingCode.STARTTLS_MISSING,
-        FindingCode.IMPLICIT_TLS_MISSING,
-        FindingCode.SUBMISSION_MISSING,
-        FindingCode.SASL_MECHANISMS,
-    }
-)
 
 
 def _grouped(findings: Sequence[Finding]) -> dict[Mechanism | None, list[Finding]]:
     grouped: dict[Mechanism | None, list[Finding]] = {}
     for finding in findings:
         key: Mechanism | None
-        if finding.code in _ABOUT_SERVERS:
+        if finding.code in SERVER_CODES:
             key = Mechanism.SERVER
         elif finding.code in _ACROSS or not finding.mechanisms:
             key = None

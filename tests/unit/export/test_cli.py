@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import subprocess
+import sys
 
 from autoconf.cli import main
 from autoconf.export import FORMATS
@@ -140,3 +142,16 @@ def test_format_for_a_provider_without_imap_says_so():
     assert out == ""
     assert "offers no IMAP" in err
     assert "bridge" in err
+
+
+def test_a_run_without_format_does_not_import_the_export_package():
+    """The twelve writers are imported only for --format (or --password-command), so every
+    other run of the CLI does not pay for them at start-up."""
+    code = (
+        "import io, sys\n"
+        "from autoconf.cli import main\n"
+        "main(['someone@gmail.com', '--offline', '--json'], stdout=io.StringIO())\n"
+        "assert 'autoconf.export' not in sys.modules, 'export imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
