@@ -253,6 +253,11 @@ class Verification(_Frozen):
         """Reachable, encrypted as asked (or plain as published) and without error."""
         return self.reachable and self.error is None and self.tls is not TlsStatus.FAILED
 
+    @property
+    def login_refused(self) -> bool:
+        """The server worked, but refused the user name or password it was given."""
+        return self.login is LoginStatus.FAILED or self.failure is FailureKind.AUTH_REFUSED
+
 
 class Pop3Options(_Frozen):
     """ISPDB's legacy ``<pop3>`` hints for POP3 accounts."""

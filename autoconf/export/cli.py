@@ -108,12 +108,8 @@ def write_export(
 
 def _refused(result: DiscoveryResult) -> str | None:
     """The host of a written (recommended) server that refused the sign-in, else None."""
-    from ..models import FailureKind, LoginStatus
-
     for servers in (result.incoming, result.outgoing):
         checked = servers[0].verification if servers else None
-        if checked is not None and (
-            checked.login is LoginStatus.FAILED or checked.failure is FailureKind.AUTH_REFUSED
-        ):
+        if checked is not None and checked.login_refused:
             return servers[0].host
     return None

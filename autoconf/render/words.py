@@ -277,7 +277,7 @@ def check(verification: Verification | None, *, with_time: bool = True) -> Check
         return Check(False, "encryption failed" + detail)
     if v.tls is TlsStatus.NOT_OFFERED or v.failure is FailureKind.STARTTLS_NOT_OFFERED:
         return Check(False, "the server offers no encryption")
-    if v.login is LoginStatus.FAILED or v.failure is FailureKind.AUTH_REFUSED:
+    if v.login_refused:
         why = v.login_detail or v.error
         return Check(False, "sign-in refused" + (f": {why}" if why else ""), login_refused=True)
     if v.failure is not None or not v.ok:
