@@ -17,7 +17,6 @@ from autoconf.models import (
     AttemptStatus,
     Protocol,
     ProviderDatabase,
-    Security,
     ServerSettings,
     SourceAttempt,
     SourceName,
@@ -30,7 +29,7 @@ from autoconf.sources.base import SourceContext, SourceOutcome
 from autoconf.sources.mx import MxSource
 from autoconf.verify import password_refusal
 
-from ..fakes import FakeDns
+from ..fakes import FakeDns, server
 
 DOMAIN = "victim.example"
 EVIL_HOST = "mail.evil.example"
@@ -39,15 +38,7 @@ EVIL_HOST = "mail.evil.example"
 def _proposal(
     source: SourceName, trust: Trust, *, host: str = EVIL_HOST, redirected: bool = False
 ) -> ServerSettings:
-    return ServerSettings(
-        protocol=Protocol.IMAP,
-        host=host,
-        port=993,
-        security=Security.TLS,
-        sources=[source],
-        trust=trust,
-        redirected=redirected,
-    )
+    return server(host=host, sources=[source], trust=trust, redirected=redirected)
 
 
 def _outcomes(proposals: list[ServerSettings]) -> list[SourceOutcome]:
