@@ -102,6 +102,9 @@ class FindingCode(StrEnum):
     MX_UNRESOLVED = "mx-unresolved"  # an MX host resolves to nothing
     MX_PROVIDER = "mx-provider"  # info: the MX belongs to a provider the offline data knows
     MX_PROVIDER_MISMATCH = "mx-provider-mismatch"  # published config is not that provider's
+    # Bounds: a domain that publishes more than a check looks at
+    SRV_RECORDS_LEFT_OUT = "srv-records-left-out"  # over MAX_SRV_RECORDS for one service
+    SERVERS_LEFT_OUT = "servers-left-out"  # over MAX_SERVERS named: the rest not probed
     # Any mechanism
     MECHANISM_TIMEOUT = "mechanism-timeout"  # a URL or DNS name asked did not answer in time
 
@@ -214,6 +217,10 @@ class MechanismReport(_Frozen):
     lookups: list[HttpLookup] = Field(default_factory=list)  # every URL fetched, one by one
     dns: list[DnsRecord] = Field(default_factory=list)  # SRV / MX records, structured
     provider: ProviderInfo | None = None  # the provider the mechanism names (ISPDB, MX)
+    records_left_out: int = 0
+    """DNS records published beyond what the check looks at (more than
+    ``autoconf.check.findings.MAX_SRV_RECORDS`` for one SRV service): neither resolved,
+    listed nor probed."""
 
 
 class ServerReport(_Frozen):
@@ -237,6 +244,9 @@ class DomainReport(_Frozen):
     mechanisms: list[MechanismReport] = Field(default_factory=list)
     servers: list[ServerReport] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    servers_left_out: int = 0
+    """Servers the mechanisms name beyond ``autoconf.check.findings.MAX_SERVERS``: not probed
+    and not in ``servers`` (a ``servers-left-out`` finding says so)."""
 
     @property
     def worst(self) -> Severity | None:
