@@ -173,6 +173,7 @@ class Options:
                 f"not {type(self.credentials).__name__}"  # it may hold the password: not shown
             )
         _check_instance("ssl_context", self.ssl_context, _ssl_context_type())
+        _check_injected_types(self.http_client, self.resolver)
         _check_instance("ispdb_url", self.ispdb_url, str)
         _check_instance("real_name", self.real_name, str)
         if not isinstance(self.local_documents, tuple | list) or not all(
@@ -261,6 +262,19 @@ def _check_instance(name: str, value: object, kind: type) -> None:
     """None or an instance of ``kind``, else OptionsError naming the field."""
     if value is not None and not isinstance(value, kind):
         raise OptionsError(f"{name} must be a {kind.__name__} or None, not {_kind(value)}")
+
+
+def _check_injected_types(http_client: object, resolver: object) -> None:
+    """An injected client is an ``httpx.AsyncClient`` and a resolver a dnspython async
+    ``Resolver`` (their modules are imported only when one is given: the caller has)."""
+    if http_client is not None:
+        import httpx
+
+        _check_instance("http_client", http_client, httpx.AsyncClient)
+    if resolver is not None:
+        import dns.asyncresolver
+
+        _check_instance("resolver", resolver, dns.asyncresolver.Resolver)
 
 
 def _ssl_context_type() -> type:

@@ -33,6 +33,8 @@ MISUSE: list[tuple[str, dict[str, Any]]] = [
     ("an ISPDB URL that is no text", {"ispdb_url": b"https://x/"}),
     ("local documents as text", {"local_documents": ("<clientConfig/>",)}),
     ("a real name that is no text", {"real_name": 7}),
+    ("an HTTP client that is not one", {"http_client": object()}),
+    ("a resolver that is not one", {"resolver": "8.8.8.8"}),
 ]
 
 
