@@ -79,11 +79,10 @@ def measure(world: WorldInfo, root: Path, runs: int, timeout: float) -> dict[str
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument(
-        "--net", type=int, default=int(os.environ.get("MAIL_AUTOCONF_WORLD_NET", "9"))
-    )
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--runs", type=int, default=3)
+    net = int(os.environ.get("MAIL_AUTOCONF_WORLD_NET", "9"))
+    parser.add_argument("--net", type=int, default=net)
     parser.add_argument("--autoconf-root", type=Path, default=ROOT)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

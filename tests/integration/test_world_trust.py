@@ -79,16 +79,8 @@ def test_a_server_echoing_the_login_shows_no_form_of_the_password(world: WorldIn
     """POP3 AUTH PLAIN and SMTP AUTH LOGIN refused with the token echoed, base64 and decoded:
     neither --json nor the human --trace output holds the password in any form."""
     scenario = world.scenarios["echo-login"]
-    argv = cli_args(
-        world,
-        scenario.address,
-        "--sources",
-        "autoconfig",
-        "--login",
-        scenario.address,
-        "--password-stdin",
-        view,
-    )
+    login = ["--login", scenario.address, "--password-stdin"]
+    argv = cli_args(world, scenario.address, "--sources", "autoconfig", *login, view)
     code, out, err = _run(argv, stdin=ECHOED + "\n")
     assert code == 3, out + err  # found, but the password was refused
     leaked = [form for form in _forms(scenario.address, ECHOED) if form in out + err]

@@ -34,9 +34,19 @@ def add(b: _Builder) -> None:
     _echo_login(b)
 
 
-def _mx_workspace(b: _Builder) -> None:
+def _scenario(
+    b: _Builder, name_domain: tuple[str, str], about: str, first: list[tuple[str, int]]
+) -> None:
+    """Register a scenario whose first incoming and outgoing servers use implicit TLS."""
     from tests.world.scenarios import Expect, Scenario
 
+    (in_host, in_port), (out_host, out_port) = first
+    name, domain = name_domain
+    incoming, outgoing = Expect(in_host, in_port, "tls"), Expect(out_host, out_port, "tls")
+    b.add(Scenario(name, domain, about, incoming, outgoing))
+
+
+def _mx_workspace(b: _Builder) -> None:
     p = b.plan
     for name, ip in (
         ("imap.gmail.com", p.dovecot),
@@ -46,14 +56,11 @@ def _mx_workspace(b: _Builder) -> None:
         b.a(b.zone(name), name, ip)
     d = "mx-workspace.test"
     b.zone(d).add(d, "MX", "1 aspmx.l.google.com.")
-    b.add(
-        Scenario(
-            "mx-workspace",
-            d,
-            "only an MX to aspmx.l.google.com (Google Workspace); the bundled data knows Google",
-            Expect("imap.gmail.com", 993, "tls"),
-            Expect("smtp.gmail.com", 465, "tls"),
-        )
+    _scenario(
+        b,
+        ("mx-workspace", d),
+        "only an MX to aspmx.l.google.com (Google Workspace); the bundled data knows Google",
+        [("imap.gmail.com", 993), ("smtp.gmail.com", 465)],
     )
 
 
@@ -62,8 +69,6 @@ def _trust_agree(b: _Builder) -> None:
         AUTOCONFIG_PATH,
         AUTODISCOVER_PATH,
         USER,
-        Expect,
-        Scenario,
         Server,
         WebFile,
         autodiscover_redirect_addr,
@@ -96,23 +101,18 @@ def _trust_agree(b: _Builder) -> None:
     b.webhost(z, f"autodiscover.{d}").files[AUTODISCOVER_PATH] = WebFile(
         autodiscover_redirect_addr(f"{USER}@{evil}"), allow_post=True
     )
-    b.add(
-        Scenario(
-            "trust-agree",
-            d,
-            f"MX -> mx.{evil} (autoconfig there names imap./smtp.{evil}) and Autodiscover "
-            f"redirectUrl/redirectAddr -> {evil} naming the same: never gets the password",
-            Expect(f"imap.{evil}", 993, "tls"),
-            Expect(f"smtp.{evil}", 465, "tls"),
-        )
+    _scenario(
+        b,
+        ("trust-agree", d),
+        f"MX -> mx.{evil} (autoconfig there names imap./smtp.{evil}) and Autodiscover "
+        f"redirectUrl/redirectAddr -> {evil} naming the same: never gets the password",
+        [(f"imap.{evil}", 993), (f"smtp.{evil}", 465)],
     )
 
 
 def _echo_login(b: _Builder) -> None:
     from tests.world.scenarios import (
         AUTOCONFIG_PATH,
-        Expect,
-        Scenario,
         Server,
         WebFile,
         clientconfig,
@@ -125,13 +125,10 @@ def _echo_login(b: _Builder) -> None:
     b.a(z, f"smtp.{d}", p.capabilities)
     servers = [Server("pop3", f"pop.{d}", 995, "tls"), Server("smtp", f"smtp.{d}", 465, "tls")]
     b.webhost(z, f"autoconfig.{d}").files[AUTOCONFIG_PATH] = WebFile(clientconfig(d, [d], servers))
-    b.add(
-        Scenario(
-            ECHO,
-            d,
-            "HTTPS autoconfig names POP3 995 and SMTP 465 servers that refuse every login by "
-            "echoing it back (the AUTH PLAIN token, AUTH LOGIN's base64, decoded too)",
-            Expect(f"pop.{d}", 995, "tls"),
-            Expect(f"smtp.{d}", 465, "tls"),
-        )
+    _scenario(
+        b,
+        (ECHO, d),
+        "HTTPS autoconfig names POP3 995 and SMTP 465 servers that refuse every login by "
+        "echoing it back (the AUTH PLAIN token, AUTH LOGIN's base64, decoded too)",
+        [(f"pop.{d}", 995), (f"smtp.{d}", 465)],
     )
