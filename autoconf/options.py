@@ -174,7 +174,10 @@ class Options:
             )
         _check_instance("ssl_context", self.ssl_context, _ssl_context_type())
         _check_injected_types(self.http_client, self.resolver)
-        _check_instance("ispdb_url", self.ispdb_url, str)
+        if not isinstance(self.ispdb_url, str):
+            raise OptionsError(
+                f"ispdb_url must be a str (an https:// URL), not {_kind(self.ispdb_url)}"
+            )
         _check_instance("real_name", self.real_name, str)
         if not isinstance(self.local_documents, tuple | list) or not all(
             isinstance(d, bytes) for d in self.local_documents

@@ -31,6 +31,7 @@ MISUSE: list[tuple[str, dict[str, Any]]] = [
     ("a mode that is no text", {"mode": 3}),
     ("verify as a string", {"verify": "no"}),
     ("an ISPDB URL that is no text", {"ispdb_url": b"https://x/"}),
+    ("no ISPDB URL", {"ispdb_url": None}),
     ("local documents as text", {"local_documents": ("<clientConfig/>",)}),
     ("a real name that is no text", {"real_name": 7}),
     ("an HTTP client that is not one", {"http_client": object()}),
