@@ -146,3 +146,70 @@ async def test_google_workspace_by_mx_ranks_imap_first(monkeypatch, verify: bool
     ranked = merge([await MxSource().run(ctx)], use_verification=verify)
     assert (ranked.incoming[0].host, ranked.incoming[0].port) == ("imap.gmail.com", 993)
     assert ranked.outgoing[0].host == "smtp.gmail.com"
+
+
+# Issue 19.3: a POX redirect to another registrable domain lowers trust ----------------------
+
+_POX = (
+    '<?xml version="1.0"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/'
+    'autodiscover/responseschema/2006"><Response xmlns="http://schemas.microsoft.com/exchange/'
+    'autodiscover/outlook/responseschema/2006a"><Account>{}</Account></Response></Autodiscover>'
+)
+_SETTINGS = _POX.format(
+    "<AccountType>email</AccountType><Action>settings</Action><Protocol><Type>IMAP</Type>"
+    "<Server>imap.{}</Server><Port>993</Port><SSL>on</SSL></Protocol>"
+)
+
+
+async def _autodiscovered(first_answer: str, final_domain: str) -> list[ServerSettings]:
+    """The Autodiscover source's incoming servers for jane@victim.example, whose
+    autodiscover. host answers ``first_answer`` and whose redirect target answers settings."""
+    from autoconf.net.http import FetchResult
+    from autoconf.sources.autodiscover import AutodiscoverSource
+
+    from ..check.test_mechanisms import FakeNetwork, ScriptedDns, ScriptedHttp
+
+    path = "/autodiscover/autodiscover.xml"
+    answers = {
+        f"https://autodiscover.{DOMAIN}{path}": first_answer,
+        f"https://autodiscover.{final_domain}{path}": _SETTINGS.format(final_domain),
+    }
+    http = ScriptedHttp(
+        {
+            url: FetchResult(url=url, status=200, body=body.encode(), content_type="text/xml")
+            for url, body in answers.items()
+        }
+    )
+    net = FakeNetwork(http=http, dns=ScriptedDns())
+    ctx = SourceContext(
+        address=parse_address(f"jane@{DOMAIN}"),
+        options=Options(),
+        deadline=Deadline(5.0),
+        ispdb=default_ispdb(),
+        network=lambda: net,  # type: ignore[arg-type,return-value]
+    )
+    return (await AutodiscoverSource().run(ctx)).incoming
+
+
+@pytest.mark.parametrize(
+    "redirect",
+    [
+        "<Action>redirectAddr</Action><RedirectAddr>jane@evil.example</RedirectAddr>",
+        "<Action>redirectUrl</Action><RedirectUrl>"
+        "https://autodiscover.evil.example/autodiscover/autodiscover.xml</RedirectUrl>",
+    ],
+)
+async def test_a_pox_redirect_to_another_domain_lowers_trust(redirect: str):
+    """redirectAddr or redirectUrl to evil.example: its servers are low trust and redirected."""
+    [found] = await _autodiscovered(_POX.format(redirect), "evil.example")
+    assert (found.host, found.trust, found.redirected) == ("imap.evil.example", Trust.LOW, True)
+
+
+async def test_a_pox_redirect_within_the_domain_keeps_trust():
+    """redirectUrl to another host of the same registrable domain: medium, not redirected."""
+    redirect = (
+        "<Action>redirectUrl</Action><RedirectUrl>"
+        f"https://autodiscover.mail.{DOMAIN}/autodiscover/autodiscover.xml</RedirectUrl>"
+    )
+    [found] = await _autodiscovered(_POX.format(redirect), f"mail.{DOMAIN}")
+    assert (found.trust, found.redirected) == (Trust.MEDIUM, False)
