@@ -77,6 +77,7 @@ class SourceName(StrEnum):
     """Every place settings can come from, in the contract's order of authority."""
 
     LOCAL = "local"
+    PACC = "pacc"  # draft-ietf-mailmaint-pacc: HTTPS and the domain's DNS both vouch for it
     AUTOCONFIG = "autoconfig"
     SRV = "srv"
     ISPDB_BUNDLED = "ispdb-bundled"
@@ -94,6 +95,7 @@ class SourceName(StrEnum):
 
 _SOURCE_PRIORITY = {
     SourceName.LOCAL: 0,
+    SourceName.PACC: 1,
     SourceName.AUTOCONFIG: 1,
     SourceName.SRV: 2,
     SourceName.ISPDB_BUNDLED: 3,
@@ -169,6 +171,9 @@ class WarningCode(StrEnum):
     REDIRECTED = "redirected"
     SECURITY_FROM_PORT = "security-from-port"  # the port decided a document's security
     INCOMPLETE_DOCUMENT = "incomplete-document"  # no incoming or no outgoing server
+    # A PACC document whose digest no _ua-auto-config TXT record vouches for: tampering or a
+    # stale record. The document is not used.
+    PACC_DIGEST_MISMATCH = "pacc-digest-mismatch"
 
 
 class FailureKind(StrEnum):

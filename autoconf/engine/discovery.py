@@ -47,10 +47,12 @@ def default_sources() -> list[Source]:
     from ..sources.guess import GuessSource
     from ..sources.ispdb import IspdbSource
     from ..sources.mx import MxSource
+    from ..sources.pacc import PaccSource
     from ..sources.srv import SrvSource
 
     return [
         LocalSource(),
+        PaccSource(),
         AutoconfigSource(secure=True),
         SrvSource(),
         BundledIspdbSource(),

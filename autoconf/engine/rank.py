@@ -86,7 +86,10 @@ def rank_key(
     Without ``use_verification`` (the caller did not ask for probes) the probe results some
     candidates carry anyway (guessing) do not lift them above better-sourced servers.
     """
-    best_source = min((s.priority for s in server.sources), default=99)
+    # PACC shares autoconfig's priority but goes first: HTTPS and the DNS both vouch for it.
+    best_source = min(
+        (2 * s.priority + (s is not SourceName.PACC) for s in server.sources), default=999
+    )
     verification = server.verification if use_verification else None
     tier = 1 if verification is None else (0 if verification.ok else 2)
     secondary_only = server.database in _SECONDARY and set(server.sources) <= _BUNDLED_ONLY
