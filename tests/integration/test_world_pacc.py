@@ -1,0 +1,103 @@
+"""The pacc source against the world: nginx serves the documents, Knot the TXT digests."""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stdout
+
+import pytest
+
+from autoconf import AttemptStatus, SourceName, WarningCode, discover
+from autoconf.cli import main
+from tests.world import WorldInfo
+from tests.world.library import WITHOUT_GUESS, library_options
+from tests.world.library import cli_args as world_cli_args
+from tests.world.scenarios_pacc import DECOY
+
+pytestmark = pytest.mark.world
+
+
+def _options(world: WorldInfo, **extra: object):
+    settings: dict[str, object] = {"verify": False, "sources": WITHOUT_GUESS}
+    settings.update(extra)
+    return library_options(world, **settings)
+
+
+def _pacc_attempts(result):
+    return [a for a in result.attempts if a.source is SourceName.PACC]
+
+
+def _hosts(result) -> set[str]:
+    return {s.host for s in result.incoming + result.outgoing}
+
+
+async def test_a_vouched_document_gives_the_first_servers(world: WorldInfo):
+    """pacc.test: the document whose digest a TXT record carries ranks first, from pacc."""
+    result = await discover(world.scenarios["pacc"].address, options=_options(world))
+    first_in, first_out = result.incoming[0], result.outgoing[0]
+    assert (first_in.host, first_in.port) == ("imap.pacc.test", 993)
+    assert (first_out.host, first_out.port) == ("smtp.pacc.test", 465)
+    assert SourceName.PACC in first_in.sources
+    assert first_in.username == "alice@pacc.test"
+    document, txt = _pacc_attempts(result)
+    assert document.status is AttemptStatus.OK
+    assert txt.status is AttemptStatus.OK
+    assert txt.detail == "2 usable of 2 record(s)"  # the stale record of a rollover beside it
+    assert result.provider is not None
+    assert result.provider.display_name == "PACC Test Mail"
+
+
+async def test_a_vouched_document_is_verified_live(world: WorldInfo):
+    """With probes, the PACC servers (implicit TLS on 993 and 465) pass the live check."""
+    options = library_options(world, sources=WITHOUT_GUESS)
+    result = await discover(world.scenarios["pacc"].address, options=options)
+    assert result.incoming[0].verification is not None
+    assert result.incoming[0].verification.ok
+    assert result.outgoing[0].verification is not None
+    assert result.outgoing[0].verification.ok
+
+
+async def test_a_mismatching_document_is_never_used_and_is_warned_about(world: WorldInfo):
+    """pacc-decoy.test: the decoy host never appears; pacc-digest-mismatch; autoconfig wins."""
+    result = await discover(world.scenarios["pacc-mismatch"].address, options=_options(world))
+    assert DECOY not in _hosts(result)
+    assert result.incoming[0].host == "imap.pacc-decoy.test"
+    assert result.incoming[0].sources == [SourceName.AUTOCONFIG]
+    codes = [w.code for w in result.warnings]
+    assert WarningCode.PACC_DIGEST_MISMATCH in codes
+    document, _ = _pacc_attempts(result)
+    assert document.status is AttemptStatus.ERROR
+    assert "matches no _ua-auto-config TXT record" in (document.detail or "")
+
+
+async def test_a_document_without_a_record_is_not_used(world: WorldInfo):
+    """pacc-no-txt.test: no TXT record, so the document is ignored (no warning); SRV answers."""
+    result = await discover(world.scenarios["pacc-no-txt"].address, options=_options(world))
+    assert DECOY not in _hosts(result)
+    assert result.incoming[0].sources == [SourceName.SRV]
+    assert WarningCode.PACC_DIGEST_MISMATCH not in [w.code for w in result.warnings]
+    document, txt = _pacc_attempts(result)
+    assert document.status is AttemptStatus.ERROR
+    assert txt.status is AttemptStatus.EMPTY
+
+
+async def test_a_redirect_is_not_followed(world: WorldInfo):
+    """pacc-redirect.test: the 301 is a refusal, never followed, even to a vouched document."""
+    result = await discover(world.scenarios["pacc-redirect"].address, options=_options(world))
+    assert DECOY not in _hosts(result)
+    document, _ = _pacc_attempts(result)
+    assert document.status is AttemptStatus.ERROR
+    assert "not followed" in (document.detail or "")
+    assert result.incoming[0].sources == [SourceName.SRV]
+
+
+def test_the_cli_json_names_pacc_among_the_sources(world: WorldInfo):
+    """python -m autoconf --json for pacc.test lists "pacc" in the first server's sources."""
+    out = io.StringIO()
+    args = world_cli_args(world, world.scenarios["pacc"].address, "--json", "--no-verify")
+    with redirect_stdout(out):
+        status = main(args)
+    assert status == 0
+    data = json.loads(out.getvalue())
+    assert "pacc" in data["incoming"][0]["sources"]

@@ -1,0 +1,127 @@
+"""PACC scenarios (draft-ietf-mailmaint-pacc): documents nginx serves byte for byte, with
+their SHA-256 digests in Knot's TXT records.
+
+- ``pacc.test``: a valid document and a matching record (and a stale one beside it, as during a
+  rollover); nothing else published.
+- ``pacc-decoy.test``: a document naming decoy hosts whose digest matches no record (a record
+  for other bytes is published), beside a correct autoconfig file: the decoy never appears.
+- ``pacc-no-txt.test``: a document naming decoy hosts and no TXT record at all, beside correct
+  SRV records: the document is not used.
+- ``pacc-redirect.test``: the PACC URL answers 301 to a host serving a document its TXT record
+  vouches for; redirects are not followed, so nothing is found through PACC (SRV answers).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from autoconf.parsers.pacc import PACC_PATH, record_for
+
+if TYPE_CHECKING:
+    from tests.world.scenarios import _Builder
+
+DECOY = "decoy.pacc-elsewhere.test"
+
+
+def document(imap: str, submit: str, name: str) -> bytes:
+    """A PACC document in the draft's deterministic form (sorted keys, compact, UTF-8)."""
+    value = {
+        "protocols": {"imap": {"host": imap}, "submit": {"host": submit}},
+        "authentication": {"password": True},
+        "info": {"provider": {"name": name}},
+    }
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def add(b: _Builder) -> None:
+    """Add the PACC scenarios to the world being built."""
+    from tests.world.scenarios import (
+        AUTOCONFIG_PATH,
+        Expect,
+        Scenario,
+        WebFile,
+        clientconfig,
+        standard_servers,
+    )
+
+    p = b.plan
+    decoys = b.zone("pacc-elsewhere.test")
+    b.a(decoys, DECOY, p.dovecot)
+
+    d = "pacc.test"
+    z = b.zone(d)
+    b.mail_hosts(z, d, p.dovecot, p.postfix)
+    body = document(f"imap.{d}", f"smtp.{d}", "PACC Test Mail")
+    b.webhost(z, f"ua-auto-config.{d}").files[PACC_PATH] = WebFile(body, "application/json")
+    z.add(f"_ua-auto-config.{d}", "TXT", f'"{record_for(body + b" ")}"')  # stale
+    z.add(f"_ua-auto-config.{d}", "TXT", f'"{record_for(body)}"')
+    b.add(
+        Scenario(
+            "pacc",
+            d,
+            "a PACC document vouched for by its TXT digest (a stale record beside it)",
+            Expect(f"imap.{d}", 993, "tls"),
+            Expect(f"smtp.{d}", 465, "tls"),
+        )
+    )
+
+    d = "pacc-decoy.test"
+    z = b.zone(d)
+    b.mail_hosts(z, d, p.dovecot, p.postfix)
+    body = document(DECOY, DECOY, "Decoy")
+    b.webhost(z, f"ua-auto-config.{d}").files[PACC_PATH] = WebFile(body, "application/json")
+    z.add(f"_ua-auto-config.{d}", "TXT", f'"{record_for(body + b"tampered")}"')
+    b.webhost(z, f"autoconfig.{d}").files[AUTOCONFIG_PATH] = WebFile(
+        clientconfig(d, [d], standard_servers(d))
+    )
+    b.add(
+        Scenario(
+            "pacc-mismatch",
+            d,
+            "a PACC document naming a decoy host whose digest matches no TXT record, beside a "
+            "correct autoconfig file",
+            Expect(f"imap.{d}", 993, "tls"),
+            Expect(f"smtp.{d}", 465, "tls"),
+        )
+    )
+
+    d = "pacc-no-txt.test"
+    z = b.zone(d)
+    b.mail_hosts(z, d, p.dovecot, p.postfix)
+    body = document(DECOY, DECOY, "Decoy")
+    b.webhost(z, f"ua-auto-config.{d}").files[PACC_PATH] = WebFile(body, "application/json")
+    z.add(f"_imaps._tcp.{d}", "SRV", f"0 1 993 imap.{d}.")
+    z.add(f"_submissions._tcp.{d}", "SRV", f"0 1 465 smtp.{d}.")
+    b.add(
+        Scenario(
+            "pacc-no-txt",
+            d,
+            "a PACC document naming a decoy host and no TXT record, beside correct SRV records",
+            Expect(f"imap.{d}", 993, "tls"),
+            Expect(f"smtp.{d}", 465, "tls"),
+        )
+    )
+
+    d = "pacc-redirect.test"
+    z = b.zone(d)
+    b.mail_hosts(z, d, p.dovecot, p.postfix)
+    body = document(DECOY, DECOY, "Decoy")
+    b.webhost(z, f"ua-auto-config.{d}").redirects[PACC_PATH] = (
+        301,
+        f"https://elsewhere.{d}{PACC_PATH}",
+    )
+    b.webhost(z, f"elsewhere.{d}").files[PACC_PATH] = WebFile(body, "application/json")
+    z.add(f"_ua-auto-config.{d}", "TXT", f'"{record_for(body)}"')
+    z.add(f"_imaps._tcp.{d}", "SRV", f"0 1 993 imap.{d}.")
+    z.add(f"_submissions._tcp.{d}", "SRV", f"0 1 465 smtp.{d}.")
+    b.add(
+        Scenario(
+            "pacc-redirect",
+            d,
+            "the PACC URL redirects to a vouched-for document elsewhere (not followed), beside "
+            "correct SRV records",
+            Expect(f"imap.{d}", 993, "tls"),
+            Expect(f"smtp.{d}", 465, "tls"),
+        )
+    )
