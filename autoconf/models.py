@@ -34,6 +34,8 @@ __all__ = [
     "ProviderStatus",
     "Security",
     "ServerSettings",
+    "Service",
+    "ServiceKind",
     "SourceAttempt",
     "SourceName",
     "TlsStatus",
@@ -346,6 +348,27 @@ class ProviderInfo(_Frozen):
     records: list[str] = Field(default_factory=list)
 
 
+class ServiceKind(StrEnum):
+    """A service beside mail that an account can use (JMAP, calendars, contacts)."""
+
+    JMAP = "jmap"  # a JMAP Session resource (RFC 8620)
+    CALDAV = "caldav"  # a CalDAV context URL (RFC 4791, RFC 6764)
+    CARDDAV = "carddav"  # a CardDAV context URL (RFC 6352, RFC 6764)
+
+
+class Service(_Frozen):
+    """A JMAP, CalDAV or CardDAV service found for the address, with where it came from."""
+
+    kind: ServiceKind
+    """What the URL serves."""
+    url: str
+    """The https URL a client starts from (a JMAP Session resource or a DAV context URL)."""
+    sources: list[SourceName] = Field(default_factory=_empty_list)
+    """Every source that named this URL."""
+    trust: Trust = Trust.MEDIUM
+    """How far the URL can be trusted, from its best source."""
+
+
 class SourceAttempt(_Frozen):
     """How one look-up at one source ended."""
 
@@ -372,6 +395,8 @@ class DiscoveryResult(_Frozen):
     warnings: list[DiscoveryWarning] = Field(default_factory=_empty_list)
     elapsed_ms: float = 0.0
     domain_status: DomainStatus = DomainStatus.UNKNOWN  # does the email domain exist?
+    services: list[Service] = Field(default_factory=_empty_list)
+    """JMAP, CalDAV and CardDAV services found beside the mail servers, best first."""
 
     @property
     def found(self) -> bool:

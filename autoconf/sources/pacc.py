@@ -16,8 +16,11 @@ from ..errors import AutoconfError, ParseError, bounded
 from ..models import (
     AttemptStatus,
     DiscoveryWarning,
+    Service,
+    ServiceKind,
     SourceAttempt,
     SourceName,
+    Trust,
     WarningCode,
 )
 from ..parsers.pacc import (
@@ -56,17 +59,22 @@ class PaccSource:
             attempts[0] = _with(doc_attempt, AttemptStatus.ERROR, bounded(str(exc)))
             return SourceOutcome(source=self.name, attempts=attempts)
         incoming, outgoing, provider = settings_from_pacc(document, ctx.address)
-        status = AttemptStatus.OK if incoming or outgoing else AttemptStatus.EMPTY
+        status = AttemptStatus.OK if incoming or outgoing or document.urls else AttemptStatus.EMPTY
         detail = "vouched for by its _ua-auto-config TXT record"
         if document.problems:
             detail = bounded(f"{detail}; ignored: {'; '.join(document.problems)}")
         attempts[0] = _with(doc_attempt, status, detail)
+        services = [
+            Service(kind=ServiceKind(u.kind), url=u.url, sources=[self.name], trust=Trust.HIGH)
+            for u in document.urls
+        ]
         return SourceOutcome(
             source=self.name,
             attempts=attempts,
             incoming=incoming,
             outgoing=outgoing,
             provider=provider,
+            services=services,
         )
 
     async def _document(self, ctx: SourceContext, url: str) -> tuple[SourceAttempt, bytes | None]:

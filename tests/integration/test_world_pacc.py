@@ -46,6 +46,10 @@ async def test_a_vouched_document_gives_the_first_servers(world: WorldInfo):
     assert txt.detail == "2 usable of 2 record(s)"  # the stale record of a rollover beside it
     assert result.provider is not None
     assert result.provider.display_name == "PACC Test Mail"
+    assert [(s.kind.value, s.url, s.sources, s.trust.value) for s in result.services] == [
+        ("jmap", "https://jmap.pacc.test/session", [SourceName.PACC], "high"),
+        ("caldav", "https://dav.pacc.test/calendars/", [SourceName.PACC], "high"),
+    ]
 
 
 async def test_a_vouched_document_is_verified_live(world: WorldInfo):
@@ -63,7 +67,8 @@ async def test_a_mismatching_document_is_never_used_and_is_warned_about(world: W
     result = await discover(world.scenarios["pacc-mismatch"].address, options=_options(world))
     assert DECOY not in _hosts(result)
     assert result.incoming[0].host == "imap.pacc-decoy.test"
-    assert result.incoming[0].sources == [SourceName.AUTOCONFIG]
+    assert SourceName.AUTOCONFIG in result.incoming[0].sources
+    assert SourceName.PACC not in result.incoming[0].sources
     codes = [w.code for w in result.warnings]
     assert WarningCode.PACC_DIGEST_MISMATCH in codes
     document, _ = _pacc_attempts(result)
@@ -93,7 +98,7 @@ async def test_a_redirect_is_not_followed(world: WorldInfo):
 
 
 def test_the_cli_json_names_pacc_among_the_sources(world: WorldInfo):
-    """python -m autoconf --json for pacc.test lists "pacc" in the first server's sources."""
+    """--json for pacc.test lists "pacc" in the first server's sources, and the services."""
     out = io.StringIO()
     args = world_cli_args(world, world.scenarios["pacc"].address, "--json", "--no-verify")
     with redirect_stdout(out):
@@ -101,3 +106,9 @@ def test_the_cli_json_names_pacc_among_the_sources(world: WorldInfo):
     assert status == 0
     data = json.loads(out.getvalue())
     assert "pacc" in data["incoming"][0]["sources"]
+    assert data["services"][0] == {
+        "kind": "jmap",
+        "url": "https://jmap.pacc.test/session",
+        "sources": ["pacc"],
+        "trust": "high",
+    }

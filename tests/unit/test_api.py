@@ -53,6 +53,8 @@ def test_public_api_is_pinned_and_sorted():
         "ProviderInfo",
         "Security",
         "ServerSettings",
+        "Service",
+        "ServiceKind",
         "Session",
         "Source",
         "SourceAttempt",

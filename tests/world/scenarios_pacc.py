@@ -24,10 +24,12 @@ if TYPE_CHECKING:
 DECOY = "decoy.pacc-elsewhere.test"
 
 
-def document(imap: str, submit: str, name: str) -> bytes:
+def document(imap: str, submit: str, name: str, **urls: str) -> bytes:
     """A PACC document in the draft's deterministic form (sorted keys, compact, UTF-8)."""
+    protocols: dict[str, dict[str, str]] = {"imap": {"host": imap}, "submit": {"host": submit}}
+    protocols.update({kind: {"url": url} for kind, url in urls.items()})
     value = {
-        "protocols": {"imap": {"host": imap}, "submit": {"host": submit}},
+        "protocols": protocols,
         "authentication": {"password": True},
         "info": {"provider": {"name": name}},
     }
@@ -52,7 +54,13 @@ def add(b: _Builder) -> None:
     d = "pacc.test"
     z = b.zone(d)
     b.mail_hosts(z, d, p.dovecot, p.postfix)
-    body = document(f"imap.{d}", f"smtp.{d}", "PACC Test Mail")
+    body = document(
+        f"imap.{d}",
+        f"smtp.{d}",
+        "PACC Test Mail",
+        jmap=f"https://jmap.{d}/session",
+        caldav=f"https://dav.{d}/calendars/",
+    )
     b.webhost(z, f"ua-auto-config.{d}").files[PACC_PATH] = WebFile(body, "application/json")
     z.add(f"_ua-auto-config.{d}", "TXT", f'"{record_for(body + b" ")}"')  # stale
     z.add(f"_ua-auto-config.{d}", "TXT", f'"{record_for(body)}"')
