@@ -27,6 +27,7 @@ __all__ = [
     "LocalizedText",
     "LoginStatus",
     "OAuth2Info",
+    "PaccRecordProblem",
     "Pop3Options",
     "Protocol",
     "ProviderDatabase",
@@ -346,6 +347,18 @@ class ProviderInfo(_Frozen):
     database: ProviderDatabase | None = None
     hints_database: ProviderDatabase | None = None
     records: list[str] = Field(default_factory=list)
+
+
+class PaccRecordProblem(StrEnum):
+    """Why a TXT record at ``_ua-auto-config.DOMAIN`` cannot vouch for a PACC document."""
+
+    NOT_TEXT = "not-text"  # its strings are not UTF-8
+    NOT_UAAC = "not-uaac"  # no ``v=UAAC…`` tag: another kind of record (ignored, no error)
+    BAD_VERSION = "bad-version"  # ``v`` is not UAAC1
+    BAD_ALGORITHM = "bad-algorithm"  # ``a`` is missing or not sha256
+    NO_DIGEST = "no-digest"  # no ``d`` tag
+    BAD_BASE64 = "bad-base64"  # ``d`` is not standard base64
+    WRONG_LENGTH = "wrong-length"  # ``d`` decodes, but not to 32 bytes
 
 
 class ServiceKind(StrEnum):

@@ -20,7 +20,6 @@ import ipaddress
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +29,7 @@ from ..models import (
     AuthMethod,
     Documentation,
     OAuth2Info,
+    PaccRecordProblem,
     Protocol,
     ProviderInfo,
     Security,
@@ -46,7 +46,6 @@ __all__ = [
     "PaccDocument",
     "PaccEndpoint",
     "PaccUrl",
-    "RecordProblem",
     "digest_of",
     "document_url",
     "matching_record",
@@ -84,25 +83,13 @@ def txt_name(domain: str) -> str:
 # --- the integrity record (draft §2) -------------------------------------------------------
 
 
-class RecordProblem(StrEnum):
-    """Why a TXT record at ``_ua-auto-config.DOMAIN`` cannot vouch for a document."""
-
-    NOT_TEXT = "not-text"  # its strings are not UTF-8
-    NOT_UAAC = "not-uaac"  # no ``v=UAAC…`` tag: another kind of record (ignored, no error)
-    BAD_VERSION = "bad-version"  # ``v`` is not UAAC1
-    BAD_ALGORITHM = "bad-algorithm"  # ``a`` is missing or not sha256
-    NO_DIGEST = "no-digest"  # no ``d`` tag
-    BAD_BASE64 = "bad-base64"  # ``d`` is not standard base64
-    WRONG_LENGTH = "wrong-length"  # ``d`` decodes, but not to 32 bytes
-
-
 @dataclass(frozen=True, slots=True)
 class IntegrityRecord:
     """One TXT record as read: its text, its digest when usable, or why it is not usable."""
 
     text: str
     digest: bytes | None = None
-    problem: RecordProblem | None = None
+    problem: PaccRecordProblem | None = None
 
     @property
     def usable(self) -> bool:
@@ -114,7 +101,7 @@ def parse_integrity_record(strings: Sequence[bytes]) -> IntegrityRecord:
     try:
         text = b"".join(strings).decode("utf-8")
     except UnicodeDecodeError:
-        return IntegrityRecord(text=repr(b"".join(strings)), problem=RecordProblem.NOT_TEXT)
+        return IntegrityRecord(text=repr(b"".join(strings)), problem=PaccRecordProblem.NOT_TEXT)
     tags: dict[str, str] = {}
     for part in text.split(";"):
         name, sep, value = part.partition("=")
@@ -126,22 +113,22 @@ def parse_integrity_record(strings: Sequence[bytes]) -> IntegrityRecord:
     try:
         digest = base64.b64decode(tags["d"], validate=True)
     except (binascii.Error, ValueError):
-        return IntegrityRecord(text=text, problem=RecordProblem.BAD_BASE64)
+        return IntegrityRecord(text=text, problem=PaccRecordProblem.BAD_BASE64)
     if len(digest) != hashlib.sha256().digest_size:
-        return IntegrityRecord(text=text, problem=RecordProblem.WRONG_LENGTH)
+        return IntegrityRecord(text=text, problem=PaccRecordProblem.WRONG_LENGTH)
     return IntegrityRecord(text=text, digest=digest)
 
 
-def _tag_problem(tags: Mapping[str, str]) -> RecordProblem | None:
+def _tag_problem(tags: Mapping[str, str]) -> PaccRecordProblem | None:
     version = tags.get("v", "").lower()
     if not version.startswith("uaac"):  # SPF and the like share the name: not ours
-        return RecordProblem.NOT_UAAC
+        return PaccRecordProblem.NOT_UAAC
     if version != "uaac1":
-        return RecordProblem.BAD_VERSION
+        return PaccRecordProblem.BAD_VERSION
     if tags.get("a", "").lower() != "sha256":
-        return RecordProblem.BAD_ALGORITHM
+        return PaccRecordProblem.BAD_ALGORITHM
     if "d" not in tags:
-        return RecordProblem.NO_DIGEST
+        return PaccRecordProblem.NO_DIGEST
     return None
 
 

@@ -45,6 +45,7 @@ def test_public_api_is_pinned_and_sorted():
         "OAuth2Info",
         "Options",
         "OptionsError",
+        "PaccRecordProblem",
         "ParseError",
         "Pop3Options",
         "ProbeFinished",

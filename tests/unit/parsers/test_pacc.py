@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 
 from autoconf.address import parse_address
 from autoconf.errors import ParseError
-from autoconf.models import AuthMethod, Protocol, Security, SourceName, Trust
+from autoconf.models import AuthMethod, PaccRecordProblem, Protocol, Security, SourceName, Trust
 from autoconf.parsers.pacc import (
-    RecordProblem,
     digest_of,
     document_url,
     matching_record,
@@ -81,14 +80,14 @@ def test_txt_sets_that_vouch_for_body1(rrset: list[tuple[bytes, ...]]):
     ("rrset", "problems"),
     [
         ([_rr(f"v=UAAC1; a=sha256; d={D2}")], [None]),
-        ([_rr(f"v=UAAC2; a=sha256; d={D1}")], [RecordProblem.BAD_VERSION]),
-        ([_rr(f"v=UAAC1; a=sha512; d={D1}")], [RecordProblem.BAD_ALGORITHM]),
-        ([_rr("v=UAAC1; a=sha256; d=!!")], [RecordProblem.BAD_BASE64]),
-        ([_rr("v=UAAC1; a=sha256")], [RecordProblem.NO_DIGEST]),
+        ([_rr(f"v=UAAC2; a=sha256; d={D1}")], [PaccRecordProblem.BAD_VERSION]),
+        ([_rr(f"v=UAAC1; a=sha512; d={D1}")], [PaccRecordProblem.BAD_ALGORITHM]),
+        ([_rr("v=UAAC1; a=sha256; d=!!")], [PaccRecordProblem.BAD_BASE64]),
+        ([_rr("v=UAAC1; a=sha256")], [PaccRecordProblem.NO_DIGEST]),
         ([], []),
-        ([_rr("v=spf1 -all")], [RecordProblem.NOT_UAAC]),
-        ([_rr("v=UAAC1; a=sha256; d=AAAA")], [RecordProblem.WRONG_LENGTH]),
-        ([(b"v=UAAC1; a=sha256; d=\xff",)], [RecordProblem.NOT_TEXT]),
+        ([_rr("v=spf1 -all")], [PaccRecordProblem.NOT_UAAC]),
+        ([_rr("v=UAAC1; a=sha256; d=AAAA")], [PaccRecordProblem.WRONG_LENGTH]),
+        ([(b"v=UAAC1; a=sha256; d=\xff",)], [PaccRecordProblem.NOT_TEXT]),
     ],
 )
 def test_txt_sets_that_do_not_vouch(rrset, problems):
