@@ -112,3 +112,55 @@ def test_the_cli_json_names_pacc_among_the_sources(world: WorldInfo):
         "sources": ["pacc"],
         "trust": "high",
     }
+
+
+def _check(world: WorldInfo, scenario: str) -> tuple[int, dict[str, object]]:
+    out = io.StringIO()
+    domain = world.scenarios[scenario].domain
+    args = world_cli_args(world, domain, "--check", "--json", "--timeout", "8")
+    with redirect_stdout(out):
+        status = main(args)
+    return status, json.loads(out.getvalue())
+
+
+def _pacc_codes(report: dict[str, object]) -> dict[str, str]:
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    return {f["code"]: f["severity"] for f in findings if f["code"].startswith("pacc-")}
+
+
+def test_check_reports_a_correct_pacc_publication(world: WorldInfo):
+    """--check pacc.test: PACC published, its stale rollover record as info, no pacc error."""
+    status, report = _check(world, "pacc")
+    assert status in (0, 4)
+    mechanisms = {m["mechanism"]: m for m in report["mechanisms"]}  # type: ignore[union-attr]
+    assert mechanisms["pacc"]["published"] is True
+    assert _pacc_codes(report) == {"pacc-stale-record": "info", "pacc-one-revision": "info"}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "code"),
+    [
+        ("pacc-mismatch", "pacc-digest-mismatch"),
+        ("pacc-no-txt", "pacc-no-record"),
+        ("pacc-redirect", "pacc-redirect"),
+    ],
+)
+def test_check_reports_a_broken_pacc_publication(world: WorldInfo, scenario: str, code: str):
+    """--check on a broken PACC publication exits 5 with that error, the document unused."""
+    status, report = _check(world, scenario)
+    assert status == 5
+    assert _pacc_codes(report).get(code) == "error"
+    mechanisms = {m["mechanism"]: m for m in report["mechanisms"]}  # type: ignore[union-attr]
+    assert mechanisms["pacc"]["published"] is False
+
+
+async def test_jmap_and_caldav_from_srv_records(world: WorldInfo):
+    """dav-services.test: _jmap._tcp → the well-known JMAP URL, _caldavs._tcp + TXT path →
+    the CalDAV context URL, _carddavs._tcp '.' → no CardDAV; medium trust (inside)."""
+    result = await discover(world.scenarios["dav-services"].address, options=_options(world))
+    assert [(s.kind.value, s.url, s.trust.value) for s in result.services] == [
+        ("jmap", "https://jmap.dav-services.test/.well-known/jmap", "medium"),
+        ("caldav", "https://dav.dav-services.test/dav/calendars/", "medium"),
+    ]
+    assert result.incoming[0].host == "imap.dav-services.test"

@@ -133,3 +133,26 @@ def add(b: _Builder) -> None:
             Expect(f"smtp.{d}", 465, "tls"),
         )
     )
+
+    # JMAP (RFC 8620) and CalDAV/CardDAV (RFC 6764) published by SRV, beside mail SRV records.
+    d = "dav-services.test"
+    z = b.zone(d)
+    b.mail_hosts(z, d, p.dovecot, p.postfix)
+    b.webhost(z, f"jmap.{d}")
+    b.webhost(z, f"dav.{d}")
+    z.add(f"_imaps._tcp.{d}", "SRV", f"0 1 993 imap.{d}.")
+    z.add(f"_submissions._tcp.{d}", "SRV", f"0 1 465 smtp.{d}.")
+    z.add(f"_jmap._tcp.{d}", "SRV", f"0 1 443 jmap.{d}.")
+    z.add(f"_caldavs._tcp.{d}", "SRV", f"0 1 443 dav.{d}.")
+    z.add(f"_caldavs._tcp.{d}", "TXT", '"path=/dav/calendars/"')
+    z.add(f"_carddavs._tcp.{d}", "SRV", "0 0 0 .")
+    b.add(
+        Scenario(
+            "dav-services",
+            d,
+            "SRV for IMAP and submission, _jmap._tcp, _caldavs._tcp with a TXT path, and "
+            "_carddavs._tcp with target '.' (not offered)",
+            Expect(f"imap.{d}", 993, "tls"),
+            Expect(f"smtp.{d}", 465, "tls"),
+        )
+    )
