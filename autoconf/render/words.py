@@ -25,6 +25,7 @@ from ..models import (
     ProviderStatus,
     Security,
     ServerSettings,
+    ServiceKind,
     SourceName,
     TlsStatus,
     Trust,
@@ -68,6 +69,12 @@ AUTH = {
     AuthMethod.GSSAPI: "Kerberos",
     AuthMethod.CLIENT_CERT: "TLS certificate",
     AuthMethod.NONE: "no sign-in",
+}
+
+SERVICE_KINDS = {
+    ServiceKind.JMAP: "JMAP (mail, calendars and contacts)",
+    ServiceKind.CALDAV: "Calendars (CalDAV)",
+    ServiceKind.CARDDAV: "Contacts (CardDAV)",
 }
 
 SOURCES = {

@@ -164,3 +164,19 @@ async def test_jmap_and_caldav_from_srv_records(world: WorldInfo):
         ("caldav", "https://dav.dav-services.test/dav/calendars/", "medium"),
     ]
     assert result.incoming[0].host == "imap.dav-services.test"
+
+
+def test_the_human_view_lists_the_services_under_also_found(world: WorldInfo):
+    """The human view shows the JMAP and CalDAV URLs under "Also found", in plain words."""
+    out = io.StringIO()
+    args = world_cli_args(world, world.scenarios["dav-services"].address, "--no-verify")
+    with redirect_stdout(out):
+        status = main(args)
+    assert status == 0
+    text = out.getvalue()
+    assert "Also found" in text
+    assert (
+        "JMAP (mail, calendars and contacts): https://jmap.dav-services.test/.well-known/jmap"
+        in text
+    )
+    assert "Calendars (CalDAV): https://dav.dav-services.test/dav/calendars/" in text
