@@ -21,6 +21,31 @@ from autoconf.parsers.pacc import PACC_PATH, record_for
 if TYPE_CHECKING:
     from tests.world.scenarios import _Builder
 
+# Every PACC scenario (all have working imap./smtp. hosts), and the check finding each makes.
+NAMES = (
+    "pacc",
+    "pacc-mismatch",
+    "pacc-no-txt",
+    "pacc-redirect",
+    "dav-services",
+    "pacc-records-only",
+    "pacc-wrong-cert",
+    "pacc-not-json",
+    "pacc-entries",
+)
+FINDINGS = {
+    "pacc-stale-record": "pacc",
+    "pacc-digest-mismatch": "pacc-mismatch",
+    "pacc-no-record": "pacc-no-txt",
+    "pacc-redirect": "pacc-redirect",
+    "pacc-unreachable": "pacc-records-only",
+    "pacc-certificate": "pacc-wrong-cert",
+    "pacc-bad-document": "pacc-not-json",
+    "pacc-bad-record": "pacc-entries",
+    "pacc-entry-ignored": "pacc-entries",
+    "pacc-one-revision": "pacc-entries",
+}
+
 DECOY = "decoy.pacc-elsewhere.test"
 
 
@@ -40,9 +65,11 @@ def add(b: _Builder) -> None:
     """Add the PACC scenarios to the world being built."""
     from tests.world.scenarios import (
         AUTOCONFIG_PATH,
+        HTML_PAGE,
         Expect,
         Scenario,
         WebFile,
+        Zone,
         clientconfig,
         standard_servers,
     )
@@ -156,3 +183,52 @@ def add(b: _Builder) -> None:
             Expect(f"smtp.{d}", 465, "tls"),
         )
     )
+
+    # The check's PACC findings that the scenarios above do not produce, one domain each;
+    # SRV records for the world's Dovecot and Postfix beside them, so mail still works.
+    def broken(name: str, description: str) -> Zone:
+        d = f"{name}.test"
+        z = b.zone(d)
+        b.mail_hosts(z, d, p.dovecot, p.postfix)
+        z.add(f"_imaps._tcp.{d}", "SRV", f"0 1 993 imap.{d}.")
+        z.add(f"_submissions._tcp.{d}", "SRV", f"0 1 465 smtp.{d}.")
+        b.add(
+            Scenario(
+                name,
+                d,
+                description,
+                Expect(f"imap.{d}", 993, "tls"),
+                Expect(f"smtp.{d}", 465, "tls"),
+            )
+        )
+        return z
+
+    z = broken("pacc-records-only", "_ua-auto-config TXT records but no ua-auto-config host")
+    z.add(f"_ua-auto-config.{z.origin}", "TXT", f'"{record_for(b"{}")}"')
+
+    z = broken("pacc-wrong-cert", "ua-auto-config.{domain} presents a certificate for another name")
+    body = document(f"imap.{z.origin}", f"smtp.{z.origin}", "Wrong Cert")
+    host = b.webhost(z, f"ua-auto-config.{z.origin}", p.wrong_name, cert="wrong-name")
+    host.files[PACC_PATH] = WebFile(body, "application/json")
+    z.add(f"_ua-auto-config.{z.origin}", "TXT", f'"{record_for(body)}"')
+
+    z = broken("pacc-not-json", "the PACC URL answers an HTML page its TXT record vouches for")
+    b.webhost(z, f"ua-auto-config.{z.origin}").files[PACC_PATH] = WebFile(HTML_PAGE, "text/html")
+    z.add(f"_ua-auto-config.{z.origin}", "TXT", f'"{record_for(HTML_PAGE)}"')
+
+    z = broken(
+        "pacc-entries",
+        "a vouched document naming an IMAP server by IP address and submission only under the "
+        "old key 'smtp'; a TXT record with sha512 beside the good one",
+    )
+    body = json.dumps(
+        {
+            "protocols": {"imap": {"host": p.dovecot}, "smtp": {"host": f"smtp.{z.origin}"}},
+            "info": {"provider": {"name": "Entries"}},
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
+    b.webhost(z, f"ua-auto-config.{z.origin}").files[PACC_PATH] = WebFile(body, "application/json")
+    z.add(f"_ua-auto-config.{z.origin}", "TXT", f'"{record_for(body)}"')
+    z.add(f"_ua-auto-config.{z.origin}", "TXT", '"v=UAAC1; a=sha512; d=AAAA"')
