@@ -21,6 +21,7 @@ from tests.world.client import (
 )
 from tests.world.scenarios_audit import NAMES as AUDIT  # checked in test_check_servers.py
 from tests.world.scenarios_check import CHECK_NAMES
+from tests.world.scenarios_pacc import NAMES as PACC_NAMES
 
 pytestmark = pytest.mark.world
 
@@ -44,6 +45,7 @@ WORKING = [
     "trust-agree",
     "srv-thousands",  # tests/world/scenarios_check.py
     *CHECK_NAMES,
+    *PACC_NAMES,
 ]
 
 
