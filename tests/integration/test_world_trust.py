@@ -93,10 +93,9 @@ def test_a_server_echoing_the_login_shows_no_form_of_the_password(world: WorldIn
         assert all("bad credentials" in d and MASK in d for d in details), details
 
 
-def test_check_of_thousands_of_srv_records_is_bounded_and_on_time(world: WorldInfo):
-    """--check of 6 × 1,000 SRV records under --timeout 10: the result comes in time, at most
-    MAX_SERVERS servers probed, and the report says how many records and servers were left
-    out (in the JSON and in the human view)."""
+def test_check_of_thousands_of_srv_records_ends_on_time_and_small(world: WorldInfo):
+    """--check of 6 × 1,000 SRV records under --timeout 10: the result comes within the
+    deadline (plus slack), at most MAX_SERVERS servers probed, a report of a few hundred KB."""
     domain = world.scenarios["srv-thousands"].domain
     started = time.monotonic()
     code, out, err = _run([*cli_args(world, domain, "--check", "--json", "--timeout", "10")])
@@ -109,17 +108,28 @@ def test_check_of_thousands_of_srv_records_is_bounded_and_on_time(world: WorldIn
     assert elapsed < 10.0 + 3.0, (report.elapsed_ms, elapsed)
     assert len(out) < 1_000_000
     assert code in (4, 5), err
-    # On a loaded machine one of the six SRV look-ups may time out: the rule is asserted per
-    # service that answered (each left 984 records out), not as an exact total.
     srv = next(m for m in report.mechanisms if m.mechanism.value == "srv")
-    assert srv.records_left_out > 0
-    assert srv.records_left_out % (1000 - MAX_SRV_RECORDS) == 0
-    assert len(srv.dns) == srv.records_left_out // (1000 - MAX_SRV_RECORDS) * MAX_SRV_RECORDS
+    assert len(srv.dns) <= 6 * MAX_SRV_RECORDS
+    assert len(report.servers) <= MAX_SERVERS
+
+
+@pytest.mark.parametrize("view", ["--json", "human"])
+def test_check_of_thousands_of_srv_records_says_what_it_left_out(world: WorldInfo, view: str):
+    """The same check (given time to spare, so every SRV look-up answers even on a loaded
+    machine): 16 records a service and 32 servers looked at, and how many were left out, in
+    the JSON (records_left_out, servers_left_out, two findings) and in the human view."""
+    domain = world.scenarios["srv-thousands"].domain
+    args = ["--check", "--no-verify", "--timeout", "30"] + (["--json"] if view == "--json" else [])
+    _, out, err = _run(cli_args(world, domain, *args))
+    if view != "--json":
+        assert re.search(r"\d+ more servers were not probed", out), out
+        assert re.search(r"\d+ SRV records were not checked", out), out
+        return
+    report = DomainReport.model_validate(json.loads(out))
+    srv = next(m for m in report.mechanisms if m.mechanism.value == "srv")
+    assert srv.records_left_out == 6 * (1000 - MAX_SRV_RECORDS), err
+    assert len(srv.dns) == 6 * MAX_SRV_RECORDS
     assert len(report.servers) == MAX_SERVERS
-    assert report.servers_left_out == len(srv.incoming) + len(srv.outgoing) - MAX_SERVERS
+    assert report.servers_left_out == 6 * MAX_SRV_RECORDS - MAX_SERVERS
     codes = {f.code for f in report.findings}
     assert {FindingCode.SRV_RECORDS_LEFT_OUT, FindingCode.SERVERS_LEFT_OUT} <= codes
-    # The human view, with time to spare so that every SRV look-up answers even under load.
-    _, human, _ = _run(cli_args(world, domain, "--check", "--no-verify", "--timeout", "30"))
-    assert re.search(r"\d+ more servers were not probed", human), human
-    assert re.search(r"\d+ SRV records were not checked", human), human
