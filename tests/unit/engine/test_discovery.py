@@ -118,9 +118,10 @@ def test_thorough_mode_returns_at_the_deadline_with_the_silent_source_timed_out(
     silent = FakeSource(SourceName.AUTOCONFIG, 3600)
     quick = FakeSource(SourceName.SRV, 0.01, host="imap.quick.example")
     started = time.perf_counter()
-    result = discover_sync("a@example.com", sources=[silent, quick], options=Options(deadline=0.5))
+    # 2 s, not less: the quick source must answer inside it even on a loaded machine.
+    result = discover_sync("a@example.com", sources=[silent, quick], options=Options(deadline=2.0))
     elapsed = time.perf_counter() - started
-    assert 0.45 < elapsed < soon_after(0.5)
+    assert 1.95 < elapsed < soon_after(2.0)
     statuses = {a.source: a.status for a in result.attempts}
     assert statuses[SourceName.AUTOCONFIG] is AttemptStatus.TIMEOUT
     assert statuses[SourceName.SRV] is AttemptStatus.OK
