@@ -24,7 +24,7 @@ from autoconf.net.dns import DnsClient
 from autoconf.net.tls import make_ssl_context
 from autoconf.options import Deadline
 from autoconf.probe.conversation import Login
-from autoconf.probe.driver import probe_server
+from autoconf.probe.driver import ProbeLimits, probe_server
 from autoconf.sources.guess import GuessSource
 from tests.timing import halfway, soon_after
 from tests.world import WorldInfo
@@ -41,6 +41,7 @@ async def probe(
     security: str,
     login: Login | None = None,
     deadline: float = 10.0,
+    options: Options | None = None,
 ):
     dns = DnsClient(nameservers=(world.nameserver,))
     server = ServerSettings(protocol=protocol, host=host, port=port, security=security)
@@ -49,6 +50,7 @@ async def probe(
         dns=dns,
         ssl_context=make_ssl_context(ca_file=Path(world.ca_file)),
         deadline=Deadline(deadline),
+        limits=ProbeLimits.from_options(options or Options()),
         login=login,
     )
 
@@ -165,8 +167,9 @@ async def test_silent_port_times_out_inside_the_budget(world: WorldInfo):
     """A port that accepts and never speaks is a timeout after its phase limit."""
     d = world.domains["silent"]
     started = time.perf_counter()
-    v = await probe(world, "imap", f"imap.{d}", 143, "starttls", deadline=20.0)
-    assert time.perf_counter() - started < halfway(Options().first_byte_timeout, 20.0)
+    options = Options(first_byte_timeout=1.0)  # 1 s, not the default 4 s: the same rule, sooner
+    v = await probe(world, "imap", f"imap.{d}", 143, "starttls", deadline=20.0, options=options)
+    assert time.perf_counter() - started < halfway(options.first_byte_timeout, 20.0)
     assert v.reachable
     assert v.failure is FailureKind.TIMEOUT
     assert "within" in (v.error or "")
