@@ -197,32 +197,32 @@ def normalize_host(name: str) -> str:
     """
     if not isinstance(name, str):
         raise ValueError("a host name must be text")
-    text = name.strip(_BLANKS)
-    if not text:
+    host = name.strip(_BLANKS)
+    if not host:
         raise ValueError("the host name is empty")
-    bracketed = text.startswith("[") and text.endswith("]")
+    bracketed = host.startswith("[") and host.endswith("]")
     if bracketed:
-        text = text[1:-1]
-    if "%" in text and ":" in text:
+        host = host[1:-1]
+    if "%" in host and ":" in host:
         raise ValueError(
             "an IPv6 address with a zone id (%...) names a local interface, not a server"
         )
-    ip = _ip_literal(text)
+    ip = _ip_literal(host)
     if ip is not None:
         return ip
-    if bracketed or ":" in text:
+    if bracketed or ":" in host:
         raise ValueError("the host is neither a host name nor a plain IP address")
-    if any(c.isspace() for c in text):
+    if any(c.isspace() for c in host):
         raise ValueError("a host name cannot contain spaces or line breaks")
-    return normalize_domain(text)
+    return normalize_domain(host)
 
 
-def _ip_literal(text: str) -> str | None:
-    """``text`` as a canonical IP address, or None when it is not one (a zone id is not)."""
-    if "%" in text:
+def _ip_literal(host: str) -> str | None:
+    """``host`` as a canonical IP address, or None when it is not one (a zone id is not)."""
+    if "%" in host:
         return None
     try:
-        return str(ipaddress.ip_address(text))
+        return str(ipaddress.ip_address(host))
     except ValueError:
         return None
 
