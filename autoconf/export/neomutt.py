@@ -10,6 +10,7 @@ from ._common import (
     NO_PASSWORD_NOTE,
     PLACEHOLDER_COMMAND,
     Account,
+    Reader,
     dq,
     header,
     oauth2,
@@ -17,10 +18,12 @@ from ._common import (
     url_host,
 )
 
-__all__ = ["DESCRIPTION", "MUTT_DESCRIPTION", "mq", "render", "render_mutt"]
+__all__ = ["DESCRIPTION", "MUTT_DESCRIPTION", "READER", "mq", "render", "render_mutt"]
 
 DESCRIPTION = "NeoMutt: a neomuttrc for the IMAP or POP3 account and SMTP"
 MUTT_DESCRIPTION = "Mutt: a muttrc for the IMAP or POP3 account and SMTP"
+# muttrc lines have no length limit; values are quoted by mq (backslash, quote, ` and $).
+READER = Reader()
 
 _SCHEMES = {
     (Protocol.IMAP, True): "imaps",
