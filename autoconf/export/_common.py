@@ -183,6 +183,10 @@ class Reader:
     quotes: str = ""
     """Its quote characters, with no escape for them (fetchmail's ``"`` and ``'``): a user
     name or path holding every one of them cannot be written."""
+    shortcuts: str = ""
+    """Characters it replaces at the start of a path (NeoMutt's and Mutt's mailbox shortcuts:
+    ``+x`` and ``=x`` are in the folder, ``!`` the spool file): a path beginning with one is
+    refused."""
     expands: bool = False
     """It expands ``$NAME`` and ``${NAME}`` in paths (getmail's ``os.path.expandvars``): a
     path holding either is refused."""
@@ -219,6 +223,8 @@ def _problem(reader: Reader, value: str, kind: Kind) -> str | None:
         return "begins or ends with a blank, which the reader drops"
     if reader.quotes and all(q in value for q in reader.quotes):
         return f"holds every quote character the reader knows ({reader.quotes})"
+    if kind is Kind.PATH and value[:1] and value[0] in reader.shortcuts:
+        return f"begins with {value[0]}, which the reader replaces by a folder of its own"
     if reader.expands and kind is Kind.PATH and _EXPANDED.search(value):
         return "holds $NAME or ${NAME}, which the reader replaces by an environment variable"
     return None
