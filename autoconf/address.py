@@ -10,6 +10,7 @@ from .errors import InvalidAddress
 
 __all__ = [
     "EmailAddress",
+    "is_ip",
     "is_within",
     "normalize_domain",
     "normalize_host",
@@ -118,7 +119,7 @@ def normalize_domain(domain: str) -> str:
     single-label names and anything IDNA refuses.
     """
     name = domain.strip()
-    if name.startswith("[") or _is_ip(name):
+    if name.startswith("[") or is_ip(name):
         raise ValueError("the domain is an IP address; discovery needs a domain name")
     if name.endswith("."):
         name = name[:-1]
@@ -138,7 +139,8 @@ def normalize_domain(domain: str) -> str:
     return result
 
 
-def _is_ip(name: str) -> bool:
+def is_ip(name: str) -> bool:
+    """``name`` is an IP address (IPv4 or IPv6, as :mod:`ipaddress` reads one)."""
     try:
         ipaddress.ip_address(name)
     except ValueError:

@@ -4,8 +4,7 @@ target ``.`` (RFC 6186 §3.4: decidedly not offered)."""
 
 from __future__ import annotations
 
-import ipaddress
-
+from ..address import is_ip
 from ..models import ServerSettings
 from ..parsers.srv import SERVICES
 from ._common import Account, Reader
@@ -28,7 +27,7 @@ def render(account: Account) -> str:
     for servers in (account.all_incoming, account.all_outgoing):
         for rank, server in enumerate(servers):
             service = _service(server)
-            if service is None or _is_ip(server.host):
+            if service is None or is_ip(server.host):
                 skipped.append(server)
             else:
                 by_service[service].append((rank, server))
@@ -48,7 +47,7 @@ def render(account: Account) -> str:
     for server in skipped:
         why = (
             "is an IP address, and an SRV target is a host name (RFC 2782)"
-            if _is_ip(server.host)
+            if is_ip(server.host)
             else "offers no encryption, and SRV records name only TLS and STARTTLS services"
         )
         lines.append(
@@ -63,12 +62,3 @@ def _service(server: ServerSettings) -> str | None:
         if (protocol, security) == (server.protocol, server.security):
             return service
     return None  # no encryption: RFC 6186 services are TLS or STARTTLS
-
-
-def _is_ip(host: str) -> bool:
-    """``host`` is an IP literal (the host rule lets only plain ones through)."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True

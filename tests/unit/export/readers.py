@@ -39,20 +39,27 @@ def _msmtp_arg(arg: str) -> str:
     return arg[1:-1] if len(arg) >= 2 and arg[0] == arg[-1] == '"' else arg
 
 
-def msmtp(text: str) -> Values:
+def _keyword_lines(text: str, limit: int, arg: Callable[[str], str]) -> Values:
+    """Lines of "keyword argument" (comments start a line with #): the first of each."""
     got: Values = {}
-    for line in _lines(text, 499):
+    for line in _lines(text, limit):
         stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        key, _, arg = stripped.partition(" ")
-        got.setdefault(key, _msmtp_arg(arg))
-    return {
-        "user": got["user"],
-        "command": got["passwordeval"],
-        "ca_file": got["tls_trust_file"],
-        "address": got["from"],
-    }
+        if stripped and not stripped.startswith("#"):
+            key, _, rest = stripped.partition(" ")
+            got.setdefault(key, arg(rest))
+    return got
+
+
+def _named(got: Values, **keys: str) -> Values:
+    """The test's names for the settings ``keys`` names in the file."""
+    return {name: got[key] for name, key in keys.items()}
+
+
+def msmtp(text: str) -> Values:
+    got = _keyword_lines(text, 499, _msmtp_arg)
+    return _named(
+        got, user="user", command="passwordeval", ca_file="tls_trust_file", address="from"
+    )
 
 
 # -- isync (mbsync): words; "..." quotes, a backslash takes the next character as it is.
@@ -61,6 +68,7 @@ def msmtp(text: str) -> Values:
 def _isync_arg(rest: str) -> str:
     out: list[str] = []
     quoted = escaped = False
+    assert not rest.lstrip().startswith("#"), rest  # a comment where a value should be
     for c in rest.lstrip():
         if escaped:
             assert c >= " "
@@ -80,21 +88,9 @@ def _isync_arg(rest: str) -> str:
 
 
 def mbsync(text: str) -> Values:
-    got: Values = {}
-    for line in _lines(text, 1021):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        key, _, rest = stripped.partition(" ")
-        assert not rest.lstrip().startswith("#"), line  # a comment where a value should be
-        got.setdefault(key, _isync_arg(rest))
-    return {
-        "user": got["User"],
-        "command": got["PassCmd"],
-        "ca_file": got["CertificateFile"],
-        "folder": got["Path"],
-        "address": got["IMAPAccount"],
-    }
+    got = _keyword_lines(text, 1021, _isync_arg)
+    keys = {"ca_file": "CertificateFile", "folder": "Path", "address": "IMAPAccount"}
+    return _named(got, user="User", command="PassCmd", **keys)
 
 
 # -- fetchmail: "..." or '...' up to the next quote of the kind, then C escapes inside.
