@@ -20,6 +20,7 @@ from autoconf.check.report import DomainReport, Mechanism, MechanismReport
 from autoconf.errors import ExportError, ExportFailure, InvalidAddress
 from autoconf.export import FORMATS, export
 from autoconf.models import AuthMethod, DiscoveryResult, Protocol, Security
+from tests.unit.test_host_entry import HOST_PIECES
 
 from .fixtures import oauth2_result, result, server
 from .readers import READERS
@@ -239,7 +240,7 @@ def test_every_value_a_writer_accepts_reads_back_the_same(name: str, values: dic
     assert {key: expected[key] for key in read} == read
 
 
-@given(st.text(max_size=70))
+@given(st.lists(HOST_PIECES, max_size=8).map("".join))
 @settings(max_examples=200, deadline=None)
 def test_srv_zone_lines_hold_only_plain_hosts(host: str):
     """Whatever the host, srv-zone either refuses it or writes well-formed zone lines."""
