@@ -346,9 +346,36 @@ def _dump_unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
+@pytest.mark.skipif(shutil.which("mbsync") is None, reason="needs mbsync")
+@given(values=_ascii_values())
+@_REAL
+def test_real_mbsync_loads_the_values(
+    tmp_path_factory: pytest.TempPathFactory, values: dict[str, str]
+):
+    """mbsync reads a file with awkward values with no configuration error but the missing CA
+    file, whose name it gives back as written, and runs no command."""
+    home = tmp_path_factory.mktemp("mbsync")
+    values = {**values, "folder": f"{home}/mail/{values['folder']}"}
+    Path(values["folder"], "INBOX").mkdir(parents=True, exist_ok=True)
+    incoming = [server(Protocol.IMAP, "127.0.0.1", 9, Security.TLS, username=values["user"])]
+    text = export(
+        result(incoming=incoming),
+        "mbsync",
+        password_command=f"touch pwned; {values['command']}",
+        ca_file=values["ca_file"],
+        maildir=values["folder"],
+    )
+    out = _program(home, ["mbsync", "-c", "RC", "-a"], text)
+    # mbsync names a bad line FILE:N:; the CA file does not exist, so it says the one it read.
+    errors = [line for line in out.splitlines() if line.startswith(str(home / "rc"))]
+    (error,) = errors
+    assert error.endswith(f"CertificateFile '{values['ca_file']}': No such file or directory")
+
+
 @pytest.mark.skipif(shutil.which("fetchmail") is None, reason="needs fetchmail")
 def test_real_fetchmail_loads_every_oauth2_file(tmp_path: Path):
-    """The OAuth2 provider's fetchmail entry loads in Debian's fetchmail 6.4."""
+    """The OAuth2 provider's fetchmail entry loads in Debian's fetchmail 6.4, and so does an
+    entry for a server at an IPv6 address."""
     out = _program(
         tmp_path,
         ["fetchmail", "-f", "RC", "--configdump", "--nosyslog"],
@@ -356,6 +383,11 @@ def test_real_fetchmail_loads_every_oauth2_file(tmp_path: Path):
     )
     assert "syntax error" not in out
     assert '"pollname":"imap.oauth.example"' in out
+    ipv6 = result(incoming=[server(Protocol.IMAP, "2001:db8::1", 993, Security.TLS)])
+    out = _program(
+        tmp_path, ["fetchmail", "-f", "RC", "--configdump", "--nosyslog"], export(ipv6, "fetchmail")
+    )
+    assert '"pollname":"2001:db8::1"' in out
 
 
 @pytest.mark.skipif(shutil.which("getmail") is None, reason="needs getmail6")
