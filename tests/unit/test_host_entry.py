@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autoconf import Options, WarningCode
+from autoconf import Options, SourceName, WarningCode, discover_sync
 from autoconf._data import default_ispdb
 from autoconf.address import normalize_host, parse_address
 from autoconf.errors import FetchError, FetchFailure, HostNotFound, NetworkError
@@ -28,7 +28,7 @@ from autoconf.parsers.srv import SrvRecord, settings_from_srv
 from autoconf.sources.autodiscover import AutodiscoverSource, Refused, next_hop
 from autoconf.sources.base import SourceContext
 from autoconf.sources.mx import MxSource
-from tests.unit.fakes import FakeDns
+from tests.unit.fakes import FakeDns, FakeSource
 
 ADDRESS = parse_address("jane@example.com")
 LONG_LABEL = "a" * 64
@@ -260,3 +260,21 @@ async def test_an_http_redirect_to_a_bad_host_is_refused(location: str):
         await fetcher.get("https://a.example/x", Deadline(5))
     if isinstance(caught.value, FetchError):
         assert caught.value.kind is FetchFailure.REDIRECT_REFUSED
+
+
+@pytest.mark.parametrize("host", ["::1%a..b", f"::1%{LONG_LABEL}"])
+def test_discover_with_a_source_naming_a_scoped_host_returns_normally(host: str):
+    """A source of the caller's own naming such a host: discover() returns, the server not
+    reachable, instead of the IDNA codec's UnicodeError escaping from the probe."""
+    result = discover_sync(
+        "jane@example.com",
+        sources=[FakeSource(SourceName.AUTOCONFIG, 0, host=host)],
+        options=Options(
+            sources=frozenset({SourceName.AUTOCONFIG}),
+            nameservers=(("127.0.0.1", 9),),
+            deadline=5,
+        ),
+    )
+    verification = result.incoming[0].verification
+    assert verification is not None
+    assert not verification.reachable
