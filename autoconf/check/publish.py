@@ -35,7 +35,8 @@ def srv_zone(report: DomainReport) -> str | None:
     from ..export import export
 
     result = DiscoveryResult(
-        address=report.address or f"postmaster@{report.domain}",
+        # Zone lines never hold the address; the checked one may hold what a file cannot.
+        address=f"postmaster@{report.domain}",
         domain=report.domain,
         incoming=list(source.incoming),
         outgoing=list(source.outgoing),
