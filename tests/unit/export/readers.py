@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import ast
 import configparser
+import json
 import os
 import plistlib
+import re
 from collections.abc import Callable
 
 from defusedxml import ElementTree
@@ -273,6 +275,16 @@ def srv_zone(text: str) -> Values:
     return {}
 
 
+def pacc(text: str) -> Values:
+    """The document (first line) is JSON; the rest are comments and one TXT record line."""
+    first, *rest = _lines(text)
+    assert isinstance(json.loads(first), dict)
+    records = [line for line in rest if line and not line.startswith(";")]
+    assert len(records) == 1, rest
+    assert re.fullmatch(r'\S+\. \d+ IN TXT "v=UAAC1; a=sha256; d=[A-Za-z0-9+/=]{44}"', records[0])
+    return {}
+
+
 READERS: dict[str, Callable[[str], Values]] = {
     "msmtp": msmtp,
     "mbsync": mbsync,
@@ -286,4 +298,5 @@ READERS: dict[str, Callable[[str], Values]] = {
     "autodiscover": autodiscover,
     "mobileconfig": mobileconfig,
     "srv-zone": srv_zone,
+    "pacc": pacc,
 }
