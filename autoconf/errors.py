@@ -219,6 +219,8 @@ class ExportFailure(StrEnum):
     # A value (user name, command, path) holds a control character (a line break, ...) that
     # would let it write settings of its own into the file.
     UNSAFE_VALUE = "unsafe-value"
+    # The format's client cannot sign in as the server requires (OAuth2 only, in fetchmail 6.4).
+    AUTH = "auth"
 
 
 class ExportError(AutoconfError, ValueError):

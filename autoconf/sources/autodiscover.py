@@ -15,7 +15,7 @@ from collections.abc import Set
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from ..address import EmailAddress, is_within, parse_address
+from ..address import EmailAddress, is_within, normalize_host, parse_address
 from ..errors import AutoconfError, bounded
 from ..models import (
     AttemptStatus,
@@ -81,6 +81,10 @@ def next_hop(
         target = response.redirect_url
         if not target.lower().startswith("https://"):
             return Refused(f"redirect to non-HTTPS {target} refused")
+        try:
+            normalize_host(urlsplit(target).hostname or "")
+        except ValueError as exc:  # urlsplit's own errors (a bad [...]) are ValueErrors too
+            return Refused(bounded(f"redirect to {target!r} refused: {exc}"))
         if (target, str(address)) in seen:
             return Refused(f"redirect loop at {target}")
         return Redirect(
@@ -164,7 +168,11 @@ class AutodiscoverSource:
         if not usable:
             return self._note(target, AttemptStatus.EMPTY, "no record", watch), None
         record = usable[0]
-        host = record.target.rstrip(".").lower()
+        try:
+            host = normalize_host(record.target)
+        except ValueError as exc:
+            detail = bounded(f"target {record.target!r} refused: {exc}")
+            return self._note(target, AttemptStatus.ERROR, detail, watch), None
         port = "" if record.port == 443 else f":{record.port}"
         url = f"https://{host}{port}{_PATH}"
         return self._note(target, AttemptStatus.OK, f"endpoint {url}", watch), url

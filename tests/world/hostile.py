@@ -54,6 +54,18 @@ async def _read_head(reader: asyncio.StreamReader, limit: int = 65536) -> None:
                     return
 
 
+async def _drain(writer: asyncio.StreamWriter) -> None:
+    """Drain, and always give the loop a turn.
+
+    ``drain()`` returns without yielding while the transport takes data. Over TLS it takes data
+    even after the client has gone (the loss is only noticed on the loop's next turn), so a
+    writing loop without this turn encrypts all MAX_BYTES for nobody, holding the whole
+    process (every other hostile server) for seconds.
+    """
+    await writer.drain()
+    await asyncio.sleep(0)
+
+
 class Bomb:
     """A body that inflates to `size` zero bytes through two gzip layers; built on first use."""
 
@@ -112,7 +124,7 @@ async def _capabilities(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
                 )
                 number += 512
                 writer.write(lines)
-                await writer.drain()
+                await _drain(writer)
                 sent += len(lines)
     except (TimeoutError, OSError, ssl.SSLError):
         pass
@@ -191,7 +203,7 @@ def _endless(port: int) -> Any:
                 writer.write(GREETING.get(port, b""))
                 while sent < MAX_BYTES and not writer.is_closing():
                     writer.write(CHUNK)
-                    await writer.drain()
+                    await _drain(writer)
                     sent += len(CHUNK)
         except (TimeoutError, OSError, ssl.SSLError):
             pass
