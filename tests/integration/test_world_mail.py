@@ -21,6 +21,7 @@ from tests.world.client import (
 )
 from tests.world.scenarios_audit import NAMES as AUDIT  # checked in test_check_servers.py
 from tests.world.scenarios_check import CHECK_NAMES
+from tests.world.scenarios_pacc import NAMES as PACC_NAMES
 
 pytestmark = pytest.mark.world
 
@@ -42,6 +43,7 @@ WORKING = [
     "export",  # tests/world/scenarios_export.py
     "zone-id-host",  # tests/world/scenarios_hosts.py: its real servers work
     *CHECK_NAMES,
+    *PACC_NAMES,
 ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import json
 import os
 import plistlib
 from collections.abc import Callable
@@ -273,6 +274,14 @@ def srv_zone(text: str) -> Values:
     return {}
 
 
+def pacc(text: str) -> Values:
+    first, _, rest = text.partition("\n")
+    json.loads(first)
+    for line in rest.splitlines():
+        assert not line or line.startswith(";") or " IN TXT " in line, line
+    return {}
+
+
 READERS: dict[str, Callable[[str], Values]] = {
     "msmtp": msmtp,
     "mbsync": mbsync,
@@ -286,4 +295,5 @@ READERS: dict[str, Callable[[str], Values]] = {
     "autodiscover": autodiscover,
     "mobileconfig": mobileconfig,
     "srv-zone": srv_zone,
+    "pacc": pacc,
 }
