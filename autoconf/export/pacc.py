@@ -23,7 +23,8 @@ DESCRIPTION = (
     "PACC: the user-agent-configuration.json document and its _ua-auto-config TXT record "
     "(for admins)"
 )
-# JSON (escaped by json.dumps) and zone lines holding plain host names and a digest only.
+
+# JSON escapes what it must (json.dumps); the record line holds only base64.
 READER = Reader()
 
 TTL = 3600

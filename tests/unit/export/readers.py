@@ -15,6 +15,7 @@ import configparser
 import json
 import os
 import plistlib
+import re
 from collections.abc import Callable
 
 from defusedxml import ElementTree
@@ -275,10 +276,12 @@ def srv_zone(text: str) -> Values:
 
 
 def pacc(text: str) -> Values:
-    first, _, rest = text.partition("\n")
-    json.loads(first)
-    for line in rest.splitlines():
-        assert not line or line.startswith(";") or " IN TXT " in line, line
+    """The document (first line) is JSON; the rest are comments and one TXT record line."""
+    first, *rest = _lines(text)
+    assert isinstance(json.loads(first), dict)
+    records = [line for line in rest if line and not line.startswith(";")]
+    assert len(records) == 1, rest
+    assert re.fullmatch(r'\S+\. \d+ IN TXT "v=UAAC1; a=sha256; d=[A-Za-z0-9+/=]{44}"', records[0])
     return {}
 
 
