@@ -717,10 +717,10 @@ def _check(args: argparse.Namespace, streams: _Streams, interrupts: _Interrupts)
     options = _options(args, err=streams.err, inp=streams.inp)
     if is_terminal(streams.err) and not args.quiet:
         _say(streams.err, f"Checking {args.address} (at most {options.deadline:g} s) ...")
-    from .check import run
+    from . import api
 
     try:
-        report = _run(run.check_domain(args.address, options=options), interrupts)
+        report = _run(api.check_domain(args.address, options=options), interrupts)
     except InvalidAddress as exc:
         given = args.address.strip()  # what was typed, not the postmaster@ stand-in
         what = f"{exc.reason} in '{given}'" if given else "no domain given"

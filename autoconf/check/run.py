@@ -1,6 +1,8 @@
 """The domain check: every mechanism, then every server they name, under ONE deadline.
 
-:func:`check_domain` takes a domain or an address (the address is then the one sent as
+:func:`run_check` is the check itself; the public ``check_domain`` of :mod:`autoconf.api` runs it
+inside a :class:`~autoconf.Session` (the one owner of network lifetimes), which hands it the
+network. It takes a domain or an address (the address is then the one sent as
 ``?emailaddress=``; for a bare domain ``postmaster@{domain}`` stands in, the one mailbox
 RFC 5321 requires). It never raises for a network failure: a host that says nothing costs its
 phase limits and appears as a finding.
@@ -12,11 +14,10 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from .._data import default_ispdb
 from ..address import parse_address
-from ..engine.runner import run_sync
 from ..options import Deadline, Options
 from ..sources.base import SourceContext
 from .findings import findings_for
@@ -26,9 +27,9 @@ from .report import DomainReport, Finding, FindingCode, Mechanism, ServerReport,
 if TYPE_CHECKING:
     from .._data import BundledIspdb
     from ..models import ServerSettings
-    from ..net.session import CallNetwork, Network
+    from ..net.session import CallNetwork
 
-__all__ = ["CheckServers", "check_domain", "check_domain_sync"]
+__all__ = ["CheckServers", "run_check"]
 
 # The server half keeps to the deadline itself; this is only the safety net around it.
 _GRACE = 0.5
@@ -37,54 +38,37 @@ _GRACE = 0.5
 CheckServers = Callable[..., Awaitable[tuple[list[ServerReport], list[Finding]]]]
 
 
-class _HasNetwork(Protocol):
-    """A :class:`~autoconf.Session` (or anything else) that owns a network to share."""
-
-    def network(self) -> Network: ...
-
-
-async def check_domain(
+async def run_check(
     domain_or_address: str,
     *,
-    options: Options | None = None,
-    session: _HasNetwork | None = None,
+    options: Options,
+    network: Callable[[], CallNetwork],
     ispdb: BundledIspdb | None = None,
     check_servers: CheckServers | None = None,
 ) -> DomainReport:
     """Check everything ``domain_or_address``'s domain publishes for mail clients.
 
-    Raises only :class:`~autoconf.errors.InvalidAddress` (and ``OptionsError``). With a
-    ``session`` its network and caches are used; otherwise the check builds its own.
+    ``network`` gives the call's handle on a session's network (built on first use). Raises
+    only :class:`~autoconf.errors.InvalidAddress`; ``check_servers`` replaces the server half
+    (tests).
     """
     started = time.perf_counter()
     given = domain_or_address.strip()
     address = parse_address(given if "@" in given else f"postmaster@{given}")
-    options = options if options is not None else Options()
     deadline = Deadline(options.deadline)
-    own: Network | None = None
-    if session is not None:
-        network = session.network()
-    else:
-        from ..net.session import Network
-
-        network = own = Network(options)
-    try:
-        handle = network.for_call(options)
-        ctx = SourceContext(
-            address=address,
-            options=options,
-            deadline=deadline,
-            ispdb=ispdb if ispdb is not None else default_ispdb(),
-            network=lambda: handle,
-        )
-        mechanisms = await check_mechanisms(ctx)
-        named = servers_named(mechanisms)
-        servers, server_findings = await _servers(
-            check_servers, named, handle, options, deadline, address.domain
-        )
-    finally:
-        if own is not None:
-            await own.aclose()
+    handle = network()
+    ctx = SourceContext(
+        address=address,
+        options=options,
+        deadline=deadline,
+        ispdb=ispdb if ispdb is not None else default_ispdb(),
+        network=lambda: handle,
+    )
+    mechanisms = await check_mechanisms(ctx)
+    named = servers_named(mechanisms)
+    servers, server_findings = await _servers(
+        check_servers, named, handle, options, deadline, address.domain
+    )
     return DomainReport(
         domain=address.domain,
         address=str(address) if "@" in given else None,
@@ -151,16 +135,3 @@ def _not_checked(servers: Sequence[ServerReport]) -> list[Finding]:
         )
         for s in servers
     ]
-
-
-def check_domain_sync(
-    domain_or_address: str,
-    *,
-    options: Options | None = None,
-    ispdb: BundledIspdb | None = None,
-    check_servers: CheckServers | None = None,
-) -> DomainReport:
-    """:func:`check_domain` for synchronous callers (also safe inside a running event loop)."""
-    return run_sync(
-        check_domain(domain_or_address, options=options, ispdb=ispdb, check_servers=check_servers)
-    )

@@ -16,11 +16,14 @@ from collections.abc import Sequence
 
 import pytest
 
+from autoconf.api import Session
 from autoconf.check import DomainReport, FindingCode, Mechanism, ServerReport, Severity
 from autoconf.check.report import SERVER_CODES
-from autoconf.check.run import check_domain_sync
+from autoconf.check.run import run_check
 from autoconf.cli import main
+from autoconf.engine.runner import run_sync
 from autoconf.models import ServerSettings
+from autoconf.options import Options
 from tests.world import WorldInfo
 from tests.world.library import cli_args, library_options
 from tests.world.scenarios_check import CHECK_SCENARIOS, FROM_EXISTING
@@ -43,13 +46,22 @@ async def _no_probe(
     return reports, []
 
 
+async def _unprobed(address: str, options: Options) -> DomainReport:
+    """The check of ``address`` in a Session, with the server half replaced by _no_probe."""
+    async with Session(options) as session:
+        return await run_check(
+            address,
+            options=options,
+            network=lambda: session._handle(options),
+            check_servers=_no_probe,
+        )
+
+
 def report_for(world: WorldInfo, scenario: str) -> DomainReport:
     """The check of one scenario's domain (cached: each domain is checked once)."""
     if scenario not in _REPORTS:
-        _REPORTS[scenario] = check_domain_sync(
-            world.scenarios[scenario].address,
-            options=library_options(world, deadline=8.0),
-            check_servers=_no_probe,
+        _REPORTS[scenario] = run_sync(
+            _unprobed(world.scenarios[scenario].address, library_options(world, deadline=8.0))
         )
     return _REPORTS[scenario]
 
