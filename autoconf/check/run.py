@@ -20,9 +20,19 @@ from .._data import default_ispdb
 from ..address import parse_address
 from ..options import Deadline, Options
 from ..sources.base import SourceContext
+from ..sources.ispdb import ispdb_host_attempt
 from .findings import findings_for
+from .local import local_finding, local_problem
 from .mechanisms import check_mechanisms, servers_named
-from .report import DomainReport, Finding, FindingCode, Mechanism, ServerReport, Severity
+from .report import (
+    DomainReport,
+    Finding,
+    FindingCode,
+    Mechanism,
+    MechanismReport,
+    ServerReport,
+    Severity,
+)
 
 if TYPE_CHECKING:
     from .._data import BundledIspdb
@@ -50,7 +60,8 @@ async def run_check(
 
     ``network`` gives the call's handle on a session's network (built on first use). Raises
     only :class:`~autoconf.errors.InvalidAddress`; ``check_servers`` replaces the server half
-    (tests).
+    (tests). A name that must exist is looked up beside the mechanisms: when this machine's
+    DNS or network is down, the report says so in one finding and judges nothing else.
     """
     started = time.perf_counter()
     given = domain_or_address.strip()
@@ -64,11 +75,15 @@ async def run_check(
         ispdb=ispdb if ispdb is not None else default_ispdb(),
         network=lambda: handle,
     )
-    mechanisms = await check_mechanisms(ctx)
-    named = servers_named(mechanisms)
-    servers, server_findings = await _servers(
-        check_servers, named, handle, options, deadline, address.domain
-    )
+    mechanisms, must_exist = await asyncio.gather(check_mechanisms(ctx), ispdb_host_attempt(ctx))
+    problem = local_problem(mechanisms, must_exist)
+    if problem is not None:  # nothing here is about the domain: probe nothing, blame nothing
+        servers: list[ServerReport] = []
+        findings = [local_finding(problem, address.domain, mechanisms, must_exist)]
+    else:
+        servers, findings = await _judged(
+            check_servers, mechanisms, handle, options, deadline, address.domain
+        )
     return DomainReport(
         domain=address.domain,
         address=str(address) if "@" in given else None,
@@ -76,8 +91,25 @@ async def run_check(
         elapsed_ms=round((time.perf_counter() - started) * 1000.0, 3),
         mechanisms=mechanisms,
         servers=servers,
-        findings=findings_for(address.domain, mechanisms) + server_findings,
+        findings=findings,
+        local_problem=problem,
     )
+
+
+async def _judged(
+    check_servers: CheckServers | None,
+    mechanisms: list[MechanismReport],
+    network: CallNetwork,
+    options: Options,
+    deadline: Deadline,
+    domain: str,
+) -> tuple[list[ServerReport], list[Finding]]:
+    """The named servers probed, and every finding about the domain's mechanisms and servers."""
+    named = servers_named(mechanisms)
+    servers, server_findings = await _servers(
+        check_servers, named, network, options, deadline, domain
+    )
+    return servers, findings_for(domain, mechanisms) + server_findings
 
 
 async def _servers(
