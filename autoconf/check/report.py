@@ -24,6 +24,7 @@ from ..models import (
 )
 
 __all__ = [
+    "LOCAL_CODES",
     "SERVER_CODES",
     "DnsRecord",
     "DomainReport",
@@ -134,6 +135,11 @@ class LocalProblem(StrEnum):
 
     DNS_DOWN = "dns-down"  # neither the domain nor a name that must exist could be looked up
     NETWORK_DOWN = "network-down"  # that name resolves, but neither it nor the domain answered
+
+
+# The codes that are about this machine, not the domain: each is then a report's only finding
+# (produced by :mod:`autoconf.check.local`).
+LOCAL_CODES = frozenset({FindingCode.LOCAL_DNS_DOWN, FindingCode.LOCAL_NETWORK_DOWN})
 
 
 class LegacyTls(StrEnum):

@@ -1,6 +1,8 @@
-"""``--check`` on a machine whose DNS is broken: a real resolver process on loopback that says
-NXDOMAIN for every name, or never answers (tests/world/baddns.py). The check cannot judge
-the domain from here: exit 6, one local-dns-down finding, no finding about the domain."""
+"""``--check`` on a machine whose DNS or network is broken: a real resolver process on loopback
+that says NXDOMAIN for every name, never answers, or sends every name to an address where
+nothing listens (tests/world/baddns.py). The check cannot judge the domain from here: exit 6,
+one local-dns-down (or local-network-down) finding, no finding about the domain. Every code
+of LOCAL_CODES is produced here."""
 
 from __future__ import annotations
 
@@ -13,17 +15,17 @@ from pathlib import Path
 
 import pytest
 
+from autoconf.check.report import LOCAL_CODES, FindingCode
 from autoconf.cli import main
 
 BADDNS = Path(__file__).resolve().parents[1] / "world" / "baddns.py"
 
 
-@pytest.fixture(params=["nxdomain", "silent"])
-def broken_resolver(request: pytest.FixtureRequest) -> Iterator[str]:
-    """``127.0.0.1:PORT`` of a running broken resolver (stopped after the test)."""
+def _resolver(mode: str) -> Iterator[str]:
+    """``127.0.0.1:PORT`` of a running broken resolver in ``mode`` (stopped afterwards)."""
     process = subprocess.Popen(
         # -P: the script's folder is not put on sys.path, so its dns.py does not hide dnspython
-        [sys.executable, "-P", str(BADDNS), request.param],
+        [sys.executable, "-P", str(BADDNS), mode],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -40,33 +42,75 @@ def broken_resolver(request: pytest.FixtureRequest) -> Iterator[str]:
                 stream.close()
 
 
+# How the domain's MX look-up ends with each broken resolver (the finding's first evidence).
+_MX_SAYS = {"nxdomain": "no-domain", "silent": "timeout"}
+
+
+@pytest.fixture(params=sorted(_MX_SAYS))
+def broken_resolver(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """(mode, address) of a resolver that says NXDOMAIN for every name, or never answers."""
+    for address in _resolver(request.param):
+        yield request.param, address
+
+
+@pytest.fixture
+def unreachable_resolver() -> Iterator[str]:
+    """A resolver that gives every name an address where nothing listens."""
+    yield from _resolver("unreachable")
+
+
+def _check(argv: list[str]) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(argv, stdout=out, stderr=io.StringIO(), stdin=io.StringIO(), environ={})
+    return code, out.getvalue()
+
+
 @pytest.mark.parametrize("target", ["posteo.de", "jane@example.org"])
 def test_a_broken_resolver_makes_the_check_say_it_could_not_check(
-    broken_resolver: str, target: str
+    broken_resolver: tuple[str, str], target: str
 ):
     """A domain the bundled data knows (posteo.de) and one it does not: exit 6, the one
     finding local-dns-down, no server probed, the online ISPDB not reached."""
-    out, err = io.StringIO(), io.StringIO()
-    argv = ["--check", target, "--nameserver", broken_resolver, "--timeout", "8", "--json"]
-    code = main(argv, stdout=out, stderr=err, stdin=io.StringIO(), environ={})
-    report = json.loads(out.getvalue())
+    mode, resolver = broken_resolver
+    argv = ["--check", target, "--nameserver", resolver, "--timeout", "8", "--json"]
+    code, out = _check(argv)
+    report = json.loads(out)
     assert code == 6, report["findings"]
     assert [f["code"] for f in report["findings"]] == ["local-dns-down"]
+    assert _MX_SAYS[mode] in report["findings"][0]["evidence"][0]
     assert report["local_problem"] == "dns-down"
     assert report["servers"] == []
     online = [m for m in report["mechanisms"] if m["source"] == "ispdb"]
     assert [m["reached"] for m in online] == [False]
 
 
-def test_the_human_view_says_it_could_not_check_and_blames_nothing(broken_resolver: str):
+def test_the_human_view_says_it_could_not_check_and_blames_nothing(
+    broken_resolver: tuple[str, str],
+):
     """The view is the one finding and its fix about this machine: no mechanism section, no
     "make ... answer" aimed at a host the admin does not run."""
-    out = io.StringIO()
-    argv = ["--check", "posteo.de", "--nameserver", broken_resolver, "--timeout", "8"]
-    code = main(argv, stdout=out, stderr=io.StringIO(), stdin=io.StringIO(), environ={})
-    text = out.getvalue()
+    argv = ["--check", "posteo.de", "--nameserver", broken_resolver[1], "--timeout", "8"]
+    code, text = _check(argv)
     assert code == 6
     assert "Could not check from here." in text
     assert "[local-dns-down]" in text
     assert "autoconfig.thunderbird.net answer" not in text
     assert "nothing-published" not in text
+
+
+def test_names_that_resolve_to_nowhere_make_the_check_say_the_network_is_down(
+    unreachable_resolver: str,
+):
+    """Every name resolves, but nothing answers (not the online ISPDB, not the domain's web
+    hosts): exit 6, the one finding local-network-down."""
+    argv = ["--check", "posteo.de", "--nameserver", unreachable_resolver, "--timeout", "8"]
+    code, out = _check([*argv, "--json"])
+    report = json.loads(out)
+    assert code == 6, report["findings"]
+    assert [f["code"] for f in report["findings"]] == ["local-network-down"]
+    assert report["local_problem"] == "network-down"
+
+
+def test_every_local_code_is_produced_here():
+    """The tests above produce every code about this machine (the world scenarios cannot)."""
+    assert {FindingCode.LOCAL_DNS_DOWN, FindingCode.LOCAL_NETWORK_DOWN} == LOCAL_CODES

@@ -3,7 +3,10 @@
 
 * nxdomain: answers every question (UDP) with NXDOMAIN, as a captive portal or a resolver
   without upstream does;
-* silent: reads every question and never answers, as a resolver behind a dead link.
+* silent: reads every question and never answers, as a resolver behind a dead link;
+* unreachable: answers every A question with 127.0.0.99, where nothing listens, and every
+  other question with no records, as a resolver still answering from its cache while the
+  network beyond it is down.
 
 Binds 127.0.0.1 on a free UDP port and prints that port on its first line; stops on SIGTERM,
 SIGINT or when stdin closes. Answers are built with dnspython (the project's own DNS library).
@@ -17,6 +20,12 @@ import sys
 
 import dns.message
 import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
+# The address every name has in the "unreachable" mode: loopback, where no test listens.
+NOWHERE = "127.0.0.99"
 
 
 class _Protocol(asyncio.DatagramProtocol):
@@ -25,8 +34,7 @@ class _Protocol(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]  # a datagram endpoint's
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         if self.mode == "silent" or self.transport is None:
@@ -36,7 +44,14 @@ class _Protocol(asyncio.DatagramProtocol):
         except dns.exception.DNSException:
             return
         answer = dns.message.make_response(query)
-        answer.set_rcode(dns.rcode.NXDOMAIN)
+        if self.mode == "nxdomain":
+            answer.set_rcode(dns.rcode.NXDOMAIN)
+        else:
+            for question in query.question:
+                if question.rdtype == dns.rdatatype.A:
+                    answer.answer.append(
+                        dns.rrset.from_text(question.name, 60, dns.rdataclass.IN, "A", NOWHERE)
+                    )
         self.transport.sendto(answer.to_wire(), addr)
 
 
@@ -55,6 +70,6 @@ async def main(mode: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in ("nxdomain", "silent"):
-        raise SystemExit("usage: python baddns.py nxdomain|silent")
+    if len(sys.argv) != 2 or sys.argv[1] not in ("nxdomain", "silent", "unreachable"):
+        raise SystemExit("usage: python -P baddns.py nxdomain|silent|unreachable")
     asyncio.run(main(sys.argv[1]))
