@@ -1,8 +1,10 @@
 """The ``ispdb`` source: Mozilla's online ISPDB (base URL configurable; sends the domain only).
 
-When nothing came back, the ISPDB's own host is looked up again: if even that name does not
-resolve, the attempt is ``unresolved`` instead of ``empty`` (with the email domain missing too,
-the discovery reads it as this machine's DNS or network being down).
+The ISPDB's own host, a name that must exist, is looked up beside the fetch: when the fetch
+got no answer and even that name does not resolve (NXDOMAIN, or no DNS answer at all), the
+attempt is ``unresolved`` instead of ``empty``, ``timeout`` or ``error`` (with the email
+domain's own look-up failing too, the discovery reads it as this machine's DNS or network
+being down).
 """
 
 from __future__ import annotations
@@ -27,12 +29,19 @@ class IspdbSource:
 
     async def run(self, ctx: SourceContext) -> SourceOutcome:
         url = ispdb_url(ctx.options.ispdb_url, ctx.address.domain)
-        attempt, config = await clientconfig_from(ctx, self.name, url, Trust.HIGH)
-        if attempt.status is AttemptStatus.EMPTY:
-            host = await ispdb_host_attempt(ctx)
-            if host.status is AttemptStatus.UNRESOLVED:
-                attempt = attempt.model_copy(update={"status": AttemptStatus.UNRESOLVED})
+        # The host is looked up beside the fetch, not after it: both ask the DNS the same
+        # question at once (the cache answers them with one query), so a resolver that never
+        # answers costs one phase limit here, not two.
+        (attempt, config), host = await asyncio.gather(
+            clientconfig_from(ctx, self.name, url, Trust.HIGH), ispdb_host_attempt(ctx)
+        )
+        if attempt.status in _NOT_ANSWERED and host.status is AttemptStatus.UNRESOLVED:
+            attempt = attempt.model_copy(update={"status": AttemptStatus.UNRESOLVED})
         return outcome_from(self.name, [(attempt, config)])
+
+
+# How a fetch ends when its host may not have resolved (a DNS failure is one of these).
+_NOT_ANSWERED = frozenset({AttemptStatus.EMPTY, AttemptStatus.TIMEOUT, AttemptStatus.ERROR})
 
 
 async def ispdb_host_attempt(ctx: SourceContext) -> SourceAttempt:

@@ -114,3 +114,17 @@ def test_names_that_resolve_to_nowhere_make_the_check_say_the_network_is_down(
 def test_every_local_code_is_produced_here():
     """The tests above produce every code about this machine (the world scenarios cannot)."""
     assert {FindingCode.LOCAL_DNS_DOWN, FindingCode.LOCAL_NETWORK_DOWN} == LOCAL_CODES
+
+
+async def test_the_lookup_says_dns_down_with_a_resolver_that_never_answers(
+    broken_resolver: tuple[str, str],
+):
+    """The lookup's own rule, the one the check reuses: with a resolver that says NXDOMAIN for
+    everything, or never answers, discover() says domain_status dns-down."""
+    from autoconf import Options, discover
+    from autoconf.models import DomainStatus
+    from autoconf.options import parse_nameserver
+
+    options = Options(nameservers=(parse_nameserver(broken_resolver[1]),), deadline=8.0)
+    result = await discover("jane@example.org", options=options)
+    assert result.domain_status is DomainStatus.DNS_DOWN, result.attempts
