@@ -32,6 +32,7 @@ __all__ = [
     "agreement_findings",
     "autoconfig_findings",
     "findings_for",
+    "for_the_admin",
     "ispdb_findings",
     "label",
     "mx_findings",
@@ -90,6 +91,44 @@ def findings_for(domain: str, reports: Sequence[MechanismReport]) -> list[Findin
         )
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(found, key=lambda f: order[f.severity])
+
+
+# Findings whose fix is a change at the named host itself (its certificate, its TLS, its
+# address), not at a record the domain publishes: for a host outside the domain (a provider's)
+# that is not the admin's to make. A server-unreachable warning is the deadline's (run again).
+_FIXED_AT_THE_HOST = frozenset(
+    {
+        FindingCode.CERTIFICATE_INVALID,
+        FindingCode.CERTIFICATE_EXPIRING,
+        FindingCode.CERTIFICATE_CHAIN_INCOMPLETE,
+        FindingCode.LEGACY_TLS_ACCEPTED,
+        FindingCode.PLAINTEXT_LOGIN_BEFORE_TLS,
+        FindingCode.STARTTLS_MISSING,
+        FindingCode.SRV_TARGET_UNRESOLVED,
+        FindingCode.MX_UNRESOLVED,
+    }
+)
+
+
+def for_the_admin(domain: str, findings: Sequence[Finding]) -> list[Finding]:
+    """``findings``, none asking the admin of ``domain`` to fix a host they do not run: the
+    fix of one about a host outside the domain says what the admin can change instead."""
+    return [_theirs(domain, f) if _elsewhere(domain, f) else f for f in findings]
+
+
+def _elsewhere(domain: str, finding: Finding) -> bool:
+    at_host = finding.code in _FIXED_AT_THE_HOST or (
+        finding.code is FindingCode.SERVER_UNREACHABLE and finding.severity is Severity.ERROR
+    )
+    return at_host and finding.fix is not None and not is_within(finding.host or domain, domain)
+
+
+def _theirs(domain: str, finding: Finding) -> Finding:
+    fix = (
+        f"{finding.host} is not a host of {domain}, so this is for its operator to fix: tell "
+        f"them, or make {domain} publish servers that work instead"
+    )
+    return finding.model_copy(update={"fix": fix})
 
 
 # -- autoconfig ------------------------------------------------------------------------------

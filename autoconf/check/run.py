@@ -21,7 +21,7 @@ from ..address import parse_address
 from ..options import Deadline, Options
 from ..sources.base import SourceContext
 from ..sources.ispdb import ispdb_host_attempt
-from .findings import findings_for
+from .findings import findings_for, for_the_admin
 from .local import local_finding, local_problem
 from .mechanisms import check_mechanisms, servers_named
 from .report import (
@@ -109,7 +109,7 @@ async def _judged(
     servers, server_findings = await _servers(
         check_servers, named, network, options, deadline, domain
     )
-    return servers, findings_for(domain, mechanisms) + server_findings
+    return servers, for_the_admin(domain, findings_for(domain, mechanisms) + server_findings)
 
 
 async def _servers(

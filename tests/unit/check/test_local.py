@@ -193,3 +193,34 @@ async def test_a_broken_resolver_gives_one_local_finding_and_probes_nothing(sile
     assert [f.code for f in report.findings] == [FindingCode.LOCAL_DNS_DOWN]
     assert probed == []
     assert report.servers == []
+
+
+def test_no_fix_asks_the_admin_to_change_a_host_outside_the_domain():
+    """A certificate or reachability error at a provider's host (outside the domain) says the
+    host is its operator's to fix; the same at the domain's own host, and the deadline's
+    run-again warning, keep their fixes."""
+    from autoconf.check.findings import for_the_admin
+    from autoconf.check.report import Finding
+
+    def finding(code: FindingCode, host: str, severity: Severity = Severity.ERROR) -> Finding:
+        return Finding(
+            code=code,
+            severity=severity,
+            mechanisms=[Mechanism.AUTOCONFIG],
+            message="m",
+            fix=f"Install a certificate whose names include {host}.",
+            host=host,
+            port=993,
+        )
+
+    theirs = finding(FindingCode.CERTIFICATE_INVALID, "imap.provider.example")
+    unreachable = finding(FindingCode.SERVER_UNREACHABLE, "imap.provider.example")
+    ours = finding(FindingCode.CERTIFICATE_INVALID, f"imap.{D}")
+    deadline = finding(FindingCode.SERVER_UNREACHABLE, "imap.provider.example", Severity.WARNING)
+    changed = for_the_admin(D, [theirs, unreachable, ours, deadline])
+    for before, after in zip([theirs, unreachable], changed[:2], strict=True):
+        assert after.fix is not None
+        assert "Install" not in after.fix
+        assert "imap.provider.example is not a host of example.com" in after.fix
+        assert after.model_copy(update={"fix": before.fix}) == before
+    assert changed[2:] == [ours, deadline]
