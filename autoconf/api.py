@@ -104,7 +104,9 @@ class Session:
         options: Options | None = None,
         ispdb: BundledIspdb | None = None,
     ) -> DomainReport:
-        """Like :func:`autoconf.check_domain`, sharing this session's network and caches."""
+        """Like :func:`autoconf.check_domain`, sharing this session's network and caches (its
+        HTTP requests count against ``max_http_requests``; the check itself does not take one
+        of the ``max_discoveries`` places)."""
         return await check_domain(domain_or_address, options=options, ispdb=ispdb, session=self)
 
     async def _admit(self, deadline: Deadline) -> bool:
