@@ -119,6 +119,9 @@ class FindingCode(StrEnum):
     PACC_STALE_RECORD = "pacc-stale-record"  # records beside the matching one (a rollover)
     PACC_ONE_REVISION = "pacc-one-revision"  # ``smtp`` without ``submit`` (or the reverse)
     PACC_ENTRY_IGNORED = "pacc-entry-ignored"  # an entry clients must ignore (bad host, URL)
+    # Bounds: a domain that publishes more than a check looks at
+    SRV_RECORDS_LEFT_OUT = "srv-records-left-out"  # over MAX_SRV_RECORDS for one service
+    SERVERS_LEFT_OUT = "servers-left-out"  # over MAX_SERVERS named: the rest not probed
     # Any mechanism
     MECHANISM_TIMEOUT = "mechanism-timeout"  # a URL or DNS name asked did not answer in time
     # This machine, not the domain: then the only finding (DomainReport.local_problem)
@@ -279,6 +282,10 @@ class MechanismReport(_Frozen):
     ``False`` says nothing about the domain. ``None`` where this is not recorded."""
     pacc: PaccDetails | None = None
     """For the PACC mechanism: the digest, the TXT records and the document's entries."""
+    records_left_out: int = 0
+    """DNS records published beyond what the check looks at (more than
+    ``autoconf.check.findings.MAX_SRV_RECORDS`` for one SRV service): neither resolved,
+    listed nor probed."""
 
 
 class ServerReport(_Frozen):
@@ -313,6 +320,9 @@ class DomainReport(_Frozen):
     """Set when this machine's DNS or network is down, so nothing could be judged about the
     domain: then the findings are one ``local-dns-down`` or ``local-network-down`` and no
     other, and ``--check`` exits with 6 ("could not check from here")."""
+    servers_left_out: int = 0
+    """Servers the mechanisms name beyond ``autoconf.check.findings.MAX_SERVERS``: not probed
+    and not in ``servers`` (a ``servers-left-out`` finding says so)."""
 
     @property
     def worst(self) -> Severity | None:

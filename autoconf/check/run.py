@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 from .._data import default_ispdb
 from ..address import parse_address
-from ..options import Deadline, Options
+from ..options import Deadline, Options, checked_options
 from ..sources.base import SourceContext
 from ..sources.ispdb import ispdb_host_attempt
-from .findings import findings_for, for_the_admin
+from .findings import MAX_SERVERS, findings_for, for_the_admin, left_out_finding
 from .local import local_finding, local_problem
 from .mechanisms import check_mechanisms, servers_named
 from .report import (
@@ -66,6 +66,7 @@ async def run_check(
     started = time.perf_counter()
     given = domain_or_address.strip()
     address = parse_address(given if "@" in given else f"postmaster@{given}")
+    options = checked_options(options)
     deadline = Deadline(options.deadline)
     handle = network()
     ctx = SourceContext(
@@ -80,8 +81,9 @@ async def run_check(
     if problem is not None:  # nothing here is about the domain: probe nothing, blame nothing
         servers: list[ServerReport] = []
         findings = [local_finding(problem, address.domain, mechanisms, must_exist)]
+        left_out = 0
     else:
-        servers, findings = await _judged(
+        servers, findings, left_out = await _judged(
             check_servers, mechanisms, handle, options, deadline, address.domain
         )
     return DomainReport(
@@ -93,6 +95,7 @@ async def run_check(
         servers=servers,
         findings=findings,
         local_problem=problem,
+        servers_left_out=left_out,
     )
 
 
@@ -103,13 +106,24 @@ async def _judged(
     options: Options,
     deadline: Deadline,
     domain: str,
-) -> tuple[list[ServerReport], list[Finding]]:
-    """The named servers probed, and every finding about the domain's mechanisms and servers."""
+) -> tuple[list[ServerReport], list[Finding], int]:
+    """The named servers probed (at most MAX_SERVERS), how many were left out, and every
+    finding about the domain's mechanisms and servers."""
     named = servers_named(mechanisms)
+    named, left_out = named[:MAX_SERVERS], named[MAX_SERVERS:]
     servers, server_findings = await _servers(
         check_servers, named, network, options, deadline, domain
     )
-    return servers, for_the_admin(domain, findings_for(domain, mechanisms) + server_findings)
+    found = findings_for(domain, mechanisms) + server_findings + _left_out(left_out)
+    return servers, for_the_admin(domain, found), len(left_out)
+
+
+def _left_out(servers: Sequence[tuple[ServerSettings, frozenset[Mechanism]]]) -> list[Finding]:
+    """The warning for the servers beyond MAX_SERVERS, named by the mechanisms that named them."""
+    if not servers:
+        return []
+    mechanisms = sorted({m for _, named_by in servers for m in named_by}, key=list(Mechanism).index)
+    return [left_out_finding(FindingCode.SERVERS_LEFT_OUT, len(servers), mechanisms)]
 
 
 async def _servers(
