@@ -15,9 +15,15 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing alone costs 
 if TYPE_CHECKING:
     from ._data import BundledIspdb
     from .address import EmailAddress, parse_address
-    from .api import Session, discover, discover_events, discover_sync
+    from .api import (
+        Session,
+        check_domain,
+        check_domain_sync,
+        discover,
+        discover_events,
+        discover_sync,
+    )
     from .check import DomainReport
-    from .check.run import check_domain, check_domain_sync
     from .engine import default_sources
     from .errors import (
         AutoconfError,
@@ -141,8 +147,8 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "export_config": ".export",  # the function autoconf.export.export
     "export_formats": ".export",  # autoconf.export.FORMATS
     "DomainReport": ".check",
-    "check_domain": ".check.run",
-    "check_domain_sync": ".check.run",
+    "check_domain": ".api",
+    "check_domain_sync": ".api",
     "BundledIspdb": "._data",
     "Source": ".sources.base",
     "SourceContext": ".sources.base",

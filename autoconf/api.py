@@ -1,9 +1,11 @@
-"""The public entry points: :func:`discover`, :func:`discover_sync`, :func:`discover_events`
-and :class:`Session`, which owns the network's lifetime and admits the work it can finish.
+"""The public entry points: :func:`discover`, :func:`discover_sync`, :func:`discover_events`,
+:func:`check_domain`, :func:`check_domain_sync` and :class:`Session`, which owns the network's
+lifetime and admits the work it can finish.
 
-A single ``discover()`` makes its own short-lived session. A batch, a server or a wizard that
-looks up many addresses keeps one, so DNS answers and fetched documents are reused for their
-TTL and connections stay warm::
+A single ``discover()`` or ``check_domain()`` makes its own short-lived session (as httpx's
+module-level ``get()`` does), so the session's option rules apply to every call alike. A
+batch, a server or a wizard that looks up many addresses keeps one, so DNS answers and fetched
+documents are reused for their TTL and connections stay warm::
 
     async with autoconf.Session(options) as session:
         for address in addresses:
@@ -34,11 +36,19 @@ from .options import Deadline, Options, checked_options, for_session_call
 
 if TYPE_CHECKING:
     from ._data import BundledIspdb
+    from .check.report import DomainReport
     from .models import DiscoveryResult
     from .net.session import CallNetwork, Network
     from .sources.base import Source
 
-__all__ = ["Session", "discover", "discover_events", "discover_sync"]
+__all__ = [
+    "Session",
+    "check_domain",
+    "check_domain_sync",
+    "discover",
+    "discover_events",
+    "discover_sync",
+]
 
 # A call still waiting for a place when less than this is left of its deadline could only
 # time out once started: it ends in the queue instead, so its result is never late (and the
@@ -98,6 +108,18 @@ class Session:
     ) -> AsyncIterator[DiscoveryEvent]:
         """Like :func:`autoconf.discover_events`, in this session."""
         return discover_events(address, options=options, ispdb=ispdb, sources=sources, session=self)
+
+    async def check_domain(
+        self,
+        domain_or_address: str,
+        *,
+        options: Options | None = None,
+        ispdb: BundledIspdb | None = None,
+    ) -> DomainReport:
+        """Like :func:`autoconf.check_domain`, sharing this session's network and caches (its
+        HTTP requests count against ``max_http_requests``; the check itself does not take one
+        of the ``max_discoveries`` places)."""
+        return await check_domain(domain_or_address, options=options, ispdb=ispdb, session=self)
 
     async def _admit(self, deadline: Deadline) -> bool:
         """Wait for a free place, at most until ``deadline`` (less the margin); True if admitted."""
@@ -193,11 +215,7 @@ async def discover_events(
     """
     started = time.perf_counter()
     parsed = parse_address(address)
-    if session is None:
-        options = checked_options(options)
-        current, own = Session(options), True
-    else:
-        options, current, own = session.call_options(options), session, False
+    options, current, own = _session_for(options, session)
     deadline = Deadline(options.deadline)
     finished: DiscoveryFinished | None = None
     try:
@@ -215,6 +233,54 @@ async def discover_events(
     # here leaves nothing open).
     assert finished is not None
     yield finished
+
+
+def _session_for(options: Options | None, session: Session | None) -> tuple[Options, Session, bool]:
+    """The options a call runs with, the session it runs in, and whether it owns (and must
+    close) that session: a call without one gets a short-lived session of its own."""
+    if session is None:
+        options = checked_options(options)
+        return options, Session(options), True
+    return session.call_options(options), session, False
+
+
+async def check_domain(
+    domain_or_address: str,
+    *,
+    options: Options | None = None,
+    ispdb: BundledIspdb | None = None,
+    session: Session | None = None,
+) -> DomainReport:
+    """Check everything the domain of ``domain_or_address`` publishes for mail clients.
+
+    A domain, or an address (then sent as ``?emailaddress=``). Raises only
+    :class:`~autoconf.errors.InvalidAddress` and ``OptionsError`` (the same option rules as
+    :func:`discover`); every network failure is a finding in the report. Pass a
+    :class:`~autoconf.Session` to share its network and caches.
+    """
+    from .check.run import run_check  # the check's modules load on first use
+
+    options, current, own = _session_for(options, session)
+    try:
+        return await run_check(
+            domain_or_address,
+            options=options,
+            network=lambda: current._handle(options),
+            ispdb=ispdb,
+        )
+    finally:
+        if own:
+            await current.aclose()
+
+
+def check_domain_sync(
+    domain_or_address: str,
+    *,
+    options: Options | None = None,
+    ispdb: BundledIspdb | None = None,
+) -> DomainReport:
+    """:func:`check_domain` for synchronous callers (also safe inside a running event loop)."""
+    return run_sync(check_domain(domain_or_address, options=options, ispdb=ispdb))
 
 
 async def _admitted(

@@ -4,7 +4,8 @@ Results go to stdout, diagnostics and progress to stderr. Exit status: 0 usable 
 found (at least one incoming and one outgoing server), 1 none found, 2 bad input or usage,
 3 settings found but the recommended server refused the password (--login, --password-stdin),
 70 internal error, 130 interrupted (SIGINT, Ctrl-C), 141 stdout closed by its reader, 143
-terminated (SIGTERM); with ``--check``: 0 no errors or warnings, 4 warnings only, 5 errors.
+terminated (SIGTERM); with ``--check``: 0 no errors or warnings, 4 warnings only, 5 errors,
+6 could not check from here (this machine's DNS or network is down).
 Every error is one sentence saying what to do next.
 
 ``--json``, ``--batch`` and ``--schema`` never import the terminal library (rich); the human
@@ -34,6 +35,7 @@ from .render.terminal import Terminal, escape_json, for_stream, is_terminal, saf
 
 if TYPE_CHECKING:
     from .batch import BatchSummary
+    from .check.report import DomainReport
     from .models import DiscoveryResult
     from .render.progress import DiscoveryProgress
     from .sources.base import Source
@@ -46,6 +48,7 @@ EXIT_USAGE = 2
 EXIT_LOGIN_REFUSED = 3  # settings found, but a recommended server refused the password
 EXIT_CHECK_WARNINGS = 4  # --check: warnings, no errors
 EXIT_CHECK_ERRORS = 5  # --check: at least one error
+EXIT_CHECK_UNDETERMINED = 6  # --check: could not check from here (local DNS/network down)
 EXIT_SOFTWARE = 70  # an internal error (a bug), as sysexits.h's EX_SOFTWARE
 # A signal gives 128 + its number: 130 for SIGINT (Ctrl-C), 143 for SIGTERM (_Interrupts).
 EXIT_BROKEN_PIPE = 141  # the reader of stdout went away; 128 + SIGPIPE, as shells report it
@@ -80,6 +83,7 @@ exit status: 0 settings found, 1 none found (in --batch: some address not found)
              70 internal error, 130 interrupted (Ctrl-C),
              141 output closed (e.g. | head), 143 terminated (SIGTERM)
 with --check: 0 no errors or warnings (notes are fine), 4 warnings only, 5 errors,
+             6 could not check from here (this machine's DNS or network is down),
              2 bad input or usage
 """
 
@@ -694,8 +698,8 @@ def _notes(args: argparse.Namespace, options: Options) -> list[str]:
 
 
 def _check(args: argparse.Namespace, streams: _Streams, interrupts: _Interrupts) -> int:
-    """``--check DOMAIN|ADDRESS``: the domain report, human or JSON; 0, 4 or 5."""
-    from .check.report import DomainReport, Severity
+    """``--check DOMAIN|ADDRESS``: the domain report, human or JSON; 0, 4, 5 or 6."""
+    from .check.report import DomainReport
 
     out = streams.out
     if args.schema:
@@ -717,10 +721,10 @@ def _check(args: argparse.Namespace, streams: _Streams, interrupts: _Interrupts)
     options = _options(args, err=streams.err, inp=streams.inp)
     if is_terminal(streams.err) and not args.quiet:
         _say(streams.err, f"Checking {args.address} (at most {options.deadline:g} s) ...")
-    from .check import run
+    from . import api
 
     try:
-        report = _run(run.check_domain(args.address, options=options), interrupts)
+        report = _run(api.check_domain(args.address, options=options), interrupts)
     except InvalidAddress as exc:
         given = args.address.strip()  # what was typed, not the postmaster@ stand-in
         what = f"{exc.reason} in '{given}'" if given else "no domain given"
@@ -746,6 +750,15 @@ def _check(args: argparse.Namespace, streams: _Streams, interrupts: _Interrupts)
     with interrupts.writing():
         out.write(text)
         out.flush()
+    return _check_status(report)
+
+
+def _check_status(report: DomainReport) -> int:
+    """6 when this machine could not check the domain at all; else 0, 4 or 5 by the worst."""
+    from .check.report import Severity
+
+    if report.local_problem is not None:
+        return EXIT_CHECK_UNDETERMINED
     worst = report.worst
     if worst is Severity.ERROR:
         return EXIT_CHECK_ERRORS

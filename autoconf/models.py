@@ -343,6 +343,9 @@ class ProviderInfo(_Frozen):
     before_login_hint: str | None = None
     after_login_hint: str | None = None
     app_password_required: bool | None = None  # None: the databases do not say
+    app_password_url: str | None = None
+    """Where the user makes the app password this provider's mail sign-in takes (from the
+    reviewed overrides, data/overrides.yaml); None where the data do not say."""
     no_imap: bool | None = None  # True: the provider offers no IMAP at all
     no_imap_advice: str | None = None  # what to use instead (a bridge, the provider's app)
     website: str | None = None

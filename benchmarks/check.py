@@ -26,8 +26,8 @@ import time
 
 from _world import ROOT, running_world
 
+from autoconf.api import check_domain_sync
 from autoconf.check.report import Severity
-from autoconf.check.run import check_domain_sync
 from tests.world import WorldInfo
 from tests.world.library import cli_args, library_options
 

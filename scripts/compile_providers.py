@@ -23,11 +23,14 @@ Precedence, the one statement of it (README repeats it):
    offers no IMAP keeps that answer unless ISPDB has servers for it.
 3. **K-9, then mailcore2**, at low trust, only for domains nobody above has: they are frozen.
 
-Where a lower database names other servers than the one that serves a shared domain, the
-serving database's servers are kept and the disagreement is recorded (in the index and the
-report). Records that cannot be used are skipped with a reason in the report. The runtime
-ranks network sources (autoconfig, SRV) above every secondary database's servers
-(autoconf/engine/rank.py), so a frozen list never outranks what the network says.
+Before the merge, the reviewed corrections of ``data/overrides.yaml`` are laid over the records
+they name (domains and servers a provider's own documentation lists, how to sign in), each
+with its source page and date; the report lists what each changed. Where a lower database
+names other servers than the one that serves a shared domain, the serving database's servers
+are kept and the disagreement is recorded (in the index and the report). Records that cannot
+be used are skipped with a reason in the report. The runtime ranks network sources
+(autoconfig, SRV) above every secondary database's servers (autoconf/engine/rank.py), so a
+frozen list never outranks what the network says.
 
 The YAML library is used here only: the runtime reads the JSON index and imports none of it.
 """
@@ -64,6 +67,7 @@ from autoconf.parsers.clientconfig import (  # noqa: E402
 )
 
 REPORT_NAME = "compile-report.md"
+OVERRIDES_NAME = "overrides.yaml"
 ORDER = (
     ProviderDatabase.ISPDB,
     ProviderDatabase.DELTACHAT,
@@ -95,6 +99,7 @@ class Compiled:
     records: dict[ProviderDatabase, list[Record]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     mx: list[tuple[str, str]] = field(default_factory=list)  # (regex, provider key)
+    overridden: list[str] = field(default_factory=list)  # what each override changed
 
 
 # ---------------------------------------------------------------------------- the readers
@@ -380,6 +385,78 @@ def _link(text: str, url: str) -> str:
     return url if text.strip() == url.strip() else f"{text} ({url})"
 
 
+# ---------------------------------------------------------------------------- the overrides
+
+
+_OVERRIDE_KEYS = frozenset({"record", "source", "read", "add_domains", "add_servers", "provider"})
+_SERVER_KEYS = frozenset({"protocol", "hostname", "port", "security", "username"})
+
+
+def apply_overrides(path: Path, out: Compiled) -> None:
+    """Lay the reviewed corrections of ``path`` over the records they name (in place)."""
+    import yaml  # compile time only
+
+    entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("overrides") or []
+    records = {r.key: r for rs in out.records.values() for r in rs}
+    for number, entry in enumerate(entries, 1):
+        where = f"{path.name} entry {number}"
+        unknown = set(entry) - _OVERRIDE_KEYS
+        if unknown or not {"record", "source", "read"} <= set(entry):
+            raise SystemExit(f"{where}: needs record, source and read; unknown keys {unknown}")
+        record = records.get(entry["record"])
+        if record is None:
+            raise SystemExit(f"{where}: no record {entry['record']!r} in the databases")
+        said = _override(record, entry, where)
+        out.overridden.append(
+            f"{record.key} ({entry['source']}, read {entry['read']}): " + "; ".join(said)
+        )
+
+
+def _override(record: Record, entry: dict[str, Any], where: str) -> list[str]:
+    """Apply one entry to ``record``; what it changed, in words."""
+    said: list[str] = []
+    domains = _domains(entry.get("add_domains") or [], where, Compiled())
+    if already := [d for d in domains if d in record.domains]:
+        raise SystemExit(f"{where}: {record.key} already lists {', '.join(already)}")
+    if domains:
+        record.domains += domains
+        said.append("domains " + ", ".join(domains))
+    servers = tuple(_override_server(s, where) for s in entry.get("add_servers") or [])
+    have = {(s.protocol, s.hostname, s.port) for s in record.template.servers}
+    if already := [s for s in servers if (s.protocol, s.hostname, s.port) in have]:
+        raise SystemExit(f"{where}: {record.key} already has {already[0].hostname}")
+    said += [f"{s.protocol.value} {s.hostname}:{s.port} ({s.security.value})" for s in servers]
+    fields = dict(entry.get("provider") or {})
+    said += [f"{name} {value}" for name, value in fields.items()]
+    provider = record.template.provider
+    try:
+        provider = provider.model_validate(
+            provider.model_dump() | fields | {"domains": [*provider.domains, *domains]}
+        )
+    except ValueError as exc:
+        raise SystemExit(f"{where}: {exc}") from exc
+    template = record.template
+    record.template = ClientConfigTemplate(
+        provider, template.servers + servers, template.skipped, template.domain_placeholder
+    )
+    return said
+
+
+def _override_server(server: dict[str, Any], where: str) -> ServerTemplate:
+    if set(server) - _SERVER_KEYS or not {"protocol", "hostname", "port", "security"} <= set(
+        server
+    ):
+        raise SystemExit(f"{where}: a server needs protocol, hostname, port, security: {server}")
+    return ServerTemplate(
+        Protocol(server["protocol"]),
+        str(server["hostname"]).lower(),
+        int(server["port"]),
+        Security(server["security"]),
+        str(server.get("username") or "%EMAILADDRESS%"),
+        PASSWORD,
+    )
+
+
 # ---------------------------------------------------------------------------- the merge
 
 
@@ -471,6 +548,8 @@ def read_all(data: Path) -> Compiled:
     read_deltachat(data / "deltachat" / "_providers", compiled)
     read_k9(data / "k9" / "providers.xml", compiled)
     read_mailcore2(data / "mailcore2" / "providers.json", compiled)
+    if (data / OVERRIDES_NAME).is_file():
+        apply_overrides(data / OVERRIDES_NAME, compiled)
     return compiled
 
 
@@ -544,6 +623,10 @@ def report(compiled: Compiled, merged: Merged) -> str:
         + ", ".join(f"{name} {count}" for name, count in _by_database(merged).items())
         + ")",
         f"- skipped (records, server sections, domains or patterns): {len(compiled.skipped)}",
+        "",
+        f"## Overrides ({OVERRIDES_NAME}: reviewed, each from the provider's own page)",
+        "",
+        *(f"- {line}" for line in compiled.overridden),
         "",
         "## Disagreements (the serving database's servers are kept)",
         "",

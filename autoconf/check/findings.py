@@ -35,6 +35,7 @@ __all__ = [
     "agreement_findings",
     "autoconfig_findings",
     "findings_for",
+    "for_the_admin",
     "ispdb_findings",
     "label",
     "left_out_finding",
@@ -87,7 +88,7 @@ def findings_for(domain: str, reports: Sequence[MechanismReport]) -> list[Findin
             found += ispdb_findings(report, own)
         elif report.mechanism is Mechanism.PACC:
             found += pacc_findings(domain, report)
-        found += _skipped(report) + _timeouts(report)
+        found += _skipped(report) + _timeouts(domain, report)
     found += agreement_findings(own)
     if not own and not any(r.published for r in reports if r.mechanism is Mechanism.ISPDB):
         found.append(
@@ -102,6 +103,44 @@ def findings_for(domain: str, reports: Sequence[MechanismReport]) -> list[Findin
         )
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(found, key=lambda f: order[f.severity])
+
+
+# Findings whose fix is a change at the named host itself (its certificate, its TLS, its
+# address), not at a record the domain publishes: for a host outside the domain (a provider's)
+# that is not the admin's to make. A server-unreachable warning is the deadline's (run again).
+_FIXED_AT_THE_HOST = frozenset(
+    {
+        FindingCode.CERTIFICATE_INVALID,
+        FindingCode.CERTIFICATE_EXPIRING,
+        FindingCode.CERTIFICATE_CHAIN_INCOMPLETE,
+        FindingCode.LEGACY_TLS_ACCEPTED,
+        FindingCode.PLAINTEXT_LOGIN_BEFORE_TLS,
+        FindingCode.STARTTLS_MISSING,
+        FindingCode.SRV_TARGET_UNRESOLVED,
+        FindingCode.MX_UNRESOLVED,
+    }
+)
+
+
+def for_the_admin(domain: str, findings: Sequence[Finding]) -> list[Finding]:
+    """``findings``, none asking the admin of ``domain`` to fix a host they do not run: the
+    fix of one about a host outside the domain says what the admin can change instead."""
+    return [_theirs(domain, f) if _elsewhere(domain, f) else f for f in findings]
+
+
+def _elsewhere(domain: str, finding: Finding) -> bool:
+    at_host = finding.code in _FIXED_AT_THE_HOST or (
+        finding.code is FindingCode.SERVER_UNREACHABLE and finding.severity is Severity.ERROR
+    )
+    return at_host and finding.fix is not None and not is_within(finding.host or domain, domain)
+
+
+def _theirs(domain: str, finding: Finding) -> Finding:
+    fix = (
+        f"{finding.host} is not a host of {domain}, so this is for its operator to fix: tell "
+        f"them, or make {domain} publish servers that work instead"
+    )
+    return finding.model_copy(update={"fix": fix})
 
 
 # -- autoconfig ------------------------------------------------------------------------------
@@ -533,9 +572,13 @@ def _text(endpoint: tuple[Protocol, str, int, Security]) -> str:
     return f"{_NAMES[protocol]} {host}:{port} ({_SECURITY[security]})"
 
 
+# How the MX look-up ends when the DNS answered: no records, or no such domain at all.
+_NO_RECORDS = frozenset({AttemptStatus.EMPTY, AttemptStatus.NO_DOMAIN})
+
+
 def mx_findings(report: MechanismReport, own: Sequence[MechanismReport]) -> list[Finding]:
     """No MX, a null MX, MX hosts without an address, the provider the MX points at."""
-    if any(a.status is not AttemptStatus.EMPTY for a in report.attempts) and not report.dns:
+    if any(a.status not in _NO_RECORDS for a in report.attempts) and not report.dns:
         return []  # the look-up failed: that is a timeout finding, not "no MX"
     if not report.dns:
         return [
@@ -619,27 +662,58 @@ def _skipped(report: MechanismReport) -> list[Finding]:
     ]
 
 
-def _timeouts(report: MechanismReport) -> list[Finding]:
+def _timeouts(domain: str, report: MechanismReport) -> list[Finding]:
+    """Silent hosts of the domain are a warning with a fix; silent hosts the admin does not
+    run (the online ISPDB, a provider's autoconfig) only a note, asking them to fix nothing."""
     slow = [a.target for a in report.attempts if a.status is AttemptStatus.TIMEOUT]
     slow += [x.url for x in report.lookups if x.outcome is LookupOutcome.TIMEOUT]
-    if not slow:
-        return []
-    # URLs name their host; DNS look-ups are named as asked ("_imaps._tcp.example.com SRV").
-    hosts = " and ".join(dict.fromkeys(urlsplit(x).hostname or x for x in slow))
-    return [
-        _finding(
-            FindingCode.MECHANISM_TIMEOUT,
-            Severity.WARNING,
-            f"{len(slow)} look-up{'' if len(slow) == 1 else 's'} of {report.mechanism.value} "
-            f"got no answer in time from {hosts}.",
-            fix=(
+    own = [x for x in slow if is_within(_asked(x), domain)]
+    others = [x for x in slow if x not in own]
+    found = []
+    if own:
+        hosts = _hosts(own)
+        found.append(
+            _timeout(
+                report,
+                own,
+                Severity.WARNING,
                 f"make {hosts} answer (or stop publishing the name), or run the check again "
-                "with a longer --timeout"
-            ),
-            evidence=list(dict.fromkeys(slow)),
-            mechanisms=[report.mechanism],
+                "with a longer --timeout",
+            )
         )
-    ]
+    if others:
+        found.append(
+            _timeout(
+                report,
+                others,
+                Severity.INFO,
+                f"nothing to change in {domain} ({_hosts(others)} is not its host); run the "
+                "check again later, or with a longer --timeout",
+            )
+        )
+    return found
+
+
+def _asked(target: str) -> str:
+    """The host name of a URL, or the name of a DNS look-up ("_imaps._tcp.example.com SRV")."""
+    return urlsplit(target).hostname or target.split(" ", 1)[0]
+
+
+def _hosts(slow: Sequence[str]) -> str:
+    # URLs name their host; DNS look-ups are named as asked ("_imaps._tcp.example.com SRV").
+    return " and ".join(dict.fromkeys(urlsplit(x).hostname or x for x in slow))
+
+
+def _timeout(report: MechanismReport, slow: list[str], severity: Severity, fix: str) -> Finding:
+    return _finding(
+        FindingCode.MECHANISM_TIMEOUT,
+        severity,
+        f"{len(slow)} look-up{'' if len(slow) == 1 else 's'} of {report.mechanism.value} "
+        f"got no answer in time from {_hosts(slow)}.",
+        fix=fix,
+        evidence=list(dict.fromkeys(slow)),
+        mechanisms=[report.mechanism],
+    )
 
 
 def _finding(

@@ -53,7 +53,7 @@ from ..sources.autodiscover import AutodiscoverSource
 from ..sources.base import SourceContext, SourceOutcome, Stopwatch
 from ..sources.ispdb import IspdbSource
 from ..sources.ispdb_bundled import BundledIspdbSource
-from ..sources.mx import MxSource
+from ..sources.mx import MxSource, domain_missing
 from .findings import MAX_SRV_RECORDS
 from .report import (
     DnsRecord,
@@ -362,10 +362,15 @@ async def check_ispdb(ctx: SourceContext) -> list[MechanismReport]:
     """The bundled ISPDB entry and the online one, as two reports."""
     bundled = await BundledIspdbSource().run(ctx)
     online = await IspdbSource().run(ctx)
+    reached = any(a.status in _ANSWERED for a in online.attempts)
     return [
         _from_outcome(Mechanism.ISPDB, bundled, source=SourceName.ISPDB_BUNDLED),
-        _from_outcome(Mechanism.ISPDB, online, source=SourceName.ISPDB),
+        _from_outcome(Mechanism.ISPDB, online, source=SourceName.ISPDB, reached=reached),
     ]
+
+
+# An online ISPDB fetch that ended so got an HTTP answer (a 404 is ``empty``).
+_ANSWERED = frozenset({AttemptStatus.OK, AttemptStatus.EMPTY})
 
 
 async def check_mx(ctx: SourceContext) -> MechanismReport:
@@ -388,7 +393,9 @@ async def check_mx(ctx: SourceContext) -> MechanismReport:
     ]
     text = [f"{domain}. MX {r.priority} {r.target.rstrip('.')}." for r in dns]
     if not records or all(r.target == "." for r in dns):
-        attempt = _note(SourceName.MX, f"{domain} MX", AttemptStatus.EMPTY, watch)
+        missing = not records and await domain_missing(ctx)
+        status = AttemptStatus.NO_DOMAIN if missing else AttemptStatus.EMPTY
+        attempt = _note(SourceName.MX, f"{domain} MX", status, watch)
         return MechanismReport(
             mechanism=Mechanism.MX,
             published=bool(records),

@@ -25,6 +25,7 @@ from ..models import (
 )
 
 __all__ = [
+    "LOCAL_CODES",
     "SERVER_CODES",
     "DnsRecord",
     "DomainReport",
@@ -32,6 +33,7 @@ __all__ = [
     "FindingCode",
     "HttpLookup",
     "LegacyTls",
+    "LocalProblem",
     "LookupOutcome",
     "Mechanism",
     "MechanismReport",
@@ -122,6 +124,9 @@ class FindingCode(StrEnum):
     SERVERS_LEFT_OUT = "servers-left-out"  # over MAX_SERVERS named: the rest not probed
     # Any mechanism
     MECHANISM_TIMEOUT = "mechanism-timeout"  # a URL or DNS name asked did not answer in time
+    # This machine, not the domain: then the only finding (DomainReport.local_problem)
+    LOCAL_DNS_DOWN = "local-dns-down"  # this machine's DNS resolves nothing, not even the ISPDB
+    LOCAL_NETWORK_DOWN = "local-network-down"  # names resolve, but nothing can be reached
 
 
 # The codes that are about one named server (produced by :mod:`autoconf.check.servers`); every
@@ -141,6 +146,18 @@ SERVER_CODES = frozenset(
         FindingCode.SASL_MECHANISMS,
     }
 )
+
+
+class LocalProblem(StrEnum):
+    """Why this machine could not check the domain at all (``DomainReport.local_problem``)."""
+
+    DNS_DOWN = "dns-down"  # neither the domain nor a name that must exist could be looked up
+    NETWORK_DOWN = "network-down"  # that name resolves, but neither it nor the domain answered
+
+
+# The codes that are about this machine, not the domain: each is then a report's only finding
+# (produced by :mod:`autoconf.check.local`).
+LOCAL_CODES = frozenset({FindingCode.LOCAL_DNS_DOWN, FindingCode.LOCAL_NETWORK_DOWN})
 
 
 class LegacyTls(StrEnum):
@@ -260,6 +277,9 @@ class MechanismReport(_Frozen):
     lookups: list[HttpLookup] = Field(default_factory=list)  # every URL fetched, one by one
     dns: list[DnsRecord] = Field(default_factory=list)  # SRV / MX records, structured
     provider: ProviderInfo | None = None  # the provider the mechanism names (ISPDB, MX)
+    reached: bool | None = None
+    """For the online ISPDB: whether it answered at all (any HTTP answer, even 404); a
+    ``False`` says nothing about the domain. ``None`` where this is not recorded."""
     pacc: PaccDetails | None = None
     """For the PACC mechanism: the digest, the TXT records and the document's entries."""
     records_left_out: int = 0
@@ -282,6 +302,13 @@ class ServerReport(_Frozen):
 
 
 class DomainReport(_Frozen):
+    """The check of one domain: every mechanism, every server they name, and the findings.
+
+    The command line exits with 0 when no finding is a warning or an error, 4 with warnings
+    only, 5 with at least one error, and 6 when ``local_problem`` is set: this machine could
+    not check the domain at all (its DNS or network is down), and the one finding says so.
+    """
+
     domain: str  # IDNA ASCII
     address: str | None = None  # when the caller gave one (used for ?emailaddress=)
     checked_at: datetime
@@ -289,6 +316,10 @@ class DomainReport(_Frozen):
     mechanisms: list[MechanismReport] = Field(default_factory=list)
     servers: list[ServerReport] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    local_problem: LocalProblem | None = None
+    """Set when this machine's DNS or network is down, so nothing could be judged about the
+    domain: then the findings are one ``local-dns-down`` or ``local-network-down`` and no
+    other, and ``--check`` exits with 6 ("could not check from here")."""
     servers_left_out: int = 0
     """Servers the mechanisms name beyond ``autoconf.check.findings.MAX_SERVERS``: not probed
     and not in ``servers`` (a ``servers-left-out`` finding says so)."""

@@ -1,6 +1,8 @@
 """The domain check: every mechanism, then every server they name, under ONE deadline.
 
-:func:`check_domain` takes a domain or an address (the address is then the one sent as
+:func:`run_check` is the check itself; the public ``check_domain`` of :mod:`autoconf.api` runs it
+inside a :class:`~autoconf.Session` (the one owner of network lifetimes), which hands it the
+network. It takes a domain or an address (the address is then the one sent as
 ``?emailaddress=``; for a bare domain ``postmaster@{domain}`` stands in, the one mailbox
 RFC 5321 requires). It never raises for a network failure: a host that says nothing costs its
 phase limits and appears as a finding.
@@ -12,23 +14,32 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from .._data import default_ispdb
 from ..address import parse_address
-from ..engine.runner import run_sync
 from ..options import Deadline, Options, checked_options
 from ..sources.base import SourceContext
-from .findings import MAX_SERVERS, findings_for, left_out_finding
+from ..sources.ispdb import ispdb_host_attempt
+from .findings import MAX_SERVERS, findings_for, for_the_admin, left_out_finding
+from .local import local_finding, local_problem
 from .mechanisms import check_mechanisms, servers_named
-from .report import DomainReport, Finding, FindingCode, Mechanism, ServerReport, Severity
+from .report import (
+    DomainReport,
+    Finding,
+    FindingCode,
+    Mechanism,
+    MechanismReport,
+    ServerReport,
+    Severity,
+)
 
 if TYPE_CHECKING:
     from .._data import BundledIspdb
     from ..models import ServerSettings
-    from ..net.session import CallNetwork, Network
+    from ..net.session import CallNetwork
 
-__all__ = ["CheckServers", "check_domain", "check_domain_sync"]
+__all__ = ["CheckServers", "run_check"]
 
 # The server half keeps to the deadline itself; this is only the safety net around it.
 _GRACE = 0.5
@@ -37,55 +48,44 @@ _GRACE = 0.5
 CheckServers = Callable[..., Awaitable[tuple[list[ServerReport], list[Finding]]]]
 
 
-class _HasNetwork(Protocol):
-    """A :class:`~autoconf.Session` (or anything else) that owns a network to share."""
-
-    def network(self) -> Network: ...
-
-
-async def check_domain(
+async def run_check(
     domain_or_address: str,
     *,
-    options: Options | None = None,
-    session: _HasNetwork | None = None,
+    options: Options,
+    network: Callable[[], CallNetwork],
     ispdb: BundledIspdb | None = None,
     check_servers: CheckServers | None = None,
 ) -> DomainReport:
     """Check everything ``domain_or_address``'s domain publishes for mail clients.
 
-    Raises only :class:`~autoconf.errors.InvalidAddress` (and ``OptionsError``). With a
-    ``session`` its network and caches are used; otherwise the check builds its own.
+    ``network`` gives the call's handle on a session's network (built on first use). Raises
+    only :class:`~autoconf.errors.InvalidAddress`; ``check_servers`` replaces the server half
+    (tests). A name that must exist is looked up beside the mechanisms: when this machine's
+    DNS or network is down, the report says so in one finding and judges nothing else.
     """
     started = time.perf_counter()
     given = domain_or_address.strip()
     address = parse_address(given if "@" in given else f"postmaster@{given}")
     options = checked_options(options)
     deadline = Deadline(options.deadline)
-    own: Network | None = None
-    if session is not None:
-        network = session.network()
+    handle = network()
+    ctx = SourceContext(
+        address=address,
+        options=options,
+        deadline=deadline,
+        ispdb=ispdb if ispdb is not None else default_ispdb(),
+        network=lambda: handle,
+    )
+    mechanisms, must_exist = await asyncio.gather(check_mechanisms(ctx), ispdb_host_attempt(ctx))
+    problem = local_problem(mechanisms, must_exist)
+    if problem is not None:  # nothing here is about the domain: probe nothing, blame nothing
+        servers: list[ServerReport] = []
+        findings = [local_finding(problem, address.domain, mechanisms, must_exist)]
+        left_out = 0
     else:
-        from ..net.session import Network
-
-        network = own = Network(options)
-    try:
-        handle = network.for_call(options)
-        ctx = SourceContext(
-            address=address,
-            options=options,
-            deadline=deadline,
-            ispdb=ispdb if ispdb is not None else default_ispdb(),
-            network=lambda: handle,
+        servers, findings, left_out = await _judged(
+            check_servers, mechanisms, handle, options, deadline, address.domain
         )
-        mechanisms = await check_mechanisms(ctx)
-        named = servers_named(mechanisms)
-        named, left_out = named[:MAX_SERVERS], named[MAX_SERVERS:]
-        servers, server_findings = await _servers(
-            check_servers, named, handle, options, deadline, address.domain
-        )
-    finally:
-        if own is not None:
-            await own.aclose()
     return DomainReport(
         domain=address.domain,
         address=str(address) if "@" in given else None,
@@ -93,9 +93,29 @@ async def check_domain(
         elapsed_ms=round((time.perf_counter() - started) * 1000.0, 3),
         mechanisms=mechanisms,
         servers=servers,
-        findings=findings_for(address.domain, mechanisms) + server_findings + _left_out(left_out),
-        servers_left_out=len(left_out),
+        findings=findings,
+        local_problem=problem,
+        servers_left_out=left_out,
     )
+
+
+async def _judged(
+    check_servers: CheckServers | None,
+    mechanisms: list[MechanismReport],
+    network: CallNetwork,
+    options: Options,
+    deadline: Deadline,
+    domain: str,
+) -> tuple[list[ServerReport], list[Finding], int]:
+    """The named servers probed (at most MAX_SERVERS), how many were left out, and every
+    finding about the domain's mechanisms and servers."""
+    named = servers_named(mechanisms)
+    named, left_out = named[:MAX_SERVERS], named[MAX_SERVERS:]
+    servers, server_findings = await _servers(
+        check_servers, named, network, options, deadline, domain
+    )
+    found = findings_for(domain, mechanisms) + server_findings + _left_out(left_out)
+    return servers, for_the_admin(domain, found), len(left_out)
 
 
 def _left_out(servers: Sequence[tuple[ServerSettings, frozenset[Mechanism]]]) -> list[Finding]:
@@ -161,16 +181,3 @@ def _not_checked(servers: Sequence[ServerReport]) -> list[Finding]:
         )
         for s in servers
     ]
-
-
-def check_domain_sync(
-    domain_or_address: str,
-    *,
-    options: Options | None = None,
-    ispdb: BundledIspdb | None = None,
-    check_servers: CheckServers | None = None,
-) -> DomainReport:
-    """:func:`check_domain` for synchronous callers (also safe inside a running event loop)."""
-    return run_sync(
-        check_domain(domain_or_address, options=options, ispdb=ispdb, check_servers=check_servers)
-    )

@@ -3,14 +3,16 @@
 Read from the attempts the sources recorded, never from their messages:
 
 - the ``mx`` source marks its look-up ``no-domain`` when the DNS answers NXDOMAIN for the
-  domain's MX and its A;
-- the ``ispdb`` source marks its fetch ``unresolved`` when even the online ISPDB's host does
-  not resolve.
+  domain's MX and its A, and ``timeout`` or ``error`` when the DNS gave no answer at all;
+- the ``ispdb`` source marks its fetch ``unresolved`` when even the online ISPDB's host (a
+  name that must exist) does not resolve.
 
-Both together mean this machine's DNS (or network) is down, not that the domain is missing: the
-result is ``dns-down`` and every ``empty`` network attempt becomes ``unresolved``. The first
-alone means the domain does not exist: ``not-found``, and every ``empty`` attempt at a name
-under the domain becomes ``no-domain``.
+The domain's own look-up failing (NXDOMAIN, or no answer) and that name not resolving either
+mean this machine's DNS (or network) is down, not that the domain is missing: the result is
+``dns-down`` and every ``empty`` network attempt becomes ``unresolved``. NXDOMAIN for the
+domain alone means the domain does not exist: ``not-found``, and every ``empty`` attempt at a
+name under the domain becomes ``no-domain``. The domain check (``autoconf.check.local``) asks
+the same question of its own look-ups, through :func:`diagnose`.
 """
 
 from __future__ import annotations
@@ -35,19 +37,24 @@ DOMAIN_SCOPED = frozenset(
 )
 _OFFLINE = frozenset({SourceName.LOCAL, SourceName.ISPDB_BUNDLED})
 _NOTHING = frozenset({AttemptStatus.EMPTY, AttemptStatus.NO_DOMAIN})
+# How the MX look-up ends when the DNS said nothing usable about the domain.
+_UNANSWERED = frozenset({AttemptStatus.NO_DOMAIN, AttemptStatus.TIMEOUT, AttemptStatus.ERROR})
 
 
 def diagnose(attempts: Iterable[SourceAttempt], *, found: bool) -> DomainStatus:
     """The domain's status from the attempts; ``found``: a source proposed a server."""
     attempts = list(attempts)
-    missing = any(
-        a.source is SourceName.MX and a.status is AttemptStatus.NO_DOMAIN for a in attempts
-    )
+    mx = [a.status for a in attempts if a.source is SourceName.MX]
+    # Every MX attempt failed: the look-up itself (an answered one is ok, empty or skipped,
+    # and only then are the provider's documents fetched, under the same source name).
+    unanswered = bool(mx) and all(status in _UNANSWERED for status in mx)
     unresolved = any(
         a.source is SourceName.ISPDB and a.status is AttemptStatus.UNRESOLVED for a in attempts
     )
-    if missing:
-        return DomainStatus.DNS_DOWN if unresolved else DomainStatus.NOT_FOUND
+    if unanswered and unresolved:
+        return DomainStatus.DNS_DOWN
+    if AttemptStatus.NO_DOMAIN in mx:
+        return DomainStatus.NOT_FOUND
     # An answer at a name under the domain (MX records, an SRV record, a document) proves it.
     answered = any(a.source in DOMAIN_SCOPED and a.status is AttemptStatus.OK for a in attempts)
     return DomainStatus.FOUND if found or answered else DomainStatus.UNKNOWN

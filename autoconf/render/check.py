@@ -95,6 +95,13 @@ def render_report(report: DomainReport, out: IO[str], term: Terminal) -> None:
     """Write the human report of ``report`` to ``out``."""
     w = _Writer(out, term)
     w.line(_title(report, unicode=term.unicode))
+    if report.local_problem is not None:  # nothing was judged: the one finding, no sections
+        w.line("Could not check from here.")
+        w.out.write("\n")
+        _findings(w, report.findings)
+        w.out.write("\n")
+        w.line(f"Checked in {report.elapsed_ms / 1000:.1f} s.")
+        return
     w.line(_summary(report.findings))
     grouped = _grouped(report.findings)
     for mechanism in (*_TITLES, None):
@@ -226,6 +233,8 @@ def _mechanism_body(w: _Writer, report: MechanismReport) -> None:
 def _where(w: _Writer, report: MechanismReport) -> None:
     """What was asked where the look-ups and records do not say it already."""
     listed = "listed" if report.published else "not listed"
+    if not report.published and report.reached is False:
+        listed = "not reached"
     if report.source is SourceName.ISPDB_BUNDLED:
         w.line(f"bundled: {listed}", indent=2)
     elif report.source is SourceName.ISPDB:

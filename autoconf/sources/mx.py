@@ -27,7 +27,7 @@ from .base import SourceContext, SourceOutcome, Stopwatch
 from .ispdb import ispdb_url
 from .ispdb_bundled import bundled_lookup, bundled_resolve
 
-__all__ = ["MxSource", "mx_candidate_domains"]
+__all__ = ["MxSource", "domain_missing", "mx_candidate_domains"]
 
 
 def mx_candidate_domains(mx_host: str, email_domain: str) -> list[str]:
@@ -64,7 +64,7 @@ class MxSource:
                 source=self.name, attempts=[failed_attempt(self.name, target, exc, watch)]
             )
         if not records:
-            if await self._no_such_domain(ctx):
+            if await domain_missing(ctx):
                 detail = f"{domain} does not exist (NXDOMAIN for its MX and its A)"
                 return self._only(target, AttemptStatus.NO_DOMAIN, detail, watch)
             return self._only(target, AttemptStatus.EMPTY, "no MX record", watch)
@@ -125,15 +125,6 @@ class MxSource:
         )
         return [(attempt, config)]
 
-    async def _no_such_domain(self, ctx: SourceContext) -> bool:
-        """Does the DNS say the email domain does not exist? False when it cannot tell."""
-        try:
-            return await ctx.network().dns.no_such_domain(
-                ctx.address.domain, ctx.deadline, limit=ctx.options.first_byte_timeout
-            )
-        except (AutoconfError, OSError):
-            return False
-
     def _only(
         self, target: str, status: AttemptStatus, detail: str, watch: Stopwatch
     ) -> SourceOutcome:
@@ -141,3 +132,13 @@ class MxSource:
             source=self.name, target=target, status=status, elapsed_ms=watch.ms(), detail=detail
         )
         return SourceOutcome(source=self.name, attempts=[attempt])
+
+
+async def domain_missing(ctx: SourceContext) -> bool:
+    """Does the DNS say the email domain does not exist? False when it cannot tell."""
+    try:
+        return await ctx.network().dns.no_such_domain(
+            ctx.address.domain, ctx.deadline, limit=ctx.options.first_byte_timeout
+        )
+    except (AutoconfError, OSError):
+        return False

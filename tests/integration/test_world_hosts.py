@@ -10,8 +10,8 @@ import json
 import pytest
 
 from autoconf import SourceName, WarningCode, discover_sync
+from autoconf.api import check_domain_sync
 from autoconf.check import FindingCode, Mechanism
-from autoconf.check.run import check_domain_sync
 from autoconf.cli import main
 from tests.world import WorldInfo
 from tests.world.library import cli_args, library_options

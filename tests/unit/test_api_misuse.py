@@ -119,7 +119,7 @@ async def test_a_closed_session_refuses_to_work():
 
 def test_check_domain_refuses_options_that_are_not_options():
     """check_domain_sync(options="x") is an OptionsError before any network is built."""
-    from autoconf.check.run import check_domain_sync
+    from autoconf.api import check_domain_sync
 
     with pytest.raises(OptionsError, match=r"autoconf\.Options"):
         check_domain_sync("example.com", options="x")  # type: ignore[arg-type]

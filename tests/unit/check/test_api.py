@@ -6,13 +6,15 @@ import subprocess
 import sys
 
 import autoconf
-from autoconf.check import DomainReport, run
+from autoconf import api
+from autoconf.check import DomainReport
 
 
 def test_check_domain_and_its_report_are_public_names():
-    """autoconf.check_domain, check_domain_sync and DomainReport are the check's own objects."""
-    assert autoconf.check_domain is run.check_domain
-    assert autoconf.check_domain_sync is run.check_domain_sync
+    """autoconf.check_domain and check_domain_sync are the API's (run in a Session), and
+    DomainReport is the check's own model."""
+    assert autoconf.check_domain is api.check_domain
+    assert autoconf.check_domain_sync is api.check_domain_sync
     assert autoconf.DomainReport is DomainReport
 
 

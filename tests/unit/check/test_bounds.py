@@ -8,11 +8,11 @@ import time
 from autoconf.check.findings import MAX_SERVERS, MAX_SRV_RECORDS
 from autoconf.check.mechanisms import check_srv
 from autoconf.check.report import FindingCode, Mechanism, Severity
-from autoconf.check.run import check_domain
+from autoconf.check.run import run_check
 from autoconf.options import Options
 from autoconf.parsers.srv import SERVICES, SrvRecord
 
-from .test_mechanisms import D, FakeNetwork, ScriptedDns, ScriptedHttp, _Session, context
+from .test_mechanisms import D, FakeNetwork, ScriptedDns, ScriptedHttp, context
 
 PER_SERVICE = 1000
 _PORTS = {"_imaps": 993, "_imap": 143, "_pop3s": 995, "_pop3": 110}
@@ -55,7 +55,7 @@ async def test_srv_within_the_bound_leaves_nothing_out():
 
 
 async def test_check_probes_at_most_max_servers_and_says_how_many_it_left_out():
-    """check_domain hands at most MAX_SERVERS servers to the server half; the report counts
+    """The check hands at most MAX_SERVERS servers to the server half; the report counts
     the others (servers_left_out) and warns about both bounds, within its deadline."""
     probed: list[int] = []
 
@@ -63,9 +63,14 @@ async def test_check_probes_at_most_max_servers_and_says_how_many_it_left_out():
         probed.append(len(servers))
         return [], []
 
-    session = _Session(FakeNetwork(http=ScriptedHttp({}), dns=_many()))
+    net = FakeNetwork(http=ScriptedHttp({}), dns=_many())
     started = time.monotonic()
-    report = await check_domain(D, options=Options(), session=session, check_servers=probe)  # type: ignore[arg-type]
+    report = await run_check(
+        D,
+        options=Options(),
+        network=lambda: net,  # type: ignore[arg-type,return-value]
+        check_servers=probe,
+    )
     assert time.monotonic() - started < Options().deadline
     assert probed == [MAX_SERVERS]
     named = len(SERVICES) * MAX_SRV_RECORDS

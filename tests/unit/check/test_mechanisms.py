@@ -13,7 +13,7 @@ from autoconf._data import default_ispdb
 from autoconf.address import parse_address
 from autoconf.check.mechanisms import check_autoconfig, check_mx, check_srv, lookup_clientconfig
 from autoconf.check.report import FindingCode, LookupOutcome, Mechanism
-from autoconf.check.run import check_domain
+from autoconf.check.run import run_check
 from autoconf.errors import FetchError, FetchFailure, HostNotFound, TLSError
 from autoconf.net.cache import TTLCache
 from autoconf.net.dns import MxRecord
@@ -223,25 +223,14 @@ async def _no_probe(servers, **_: object):
     return [], []
 
 
-class _Session:
-    def __init__(self, net: FakeNetwork) -> None:
-        self.net = net
-
-    def network(self) -> Any:
-        return self
-
-    def for_call(self, options: Options) -> FakeNetwork:
-        return self.net
-
-
 async def test_a_silent_network_ends_at_the_deadline_with_timeout_findings():
     """Every HTTP and DNS answer hangs: the check still ends at its deadline, with findings."""
     net = FakeNetwork(http=ScriptedHttp({}, hang=True), dns=ScriptedDns(hang=True))
     started = time.monotonic()
-    report = await check_domain(
+    report = await run_check(
         D,
         options=Options(deadline=1.0),
-        session=_Session(net),  # type: ignore[arg-type]
+        network=lambda: net,  # type: ignore[arg-type,return-value]
         check_servers=_no_probe,
     )
     assert time.monotonic() - started < soon_after(1.0)
@@ -269,8 +258,8 @@ async def test_servers_are_handed_to_the_server_half_once_each():
         srv={f"_imaps._tcp.{D}": [SrvRecord(0, 1, 993, f"imap.{D}.")]}, hosts={f"imap.{D}"}
     )
     net = FakeNetwork(http=ScriptedHttp({AC1: answer(AC1)}), dns=dns)
-    report = await check_domain(
-        f"jane@{D}", options=Options(deadline=3.0), session=_Session(net), check_servers=probe
+    report = await run_check(
+        f"jane@{D}", options=Options(deadline=3.0), network=lambda: net, check_servers=probe
     )  # type: ignore[arg-type]
     assert (f"imap.{D}", 993, frozenset({Mechanism.AUTOCONFIG, Mechanism.SRV})) in seen
     assert sorted(h for h, _, _ in seen) == [f"imap.{D}", f"smtp.{D}"]
@@ -286,10 +275,10 @@ async def test_without_verify_no_server_is_probed():
         return [], []
 
     net = FakeNetwork(http=ScriptedHttp({AC1: answer(AC1)}), dns=ScriptedDns())
-    report = await check_domain(
+    report = await run_check(
         D,
         options=Options(deadline=3.0, verify=False),
-        session=_Session(net),  # type: ignore[arg-type]
+        network=lambda: net,  # type: ignore[arg-type,return-value]
         check_servers=probe,
     )
     assert called == []
@@ -303,10 +292,10 @@ async def test_a_bug_in_one_mechanism_costs_only_its_own_report():
         srv={f"_imaps._tcp.{D}": [SrvRecord(0, 1, 993, f"imap.{D}.")]}, hosts={f"imap.{D}"}
     )
     net = FakeNetwork(http=ScriptedHttp({AC1: RuntimeError("a bug")}), dns=dns)
-    report = await check_domain(
+    report = await run_check(
         D,
         options=Options(deadline=3.0),
-        session=_Session(net),  # type: ignore[arg-type]
+        network=lambda: net,  # type: ignore[arg-type,return-value]
         check_servers=_no_probe,
     )
     autoconfig = next(m for m in report.mechanisms if m.mechanism is Mechanism.AUTOCONFIG)
@@ -328,8 +317,8 @@ async def test_servers_the_deadline_leaves_unprobed_are_findings_not_silence():
     )
     net = FakeNetwork(http=ScriptedHttp({}), dns=dns)
     started = time.monotonic()
-    report = await check_domain(
-        D, options=Options(deadline=1.0), session=_Session(net), check_servers=hang
+    report = await run_check(
+        D, options=Options(deadline=1.0), network=lambda: net, check_servers=hang
     )  # type: ignore[arg-type]
     assert time.monotonic() - started < soon_after(1.0)  # not the server half's 30 s
     late = [f for f in report.findings if f.code is FindingCode.SERVER_UNREACHABLE]
@@ -341,18 +330,18 @@ async def test_an_idn_domain_is_ascii_in_the_report_and_a_bare_domain_has_no_add
     """ "bücher.example" is checked and reported as xn--bcher-kva.example; a bare domain
     leaves ``address`` empty (postmaster@ only stands in), an address keeps it."""
     net = FakeNetwork(http=ScriptedHttp({}), dns=ScriptedDns())
-    bare = await check_domain(
+    bare = await run_check(
         " bücher.example ",
         options=Options(deadline=2.0),
-        session=_Session(net),
+        network=lambda: net,
         check_servers=_no_probe,
     )  # type: ignore[arg-type]
     assert bare.domain == "xn--bcher-kva.example"
     assert bare.address is None
-    given = await check_domain(
+    given = await run_check(
         "jane@bücher.example",
         options=Options(deadline=2.0),
-        session=_Session(net),
+        network=lambda: net,
         check_servers=_no_probe,
     )  # type: ignore[arg-type]
     assert given.address == "jane@xn--bcher-kva.example"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from autoconf.check import run
+from autoconf import api
 from autoconf.check.report import DomainReport, Severity
 from autoconf.cli import main
 from autoconf.render.check import render_report
@@ -25,7 +25,7 @@ def _cli(argv: list[str], monkeypatch: pytest.MonkeyPatch, report: DomainReport 
         assert report is not None
         return report
 
-    monkeypatch.setattr(run, "check_domain", fake)
+    monkeypatch.setattr(api, "check_domain", fake)
     out, err = io.StringIO(), io.StringIO()
     code = main(argv, stdout=out, stderr=err, stdin=io.StringIO(), environ={})
     return code, out.getvalue(), err.getvalue(), asked

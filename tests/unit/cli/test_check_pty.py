@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
-from autoconf.check import run
+from autoconf import api
 from autoconf.cli import main
 from tests.unit.check.samples import sample_report
 
@@ -28,7 +28,7 @@ async def fake(target, **kw):
     return sample_report()
 
 
-run.check_domain = fake
+api.check_domain = fake
 sys.exit(main(sys.argv[1:]))
 """
 ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")

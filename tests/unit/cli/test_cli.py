@@ -152,7 +152,7 @@ def test_unknown_domain_exits_1_and_says_what_was_tried():
     tried = out.split("What was tried\n", 1)[1]
     assert "ispdb-bundled" in tried
     assert "empty" in tried
-    assert "not among the 1302 bundled domains" in tried
+    assert "not among the 1304 bundled domains" in tried
     assert "Next: check the spelling of the domain" in out
 
 

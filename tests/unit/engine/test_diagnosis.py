@@ -48,3 +48,24 @@ def test_an_answer_under_the_domain_or_a_server_means_found_else_unknown():
     assert diagnose([_a(SourceName.MX, AttemptStatus.EMPTY)], found=False) is DomainStatus.UNKNOWN
     unchanged = [_a(SourceName.MX, AttemptStatus.EMPTY)]
     assert relabel(unchanged, DomainStatus.UNKNOWN) == unchanged
+
+
+def test_no_answer_for_the_domain_and_the_ispdb_host_unresolved_is_dns_down():
+    """A resolver that never answers: the MX look-up timed out (or failed) and the ISPDB's
+    host does not resolve either: dns-down, as with NXDOMAIN everywhere."""
+    for failed in (AttemptStatus.TIMEOUT, AttemptStatus.ERROR):
+        attempts = [_a(SourceName.MX, failed), _a(SourceName.ISPDB, AttemptStatus.UNRESOLVED)]
+        assert diagnose(attempts, found=False) is DomainStatus.DNS_DOWN
+
+
+def test_an_answered_mx_look_up_is_never_dns_down():
+    """MX answered (ok) and only a provider document fetched under the mx source failed: the
+    DNS works, whatever the ISPDB host did; a timeout alone says nothing either."""
+    answered = [
+        _a(SourceName.MX, AttemptStatus.OK),
+        _a(SourceName.MX, AttemptStatus.ERROR),
+        _a(SourceName.ISPDB, AttemptStatus.UNRESOLVED),
+    ]
+    assert diagnose(answered, found=False) is not DomainStatus.DNS_DOWN
+    alone = [_a(SourceName.MX, AttemptStatus.TIMEOUT), _a(SourceName.ISPDB, AttemptStatus.EMPTY)]
+    assert diagnose(alone, found=False) is DomainStatus.UNKNOWN

@@ -58,7 +58,7 @@ def test_unknown_domain_offline_says_what_was_tried():
     result = discover_sync("a@unknown.example", options=Options(offline=True))
     assert not result.found
     assert result.attempts[0].status is AttemptStatus.EMPTY
-    assert "not among the 1302 bundled domains" in (result.attempts[0].detail or "")
+    assert "not among the 1304 bundled domains" in (result.attempts[0].detail or "")
 
 
 def test_local_config_dir_wins_over_bundled(tmp_path: Path):

@@ -64,7 +64,7 @@ def test_every_domain_of_every_database_resolves_by_precedence():
             for domain in record.domains:
                 if all(r.database is not database for r in claims.get(domain, [])):
                     claims.setdefault(domain, []).append(record)
-    assert len(claims) == len(default_ispdb()) == 1302
+    assert len(claims) == len(default_ispdb()) == 1304
     seen: set[ProviderDatabase] = set()
     for domain, records in claims.items():
         want = _expected(records)
@@ -235,7 +235,7 @@ def test_refresh_says_which_domains_were_added_removed_and_changed(tmp_path):
     with contextlib.redirect_stdout(out):
         assert refresh.main(["--dry-run", "--mailcore2", str(changed)]) == 0
     assert "+ new.example (mailcore2)" in out.getvalue()
-    assert "1302 -> 1303 domains" in out.getvalue()
+    assert "1304 -> 1305 domains" in out.getvalue()
     assert (ROOT / "data/providers-index.json").read_bytes() == before
 
 
