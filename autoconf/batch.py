@@ -137,40 +137,93 @@ async def read_lines(
 
     Reads in a daemon thread so that waiting on a pipe or terminal never blocks the event
     loop and never holds up the exit on Ctrl-C. Bytes are decoded strictly: a line with a bad
-    byte is reported, never repaired and looked up.
+    byte is reported, never repaired and looked up. Lines are handed over in blocks
+    (:class:`_Handoff`), never more than ``queue_size`` waiting.
     """
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[int, str | BadLine] | None] = asyncio.Queue(queue_size)
-    stop = threading.Event()
-    failure: list[BaseException] = []
-
-    def put(item: tuple[int, str | BadLine] | None) -> None:
-        asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
+    handoff = _Handoff(asyncio.get_running_loop(), queue_size)
 
     def produce() -> None:
         try:
             for item in _lines(stream, max_line):
-                if stop.is_set():
+                if not handoff.put(item):
                     return
-                put(item)
         except BaseException as exc:  # reported to the consumer, never printed by the thread
-            failure.append(exc)
-        # If the loop is gone, nobody is listening any more.
-        with contextlib.suppress(BaseException):
-            put(None)
+            handoff.end(exc)
+        handoff.end(None)
 
     thread = threading.Thread(target=produce, name="autoconf-batch-input", daemon=True)
     thread.start()
     try:
         while True:
-            item = await queue.get()
-            if item is None:
-                if failure:
-                    raise failure[0]
+            taken, ended = await handoff.take()
+            for item in taken:
+                yield item
+            if ended:
+                if handoff.failure is not None:
+                    raise handoff.failure
                 return
-            yield item
     finally:
-        stop.set()
+        handoff.stop()
+
+
+class _Handoff:
+    """Lines from the reader thread to the loop in blocks: the thread wakes the loop once for
+    all the lines it read while the loop was busy, not once per line (a fast file costs the
+    loop one call per block; a line typed at a terminal still arrives at once)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, limit: int) -> None:
+        self._loop = loop
+        self._limit = limit
+        self._ready = asyncio.Event()
+        self._room = threading.Condition()
+        self._block: list[tuple[int, str | BadLine]] = []
+        self._held = 0  # lines of the last block taken, still being handed on by the loop
+        self._woken = self._ended = self._stopped = False
+        self.failure: BaseException | None = None
+
+    def put(self, item: tuple[int, str | BadLine]) -> bool:
+        """In the thread: add a line, waiting while the block is full; False once stopped."""
+        with self._room:
+            self._room.wait_for(
+                lambda: len(self._block) + self._held < self._limit or self._stopped
+            )
+            if self._stopped:
+                return False
+            self._block.append(item)
+            self._wake()
+            return True
+
+    def end(self, failure: BaseException | None) -> None:
+        """In the thread: no more lines (the first failure, if any, is kept for the loop)."""
+        with self._room:
+            if failure is not None and self.failure is None:
+                self.failure = failure
+            self._ended = True
+            self._wake()
+
+    def _wake(self) -> None:
+        if not self._woken:
+            self._woken = True
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody listens
+                self._loop.call_soon_threadsafe(self._ready.set)
+
+    async def take(self) -> tuple[list[tuple[int, str | BadLine]], bool]:
+        """In the loop, once done with the last block: every line read since, and whether the
+        reading has ended."""
+        with self._room:
+            self._held = 0
+            self._room.notify()
+        await self._ready.wait()
+        with self._room:
+            self._ready.clear()
+            taken, self._block = self._block, []
+            self._held, self._woken = len(taken), False
+            return taken, self._ended
+
+    def stop(self) -> None:
+        with self._room:
+            self._stopped = True
+            self._room.notify()
 
 
 def _lines(stream: IO[Any], max_line: int) -> Iterator[tuple[int, str | BadLine]]:
