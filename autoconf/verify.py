@@ -78,10 +78,10 @@ class Prober:
 
     async def _probe(self, server: ServerSettings) -> Verification:
         from .probe.conversation import Login
-        from .probe.driver import ProbeLimits, probe_server
+        from .probe.driver import ProbeLimits
+        from .probe.shared import probe_shared
 
         ctx, options = self._ctx, self._ctx.options
-        net = ctx.network()
         login = None
         withheld: str | None = None
         if options.credentials is not None:
@@ -89,15 +89,8 @@ class Prober:
             if withheld is None:
                 username = options.credentials.username or server.username or str(ctx.address)
                 login = Login(username, options.credentials.password.get_secret_value())
-        verification = await probe_server(
-            server,
-            dns=net.dns,
-            ssl_context=net.ssl_context,
-            deadline=ctx.deadline,
-            limits=ProbeLimits.from_options(options),
-            login=login,
-            block_private=net.block_private,
-        )
+        limits = ProbeLimits.from_options(options)
+        verification = await probe_shared(server, ctx.network(), ctx.deadline, limits, login=login)
         if withheld is not None:
             verification = verification.model_copy(update={"login_detail": withheld})
         return verification

@@ -11,7 +11,9 @@ import pytest
 from autoconf import Options, parse_address
 from autoconf._data import default_ispdb
 from autoconf.models import AttemptStatus, FailureKind, Verification
+from autoconf.net.cache import TTLCache
 from autoconf.options import Deadline
+from autoconf.probe import driver
 from autoconf.sources import guess
 from autoconf.sources.base import SourceContext
 from autoconf.sources.guess import GuessSource, guess_tries
@@ -22,7 +24,7 @@ DOMAIN = "nohosts.example"
 
 
 def _context(dns: FakeDns) -> SourceContext:
-    network = SimpleNamespace(dns=dns, ssl_context=None, block_private=False)
+    network = SimpleNamespace(dns=dns, ssl_context=None, block_private=False, probes=TTLCache())
     return SourceContext(
         address=parse_address(f"jane@{DOMAIN}"),
         options=Options(),
@@ -41,7 +43,7 @@ def probed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
         seen.append((server.host, server.port))
         return Verification(reachable=False, error="refused", failure=FailureKind.REFUSED)
 
-    monkeypatch.setattr(guess, "probe_server", fake_probe)
+    monkeypatch.setattr(driver, "probe_server", fake_probe)
     return seen
 
 
