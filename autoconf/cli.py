@@ -513,6 +513,7 @@ def _options(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Options:
         deadline=args.timeout,
         offline=args.offline,
         verify=not args.no_verify,
+        probe_all=bool(args.check),  # an admin's check wants every server's state
         nameservers=tuple(parse_nameserver(text) for text in args.nameserver),
         ca_file=args.ca_file,
         ispdb_url=args.ispdb_url,

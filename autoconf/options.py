@@ -97,6 +97,9 @@ class Options:
     sources: frozenset[SourceName] | None = None  # None: every source
     offline: bool = False  # only LOCAL and ISPDB_BUNDLED; no network at all
     verify: bool = True  # probe the candidates (network sources only)
+    # Probe the top candidates of each direction all at once (``--check``'s completeness);
+    # by default the best of each direction is probed first, the others only if it fails.
+    probe_all: bool = False
     credentials: Credentials | None = None
     nameservers: tuple[tuple[str, int], ...] = ()  # empty: the system's resolver
     ca_file: Path | None = None

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .conversation import Login
     from .driver import ProbeLimits
 
-__all__ = ["PROBE_TTL_S", "probe_shared"]
+__all__ = ["PROBE_TTL_S", "probe_shared", "says_nothing"]
 
 PROBE_TTL_S = 60.0
 # A failed probe that ended this close to its deadline was most likely cut short by it.

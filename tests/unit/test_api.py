@@ -42,6 +42,7 @@ def test_public_api_is_pinned_and_sorted():
         "LoginStatus",
         "Mode",
         "NetworkError",
+        "NotProbed",
         "OAuth2Info",
         "Options",
         "OptionsError",
