@@ -52,6 +52,16 @@ def world(world_instance: World) -> WorldInfo:
 
 
 @pytest.fixture(autouse=True)
+def fresh_shared_answers() -> Iterator[None]:
+    """Each test starts without the DNS answers earlier tests left in the process-wide cache."""
+    from autoconf.net.cache import SHARED_ANSWERS
+
+    SHARED_ANSWERS.clear()
+    yield
+    SHARED_ANSWERS.clear()
+
+
+@pytest.fixture(autouse=True)
 def resolver_guard(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[ResolverGuard | None]:

@@ -134,5 +134,8 @@ class Network:
         )
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self.client.aclose()
+        try:
+            if self._owns_client:
+                await self.client.aclose()
+        finally:
+            self.dns.close()
