@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .check import DomainReport
     from .check.run import check_domain, check_domain_sync
     from .engine import default_sources
+    from .engine.runner import new_event_loop
     from .errors import (
         AutoconfError,
         DeadlineExceeded,
@@ -134,6 +135,7 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "discover_sync": ".api",
     "Session": ".api",
     "default_sources": ".engine",
+    "new_event_loop": ".engine.runner",
     "export_config": ".export",  # the function autoconf.export.export
     "export_formats": ".export",  # autoconf.export.FORMATS
     "DomainReport": ".check",
@@ -237,5 +239,6 @@ __all__ = [
     "discover_sync",
     "export_config",
     "export_formats",
+    "new_event_loop",
     "parse_address",
 ]

@@ -564,8 +564,8 @@ _T = TypeVar("_T")
 
 
 def _run(coro: Coroutine[Any, Any, _T], interrupts: _Interrupts) -> _T:
-    """asyncio.run, also from inside a running loop (then on a private thread); a signal
-    cancels the main task (see :class:`_Interrupts`)."""
+    """Run ``coro`` on a new loop, also from inside a running loop (then on a private
+    thread); a signal cancels the main task (see :class:`_Interrupts`)."""
 
     async def main_task() -> _T:
         interrupts.attach(asyncio.get_running_loop(), asyncio.current_task())
@@ -574,14 +574,9 @@ def _run(coro: Coroutine[Any, Any, _T], interrupts: _Interrupts) -> _T:
         finally:
             interrupts.detach()
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(main_task())
-    import concurrent.futures
+    from .engine.runner import new_event_loop, run_sync
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, main_task()).result()
+    return run_sync(main_task(), loop_factory=new_event_loop)  # uvloop's loop when installed
 
 
 # -- one address ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,16 @@ from tests.world.guard import ResolverGuard  # noqa: E402
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+if os.environ.get("MAIL_AUTOCONF_LOOP") == "uvloop":  # CI's second run of the suite
+
+    def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> Any:
+        """Every async test runs on uvloop's loop (the CLI runs on it whenever it is
+        installed: ``autoconf.new_event_loop``)."""
+        import uvloop
+
+        return {"uvloop": uvloop.new_event_loop}
 
 
 @pytest.fixture(scope="session")
