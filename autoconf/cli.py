@@ -513,7 +513,7 @@ def _options(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Options:
         deadline=args.timeout,
         offline=args.offline,
         verify=not args.no_verify,
-        probe_all=bool(args.check),  # an admin's check wants every server's state
+        probe_all=_probes_all(args),
         nameservers=tuple(parse_nameserver(text) for text in args.nameserver),
         ca_file=args.ca_file,
         ispdb_url=args.ispdb_url,
@@ -522,6 +522,13 @@ def _options(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Options:
         allow_http=not args.no_http,
         credentials=_credentials(args, err=err, inp=inp) if _signs_in(args) else None,
     )
+
+
+def _probes_all(args: argparse.Namespace) -> bool:
+    """Probe every top server, not the best first: for --check (an admin wants each server's
+    state) and for the human view of one address, which shows each server's live check."""
+    human = not args.json and args.format is None and args.batch is None
+    return bool(args.check) or human
 
 
 def _credentials(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Credentials:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from autoconf import DiscoveryResult, NotProbed, discover
+from autoconf import DiscoveryResult, FailureKind, NotProbed, discover
 from tests.world import WorldInfo
 from tests.world.library import library_options
 
@@ -23,6 +23,16 @@ def first_pair(result: DiscoveryResult) -> tuple[object, object]:
     return incoming, outgoing
 
 
+def cut_short(result: DiscoveryResult) -> bool:
+    """A probe ended at a phase limit or the deadline: on a loaded machine that says nothing
+    about the server, so the two runs may not be compared on it."""
+    cuts = {FailureKind.TIMEOUT, FailureKind.DEADLINE}
+    return any(
+        s.verification is not None and s.verification.failure in cuts
+        for s in result.incoming + result.outgoing
+    )
+
+
 def tops_work(result: DiscoveryResult) -> bool:
     """Both first servers were probed and work."""
     firsts = [servers[0] for servers in (result.incoming, result.outgoing) if servers]
@@ -30,7 +40,8 @@ def tops_work(result: DiscoveryResult) -> bool:
 
 
 async def test_every_scenario_recommends_the_same_first_servers(world: WorldInfo) -> None:
-    """On every world scenario whose top candidates work, best first picks the same pair."""
+    """On every world scenario whose top candidates work, best first picks the same pair
+    (scenarios where a probe of either run hit a phase limit are left out: load, not answer)."""
     names = sorted(world.scenarios)
     compared: list[str] = []
     differ: dict[str, tuple[object, object]] = {}
@@ -45,12 +56,12 @@ async def test_every_scenario_recommends_the_same_first_servers(world: WorldInfo
         )
         for index, name in enumerate(group):
             best_first, everything = runs[2 * index], runs[2 * index + 1]
-            if not tops_work(everything):
+            if not tops_work(everything) or cut_short(everything) or cut_short(best_first):
                 continue
             compared.append(name)
             if first_pair(best_first) != first_pair(everything):
                 differ[name] = (first_pair(best_first), first_pair(everything))
-    assert not differ
+    assert not differ, differ
     assert len(compared) >= len(names) // 2, compared
 
 
