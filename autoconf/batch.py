@@ -23,6 +23,8 @@ import asyncio
 import contextlib
 import json
 import os
+import select
+import stat
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -137,93 +139,79 @@ async def read_lines(
 
     Reads in a daemon thread so that waiting on a pipe or terminal never blocks the event
     loop and never holds up the exit on Ctrl-C. Bytes are decoded strictly: a line with a bad
-    byte is reported, never repaired and looked up. Lines are handed over in blocks
-    (:class:`_Handoff`), never more than ``queue_size`` waiting.
+    byte is reported, never repaired and looked up. Lines are handed to the loop in blocks of
+    up to :data:`BLOCK` (one hand-off per block, not per line): a block ends early when the
+    stream has nothing more ready, so a line typed at a terminal still arrives at once. At
+    most about ``queue_size`` lines wait.
     """
-    handoff = _Handoff(asyncio.get_running_loop(), queue_size)
+    loop = asyncio.get_running_loop()
+    size = min(BLOCK, max(1, queue_size // 4))
+    # Waiting at most: the block being handed on, the queue's blocks, the block being read.
+    queue: asyncio.Queue[list[tuple[int, str | BadLine]] | None] = asyncio.Queue(
+        max(1, queue_size // size - 2)
+    )
+    stop = threading.Event()
+    failure: list[BaseException] = []
+
+    def put(item: list[tuple[int, str | BadLine]] | None) -> None:
+        asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
 
     def produce() -> None:
         try:
-            for item in _lines(stream, max_line):
-                if not handoff.put(item):
+            for block in _blocks(stream, max_line, size):
+                if stop.is_set():
                     return
+                put(block)
         except BaseException as exc:  # reported to the consumer, never printed by the thread
-            handoff.end(exc)
-        handoff.end(None)
+            failure.append(exc)
+        # If the loop is gone, nobody is listening any more.
+        with contextlib.suppress(BaseException):
+            put(None)
 
     thread = threading.Thread(target=produce, name="autoconf-batch-input", daemon=True)
     thread.start()
     try:
         while True:
-            taken, ended = await handoff.take()
-            for item in taken:
-                yield item
-            if ended:
-                if handoff.failure is not None:
-                    raise handoff.failure
+            block = await queue.get()
+            if block is None:
+                if failure:
+                    raise failure[0]
                 return
+            for item in block:
+                yield item
     finally:
-        handoff.stop()
+        stop.set()
 
 
-class _Handoff:
-    """Lines from the reader thread to the loop in blocks: the thread wakes the loop once for
-    all the lines it read while the loop was busy, not once per line (a fast file costs the
-    loop one call per block; a line typed at a terminal still arrives at once)."""
+BLOCK = 64  # lines per hand-off from the reader thread to the loop, at most
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, limit: int) -> None:
-        self._loop = loop
-        self._limit = limit
-        self._ready = asyncio.Event()
-        self._room = threading.Condition()
-        self._block: list[tuple[int, str | BadLine]] = []
-        self._held = 0  # lines of the last block taken, still being handed on by the loop
-        self._woken = self._ended = self._stopped = False
-        self.failure: BaseException | None = None
 
-    def put(self, item: tuple[int, str | BadLine]) -> bool:
-        """In the thread: add a line, waiting while the block is full; False once stopped."""
-        with self._room:
-            self._room.wait_for(
-                lambda: len(self._block) + self._held < self._limit or self._stopped
-            )
-            if self._stopped:
-                return False
-            self._block.append(item)
-            self._wake()
+def _blocks(stream: IO[Any], max_line: int, size: int) -> Iterator[list[tuple[int, str | BadLine]]]:
+    """The lines of ``stream`` in blocks of ``size``, or fewer when no more is ready."""
+    block: list[tuple[int, str | BadLine]] = []
+    for item in _lines(stream, max_line):
+        block.append(item)
+        if len(block) >= size or not _more_ready(stream):
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _more_ready(stream: IO[Any]) -> bool:
+    """Can the next line be read at once? Yes for a regular file or an in-memory stream; for
+    a pipe or terminal only when its buffer or the descriptor already holds data."""
+    buffered = getattr(stream, "buffer", stream)
+    peek = getattr(buffered, "peek", None)
+    try:
+        fd = stream.fileno()
+        if stat.S_ISREG(os.fstat(fd).st_mode):
             return True
-
-    def end(self, failure: BaseException | None) -> None:
-        """In the thread: no more lines (the first failure, if any, is kept for the loop)."""
-        with self._room:
-            if failure is not None and self.failure is None:
-                self.failure = failure
-            self._ended = True
-            self._wake()
-
-    def _wake(self) -> None:
-        if not self._woken:
-            self._woken = True
-            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody listens
-                self._loop.call_soon_threadsafe(self._ready.set)
-
-    async def take(self) -> tuple[list[tuple[int, str | BadLine]], bool]:
-        """In the loop, once done with the last block: every line read since, and whether the
-        reading has ended."""
-        with self._room:
-            self._held = 0
-            self._room.notify()
-        await self._ready.wait()
-        with self._room:
-            self._ready.clear()
-            taken, self._block = self._block, []
-            self._held, self._woken = len(taken), False
-            return taken, self._ended
-
-    def stop(self) -> None:
-        with self._room:
-            self._stopped = True
-            self._room.notify()
+        if peek is not None and peek(0):  # bytes already in Python's buffer
+            return True
+        return bool(select.select([fd], [], [], 0)[0])
+    except (AttributeError, OSError, ValueError):  # no descriptor: in memory, never waits
+        return True
 
 
 def _lines(stream: IO[Any], max_line: int) -> Iterator[tuple[int, str | BadLine]]:

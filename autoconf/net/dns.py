@@ -54,6 +54,7 @@ class DnsClient:
         nameservers: tuple[tuple[str, int], ...] = (),
         resolver: dns.asyncresolver.Resolver | None = None,
         cache: TTLCache | None = None,
+        shared_socket: bool = False,
     ) -> None:
         self.hermetic = bool(nameservers) or resolver is not None
         injected = resolver is not None
@@ -72,9 +73,10 @@ class DnsClient:
         resolver.cache = None  # our own cache, so a batch shares it and TTLs are respected
         self._resolver = resolver
         self._cache = cache if cache is not None else TTLCache()
-        # Our own resolver: one UDP socket per nameserver, and answers shared by the process
-        # (keyed by the nameservers asked). An injected resolver is the caller's: left as is.
-        self._backend = None if injected else SharedUdpBackend()
+        # Our own resolver: answers shared by the process (keyed by the nameservers asked) and,
+        # with ``shared_socket``, one UDP socket per nameserver. An injected resolver is the
+        # caller's: left as is.
+        self._backend = SharedUdpBackend() if shared_socket and not injected else None
         self._scope: tuple[str, ...] | None = (
             None if injected else tuple(str(ns) for ns in resolver.nameservers)
         )

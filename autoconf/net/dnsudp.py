@@ -1,4 +1,5 @@
-"""One UDP socket per nameserver for a whole Session's DNS queries, under dnspython.
+"""One UDP socket per nameserver for a Session's DNS queries (a few under a burst), under
+dnspython.
 
 dnspython's async resolver opens a datagram endpoint (a socket, a transport, a protocol) for
 every query; a verified discovery asks about twenty. :class:`SharedUdpBackend` is a dnspython
@@ -18,6 +19,7 @@ answers come from the nameservers it was given; DNSSEC, where asked, is what pro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from typing import Any, cast
 
@@ -28,9 +30,15 @@ import dns.exception
 # dnspython's backend interface names its limits ``timeout``; the methods below keep its names.
 # ruff: noqa: ASYNC109
 
-__all__ = ["SharedUdpBackend"]
+__all__ = ["MAX_IN_FLIGHT", "RECEIVE_BUFFER", "SharedUdpBackend"]
 
 _Key = tuple[bytes, bytes]  # (message id, question section as sent)
+
+# Queries waiting on one socket at most; more open another socket. The kernel drops what does
+# not fit a socket's receive buffer (about 200 kB by default, a few hundred replies) when the
+# loop is busy, and a dropped reply costs dnspython's retry after two seconds.
+MAX_IN_FLIGHT = 64
+RECEIVE_BUFFER = 1 << 20  # asked for; the kernel caps it (net.core.rmem_max)
 
 
 class _Endpoint(asyncio.DatagramProtocol):
@@ -42,6 +50,13 @@ class _Endpoint(asyncio.DatagramProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.DatagramTransport, transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:  # as much room for a burst of replies as the system allows
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+
+    def in_flight(self) -> int:
+        return sum(len(views) for views in self.waiting.values())
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         views = self.waiting.get((data[:2], _question(data)))
@@ -127,7 +142,7 @@ class SharedUdpBackend(dns._asyncbackend.Backend):
 
     def __init__(self) -> None:
         self._inner = dns.asyncbackend.get_backend("asyncio")
-        self._endpoints: dict[Any, _Endpoint] = {}
+        self._endpoints: dict[Any, list[_Endpoint]] = {}
         self._opening = asyncio.Lock()
         self.sockets_opened = 0  # for tests and benchmarks
 
@@ -152,17 +167,19 @@ class SharedUdpBackend(dns._asyncbackend.Backend):
         )
 
     async def endpoint(self, family: int, destination: Any) -> _Endpoint:
-        """The connected socket to ``destination``, opened on first use (opening a UDP socket
-        sends nothing, so it is never slow)."""
+        """A connected socket to ``destination`` with room for one more query, opened when
+        none has (opening a UDP socket sends nothing, so it is never slow)."""
         key = (family, destination[0], destination[1])
         async with self._opening:
-            found = self._endpoints.get(key)
-            if found is None or found.transport is None:
+            pool = self._endpoints.setdefault(key, [])
+            pool[:] = [e for e in pool if e.transport is not None]
+            found = next((e for e in pool if e.in_flight() < MAX_IN_FLIGHT), None)
+            if found is None:
                 _, found = await asyncio.get_running_loop().create_datagram_endpoint(
                     _Endpoint, family=family, remote_addr=(destination[0], destination[1])
                 )
                 self.sockets_opened += 1
-                self._endpoints[key] = found
+                pool.append(found)
             return found
 
     async def sleep(self, interval: float) -> None:
@@ -179,7 +196,8 @@ class SharedUdpBackend(dns._asyncbackend.Backend):
 
     def close(self) -> None:
         """Close every socket (the Session ends)."""
-        endpoints, self._endpoints = self._endpoints, {}
-        for endpoint in endpoints.values():
-            if endpoint.transport is not None:
-                endpoint.transport.close()
+        pools, self._endpoints = self._endpoints, {}
+        for pool in pools.values():
+            for endpoint in pool:
+                if endpoint.transport is not None:
+                    endpoint.transport.close()

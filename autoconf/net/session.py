@@ -98,7 +98,10 @@ class Network:
             ca_file=options.ca_file, context=options.ssl_context
         )
         self.dns = DnsClient(
-            nameservers=options.nameservers, resolver=options.resolver, cache=self.cache
+            nameservers=options.nameservers,
+            resolver=options.resolver,
+            cache=self.cache,
+            shared_socket=options.shared_dns_socket,
         )
         self._owns_client = options.http_client is None
         # Only our own client records connect failures (an injected one connects by itself).

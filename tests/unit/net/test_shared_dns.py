@@ -92,7 +92,7 @@ def a_query(client: DnsClient, name: str) -> Any:
 async def test_many_queries_share_one_socket(server: tuple[Server, int]) -> None:
     """Thirty concurrent queries of a Session go out on one UDP socket and each gets its answer."""
     protocol, port = server
-    client = DnsClient(nameservers=(("127.0.0.1", port),))
+    client = DnsClient(nameservers=(("127.0.0.1", port),), shared_socket=True)
     names = [f"{'x' * (i + 1)}.example" for i in range(30)]
     answers = await asyncio.gather(*(a_query(client, name) for name in names))
     client.close()
@@ -105,7 +105,7 @@ async def test_many_queries_share_one_socket(server: tuple[Server, int]) -> None
 async def test_a_truncated_answer_is_asked_again_over_tcp(server: tuple[Server, int]) -> None:
     """A reply with the TC bit set is retried over TCP, as dnspython does."""
     protocol, port = server
-    client = DnsClient(nameservers=(("127.0.0.1", port),))
+    client = DnsClient(nameservers=(("127.0.0.1", port),), shared_socket=True)
     found = await a_query(client, "big.example")
     client.close()
     assert found[0].address == "192.0.2.3"
@@ -115,7 +115,7 @@ async def test_a_truncated_answer_is_asked_again_over_tcp(server: tuple[Server, 
 async def test_a_reply_to_another_question_is_not_taken(server: tuple[Server, int]) -> None:
     """A reply with the query's id but another question is ignored; the real one is taken."""
     _, port = server
-    client = DnsClient(nameservers=(("127.0.0.1", port),))
+    client = DnsClient(nameservers=(("127.0.0.1", port),), shared_socket=True)
     found = await a_query(client, "spoofed.example")
     client.close()
     assert found[0].address == "192.0.2.7"
@@ -126,8 +126,8 @@ async def test_answers_are_shared_by_the_sessions_of_the_process(
 ) -> None:
     """A second Session asking the same nameserver the same question gets the answer unasked."""
     protocol, port = server
-    first = DnsClient(nameservers=(("127.0.0.1", port),))
-    second = DnsClient(nameservers=(("127.0.0.1", port),))
+    first = DnsClient(nameservers=(("127.0.0.1", port),), shared_socket=True)
+    second = DnsClient(nameservers=(("127.0.0.1", port),), shared_socket=True)
     await a_query(first, "abc.example")
     found = await a_query(second, "ABC.example")
     first.close()
@@ -141,7 +141,7 @@ async def test_a_refusing_nameserver_fails_at_once() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again below: nothing listens there
-    client = DnsClient(nameservers=(("127.0.0.1", port),))
+    client = DnsClient(nameservers=(("127.0.0.1", port),), shared_socket=True)
     started = time.monotonic()
     with pytest.raises(DnsError):
         await client.srv("_imaps._tcp.example.com", Deadline(5.0))
