@@ -25,6 +25,7 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
+from ..address import normalize_host
 from ..errors import DnsError, DnsFailure, DnsTimeout, HostNotFound
 from ..parsers.srv import SrvRecord
 from .cache import SHARED_ANSWERS, TTLCache
@@ -102,10 +103,28 @@ class DnsClient:
         ]
         return sorted(records, key=lambda r: (r.preference, r.exchange))
 
+    async def txt(
+        self, name: str, deadline: Deadline, *, limit: float | None = None
+    ) -> list[tuple[bytes, ...]]:
+        """TXT records of ``name``, each as its character-strings; [] when there are none."""
+        answer = await self._query(name, "TXT", deadline.phase(limit))
+        return [tuple(r.strings) for r in answer]
+
     async def addresses(
         self, host: str, deadline: Deadline, *, limit: float | None = None
     ) -> list[str]:
-        """IPv4 and IPv6 addresses of ``host`` (IPv4 first); an IP literal is returned as is."""
+        """IPv4 and IPv6 addresses of ``host`` (IPv4 first); an IP literal is returned as is.
+
+        ``host`` must pass the library's one host rule (:func:`~autoconf.address.normalize_host`)
+        whoever built it: a scoped IPv6 address or a name IDNA cannot encode is
+        :class:`~autoconf.errors.HostNotFound`, never a socket call (nor a ``UnicodeError``).
+        """
+        try:
+            host = normalize_host(host)
+        except ValueError as exc:
+            raise HostNotFound(
+                f"{host!r} is not a host name: {exc}", kind=DnsFailure.ERROR, host=host
+            ) from exc
         try:
             return [str(ipaddress.ip_address(host))]
         except ValueError:

@@ -36,6 +36,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from ..address import normalize_host
 from ..errors import (
     DeadlineExceeded,
     DnsError,
@@ -539,9 +540,16 @@ class HttpFetcher:
         self._first_byte = first_byte_timeout
 
     async def get(
-        self, url: str, deadline: Deadline, *, max_bytes: int = MAX_BODY_BYTES
+        self,
+        url: str,
+        deadline: Deadline,
+        *,
+        max_bytes: int = MAX_BODY_BYTES,
+        follow_redirects: bool = True,
     ) -> FetchResult:
-        return await self._request("GET", url, deadline, None, {}, max_bytes)
+        """GET ``url``; with ``follow_redirects=False`` a redirect is a refusal, not followed."""
+        hops = MAX_REDIRECTS if follow_redirects else 0
+        return await self._request("GET", url, deadline, None, {}, max_bytes, hops)
 
     async def post(
         self,
@@ -563,11 +571,12 @@ class HttpFetcher:
         body: bytes | None,
         headers: dict[str, str],
         max_bytes: int,
+        hops: int = MAX_REDIRECTS,
     ) -> FetchResult:
         visited: list[str] = []
         warnings: list[str] = []
         current = url
-        for _ in range(MAX_REDIRECTS + 1):
+        for _ in range(hops + 1):
             status, location, content_type, data = await self._once(
                 method, current, deadline, body, headers, max_bytes
             )
@@ -588,13 +597,15 @@ class HttpFetcher:
                     warnings=tuple(warnings),
                 )
             target = _redirect_target(current, location, visited, status)
+            if hops == 0:
+                raise _refused(f"{current} redirects to {target}; not followed", current, status)
             # The Public Suffix List is consulted only when there is a redirect to judge.
             new_domain = _registrable(target)
             if new_domain != _registrable(url):
                 warnings.append(f"{url} redirected to another domain ({new_domain}): {target}")
             visited.append(current)
             current = target  # the same method again: Autodiscover re-POSTs on a redirect
-        raise _refused(f"more than {MAX_REDIRECTS} redirects starting at {url}", url, None)
+        raise _refused(f"more than {hops} redirects starting at {url}", url, None)
 
     async def _once(
         self,
@@ -634,6 +645,8 @@ class HttpFetcher:
             raise _connect_error(url, exc) from exc
         except httpx.HTTPError as exc:
             raise NetworkError(f"{url}: {type(exc).__name__}: {exc}", url=url) from exc
+        except (httpx.InvalidURL, UnicodeError) as exc:  # httpx reads a Location's host (IDNA)
+            raise NetworkError(f"{url}: unusable URL: {exc}", url=url) from exc
         except OSError as exc:
             raise NetworkError(f"{url}: {exc}", url=url) from exc
 
@@ -674,8 +687,15 @@ async def _read_body(
 
 
 def _redirect_target(current: str, location: str, visited: list[str], status: int) -> str:
-    """Where a redirect from ``current`` leads, or a refusal (downgrade, scheme, loop)."""
-    target = str(httpx.URL(current).join(location))
+    """Where a redirect from ``current`` leads, or a refusal (downgrade, scheme, loop, a host
+    that is not a plain host name or IP address: the library's one host rule)."""
+    try:
+        joined = httpx.URL(current).join(location)
+        normalize_host(joined.host)
+        target = str(joined)
+    except (httpx.InvalidURL, ValueError) as exc:  # the IDNA codec's UnicodeError included
+        message = f"{current} redirects to {location!r}; refused: {exc}"
+        raise _refused(message, current, status) from exc
     if current.startswith("https://") and not target.startswith("https://"):
         raise _refused(f"{current} redirects from HTTPS down to {target}; refused", current, status)
     if not target.startswith(("https://", "http://")):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..errors import (
@@ -27,8 +28,6 @@ from ..parsers.clientconfig import ClientConfig, parse_template
 from .base import SourceContext, SourceOutcome, Stopwatch
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from ..net.http import FetchResult
 
 __all__ = [
@@ -38,6 +37,7 @@ __all__ = [
     "fetch",
     "lower",
     "outcome_from",
+    "redirected",
 ]
 
 DOCUMENT_TTL = 300.0  # seconds a fetched document is reused within one Session
@@ -46,7 +46,12 @@ _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 async def fetch(
-    ctx: SourceContext, url: str, *, post: bytes | None = None, shared: bool = True
+    ctx: SourceContext,
+    url: str,
+    *,
+    post: bytes | None = None,
+    shared: bool = True,
+    follow_redirects: bool = True,
 ) -> FetchResult:
     """GET (or POST ``post``) through the session's fetcher.
 
@@ -58,7 +63,7 @@ async def fetch(
 
     async def run() -> tuple[FetchResult, float]:
         if post is None:
-            result = await net.http.get(url, ctx.deadline)
+            result = await net.http.get(url, ctx.deadline, follow_redirects=follow_redirects)
         else:
             result = await net.http.post(
                 url, ctx.deadline, body=post, content_type="text/xml; charset=utf-8"
@@ -68,7 +73,8 @@ async def fetch(
     if not shared:
         result, _ = await run()
         return result
-    return await net.documents.get_or_fetch(("POST" if post else "GET", url, post), run)
+    key = ("POST" if post else "GET", url, post, follow_redirects)
+    return await net.documents.get_or_fetch(key, run)
 
 
 def failed_attempt(
@@ -94,6 +100,12 @@ def failed_attempt(
 
 def lower(trust: Trust) -> Trust:
     return Trust.MEDIUM if trust is Trust.HIGH else Trust.LOW
+
+
+def redirected(servers: Iterable[ServerSettings]) -> list[ServerSettings]:
+    """``servers`` marked as named through a redirect to another domain (the ranker then
+    never lets them vouch for a host, see :mod:`autoconf.engine.rank`)."""
+    return [s.model_copy(update={"redirected": True}) for s in servers]
 
 
 async def clientconfig_from(
@@ -122,8 +134,8 @@ async def clientconfig_from(
     if warnings:
         config = ClientConfig(
             provider=config.provider,
-            incoming=config.incoming,
-            outgoing=config.outgoing,
+            incoming=redirected(config.incoming),
+            outgoing=redirected(config.outgoing),
             warnings=warnings + config.warnings,
         )
     found = config.incoming or config.outgoing
