@@ -100,7 +100,7 @@ async def test_a_refused_try_does_not_hold_the_next_one_back(monkeypatch):
         began[server.host, server.port] = time.perf_counter() - started
         return Verification(reachable=False, error="refused", failure=FailureKind.REFUSED)
 
-    monkeypatch.setattr(guess, "probe_server", fake_probe)
+    monkeypatch.setattr(driver, "probe_server", fake_probe)
     existing = {f"imap.{DOMAIN}", f"smtp.{DOMAIN}"}
     await GuessSource().run(_context(FakeDns(existing, delay=0.02)))
     incoming, outgoing = guess_tries(DOMAIN)
