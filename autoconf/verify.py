@@ -6,7 +6,8 @@ sources are done, the top :data:`PROBES_PER_DIRECTION` of each direction are pro
 they were not already. Everything is bounded by the discovery's deadline.
 
 By default (``Options.probe_all`` off) each direction is probed best first: the first candidate
-of a direction to arrive, and after the merge the best of it, are probed at once; the others
+of a direction to arrive, and after the merge the best of it (ranked as if every candidate
+worked, so that a guess's earlier confirmation does not count), are probed at once; the others
 only once that probe failed, or has not answered within :data:`ALTERNATES_AFTER_S` (a silent
 server must not make the alternates wait for its phase limits). When the best candidate
 works, the alternates that probing everything would have probed are marked

@@ -28,7 +28,7 @@ from ..sources.ispdb_bundled import BundledIspdbSource
 from ..sources.local import LocalSource
 from ..verify import PROBES_PER_DIRECTION, Prober, mark_not_probed
 from .diagnosis import diagnose, relabel
-from .rank import merge, merge_services, rerank, verification_warnings
+from .rank import merge, merge_services, rank_key, rerank, verification_warnings
 from .runner import SourceRunner, elapsed_ms, unfinished
 
 if TYPE_CHECKING:
@@ -193,13 +193,19 @@ async def _verify_top(
     """
     directions = [(True, incoming), (False, outgoing)]
     if not prober.probe_all:
-        best = [servers[0] for _, servers in directions if servers]
-        for server in best:
+        # The best as if every candidate worked: a candidate a guess already confirmed must
+        # not go first for that alone (probing everything would confirm the better one).
+        best = {
+            side: min(servers, key=lambda s: rank_key(s, use_verification=False))
+            for side, servers in directions
+            if servers
+        }
+        for server in best.values():
             if prober.start(server, early=False):
                 yield ProbeStarted(server)
-        async for finished in prober.settle(best):
+        async for finished in prober.settle(best.values()):
             yield finished
-        directions = [(d, s) for d, s in directions if s and not prober.works(s[0])]
+        directions = [(d, s) for d, s in directions if d in best and not prober.works(best[d])]
     for incoming_side, servers in directions:
         if not prober.probe_all:
             prober.release(incoming_side)
