@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     )
     from .check import DomainReport
     from .engine import default_sources
+    from .engine.runner import new_event_loop
     from .errors import (
         AutoconfError,
         DeadlineExceeded,
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
         FailureKind,
         LocalizedText,
         LoginStatus,
+        NotProbed,
         OAuth2Info,
         PaccRecordProblem,
         Pop3Options,
@@ -112,6 +114,7 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "FailureKind": ".models",
     "LocalizedText": ".models",
     "LoginStatus": ".models",
+    "NotProbed": ".models",
     "OAuth2Info": ".models",
     "PaccRecordProblem": ".models",
     "Pop3Options": ".models",
@@ -144,6 +147,7 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "discover_sync": ".api",
     "Session": ".api",
     "default_sources": ".engine",
+    "new_event_loop": ".engine.runner",
     "export_config": ".export",  # the function autoconf.export.export
     "export_formats": ".export",  # autoconf.export.FORMATS
     "DomainReport": ".check",
@@ -213,6 +217,7 @@ __all__ = [
     "LoginStatus",
     "Mode",
     "NetworkError",
+    "NotProbed",
     "OAuth2Info",
     "Options",
     "OptionsError",
@@ -249,5 +254,6 @@ __all__ = [
     "discover_sync",
     "export_config",
     "export_formats",
+    "new_event_loop",
     "parse_address",
 ]

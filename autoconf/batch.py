@@ -23,6 +23,8 @@ import asyncio
 import contextlib
 import json
 import os
+import select
+import stat
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -137,22 +139,29 @@ async def read_lines(
 
     Reads in a daemon thread so that waiting on a pipe or terminal never blocks the event
     loop and never holds up the exit on Ctrl-C. Bytes are decoded strictly: a line with a bad
-    byte is reported, never repaired and looked up.
+    byte is reported, never repaired and looked up. Lines are handed to the loop in blocks of
+    up to :data:`BLOCK` (one hand-off per block, not per line): a block ends early when the
+    stream has nothing more ready, so a line typed at a terminal still arrives at once. At
+    most about ``queue_size`` lines wait.
     """
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[int, str | BadLine] | None] = asyncio.Queue(queue_size)
+    size = min(BLOCK, max(1, queue_size // 4))
+    # Waiting at most: the block being handed on, the queue's blocks, the block being read.
+    queue: asyncio.Queue[list[tuple[int, str | BadLine]] | None] = asyncio.Queue(
+        max(1, queue_size // size - 2)
+    )
     stop = threading.Event()
     failure: list[BaseException] = []
 
-    def put(item: tuple[int, str | BadLine] | None) -> None:
+    def put(item: list[tuple[int, str | BadLine]] | None) -> None:
         asyncio.run_coroutine_threadsafe(queue.put(item), loop).result()
 
     def produce() -> None:
         try:
-            for item in _lines(stream, max_line):
+            for block in _blocks(stream, max_line, size):
                 if stop.is_set():
                     return
-                put(item)
+                put(block)
         except BaseException as exc:  # reported to the consumer, never printed by the thread
             failure.append(exc)
         # If the loop is gone, nobody is listening any more.
@@ -163,14 +172,46 @@ async def read_lines(
     thread.start()
     try:
         while True:
-            item = await queue.get()
-            if item is None:
+            block = await queue.get()
+            if block is None:
                 if failure:
                     raise failure[0]
                 return
-            yield item
+            for item in block:
+                yield item
     finally:
         stop.set()
+
+
+BLOCK = 64  # lines per hand-off from the reader thread to the loop, at most
+
+
+def _blocks(stream: IO[Any], max_line: int, size: int) -> Iterator[list[tuple[int, str | BadLine]]]:
+    """The lines of ``stream`` in blocks of ``size``, or fewer when no more is ready."""
+    block: list[tuple[int, str | BadLine]] = []
+    for item in _lines(stream, max_line):
+        block.append(item)
+        if len(block) >= size or not _more_ready(stream):
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _more_ready(stream: IO[Any]) -> bool:
+    """Can the next line be read at once? Yes for a regular file or an in-memory stream; for
+    a pipe or terminal only when its buffer or the descriptor already holds data."""
+    buffered = getattr(stream, "buffer", stream)
+    peek = getattr(buffered, "peek", None)
+    try:
+        fd = stream.fileno()
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return True
+        if peek is not None and peek(0):  # bytes already in Python's buffer
+            return True
+        return bool(select.select([fd], [], [], 0)[0])
+    except (AttributeError, OSError, ValueError):  # no descriptor: in memory, never waits
+        return True
 
 
 def _lines(stream: IO[Any], max_line: int) -> Iterator[tuple[int, str | BadLine]]:

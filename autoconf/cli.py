@@ -517,6 +517,7 @@ def _options(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Options:
         deadline=args.timeout,
         offline=args.offline,
         verify=not args.no_verify,
+        probe_all=_probes_all(args),
         nameservers=tuple(parse_nameserver(text) for text in args.nameserver),
         ca_file=args.ca_file,
         ispdb_url=args.ispdb_url,
@@ -525,6 +526,13 @@ def _options(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Options:
         allow_http=not args.no_http,
         credentials=_credentials(args, err=err, inp=inp) if _signs_in(args) else None,
     )
+
+
+def _probes_all(args: argparse.Namespace) -> bool:
+    """Probe every top server, not the best first: for --check (an admin wants each server's
+    state) and for the human view of one address, which shows each server's live check."""
+    human = not args.json and args.format is None and args.batch is None
+    return bool(args.check) or human
 
 
 def _credentials(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Credentials:
@@ -567,8 +575,8 @@ _T = TypeVar("_T")
 
 
 def _run(coro: Coroutine[Any, Any, _T], interrupts: _Interrupts) -> _T:
-    """asyncio.run, also from inside a running loop (then on a private thread); a signal
-    cancels the main task (see :class:`_Interrupts`)."""
+    """Run ``coro`` on a new loop, also from inside a running loop (then on a private
+    thread); a signal cancels the main task (see :class:`_Interrupts`)."""
 
     async def main_task() -> _T:
         interrupts.attach(asyncio.get_running_loop(), asyncio.current_task())
@@ -577,14 +585,9 @@ def _run(coro: Coroutine[Any, Any, _T], interrupts: _Interrupts) -> _T:
         finally:
             interrupts.detach()
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(main_task())
-    import concurrent.futures
+    from .engine.runner import new_event_loop, run_sync
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, main_task()).result()
+    return run_sync(main_task(), loop_factory=new_event_loop)  # uvloop's loop when installed
 
 
 # -- one address ---------------------------------------------------------------------------

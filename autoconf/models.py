@@ -26,6 +26,7 @@ __all__ = [
     "FailureKind",
     "LocalizedText",
     "LoginStatus",
+    "NotProbed",
     "OAuth2Info",
     "PaccRecordProblem",
     "Pop3Options",
@@ -202,6 +203,16 @@ class FailureKind(StrEnum):
     AUTH_REFUSED = "auth-refused"  # the login was tried over TLS and refused
 
 
+class NotProbed(StrEnum):
+    """Why a candidate among the top of its direction was not probed (``Verification.not_probed``).
+
+    By default the best candidate of each direction is probed first and the others only if it
+    fails (``Options.probe_all`` probes them all).
+    """
+
+    BEST_WORKS = "best-works"  # the best candidate of its direction was probed and works
+
+
 class CertificateKind(StrEnum):
     """Why a certificate was refused, from OpenSSL's verify code and the certificate itself."""
 
@@ -255,11 +266,19 @@ class Verification(_Frozen):
     # Not probed itself: learned from the probe of another candidate on the same host and port
     # (that endpoint did not answer, or it speaks TLS from the first byte and this one says not).
     inferred: bool = False
+    not_probed: NotProbed | None = None
+    """Set when this server was not probed at all, and why; ``reachable`` is then False only
+    because nothing was tried, and the server ranks as unchecked, never as failed."""
 
     @property
     def ok(self) -> bool:
         """Reachable, encrypted as asked (or plain as published) and without error."""
         return self.reachable and self.error is None and self.tls is not TlsStatus.FAILED
+
+    @property
+    def probed(self) -> bool:
+        """A probe of this server (or of one on its host and port) said something."""
+        return self.not_probed is None
 
     @property
     def login_refused(self) -> bool:

@@ -119,6 +119,9 @@ class Options:
     sources: frozenset[SourceName] | None = None  # None: every source
     offline: bool = False  # only LOCAL and ISPDB_BUNDLED; no network at all
     verify: bool = True  # probe the candidates (network sources only)
+    # Probe the top candidates of each direction all at once (``--check``'s completeness);
+    # by default the best of each direction is probed first, the others only if it fails.
+    probe_all: bool = False
     credentials: Credentials | None = None
     nameservers: tuple[tuple[str, int], ...] = ()  # empty: the system's resolver
     ca_file: Path | None = None
@@ -138,6 +141,10 @@ class Options:
     # each call's own deadline; a call whose deadline passes while waiting ends as a timeout.
     max_discoveries: int = 32  # discoveries one Session runs at once
     max_http_requests: int = 48  # HTTP requests one Session has in flight at once
+    # DNS over one UDP socket per nameserver for the whole Session (autoconf.net.dnsudp) rather
+    # than one per query: less CPU, but a nameserver that spreads clients over its threads by
+    # socket then serves the Session on one thread; off until that is measured to keep up.
+    shared_dns_socket: bool = False
 
     def __post_init__(self) -> None:
         self._check_kinds()
@@ -392,6 +399,7 @@ SESSION_FIELDS = (
     "resolver",
     "max_discoveries",
     "max_http_requests",
+    "shared_dns_socket",
 )
 _BY_IDENTITY = frozenset({"ssl_context", "http_client", "resolver"})
 

@@ -7,6 +7,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,16 @@ from tests.world.guard import ResolverGuard  # noqa: E402
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+if os.environ.get("MAIL_AUTOCONF_LOOP") == "uvloop":  # CI's second run of the suite
+
+    def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> Any:
+        """Every async test runs on uvloop's loop (the CLI runs on it whenever it is
+        installed: ``autoconf.new_event_loop``)."""
+        import uvloop
+
+        return {"uvloop": uvloop.new_event_loop}
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +60,16 @@ def world(world_instance: World) -> WorldInfo:
     """Nameserver, CA file, ISPDB URL, user/password, scenarios and hosts of the running world."""
     assert world_instance.info is not None
     return world_instance.info
+
+
+@pytest.fixture(autouse=True)
+def fresh_shared_answers() -> Iterator[None]:
+    """Each test starts without the DNS answers earlier tests left in the process-wide cache."""
+    from autoconf.net.cache import SHARED_ANSWERS
+
+    SHARED_ANSWERS.clear()
+    yield
+    SHARED_ANSWERS.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -26,9 +26,9 @@ from ..options import OFFLINE_SOURCES, Deadline, Options
 from ..sources.base import Board, Source, SourceContext, SourceOutcome, refuse_shared_names
 from ..sources.ispdb_bundled import BundledIspdbSource
 from ..sources.local import LocalSource
-from ..verify import PROBES_PER_DIRECTION, Prober
+from ..verify import PROBES_PER_DIRECTION, Prober, mark_not_probed
 from .diagnosis import diagnose, relabel
-from .rank import merge, merge_services, rerank, verification_warnings
+from .rank import merge, merge_services, rank_key, rerank, verification_warnings
 from .runner import SourceRunner, elapsed_ms, unfinished
 
 if TYPE_CHECKING:
@@ -136,6 +136,8 @@ async def run_discovery(
             evidence = incoming + outgoing
             incoming = rerank(incoming, evidence=evidence)
             outgoing = rerank(outgoing, evidence=evidence)
+            if not prober.probe_all:
+                incoming, outgoing = mark_not_probed(incoming), mark_not_probed(outgoing)
         warnings = list(ranked.warnings) + verification_warnings(incoming + outgoing)
     finally:
         if prober is not None:
@@ -184,10 +186,32 @@ async def _search(
 async def _verify_top(
     prober: Prober, incoming: list[ServerSettings], outgoing: list[ServerSettings]
 ) -> AsyncGenerator[DiscoveryEvent, None]:
-    """Probe the top candidates not probed yet, and wait for every probe (to the deadline)."""
-    for server in incoming[:PROBES_PER_DIRECTION] + outgoing[:PROBES_PER_DIRECTION]:
-        if prober.start(server, early=False):
-            yield ProbeStarted(server)
+    """Probe the top candidates not probed yet, and wait for every probe (to the deadline).
+
+    Best first (see :mod:`autoconf.verify`): the best of each direction, then the other top
+    candidates of a direction only if its best failed or did not answer in time.
+    """
+    directions = [(True, incoming), (False, outgoing)]
+    if not prober.probe_all:
+        # The best as if every candidate worked: a candidate a guess already confirmed must
+        # not go first for that alone (probing everything would confirm the better one).
+        best = {
+            side: min(servers, key=lambda s: rank_key(s, use_verification=False))
+            for side, servers in directions
+            if servers
+        }
+        for server in best.values():
+            if prober.start(server, early=False):
+                yield ProbeStarted(server)
+        async for finished in prober.settle(best.values()):
+            yield finished
+        directions = [(d, s) for d, s in directions if d in best and not prober.works(best[d])]
+    for incoming_side, servers in directions:
+        if not prober.probe_all:
+            prober.release(incoming_side)
+        for server in servers[:PROBES_PER_DIRECTION]:
+            if prober.start(server, early=False):
+                yield ProbeStarted(server)
     async for event in prober.finish():
         yield event
 

@@ -103,7 +103,12 @@ def rank_key(
         (2 * s.priority + (s is not SourceName.PACC) for s in server.sources), default=999
     )
     verification = server.verification if use_verification else None
-    tier = 1 if verification is None else (0 if verification.ok else 2)
+    if verification is None or not verification.probed:
+        tier = 1  # unchecked
+    elif verification.ok:
+        tier = 0
+    else:
+        tier = 2
     secondary_only = server.database in _SECONDARY and set(server.sources) <= _BUNDLED_ONLY
     return (
         server.security is Security.PLAIN,
@@ -188,7 +193,11 @@ def with_endpoint_evidence(
     it ranks with the failures and no reader takes it for the untested best choice. Decided
     on ``Verification.failure`` and fields only; a probe cut short by the deadline says nothing.
     """
-    probed = [s for s in evidence if s.verification is not None and not s.verification.inferred]
+    probed = [
+        s
+        for s in evidence
+        if s.verification is not None and s.verification.probed and not s.verification.inferred
+    ]
     updated = []
     for server in servers:
         if server.verification is None:

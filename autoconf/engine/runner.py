@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Coroutine, Iterable, Iterator
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator
 from typing import Any, TypeVar
 
 from ..events import CandidateFound, DiscoveryEvent, SourceFinished, SourceStarted
@@ -19,7 +19,7 @@ from ..models import AttemptStatus, ProviderDatabase, SourceAttempt, SourceName
 from ..options import OFFLINE_SOURCES, Mode
 from ..sources.base import Board, Source, SourceContext, SourceOutcome
 
-__all__ = ["SourceRunner", "elapsed_ms", "run_sync", "unfinished"]
+__all__ = ["SourceRunner", "elapsed_ms", "new_event_loop", "run_sync", "unfinished"]
 
 NOT_NEEDED = "not needed: a better answer was already known"
 CANCELLED = "cancelled: a better answer was already known"
@@ -222,17 +222,43 @@ def elapsed_ms(since: float) -> float:
 _T = TypeVar("_T")
 
 
-def run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
+def run_sync(
+    coro: Coroutine[Any, Any, _T],
+    *,
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+) -> _T:
     """Run ``coro`` to its end for a synchronous caller, also inside a running event loop.
 
     Called from inside a loop (a notebook, a sync callback), it runs on a private loop in a
-    thread of its own, since the caller's loop cannot be re-entered.
+    thread of its own, since the caller's loop cannot be re-entered. ``loop_factory`` makes
+    that loop (:func:`new_event_loop` for uvloop's); asyncio's by default.
     """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        return _on_new_loop(coro, loop_factory)
     import concurrent.futures
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(_on_new_loop, coro, loop_factory).result()
+
+
+def _on_new_loop(
+    coro: Coroutine[Any, Any, _T], loop_factory: Callable[[], asyncio.AbstractEventLoop] | None
+) -> _T:
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(coro)
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop: uvloop's when it is installed (the ``fast`` extra), else asyncio's.
+
+    The CLI runs on it. Library callers opt in with
+    ``asyncio.Runner(loop_factory=autoconf.new_event_loop)`` (or ``asyncio.run(...,
+    loop_factory=...)`` from Python 3.12); the library itself works on any asyncio loop.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()

@@ -1,13 +1,15 @@
-"""A small TTL cache with in-flight de-duplication, owned by one Session (never global)."""
+"""A small TTL cache with in-flight de-duplication, owned by one Session, and the one
+process-wide cache: DNS answers shared by every Session of the process (:data:`SHARED_ANSWERS`)."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
-__all__ = ["TTLCache"]
+__all__ = ["SHARED_ANSWERS", "SharedAnswers", "TTLCache"]
 
 T = TypeVar("T")
 
@@ -111,3 +113,48 @@ class TTLCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class SharedAnswers:
+    """Values by key until their TTL, shared by every Session of the process; thread-safe.
+
+    The one cache that outlives a Session (an exception to "no module-level caches"): DNS
+    answers are public and carry their own lifetime, and short-lived sessions (each
+    ``discover()`` without a Session, a server's requests) would otherwise ask the same
+    questions again. Only answers go in, never errors; in-flight de-duplication stays per
+    Session (:class:`TTLCache`), since a waiter must be on the asker's event loop.
+    """
+
+    def __init__(self, *, max_entries: int = 10_000) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[Hashable, tuple[float, Any]] = {}
+        self._max = max_entries
+
+    def get(self, key: Hashable) -> tuple[bool, Any]:
+        """(True, value) while ``key`` is fresh, else (False, None)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return False, None
+            if entry[0] <= time.monotonic():
+                del self._entries[key]
+                return False, None
+            return True, entry[1]
+
+    def put(self, key: Hashable, value: Any, ttl: float) -> None:
+        if ttl <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= self._max:
+                now = time.monotonic()
+                self._entries = {k: e for k, e in self._entries.items() if e[0] > now}
+                if len(self._entries) >= self._max:
+                    self._entries.clear()
+            self._entries[key] = (time.monotonic() + ttl, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+SHARED_ANSWERS = SharedAnswers()

@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import dns.asyncresolver
 import dns.exception
@@ -27,12 +28,15 @@ import dns.resolver
 from ..address import normalize_host
 from ..errors import DnsError, DnsFailure, DnsTimeout, HostNotFound
 from ..parsers.srv import SrvRecord
-from .cache import TTLCache
+from .cache import SHARED_ANSWERS, TTLCache
+from .dnsudp import SharedUdpBackend
 
 if TYPE_CHECKING:
     from ..options import Deadline
 
 __all__ = ["DnsClient", "MxRecord"]
+
+T = TypeVar("T")
 
 _MIN_TTL = 5.0
 _MAX_TTL = 3600.0
@@ -51,8 +55,10 @@ class DnsClient:
         nameservers: tuple[tuple[str, int], ...] = (),
         resolver: dns.asyncresolver.Resolver | None = None,
         cache: TTLCache | None = None,
+        shared_socket: bool = False,
     ) -> None:
         self.hermetic = bool(nameservers) or resolver is not None
+        injected = resolver is not None
         if resolver is None:
             if nameservers:
                 resolver = dns.asyncresolver.Resolver(configure=False)
@@ -68,6 +74,13 @@ class DnsClient:
         resolver.cache = None  # our own cache, so a batch shares it and TTLs are respected
         self._resolver = resolver
         self._cache = cache if cache is not None else TTLCache()
+        # Our own resolver: answers shared by the process (keyed by the nameservers asked) and,
+        # with ``shared_socket``, one UDP socket per nameserver. An injected resolver is the
+        # caller's: left as is.
+        self._backend = SharedUdpBackend() if shared_socket and not injected else None
+        self._scope: tuple[str, ...] | None = (
+            None if injected else tuple(str(ns) for ns in resolver.nameservers)
+        )
 
     async def srv(
         self, name: str, deadline: Deadline, *, limit: float | None = None
@@ -172,13 +185,14 @@ class DnsClient:
             ips.sort(key=lambda ip: ":" in ip)
             return ips, 60.0
 
-        return await self._cache.get_or_fetch(("getaddrinfo", host), fetch)
+        return await self._shared(("getaddrinfo", host), fetch)
 
     async def _query(self, name: str, rdtype: str, within: float) -> list[Any]:
         async def fetch() -> tuple[list[Any], float]:
             try:
+                extra: dict[str, Any] = {} if self._backend is None else {"backend": self._backend}
                 answer = await self._resolver.resolve(
-                    name, rdtype, lifetime=max(within, 0.05), search=False
+                    name, rdtype, lifetime=max(within, 0.05), search=False, **extra
                 )
             except dns.resolver.NXDOMAIN:
                 return _NoSuchName(), 60.0
@@ -199,7 +213,30 @@ class DnsClient:
             ttl = min(max(float(answer.rrset.ttl if answer.rrset else 60), _MIN_TTL), _MAX_TTL)
             return list(answer), ttl
 
-        return await self._cache.get_or_fetch((name.lower(), rdtype), fetch)
+        return await self._shared((name.lower(), rdtype), fetch)
+
+    async def _shared(
+        self, key: tuple[str, str], fetch: Callable[[], Awaitable[tuple[T, float]]]
+    ) -> T:
+        """The process's fresh answer for ``key``, else this Session's (asked once at a time)."""
+        if self._scope is None:
+            return await self._cache.get_or_fetch(key, fetch)
+        scoped = (self._scope, *key)
+        found, value = SHARED_ANSWERS.get(scoped)
+        if found:
+            return value  # type: ignore[no-any-return]
+
+        async def fetch_and_share() -> tuple[T, float]:
+            value, ttl = await fetch()
+            SHARED_ANSWERS.put(scoped, value, ttl)
+            return value, ttl
+
+        return await self._cache.get_or_fetch(key, fetch_and_share)
+
+    def close(self) -> None:
+        """Close the Session's DNS sockets."""
+        if self._backend is not None:
+            self._backend.close()
 
 
 class _NoSuchName(list[Any]):

@@ -1,6 +1,7 @@
 """Network resources one or many discoveries share: DNS, HTTP, TLS, their caches and bounds.
 
-The caches: DNS answers for their TTL, shared documents for a while, and the connections that
+The caches: DNS answers for their TTL, shared documents for a while, what a probe of an
+endpoint found for a minute (:mod:`autoconf.probe.shared`), and the connections that
 failed a moment ago for a lasting reason (:class:`~autoconf.net.http.ConnectFailures`), so
 that many discoveries at one domain do not each ask a dead or refusing host again.
 """
@@ -11,7 +12,7 @@ import asyncio
 import contextlib
 import ssl
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import DeadlineExceeded
@@ -90,6 +91,7 @@ class CallNetwork:
     block_private: bool
     cache: TTLCache
     documents: TTLCache
+    probes: TTLCache = field(default_factory=TTLCache)  # verifications by endpoint
 
 
 class Network:
@@ -98,11 +100,15 @@ class Network:
     def __init__(self, options: Options) -> None:
         self.cache = TTLCache()
         self.documents = TTLCache()
+        self.probes = TTLCache()  # verifications by endpoint (autoconf.probe.shared)
         self.ssl_context: ssl.SSLContext = make_ssl_context(
             ca_file=options.ca_file, context=options.ssl_context
         )
         self.dns = DnsClient(
-            nameservers=options.nameservers, resolver=options.resolver, cache=self.cache
+            nameservers=options.nameservers,
+            resolver=options.resolver,
+            cache=self.cache,
+            shared_socket=options.shared_dns_socket,
         )
         self._owns_client = options.http_client is None
         # Only our own client records connect failures (an injected one connects by itself).
@@ -134,8 +140,12 @@ class Network:
             block_private=self.block_private,
             cache=self.cache,
             documents=self.documents,
+            probes=self.probes,
         )
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self.client.aclose()
+        try:
+            if self._owns_client:
+                await self.client.aclose()
+        finally:
+            self.dns.close()

@@ -20,6 +20,7 @@ from ..models import (
     FailureKind,
     LocalizedText,
     LoginStatus,
+    NotProbed,
     ProviderDatabase,
     ProviderInfo,
     ProviderStatus,
@@ -275,8 +276,8 @@ def check(verification: Verification | None, *, with_time: bool = True) -> Check
     Decided on the verification's fields and its :class:`FailureKind`; its messages are only
     shown.
     """
-    if verification is None:
-        return Check(None, "not checked")
+    if verification is None or not verification.probed:
+        return _unchecked(verification)
     v = verification
     detail = f": {v.error}" if v.error else ""
     if not v.reachable:
@@ -300,6 +301,12 @@ def check(verification: Verification | None, *, with_time: bool = True) -> Check
     if v.tls is TlsStatus.OK:
         return Check(True, f"works, encrypted{ms}")
     return Check(True, f"reachable{ms}")
+
+
+def _unchecked(verification: Verification | None) -> Check:
+    if verification is not None and verification.not_probed is NotProbed.BEST_WORKS:
+        return Check(None, "not checked: the first choice works")
+    return Check(None, "not checked")
 
 
 def _pick(servers: Sequence[ServerSettings]) -> ServerSettings | None:

@@ -39,7 +39,8 @@ from ..models import (
     Verification,
 )
 from ..options import GUESS_GRACE, GUESS_MAX_CONCURRENT, GUESS_STAGGER
-from ..probe.driver import ProbeLimits, probe_server
+from ..probe.driver import ProbeLimits
+from ..probe.shared import probe_shared
 from .base import SourceContext, SourceOutcome, Stopwatch
 
 __all__ = ["GuessSource", "Try", "guess_tries"]
@@ -294,14 +295,7 @@ async def _race(
                 server = ServerSettings(
                     protocol=item.protocol, host=item.host, port=item.port, security=item.security
                 )
-                return await probe_server(
-                    server,
-                    dns=net.dns,
-                    ssl_context=net.ssl_context,
-                    deadline=ctx.deadline,
-                    limits=limits,
-                    block_private=net.block_private,
-                )
+                return await probe_shared(server, net, ctx.deadline, limits)
         finally:
             ended[index].set()
 

@@ -42,6 +42,7 @@ def test_public_api_is_pinned_and_sorted():
         "LoginStatus",
         "Mode",
         "NetworkError",
+        "NotProbed",
         "OAuth2Info",
         "Options",
         "OptionsError",
@@ -79,6 +80,7 @@ def test_public_api_is_pinned_and_sorted():
         "discover_sync",
         "export_config",
         "export_formats",
+        "new_event_loop",
         "parse_address",
     }
     for name in autoconf.__all__:

@@ -11,7 +11,9 @@ import pytest
 from autoconf import Options, parse_address
 from autoconf._data import default_ispdb
 from autoconf.models import AttemptStatus, FailureKind, Verification
+from autoconf.net.cache import TTLCache
 from autoconf.options import Deadline
+from autoconf.probe import driver
 from autoconf.sources import guess
 from autoconf.sources.base import SourceContext
 from autoconf.sources.guess import GuessSource, guess_tries
@@ -23,7 +25,7 @@ DOMAIN = "nohosts.example"
 
 
 def _context(dns: FakeDns) -> SourceContext:
-    network = SimpleNamespace(dns=dns, ssl_context=None, block_private=False)
+    network = SimpleNamespace(dns=dns, ssl_context=None, block_private=False, probes=TTLCache())
     return SourceContext(
         address=parse_address(f"jane@{DOMAIN}"),
         options=Options(),
@@ -42,7 +44,7 @@ def probed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
         seen.append((server.host, server.port))
         return Verification(reachable=False, error="refused", failure=FailureKind.REFUSED)
 
-    monkeypatch.setattr(guess, "probe_server", fake_probe)
+    monkeypatch.setattr(driver, "probe_server", fake_probe)
     return seen
 
 
@@ -98,7 +100,7 @@ async def test_a_refused_try_does_not_hold_the_next_one_back(monkeypatch):
         began[server.host, server.port] = time.perf_counter() - started
         return Verification(reachable=False, error="refused", failure=FailureKind.REFUSED)
 
-    monkeypatch.setattr(guess, "probe_server", fake_probe)
+    monkeypatch.setattr(driver, "probe_server", fake_probe)
     existing = {f"imap.{DOMAIN}", f"smtp.{DOMAIN}"}
     await GuessSource().run(_context(FakeDns(existing, delay=0.02)))
     incoming, outgoing = guess_tries(DOMAIN)
