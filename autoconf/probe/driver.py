@@ -71,6 +71,7 @@ class ProbeLimits:
     connect: float
     tls: float
     first_byte: float
+    budget: float  # the whole probe: connect, TLS and every reply together
 
     @classmethod
     def from_options(cls, options: Options) -> ProbeLimits:
@@ -78,6 +79,7 @@ class ProbeLimits:
             connect=options.connect_timeout,
             tls=options.tls_timeout,
             first_byte=options.first_byte_timeout,
+            budget=options.probe_budget,
         )
 
 
@@ -218,16 +220,30 @@ async def probe_server(
     """
     started = time.perf_counter()
     limits = limits or ProbeLimits.from_options(Options())
+    budget = deadline.narrowed(limits.budget)
     try:
-        ips = await _resolve(server.host, dns, deadline, limits, block_private=block_private)
-        connection = await _connect(ips, server.port, deadline, limits)
+        ips = await _resolve(server.host, dns, budget, limits, block_private=block_private)
+        connection = await _connect(ips, server.port, budget, limits)
     except _Unreachable as exc:
         elapsed = _elapsed_ms(started)
-        return Verification(
+        verification = Verification(
             reachable=False, error=_clip(str(exc)), failure=exc.kind, elapsed_ms=elapsed
         )
-    outcome = await _session(connection, server, ssl_context, deadline, limits, login)
-    return _verification(outcome, _elapsed_ms(started))
+    else:
+        outcome = await _session(connection, server, ssl_context, budget, limits, login)
+        verification = _verification(outcome, _elapsed_ms(started))
+    return _over_budget(verification, budget, deadline, limits)
+
+
+def _over_budget(
+    verification: Verification, budget: Deadline, deadline: Deadline, limits: ProbeLimits
+) -> Verification:
+    """A probe its own budget ended is a timeout of this server, not the discovery's deadline."""
+    timed_out = verification.failure in (FailureKind.TIMEOUT, FailureKind.DEADLINE)
+    if not timed_out or not budget.expired or deadline.expired:
+        return verification
+    reason = f"the probe ran past its budget of {limits.budget:g} s ({verification.error})"
+    return verification.model_copy(update={"failure": FailureKind.TIMEOUT, "error": _clip(reason)})
 
 
 def _elapsed_ms(started: float) -> float:
@@ -618,6 +634,7 @@ async def _handshake(
     """A new connection to ``server`` with TLS started on it by ``ctx``; the caller aborts it."""
     if server.security is Security.PLAIN:
         raise _Failure("the server is published without TLS", FailureKind.PROTOCOL)
+    deadline = deadline.narrowed(limits.budget)
     ips = await _resolve(server.host, dns, deadline, limits, block_private=block_private)
     connection = await _connect(ips, server.port, deadline, limits)
     try:

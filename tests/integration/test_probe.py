@@ -20,7 +20,7 @@ from autoconf import (
 from autoconf.models import FailureKind
 from autoconf.net.dns import DnsClient
 from autoconf.net.tls import make_ssl_context
-from autoconf.options import Deadline
+from autoconf.options import Deadline, Options
 from autoconf.probe.conversation import Login
 from autoconf.probe.driver import probe_server
 from tests.world import WorldInfo
@@ -166,6 +166,21 @@ async def test_silent_port_times_out_inside_the_budget(world: WorldInfo):
     assert v.reachable
     assert v.failure is FailureKind.TIMEOUT
     assert "within" in (v.error or "")
+
+
+async def test_slow_server_ends_at_the_probe_budget_not_the_deadline(world: WorldInfo):
+    """A server answering every reply after 3.9 s is given up on at the probe's own budget."""
+    ip, port = world.hostile["slow-imap"]
+    budget = Options().probe_budget
+    started = time.perf_counter()
+    v = await probe(world, "imap", ip, port, "starttls", deadline=30.0)
+    elapsed = time.perf_counter() - started
+    # The greeting (3.9 s) fits the budget, the next reply (7.8 s) does not; the deadline is
+    # far away, so only the budget can have ended it (margin: a loaded machine).
+    assert budget - 0.1 <= elapsed < budget + 3.0 < 30.0
+    assert v.reachable
+    assert v.failure is FailureKind.TIMEOUT
+    assert "budget" in (v.error or "")
 
 
 async def test_endless_line_is_an_error_not_a_memory_blow_up(world: WorldInfo):

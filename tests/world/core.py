@@ -222,6 +222,7 @@ class World:
             "endless": [(p.endless, port) for port in (993, 143, 995, 110, 465, 587, 25)],
             "gzip_bomb": [(p.endless, 443), (p.endless, 80)],
             "capabilities": [(p.capabilities, 143), (p.capabilities, 993)],
+            "slow": [(p.slow, 143)],
         }
 
     @staticmethod
@@ -235,6 +236,8 @@ class World:
             "endless-capabilities-imaps": (p.capabilities, 993),
             "endless-line-imap": (p.endless, 143),
             "silent-imaps": (p.silent, 993),
+            "slow-imap": (p.slow, 143),
+            "dropped-https": (p.dropped, 443),
         }
 
     def _render_hostile(self, content: Content, state: Path, cert: Path, key: Path) -> Path:
@@ -246,6 +249,8 @@ class World:
                     "key": str(key),
                     **self._hostile_endpoints(content),
                     "tls_ports": [993, 995, 465],
+                    # Not in the endpoints waited for: a connection to them never completes.
+                    "dropped": [(content.plan.dropped, port) for port in (443, 993)],
                     "bomb_bytes": BOMB_BYTES,
                 }
             )

@@ -92,6 +92,21 @@ class AddressPlan:
         return self._ip(32)
 
     @property
+    def dropped(self) -> str:
+        """A listener whose accept queue is full: every SYN to it is dropped, never refused."""
+        return self._ip(33)
+
+    @property
+    def slow(self) -> str:
+        """An IMAP server that answers every reply after 3.9 s (inside each phase limit)."""
+        return self._ip(34)
+
+    @property
+    def ipv6(self) -> str:
+        """The IPv6 loopback: nginx and Dovecot also listen here for the dual-stack scenario."""
+        return "::1"
+
+    @property
     def automx2_port(self) -> int:
         return 8000
 
