@@ -17,6 +17,7 @@ from autoconf.engine.rank import rerank, verification_warnings
 from autoconf.models import FailureKind
 from autoconf.net.dns import DnsClient
 from autoconf.options import Deadline, Options
+from autoconf.probe import driver
 from autoconf.probe.conversation import Login
 from autoconf.probe.driver import ProbeLimits, probe_server
 
@@ -146,12 +147,12 @@ def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every TCP connection the driver attempts; each is refused at once."""
     attempts: list[str] = []
 
-    async def refused(host: str, port: int, **kwargs: object) -> None:
-        del port, kwargs
+    async def refused(host: str, port: int) -> None:
+        del port
         attempts.append(host)
         raise ConnectionRefusedError(111, "Connection refused")
 
-    monkeypatch.setattr(asyncio, "open_connection", refused)
+    monkeypatch.setattr(driver, "open_stream", refused)
     return attempts
 
 
