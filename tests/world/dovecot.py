@@ -23,7 +23,7 @@ PORTS = (993, 143, 995, 110)
 def addresses(content: Content) -> list[str]:
     p = content.plan
     audit = [h.ip for h in scenarios_audit.mail_hosts(p)]
-    return [p.dovecot, p.wrong_name, p.expired, *audit]
+    return [p.dovecot, p.wrong_name, p.expired, *audit, p.ipv6]
 
 
 def _audit_blocks(content: Content, certs: Mapping[str, CertFiles]) -> str:

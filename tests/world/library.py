@@ -29,6 +29,7 @@ PUBLISHED = (
     "wrong-name",
     "expired",
     "endless-line",
+    "dual-stack",
 )
 UNPUBLISHED = ("html-page", "redirect-loop", "guess", "broken-xml")
 
