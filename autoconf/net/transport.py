@@ -161,7 +161,7 @@ class _ResolvingBackend(httpcore.AsyncNetworkBackend):
         try:
             _, stream = await race(pick_addresses(ips), attempt, discard, limit=phase.remaining())
         except AllAttemptsFailed as failed:
-            raise self._not_connected(host, port, [e for _, e in failed.failures]) from None
+            raise self._not_connected(host, port, [e for _, e in failed.failures]) from failed
         return _ClosingStream(stream, self._failures, host, port)
 
     def _not_connected(self, host: str, port: int, errors: list[BaseException]) -> NetworkError:

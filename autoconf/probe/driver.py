@@ -302,7 +302,7 @@ async def _connect(
                 refused = isinstance(exc, ConnectionRefusedError)
                 kinds.append(FailureKind.REFUSED if refused else FailureKind.UNREACHABLE)
         reason = "cannot connect: " + "; ".join(errors or ["deadline"])
-        raise _Unreachable(reason, _worst(kinds)) from None
+        raise _Unreachable(reason, _worst(kinds)) from failed
 
 
 def _worst(kinds: list[FailureKind]) -> FailureKind:
