@@ -168,6 +168,8 @@ class HttpFetcher:
                 return status, None, content_type, data
         except NetworkError:
             raise  # ours already: the transport translated it, with the URL
+        # httpx's errors come only from an injected client or from httpx itself (a bad URL):
+        # our transport's are translated where they happen, in net.transport.
         except httpx.TimeoutException as exc:
             raise DeadlineExceeded(f"{url}: timed out ({type(exc).__name__})", url=url) from exc
         except httpx.ConnectError as exc:
@@ -176,8 +178,6 @@ class HttpFetcher:
             raise NetworkError(f"{url}: {type(exc).__name__}: {exc}", url=url) from exc
         except OSError as exc:
             raise NetworkError(f"{url}: {exc}", url=url) from exc
-        # (httpx's errors come only from an injected client or from httpx itself, e.g. a bad
-        # URL: our transport's own are translated where they happen, in net.transport.)
 
     def _refuse_if_failed(self, url: str) -> None:
         """Raise at once the failure a connection to ``url``'s host and port had a moment ago."""

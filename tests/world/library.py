@@ -29,7 +29,6 @@ PUBLISHED = (
     "wrong-name",
     "expired",
     "endless-line",
-    "dual-stack",
 )
 UNPUBLISHED = ("html-page", "redirect-loop", "guess", "broken-xml")
 

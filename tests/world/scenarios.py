@@ -102,9 +102,13 @@ class AddressPlan:
         return self._ip(34)
 
     @property
-    def ipv6(self) -> str:
-        """The IPv6 loopback: nginx and Dovecot also listen here for the dual-stack scenario."""
-        return "::1"
+    def ipv6(self) -> str | None:
+        """The IPv6 loopback, where nginx and Dovecot also listen for the dual-stack scenario.
+
+        IPv6 has one loopback address, not a /8: only the world on net 0 serves there, so
+        worlds on other nets can run beside it (they have no dual-stack scenario).
+        """
+        return "::1" if self.net == 0 else None
 
     @property
     def automx2_port(self) -> int:
@@ -344,11 +348,11 @@ class _Builder:
             self.web[name] = WebHost(name=name, ip=ip, **kw)  # type: ignore[arg-type]
         return self.web[name]
 
-    def dual_stack(self, zone: Zone, host: str, served_by: str) -> None:
-        """`host` has an IPv4 address whose SYNs are dropped and a working IPv6 one (::1),
-        where the server otherwise on `served_by` answers for it."""
+    def dual_stack(self, zone: Zone, host: str, ipv6: str, served_by: str) -> None:
+        """`host` has an IPv4 address whose SYNs are dropped and a working IPv6 one, where the
+        server otherwise on `served_by` answers for it."""
         zone.add(host, "A", self.plan.dropped)
-        zone.add(host, "AAAA", self.plan.ipv6)
+        zone.add(host, "AAAA", ipv6)
         self.dual[host] = served_by
 
     def mail_hosts(self, zone: Zone, d: str, imap_ip: str, smtp_ip: str) -> None:
@@ -609,14 +613,15 @@ def build(plan: AddressPlan) -> Content:
     # Hostile 3a: the IPv4 address of autoconfig.{d} drops SYNs; its IPv6 address works
     # (Happy Eyeballs must find it well inside the 3 s connect limit). imap6.{d} is the same
     # for a mail server (Dovecot on ::1), for probes.
-    d = "dual-stack.test"
-    z = simple("dual-stack", d, "autoconfig.{domain}: A drops SYNs, AAAA (::1) answers")
-    b.dual_stack(z, f"autoconfig.{d}", p.web)
-    b.web[f"autoconfig.{d}"] = WebHost(f"autoconfig.{d}", p.ipv6, http=False)
-    b.web[f"autoconfig.{d}"].files[AUTOCONFIG_PATH] = WebFile(
-        clientconfig(d, [d], standard_servers(d))
-    )
-    b.dual_stack(z, f"imap6.{d}", p.dovecot)
+    if p.ipv6 is not None:
+        d = "dual-stack.test"
+        z = simple("dual-stack", d, "autoconfig.{domain}: A drops SYNs, AAAA (::1) answers")
+        b.dual_stack(z, f"autoconfig.{d}", p.ipv6, p.web)
+        b.web[f"autoconfig.{d}"] = WebHost(f"autoconfig.{d}", p.ipv6, http=False)
+        b.web[f"autoconfig.{d}"].files[AUTOCONFIG_PATH] = WebFile(
+            clientconfig(d, [d], standard_servers(d))
+        )
+        b.dual_stack(z, f"imap6.{d}", p.ipv6, p.dovecot)
 
     # Hostile 3b: nothing published and every name a guess would try is a silent host.
     d = "silent-guess.test"
