@@ -1,10 +1,12 @@
 """The one module that owns sockets and TLS for mail probes.
 
-It resolves the host through the session's DNS client, connects, performs implicit TLS or
-the STARTTLS upgrade the conversation asks for, feeds replies to the pure conversation and
-turns everything that happens into a :class:`~autoconf.models.Verification`. Every step has
-its phase limit cut short by the one deadline; nothing here raises to the caller except
-cancellation.
+It resolves the host through the session's DNS client, connects (the addresses raced,
+Happy Eyeballs: :mod:`autoconf.net.eyeballs`), performs implicit TLS or the STARTTLS upgrade
+the conversation asks for on a stream whose buffer is ours (:mod:`autoconf.net.stream`),
+feeds replies to the pure conversation and turns everything that happens into a
+:class:`~autoconf.models.Verification`. Every step has its phase limit, and the whole probe
+its budget (``Options.probe_budget``), cut short by the one deadline; nothing here raises to
+the caller except cancellation.
 """
 
 from __future__ import annotations
@@ -59,7 +61,6 @@ __all__ = [
     "probe_server",
 ]
 
-_READ_CHUNK = 4096
 # asyncio's own handshake timeout is set this much later than ours, as a backstop: ours fires
 # first and is a plain TimeoutError (asyncio's is a ConnectionAbortedError, not a timeout).
 _TLS_BACKSTOP_SLACK = 0.5
