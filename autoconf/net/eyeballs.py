@@ -51,7 +51,19 @@ async def race(
 
     ``discard`` closes a connection that lost the race. Raises :class:`AllAttemptsFailed`.
     """
+    if len(addresses) == 1:  # nothing to race: the one attempt runs in this task
+        return await _alone(addresses[0], attempt, limit)
     return await _Race(addresses, attempt, discard, delay).run(limit)
+
+
+async def _alone(
+    address: str, attempt: Callable[[str], Awaitable[T]], limit: float
+) -> tuple[str, T]:
+    try:
+        async with asyncio.timeout(max(limit, 0.0)):
+            return address, await attempt(address)
+    except Exception as error:  # the limit's TimeoutError too
+        raise AllAttemptsFailed([(address, error)]) from error
 
 
 class _Race(Generic[T]):

@@ -87,3 +87,14 @@ async def test_no_address_is_no_attempt():
     with pytest.raises(AllAttemptsFailed) as caught:
         await race([], a.attempt, a.discard, limit=1.0)
     assert caught.value.failures == []
+
+
+async def test_a_single_address_has_the_whole_limit_and_its_error_is_kept():
+    """One address: it connects, or its own error (a hang: a timeout at the limit) is raised."""
+    ok = Attempts({"192.0.2.1": "ok"})
+    assert await race(["192.0.2.1"], ok.attempt, ok.discard, limit=5.0) == ("192.0.2.1",) * 2
+    for what, kind in (("fail", ConnectionRefusedError), ("hang", TimeoutError)):
+        a = Attempts({"192.0.2.1": what})
+        with pytest.raises(AllAttemptsFailed) as caught:
+            await race(["192.0.2.1"], a.attempt, a.discard, limit=0.2)
+        assert [type(e) for _, e in caught.value.failures] == [kind]
