@@ -11,7 +11,8 @@ verification failed for want of an issuer (kind ``untrusted``: OpenSSL's "unable
 issuer certificate") and the server sent one certificate, not signed by itself. A leaf signed
 directly by a CA the client does not trust looks the same from here, so the fix names both.
 Reading what the server sent needs ``get_unverified_chain`` (public in Python 3.13, on the
-private ``_ssl`` object in 3.10-3.12); without it the refusal stays certificate-invalid.
+private ``_ssl`` object in 3.10-3.12: :func:`autoconf.net.certificates.presented_chain` is the
+one place that reaches for it); without it the refusal stays certificate-invalid.
 """
 
 from __future__ import annotations
