@@ -239,7 +239,9 @@ def _over_budget(
     timed_out = verification.failure in (FailureKind.TIMEOUT, FailureKind.DEADLINE)
     if not timed_out or not budget.expired or deadline.expired:
         return verification
-    reason = f"the probe ran past its budget of {limits.budget:g} s ({verification.error})"
+    reason = f"the probe ran past its budget of {limits.budget:g} s"
+    if verification.failure is FailureKind.TIMEOUT and verification.error:
+        reason += f" ({verification.error})"  # the step it was in; a DEADLINE's text is wrong
     return verification.model_copy(update={"failure": FailureKind.TIMEOUT, "error": _clip(reason)})
 
 
