@@ -22,7 +22,7 @@ from autoconf.net.dns import DnsClient
 from autoconf.net.tls import make_ssl_context
 from autoconf.options import Deadline, Options
 from autoconf.probe.conversation import Login
-from autoconf.probe.driver import probe_server
+from autoconf.probe.driver import ProbeLimits, probe_server
 from tests.world import WorldInfo
 from tests.world.library import library_options
 
@@ -37,6 +37,7 @@ async def probe(
     security: str,
     login: Login | None = None,
     deadline: float = 10.0,
+    limits: ProbeLimits | None = None,
 ):
     dns = DnsClient(nameservers=(world.nameserver,))
     server = ServerSettings(protocol=protocol, host=host, port=port, security=security)
@@ -46,6 +47,7 @@ async def probe(
         ssl_context=make_ssl_context(ca_file=Path(world.ca_file)),
         deadline=Deadline(deadline),
         login=login,
+        limits=limits,
     )
 
 
@@ -171,12 +173,16 @@ async def test_silent_port_times_out_inside_the_budget(world: WorldInfo):
 async def test_slow_server_ends_at_the_probe_budget_not_the_deadline(world: WorldInfo):
     """A server answering every reply after 3.9 s is given up on at the probe's own budget."""
     ip, port = world.hostile["slow-imap"]
-    budget = Options().probe_budget
+    # The default budget; a first-byte limit with room over 3.9 s, so that a loaded machine's
+    # late greeting is still inside it and only the budget can end the probe.
+    options = Options(first_byte_timeout=5.0)
+    budget = options.probe_budget
     started = time.perf_counter()
-    v = await probe(world, "imap", ip, port, "starttls", deadline=30.0)
+    limits = ProbeLimits.from_options(options)
+    v = await probe(world, "imap", ip, port, "starttls", deadline=30.0, limits=limits)
     elapsed = time.perf_counter() - started
     # The greeting (3.9 s) fits the budget, the next reply (7.8 s) does not; the deadline is
-    # far away, so only the budget can have ended it (margin: a loaded machine).
+    # far away (margin: a loaded machine).
     assert budget - 0.1 <= elapsed < budget + 3.0 < 30.0
     assert v.reachable
     assert v.failure is FailureKind.TIMEOUT

@@ -46,7 +46,9 @@ async def test_autoconfig_behind_a_dropped_ipv4_address_is_found_over_ipv6(world
     ]
     assert [a.status.value for a in found] == ["ok"]
     assert result.incoming[0].host == f"imap.{d}"
-    assert elapsed < WELL_UNDER_THE_CONNECT_LIMIT, f"{elapsed:.2f} s"
+    # The fetch itself, then the whole call (which also builds its network first).
+    assert found[0].elapsed_ms < WELL_UNDER_THE_CONNECT_LIMIT * 1000, found[0].elapsed_ms
+    assert elapsed < Options().connect_timeout, f"{elapsed:.2f} s"
 
 
 async def test_a_mail_server_behind_a_dropped_ipv4_address_is_probed_over_ipv6(world: WorldInfo):
@@ -64,7 +66,8 @@ async def test_a_mail_server_behind_a_dropped_ipv4_address_is_probed_over_ipv6(w
     assert v.reachable
     assert v.tls is TlsStatus.OK
     assert v.address == "::1"
-    assert elapsed < WELL_UNDER_THE_CONNECT_LIMIT, f"{elapsed:.2f} s"
+    assert v.elapsed_ms < WELL_UNDER_THE_CONNECT_LIMIT * 1000, v.elapsed_ms
+    assert elapsed < Options().connect_timeout, f"{elapsed:.2f} s"
 
 
 async def test_a_verified_discovery_of_the_dual_stack_domain_is_not_held_up(world: WorldInfo):
