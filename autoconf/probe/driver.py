@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ..errors import DeadlineExceeded, HostNotFound, NetworkError, bounded
+from ..masking import masked_verification
 from ..models import (
     Certificate,
     FailureKind,
@@ -229,7 +230,11 @@ async def probe_server(
     else:
         outcome = await _session(connection, server, ssl_context, budget, limits, login)
         verification = _verification(outcome, _elapsed_ms(started))
-    return _over_budget(verification, budget, deadline, limits)
+    verification = _over_budget(verification, budget, deadline, limits)
+    if login is None:
+        return verification
+    # What the server said after a login may echo it: kept only with the password masked.
+    return masked_verification(verification, username=login.username, password=login.password)
 
 
 def _over_budget(

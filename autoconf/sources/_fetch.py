@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..errors import (
@@ -18,6 +19,7 @@ from ..models import (
     DiscoveryWarning,
     ProviderInfo,
     ServerSettings,
+    Service,
     SourceAttempt,
     SourceName,
     Trust,
@@ -27,8 +29,6 @@ from ..parsers.clientconfig import ClientConfig, parse_template
 from .base import SourceContext, SourceOutcome, Stopwatch
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from ..net.http import FetchResult
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "fetch",
     "lower",
     "outcome_from",
+    "redirected",
 ]
 
 DOCUMENT_TTL = 300.0  # seconds a fetched document is reused within one Session
@@ -102,6 +103,12 @@ def lower(trust: Trust) -> Trust:
     return Trust.MEDIUM if trust is Trust.HIGH else Trust.LOW
 
 
+def redirected(servers: Iterable[ServerSettings]) -> list[ServerSettings]:
+    """``servers`` marked as named through a redirect to another domain (the ranker then
+    never lets them vouch for a host, see :mod:`autoconf.engine.rank`)."""
+    return [s.model_copy(update={"redirected": True}) for s in servers]
+
+
 async def clientconfig_from(
     ctx: SourceContext, source: SourceName, url: str, trust: Trust, *, shared: bool = True
 ) -> tuple[SourceAttempt, ClientConfig | None]:
@@ -128,9 +135,10 @@ async def clientconfig_from(
     if warnings:
         config = ClientConfig(
             provider=config.provider,
-            incoming=config.incoming,
-            outgoing=config.outgoing,
+            incoming=redirected(config.incoming),
+            outgoing=redirected(config.outgoing),
             warnings=warnings + config.warnings,
+            services=config.services,
         )
     found = config.incoming or config.outgoing
     detail = f"redirected via {', '.join(result.redirects)}" if result.redirects else None
@@ -155,6 +163,7 @@ def outcome_from(
     incoming: list[ServerSettings] = []
     outgoing: list[ServerSettings] = []
     warnings: list[DiscoveryWarning] = []
+    services: list[Service] = []
     provider: ProviderInfo | None = None
     for attempt, config in results:
         attempts.append(attempt)
@@ -163,6 +172,7 @@ def outcome_from(
         incoming.extend(config.incoming)
         outgoing.extend(config.outgoing)
         warnings.extend(config.warnings)
+        services.extend(config.services)
         provider = provider or config.provider
     return SourceOutcome(
         source=source,
@@ -171,4 +181,5 @@ def outcome_from(
         outgoing=outgoing,
         provider=provider,
         warnings=warnings,
+        services=services,
     )

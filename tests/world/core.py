@@ -223,6 +223,7 @@ class World:
             "gzip_bomb": [(p.endless, 443), (p.endless, 80)],
             "capabilities": [(p.capabilities, 143), (p.capabilities, 993)],
             "slow": [(p.slow, 143)],
+            "echo": [(p.capabilities, 995), (p.capabilities, 465)],
         }
 
     @staticmethod
@@ -238,6 +239,8 @@ class World:
             "silent-imaps": (p.silent, 993),
             "slow-imap": (p.slow, 143),
             "dropped-https": (p.dropped, 443),
+            "echo-pop3s": (p.capabilities, 995),
+            "echo-smtps": (p.capabilities, 465),
         }
 
     def _render_hostile(self, content: Content, state: Path, cert: Path, key: Path) -> Path:
