@@ -106,6 +106,12 @@ class Deadline:
             raise DeadlineExceeded("the discovery deadline has passed")
         return left if limit is None else min(limit, left)
 
+    def narrowed(self, seconds: float) -> Deadline:
+        """A Deadline on the same clock that ends after ``seconds`` or with this one, if sooner."""
+        inner = Deadline(max(seconds, 1e-9), clock=self._clock)
+        inner.expires_at = min(inner.expires_at, self.expires_at)
+        return inner
+
     def __repr__(self) -> str:
         return f"Deadline(remaining={self.remaining():.3f}s)"
 
@@ -135,6 +141,9 @@ class Options:
     connect_timeout: float = 3.0
     tls_timeout: float = 3.0
     first_byte_timeout: float = 4.0
+    # Seconds one mail probe may take in all (connect, TLS, every reply): a server that answers
+    # each reply just inside the first-byte limit is given up on here, not at the deadline.
+    probe_budget: float = 6.0
     http_client: httpx.AsyncClient | None = field(default=None, repr=False)
     resolver: dns.asyncresolver.Resolver | None = field(default=None, repr=False)
     # Session bounds (see SESSION_FIELDS): work beyond them waits, and the wait counts against
@@ -196,7 +205,7 @@ class Options:
         """The deadline, phase limits and session bounds are in range."""
         if not (isinstance(self.deadline, int | float) and 0 < self.deadline < 3600):
             raise OptionsError(f"the deadline must be between 0 and 3600 s, not {self.deadline}")
-        for name in ("connect_timeout", "tls_timeout", "first_byte_timeout"):
+        for name in ("connect_timeout", "tls_timeout", "first_byte_timeout", "probe_budget"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and value > 0):
                 raise OptionsError(f"{name} must be a positive number of seconds, not {value}")

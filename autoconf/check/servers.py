@@ -11,7 +11,8 @@ verification failed for want of an issuer (kind ``untrusted``: OpenSSL's "unable
 issuer certificate") and the server sent one certificate, not signed by itself. A leaf signed
 directly by a CA the client does not trust looks the same from here, so the fix names both.
 Reading what the server sent needs ``get_unverified_chain`` (public in Python 3.13, on the
-private ``_ssl`` object in 3.10-3.12); without it the refusal stays certificate-invalid.
+private ``_ssl`` object in 3.10-3.12: :func:`autoconf.net.certificates.presented_chain` is the
+one place that reaches for it); without it the refusal stays certificate-invalid.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..models import (
     TlsStatus,
     Verification,
 )
+from ..net.certificates import sends_leaf_only
 from ..net.session import CallNetwork
 from ..options import Deadline, Options
 from ..parsers.srv import SERVICES as SRV_SERVICES
@@ -295,7 +297,7 @@ def _certificate_problem(p: _Probed) -> Finding:
     certificate = p.verification.certificate
     kind = (certificate.kind if certificate else None) or CertificateKind.OTHER
     details = _certificate_evidence(p)
-    if kind is CertificateKind.UNTRUSTED and _sends_leaf_only(p.chain):
+    if kind is CertificateKind.UNTRUSTED and sends_leaf_only(p.chain):
         issuer = (certificate.issuer if certificate else None) or "its issuer"
         return _finding(
             p,
@@ -333,21 +335,6 @@ def _certificate_evidence(p: _Probed) -> list[str]:
     if p.chain is not None:
         evidence.append(f"certificates sent: {len(p.chain)}")
     return evidence
-
-
-def _sends_leaf_only(chain: list[bytes] | None) -> bool:
-    """The server sent one certificate, not signed by itself (None: the chain is unknown)."""
-    if chain is None or len(chain) != 1:
-        return False
-    try:
-        from cryptography import x509
-    except ImportError:
-        return False
-    try:
-        leaf = x509.load_der_x509_certificate(chain[0])
-    except ValueError:
-        return False
-    return leaf.issuer != leaf.subject
 
 
 def _expiry(p: _Probed, now: datetime) -> list[Finding]:

@@ -8,16 +8,15 @@ import ssl
 import sys
 import threading
 import warnings
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import OptionsError
-from ..models import CertificateKind
+from .certificates import certificate_kind, presented_chain
 
 __all__ = [
     "TRUST_STORES",
     "TrustStores",
-    "certificate_kind",
+    "certificate_kind",  # kept here for callers from before net.certificates
     "legacy_context",
     "make_ssl_context",
     "presented_chain",
@@ -142,61 +141,6 @@ def _same_file(a: str, b: str) -> bool:
 _HASHED = re.compile(r"[0-9a-f]{8}\.[0-9]+")
 
 
-# OpenSSL's X509_V_ERR_* verify codes (include/openssl/x509_vfy.h) for the refusals worth
-# naming; any other code is ``other``.
-_UNTRUSTED_CODES = frozenset(
-    {
-        2,  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
-        19,  # X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN (an untrusted root sent along)
-        20,  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
-        21,  # X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE
-        24,  # X509_V_ERR_INVALID_CA
-        27,  # X509_V_ERR_CERT_UNTRUSTED
-    }
-)
-_KIND_BY_CODE = {
-    9: CertificateKind.NOT_YET_VALID,  # X509_V_ERR_CERT_NOT_YET_VALID
-    10: CertificateKind.EXPIRED,  # X509_V_ERR_CERT_HAS_EXPIRED
-    18: CertificateKind.SELF_SIGNED,  # X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
-    62: CertificateKind.HOSTNAME_MISMATCH,  # X509_V_ERR_HOSTNAME_MISMATCH
-    64: CertificateKind.HOSTNAME_MISMATCH,  # X509_V_ERR_IP_ADDRESS_MISMATCH
-} | dict.fromkeys(_UNTRUSTED_CODES, CertificateKind.UNTRUSTED)
-
-
-def certificate_kind(
-    error: ssl.SSLCertVerificationError, der: bytes | None = None
-) -> CertificateKind:
-    """Why the certificate was refused: from OpenSSL's verify code, else from the certificate.
-
-    ``der`` is the refused certificate when it could be read (a second, unverified handshake);
-    it decides only when the verify code names nothing more specific.
-    """
-    code: int = getattr(error, "verify_code", 0) or 0  # unset on an error built by hand
-    kind = _KIND_BY_CODE.get(code)
-    if kind is not None:
-        return kind
-    return _kind_from_certificate(der) if der else CertificateKind.OTHER
-
-
-def _kind_from_certificate(der: bytes) -> CertificateKind:
-    try:
-        from cryptography import x509  # optional: reads a certificate that failed verification
-    except ImportError:
-        return CertificateKind.OTHER
-    try:
-        cert = x509.load_der_x509_certificate(der)
-        now = datetime.now(UTC)
-        if cert.not_valid_after_utc < now:
-            return CertificateKind.EXPIRED
-        if cert.not_valid_before_utc > now:
-            return CertificateKind.NOT_YET_VALID
-        if cert.issuer == cert.subject:
-            return CertificateKind.SELF_SIGNED
-    except ValueError:
-        pass
-    return CertificateKind.OTHER
-
-
 def unverified_context() -> ssl.SSLContext:
     """Only for reading a refused certificate's details after verification failed.
 
@@ -235,19 +179,3 @@ def legacy_context() -> ssl.SSLContext | None:
     except (ssl.SSLError, ValueError):
         return None  # no protocol or no cipher left to offer: this machine's OpenSSL forbids it
     return None
-
-
-def presented_chain(ssl_object: ssl.SSLObject | ssl.SSLSocket) -> list[bytes] | None:
-    """The certificates the server sent (DER, leaf first), or None when Python cannot tell.
-
-    Python 3.13 has ``get_unverified_chain``; 3.10 to 3.12 have the same method only on the
-    private ``_ssl`` object underneath. Without either the chain stays unknown.
-    """
-    public = getattr(ssl_object, "get_unverified_chain", None)
-    if public is not None:
-        return [bytes(der) for der in public() or ()]
-    inner = getattr(getattr(ssl_object, "_sslobj", None), "get_unverified_chain", None)
-    if inner is None:
-        return None
-    chain = inner() or ()
-    return [cert.public_bytes(ssl._ssl.ENCODING_DER) for cert in chain]  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ silent fall back to plain text).
 from __future__ import annotations
 
 import base64
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 from ..models import FailureKind, Protocol, Security
@@ -294,6 +294,42 @@ def _not_offered(t: Transcript, what: str) -> Transcript:
     return t.fail(FailureKind.STARTTLS_NOT_OFFERED, f"the server does not offer {what}")
 
 
+@dataclass(frozen=True, slots=True)
+class _StartTls:
+    """How one protocol asks for TLS in the middle of its conversation."""
+
+    word: str  # the command, and the capability that offers it
+    offered: Callable[[list[str]], bool]
+    ask: Callable[[], Generator[Action, Reply | None, tuple[bool, str]]]  # (agreed, reply)
+    capabilities: Callable[[], Generator[Action, Reply | None, list[str]]]  # asked after TLS
+    goodbye: Callable[[], Generator[Action, Reply | None, None]]
+
+
+def _secure(
+    t: Transcript, security: Security, caps: list[str], how: _StartTls
+) -> Generator[Action, Reply | None, list[str] | None]:
+    """TLS as ``security`` asks: the capabilities to go on with, or None when the conversation
+    ends here (``t`` says why). The one STARTTLS step of every protocol: not offered, it ends
+    the conversation (no fall back to plain text); refused, too; agreed, TLS starts at once."""
+    if security is Security.TLS:
+        t.tls_performed = True
+    if security is not Security.STARTTLS:
+        return caps
+    t.capabilities_before_tls = caps
+    t.starttls_offered = how.offered(caps)
+    if not t.starttls_offered:
+        yield from how.goodbye()
+        _not_offered(t, how.word)
+        return None
+    agreed, reply = yield from how.ask()
+    if not agreed:
+        t.fail(FailureKind.STARTTLS_REFUSED, f"{how.word} refused: {reply}".strip())
+        return None
+    yield UpgradeTLS()
+    t.tls_performed = True
+    return (yield from how.capabilities())
+
+
 # IMAP ---------------------------------------------------------------------------------------
 
 
@@ -335,6 +371,22 @@ class _Imap:
         tag = f"a{self.counter + 1}"
         yield from _goodbye(self.t, f"{tag} LOGOUT", ImapReply(tag=tag))
 
+    def capabilities(self) -> Generator[Action, Reply | None, list[str]]:
+        return _imap_capabilities((yield from self.command("CAPABILITY")))
+
+    def starttls(self) -> _StartTls:
+        def ask() -> Generator[Action, Reply | None, tuple[bool, str]]:
+            answer = yield from self.command("STARTTLS")
+            return answer.status == "OK", f"{answer.status} {answer.text}"
+
+        return _StartTls(
+            "STARTTLS",
+            lambda caps: "STARTTLS" in {c.upper() for c in caps},
+            ask,
+            self.capabilities,
+            self.goodbye,
+        )
+
 
 def _imap(security: Security, login: Login | None) -> Conversation:
     t = Transcript()
@@ -346,23 +398,10 @@ def _imap(security: Security, login: Login | None) -> Conversation:
             FailureKind.SERVER_REFUSED, f"the server refused the connection: {greeting.text}"
         )
     imap = _Imap(t)
-    caps = _imap_capabilities((yield from imap.command("CAPABILITY")))
-    if security is Security.STARTTLS:
-        t.capabilities_before_tls = caps
-        t.starttls_offered = "STARTTLS" in {c.upper() for c in caps}
-        if not t.starttls_offered:
-            yield from imap.goodbye()
-            return _not_offered(t, "STARTTLS")
-        answer = yield from imap.command("STARTTLS")
-        if answer.status != "OK":
-            text = f"STARTTLS refused: {answer.status} {answer.text}".strip()
-            return t.fail(FailureKind.STARTTLS_REFUSED, text)
-        yield UpgradeTLS()
-        t.tls_performed = True
-        caps = _imap_capabilities((yield from imap.command("CAPABILITY")))
-    elif security is Security.TLS:
-        t.tls_performed = True
-    t.capabilities = caps
+    secured = yield from _secure(t, security, (yield from imap.capabilities()), imap.starttls())
+    if secured is None:
+        return t
+    caps = t.capabilities = secured
     t.sasl_mechanisms = [c[5:].upper() for c in caps if c.upper().startswith("AUTH=")]
     if t.may_login(login):
         assert login is not None
@@ -418,24 +457,26 @@ def _pop3(security: Security, login: Login | None) -> Conversation:
         return t.fail(
             FailureKind.SERVER_REFUSED, f"the server refused the connection: {greeting.text}"
         )
-    capa = yield from _pop_command(t, "CAPA", multiline=True)
-    caps = capa.lines if capa.ok else []
-    if security is Security.STARTTLS:
-        t.capabilities_before_tls = caps
-        t.starttls_offered = "STLS" in {c.split()[0].upper() for c in caps if c.strip()}
-        if not t.starttls_offered:
-            yield from _goodbye(t, "QUIT", PopReply())
-            return _not_offered(t, "STLS")
-        answer = yield from _pop_command(t, "STLS")
-        if not answer.ok:
-            return t.fail(FailureKind.STARTTLS_REFUSED, f"STLS refused: {answer.text}")
-        yield UpgradeTLS()
-        t.tls_performed = True
+
+    def capabilities() -> Generator[Action, Reply | None, list[str]]:
         capa = yield from _pop_command(t, "CAPA", multiline=True)
-        caps = capa.lines if capa.ok else []
-    elif security is Security.TLS:
-        t.tls_performed = True
-    t.capabilities = caps
+        return capa.lines if capa.ok else []
+
+    def ask() -> Generator[Action, Reply | None, tuple[bool, str]]:
+        answer = yield from _pop_command(t, "STLS")
+        return answer.ok, answer.text
+
+    stls = _StartTls(
+        "STLS",
+        lambda caps: "STLS" in {c.split()[0].upper() for c in caps if c.strip()},
+        ask,
+        capabilities,
+        lambda: _goodbye(t, "QUIT", PopReply()),
+    )
+    secured = yield from _secure(t, security, (yield from capabilities()), stls)
+    if secured is None:
+        return t
+    caps = t.capabilities = secured
     for line in caps:
         words = line.split()
         if words and words[0].upper() == "SASL":
@@ -501,24 +542,26 @@ def _smtp(security: Security, login: Login | None) -> Conversation:
     ehlo = yield from _smtp_command(t, f"EHLO {EHLO_NAME}")
     if ehlo.code != 250:
         return t.fail(FailureKind.SERVER_REFUSED, f"EHLO refused: {ehlo.code} {ehlo.text}")
-    caps = _ehlo_keywords(ehlo)
-    if security is Security.STARTTLS:
-        t.capabilities_before_tls = caps
-        t.starttls_offered = "STARTTLS" in {c.split()[0].upper() for c in caps}
-        if not t.starttls_offered:
-            yield from _goodbye(t, "QUIT", SmtpReply())
-            return _not_offered(t, "STARTTLS")
+
+    def capabilities() -> Generator[Action, Reply | None, list[str]]:
+        again = yield from _smtp_command(t, f"EHLO {EHLO_NAME}")
+        return _ehlo_keywords(again) if again.code == 250 else []
+
+    def ask() -> Generator[Action, Reply | None, tuple[bool, str]]:
         answer = yield from _smtp_command(t, "STARTTLS")
-        if answer.code != 220:
-            text = f"STARTTLS refused: {answer.code} {answer.text}"
-            return t.fail(FailureKind.STARTTLS_REFUSED, text)
-        yield UpgradeTLS()
-        t.tls_performed = True
-        ehlo = yield from _smtp_command(t, f"EHLO {EHLO_NAME}")
-        caps = _ehlo_keywords(ehlo) if ehlo.code == 250 else []
-    elif security is Security.TLS:
-        t.tls_performed = True
-    t.capabilities = caps
+        return answer.code == 220, f"{answer.code} {answer.text}"
+
+    starttls = _StartTls(
+        "STARTTLS",
+        lambda caps: "STARTTLS" in {c.split()[0].upper() for c in caps},
+        ask,
+        capabilities,
+        lambda: _goodbye(t, "QUIT", SmtpReply()),
+    )
+    secured = yield from _secure(t, security, _ehlo_keywords(ehlo), starttls)
+    if secured is None:
+        return t
+    caps = t.capabilities = secured
     t.sasl_mechanisms = _smtp_mechanisms(caps)
     if t.may_login(login):
         assert login is not None

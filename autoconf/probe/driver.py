@@ -1,28 +1,27 @@
 """The one module that owns sockets and TLS for mail probes.
 
-It resolves the host through the session's DNS client, connects, performs implicit TLS or
-the STARTTLS upgrade the conversation asks for, feeds replies to the pure conversation and
-turns everything that happens into a :class:`~autoconf.models.Verification`. Every step has
-its phase limit cut short by the one deadline; nothing here raises to the caller except
-cancellation.
+It resolves the host through the session's DNS client, connects (the addresses raced,
+Happy Eyeballs: :mod:`autoconf.net.eyeballs`), performs implicit TLS or the STARTTLS upgrade
+the conversation asks for on a stream whose buffer is ours (:mod:`autoconf.net.stream`),
+feeds replies to the pure conversation and turns everything that happens into a
+:class:`~autoconf.models.Verification`. Every step has its phase limit, and the whole probe
+its budget (``Options.probe_budget``), cut short by the one deadline; nothing here raises to
+the caller except cancellation.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 
 from ..errors import DeadlineExceeded, HostNotFound, NetworkError, bounded
 from ..masking import masked_verification
 from ..models import (
     Certificate,
-    CertificateKind,
     FailureKind,
     LoginStatus,
     Security,
@@ -31,8 +30,16 @@ from ..models import (
     Verification,
 )
 from ..net.addresses import is_blocked, pick_addresses
+from ..net.certificates import (
+    certificate_kind,
+    presented_chain,
+    refused_certificate,
+    verified_certificate,
+)
 from ..net.dns import DnsClient
-from ..net.tls import certificate_kind, legacy_context, presented_chain, unverified_context
+from ..net.eyeballs import AllAttemptsFailed, race
+from ..net.stream import MailStream, open_stream
+from ..net.tls import legacy_context, unverified_context
 from ..options import Deadline, Options
 from .conversation import (
     LineReader,
@@ -55,7 +62,6 @@ __all__ = [
     "probe_server",
 ]
 
-_READ_CHUNK = 4096
 # asyncio's own handshake timeout is set this much later than ours, as a backstop: ours fires
 # first and is a plain TimeoutError (asyncio's is a ConnectionAbortedError, not a timeout).
 _TLS_BACKSTOP_SLACK = 0.5
@@ -72,6 +78,7 @@ class ProbeLimits:
     connect: float
     tls: float
     first_byte: float
+    budget: float  # the whole probe: connect, TLS and every reply together
 
     @classmethod
     def from_options(cls, options: Options) -> ProbeLimits:
@@ -79,6 +86,7 @@ class ProbeLimits:
             connect=options.connect_timeout,
             tls=options.tls_timeout,
             first_byte=options.first_byte_timeout,
+            budget=options.probe_budget,
         )
 
 
@@ -98,27 +106,20 @@ class _TlsRefused(Exception):
 
 
 class _Connection:
-    """A stream pair plus line framing; knows how to read one reply and upgrade to TLS."""
+    """A stream plus line framing; knows how to read one reply and upgrade to TLS."""
 
-    def __init__(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        limits: ProbeLimits,
-        address: str | None = None,
-    ) -> None:
-        self.reader = reader
-        self.writer = writer
+    def __init__(self, stream: MailStream, limits: ProbeLimits, address: str | None = None) -> None:
+        self.stream = stream
         self.limits = limits
         self.address = address
         self.lines = LineReader()
         self.queue: deque[str] = deque()
 
     async def send(self, data: bytes, deadline: Deadline) -> None:
-        self.writer.write(data)
+        self.stream.write(data)
         try:
             async with asyncio.timeout(deadline.phase(self.limits.first_byte)):
-                await self.writer.drain()
+                await self.stream.drain()
         except TimeoutError as exc:
             raise _Failure("the server stopped reading", FailureKind.TIMEOUT) from exc
 
@@ -130,7 +131,7 @@ class _Connection:
                     if self.queue:
                         reply.feed(self.queue.popleft())
                         continue
-                    data = await self.reader.read(_READ_CHUNK)
+                    data = await self.stream.read()
                     if not data:
                         raise _Failure(
                             f"the server closed the connection before the {what}",
@@ -141,27 +142,24 @@ class _Connection:
             raise _Failure(f"no complete {what} within {limit:.1f} s", FailureKind.TIMEOUT) from exc
         return reply
 
-    async def start_tls(self, ctx: ssl.SSLContext, host: str, deadline: Deadline) -> None:
-        # Bytes the server sent after agreeing to STARTTLS would later be read as if they had
-        # come over TLS (the CVE-2011-0411 pattern). They may sit in our line buffer or still
-        # in the StreamReader's; asyncio has no public way to ask the latter, hence `_buffer`.
-        unread = len(getattr(self.reader, "_buffer", b""))
-        if self.queue or self.lines.pending or unread:
-            raise _Failure(
-                "the server sent data after agreeing to STARTTLS (injection)",
-                FailureKind.PROTOCOL,
-                tls=True,
-            )
+    async def start_tls(
+        self, ctx: ssl.SSLContext, host: str, deadline: Deadline, *, upgrade: bool
+    ) -> None:
+        """TLS now: at once (implicit TLS) or as the ``upgrade`` after STARTTLS was agreed."""
+        if self.queue or self.lines.pending or self.stream.unread:
+            # Bytes that came before the handshake would later be read as if they had come
+            # over TLS (after STARTTLS: the CVE-2011-0411 injection pattern).
+            if upgrade:
+                reason = "the server sent data after agreeing to STARTTLS (injection)"
+                raise _Failure(reason, FailureKind.PROTOCOL, tls=True)
+            reason = "the server spoke in plain text where TLS was expected"
+            raise _Failure(reason, FailureKind.TLS_HANDSHAKE, tls=True)
         limit = deadline.phase(self.limits.tls)
         try:
             async with asyncio.timeout(limit):
-                await self.writer.start_tls(
-                    # The host name, or an IP literal: ssl then checks the certificate's IP
-                    # addresses instead of its names (and sends no SNI).
-                    ctx,
-                    server_hostname=host,
-                    ssl_handshake_timeout=limit + _TLS_BACKSTOP_SLACK,
-                )
+                # The host name, or an IP literal: ssl then checks the certificate's IP
+                # addresses instead of its names (and sends no SNI).
+                await self.stream.start_tls(ctx, host, limit + _TLS_BACKSTOP_SLACK)
         except ssl.SSLError as exc:
             raise _TlsRefused(exc) from exc
         except TimeoutError as exc:
@@ -173,14 +171,15 @@ class _Connection:
                 f"the TLS handshake failed: {exc}", FailureKind.TLS_HANDSHAKE, tls=True
             ) from exc
 
+    @property
+    def ssl_object(self) -> ssl.SSLObject | None:
+        return self.stream.ssl_object
+
     def abort(self) -> None:
-        self.writer.transport.abort()
+        self.stream.abort()
 
     async def close(self) -> None:
-        self.writer.close()
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(_CLOSE_GRACE):
-                await self.writer.wait_closed()
+        await self.stream.close(_CLOSE_GRACE)
 
 
 class _Unreachable(Exception):
@@ -219,20 +218,36 @@ async def probe_server(
     """
     started = time.perf_counter()
     limits = limits or ProbeLimits.from_options(Options())
+    budget = deadline.narrowed(limits.budget)
     try:
-        ips = await _resolve(server.host, dns, deadline, limits, block_private=block_private)
-        connection = await _connect(ips, server.port, deadline, limits)
+        ips = await _resolve(server.host, dns, budget, limits, block_private=block_private)
+        connection = await _connect(ips, server.port, budget, limits)
     except _Unreachable as exc:
         elapsed = _elapsed_ms(started)
-        return Verification(
+        verification = Verification(
             reachable=False, error=_clip(str(exc)), failure=exc.kind, elapsed_ms=elapsed
         )
-    outcome = await _session(connection, server, ssl_context, deadline, limits, login)
-    verification = _verification(outcome, _elapsed_ms(started))
+    else:
+        outcome = await _session(connection, server, ssl_context, budget, limits, login)
+        verification = _verification(outcome, _elapsed_ms(started))
+    verification = _over_budget(verification, budget, deadline, limits)
     if login is None:
         return verification
     # What the server said after a login may echo it: kept only with the password masked.
     return masked_verification(verification, username=login.username, password=login.password)
+
+
+def _over_budget(
+    verification: Verification, budget: Deadline, deadline: Deadline, limits: ProbeLimits
+) -> Verification:
+    """A probe its own budget ended is a timeout of this server, not the discovery's deadline."""
+    timed_out = verification.failure in (FailureKind.TIMEOUT, FailureKind.DEADLINE)
+    if not timed_out or not budget.expired or deadline.expired:
+        return verification
+    reason = f"the probe ran past its budget of {limits.budget:g} s"
+    if verification.failure is FailureKind.TIMEOUT and verification.error:
+        reason += f" ({verification.error})"  # the step it was in; a DEADLINE's text is wrong
+    return verification.model_copy(update={"failure": FailureKind.TIMEOUT, "error": _clip(reason)})
 
 
 def _elapsed_ms(started: float) -> float:
@@ -267,27 +282,35 @@ async def _resolve(
 async def _connect(
     ips: list[str], port: int, deadline: Deadline, limits: ProbeLimits
 ) -> _Connection:
-    """A TCP connection to the first of ``ips`` that answers, each within the connect limit."""
-    errors: list[str] = []
-    kinds: list[FailureKind] = []
-    for ip in ips:
-        limit = min(limits.connect, deadline.remaining())
-        if limit <= 0:
-            break
-        try:
-            async with asyncio.timeout(limit):
-                reader, writer = await asyncio.open_connection(ip, port)
-        except TimeoutError:
-            errors.append(f"{ip}: no TCP connection within {limit:.1f} s")
-            kinds.append(FailureKind.TIMEOUT)
-            continue
-        except OSError as exc:
-            errors.append(f"{ip}: {exc.strerror or exc}")
-            refused = isinstance(exc, ConnectionRefusedError)
-            kinds.append(FailureKind.REFUSED if refused else FailureKind.UNREACHABLE)
-            continue
-        return _Connection(reader, writer, limits, address=ip)
-    raise _Unreachable("cannot connect: " + "; ".join(errors or ["deadline"]), _worst(kinds))
+    """A TCP connection to the first of ``ips`` that answers (Happy Eyeballs, RFC 8305).
+
+    The race as a whole has the connect limit, cut short by the deadline.
+    """
+    limit = min(limits.connect, deadline.remaining())
+    if limit <= 0 or not ips:
+        raise _Unreachable("cannot connect: deadline", FailureKind.DEADLINE)
+
+    async def attempt(ip: str) -> _Connection:
+        return _Connection(await open_stream(ip, port), limits, address=ip)
+
+    async def discard(connection: _Connection) -> None:
+        connection.abort()
+
+    try:
+        return (await race(ips, attempt, discard, limit=limit))[1]
+    except AllAttemptsFailed as failed:
+        errors: list[str] = []
+        kinds: list[FailureKind] = []
+        for ip, exc in failed.failures:
+            if isinstance(exc, TimeoutError):
+                errors.append(f"{ip}: no TCP connection within {limit:.1f} s")
+                kinds.append(FailureKind.TIMEOUT)
+            else:
+                errors.append(f"{ip}: {getattr(exc, 'strerror', None) or exc}")
+                refused = isinstance(exc, ConnectionRefusedError)
+                kinds.append(FailureKind.REFUSED if refused else FailureKind.UNREACHABLE)
+        reason = "cannot connect: " + "; ".join(errors or ["deadline"])
+        raise _Unreachable(reason, _worst(kinds)) from failed
 
 
 def _worst(kinds: list[FailureKind]) -> FailureKind:
@@ -350,13 +373,13 @@ async def _secure_and_converse(
 ) -> None:
     """Implicit TLS if asked, then the conversation; ``out`` records TLS and the transcript."""
     if server.security is Security.TLS:
-        await connection.start_tls(ssl_context, server.host, deadline)
-        out.certificate, out.tls = _certificate_of(connection.writer), TlsStatus.OK
+        await connection.start_tls(ssl_context, server.host, deadline, upgrade=False)
+        out.certificate, out.tls = verified_certificate(connection.ssl_object), TlsStatus.OK
     out.transcript = await _converse(connection, server, ssl_context, deadline, login)
     if out.transcript.starttls_offered is False:
         out.tls = TlsStatus.NOT_OFFERED
     elif server.security is Security.STARTTLS and out.transcript.tls_performed:
-        out.certificate, out.tls = _certificate_of(connection.writer), TlsStatus.OK
+        out.certificate, out.tls = verified_certificate(connection.ssl_object), TlsStatus.OK
     out.error, out.failure = out.transcript.error, out.transcript.failure
 
 
@@ -411,7 +434,7 @@ async def _converse(
                     answer = action.reply
                 greeted = True
             elif isinstance(action, UpgradeTLS):
-                await connection.start_tls(ssl_context, server.host, deadline)
+                await connection.start_tls(ssl_context, server.host, deadline, upgrade=True)
                 if stop_after_tls:
                     return Transcript(tls_performed=True)
                 answer = None
@@ -419,33 +442,6 @@ async def _converse(
     except StopIteration as stop:
         result: Transcript = stop.value
         return result
-
-
-def _certificate_of(writer: asyncio.StreamWriter) -> Certificate | None:
-    ssl_object = writer.get_extra_info("ssl_object")
-    if ssl_object is None:
-        return None
-    info = ssl_object.getpeercert()
-    if not info:
-        return Certificate(valid=True)
-    names = [value for kind, value in info.get("subjectAltName", ()) if kind == "DNS"]
-    not_after = None
-    if "notAfter" in info:
-        not_after = datetime.fromtimestamp(ssl.cert_time_to_seconds(info["notAfter"]), tz=UTC)
-    return Certificate(
-        valid=True,
-        subject_names=names,
-        not_after=not_after,
-        issuer=_name(info.get("issuer", ())),
-    )
-
-
-def _name(rdns: object) -> str | None:
-    parts: dict[str, str] = {}
-    for rdn in rdns or ():  # type: ignore[attr-defined]
-        for key, value in rdn:
-            parts.setdefault(key, value)
-    return parts.get("commonName") or parts.get("organizationName")
 
 
 async def _refused_certificate(
@@ -464,7 +460,7 @@ async def _refused_certificate(
         der = await _fetch_refused(server, address, deadline, limits)
     kind = certificate_kind(error, der)
     reason = f"certificate refused ({kind}): {error.verify_message}"
-    details = _decode(der, kind) or Certificate(valid=False, error=kind.value, kind=kind)
+    details = refused_certificate(der, kind)
     return details, reason, FailureKind.CERTIFICATE
 
 
@@ -474,11 +470,12 @@ async def _fetch_refused(
     """A second handshake that only reads the certificate (no command, no credential)."""
     try:
         async with asyncio.timeout(deadline.phase(limits.connect + limits.tls)):
-            reader, writer = await asyncio.open_connection(address, server.port)
-            connection = _Connection(reader, writer, limits, address=address)
+            connection = _Connection(await open_stream(address, server.port), limits, address)
             try:
                 if server.security is Security.TLS:
-                    await connection.start_tls(unverified_context(), server.host, deadline)
+                    await connection.start_tls(
+                        unverified_context(), server.host, deadline, upgrade=False
+                    )
                 else:
                     await _converse(
                         connection,
@@ -488,42 +485,11 @@ async def _fetch_refused(
                         None,
                         stop_after_tls=True,
                     )
-                ssl_object = connection.writer.get_extra_info("ssl_object")
+                ssl_object = connection.ssl_object
                 return ssl_object.getpeercert(binary_form=True) if ssl_object else None
             finally:
                 connection.abort()
     except Exception:
-        return None
-
-
-def _decode(der: bytes | None, kind: CertificateKind) -> Certificate | None:
-    if not der:
-        return None
-    try:
-        # Optional: `cryptography` reads certificates that failed verification. Without it the
-        # verdict and reason are still reported, only names, issuer and expiry stay empty.
-        from cryptography import x509
-    except ImportError:
-        return None
-    try:
-        cert = x509.load_der_x509_certificate(der)
-        try:
-            san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-            names = san.value.get_values_for_type(x509.DNSName)
-        except x509.ExtensionNotFound:
-            names = []
-        issuer = cert.issuer.get_attributes_for_oid(x509.NameOID.COMMON_NAME) or (
-            cert.issuer.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
-        )
-        return Certificate(
-            valid=False,
-            error=kind.value,
-            kind=kind,
-            subject_names=list(names),
-            not_after=cert.not_valid_after_utc,
-            issuer=str(issuer[0].value) if issuer else None,
-        )
-    except ValueError:
         return None
 
 
@@ -623,11 +589,12 @@ async def _handshake(
     """A new connection to ``server`` with TLS started on it by ``ctx``; the caller aborts it."""
     if server.security is Security.PLAIN:
         raise _Failure("the server is published without TLS", FailureKind.PROTOCOL)
+    deadline = deadline.narrowed(limits.budget)
     ips = await _resolve(server.host, dns, deadline, limits, block_private=block_private)
     connection = await _connect(ips, server.port, deadline, limits)
     try:
         if server.security is Security.TLS:
-            await connection.start_tls(ctx, server.host, deadline)
+            await connection.start_tls(ctx, server.host, deadline, upgrade=False)
         else:
             transcript = await _converse(
                 connection, server, ctx, deadline, None, stop_after_tls=True
@@ -635,7 +602,7 @@ async def _handshake(
             if not transcript.tls_performed:
                 reason = transcript.error or "the server did not start TLS"
                 raise _Failure(reason, transcript.failure or FailureKind.PROTOCOL)
-        ssl_object = connection.writer.get_extra_info("ssl_object")
+        ssl_object = connection.ssl_object
         if ssl_object is None:
             raise _Failure("no TLS on the connection", FailureKind.TLS_HANDSHAKE, tls=True)
     except BaseException:

@@ -175,6 +175,24 @@ async def test_silent_port_times_out_inside_the_budget(world: WorldInfo):
     assert "within" in (v.error or "")
 
 
+async def test_slow_server_ends_at_the_probe_budget_not_the_deadline(world: WorldInfo):
+    """A server answering every reply after 3.9 s is given up on at the probe's own budget."""
+    ip, port = world.hostile["slow-imap"]
+    # The default budget; a first-byte limit with room over 3.9 s, so that a loaded machine's
+    # late greeting is still inside it and only the budget can end the probe.
+    options = Options(first_byte_timeout=5.0)
+    budget = options.probe_budget
+    started = time.perf_counter()
+    v = await probe(world, "imap", ip, port, "starttls", deadline=30.0, options=options)
+    elapsed = time.perf_counter() - started
+    # The greeting (3.9 s) fits the budget, the next reply (7.8 s) does not; the deadline is
+    # far away (margin: a loaded machine).
+    assert budget - 0.1 <= elapsed < budget + 3.0 < 30.0
+    assert v.reachable
+    assert v.failure is FailureKind.TIMEOUT
+    assert "budget" in (v.error or "")
+
+
 async def test_endless_line_is_an_error_not_a_memory_blow_up(world: WorldInfo):
     """A greeting that never ends is cut at the line cap and reported."""
     d = world.domains["endless-line"]

@@ -87,6 +87,7 @@ def test_working_scenarios_cover_the_world(world: WorldInfo) -> None:
         "gzip-bomb",
         "html-page",
         "redirect-loop",
+        "dual-stack",  # tests/integration/test_world_eyeballs.py
         "echo-login",
     }
     assert set(WORKING) | hostile | set(AUDIT) == set(world.scenarios)

@@ -8,7 +8,7 @@ from autoconf import (
     OptionsError,
     SourceName,
 )
-from autoconf.options import Deadline, parse_nameserver, split_sources
+from autoconf.options import Deadline, Options, parse_nameserver, split_sources
 
 
 def test_nameserver_and_source_parsing():
@@ -35,3 +35,19 @@ def test_deadline_phases():
         Deadline(0)
     past = Deadline(0.001, clock=iter([0.0, 1.0, 1.0]).__next__)
     assert past.expired
+
+
+def test_narrowed_deadline_ends_at_the_sooner_of_the_two():
+    """A probe's budget ends after its own seconds, or with the deadline it narrows if sooner."""
+    now = [100.0]
+    outer = Deadline(10.0, clock=lambda: now[0])
+    assert outer.narrowed(6.0).remaining() == 6.0
+    assert outer.narrowed(60.0).remaining() == 10.0
+    now[0] = 107.0
+    assert outer.narrowed(6.0).remaining() == 3.0
+
+
+def test_probe_budget_must_be_positive():
+    """probe_budget is checked like the phase limits: a non-positive budget is refused."""
+    with pytest.raises(OptionsError, match="probe_budget"):
+        Options(probe_budget=0)

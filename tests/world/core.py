@@ -222,6 +222,7 @@ class World:
             "endless": [(p.endless, port) for port in (993, 143, 995, 110, 465, 587, 25)],
             "gzip_bomb": [(p.endless, 443), (p.endless, 80)],
             "capabilities": [(p.capabilities, 143), (p.capabilities, 993)],
+            "slow": [(p.slow, 143)],
             "echo": [(p.capabilities, 995), (p.capabilities, 465)],
         }
 
@@ -236,6 +237,8 @@ class World:
             "endless-capabilities-imaps": (p.capabilities, 993),
             "endless-line-imap": (p.endless, 143),
             "silent-imaps": (p.silent, 993),
+            "slow-imap": (p.slow, 143),
+            "dropped-https": (p.dropped, 443),
             "echo-pop3s": (p.capabilities, 995),
             "echo-smtps": (p.capabilities, 465),
         }
@@ -249,6 +252,8 @@ class World:
                     "key": str(key),
                     **self._hostile_endpoints(content),
                     "tls_ports": [993, 995, 465],
+                    # Not in the endpoints waited for: a connection to them never completes.
+                    "dropped": [(content.plan.dropped, port) for port in (443, 993)],
                     "bomb_bytes": BOMB_BYTES,
                 }
             )

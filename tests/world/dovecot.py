@@ -24,7 +24,8 @@ PORTS = (993, 143, 995, 110)
 def addresses(content: Content) -> list[str]:
     p = content.plan
     audit = [h.ip for h in scenarios_audit.mail_hosts(p)]
-    return [p.dovecot, p.wrong_name, p.expired, *audit]
+    ipv6 = [p.ipv6] if p.ipv6 is not None else []  # the dual-stack scenario's imap6 host
+    return [p.dovecot, p.wrong_name, p.expired, *audit, *ipv6]
 
 
 def _audit_blocks(content: Content, certs: Mapping[str, CertFiles]) -> str:

@@ -8,6 +8,10 @@ Standalone on purpose (no imports from the project): `python hostile.py SPEC.jso
   that inflates to `bomb_bytes` (128 MiB by default); HTTPS on 443, plain on 80.
 * capabilities: an IMAP server that greets properly, then answers the first command with
   `* CAPABILITY` lines that never stop coming (each line short and well formed).
+* slow: an IMAP server that answers every reply (the greeting too) only after `slow_delay`
+  seconds (3.9 s: just inside a 4 s first-byte limit), so only a probe's own budget ends it.
+* dropped: a listener whose accept queue is kept full, so the kernel drops every new SYN (no
+  refusal, no answer: a host whose address is routed nowhere, as seen from the client).
 * echo: POP3 (995) and SMTP (465) servers over TLS that offer AUTH PLAIN (POP3) and AUTH
   LOGIN (SMTP) and refuse every login by echoing what they were sent, base64 and decoded.
 Each connection stops after a fixed byte count or time, so nothing runs unbounded.
@@ -21,6 +25,7 @@ import binascii
 import contextlib
 import json
 import signal
+import socket
 import ssl
 import sys
 import zlib
@@ -133,6 +138,41 @@ async def _capabilities(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
             writer.close()
 
 
+def _slow(delay: float) -> Any:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            async with asyncio.timeout(MAX_SECONDS):
+                await asyncio.sleep(delay)
+                writer.write(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] slow but not silent\r\n")
+                await writer.drain()
+                while line := await reader.readline():
+                    tag = line.split(b" ", 1)[0].strip() or b"*"
+                    await asyncio.sleep(delay)
+                    writer.write(b"* CAPABILITY IMAP4rev1 STARTTLS\r\n%s OK done\r\n" % tag)
+                    await writer.drain()
+        except (TimeoutError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    return handle
+
+
+def _dropping(ip: str, port: int) -> list[socket.socket]:
+    """A listener with a full accept queue (backlog 0 and a connection never accepted).
+
+    Linux drops a SYN that finds the accept queue full, so a client's connect attempt gets
+    no answer at all until its own timeout. The sockets are returned to be kept open.
+    """
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((ip, port))
+    listener.listen(0)
+    filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    filler.connect((ip, port))  # completes into the queue, which is then full
+    return [listener, filler]
+
+
 def _decoded(word: bytes) -> str:
     try:
         return base64.b64decode(word, validate=True).decode(errors="replace")
@@ -217,7 +257,11 @@ def _endless(port: int) -> Any:
 async def main(spec: dict[str, Any]) -> None:
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(spec["cert"], spec["key"])
+    held = [sock for ip, port in spec.get("dropped", []) for sock in _dropping(ip, port)]
     servers = []
+    for ip, port in spec.get("slow", []):
+        handler = _slow(spec.get("slow_delay", 3.9))
+        servers.append(await asyncio.start_server(handler, ip, port, reuse_address=True))
     for ip, port in spec["silent"]:
         servers.append(await asyncio.start_server(_silent, ip, port, reuse_address=True))
     for ip, port in spec["endless"]:
@@ -245,6 +289,8 @@ async def main(spec: dict[str, Any]) -> None:
     await stop.wait()
     for server in servers:
         server.close()
+    for sock in held:
+        sock.close()
 
 
 if __name__ == "__main__":

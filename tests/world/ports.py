@@ -48,9 +48,11 @@ def listeners(proc: Path = Path("/proc")) -> list[Listener]:
     return found
 
 
-def _covers(listener: Listener, ip: ipaddress.IPv4Address) -> bool:
+def _covers(listener: Listener, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """True if `listener` accepts connections to `ip` (exact, wildcard, or v4-mapped)."""
     bound = listener.address
+    if isinstance(ip, ipaddress.IPv6Address):
+        return bound == ip or (bound.version == 6 and bound.is_unspecified)
     if isinstance(bound, ipaddress.IPv6Address):
         if bound.ipv4_mapped is not None:
             return bound.ipv4_mapped == ip
@@ -93,7 +95,7 @@ def _command(process: Path) -> str:
 
 def holder(ip: str, port: int, proc: Path = Path("/proc")) -> str:
     """Who listens on ip:port, for a person: 'pid 123 (dovecot -c ...)' or why it is unknown."""
-    wanted = ipaddress.IPv4Address(ip)
+    wanted = ipaddress.ip_address(ip)
     matches = [s for s in listeners(proc) if s.port == port and _covers(s, wanted)]
     if not matches:
         return "a process whose socket is not in /proc/net/tcp"

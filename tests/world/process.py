@@ -72,7 +72,8 @@ def run(argv: Sequence[str], what: str, env: dict[str, str] | None = None) -> No
 
 def tcp_open(ip: str, port: int) -> bool:
     """True if something accepts TCP connections on ip:port (ip must be a literal)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
         s.settimeout(0.2)
         return s.connect_ex((ip, port)) == 0
 

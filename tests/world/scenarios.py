@@ -92,6 +92,25 @@ class AddressPlan:
         return self._ip(32)
 
     @property
+    def dropped(self) -> str:
+        """A listener whose accept queue is full: every SYN to it is dropped, never refused."""
+        return self._ip(33)
+
+    @property
+    def slow(self) -> str:
+        """An IMAP server that answers every reply after 3.9 s (inside each phase limit)."""
+        return self._ip(34)
+
+    @property
+    def ipv6(self) -> str | None:
+        """The IPv6 loopback, where nginx and Dovecot also listen for the dual-stack scenario.
+
+        IPv6 has one loopback address, not a /8: only the world on net 0 serves there, so
+        worlds on other nets can run beside it (they have no dual-stack scenario).
+        """
+        return "::1" if self.net == 0 else None
+
+    @property
     def automx2_port(self) -> int:
         return 8000
 
@@ -287,10 +306,16 @@ class Content:
     automua_domain: str
     automua_seed: Mapping[str, object]
     logins: tuple[str, ...]
+    # Dual-stack names (A: the dropped address, AAAA: ::1) by the IPv4 address of the server
+    # that answers for them on ::1 (its certificate carries them); not in `hosts`.
+    dual_stack: Mapping[str, str] = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({})
+    )
 
     def names_on(self, ip: str) -> list[str]:
-        """Every host name whose A record points at `ip`, sorted."""
-        return sorted(h for h, a in self.hosts.items() if a == ip)
+        """Every host name whose A record points at `ip` (or served there over IPv6), sorted."""
+        names = [h for h, a in self.hosts.items() if a == ip]
+        return sorted(names + [h for h, a in self.dual_stack.items() if a == ip])
 
 
 class _Builder:
@@ -300,6 +325,7 @@ class _Builder:
         self.web: dict[str, WebHost] = {}
         self.hosts: dict[str, str] = {}
         self.scenarios: dict[str, Scenario] = {}
+        self.dual: dict[str, str] = {}
 
     def zone(self, origin: str) -> Zone:
         if origin not in self.zones:
@@ -321,6 +347,13 @@ class _Builder:
         if name not in self.web:
             self.web[name] = WebHost(name=name, ip=ip, **kw)  # type: ignore[arg-type]
         return self.web[name]
+
+    def dual_stack(self, zone: Zone, host: str, ipv6: str, served_by: str) -> None:
+        """`host` has an IPv4 address whose SYNs are dropped and a working IPv6 one, where the
+        server otherwise on `served_by` answers for it."""
+        zone.add(host, "A", self.plan.dropped)
+        zone.add(host, "AAAA", ipv6)
+        self.dual[host] = served_by
 
     def mail_hosts(self, zone: Zone, d: str, imap_ip: str, smtp_ip: str) -> None:
         self.a(zone, f"imap.{d}", imap_ip)
@@ -577,6 +610,19 @@ def build(plan: AddressPlan) -> Content:
         )
     )
 
+    # Hostile 3a: the IPv4 address of autoconfig.{d} drops SYNs; its IPv6 address works
+    # (Happy Eyeballs must find it well inside the 3 s connect limit). imap6.{d} is the same
+    # for a mail server (Dovecot on ::1), for probes.
+    if p.ipv6 is not None:
+        d = "dual-stack.test"
+        z = simple("dual-stack", d, "autoconfig.{domain}: A drops SYNs, AAAA (::1) answers")
+        b.dual_stack(z, f"autoconfig.{d}", p.ipv6, p.web)
+        b.web[f"autoconfig.{d}"] = WebHost(f"autoconfig.{d}", p.ipv6, http=False)
+        b.web[f"autoconfig.{d}"].files[AUTOCONFIG_PATH] = WebFile(
+            clientconfig(d, [d], standard_servers(d))
+        )
+        b.dual_stack(z, f"imap6.{d}", p.ipv6, p.dovecot)
+
     # Hostile 3b: nothing published and every name a guess would try is a silent host.
     d = "silent-guess.test"
     z = b.zone(d)
@@ -733,4 +779,5 @@ def build(plan: AddressPlan) -> Content:
         automua_domain=automua_domain,
         automua_seed=types.MappingProxyType(automua_seed),
         logins=tuple(logins),
+        dual_stack=types.MappingProxyType(dict(b.dual)),
     )

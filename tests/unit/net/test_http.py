@@ -31,7 +31,7 @@ from autoconf.errors import (
     FetchFailure,
     NetworkError,
 )
-from autoconf.net import http as http_module
+from autoconf.net import transport as http_module
 from autoconf.net.dns import DnsClient
 from autoconf.net.http import HttpFetcher, _connect_error, make_http_client
 from autoconf.options import Deadline

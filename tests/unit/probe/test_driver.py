@@ -17,6 +17,7 @@ from autoconf.engine.rank import rerank, verification_warnings
 from autoconf.models import FailureKind
 from autoconf.net.dns import DnsClient
 from autoconf.options import Deadline, Options
+from autoconf.probe import driver
 from autoconf.probe.conversation import Login
 from autoconf.probe.driver import ProbeLimits, probe_server
 from tests.timing import halfway
@@ -106,6 +107,67 @@ async def test_silent_server_times_out_at_the_phase_limit(serve):
     assert v.failure is FailureKind.TIMEOUT
 
 
+def slow_smtp(delay: float) -> Handler:
+    """An SMTP server that answers each reply, the greeting too, after ``delay`` seconds."""
+
+    done = asyncio.Event()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await asyncio.sleep(delay)
+            writer.write(b"220 slow ESMTP\r\n")
+            while await reader.readline():
+                await asyncio.sleep(delay)
+                writer.write(b"250-slow\r\n250 STARTTLS\r\n")
+        except OSError:
+            pass  # the probe hung up
+        finally:
+            writer.close()
+            done.set()
+
+    handler.done = done  # type: ignore[attr-defined]
+    return handler
+
+
+async def test_a_slow_server_is_ended_by_the_probe_budget(serve):
+    """Replies each inside the first-byte limit: the probe's budget ends it, as a timeout."""
+    handler = slow_smtp(0.4)
+    port = await serve(handler)
+    server = ServerSettings(protocol="smtp", host="127.0.0.1", port=port, security="starttls")
+    limits = ProbeLimits.from_options(Options(first_byte_timeout=1.0, probe_budget=0.6))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    v = await probe_server(
+        server,
+        dns=DnsClient(nameservers=(("127.0.0.1", 9),)),
+        ssl_context=ssl.create_default_context(),
+        deadline=Deadline(30),
+        limits=limits,
+    )
+    assert loop.time() - started < 5.0  # the budget (0.6 s), with room for a loaded machine
+    assert v.reachable
+    assert v.failure is FailureKind.TIMEOUT
+    assert (v.error or "").startswith("the probe ran past its budget of 0.6 s")
+    await asyncio.wait_for(handler.done.wait(), 5)  # type: ignore[attr-defined]
+
+
+async def test_the_deadline_before_the_budget_is_still_the_deadline(serve):
+    """When the discovery's deadline ends a probe first, it is reported as the deadline."""
+    handler = slow_smtp(0.4)
+    port = await serve(handler)
+    server = ServerSettings(protocol="smtp", host="127.0.0.1", port=port, security="starttls")
+    v = await probe_server(
+        server,
+        dns=DnsClient(nameservers=(("127.0.0.1", 9),)),
+        ssl_context=ssl.create_default_context(),
+        deadline=Deadline(0.6),
+        limits=ProbeLimits.from_options(Options(first_byte_timeout=1.0, probe_budget=20)),
+    )
+    assert v.failure in (FailureKind.DEADLINE, FailureKind.TIMEOUT)
+    assert "budget" not in (v.error or "")
+    await asyncio.wait_for(handler.done.wait(), 5)  # type: ignore[attr-defined]
+
+
 async def test_tls_handshake_with_a_plain_server_fails_cleanly(serve):
     """Implicit TLS against a plain-text server is tls failed with a reason, no crash."""
     port = await serve(smtp_without_starttls())
@@ -147,12 +209,12 @@ def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every TCP connection the driver attempts; each is refused at once."""
     attempts: list[str] = []
 
-    async def refused(host: str, port: int, **kwargs: object) -> None:
-        del port, kwargs
+    async def refused(host: str, port: int) -> None:
+        del port
         attempts.append(host)
         raise ConnectionRefusedError(111, "Connection refused")
 
-    monkeypatch.setattr(asyncio, "open_connection", refused)
+    monkeypatch.setattr(driver, "open_stream", refused)
     return attempts
 
 

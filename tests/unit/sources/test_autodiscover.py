@@ -12,7 +12,7 @@ from autoconf import Options
 from autoconf._data import default_ispdb
 from autoconf.address import parse_address
 from autoconf.models import AttemptStatus
-from autoconf.net import http as http_module
+from autoconf.net import transport as http_module
 from autoconf.net.cache import TTLCache
 from autoconf.net.http import HttpFetcher, make_http_client
 from autoconf.options import Deadline
