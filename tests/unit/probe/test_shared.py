@@ -19,7 +19,7 @@ from autoconf.probe.shared import probe_shared
 SERVER = ServerSettings(
     protocol=Protocol.IMAP, host="imap.example.com", port=993, security=Security.TLS
 )
-LIMITS = ProbeLimits(connect=3.0, tls=3.0, first_byte=4.0)
+LIMITS = ProbeLimits(connect=3.0, tls=3.0, first_byte=4.0, budget=6.0)
 WORKS = Verification(reachable=True)
 
 
@@ -64,7 +64,7 @@ async def test_another_endpoint_or_other_limits_probe_again(fake: FakeProbe) -> 
     network = net()
     await probe_shared(SERVER, network, Deadline(5.0), LIMITS)
     await probe_shared(SERVER.model_copy(update={"port": 143}), network, Deadline(5.0), LIMITS)
-    await probe_shared(SERVER, network, Deadline(5.0), ProbeLimits(1.0, 1.0, 1.0))
+    await probe_shared(SERVER, network, Deadline(5.0), ProbeLimits(1.0, 1.0, 1.0, 3.0))
     assert len(fake.calls) == 3
 
 
