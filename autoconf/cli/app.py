@@ -27,16 +27,16 @@ from io import StringIO
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
-from .address import parse_address
-from .errors import InvalidAddress, OptionsError
-from .options import DEFAULT_ISPDB_URL, Credentials, Mode, Options, parse_nameserver, split_sources
+from ..address import parse_address
+from ..errors import InvalidAddress, OptionsError
+from ..options import DEFAULT_ISPDB_URL, Credentials, Mode, Options, parse_nameserver, split_sources
 from .render.terminal import Terminal, escape_json, for_stream, is_terminal, safe_text
 
 if TYPE_CHECKING:
+    from ..models import DiscoveryResult
+    from ..sources.base import Source
     from .batch import BatchSummary
-    from .models import DiscoveryResult
     from .render.progress import DiscoveryProgress
-    from .sources.base import Source
 
 __all__ = ["main"]
 
@@ -232,7 +232,7 @@ class _FormatAction(argparse.Action):
         option_string: str | None = None,
     ) -> None:
         if values == "list":
-            from .export.cli import format_list
+            from .export import format_list
 
             parser._print_message(format_list(), sys.stdout)
             parser.exit(EXIT_FOUND)
@@ -267,7 +267,7 @@ def _check_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return f"mail-autoconf {__version__}"
 
@@ -452,7 +452,7 @@ def _raise_interrupt() -> NoReturn:
 
 
 def _schema(out: TextIO, interrupts: _Interrupts) -> int:
-    from .models import DiscoveryResult
+    from ..models import DiscoveryResult
 
     text = json.dumps(DiscoveryResult.model_json_schema(), indent=2, ensure_ascii=False)
     with interrupts.writing():
@@ -493,7 +493,7 @@ def _check_export(args: argparse.Namespace) -> None:
     """--format and --password-command go together, and not with --batch, --json, --trace."""
     if args.format is None and args.password_command is None:
         return  # neither given: no need to import the export package
-    from .export.cli import usage_problem
+    from .export import usage_problem
 
     problem = usage_problem(args)
     if problem is not None:
@@ -615,7 +615,7 @@ def _single(
         )
         return EXIT_USAGE
     if args.format is not None:
-        from .export.cli import write_export
+        from .export import write_export
 
         return write_export(result, args, streams.out, streams.err, interrupts.writing, prog=PROG)
     if args.json:
@@ -652,8 +652,8 @@ async def _discover(
     progress: DiscoveryProgress | None,
     sources: Sequence[Source] | None,
 ) -> DiscoveryResult:
-    from .api import discover_events
-    from .events import DiscoveryFinished
+    from ..api import discover_events
+    from ..events import DiscoveryFinished
 
     ticker: asyncio.Task[None] | None = None
     if progress is not None:
@@ -695,7 +695,7 @@ def _notes(args: argparse.Namespace, options: Options) -> list[str]:
 
 def _check(args: argparse.Namespace, streams: _Streams, interrupts: _Interrupts) -> int:
     """``--check DOMAIN|ADDRESS``: the domain report, human or JSON; 0, 4 or 5."""
-    from .check.report import DomainReport, Severity
+    from ..check.report import DomainReport, Severity
 
     out = streams.out
     if args.schema:
@@ -717,7 +717,7 @@ def _check(args: argparse.Namespace, streams: _Streams, interrupts: _Interrupts)
     options = _options(args, err=streams.err, inp=streams.inp)
     if is_terminal(streams.err) and not args.quiet:
         _say(streams.err, f"Checking {args.address} (at most {options.deadline:g} s) ...")
-    from .check import run
+    from ..check import run
 
     try:
         report = _run(run.check_domain(args.address, options=options), interrupts)
@@ -727,7 +727,7 @@ def _check(args: argparse.Namespace, streams: _Streams, interrupts: _Interrupts)
         _say(streams.err, f"{PROG}: {what}; give a domain like example.com")
         return EXIT_USAGE
     if args.format == "srv-zone":
-        from .check.publish import srv_zone
+        from ..check.publish import srv_zone
 
         zone = srv_zone(report)
         if zone is None:
@@ -840,7 +840,7 @@ async def _batch_async(
     sources: Sequence[Source] | None,
     interrupts: _Interrupts,
 ) -> None:
-    from .api import Session
+    from ..api import Session
     from .batch import WholeLines, read_lines, run_batch
 
     bar = None

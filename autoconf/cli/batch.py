@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import IO, Any
 
-from .address import parse_address, printable_address
-from .errors import InvalidAddress
-from .models import DiscoveryResult
+from ..address import parse_address, printable_address
+from ..errors import InvalidAddress
+from ..models import DiscoveryResult
 from .render.terminal import escape_json
 
 __all__ = [

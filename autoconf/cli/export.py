@@ -25,7 +25,7 @@ _NOT_FOUND = frozenset({ExportFailure.NO_INCOMING, ExportFailure.NO_OUTGOING})
 
 def format_list() -> str:
     """``--format list``: one line per format, its name then what it writes."""
-    from . import FORMATS
+    from ..export import FORMATS
 
     width = max(len(name) for name in FORMATS)
     return "".join(f"{name:<{width}}  {text}\n" for name, text in FORMATS.items())
@@ -34,7 +34,7 @@ def format_list() -> str:
 def usage_problem(args: argparse.Namespace) -> str | None:
     """One sentence when ``--format`` or ``--password-command`` is given where it cannot go,
     else None."""
-    from . import FORMATS
+    from ..export import FORMATS
 
     if args.format is None:
         if args.password_command is not None:
@@ -67,7 +67,7 @@ def write_export(
     """Write the file for ``args.format`` to ``out``: 0 written, 1 nothing found, 2 the
     format cannot express the settings (one sentence on ``err``), 3 written but the server
     refused the password --login or --password-stdin gave."""
-    from . import export
+    from ..export import export
 
     provider = result.provider
     if not result.incoming and not result.outgoing and provider and provider.no_imap:

@@ -20,7 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("autoconf.sources",),
     ("autoconf.engine", "autoconf.verify", "autoconf.check"),
     ("autoconf.api",),
-    ("autoconf.cli", "autoconf.batch", "autoconf.render", "autoconf.__main__", "autoconf"),
+    ("autoconf.cli", "autoconf.cli.batch", "autoconf.cli.render", "autoconf.__main__", "autoconf"),
 )
 
 

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..models import AttemptStatus, DiscoveryResult, ProviderInfo, ServerSettings, SourceAttempt
+from ...models import AttemptStatus, DiscoveryResult, ProviderInfo, ServerSettings, SourceAttempt
 from . import words
 from .terminal import Terminal, safe_text
 

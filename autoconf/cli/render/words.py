@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..models import (
+from ...models import (
     AuthMethod,
     Certificate,
     CertificateKind,

@@ -26,9 +26,9 @@ from autoconf import (
     WarningCode,
 )
 from autoconf.cli import main
+from autoconf.cli.render.human import render_result
+from autoconf.cli.render.terminal import Terminal
 from autoconf.models import CertificateKind
-from autoconf.render.human import render_result
-from autoconf.render.terminal import Terminal
 from autoconf.sources.base import SourceContext, SourceOutcome
 
 from ..fakes import LOCAL_GMAIL, ScriptedSource, server

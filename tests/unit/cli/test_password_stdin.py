@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from autoconf.cli import EXIT_LOGIN_REFUSED, main
+from autoconf.cli import main
+from autoconf.cli.app import EXIT_LOGIN_REFUSED
 from autoconf.models import (
     FailureKind,
     LoginStatus,

@@ -101,7 +101,7 @@ def test_bad_combinations_are_usage_errors():
 def _written(verification: object, **flags: object) -> tuple[int, str, str]:
     import argparse
 
-    from autoconf.export.cli import write_export
+    from autoconf.cli.export import write_export
     from autoconf.models import DiscoveryResult
 
     checked = server(Protocol.SMTP, "smtp.example.net", 465).model_copy(
