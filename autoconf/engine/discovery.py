@@ -29,6 +29,7 @@ from ..sources.local import LocalSource
 from ..verify import PROBES_PER_DIRECTION, Prober
 from .diagnosis import diagnose, relabel
 from .rank import merge, rerank, verification_warnings
+from .recommend import recommend
 from .runner import SourceRunner, elapsed_ms, unfinished
 
 if TYPE_CHECKING:
@@ -236,7 +237,7 @@ def _result(
         for name in missing
     )
     domain_status = diagnose(attempts, found=bool(servers[0] or servers[1]))
-    return DiscoveryResult(
+    result = DiscoveryResult(
         domain_status=domain_status,
         address=str(address),
         domain=address.domain,
@@ -247,3 +248,4 @@ def _result(
         warnings=warnings,
         elapsed_ms=elapsed_ms(started),
     )
+    return result.model_copy(update={"recommendation": recommend(result)})
