@@ -429,7 +429,8 @@ class Recommendation(_Frozen):
     sign_in_options: list[SignIn] = Field(default_factory=_empty_list)
     """Every way of signing in the provider allows, in the provider's order (``sign_in`` first)."""
     sign_in_url: str | None = None
-    """Where to make the app password or enable IMAP, where the provider data gives it."""
+    """Where to make the app password or enable IMAP (for the first of ``sign_in_options``
+    that needs a step), where the provider data gives a page."""
     reasons: list[RecommendationReason] = Field(default_factory=_empty_list)
     """Why the verdict is what it is, most important first."""
 

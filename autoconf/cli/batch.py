@@ -33,6 +33,7 @@ from ..address import parse_address, printable_address
 from ..errors import InvalidAddress
 from ..models import DiscoveryResult
 from .render.terminal import escape_json
+from .status import ExitCode, lookup_status
 
 __all__ = [
     "MAX_LINE",
@@ -355,7 +356,8 @@ class _Batch:
             line = _error_line(address, "internal-error", message, number)
             self._finish(index, line, Outcome.ERROR)
             return
-        outcome = Outcome.FOUND if result.found else Outcome.NOT_FOUND
+        found = lookup_status(result) is ExitCode.FOUND
+        outcome = Outcome.FOUND if found else Outcome.NOT_FOUND
         line = escape_json(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
         self._finish(index, line, outcome)
 

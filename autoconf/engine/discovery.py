@@ -23,13 +23,13 @@ from ..models import (
     Verification,
 )
 from ..options import OFFLINE_SOURCES, Deadline, Options
+from ..recommend import recommend
 from ..sources.base import Board, Source, SourceContext, SourceOutcome, refuse_shared_names
 from ..sources.ispdb_bundled import BundledIspdbSource
 from ..sources.local import LocalSource
 from ..verify import PROBES_PER_DIRECTION, Prober
 from .diagnosis import diagnose, relabel
 from .rank import merge, rerank, verification_warnings
-from .recommend import recommend
 from .runner import SourceRunner, elapsed_ms, unfinished
 
 if TYPE_CHECKING:

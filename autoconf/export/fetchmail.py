@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import Protocol, Security
-from ._common import Account, dq, header, oauth2
+from ._common import Account, dq, header
 
 __all__ = ["DESCRIPTION", "render"]
 
@@ -24,7 +24,7 @@ def render(account: Account) -> str:
         lines.append("# prints.")
     lines += ["", f"poll {server.host} with protocol {_PROTOCOLS[server.protocol]}"]
     lines.append(f"    service {server.port}")
-    if oauth2(server):
+    if account.oauth2(server):
         lines += [
             "    # The provider wants OAuth2: fetchmail then needs an access token as password.",
             "    auth oauthbearer",

@@ -12,7 +12,6 @@ from ._common import (
     Account,
     dq,
     header,
-    oauth2,
     password_command,
     url_host,
 )
@@ -87,16 +86,16 @@ def _render(account: Account, what: str) -> str:
     if not given:
         lines += NO_PASSWORD_NOTE
     for server in (incoming, outgoing):
-        lines += _password(server, command, given)
+        lines += _password(account.oauth2(server), server, command, given)
     lines.append("")
     return "\n".join(lines)
 
 
-def _password(server: ServerSettings, command: str, given: bool) -> list[str]:
+def _password(oauth2: bool, server: ServerSettings, command: str, given: bool) -> list[str]:
     """The password's lines for one server: a backtick command, run when the file is read;
     for OAuth2 the refresh command the client runs for each sign-in."""
     prefix = "" if given else "# "
-    if not oauth2(server):
+    if not oauth2:
         return [f"{prefix}set {_PASS_VARIABLES[server.protocol]} = {dq('`' + command + '`')}"]
     return [
         "# The provider wants OAuth2: the command below must print an access token.",

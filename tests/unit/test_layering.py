@@ -13,7 +13,13 @@ PACKAGE = Path(__file__).resolve().parents[2] / "autoconf"
 # Lowest first; a module may import its own layer and those below it. Longest prefix wins.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("autoconf.models", "autoconf.errors"),
-    ("autoconf.options", "autoconf.address", "autoconf.events"),
+    (
+        "autoconf.options",
+        "autoconf.address",
+        "autoconf.events",
+        "autoconf.hints",
+        "autoconf.recommend",
+    ),
     ("autoconf.parsers", "autoconf._data", "autoconf.export"),
     ("autoconf.net",),
     ("autoconf.probe",),

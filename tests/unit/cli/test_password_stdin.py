@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from autoconf.cli import main
-from autoconf.cli.app import EXIT_LOGIN_REFUSED
+from autoconf.cli.status import ExitCode
 from autoconf.models import (
     FailureKind,
     LoginStatus,
@@ -110,7 +110,7 @@ def test_a_refused_password_is_exit_3_with_json_too():
             stdin="wrong\n",
             sources=_refused_sources(),
         )
-        assert code == EXIT_LOGIN_REFUSED == 3
+        assert code == ExitCode.LOGIN_REFUSED == 3
         assert "imap.example.com" in out
 
 

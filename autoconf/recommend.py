@@ -1,8 +1,11 @@
 """The one answer of a discovery: which servers to configure, how far to rely on them and how
 to sign in (:class:`~autoconf.models.Recommendation`). Pure: fields in, a model out.
 
-This is the only place that decides "recommended": the human view, the exit status,
-``--format``, ``--batch`` and library callers all read ``result.recommendation``.
+This is the only place that decides "recommended". The engine calls :func:`recommend` once,
+after ranking and verification, and stores the answer in ``result.recommendation``; the
+human view, the exit status, ``--format``, ``--batch`` and library callers read it there. It
+sits low in the layers (models only) so that the export writers can apply the same rule to
+a result built by hand or loaded from older JSON (:func:`recommendation_of`).
 
 The rule for each direction: the best-ranked server that a live check did not reject (a
 refused sign-in does not reject a server: it answered, encrypted); never an unencrypted one
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..models import (
+from .models import (
     AuthMethod,
     DiscoveryResult,
     DomainStatus,
@@ -33,7 +36,7 @@ from ..models import (
     Verification,
 )
 
-__all__ = ["REASONS", "passed", "recommend", "rejected", "sign_in_options"]
+__all__ = ["REASONS", "passed", "recommend", "recommendation_of", "rejected", "sign_in_options"]
 
 #: One English sentence per reason code.
 REASONS: dict[ReasonCode, str] = {
@@ -114,7 +117,7 @@ def recommend(result: DiscoveryResult) -> Recommendation:
         verdict=verdict,
         sign_in=first,
         sign_in_options=options,
-        sign_in_url=_sign_in_url(result.provider, first),
+        sign_in_url=next((url for o in options if (url := _sign_in_url(result.provider, o))), None),
         reasons=[RecommendationReason(code=c, message=REASONS[c]) for c in dict.fromkeys(codes)],
     )
 
@@ -219,3 +222,9 @@ def _sign_in_url(provider: ProviderInfo | None, sign_in: SignIn | None) -> str |
     if sign_in is SignIn.PASSWORD_AFTER_ENABLING:
         return enable or provider.note_url
     return None
+
+
+def recommendation_of(result: DiscoveryResult) -> Recommendation:
+    """``result.recommendation``; for a result built by hand (without one), the same rule
+    applied now."""
+    return result.recommendation if result.recommendation is not None else recommend(result)
