@@ -312,7 +312,8 @@ SIGN_IN = {
 
 def sign_in_words(options: Sequence[SignIn]) -> str:
     """``[oauth2, app-password]`` → ``OAuth2 (...) or an app password (...)``."""
-    return " or ".join(SIGN_IN[option] for option in options) or "-"
+    said = " or ".join(SIGN_IN[option] for option in options) or "-"
+    return said[0].upper() + said[1:]
 
 
 def _chosen_row(
