@@ -93,11 +93,11 @@ def _stdin_password(inp: IO[Any]) -> str:
     try:
         text = line.decode("utf-8") if isinstance(line, bytes) else line
         text.encode("utf-8")  # a text stream may hold lone surrogates (surrogateescape)
-    except UnicodeError:
+    except UnicodeError as exc:
         raise Usage(
             "the password on stdin is not valid UTF-8 text; give it as UTF-8 "
             "(e.g. iconv -t UTF-8), as the servers expect"
-        ) from None
+        ) from exc
     return str(text).rstrip("\r\n")
 
 

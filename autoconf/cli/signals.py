@@ -81,10 +81,10 @@ class Interrupts:
         if self._count == 1:
             self._loop.call_soon_threadsafe(self._task.cancel)
         else:
-            self._loop.call_soon_threadsafe(raise_interrupt)
+            self._loop.call_soon_threadsafe(_raise_interrupt)
 
 
-def raise_interrupt() -> NoReturn:
+def _raise_interrupt() -> NoReturn:
     raise KeyboardInterrupt
 
 
