@@ -5,7 +5,7 @@ Results go to stdout, diagnostics and progress to stderr. The exit statuses are
 outgoing server), 1 none found, 2 bad input or usage, 3 settings found but the recommended
 server refused the password (--login, --password-stdin), 70 internal error, 130 interrupted
 (SIGINT, Ctrl-C), 141 stdout closed by its reader, 143 terminated (SIGTERM); with
-``--check``: 0 no errors or warnings, 4 warnings only, 5 errors, 6 could not check from here.
+``--check``: 0 no errors or warnings, 4 warnings only, 5 errors.
 Every error is one sentence saying what to do next.
 
 ``--json``, ``--batch`` and ``--schema`` never import the terminal library (rich); the human

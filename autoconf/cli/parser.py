@@ -281,7 +281,7 @@ def _check_flags(parser: argparse.ArgumentParser) -> None:
         "--check",
         action="store_true",
         help="check every way the domain (or the address's domain) publishes mail settings, "
-        "and every server named; exit 0 clean, 4 warnings, 5 errors, 6 could not check",
+        "and every server named; exit 0 clean, 4 warnings, 5 errors",
     )
 
 

@@ -21,7 +21,7 @@ class ExitCode(IntEnum):
     LOGIN_REFUSED = 3  # settings found, but a recommended server refused the password
     CHECK_WARNINGS = 4  # --check: warnings, no errors
     CHECK_ERRORS = 5  # --check: at least one error
-    CANNOT_CHECK = 6  # --check: this machine's DNS or network is down
+    CANNOT_CHECK = 6  # --check: this machine's DNS or network is down (issue 20.3; unused yet)
     SOFTWARE = 70  # an internal error (a bug), as sysexits.h's EX_SOFTWARE
     BROKEN_PIPE = 141  # the reader of stdout went away; 128 + SIGPIPE, as shells report it
 
@@ -37,7 +37,6 @@ exit status: 0 settings found, 1 none found (in --batch: some address not found)
              70 internal error, 130 interrupted (Ctrl-C),
              141 output closed (e.g. | head), 143 terminated (SIGTERM)
 with --check: 0 no errors or warnings (notes are fine), 4 warnings only, 5 errors,
-             6 could not check from here (this machine's DNS or network is down),
              2 bad input or usage
 """
 
