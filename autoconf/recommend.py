@@ -71,9 +71,12 @@ _PASSWORDS = frozenset({AuthMethod.PASSWORD_CLEARTEXT, AuthMethod.PASSWORD_ENCRY
 
 def rejected(verification: Verification | None) -> bool:
     """A live check rejected the server: it was checked and did not work. A refused sign-in
-    is not a rejection (the server answered, encrypted)."""
+    is not a rejection (the server answered, encrypted), nor is a probe cut short by the
+    discovery's deadline (it counts as not checked)."""
     if verification is None or verification.login_refused:
         return False
+    if verification.failure is FailureKind.DEADLINE:
+        return False  # the discovery's deadline passed first: says nothing about the server
     v = verification
     if not v.reachable or v.failure is not None or not v.ok:
         return True

@@ -216,13 +216,20 @@ def before_you_connect(provider: ProviderInfo | None, sign_in: SignIn | None = N
         sign_in = SignIn.APP_PASSWORD
     if sign_in in _SIGN_IN_WORDS:
         said.append(_SIGN_IN_WORDS[sign_in])
-    for hint in general_hints(provider):
+    # The databases' hints are about signing in with a password; a file written for OAuth2
+    # signs in on the provider's page, where they would only contradict it.
+    hints = [] if sign_in is SignIn.OAUTH2 else general_hints(provider)
+    for hint in hints:
         text = clean(hint.text)
         if text:
             said.append(f"(in {hint.language}) {text}" if hint.language else text)
     if not said:
         return []
-    lines = ["# Before you connect (the provider's notes):"]
+    source = provider.hints_database.value if hints and provider.hints_database else None
+    lines = [
+        "# Before you connect (the provider's notes"
+        + (f"; hints from the {source} provider database):" if source else "):")
+    ]
     for text in said:
         lines += textwrap.wrap(text, 88, initial_indent="#   ", subsequent_indent="#   ")
     return lines

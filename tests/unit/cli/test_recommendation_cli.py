@@ -11,12 +11,16 @@ import pytest
 
 from autoconf.cli import main
 from autoconf.models import (
+    AttemptStatus,
     AuthMethod,
     FailureKind,
     Protocol,
+    ProviderInfo,
+    SourceAttempt,
     SourceName,
     Verification,
 )
+from autoconf.sources.base import SourceContext, SourceOutcome
 
 from ..fakes import ScriptedSource, server
 
@@ -177,3 +181,23 @@ def test_oauth2_only_provider_data_is_written_with_oauth2():
     )
     assert code == 2
     assert "--auth oauth2" in err
+
+
+class _KnownWithoutServers:
+    """A source that knows the provider but names no server."""
+
+    name = SourceName.AUTOCONFIG
+
+    async def run(self, ctx: SourceContext) -> SourceOutcome:
+        attempt = SourceAttempt(source=self.name, target="t", status=AttemptStatus.OK)
+        provider = ProviderInfo(display_name="Example Mail")
+        return SourceOutcome(source=self.name, attempts=[attempt], provider=provider)
+
+
+def test_a_known_provider_without_servers_says_so():
+    """A provider the data knows but with no servers: exit 1, and the view says it is known
+    but lists no servers (not "check the spelling")."""
+    code, out, _ = run("jane@example.com", "--no-verify", sources=[_KnownWithoutServers()])
+    assert code == 1
+    assert "Example Mail is a known provider, but the data consulted lists no servers" in out
+    assert "check the spelling" not in out

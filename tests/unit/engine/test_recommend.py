@@ -188,3 +188,11 @@ def test_a_result_built_by_hand_gets_the_same_rule():
     assert recommendation_of(result) == recommend(result)
     stored = result.model_copy(update={"recommendation": recommend(_result([], []))})
     assert recommendation_of(stored).verdict is Verdict.NONE
+
+
+def test_a_probe_cut_short_by_the_deadline_is_not_a_rejection():
+    """failure=deadline says nothing about the server: it stays chosen, unverified."""
+    late = Verification(reachable=False, error="deadline", failure=FailureKind.DEADLINE)
+    rec = recommend(_result([server(verification=late)], [_smtp()]))
+    assert rec.incoming is not None
+    assert rec.verdict is Verdict.UNVERIFIED
