@@ -25,7 +25,9 @@ from .terminal import Terminal, safe_text
 
 __all__ = ["make_console", "neutralised", "render_result", "render_trace"]
 
-_PIPE_WIDTH = 240  # piped output is not wrapped to a screen; tables take what they need
+# Piped output is not wrapped to a screen: every line (a URL above all) stays whole, and tables
+# take what they need.
+_PIPE_WIDTH = 10_000
 
 
 def make_console(out: IO[str], term: Terminal) -> Console:
