@@ -434,11 +434,6 @@ class Recommendation(_Frozen):
     reasons: list[RecommendationReason] = Field(default_factory=_empty_list)
     """Why the verdict is what it is, most important first."""
 
-    @property
-    def usable(self) -> bool:
-        """Both servers were chosen (the CLI's exit status 0)."""
-        return self.incoming is not None and self.outgoing is not None
-
 
 class DiscoveryResult(_Frozen):
     address: str

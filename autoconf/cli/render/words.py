@@ -345,7 +345,7 @@ def recommended(result: DiscoveryResult) -> list[tuple[str, str]]:
     return rows
 
 
-_FAILED = frozenset({ReasonCode.INCOMING_FAILED, ReasonCode.OUTGOING_FAILED})
+_FAILED = {ReasonCode.INCOMING_FAILED: "incoming", ReasonCode.OUTGOING_FAILED: "outgoing"}
 
 
 def safety(result: DiscoveryResult) -> tuple[bool, str]:
@@ -357,8 +357,8 @@ def safety(result: DiscoveryResult) -> tuple[bool, str]:
     if rec.verdict is Verdict.UNDETERMINED:
         return False, REASONS[ReasonCode.LOCAL_DNS_DOWN]
     if rec.verdict is Verdict.FAILED:
-        failed = [r.message for r in rec.reasons if r.code in _FAILED]
-        return False, "Not safe: " + " ".join(failed) + " None of them is recommended."
+        failed = [_FAILED[r.code] for r in rec.reasons if r.code in _FAILED]
+        return False, f"Not safe: no {' or '.join(failed)} server passed a live check."
     if rec.verdict is Verdict.NONE:
         return False, "No usable servers were found."
     if ReasonCode.PLAINTEXT in codes:
