@@ -40,8 +40,9 @@ _EXAMPLES = (
     ("{prog} --schema", "the JSON schema of --json output"),
     (
         '{prog} me@example.com --format mbsync --password-command "pass show mail"',
-        "a client's configuration file (--format list shows them all)",
+        "a client's configuration file",
     ),
+    ("{prog} --format list", "the formats, one line each"),
     ("{prog} me@gmail.com --format msmtp --auth app-password", "sign in with an app password"),
     ("{prog} --check example.com", "check everything example.com publishes"),
     ("{prog} --check example.com --json", "the same as a DomainReport (JSON)"),
