@@ -342,8 +342,8 @@ def _oauth2(console: Console, provider: ProviderInfo) -> None:
         ("token", o.token_url),
     ]
     for key, item in details:
-        if item:
-            console.print(Text(f"  {key}: {item}"))
+        if item:  # URLs: never wrapped by us, so a copy is whole (soft_wrap)
+            console.print(Text(f"  {key}: {item}"), soft_wrap=True)
     console.print()
 
 
@@ -372,7 +372,7 @@ def _documentation(console: Console, provider: ProviderInfo) -> None:
     _heading(console, "Documentation")
     for doc in provider.documentation:
         text = words.english(doc.descriptions)
-        console.print(Text(f"  {doc.url}" + (f"  ({text})" if text else "")))
+        console.print(Text(f"  {doc.url}" + (f"  ({text})" if text else "")), soft_wrap=True)
     console.print()
 
 
