@@ -201,3 +201,15 @@ def test_a_known_provider_without_servers_says_so():
     assert code == 1
     assert "Example Mail is a known provider, but the data consulted lists no servers" in out
     assert "check the spelling" not in out
+
+
+def test_batch_lines_carry_the_recommendation():
+    """Each --batch line has the recommendation, and the exit status follows it (1: an
+    address with nothing found)."""
+    out, err = io.StringIO(), io.StringIO()
+    stdin = io.StringIO("someone@gmail.com\nsomeone@unknown.example\n")
+    code = main(["--batch", "-", "--offline"], stdout=out, stderr=err, stdin=stdin)
+    assert code == 1
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert lines[0]["recommendation"]["incoming"]["host"] == "imap.gmail.com"
+    assert lines[1]["recommendation"]["verdict"] == "none"
