@@ -19,7 +19,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ...models import AttemptStatus, DiscoveryResult, ProviderInfo, ServerSettings, SourceAttempt
+from ...models import (
+    AttemptStatus,
+    DiscoveryResult,
+    ProviderInfo,
+    ServerSettings,
+    SourceAttempt,
+    Verdict,
+)
+from ...recommend import recommendation_of
 from . import words
 from .terminal import Terminal, safe_text
 
@@ -300,7 +308,10 @@ def _recommended(console: Console, result: DiscoveryResult) -> None:
 
 
 def _nothing_checked(console: Console, result: DiscoveryResult) -> None:
-    """Say so plainly when every live check failed (12.3), or the DNS looks down (12.11)."""
+    """Say so plainly when every live check failed (12.3), or the DNS looks down (12.11);
+    not when the verdict already said that this machine could not look anything up."""
+    if recommendation_of(result).verdict is Verdict.UNDETERMINED:
+        return
     for sentence in (words.nothing_checked(result), words.domain_sentence(result)):
         if sentence is not None:
             console.print(_indent(Text(sentence, style="yellow")))

@@ -355,7 +355,7 @@ def safety(result: DiscoveryResult) -> tuple[bool, str]:
     codes = {reason.code for reason in rec.reasons}
     picked = [s for s in (rec.incoming, rec.outgoing) if s is not None]
     if rec.verdict is Verdict.UNDETERMINED:
-        return False, REASONS[ReasonCode.LOCAL_DNS_DOWN]
+        return False, domain_sentence(result) or REASONS[ReasonCode.LOCAL_DNS_DOWN]
     if rec.verdict is Verdict.FAILED:
         failed = [_FAILED[r.code] for r in rec.reasons if r.code in _FAILED]
         return False, f"Not safe: no {' or '.join(failed)} server passed a live check."

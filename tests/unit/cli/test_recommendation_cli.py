@@ -213,3 +213,26 @@ def test_batch_lines_carry_the_recommendation():
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert lines[0]["recommendation"]["incoming"]["host"] == "imap.gmail.com"
     assert lines[1]["recommendation"]["verdict"] == "none"
+
+
+def test_dns_down_is_said_once_and_blames_this_machine():
+    """This machine's DNS down and every probe failed: undetermined, and the view says once
+    that nothing could be looked up from here (not that the servers are bad)."""
+    from autoconf.cli.render.human import render_result
+    from autoconf.cli.render.terminal import Terminal
+    from autoconf.models import DiscoveryResult, DomainStatus
+    from autoconf.recommend import recommend
+
+    result = DiscoveryResult(
+        address="jane@example.com",
+        domain="example.com",
+        incoming=[server(verification=DEAD)],
+        outgoing=[server(Protocol.SMTP, "smtp.example.com", 465, verification=DEAD)],
+        domain_status=DomainStatus.DNS_DOWN,
+    )
+    assert recommend(result).verdict.value == "undetermined"
+    out = io.StringIO()
+    render_result(result, out, Terminal(tty=False, colour=False, width=80, unicode=True))
+    block = _recommended_block(out.getvalue())
+    assert block.count("DNS or network looks down") == 1
+    assert "Nothing could be checked" not in block
