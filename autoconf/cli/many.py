@@ -30,6 +30,8 @@ def batch(
     sources: Sequence[Source] | None,
     interrupts: Interrupts,
 ) -> int:
+    """``--batch FILE``: one JSON line per address; 0 when every address was found, else 1
+    (the rule of :func:`~autoconf.cli.status.lookup_status`, applied per line)."""
     from .batch import BatchSummary
 
     stream, close = _batch_input(args.batch, streams.inp)
@@ -38,7 +40,7 @@ def batch(
     total = _count_lines(stream) if show and close else None
     summary = BatchSummary()
     try:
-        batch = _batch_async(
+        job = _batch_async(
             stream,
             options,
             streams,
@@ -49,7 +51,7 @@ def batch(
             sources,
             interrupts,
         )
-        run(batch, interrupts)
+        run(job, interrupts)
     except (KeyboardInterrupt, asyncio.CancelledError) as exc:
         if isinstance(exc, asyncio.CancelledError) and interrupts.signum is None:
             raise
