@@ -6,8 +6,8 @@
 :data:`FORMATS` maps each format's name to one line saying what it is. :func:`export` writes
 the chosen incoming and outgoing servers (by default the recommended ones,
 ``result.recommendation``), signing in as chosen (by default the recommended way); the
-publishing formats (``thunderbird``,
-``autodiscover``, ``srv-zone``) write every server of the result, the chosen ones first.
+publishing formats (``thunderbird``, ``autodiscover``, ``srv-zone``, ``pacc``) write every
+server of the result, the chosen ones first.
 
 No password is ever written. ``password_command`` goes into the format's own mechanism for
 fetching one (msmtp ``passwordeval``, mbsync ``PassCmd``, ...); without it a commented
@@ -35,6 +35,7 @@ from . import (
     msmtp,
     neomutt,
     offlineimap,
+    pacc,
     srvzone,
     thunderbird,
 )
@@ -55,6 +56,7 @@ _WRITERS: dict[str, tuple[str, Callable[[Account], str]]] = {
     "fetchmail": (fetchmail.DESCRIPTION, fetchmail.render),
     "offlineimap": (offlineimap.DESCRIPTION, offlineimap.render),
     "srv-zone": (srvzone.DESCRIPTION, srvzone.render),
+    "pacc": (pacc.DESCRIPTION, pacc.render),
 }
 
 #: Every format's name → one line saying what it writes.

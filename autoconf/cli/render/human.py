@@ -270,6 +270,7 @@ def _details(console: Console, term: Terminal, result: DiscoveryResult, view: _V
         _oauth2(console, result.provider)
         _before_you_connect(console, result.provider)
         _documentation(console, result.provider)
+    _also_found(console, result)
     _warnings(console, term, result)
     if view.trace:
         render_trace(result.attempts, console, term)
@@ -384,6 +385,17 @@ def _documentation(console: Console, provider: ProviderInfo) -> None:
     for doc in provider.documentation:
         text = words.english(doc.descriptions)
         console.print(Text(f"  {doc.url}" + (f"  ({text})" if text else "")), soft_wrap=True)
+    console.print()
+
+
+def _also_found(console: Console, result: DiscoveryResult) -> None:
+    """JMAP, calendar and contacts services found beside the mail servers."""
+    if not result.services:
+        return
+    _heading(console, "Also found")
+    for service in result.services:
+        what = words.SERVICE_KINDS[service.kind]
+        console.print(Text(f"  {what}: {service.url}  (trust: {service.trust.value})"))
     console.print()
 
 
