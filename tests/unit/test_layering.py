@@ -124,8 +124,8 @@ def cycles(package: Path) -> list[list[str]]:
 
 
 def test_no_module_imports_a_higher_layer():
-    """models → options/address/events → parsers → net → probe → sources → engine → API →
-    cli/render/batch: no import goes up, counting function-local and TYPE_CHECKING ones."""
+    """models → options/address/events/hints/recommend → parsers → net → probe → sources →
+    engine → API → cli/: no import goes up, counting function-local and TYPE_CHECKING ones."""
     assert upward_imports(PACKAGE) == []
 
 
