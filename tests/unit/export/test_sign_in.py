@@ -26,7 +26,6 @@ OAUTH_MARK = {
     "aerc": "+oauthbearer",
     "getmail": "use_xoauth2",
     "offlineimap": "XOAUTH2",
-    "fetchmail": "auth oauthbearer",
 }
 BOTH = (AuthMethod.OAUTH2, AuthMethod.PASSWORD_CLEARTEXT)
 
