@@ -395,7 +395,9 @@ def _also_found(console: Console, result: DiscoveryResult) -> None:
     _heading(console, "Also found")
     for service in result.services:
         what = words.SERVICE_KINDS[service.kind]
-        console.print(Text(f"  {what}: {service.url}  (trust: {service.trust.value})"))
+        console.print(
+            Text(f"  {what}: {service.url}  (trust: {service.trust.value})"), soft_wrap=True
+        )
     console.print()
 
 
