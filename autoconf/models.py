@@ -34,14 +34,19 @@ __all__ = [
     "ProviderDatabase",
     "ProviderInfo",
     "ProviderStatus",
+    "ReasonCode",
+    "Recommendation",
+    "RecommendationReason",
     "Security",
     "ServerSettings",
     "Service",
     "ServiceKind",
+    "SignIn",
     "SourceAttempt",
     "SourceName",
     "TlsStatus",
     "Trust",
+    "Verdict",
     "Verification",
     "WarningCode",
 ]
@@ -425,6 +430,79 @@ class DiscoveryWarning(_Frozen):
     host: str | None = None
 
 
+class Verdict(StrEnum):
+    """How far the recommended servers can be relied on (``Recommendation.verdict``)."""
+
+    VERIFIED = "verified"  # both chosen servers passed a live check, encrypted
+    UNVERIFIED = "unverified"  # not checked: offline, or verification was off
+    # A chosen server is unencrypted, or came only from a source an attacker on the network
+    # could change (plain HTTP).
+    INSECURE = "insecure"
+    FAILED = "failed"  # servers were found, but none passed a live check
+    NONE = "none"  # nothing usable was found (no incoming or no outgoing server at all)
+    # This machine's DNS or network is down: says nothing about the provider.
+    UNDETERMINED = "undetermined"
+
+
+class SignIn(StrEnum):
+    """What the user must do to sign in (``Recommendation.sign_in``)."""
+
+    OAUTH2 = "oauth2"  # the provider's web sign-in page (OAuth2)
+    APP_PASSWORD = "app-password"  # noqa: S105 - a password made in the account's settings
+    PASSWORD = "password"  # noqa: S105 - the account's normal password
+    # The normal password, once IMAP (or POP3) access is enabled at the provider.
+    PASSWORD_AFTER_ENABLING = "password-after-enabling"  # noqa: S105
+    UNSUPPORTED = "unsupported"  # no IMAP or POP3 at all: the provider's app or bridge
+
+
+class ReasonCode(StrEnum):
+    """Why a recommendation's verdict is what it is (``RecommendationReason.code``)."""
+
+    CHECKED = "checked"  # both chosen servers answered a live check, encrypted
+    NOT_CHECKED = "not-checked"  # no live check was made (offline, or verification off)
+    PARTLY_CHECKED = "partly-checked"  # one chosen server was checked, the other was not
+    PLAINTEXT = "plaintext"  # a chosen server is unencrypted
+    INSECURE_SOURCE = "insecure-source"  # a chosen server came only over plain HTTP
+    LOW_TRUST = "low-trust"  # little evidence backs a chosen server
+    NO_INCOMING = "no-incoming"  # no incoming (IMAP or POP3) server was found
+    NO_OUTGOING = "no-outgoing"  # no outgoing (SMTP) server was found
+    INCOMING_FAILED = "incoming-failed"  # every incoming server failed its live check
+    OUTGOING_FAILED = "outgoing-failed"  # every outgoing server failed its live check
+    NO_IMAP = "no-imap"  # the provider offers no IMAP or POP3 at all
+    LOCAL_DNS_DOWN = "local-dns-down"  # this machine could resolve nothing
+    SIGN_IN_REFUSED = "sign-in-refused"  # a chosen server refused the user name or password
+
+
+class RecommendationReason(_Frozen):
+    """One reason for a recommendation's verdict: a code for programs, a sentence for people."""
+
+    code: ReasonCode
+    """What the reason is, for code to decide on."""
+    message: str
+    """The same in one English sentence, for people."""
+
+
+class Recommendation(_Frozen):
+    """The one answer of a discovery: which servers to configure, how far to rely on them and
+    how to sign in. Decided once, in the engine, from the result's fields."""
+
+    incoming: ServerSettings | None = None
+    """The incoming server to configure: the best-ranked one a live check did not reject."""
+    outgoing: ServerSettings | None = None
+    """The outgoing (SMTP) server to configure, chosen by the same rule."""
+    verdict: Verdict = Verdict.NONE
+    """How far the chosen servers can be relied on."""
+    sign_in: SignIn | None = None
+    """How to sign in: the provider's first choice (None when nothing was found)."""
+    sign_in_options: list[SignIn] = Field(default_factory=_empty_list)
+    """Every way of signing in the provider allows, in the provider's order (``sign_in`` first)."""
+    sign_in_url: str | None = None
+    """Where to make the app password or enable IMAP (for the first of ``sign_in_options``
+    that needs a step), where the provider data gives a page."""
+    reasons: list[RecommendationReason] = Field(default_factory=_empty_list)
+    """Why the verdict is what it is, most important first."""
+
+
 class DiscoveryResult(_Frozen):
     address: str
     domain: str
@@ -435,12 +513,16 @@ class DiscoveryResult(_Frozen):
     warnings: list[DiscoveryWarning] = Field(default_factory=_empty_list)
     elapsed_ms: float = 0.0
     domain_status: DomainStatus = DomainStatus.UNKNOWN  # does the email domain exist?
+    recommendation: Recommendation | None = None
+    """The servers to configure, their verdict and how to sign in: use this for decisions.
+    Set by every discovery; None only on a result built by hand."""
     services: list[Service] = Field(default_factory=_empty_list)
     """JMAP, CalDAV and CardDAV services found beside the mail servers, best first."""
 
     @property
     def found(self) -> bool:
-        """True when there is at least one incoming and one outgoing server."""
+        """True when there is at least one incoming and one outgoing server (checked or not:
+        decide on :attr:`recommendation`)."""
         return bool(self.incoming) and bool(self.outgoing)
 
 

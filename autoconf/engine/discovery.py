@@ -23,6 +23,7 @@ from ..models import (
     Verification,
 )
 from ..options import OFFLINE_SOURCES, Deadline, Options
+from ..recommend import recommend
 from ..sources.base import Board, Source, SourceContext, SourceOutcome, refuse_shared_names
 from ..sources.ispdb_bundled import BundledIspdbSource
 from ..sources.local import LocalSource
@@ -262,7 +263,7 @@ def _result(
         for name in missing
     )
     domain_status = diagnose(attempts, found=bool(servers[0] or servers[1]))
-    return DiscoveryResult(
+    result = DiscoveryResult(
         domain_status=domain_status,
         address=str(address),
         domain=address.domain,
@@ -274,3 +275,4 @@ def _result(
         services=merge_services(by_priority),
         elapsed_ms=elapsed_ms(started),
     )
+    return result.model_copy(update={"recommendation": recommend(result)})

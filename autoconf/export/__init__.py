@@ -4,9 +4,10 @@
 >>> text = export(result, "msmtp", password_command="pass show mail")  # doctest: +SKIP
 
 :data:`FORMATS` maps each format's name to one line saying what it is. :func:`export` writes
-the chosen incoming and outgoing servers (by default the recommended ones: the first of
-``result.incoming`` and ``result.outgoing``); the publishing formats (``thunderbird``,
-``autodiscover``, ``srv-zone``, ``pacc``) write every server of the result, the chosen ones first.
+the chosen incoming and outgoing servers (by default the recommended ones,
+``result.recommendation``), signing in as chosen (by default the recommended way); the
+publishing formats (``thunderbird``, ``autodiscover``, ``srv-zone``, ``pacc``) write every
+server of the result, the chosen ones first.
 
 No password is ever written. ``password_command`` goes into the format's own mechanism for
 fetching one (msmtp ``passwordeval``, mbsync ``PassCmd``, ...); without it a commented
@@ -22,7 +23,8 @@ from os import PathLike
 from types import MappingProxyType
 
 from ..errors import ExportError, ExportFailure
-from ..models import DiscoveryResult, ServerSettings
+from ..models import DiscoveryResult, ServerSettings, SignIn
+from ..recommend import recommendation_of
 from . import (
     aerc,
     autodiscover,
@@ -72,14 +74,16 @@ def export(
     *,
     incoming: ServerSettings | None = None,
     outgoing: ServerSettings | None = None,
+    sign_in: SignIn | None = None,
     password_command: str | None = None,
     ca_file: str | PathLike[str] | None = None,
     maildir: str | PathLike[str] | None = None,
 ) -> str:
     """The configuration file for ``format`` (a key of :data:`FORMATS`), as text.
 
-    ``incoming`` and ``outgoing`` choose servers of ``result`` (default: the recommended
-    ones). ``maildir`` is where the sync tools keep mail (default ``~/Mail/ADDRESS/``).
+    ``incoming`` and ``outgoing`` choose servers of ``result`` and ``sign_in`` how the file
+    signs in (default: the recommended ones, ``result.recommendation``). ``maildir`` is
+    where the sync tools keep mail (default ``~/Mail/ADDRESS/``).
     Raises :class:`~autoconf.errors.ExportError`: an unknown format, a chosen server that is
     not in the result, or settings the format cannot express (``reason`` says which).
     """
@@ -90,6 +94,10 @@ def export(
             reason=ExportFailure.UNKNOWN_FORMAT,
             format=format,
         )
+    recommended = recommendation_of(result)
+    incoming = incoming or recommended.incoming
+    outgoing = outgoing or recommended.outgoing
+    sign_in = sign_in or recommended.sign_in
     account = Account(
         format=format,
         address=result.address,
@@ -97,6 +105,7 @@ def export(
         provider=result.provider,
         incoming=_chosen(incoming, result.incoming, format),
         outgoing=_chosen(outgoing, result.outgoing, format),
+        sign_in=sign_in,
         all_incoming=_first(incoming, result.incoming),
         all_outgoing=_first(outgoing, result.outgoing),
         password_command=password_command,
@@ -132,9 +141,7 @@ def _hosts(account: Account) -> list[tuple[str, str]]:
 def _chosen(
     choice: ServerSettings | None, servers: list[ServerSettings], format: str
 ) -> ServerSettings | None:
-    if choice is None:
-        return servers[0] if servers else None
-    if choice not in servers:
+    if choice is not None and choice not in servers:
         raise ExportError(
             f"the chosen server {choice.host} port {choice.port} is not one the result found",
             reason=ExportFailure.NOT_IN_RESULT,

@@ -17,7 +17,8 @@ from enum import Enum
 
 from ..address import normalize_domain, normalize_host
 from ..errors import ExportError, ExportFailure
-from ..models import AuthMethod, Protocol, ProviderInfo, Security, ServerSettings
+from ..hints import general_hints
+from ..models import AuthMethod, Protocol, ProviderInfo, Security, ServerSettings, SignIn
 from ..parsers._ports import security_words
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
     "clean",
     "dq",
     "header",
-    "oauth2",
     "password_command",
     "plain_domain",
     "plain_host",
@@ -60,6 +60,7 @@ class Account:
     password_command: str | None = None
     ca_file: str | None = None
     maildir: str | None = None  # where sync tools keep mail; None: ~/Mail/<address>/
+    sign_in: SignIn | None = None  # how the file signs in; None: by each server's first method
 
     @property
     def name(self) -> str:
@@ -75,6 +76,13 @@ class Account:
         """The local Maildir folder, with a trailing slash."""
         folder = self.maildir if self.maildir is not None else f"~/Mail/{self.address}"
         return folder if folder.endswith("/") else folder + "/"
+
+    def oauth2(self, server: ServerSettings) -> bool:
+        """The file signs in to ``server`` with OAuth2: the sign-in chosen is OAuth2 and the
+        server offers it (without a choice: the server's first method is OAuth2)."""
+        if self.sign_in is None:
+            return bool(server.auth) and server.auth[0] is AuthMethod.OAUTH2
+        return self.sign_in is SignIn.OAUTH2 and AuthMethod.OAUTH2 in server.auth
 
     def user(self, server: ServerSettings) -> str:
         """The user name to sign in with: the server's own, else the address."""
@@ -276,11 +284,6 @@ def check_hosts(format: str, names: Iterable[tuple[str, str]]) -> None:
             )
 
 
-def oauth2(server: ServerSettings) -> bool:
-    """The provider wants OAuth2 for this server (its first authentication method)."""
-    return bool(server.auth) and server.auth[0] is AuthMethod.OAUTH2
-
-
 def dq(text: str) -> str:
     """``text`` in double quotes, with backslash and double quote escaped (msmtp, mbsync,
     muttrc, getmail tuples all read this)."""
@@ -293,24 +296,41 @@ def header(account: Account, what: str) -> list[str]:
     return [
         f"# {what} for {account.address}, written by mail-autoconf.",
         "# Check it before use; the password is never written here.",
-        *before_you_connect(account.provider),
+        *before_you_connect(account.provider, account.sign_in),
     ]
 
 
-def before_you_connect(provider: ProviderInfo | None) -> list[str]:
-    """Comment lines with the provider's steps before signing in (an app password, enabling
-    IMAP), each hint on comment lines of its own, control characters dropped."""
+_SIGN_IN_WORDS = {
+    SignIn.APP_PASSWORD: "Sign in with an app password made in the account's settings.",
+    SignIn.PASSWORD_AFTER_ENABLING: "Enable IMAP (or POP3) in the account's settings first.",
+}
+
+
+def before_you_connect(provider: ProviderInfo | None, sign_in: SignIn | None = None) -> list[str]:
+    """Comment lines with how this file signs in and the provider's steps before signing in
+    (the hints fit for every client, marked with their language), each on comment lines of
+    its own, control characters dropped."""
     if provider is None:
         return []
     said = []
-    if provider.app_password_required:
-        said.append("Sign in with an app password made in the account's settings.")
-    for hint in (provider.before_login_hint, provider.after_login_hint):
-        if hint and clean(hint):
-            said.append(" ".join(clean(line) for line in hint.splitlines()).strip())
+    if sign_in is None and provider.app_password_required:
+        sign_in = SignIn.APP_PASSWORD
+    if sign_in in _SIGN_IN_WORDS:
+        said.append(_SIGN_IN_WORDS[sign_in])
+    # The databases' hints are about signing in with a password; a file written for OAuth2
+    # signs in on the provider's page, where they would only contradict it.
+    hints = [] if sign_in is SignIn.OAUTH2 else general_hints(provider)
+    for hint in hints:
+        text = clean(hint.text)
+        if text:
+            said.append(f"(in {hint.language}) {text}" if hint.language else text)
     if not said:
         return []
-    lines = ["# Before you connect (the provider's notes):"]
+    source = provider.hints_database.value if hints and provider.hints_database else None
+    lines = [
+        "# Before you connect (the provider's notes"
+        + (f"; hints from the {source} provider database):" if source else "):")
+    ]
     for text in said:
         lines += textwrap.wrap(text, 88, initial_indent="#   ", subsequent_indent="#   ")
     return lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..models import Protocol, Security, ServerSettings
-from ._common import NO_PASSWORD_NOTE, Account, Reader, header, oauth2, password_command, url_host
+from ._common import NO_PASSWORD_NOTE, Account, Reader, header, password_command, url_host
 
 __all__ = ["DESCRIPTION", "READER", "render"]
 
@@ -52,7 +52,7 @@ def render(account: Account) -> str:
 
 def _url(account: Account, server: ServerSettings) -> str:
     scheme = _SCHEMES[(server.protocol, server.security)]
-    if oauth2(server):
+    if account.oauth2(server):
         # The provider wants OAuth2: the cred-cmd must print an access token.
         scheme = scheme.replace("+insecure", "") + "+oauthbearer"
     user = quote(account.user(server), safe="")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import ExportError, ExportFailure
 from ..models import AuthMethod, Protocol, Security, ServerSettings
-from ._common import Account, Reader, header, oauth2
+from ._common import Account, Reader, header
 
 __all__ = ["DESCRIPTION", "READER", "fq", "render"]
 
@@ -51,7 +51,7 @@ def _auth(account: Account, server: ServerSettings) -> list[str]:
     cannot do: it stops at ``auth oauthbearer`` as a syntax error. With another method also
     taken the entry signs in with it (fetchmail's ``auth any``); a server that takes OAuth2
     only cannot be written."""
-    if not oauth2(server):
+    if not account.oauth2(server):
         return []
     if all(m is AuthMethod.OAUTH2 for m in server.auth):
         raise ExportError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..models import Protocol, Security
-from ._common import NO_PASSWORD_NOTE, Account, Reader, header, oauth2, password_command
+from ._common import NO_PASSWORD_NOTE, Account, Reader, header, password_command
 
 __all__ = ["DESCRIPTION", "READER", "render"]
 
@@ -42,12 +42,12 @@ def render(account: Account) -> str:
     lines.append(("" if given else "# ") + f"password_command = {value}")
     if server.protocol is Protocol.IMAP:
         lines.append('mailboxes = ("INBOX",)')
-        if oauth2(server):
+        if account.oauth2(server):
             lines += [
                 "# The provider wants OAuth2: password_command must print an access token.",
                 "use_xoauth2 = true",
             ]
-    elif oauth2(server):
+    elif account.oauth2(server):
         lines.append("# The provider wants OAuth2, which getmail6 offers for IMAP only.")
     if account.ca_file is not None and server.security is Security.TLS:
         lines.append(f"ca_certs = {account.ca_file}")

@@ -11,7 +11,6 @@ from ._common import (
     Reader,
     dq,
     header,
-    oauth2,
     password_command,
     shell_path,
 )
@@ -48,7 +47,7 @@ def render(account: Account) -> str:
     lines.append(f"SSLType {_SSL_TYPE[server.security]}")
     if account.ca_file is not None and server.security is not Security.PLAIN:
         lines.append(f"CertificateFile {dq(account.ca_file)}")
-    if oauth2(server):
+    if account.oauth2(server):
         lines += [
             "# The provider wants OAuth2: PassCmd must print an access token (and isync needs",
             "# its XOAUTH2 SASL plug-in, e.g. cyrus-sasl-xoauth2).",

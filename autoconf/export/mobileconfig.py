@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from ..models import AuthMethod, Protocol, Security, ServerSettings
-from ._common import Account, Reader, oauth2
+from ._common import Account, Reader
 
 __all__ = ["DESCRIPTION", "READER", "render", "uuids"]
 
@@ -40,7 +40,7 @@ def render(account: Account) -> str:
     profile_uuid, payload_uuid = uuids(account.address)
     identifier = ".".join(reversed(account.domain.split("."))) + ".mail-autoconf." + profile_uuid
     description = f"Mail settings for {account.address}, written by mail-autoconf."
-    if oauth2(incoming) or oauth2(outgoing):
+    if account.oauth2(incoming) or account.oauth2(outgoing):
         description += " The provider wants OAuth2, which a profile cannot set up: sign in in Mail."
     mail: dict[str, Any] = {
         "PayloadType": "com.apple.mail.managed",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import AuthMethod, Security
-from ._common import NO_PASSWORD_NOTE, Account, Reader, header, oauth2, password_command
+from ._common import NO_PASSWORD_NOTE, Account, Reader, header, password_command
 
 __all__ = ["DESCRIPTION", "READER", "render"]
 
@@ -27,7 +27,7 @@ def render(account: Account) -> str:
     if server.auth and server.auth[0] is AuthMethod.NONE:
         lines.append("auth off")
     else:
-        if oauth2(server):
+        if account.oauth2(server):
             lines += [
                 "# The provider wants OAuth2: the command below must print an access token.",
                 "auth oauthbearer",

@@ -12,7 +12,6 @@ from ._common import (
     Account,
     Reader,
     header,
-    oauth2,
     password_command,
     url_host,
 )
@@ -90,16 +89,16 @@ def _render(account: Account, what: str) -> str:
     if not given:
         lines += NO_PASSWORD_NOTE
     for server in (incoming, outgoing):
-        lines += _password(server, command, given)
+        lines += _password(account.oauth2(server), server, command, given)
     lines.append("")
     return "\n".join(lines)
 
 
-def _password(server: ServerSettings, command: str, given: bool) -> list[str]:
+def _password(oauth2: bool, server: ServerSettings, command: str, given: bool) -> list[str]:
     """The password's lines for one server: a backtick command, run when the file is read;
     for OAuth2 the refresh command the client runs for each sign-in."""
     prefix = "" if given else "# "
-    if not oauth2(server):
+    if not oauth2:
         # In "`...`" NeoMutt unescapes the command and expands its own $variables before a
         # shell runs it (measured, NeoMutt 2022): escaped as mq does, a $ reaches the shell.
         backticked = '"`' + mq(command)[1:-1] + '`"'

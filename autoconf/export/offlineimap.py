@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..models import Protocol, Security
-from ._common import NO_PASSWORD_NOTE, Account, Reader, header, oauth2, password_command
+from ._common import NO_PASSWORD_NOTE, Account, Reader, header, password_command
 
 __all__ = ["DESCRIPTION", "READER", "pc", "render"]
 
@@ -42,7 +42,7 @@ def render(account: Account) -> str:
     )
     lines.append(("" if given else "# ") + f"remotepasseval = {pc(expression)}")
     lines += _tls(account, server.security)
-    if oauth2(server):
+    if account.oauth2(server):
         lines += [
             "# The provider wants OAuth2: set oauth2_client_id, oauth2_client_secret,",
             "# oauth2_request_url and oauth2_refresh_token for it.",

@@ -212,3 +212,48 @@ _HTTP = {"httpx", "httpcore"}
 def _attribute_root(node: ast.Attribute) -> str | None:
     value = node.value
     return value.id if isinstance(value, ast.Name) else None
+
+
+def _recommending(path: Path) -> list[str]:
+    """What in one module looks like choosing the recommended servers itself: building a
+    Recommendation, calling the rule directly, taking the first server of a result's list,
+    or a function named like the deleted choosers."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute):
+            name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+            if name in {"Recommendation", "recommend"}:
+                found.append(f"{path.name}:{node.lineno} calls {name}()")
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr in {"incoming", "outgoing"}
+            and isinstance(node.slice, ast.Constant)
+            and node.slice.value == 0
+        ):
+            found.append(f"{path.name}:{node.lineno} takes .{node.value.attr}[0]")
+        if isinstance(node, ast.FunctionDef) and node.name in {"_pick", "chosen", "_refused"}:
+            found.append(f"{path.name}:{node.lineno} defines {node.name}()")
+    return found
+
+
+def test_only_one_module_decides_what_is_recommended():
+    """autoconf/recommend.py decides; the engine calls it once; every consumer (the CLI and
+    its views, the export writers) reads result.recommendation and decides nothing itself."""
+    consumers = sorted((PACKAGE / "cli").rglob("*.py")) + sorted((PACKAGE / "export").rglob("*.py"))
+    assert consumers
+    assert [problem for path in consumers for problem in _recommending(path)] == []
+    callers = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "recommend.py"
+        and any("calls recommend()" in p for p in _recommending(path))
+    ]
+    assert callers == ["engine/discovery.py"]
+
+
+def test_the_recommendation_checker_catches_a_second_chooser(tmp_path: Path):
+    """A module that takes result.incoming[0] or defines chosen() is reported."""
+    bad = tmp_path / "view.py"
+    bad.write_text("def chosen(result):\n    return result.incoming[0]\n", encoding="utf-8")
+    assert _recommending(bad) == ["view.py:1 defines chosen()", "view.py:2 takes .incoming[0]"]

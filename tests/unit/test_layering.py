@@ -13,14 +13,20 @@ PACKAGE = Path(__file__).resolve().parents[2] / "autoconf"
 # Lowest first; a module may import its own layer and those below it. Longest prefix wins.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("autoconf.models", "autoconf.errors", "autoconf.masking"),
-    ("autoconf.options", "autoconf.address", "autoconf.events"),
+    (
+        "autoconf.options",
+        "autoconf.address",
+        "autoconf.events",
+        "autoconf.hints",
+        "autoconf.recommend",
+    ),
     ("autoconf.parsers", "autoconf._data", "autoconf.export"),
     ("autoconf.net",),
     ("autoconf.probe",),
     ("autoconf.sources",),
     ("autoconf.engine", "autoconf.verify", "autoconf.check"),
     ("autoconf.api",),
-    ("autoconf.cli", "autoconf.batch", "autoconf.render", "autoconf.__main__", "autoconf"),
+    ("autoconf.cli", "autoconf.cli.batch", "autoconf.cli.render", "autoconf.__main__", "autoconf"),
 )
 
 
@@ -118,8 +124,8 @@ def cycles(package: Path) -> list[list[str]]:
 
 
 def test_no_module_imports_a_higher_layer():
-    """models → options/address/events → parsers → net → probe → sources → engine → API →
-    cli/render/batch: no import goes up, counting function-local and TYPE_CHECKING ones."""
+    """models → options/address/events/hints/recommend → parsers → net → probe → sources →
+    engine → API → cli/: no import goes up, counting function-local and TYPE_CHECKING ones."""
     assert upward_imports(PACKAGE) == []
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from autoconf import DiscoveryResult, Protocol, SourceName
-from autoconf.batch import BadLine, BatchSummary, read_lines, run_batch
 from autoconf.cli import main
+from autoconf.cli.batch import BadLine, BatchSummary, read_lines, run_batch
 from autoconf.sources.base import SourceContext, SourceOutcome
 
 from ..fakes import ScriptedSource, server

@@ -12,8 +12,8 @@ import pytest
 from autoconf import api
 from autoconf.check.report import DomainReport, Severity
 from autoconf.cli import main
-from autoconf.render.check import render_report
-from autoconf.render.terminal import Terminal
+from autoconf.cli.render.check import render_report
+from autoconf.cli.render.terminal import Terminal
 from tests.unit.check.samples import sample_report
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 from autoconf.check.report import Finding, FindingCode, Mechanism, Severity
-from autoconf.render.check import render_report
-from autoconf.render.terminal import Terminal
+from autoconf.cli.render.check import render_report
+from autoconf.cli.render.terminal import Terminal
 from tests.unit.check.samples import sample_report
 
 TERM = Terminal(tty=False, colour=False, width=80, unicode=True)

@@ -26,9 +26,9 @@ from autoconf import (
     WarningCode,
 )
 from autoconf.cli import main
+from autoconf.cli.render.human import render_result
+from autoconf.cli.render.terminal import Terminal
 from autoconf.models import CertificateKind
-from autoconf.render.human import render_result
-from autoconf.render.terminal import Terminal
 from autoconf.sources.base import SourceContext, SourceOutcome
 
 from ..fakes import LOCAL_GMAIL, ScriptedSource, server
@@ -84,11 +84,11 @@ def test_human_view_starts_with_what_to_type():
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "Google Mail — settings for someone@gmail.com"
-    block = out.split("Recommended\n", 1)[1].split("\n\n", 1)[0]
+    block = out.split("\nRecommended\n", 1)[1].split("\n\n", 1)[0]
     assert "Incoming:  IMAP imap.gmail.com port 993, SSL/TLS" in block
     assert "Outgoing:  SMTP smtp.gmail.com port 465, SSL/TLS" in block
     assert "User name: someone@gmail.com" in block
-    assert "Sign-in:   OAuth2 or normal password" in block
+    assert "Sign-in:   OAuth2 (the provider's sign-in page) or an app password" in block
     assert "not checked live" in block
 
 
@@ -145,7 +145,8 @@ def test_without_trace_the_footer_points_to_it():
 
 
 def test_unknown_domain_exits_1_and_says_what_was_tried():
-    """An unknown domain offline exits 1, lists every attempt and says what to do next."""
+    """An unknown domain offline exits 1, lists every attempt and says what to do next: not
+    "check the spelling" (the bundled data is small) but "run it without --offline"."""
     code, out, _ = run("someone@unknown.example", "--offline")
     assert code == 1
     assert "No settings found for unknown.example." in out
@@ -153,7 +154,8 @@ def test_unknown_domain_exits_1_and_says_what_was_tried():
     assert "ispdb-bundled" in tried
     assert "empty" in tried
     assert "not among the 1304 bundled domains" in tried
-    assert "Next: check the spelling of the domain" in out
+    assert "unknown.example is not in the bundled data; run it without --offline" in out
+    assert "check the spelling" not in out
 
 
 def test_half_an_answer_is_not_found_but_shown():

@@ -57,7 +57,7 @@ SERVERS = [
     ("POP3", "pop.example.com", "995", "SSL/TLS", "unreachable: connection refused"),
     ("SMTP", "smtp.example.com", "587", "STARTTLS", "works, encrypted (12 ms)"),
 ]
-COMMON = ("jane@example.com", "normal password", "high", "autoconfig")
+COMMON = ("jane@example.com", "password", "high", "autoconfig")
 ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 

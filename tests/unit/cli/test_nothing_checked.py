@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+from autoconf.cli.render.human import render_result
+from autoconf.cli.render.terminal import Terminal
 from autoconf.models import (
     DiscoveryResult,
     FailureKind,
@@ -15,8 +17,6 @@ from autoconf.models import (
     Trust,
     Verification,
 )
-from autoconf.render.human import render_result
-from autoconf.render.terminal import Terminal
 
 PIPE = Terminal(tty=False, colour=False, width=100, unicode=False)
 DEAD = Verification(reachable=False, error="cannot connect: timed out", failure=FailureKind.TIMEOUT)

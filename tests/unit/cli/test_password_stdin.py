@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from autoconf.cli import EXIT_LOGIN_REFUSED, main
+from autoconf.cli import main
+from autoconf.cli.status import ExitCode
 from autoconf.models import (
     FailureKind,
     LoginStatus,
@@ -109,7 +110,7 @@ def test_a_refused_password_is_exit_3_with_json_too():
             stdin="wrong\n",
             sources=_refused_sources(),
         )
-        assert code == EXIT_LOGIN_REFUSED == 3
+        assert code == ExitCode.LOGIN_REFUSED == 3
         assert "imap.example.com" in out
 
 

@@ -79,9 +79,10 @@ class PtyRun:
         env: dict[str, str] | None = None,
         stdout: IO[Any] | None = None,
         columns: int = 120,
+        rows: int = 40,
     ) -> None:
         self.master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         environ = {
             k: v
             for k, v in os.environ.items()

@@ -33,9 +33,9 @@ from autoconf import (
     Verification,
     WarningCode,
 )
-from autoconf.render.human import render_result
-from autoconf.render.progress import DiscoveryProgress
-from autoconf.render.terminal import Terminal, safe_text
+from autoconf.cli.render.human import render_result
+from autoconf.cli.render.progress import DiscoveryProgress
+from autoconf.cli.render.terminal import Terminal, safe_text
 
 # C1 CSI (U+009B), ESC, BEL, a carriage return, DEL, right-to-left override, isolate, ALM.
 EVIL = "\x9b31m\x1b]0;pwned\x07\r\x7f\u202etxt.exe\u2066\u061c"

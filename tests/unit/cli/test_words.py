@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from autoconf.cli.render import words
 from autoconf.models import (
     Certificate,
     CertificateKind,
@@ -13,7 +14,6 @@ from autoconf.models import (
     TlsStatus,
     Verification,
 )
-from autoconf.render import words
 
 
 @pytest.mark.parametrize(

@@ -101,7 +101,8 @@ def test_bad_combinations_are_usage_errors():
 def _written(verification: object, **flags: object) -> tuple[int, str, str]:
     import argparse
 
-    from autoconf.export.cli import write_export
+    from autoconf.cli.export import write_export
+    from autoconf.cli.output import Streams
     from autoconf.models import DiscoveryResult
 
     checked = server(Protocol.SMTP, "smtp.example.net", 465).model_copy(
@@ -111,11 +112,17 @@ def _written(verification: object, **flags: object) -> tuple[int, str, str]:
         address="me@example.net", domain="example.net", incoming=[server()], outgoing=[checked]
     )
     args = argparse.Namespace(
-        format="msmtp", password_command=None, ca_file=None, login=None, password_stdin=False
+        format="msmtp",
+        password_command=None,
+        ca_file=None,
+        login=None,
+        password_stdin=False,
+        auth=None,
     )
     vars(args).update(flags)
     out, err = io.StringIO(), io.StringIO()
-    code = write_export(result, args, out, err, contextlib.nullcontext, prog="autoconf")
+    streams = Streams(out=out, err=err, inp=io.StringIO(), env={}, prog="autoconf")
+    code = write_export(result, args, streams, contextlib.nullcontext)
     return code, out.getvalue(), err.getvalue()
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from ..events import (
+from ...events import (
     CandidateFound,
     DiscoveryFinished,
     ProbeFinished,
@@ -24,7 +24,7 @@ from ..events import (
     SourceFinished,
     SourceStarted,
 )
-from ..models import AttemptStatus
+from ...models import AttemptStatus
 from . import words
 from .terminal import Terminal, safe_text
 

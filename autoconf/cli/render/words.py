@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..models import (
+from ...hints import general_hints
+from ...models import (
     AuthMethod,
     Certificate,
     CertificateKind,
@@ -24,22 +25,24 @@ from ..models import (
     ProviderDatabase,
     ProviderInfo,
     ProviderStatus,
+    ReasonCode,
     Security,
     ServerSettings,
     ServiceKind,
+    SignIn,
     SourceName,
     TlsStatus,
-    Trust,
+    Verdict,
     Verification,
     WarningCode,
 )
+from ...recommend import REASONS, recommendation_of
 
 __all__ = [
     "Check",
     "auth_words",
     "certificate_words",
     "check",
-    "chosen",
     "domain_sentence",
     "english",
     "found_by",
@@ -49,6 +52,7 @@ __all__ = [
     "recommended",
     "safety",
     "security_words",
+    "sign_in_words",
     "source_words",
     "unicode_address",
     "unicode_domain",
@@ -63,7 +67,7 @@ SECURITY = {
 }
 
 AUTH = {
-    AuthMethod.PASSWORD_CLEARTEXT: "normal password",
+    AuthMethod.PASSWORD_CLEARTEXT: "password",
     AuthMethod.PASSWORD_ENCRYPTED: "encrypted password",
     AuthMethod.OAUTH2: "OAuth2",
     AuthMethod.NTLM: "NTLM",
@@ -191,20 +195,17 @@ def found_by(server: ServerSettings) -> str:
 
 
 def provider_notes(provider: ProviderInfo) -> list[str]:
-    """What a person must know before and after signing in, one sentence or hint a line."""
+    """What a person must know before and after signing in, beyond the recommended sign-in
+    (which already says "app password" or "enable IMAP"): the provider's status and the
+    databases' hints fit for every mail app, marked with their language; one a line."""
     notes: list[str] = []
     status = STATUS[provider.status] if provider.status is not None else None
     if status is not None and not provider.no_imap:
         notes.append(status)
-    if provider.app_password_required:
-        notes.append(
-            "Sign in with an app password (made in your account's security settings), "
-            "not your normal password."
-        )
-    if provider.before_login_hint and not provider.no_imap:
-        notes.append(f"Before you sign in: {provider.before_login_hint}")
-    if provider.after_login_hint and not provider.no_imap:
-        notes.append(f"After you sign in: {provider.after_login_hint}")
+    for hint in general_hints(provider):
+        when = "Before you sign in" if hint.when == "before" else "After you sign in"
+        language = f" (in {hint.language})" if hint.language else ""
+        notes.append(f"{when}{language}: {hint.text}")
     if notes and provider.hints_database is not None:
         notes.append(f"Source of these notes: {DATABASES[provider.hints_database]}.")
     for label, url in (("More", provider.note_url), ("Website", provider.website)):
@@ -309,20 +310,6 @@ def _unchecked(verification: Verification | None) -> Check:
     return Check(None, "not checked")
 
 
-def _pick(servers: Sequence[ServerSettings]) -> ServerSettings | None:
-    """The first server a live check did not reject (ranking already put the best first)."""
-    for server in servers:
-        result = check(server.verification)
-        if result.ok is not False or result.login_refused:
-            return server
-    return servers[0] if servers else None
-
-
-def chosen(result: DiscoveryResult) -> list[ServerSettings]:
-    """The servers recommended to a person: the best incoming and the best outgoing one."""
-    return [s for s in (_pick(result.incoming), _pick(result.outgoing)) if s is not None]
-
-
 def _describe(server: ServerSettings) -> str:
     return (
         f"{server.protocol.value.upper()} {server.host} port {server.port}, "
@@ -330,62 +317,90 @@ def _describe(server: ServerSettings) -> str:
     )
 
 
+# How to sign in, in the words of a person setting up a mail app.
+SIGN_IN = {
+    SignIn.OAUTH2: "OAuth2 (the provider's sign-in page)",
+    SignIn.APP_PASSWORD: "an app password (not your normal one)",
+    SignIn.PASSWORD: "your normal password",
+    SignIn.PASSWORD_AFTER_ENABLING: (
+        "your normal password, once IMAP is enabled in your account's settings"
+    ),
+    SignIn.UNSUPPORTED: "not possible with a mail app: the provider offers no IMAP",
+}
+
+
+def sign_in_words(options: Sequence[SignIn]) -> str:
+    """``[oauth2, app-password]`` → ``OAuth2 (...) or an app password (...)``."""
+    said = " or ".join(SIGN_IN[option] for option in options) or "-"
+    return said[0].upper() + said[1:]
+
+
+def _chosen_row(
+    label: str, server: ServerSettings | None, found: Sequence[ServerSettings]
+) -> list[tuple[str, str]]:
+    if server is not None:
+        return [(label, _describe(server))]
+    return [(label, "none of the servers found passed a live check")] if found else []
+
+
 def recommended(result: DiscoveryResult) -> list[tuple[str, str]]:
-    """What to type into a mail app: (label, value) pairs, best servers only."""
-    incoming, outgoing = _pick(result.incoming), _pick(result.outgoing)
-    rows: list[tuple[str, str]] = []
-    if incoming is not None:
-        rows.append(("Incoming", _describe(incoming)))
-    if outgoing is not None:
-        rows.append(("Outgoing", _describe(outgoing)))
+    """What to type into a mail app: (label, value) pairs, from ``result.recommendation``."""
+    rec = recommendation_of(result)
+    incoming, outgoing = rec.incoming, rec.outgoing
+    rows = _chosen_row("Incoming", incoming, result.incoming)
+    rows += _chosen_row("Outgoing", outgoing, result.outgoing)
     names = [s.username for s in (incoming, outgoing) if s is not None and s.username]
     if names and len(set(names)) == 1:
         rows.append(("User name", names[0]))
     elif names:
-        assert incoming is not None
-        rows.append(("User name", f"{incoming.username or '-'} (outgoing: {names[-1]})"))
+        first = incoming.username if incoming is not None else None
+        rows.append(("User name", f"{first or '-'} (outgoing: {names[-1]})"))
     elif incoming is not None or outgoing is not None:
         rows.append(("User name", "not published; usually your full email address"))
-    first = incoming or outgoing
-    if first is not None and first.auth:
-        rows.append(("Sign-in", auth_words(first.auth)))
+    if rec.sign_in_options and (incoming is not None or outgoing is not None):
+        rows.append(("Sign-in", sign_in_words(rec.sign_in_options)))
+        if rec.sign_in_url:
+            rows.append(("Where", rec.sign_in_url))
     return rows
 
 
+_FAILED = {ReasonCode.INCOMING_FAILED: "incoming", ReasonCode.OUTGOING_FAILED: "outgoing"}
+
+
 def safety(result: DiscoveryResult) -> tuple[bool, str]:
-    """(safe, one sentence): may a person use the recommended servers with a password?"""
-    picked = chosen(result)
-    if not picked:
+    """(safe, one sentence): may a person use the recommended servers with a password?
+    Said from the recommendation's verdict and reasons."""
+    rec = recommendation_of(result)
+    codes = {reason.code for reason in rec.reasons}
+    picked = [s for s in (rec.incoming, rec.outgoing) if s is not None]
+    if rec.verdict is Verdict.UNDETERMINED:
+        return False, domain_sentence(result) or REASONS[ReasonCode.LOCAL_DNS_DOWN]
+    if rec.verdict is Verdict.FAILED:
+        failed = [_FAILED[r.code] for r in rec.reasons if r.code in _FAILED]
+        return False, f"Not safe: no {' or '.join(failed)} server passed a live check."
+    if rec.verdict is Verdict.NONE:
         return False, "No usable servers were found."
-    if any(s.security is Security.PLAIN for s in picked):
+    if ReasonCode.PLAINTEXT in codes:
         return False, "Not safe: without encryption your password would travel in clear text."
-    failed = [s for s in picked if check(s.verification).ok is False]
-    if failed and all(check(s.verification).login_refused for s in failed):
+    if ReasonCode.SIGN_IN_REFUSED in codes:
         return False, (
             "The servers work, but the sign-in was refused: check the user name and password."
         )
-    if failed:
-        s = failed[0]
-        return (
-            False,
-            f"Not safe: {s.host} did not pass the live check ({check(s.verification).text}).",
-        )
-    if any(set(s.sources) <= {SourceName.AUTOCONFIG_HTTP} for s in picked):
+    if ReasonCode.INSECURE_SOURCE in codes:
         return False, (
             "Be careful: these settings came over unencrypted HTTP; check them with your provider."
         )
-    if any(s.trust is Trust.LOW for s in picked):
+    if ReasonCode.LOW_TRUST in codes:
         databases = [DATABASES[s.database] for s in picked if s.database is not None]
         return (
             False,
             "Be careful: little evidence backs these settings; check them with your provider."
             + (f" They come from {databases[0]}." if databases else ""),
         )
-    checked = all(check(s.verification).ok for s in picked)
     where = ", ".join(
         dict.fromkeys(source_words(src, s.database) for s in picked for src in s.sources[:1])
     )
-    if checked:
+    if rec.verdict is Verdict.VERIFIED:
         return True, f"Safe: encrypted, and the servers answered a live check. From {where}."
     return True, f"Encrypted connections. From {where}; not checked live."
 

@@ -11,9 +11,9 @@ import textwrap
 from collections.abc import Sequence
 from typing import IO
 
-from ..check.findings import label
-from ..check.publish import zone_source
-from ..check.report import (
+from ...check.findings import label
+from ...check.publish import zone_source
+from ...check.report import (
     SERVER_CODES,
     DomainReport,
     Finding,
@@ -25,7 +25,7 @@ from ..check.report import (
     ServerReport,
     Severity,
 )
-from ..models import AttemptStatus, SourceName
+from ...models import AttemptStatus, SourceName
 from .terminal import Terminal, safe_text
 from .words import unicode_address, unicode_domain
 

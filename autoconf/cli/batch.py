@@ -31,10 +31,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import IO, Any
 
-from .address import parse_address, printable_address
-from .errors import InvalidAddress
-from .models import DiscoveryResult
+from ..address import parse_address, printable_address
+from ..errors import InvalidAddress
+from ..models import DiscoveryResult
 from .render.terminal import escape_json
+from .status import ExitCode, lookup_status
 
 __all__ = [
     "MAX_LINE",
@@ -396,7 +397,8 @@ class _Batch:
             line = _error_line(address, "internal-error", message, number)
             self._finish(index, line, Outcome.ERROR)
             return
-        outcome = Outcome.FOUND if result.found else Outcome.NOT_FOUND
+        found = lookup_status(result) is ExitCode.FOUND
+        outcome = Outcome.FOUND if found else Outcome.NOT_FOUND
         line = escape_json(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
         self._finish(index, line, outcome)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
 from typing import IO, Any, TypeVar
 
@@ -18,13 +19,23 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..models import AttemptStatus, DiscoveryResult, ProviderInfo, ServerSettings, SourceAttempt
+from ...models import (
+    AttemptStatus,
+    DiscoveryResult,
+    ProviderInfo,
+    ServerSettings,
+    SourceAttempt,
+    Verdict,
+)
+from ...recommend import recommendation_of
 from . import words
 from .terminal import Terminal, safe_text
 
 __all__ = ["make_console", "neutralised", "render_result", "render_trace"]
 
-_PIPE_WIDTH = 240  # piped output is not wrapped to a screen; tables take what they need
+# Piped output is not wrapped to a screen: every line (a URL above all) stays whole, and tables
+# take what they need.
+_PIPE_WIDTH = 10_000
 
 
 def make_console(out: IO[str], term: Terminal) -> Console:
@@ -162,16 +173,22 @@ def render_result(
     term: Terminal,
     *,
     trace: bool = False,
+    brief: bool = False,
+    offline: bool = False,
     notes: Sequence[str] = (),
 ) -> None:
-    """Write the whole human view of ``result`` to ``out``.
+    """Write the whole human view of ``result`` to ``out``: the details first, the
+    *Recommended* block last (so it is on the screen when the command ends); with ``brief``
+    only the title and that block. ``offline`` says a miss is the bundled data's, not the
+    domain's.
 
     Every string of the result (and every note) passes :func:`safe_text` first: names,
     documentation, hosts and error texts come from the network and must not act on the terminal.
     """
     buffer = _Buffer(term.encoding)
     console = make_console(buffer, term)
-    _render(console, term, neutralised(result), trace=trace, notes=[safe_text(n) for n in notes])
+    view = _View(trace=trace, brief=brief, offline=offline, notes=[safe_text(n) for n in notes])
+    _render(console, term, neutralised(result), view)
     # Table cells are padded to their column's width: no line should end in spaces.
     out.write("\n".join(line.rstrip() for line in buffer.getvalue().split("\n")))
 
@@ -219,19 +236,29 @@ def _neutral_value(value: Any) -> Any:
     return value
 
 
-def _render(
-    console: Console,
-    term: Terminal,
-    result: DiscoveryResult,
-    *,
-    trace: bool,
-    notes: Sequence[str],
-) -> None:
+@dataclass(frozen=True, slots=True)
+class _View:
+    """What the caller asked the view to show."""
+
+    trace: bool = False
+    brief: bool = False
+    offline: bool = False
+    notes: Sequence[str] = ()
+
+
+def _render(console: Console, term: Terminal, result: DiscoveryResult, view: _View) -> None:
     _title(console, term, result)
     if not result.found:
-        _not_found(console, term, result, notes)
+        _not_found(console, term, result, view)
         return
+    if not view.brief:
+        _details(console, term, result, view)
     _recommended(console, result)
+
+
+def _details(console: Console, term: Terminal, result: DiscoveryResult, view: _View) -> None:
+    """Everything above the *Recommended* block: every server, the provider's notes,
+    warnings, the trace and the summary line."""
     blocks = not _tables_fit(console, term, result.incoming, result.outgoing)
     for heading, servers in (
         ("Incoming mail servers (best first)", result.incoming),
@@ -245,9 +272,10 @@ def _render(
         _documentation(console, result.provider)
     _also_found(console, result)
     _warnings(console, term, result)
-    if trace:
+    if view.trace:
         render_trace(result.attempts, console, term)
-    _footer(console, result, notes, trace=trace)
+    _footer(console, result, view.notes, trace=view.trace)
+    console.print()
 
 
 def _title(console: Console, term: Terminal, result: DiscoveryResult) -> None:
@@ -276,25 +304,42 @@ def _recommended(console: Console, result: DiscoveryResult) -> None:
         grid.add_row(f"{label}:", Text(value, style=style))
     console.print(_indent(grid))
     safe, sentence = words.safety(result)
-    console.print(_indent(Text(sentence, style="green" if safe else "yellow")))
+    console.print(_indent(Text(sentence, style="green" if safe else "yellow", overflow="fold")))
     _nothing_checked(console, result)
-    console.print()
 
 
 def _nothing_checked(console: Console, result: DiscoveryResult) -> None:
-    """Say so plainly when every live check failed (12.3), or the DNS looks down (12.11)."""
+    """Say so plainly when every live check failed (12.3), or the DNS looks down (12.11);
+    not when the verdict already said that this machine could not look anything up."""
+    if recommendation_of(result).verdict is Verdict.UNDETERMINED:
+        return
     for sentence in (words.nothing_checked(result), words.domain_sentence(result)):
         if sentence is not None:
             console.print(_indent(Text(sentence, style="yellow")))
 
 
-def _next_step(console: Console, result: DiscoveryResult) -> None:
-    """The last line of a failed search: the domain's own problem when the DNS names one."""
-    console.print(
-        words.domain_sentence(result)
-        or "Next: check the spelling of the domain, or ask your provider for its IMAP and SMTP "
-        "server names."
-    )
+def _next_step(console: Console, result: DiscoveryResult, *, offline: bool) -> None:
+    """The last line of a failed search: the domain's own problem when the DNS names one; a
+    known provider without servers; offline, the bundled data's miss."""
+    provider = result.provider
+    if provider is not None and not (result.incoming or result.outgoing):
+        name = provider.display_name or provider.display_short_name or result.domain
+        console.print(
+            f"{name} is a known provider, but the data consulted lists no servers for it; "
+            "ask the provider for its IMAP and SMTP server names."
+            + (" Run it without --offline to look further." if offline else "")
+        )
+    elif offline:
+        console.print(
+            f"{result.domain} is not in the bundled data; run it without --offline to look "
+            "everywhere else."
+        )
+    else:
+        console.print(
+            words.domain_sentence(result)
+            or "Next: check the spelling of the domain, or ask your provider for its IMAP and "
+            "SMTP server names."
+        )
 
 
 def _oauth2(console: Console, provider: ProviderInfo) -> None:
@@ -309,8 +354,8 @@ def _oauth2(console: Console, provider: ProviderInfo) -> None:
         ("token", o.token_url),
     ]
     for key, item in details:
-        if item:
-            console.print(Text(f"  {key}: {item}"))
+        if item:  # URLs: never wrapped by us, so a copy is whole (soft_wrap)
+            console.print(Text(f"  {key}: {item}"), soft_wrap=True)
     console.print()
 
 
@@ -339,7 +384,7 @@ def _documentation(console: Console, provider: ProviderInfo) -> None:
     _heading(console, "Documentation")
     for doc in provider.documentation:
         text = words.english(doc.descriptions)
-        console.print(Text(f"  {doc.url}" + (f"  ({text})" if text else "")))
+        console.print(Text(f"  {doc.url}" + (f"  ({text})" if text else "")), soft_wrap=True)
     console.print()
 
 
@@ -350,7 +395,9 @@ def _also_found(console: Console, result: DiscoveryResult) -> None:
     _heading(console, "Also found")
     for service in result.services:
         what = words.SERVICE_KINDS[service.kind]
-        console.print(Text(f"  {what}: {service.url}  (trust: {service.trust.value})"))
+        console.print(
+            Text(f"  {what}: {service.url}  (trust: {service.trust.value})"), soft_wrap=True
+        )
     console.print()
 
 
@@ -396,9 +443,7 @@ def _footer(
         console.print(Text(note, style="dim"))
 
 
-def _not_found(
-    console: Console, term: Terminal, result: DiscoveryResult, notes: Sequence[str]
-) -> None:
+def _not_found(console: Console, term: Terminal, result: DiscoveryResult, view: _View) -> None:
     partial = result.incoming or result.outgoing
     if partial:
         missing = "outgoing (SMTP)" if result.incoming else "incoming (IMAP or POP3)"
@@ -426,10 +471,11 @@ def _not_found(
     if partial and result.provider is not None:
         _before_you_connect(console, result.provider)
     _warnings(console, term, result)
-    render_trace(result.attempts, console, term, heading="What was tried")
+    if not view.brief:
+        render_trace(result.attempts, console, term, heading="What was tried")
     if words.no_imap_sentence(result.provider, result.domain) is None:
-        _next_step(console, result)
-    for note in notes:
+        _next_step(console, result, offline=view.offline)
+    for note in view.notes:
         console.print(Text(note, style="dim"))
 
 
@@ -451,7 +497,9 @@ def render_trace(
     *,
     heading: str = "Every attempt",
 ) -> None:
-    """One row per attempt: source, status, time, target (URL or DNS query), detail."""
+    """One row per attempt: source, status, time, target (URL or DNS query), detail; where
+    that table would not fit, one block per attempt, its target on a line of its own and
+    never cut or split (a URL stays one piece to copy)."""
     attempts = [neutralised(a) for a in attempts]
     _heading(console, heading)
     table = _table(term, "Source", "Status", "Time", "Target", "Detail")
@@ -464,5 +512,25 @@ def render_trace(
             a.target,
             a.detail or "",
         )
-    console.print(_indent(table))
+    if _fits(console, table):
+        console.print(_indent(table))
+    else:
+        for a in attempts:
+            _attempt_block(console, a)
     console.print()
+
+
+def _fits(console: Console, table: Table) -> bool:
+    from rich.measure import Measurement
+
+    return Measurement.get(console, console.options, table).maximum + 2 <= console.width
+
+
+def _attempt_block(console: Console, a: SourceAttempt) -> None:
+    head = Text(f"  {a.source.value}  ")
+    head.append(a.status.value, style=_STATUS_STYLE[a.status])
+    head.append(f"  {a.elapsed_ms:.0f} ms")
+    console.print(head)
+    console.print(Text(f"      {a.target}"), soft_wrap=True)  # never wrapped or cut
+    if a.detail:
+        console.print(Text(f"      {a.detail}", style="dim", overflow="fold"))
