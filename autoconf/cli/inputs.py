@@ -17,7 +17,7 @@ from .parser import signs_in
 from .render.terminal import is_terminal
 from .status import Usage
 
-__all__ = ["credentials", "options", "person_address", "recover_argv"]
+__all__ = ["credentials", "options", "person_address", "probes_all", "recover_argv"]
 
 _QUOTES = (('"', '"'), ("'", "'"), ("“", "”"), ("‘", "’"), ("«", "»"), ("„", "“"))
 
