@@ -293,6 +293,11 @@ class ServerSettings(_Frozen):
     pop3: Pop3Options | None = None
     # Which bundled provider database proposed this server (``ispdb-bundled`` and ``mx``).
     database: ProviderDatabase | None = None
+    redirected: bool = False
+    """Every source named it only through a pointer to another domain (an HTTP redirect,
+    Autodiscover's redirectUrl or redirectAddr, an _autodiscover._tcp record): a hint from
+    elsewhere, which never makes the host trusted enough for the password, alone or agreeing
+    with other such hints."""
 
     @property
     def endpoint(self) -> tuple[Protocol, str, int, Security]:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from ..errors import DeadlineExceeded, HostNotFound, NetworkError, bounded
+from ..masking import masked_verification
 from ..models import (
     Certificate,
     CertificateKind,
@@ -227,7 +228,11 @@ async def probe_server(
             reachable=False, error=_clip(str(exc)), failure=exc.kind, elapsed_ms=elapsed
         )
     outcome = await _session(connection, server, ssl_context, deadline, limits, login)
-    return _verification(outcome, _elapsed_ms(started))
+    verification = _verification(outcome, _elapsed_ms(started))
+    if login is None:
+        return verification
+    # What the server said after a login may echo it: kept only with the password masked.
+    return masked_verification(verification, username=login.username, password=login.password)
 
 
 def _elapsed_ms(started: float) -> float:
