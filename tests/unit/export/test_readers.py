@@ -274,7 +274,9 @@ def _ascii_values() -> st.SearchStrategy[dict[str, str]]:
             "address": st.just("alice@example.net"),
             "user": _ASCII_VALUE,
             "command": _ASCII_VALUE,
-            "ca_file": _ASCII_VALUE.map(lambda v: "/" + v),  # a leading ~ is meant as home
+            # Absolute (a leading ~ is meant as home), and under a folder that does not exist:
+            # "/" + "/" or "/" + "tmp" would name one that does, which mbsync then accepts.
+            "ca_file": _ASCII_VALUE.map(lambda v: "/no-such-folder/" + v),
             "folder": _ASCII_VALUE.map(lambda v: v + "/"),
         }
     )
