@@ -16,10 +16,11 @@ if TYPE_CHECKING:
     from ._data import BundledIspdb
     from .address import EmailAddress, parse_address
     from .api import Session, discover, discover_events, discover_sync
-    from .check import DomainReport
+    from .check import DomainReport, Finding, FindingCode, Severity
     from .check.run import check_domain, check_domain_sync
     from .engine import default_sources
     from .errors import (
+        AddressFailure,
         AutoconfError,
         DeadlineExceeded,
         DnsError,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
         DiscoveryResult,
         DiscoveryWarning,
         Documentation,
+        DomainStatus,
         EnableInstructions,
         FailureKind,
         LocalizedText,
@@ -62,7 +64,9 @@ if TYPE_CHECKING:
         OAuth2Info,
         Pop3Options,
         Protocol,
+        ProviderDatabase,
         ProviderInfo,
+        ProviderStatus,
         Security,
         ServerSettings,
         SourceAttempt,
@@ -78,6 +82,7 @@ if TYPE_CHECKING:
 _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "EmailAddress": ".address",
     "parse_address": ".address",
+    "AddressFailure": ".errors",
     "AutoconfError": ".errors",
     "DeadlineExceeded": ".errors",
     "DnsError": ".errors",
@@ -99,6 +104,7 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "CertificateKind": ".models",
     "DiscoveryResult": ".models",
     "Documentation": ".models",
+    "DomainStatus": ".models",
     "EnableInstructions": ".models",
     "FailureKind": ".models",
     "LocalizedText": ".models",
@@ -106,7 +112,9 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "OAuth2Info": ".models",
     "Pop3Options": ".models",
     "Protocol": ".models",
+    "ProviderDatabase": ".models",
     "ProviderInfo": ".models",
+    "ProviderStatus": ".models",
     "Security": ".models",
     "ServerSettings": ".models",
     "SourceAttempt": ".models",
@@ -135,6 +143,9 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "export_config": ".export",  # the function autoconf.export.export
     "export_formats": ".export",  # autoconf.export.FORMATS
     "DomainReport": ".check",
+    "Finding": ".check",
+    "FindingCode": ".check",
+    "Severity": ".check",
     "check_domain": ".check.run",
     "check_domain_sync": ".check.run",
     "BundledIspdb": "._data",
@@ -169,6 +180,7 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
+    "AddressFailure",
     "AttemptStatus",
     "AuthMethod",
     "AutoconfError",
@@ -188,6 +200,7 @@ __all__ = [
     "DnsTimeout",
     "Documentation",
     "DomainReport",
+    "DomainStatus",
     "EmailAddress",
     "EnableInstructions",
     "ExportError",
@@ -195,6 +208,8 @@ __all__ = [
     "FailureKind",
     "FetchError",
     "FetchFailure",
+    "Finding",
+    "FindingCode",
     "HostNotFound",
     "InvalidAddress",
     "LocalizedText",
@@ -209,10 +224,13 @@ __all__ = [
     "ProbeFinished",
     "ProbeStarted",
     "Protocol",
+    "ProviderDatabase",
     "ProviderInfo",
+    "ProviderStatus",
     "Security",
     "ServerSettings",
     "Session",
+    "Severity",
     "Source",
     "SourceAttempt",
     "SourceContext",

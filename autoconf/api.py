@@ -109,6 +109,7 @@ class Session:
         return self.network().for_call(options)
 
     async def aclose(self) -> None:
+        """Close the session's connections and caches (``async with`` does it on exit)."""
         if self._network is not None:
             network, self._network = self._network, None
             await network.aclose()

@@ -11,6 +11,7 @@ def test_public_api_is_pinned_and_sorted():
     """__all__ is sorted and names exactly the public API (a change here is a decision)."""
     assert autoconf.__all__ == sorted(autoconf.__all__)
     assert set(autoconf.__all__) == {
+        "AddressFailure",
         "AttemptStatus",
         "AuthMethod",
         "AutoconfError",
@@ -29,6 +30,7 @@ def test_public_api_is_pinned_and_sorted():
         "DnsTimeout",
         "Documentation",
         "DomainReport",
+        "DomainStatus",
         "EmailAddress",
         "EnableInstructions",
         "ExportError",
@@ -36,6 +38,8 @@ def test_public_api_is_pinned_and_sorted():
         "FailureKind",
         "FetchError",
         "FetchFailure",
+        "Finding",
+        "FindingCode",
         "HostNotFound",
         "InvalidAddress",
         "LocalizedText",
@@ -50,10 +54,13 @@ def test_public_api_is_pinned_and_sorted():
         "ProbeFinished",
         "ProbeStarted",
         "Protocol",
+        "ProviderDatabase",
         "ProviderInfo",
+        "ProviderStatus",
         "Security",
         "ServerSettings",
         "Session",
+        "Severity",
         "Source",
         "SourceAttempt",
         "SourceContext",
