@@ -452,9 +452,9 @@ def _raise_interrupt() -> NoReturn:
 
 
 def _schema(out: TextIO, interrupts: _Interrupts) -> int:
-    from .models import DiscoveryResult
+    from .models import DiscoveryResult, json_schema
 
-    text = json.dumps(DiscoveryResult.model_json_schema(), indent=2, ensure_ascii=False)
+    text = json.dumps(json_schema(DiscoveryResult), indent=2, ensure_ascii=False)
     with interrupts.writing():
         out.write(text + "\n")
         out.flush()
@@ -699,7 +699,9 @@ def _check(args: argparse.Namespace, streams: _Streams, interrupts: _Interrupts)
 
     out = streams.out
     if args.schema:
-        text = json.dumps(DomainReport.model_json_schema(), indent=2, ensure_ascii=False)
+        from .models import json_schema
+
+        text = json.dumps(json_schema(DomainReport), indent=2, ensure_ascii=False)
         with interrupts.writing():
             out.write(text + "\n")
             out.flush()

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "SCHEMA_VERSION",
     "AttemptStatus",
     "AuthMethod",
     "Certificate",
@@ -40,7 +41,14 @@ __all__ = [
     "Trust",
     "Verification",
     "WarningCode",
+    "json_schema",
 ]
+
+SCHEMA_VERSION = 1
+"""The version of the JSON output's schemas (``--schema``, ``--check --schema``).
+
+It rises only when a field is removed or changes meaning; adding a field keeps it.
+"""
 
 
 class Protocol(StrEnum):
@@ -481,6 +489,20 @@ class DiscoveryResult(_Frozen):
     def found(self) -> bool:
         """True when there is at least one incoming and one outgoing server."""
         return bool(self.incoming) and bool(self.outgoing)
+
+
+def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema with ``$schema``, ``$id`` and ``version``: what ``--schema`` prints.
+
+    The ``$id`` names the model and :data:`SCHEMA_VERSION`, e.g.
+    ``urn:mail-autoconf:schema:DiscoveryResult:1``.
+    """
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"urn:mail-autoconf:schema:{model.__name__}:{SCHEMA_VERSION}",
+        "version": SCHEMA_VERSION,
+        **model.model_json_schema(),
+    }
 
 
 def __getattr__(name: str) -> object:

@@ -25,6 +25,7 @@ import autoconf
 # Public module -> its __all__, pinned. ``autoconf`` itself is pinned in tests/unit/test_api.py.
 PUBLIC_MODULES: dict[str, set[str]] = {
     "autoconf.models": {
+        "SCHEMA_VERSION",
         "AttemptStatus",
         "AuthMethod",
         "Certificate",
@@ -51,6 +52,7 @@ PUBLIC_MODULES: dict[str, set[str]] = {
         "Trust",
         "Verification",
         "WarningCode",
+        "json_schema",
     },
     "autoconf.errors": {
         "MAX_MESSAGE_CHARS",
@@ -98,7 +100,13 @@ PUBLIC_MODULES: dict[str, set[str]] = {
 
 # Public names that are values, not classes or functions: documented by an attribute
 # docstring in their module (the API reference shows it), which Python cannot check here.
-DATA_NAMES = {"__version__", "DiscoveryEvent", "export_formats", "MAX_MESSAGE_CHARS"}
+DATA_NAMES = {
+    "__version__",
+    "DiscoveryEvent",
+    "export_formats",
+    "MAX_MESSAGE_CHARS",
+    "SCHEMA_VERSION",
+}
 
 # Internal types that a public signature still shows, each with the reason it may. A new
 # entry needs a reason a reviewer accepts; a type a caller must name belongs in a public module.
@@ -292,3 +300,24 @@ def test_schema_describes_every_property(model: str):
         if "description" not in spec
     ]
     assert lacking == []
+
+
+@pytest.mark.parametrize(
+    ("flags", "model"),
+    [(["--schema"], "DiscoveryResult"), (["--check", "--schema"], "DomainReport")],
+)
+def test_printed_schema_has_an_id_and_a_version(flags: list[str], model: str):
+    """--schema and --check --schema print a schema with $schema, $id and the version."""
+    import io
+    import json
+
+    from autoconf.cli import main
+    from autoconf.models import SCHEMA_VERSION
+
+    out = io.StringIO()
+    assert main(flags, stdout=out, stderr=io.StringIO(), stdin=io.StringIO()) == 0
+    schema = json.loads(out.getvalue())
+    assert schema["$id"] == f"urn:mail-autoconf:schema:{model}:{SCHEMA_VERSION}"
+    assert schema["version"] == SCHEMA_VERSION
+    assert schema["$schema"].endswith("/draft/2020-12/schema")
+    assert schema["title"] == model

@@ -26,7 +26,7 @@ from autoconf import (
     WarningCode,
 )
 from autoconf.cli import main
-from autoconf.models import CertificateKind
+from autoconf.models import CertificateKind, json_schema
 from autoconf.render.human import render_result
 from autoconf.render.terminal import Terminal
 from autoconf.sources.base import SourceContext, SourceOutcome
@@ -335,7 +335,7 @@ def test_schema_prints_the_result_schema():
     """--schema prints DiscoveryResult's JSON schema and needs no address."""
     code, out, _ = run("--schema")
     assert code == 0
-    assert json.loads(out) == DiscoveryResult.model_json_schema()
+    assert json.loads(out) == json_schema(DiscoveryResult)
 
 
 def test_json_output_validates_against_the_schema():
