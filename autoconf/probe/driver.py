@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from .._logging import log_probe
 from ..errors import DeadlineExceeded, HostNotFound, NetworkError, bounded
 from ..models import (
     Certificate,
@@ -223,11 +224,14 @@ async def probe_server(
         connection = await _connect(ips, server.port, deadline, limits)
     except _Unreachable as exc:
         elapsed = _elapsed_ms(started)
-        return Verification(
-            reachable=False, error=_clip(str(exc)), failure=exc.kind, elapsed_ms=elapsed
+        return log_probe(
+            server,
+            Verification(
+                reachable=False, error=_clip(str(exc)), failure=exc.kind, elapsed_ms=elapsed
+            ),
         )
     outcome = await _session(connection, server, ssl_context, deadline, limits, login)
-    return _verification(outcome, _elapsed_ms(started))
+    return log_probe(server, _verification(outcome, _elapsed_ms(started)))
 
 
 def _elapsed_ms(started: float) -> float:
