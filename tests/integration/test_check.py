@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import pytest
 
 from autoconf.check import DomainReport, FindingCode, Mechanism, ServerReport, Severity
+from autoconf.check.guide import GUIDE
 from autoconf.check.report import SERVER_CODES
 from autoconf.check.run import check_domain_sync
 from autoconf.cli import main
@@ -60,9 +61,11 @@ def codes(report: DomainReport) -> set[FindingCode]:
 
 @pytest.mark.parametrize(("code", "scenario"), sorted({**FROM_EXISTING, **CHECK_SCENARIOS}.items()))
 def test_each_code_comes_from_its_scenario(world: WorldInfo, code: str, scenario: str):
-    """The scenario built for a finding code produces that code."""
+    """The scenario built for a finding code produces that code, at a severity its guide allows."""
     report = report_for(world, scenario)
     assert FindingCode(code) in codes(report), [f.message for f in report.findings]
+    for finding in report.findings:
+        assert finding.severity in GUIDE[finding.code].severities, finding.code
 
 
 def test_every_mechanism_code_has_a_scenario():
