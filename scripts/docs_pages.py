@@ -1,9 +1,10 @@
 """The generated parts of the documentation site, made from the code they describe.
 
-A page of ``docs/`` holds a marker such as ``<!-- generated: cli-flags -->``; the MkDocs hook
-``docs/hooks.py`` replaces it with :func:`section`'s output at build time, so the site cannot
-drift from the argparse parser, the finding codes, the export formats, the JSON schemas or
-the last benchmark run. Print one section with ``python scripts/docs_pages.py NAME``.
+A page of ``docs/`` holds a marker such as ``<!-- generated: cli-flags -->``; this file is
+also the site's MkDocs hook (``hooks:`` in mkdocs.yml), whose :func:`on_page_markdown`
+replaces each marker with :func:`section`'s output at build time, so the site cannot drift
+from the argparse parser, the finding codes, the export formats, the JSON schemas or the last
+benchmark run. Print one section with ``python scripts/docs_pages.py NAME``.
 """
 
 from __future__ import annotations
@@ -200,6 +201,11 @@ def section(name: str) -> str:
 def expand(markdown: str) -> str:
     """``markdown`` with every marker replaced by its section."""
     return MARKER.sub(lambda m: section(m.group(1)), markdown)
+
+
+def on_page_markdown(markdown: str, **_: Any) -> str:
+    """The MkDocs hook: expand the markers of one page."""
+    return expand(markdown)
 
 
 if __name__ == "__main__":

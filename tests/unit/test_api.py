@@ -166,7 +166,7 @@ def test_human_offline_path_imports_no_network_library():
 
 
 class DirectorySource:
-    """A caller's own source, written against the public names only (the README's example)."""
+    """A caller's own source, written against the public names only (docs/wizards.md)."""
 
     name = autoconf.SourceName.LOCAL
 
