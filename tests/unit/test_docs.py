@@ -75,3 +75,12 @@ def test_the_readme_is_one_screen_with_both_setup_commands():
     assert "bash scripts/check\n" in readme
     assert "docs/" in readme
     assert "mkdocs serve" in readme
+
+
+def test_the_readme_python_example_prints_what_it_says(capsys):
+    """The README's Python example runs (offline) and prints the line its comment shows."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (code,) = re.findall(r"```python\n(.*?)```", readme, re.S)
+    expected = next(line for line in code.splitlines() if line.startswith("# imap."))
+    exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - our own README's example
+    assert capsys.readouterr().out.strip() == expected.removeprefix("# ")
