@@ -29,7 +29,7 @@ def _cell(text: object) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's argparse parser, wherever the CLI keeps its builder."""
-    for name in ("autoconf.cli.parser", "autoconf.cli"):
+    for name in ("autoconf.cli.parser", "autoconf.cli.app", "autoconf.cli"):
         try:
             module = importlib.import_module(name)
         except ImportError:
