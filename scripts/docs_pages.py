@@ -46,10 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _flag(action: argparse.Action) -> str:
     if not action.option_strings:
         return f"`{action.metavar or action.dest}`"
-    metavar = action.metavar or (action.dest.upper() if action.nargs != 0 else None)
+    choices = "|".join(str(c) for c in action.choices) if action.choices else None
+    metavar = action.metavar or choices or (action.dest.upper() if action.nargs != 0 else None)
     if isinstance(metavar, tuple):
         metavar = " ".join(metavar)
     shown = ", ".join(action.option_strings)
+    # A pipe inside a code span does not split a table cell (Python-Markdown's tables).
     return f"`{shown} {metavar}`" if metavar and action.nargs != 0 else f"`{shown}`"
 
 
