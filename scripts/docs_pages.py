@@ -210,5 +210,17 @@ def on_page_markdown(markdown: str, **_: Any) -> str:
     return expand(markdown)
 
 
+_REST_ROLE = re.compile(r":(?:class|func|data|mod|attr|meth|exc):(?=<code>)")
+
+
+def on_page_content(html: str, **_: Any) -> str:
+    """The MkDocs hook: the API reference without the reST roles and ``::`` of the docstrings.
+
+    The docstrings are written for ``help()`` and Sphinx-style readers (``:class:`X```);
+    mkdocstrings renders them as Markdown, where the role would show as text.
+    """
+    return _REST_ROLE.sub("", html).replace("<p>::</p>", "")
+
+
 if __name__ == "__main__":
     sys.stdout.write(section(sys.argv[1]) if len(sys.argv) > 1 else ", ".join(SECTIONS) + "\n")
