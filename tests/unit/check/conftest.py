@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any
 
 import pytest
 
-from autoconf.check import findings, run, servers
+import autoconf.check
 from autoconf.check.guide import GUIDE
 from autoconf.check.report import Finding
 
@@ -21,5 +23,8 @@ def guided_finding(**fields: Any) -> Finding:
 
 @pytest.fixture(autouse=True)
 def _findings_follow_the_guide(monkeypatch: pytest.MonkeyPatch) -> None:
-    for module in (findings, run, servers):
-        monkeypatch.setattr(module, "Finding", guided_finding)
+    """Each check module that builds findings builds them through guided_finding."""
+    for info in pkgutil.iter_modules(autoconf.check.__path__, "autoconf.check."):
+        module = importlib.import_module(info.name)
+        if info.name != "autoconf.check.report" and getattr(module, "Finding", None) is Finding:
+            monkeypatch.setattr(module, "Finding", guided_finding)
