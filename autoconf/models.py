@@ -28,6 +28,7 @@ __all__ = [
     "LocalizedText",
     "LoginStatus",
     "OAuth2Info",
+    "PaccRecordProblem",
     "Pop3Options",
     "Protocol",
     "ProviderDatabase",
@@ -35,6 +36,8 @@ __all__ = [
     "ProviderStatus",
     "Security",
     "ServerSettings",
+    "Service",
+    "ServiceKind",
     "SourceAttempt",
     "SourceName",
     "TlsStatus",
@@ -91,6 +94,7 @@ class SourceName(StrEnum):
     """Every place settings can come from, in the contract's order of authority."""
 
     LOCAL = "local"
+    PACC = "pacc"  # draft-ietf-mailmaint-pacc: HTTPS and the domain's DNS both vouch for it
     AUTOCONFIG = "autoconfig"
     SRV = "srv"
     ISPDB_BUNDLED = "ispdb-bundled"
@@ -108,6 +112,7 @@ class SourceName(StrEnum):
 
 _SOURCE_PRIORITY = {
     SourceName.LOCAL: 0,
+    SourceName.PACC: 1,
     SourceName.AUTOCONFIG: 1,
     SourceName.SRV: 2,
     SourceName.ISPDB_BUNDLED: 3,
@@ -191,6 +196,9 @@ class WarningCode(StrEnum):
     REDIRECTED = "redirected"
     SECURITY_FROM_PORT = "security-from-port"  # the port decided a document's security
     INCOMPLETE_DOCUMENT = "incomplete-document"  # no incoming or no outgoing server
+    # A PACC document whose digest no _ua-auto-config TXT record vouches for: tampering or a
+    # stale record. The document is not used.
+    PACC_DIGEST_MISMATCH = "pacc-digest-mismatch"
 
 
 class FailureKind(StrEnum):
@@ -437,6 +445,39 @@ class ProviderInfo(_Frozen):
     """Each bundled record used, e.g. ispdb/gmx.net.xml."""
 
 
+class PaccRecordProblem(StrEnum):
+    """Why a TXT record at ``_ua-auto-config.DOMAIN`` cannot vouch for a PACC document."""
+
+    NOT_TEXT = "not-text"  # its strings are not UTF-8
+    NOT_UAAC = "not-uaac"  # no ``v=UAAC…`` tag: another kind of record (ignored, no error)
+    BAD_VERSION = "bad-version"  # ``v`` is not UAAC1
+    BAD_ALGORITHM = "bad-algorithm"  # ``a`` is missing or not sha256
+    NO_DIGEST = "no-digest"  # no ``d`` tag
+    BAD_BASE64 = "bad-base64"  # ``d`` is not standard base64
+    WRONG_LENGTH = "wrong-length"  # ``d`` decodes, but not to 32 bytes
+
+
+class ServiceKind(StrEnum):
+    """A service beside mail that an account can use (JMAP, calendars, contacts)."""
+
+    JMAP = "jmap"  # a JMAP Session resource (RFC 8620)
+    CALDAV = "caldav"  # a CalDAV context URL (RFC 4791, RFC 6764)
+    CARDDAV = "carddav"  # a CardDAV context URL (RFC 6352, RFC 6764)
+
+
+class Service(_Frozen):
+    """A JMAP, CalDAV or CardDAV service found for the address, with where it came from."""
+
+    kind: ServiceKind
+    """What the URL serves."""
+    url: str
+    """The https URL a client starts from (a JMAP Session resource or a DAV context URL)."""
+    sources: list[SourceName] = Field(default_factory=_empty_list)
+    """Every source that named this URL."""
+    trust: Trust = Trust.MEDIUM
+    """How far the URL can be trusted, from its best source."""
+
+
 class SourceAttempt(_Frozen):
     """How one look-up at one source ended."""
 
@@ -484,6 +525,8 @@ class DiscoveryResult(_Frozen):
     """How long the whole discovery took, in milliseconds."""
     domain_status: DomainStatus = DomainStatus.UNKNOWN  # does the email domain exist?
     """What the DNS said about the email domain itself."""
+    services: list[Service] = Field(default_factory=_empty_list)
+    """JMAP, CalDAV and CardDAV services found beside the mail servers, best first."""
 
     @property
     def found(self) -> bool:

@@ -15,6 +15,8 @@ from .report import (
     LookupOutcome,
     Mechanism,
     MechanismReport,
+    PaccDetails,
+    PaccRecord,
     ServerReport,
     Severity,
 )
@@ -29,6 +31,8 @@ __all__ = [
     "LookupOutcome",
     "Mechanism",
     "MechanismReport",
+    "PaccDetails",
+    "PaccRecord",
     "ServerReport",
     "Severity",
 ]

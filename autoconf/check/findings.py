@@ -25,6 +25,7 @@ from .report import (
     LookupOutcome,
     Mechanism,
     MechanismReport,
+    PaccDetails,
     ServerReport,
     Severity,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "ispdb_findings",
     "label",
     "mx_findings",
+    "pacc_findings",
     "srv_findings",
 ]
 
@@ -67,7 +69,7 @@ def label(server: ServerSettings | ServerReport) -> str:
 def findings_for(domain: str, reports: Sequence[MechanismReport]) -> list[Finding]:
     """Every finding about ``domain``'s mechanisms, in the reports' order, errors first."""
     found: list[Finding] = []
-    own = [r for r in reports if r.mechanism in OWN and r.published]
+    own = [r for r in reports if r.mechanism in (*OWN, Mechanism.PACC) and r.published]
     for report in reports:
         if report.mechanism is Mechanism.AUTOCONFIG:
             found += autoconfig_findings(domain, report)
@@ -77,6 +79,8 @@ def findings_for(domain: str, reports: Sequence[MechanismReport]) -> list[Findin
             found += mx_findings(report, own)
         elif report.mechanism is Mechanism.ISPDB:
             found += ispdb_findings(report, own)
+        elif report.mechanism is Mechanism.PACC:
+            found += pacc_findings(domain, report)
         found += _skipped(report) + _timeouts(report)
     found += agreement_findings(own)
     if not own and not any(r.published for r in reports if r.mechanism is Mechanism.ISPDB):
@@ -653,3 +657,147 @@ _MECHANISM_OF = {
     FindingCode.MX_PROVIDER: Mechanism.MX,
     FindingCode.MX_PROVIDER_MISMATCH: Mechanism.MX,
 }
+_MECHANISM_OF.update({code: Mechanism.PACC for code in FindingCode if code.startswith("pacc-")})
+
+
+# -- PACC ------------------------------------------------------------------------------------
+
+_PACC_NOT_SERVED = {
+    LookupOutcome.CERTIFICATE: (
+        FindingCode.PACC_CERTIFICATE,
+        "The PACC host's certificate is refused, so clients cannot read the document.",
+        "give https://ua-auto-config.{domain} a certificate that names ua-auto-config.{domain}",
+    ),
+    LookupOutcome.REDIRECT_REFUSED: (
+        FindingCode.PACC_REDIRECT,
+        "The PACC document URL redirects; clients do not follow redirects there.",
+        "serve the document at exactly {url} (a 200 answer, no redirect)",
+    ),
+}
+
+
+def pacc_findings(domain: str, report: MechanismReport) -> list[Finding]:
+    """The PACC document's delivery, its integrity records and the entries clients ignore."""
+    details = report.pacc
+    if details is None or not report.lookups:
+        return []
+    lookup = report.lookups[0]
+    found = [
+        _finding(
+            FindingCode.PACC_BAD_RECORD,
+            Severity.WARNING,
+            f"A TXT record at _ua-auto-config.{domain} cannot vouch for any document "
+            f"({record.problem.value}).",
+            fix='publish records as "v=UAAC1; a=sha256; d=<base64 of the SHA-256>"',
+            evidence=[record.text],
+        )
+        for record in details.records
+        if record.problem is not None
+    ]
+    if details.digest is None:
+        return found + _pacc_not_served(domain, lookup, report)
+    if lookup.outcome is LookupOutcome.BAD_DOCUMENT:
+        message = "The PACC document is not a usable JSON document; clients ignore it."
+        fix = "serve a JSON object with a 'protocols' object (draft-ietf-mailmaint-pacc)"
+        found.append(
+            _finding(
+                FindingCode.PACC_BAD_DOCUMENT,
+                Severity.ERROR,
+                message,
+                fix=fix,
+                evidence=[lookup.url, lookup.detail or ""],
+            )
+        )
+        return found
+    return found + _pacc_integrity(domain, details) + _pacc_entries(details)
+
+
+def _pacc_not_served(domain: str, lookup: HttpLookup, report: MechanismReport) -> list[Finding]:
+    known = _PACC_NOT_SERVED.get(lookup.outcome)
+    if known is not None:
+        code, message, fix = known
+        fix = fix.format(domain=domain, url=lookup.url)
+        return [_finding(code, Severity.ERROR, message, fix=fix, evidence=[lookup.detail or ""])]
+    if not report.records:
+        return []  # no PACC at all: nothing to judge
+    return [
+        _finding(
+            FindingCode.PACC_UNREACHABLE,
+            Severity.ERROR,
+            f"_ua-auto-config.{domain} is published, but the document is not served "
+            f"({lookup.outcome.value}).",
+            fix=f"serve the document at {lookup.url}, or remove the TXT records",
+            evidence=[lookup.url, lookup.detail or ""],
+        )
+    ]
+
+
+def _pacc_integrity(domain: str, details: PaccDetails) -> list[Finding]:
+    usable = [r for r in details.records if r.problem is None]
+    publish = f'_ua-auto-config.{domain}. IN TXT "{details.record_to_publish}"'
+    if not usable:
+        return [
+            _finding(
+                FindingCode.PACC_NO_RECORD,
+                Severity.ERROR,
+                f"The PACC document is served but no TXT record at _ua-auto-config.{domain} "
+                "vouches for it, so clients do not use it.",
+                fix=f"publish {publish}",
+                evidence=[f"digest of the document served: {details.digest}"],
+            )
+        ]
+    if not any(r.matches for r in usable):
+        return [
+            _finding(
+                FindingCode.PACC_DIGEST_MISMATCH,
+                Severity.ERROR,
+                "No TXT record's digest matches the PACC document served, so clients discard "
+                "it (the document changed, or a record is stale or tampered with).",
+                fix=f"publish {publish} (then remove the old records)",
+                evidence=[f"digest of the document served: {details.digest}"]
+                + [r.text for r in usable],
+            )
+        ]
+    stale = [r.text for r in usable if not r.matches]
+    if not stale:
+        return []
+    return [
+        _finding(
+            FindingCode.PACC_STALE_RECORD,
+            Severity.INFO,
+            f"{len(stale)} TXT record(s) beside the matching one vouch for no document served "
+            "now (left from a change of the document?).",
+            fix="remove them once the old document's caches have expired",
+            evidence=stale,
+        )
+    ]
+
+
+def _pacc_entries(details: PaccDetails) -> list[Finding]:
+    found: list[Finding] = []
+    keys = set(details.keys)
+    if ("smtp" in keys) != ("submit" in keys):
+        only = "smtp" if "smtp" in keys else "submit"
+        other = "-03" if only == "smtp" else "-02"
+        found.append(
+            _finding(
+                FindingCode.PACC_ONE_REVISION,
+                # Only the old key is against the current draft; only the new one is right
+                # today and merely worth knowing about.
+                Severity.WARNING if only == "smtp" else Severity.INFO,
+                f"The document names its submission server only as '{only}', which clients "
+                f"of the draft's revision {other} do not read.",
+                fix="name the submission server under both 'submit' and 'smtp'",
+            )
+        )
+    found += [
+        _finding(
+            FindingCode.PACC_ENTRY_IGNORED,
+            Severity.WARNING,
+            "An entry of the PACC document is one clients must ignore.",
+            fix="name host names (not addresses) and absolute https URLs",
+            evidence=[entry],
+        )
+        for entry in details.ignored[:8]
+    ]
+    return found

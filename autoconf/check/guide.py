@@ -219,6 +219,58 @@ GUIDE: Mapping[FindingCode, CodeGuide] = {
         "the MX is at a known provider, and a mechanism names none of its servers",
         "publish the provider's servers, or point the MX elsewhere",
     ),
+    FindingCode.PACC_UNREACHABLE: _g(
+        _E,
+        "_ua-auto-config TXT records are published, but the PACC document is not served",
+        "serve the document at https://ua-auto-config.DOMAIN/.well-known/"
+        "user-agent-configuration.json, or remove the TXT records",
+    ),
+    FindingCode.PACC_CERTIFICATE: _g(
+        _E,
+        "the PACC host's certificate is refused, so clients cannot read the document",
+        "give https://ua-auto-config.DOMAIN a certificate that names that host",
+    ),
+    FindingCode.PACC_REDIRECT: _g(
+        _E,
+        "the PACC document URL redirects; clients do not follow redirects there",
+        "serve the document at exactly its URL (a 200 answer, no redirect)",
+    ),
+    FindingCode.PACC_BAD_DOCUMENT: _g(
+        _E,
+        "the PACC document is not JSON, or has no 'protocols' object",
+        "serve a JSON object with a 'protocols' object (draft-ietf-mailmaint-pacc)",
+    ),
+    FindingCode.PACC_NO_RECORD: _g(
+        _E,
+        "the PACC document is served, but no _ua-auto-config TXT record vouches for it",
+        "publish the TXT record the report names (its digest is the document's SHA-256)",
+    ),
+    FindingCode.PACC_BAD_RECORD: _g(
+        _W,
+        "a _ua-auto-config TXT record does not parse, so it vouches for nothing",
+        'publish records as "v=UAAC1; a=sha256; d=<base64 of the SHA-256>"',
+    ),
+    FindingCode.PACC_DIGEST_MISMATCH: _g(
+        _E,
+        "no TXT record's digest matches the PACC document served, so clients discard it",
+        "publish the TXT record the report names, then remove the old records",
+    ),
+    FindingCode.PACC_STALE_RECORD: _g(
+        _I,
+        "TXT records beside the matching one vouch for no document served now",
+        "remove them once the old document's caches have expired",
+    ),
+    FindingCode.PACC_ONE_REVISION: _g(
+        (_W, _I),
+        "the document names its submission server only as 'smtp' (warning) or only as "
+        "'submit' (note), so clients of one draft revision do not read it",
+        "name the submission server under both 'submit' and 'smtp'",
+    ),
+    FindingCode.PACC_ENTRY_IGNORED: _g(
+        _W,
+        "an entry of the PACC document that clients must ignore (an address for a host, a bad URL)",
+        "name host names (not addresses) and absolute https URLs",
+    ),
     FindingCode.MECHANISM_TIMEOUT: _g(
         _W,
         "a URL or DNS name a mechanism asked did not answer in time",

@@ -25,8 +25,27 @@ from ..errors import (
     TLSError,
     bounded,
 )
-from ..models import AttemptStatus, ServerSettings, SourceAttempt, SourceName, Trust, WarningCode
+from ..models import (
+    AttemptStatus,
+    PaccRecordProblem,
+    ServerSettings,
+    SourceAttempt,
+    SourceName,
+    Trust,
+    WarningCode,
+)
 from ..parsers.clientconfig import parse_template
+from ..parsers.pacc import (
+    IntegrityRecord,
+    digest_of,
+    document_url,
+    matching_record,
+    parse_document,
+    parse_integrity_record,
+    record_for,
+    settings_from_pacc,
+    txt_name,
+)
 from ..parsers.srv import SERVICES, SrvRecord, settings_from_srv
 from ..sources._fetch import fetch
 from ..sources.autoconfig import autoconfig_urls
@@ -35,7 +54,15 @@ from ..sources.base import SourceContext, SourceOutcome, Stopwatch
 from ..sources.ispdb import IspdbSource
 from ..sources.ispdb_bundled import BundledIspdbSource
 from ..sources.mx import MxSource
-from .report import DnsRecord, HttpLookup, LookupOutcome, Mechanism, MechanismReport
+from .report import (
+    DnsRecord,
+    HttpLookup,
+    LookupOutcome,
+    Mechanism,
+    MechanismReport,
+    PaccDetails,
+    PaccRecord,
+)
 
 __all__ = [
     "check_autoconfig",
@@ -43,6 +70,7 @@ __all__ = [
     "check_ispdb",
     "check_mechanisms",
     "check_mx",
+    "check_pacc",
     "check_srv",
     "lookup_clientconfig",
     "servers_named",
@@ -60,6 +88,7 @@ async def check_mechanisms(ctx: SourceContext) -> list[MechanismReport]:
         (Mechanism.AUTODISCOVER, lambda: check_autodiscover(ctx)),
         (Mechanism.ISPDB, lambda: check_ispdb(ctx)),
         (Mechanism.MX, lambda: check_mx(ctx)),
+        (Mechanism.PACC, lambda: check_pacc(ctx)),
     ]
     results = await asyncio.gather(*(_bounded(ctx, m, run) for m, run in checks))
     reports: list[MechanismReport] = []
@@ -102,6 +131,7 @@ _SOURCE_OF = {
     Mechanism.AUTODISCOVER: SourceName.AUTODISCOVER,
     Mechanism.ISPDB: SourceName.ISPDB,
     Mechanism.MX: SourceName.MX,
+    Mechanism.PACC: SourceName.PACC,
 }
 
 
@@ -379,3 +409,115 @@ def servers_named(
             key = (server.protocol.value, server.host, server.port, server.security.value)
             seen.setdefault(key, (server, set()))[1].add(report.mechanism)
     return [(server, frozenset(mechanisms)) for server, mechanisms in seen.values()]
+
+
+# -- PACC ------------------------------------------------------------------------------------
+
+
+async def check_pacc(ctx: SourceContext) -> MechanismReport:
+    """The PACC document (HTTPS, no redirect followed) and its TXT records, read side by side.
+
+    The servers count as published only when a record vouches for the document, as clients
+    decide; the details keep everything else (the digest, each record, ignored entries).
+    """
+    domain = ctx.address.domain
+    url, name = document_url(domain), txt_name(domain)
+    (lookup, body), (attempt, records) = await asyncio.gather(
+        _pacc_document(ctx, url), _pacc_records(ctx, name)
+    )
+    details = PaccDetails(records=[PaccRecord(text=r.text, problem=r.problem) for r in records])
+    report = MechanismReport(
+        mechanism=Mechanism.PACC,
+        published=False,
+        where=[url, f"{name} TXT"],
+        http_status=lookup.status,
+        content_type=lookup.content_type,
+        attempts=[attempt],
+        records=[r.text for r in records],
+        lookups=[lookup],
+        pacc=details,
+    )
+    if body is None:
+        return report
+    return _pacc_judged(ctx, report, lookup, body, records)
+
+
+def _pacc_judged(
+    ctx: SourceContext,
+    report: MechanismReport,
+    lookup: HttpLookup,
+    body: bytes,
+    records: list[IntegrityRecord],
+) -> MechanismReport:
+    """``report`` completed from the document's bytes: digest, matches, servers if vouched."""
+    matched = matching_record(body, records)
+    details = PaccDetails(
+        digest=digest_of(body),
+        record_to_publish=record_for(body),
+        records=[PaccRecord(text=r.text, problem=r.problem, matches=r is matched) for r in records],
+    )
+    try:
+        document = parse_document(body, origin=lookup.url)
+    except ParseError as exc:
+        bad = lookup.model_copy(
+            update={"outcome": LookupOutcome.BAD_DOCUMENT, "detail": bounded(str(exc))}
+        )
+        return report.model_copy(update={"lookups": [bad], "pacc": details})
+    details = details.model_copy(
+        update={
+            "keys": sorted(document.keys),
+            "ignored": list(document.problems),
+            "urls": [u.url for u in document.urls],
+        }
+    )
+    incoming, outgoing, provider = settings_from_pacc(document, ctx.address)
+    found = bool(incoming or outgoing or document.urls)
+    lookup = lookup.model_copy(
+        update={
+            "outcome": LookupOutcome.OK if found else LookupOutcome.EMPTY,
+            "incoming": incoming,
+            "outgoing": outgoing,
+        }
+    )
+    vouched = matched is not None
+    return report.model_copy(
+        update={
+            "published": vouched and found,
+            "incoming": incoming if vouched else [],
+            "outgoing": outgoing if vouched else [],
+            "lookups": [lookup],
+            "provider": provider if vouched else None,
+            "pacc": details,
+        }
+    )
+
+
+async def _pacc_document(ctx: SourceContext, url: str) -> tuple[HttpLookup, bytes | None]:
+    try:
+        result = await fetch(ctx, url, follow_redirects=False)
+    except (AutoconfError, OSError) as exc:
+        return _failed_lookup(url, False, exc), None
+    lookup = HttpLookup(
+        url=url,
+        outcome=LookupOutcome.OK,
+        status=result.status,
+        content_type=result.content_type or None,
+        final_url=result.url,
+    )
+    return lookup, result.body
+
+
+async def _pacc_records(
+    ctx: SourceContext, name: str
+) -> tuple[SourceAttempt, list[IntegrityRecord]]:
+    watch = Stopwatch()
+    try:
+        answer = await ctx.network().dns.txt(
+            name, ctx.deadline, limit=ctx.options.first_byte_timeout
+        )
+    except (AutoconfError, OSError) as exc:
+        return _attempt(SourceName.PACC, f"{name} TXT", exc, watch), []
+    records = [parse_integrity_record(strings) for strings in answer]
+    records = [r for r in records if r.problem is not PaccRecordProblem.NOT_UAAC]
+    status = AttemptStatus.OK if records else AttemptStatus.EMPTY
+    return _note(SourceName.PACC, f"{name} TXT", status, watch), records

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..models import (
     DiscoveryWarning,
+    PaccRecordProblem,
     Protocol,
     ProviderInfo,
     Security,
@@ -34,6 +35,8 @@ __all__ = [
     "LookupOutcome",
     "Mechanism",
     "MechanismReport",
+    "PaccDetails",
+    "PaccRecord",
     "ServerReport",
     "Severity",
 ]
@@ -56,6 +59,7 @@ class Mechanism(StrEnum):
     ISPDB = "ispdb"  # the bundled and the online ISPDB entry for the domain
     MX = "mx"  # the domain's MX records
     SERVER = "server"  # a mail server that a mechanism names
+    PACC = "pacc"  # draft-ietf-mailmaint-pacc: the JSON document and its TXT digest
 
 
 class FindingCode(StrEnum):
@@ -102,6 +106,17 @@ class FindingCode(StrEnum):
     MX_UNRESOLVED = "mx-unresolved"  # an MX host resolves to nothing
     MX_PROVIDER = "mx-provider"  # info: the MX belongs to a provider the offline data knows
     MX_PROVIDER_MISMATCH = "mx-provider-mismatch"  # published config is not that provider's
+    # PACC (draft-ietf-mailmaint-pacc)
+    PACC_UNREACHABLE = "pacc-unreachable"  # TXT records published, the document not served
+    PACC_CERTIFICATE = "pacc-certificate"  # ua-auto-config.DOMAIN's certificate is refused
+    PACC_REDIRECT = "pacc-redirect"  # the document URL redirects: clients do not follow
+    PACC_BAD_DOCUMENT = "pacc-bad-document"  # not JSON, or no ``protocols`` object
+    PACC_NO_RECORD = "pacc-no-record"  # no _ua-auto-config TXT record: clients ignore it
+    PACC_BAD_RECORD = "pacc-bad-record"  # a UAAC TXT record that does not parse
+    PACC_DIGEST_MISMATCH = "pacc-digest-mismatch"  # no record's digest matches the document
+    PACC_STALE_RECORD = "pacc-stale-record"  # records beside the matching one (a rollover)
+    PACC_ONE_REVISION = "pacc-one-revision"  # ``smtp`` without ``submit`` (or the reverse)
+    PACC_ENTRY_IGNORED = "pacc-entry-ignored"  # an entry clients must ignore (bad host, URL)
     # Any mechanism
     MECHANISM_TIMEOUT = "mechanism-timeout"  # a URL or DNS name asked did not answer in time
 
@@ -225,6 +240,34 @@ class Finding(_Frozen):
     """That server's port."""
 
 
+class PaccRecord(_Frozen):
+    """One TXT record at ``_ua-auto-config.DOMAIN``, as read."""
+
+    text: str
+    """The record's text (its strings joined)."""
+    problem: PaccRecordProblem | None = None
+    """Why it cannot vouch for a document; None when it is a usable UAAC1 record."""
+    matches: bool = False
+    """Its digest equals the SHA-256 of the document served."""
+
+
+class PaccDetails(_Frozen):
+    """What the PACC check read: the document's digest, the records and the document's keys."""
+
+    digest: str | None = None
+    """The base64 SHA-256 of the document served (None when none was fetched)."""
+    record_to_publish: str | None = None
+    """The TXT record text that would vouch for the document served."""
+    records: list[PaccRecord] = Field(default_factory=list)
+    """Every TXT record at the integrity name."""
+    keys: list[str] = Field(default_factory=list)
+    """The keys under ``protocols``, as published."""
+    ignored: list[str] = Field(default_factory=list)
+    """Entries of the document that clients must ignore, and why."""
+    urls: list[str] = Field(default_factory=list)
+    """The JMAP, CalDAV and CardDAV URLs the document names."""
+
+
 class MechanismReport(_Frozen):
     """What one mechanism publishes, looked at on its own."""
 
@@ -256,6 +299,8 @@ class MechanismReport(_Frozen):
     """The SRV or MX records, structured."""
     provider: ProviderInfo | None = None  # the provider the mechanism names (ISPDB, MX)
     """The provider the mechanism names (ISPDB, MX)."""
+    pacc: PaccDetails | None = None
+    """For the PACC mechanism: the digest, the TXT records and the document's entries."""
 
 
 class ServerReport(_Frozen):

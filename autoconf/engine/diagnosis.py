@@ -24,6 +24,7 @@ __all__ = ["DOMAIN_SCOPED", "diagnose", "relabel"]
 # Sources that look only at names at or under the email domain.
 DOMAIN_SCOPED = frozenset(
     {
+        SourceName.PACC,
         SourceName.AUTOCONFIG,
         SourceName.SRV,
         SourceName.MX,

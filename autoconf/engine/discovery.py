@@ -28,7 +28,7 @@ from ..sources.ispdb_bundled import BundledIspdbSource
 from ..sources.local import LocalSource
 from ..verify import PROBES_PER_DIRECTION, Prober
 from .diagnosis import diagnose, relabel
-from .rank import merge, rerank, verification_warnings
+from .rank import merge, merge_services, rerank, verification_warnings
 from .runner import SourceRunner, elapsed_ms, unfinished
 
 if TYPE_CHECKING:
@@ -47,10 +47,12 @@ def default_sources() -> list[Source]:
     from ..sources.guess import GuessSource
     from ..sources.ispdb import IspdbSource
     from ..sources.mx import MxSource
+    from ..sources.pacc import PaccSource
     from ..sources.srv import SrvSource
 
     return [
         LocalSource(),
+        PaccSource(),
         AutoconfigSource(secure=True),
         SrvSource(),
         BundledIspdbSource(),
@@ -245,5 +247,6 @@ def _result(
         outgoing=servers[1],
         attempts=relabel(attempts, domain_status),
         warnings=warnings,
+        services=merge_services(by_priority),
         elapsed_ms=elapsed_ms(started),
     )

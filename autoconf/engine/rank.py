@@ -32,6 +32,8 @@ from ..models import (
     ProviderDatabase,
     Security,
     ServerSettings,
+    Service,
+    ServiceKind,
     SourceName,
     TlsStatus,
     Trust,
@@ -44,6 +46,7 @@ __all__ = [
     "MAX_DISAGREEMENTS",
     "Ranked",
     "merge",
+    "merge_services",
     "rank_key",
     "rerank",
     "verification_warnings",
@@ -67,6 +70,7 @@ _DEAD_ENDPOINT = frozenset(
     {FailureKind.REFUSED, FailureKind.UNREACHABLE, FailureKind.TIMEOUT, FailureKind.BLOCKED}
 )
 _DEAD_HOST = frozenset({FailureKind.DNS})
+_KIND_RANK = {kind: rank for rank, kind in enumerate(ServiceKind)}
 # At most this many ``sources-disagree`` warnings; one more says how many were left out.
 MAX_DISAGREEMENTS = 8
 
@@ -86,7 +90,10 @@ def rank_key(
     Without ``use_verification`` (the caller did not ask for probes) the probe results some
     candidates carry anyway (guessing) do not lift them above better-sourced servers.
     """
-    best_source = min((s.priority for s in server.sources), default=99)
+    # PACC shares autoconfig's priority but goes first: HTTPS and the DNS both vouch for it.
+    best_source = min(
+        (2 * s.priority + (s is not SourceName.PACC) for s in server.sources), default=999
+    )
     verification = server.verification if use_verification else None
     tier = 1 if verification is None else (0 if verification.ok else 2)
     secondary_only = server.database in _SECONDARY and set(server.sources) <= _BUNDLED_ONLY
@@ -379,3 +386,20 @@ def _unique(warnings: list[DiscoveryWarning]) -> list[DiscoveryWarning]:
             seen.add(key)
             kept.append(warning)
     return kept
+
+
+def merge_services(outcomes: Sequence[SourceOutcome]) -> list[Service]:
+    """One entry per service kind and URL, listing every source that named it, its trust that
+    of its best source; ordered by kind (JMAP, CalDAV, CardDAV), then trust, then priority."""
+    merged: dict[tuple[ServiceKind, str], Service] = {}
+    for outcome in sorted(outcomes, key=lambda o: o.source.priority):
+        for service in outcome.services:
+            key = (service.kind, service.url)
+            known = merged.get(key)
+            if known is None:
+                merged[key] = service
+                continue
+            sources = list(dict.fromkeys([*known.sources, *service.sources]))
+            trust = min(known.trust, service.trust, key=_TRUST_RANK.__getitem__)
+            merged[key] = known.model_copy(update={"sources": sources, "trust": trust})
+    return sorted(merged.values(), key=lambda s: (_KIND_RANK[s.kind], _TRUST_RANK[s.trust]))

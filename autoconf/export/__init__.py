@@ -6,7 +6,7 @@
 :data:`FORMATS` maps each format's name to one line saying what it is. :func:`export` writes
 the chosen incoming and outgoing servers (by default the recommended ones: the first of
 ``result.incoming`` and ``result.outgoing``); the publishing formats (``thunderbird``,
-``autodiscover``, ``srv-zone``) write every server of the result, the chosen ones first.
+``autodiscover``, ``srv-zone``, ``pacc``) write every server of the result, the chosen ones first.
 
 No password is ever written. ``password_command`` goes into the format's own mechanism for
 fetching one (msmtp ``passwordeval``, mbsync ``PassCmd``, ...); without it a commented
@@ -33,6 +33,7 @@ from . import (
     msmtp,
     neomutt,
     offlineimap,
+    pacc,
     srvzone,
     thunderbird,
 )
@@ -53,6 +54,7 @@ _WRITERS: dict[str, tuple[str, Callable[[Account], str]]] = {
     "fetchmail": (fetchmail.DESCRIPTION, fetchmail.render),
     "offlineimap": (offlineimap.DESCRIPTION, offlineimap.render),
     "srv-zone": (srvzone.DESCRIPTION, srvzone.render),
+    "pacc": (pacc.DESCRIPTION, pacc.render),
 }
 
 #: Every format's name → one line saying what it writes.

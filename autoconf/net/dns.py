@@ -89,6 +89,13 @@ class DnsClient:
         ]
         return sorted(records, key=lambda r: (r.preference, r.exchange))
 
+    async def txt(
+        self, name: str, deadline: Deadline, *, limit: float | None = None
+    ) -> list[tuple[bytes, ...]]:
+        """TXT records of ``name``, each as its character-strings; [] when there are none."""
+        answer = await self._query(name, "TXT", deadline.phase(limit))
+        return [tuple(r.strings) for r in answer]
+
     async def addresses(
         self, host: str, deadline: Deadline, *, limit: float | None = None
     ) -> list[str]:

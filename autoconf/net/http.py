@@ -539,9 +539,16 @@ class HttpFetcher:
         self._first_byte = first_byte_timeout
 
     async def get(
-        self, url: str, deadline: Deadline, *, max_bytes: int = MAX_BODY_BYTES
+        self,
+        url: str,
+        deadline: Deadline,
+        *,
+        max_bytes: int = MAX_BODY_BYTES,
+        follow_redirects: bool = True,
     ) -> FetchResult:
-        return await self._request("GET", url, deadline, None, {}, max_bytes)
+        """GET ``url``; with ``follow_redirects=False`` a redirect is a refusal, not followed."""
+        hops = MAX_REDIRECTS if follow_redirects else 0
+        return await self._request("GET", url, deadline, None, {}, max_bytes, hops)
 
     async def post(
         self,
@@ -563,11 +570,12 @@ class HttpFetcher:
         body: bytes | None,
         headers: dict[str, str],
         max_bytes: int,
+        hops: int = MAX_REDIRECTS,
     ) -> FetchResult:
         visited: list[str] = []
         warnings: list[str] = []
         current = url
-        for _ in range(MAX_REDIRECTS + 1):
+        for _ in range(hops + 1):
             status, location, content_type, data = await self._once(
                 method, current, deadline, body, headers, max_bytes
             )
@@ -588,13 +596,15 @@ class HttpFetcher:
                     warnings=tuple(warnings),
                 )
             target = _redirect_target(current, location, visited, status)
+            if hops == 0:
+                raise _refused(f"{current} redirects to {target}; not followed", current, status)
             # The Public Suffix List is consulted only when there is a redirect to judge.
             new_domain = _registrable(target)
             if new_domain != _registrable(url):
                 warnings.append(f"{url} redirected to another domain ({new_domain}): {target}")
             visited.append(current)
             current = target  # the same method again: Autodiscover re-POSTs on a redirect
-        raise _refused(f"more than {MAX_REDIRECTS} redirects starting at {url}", url, None)
+        raise _refused(f"more than {hops} redirects starting at {url}", url, None)
 
     async def _once(
         self,

@@ -38,10 +38,17 @@ class AdmittedFetcher:
         self._slots = slots
 
     async def get(
-        self, url: str, deadline: Deadline, *, max_bytes: int = MAX_BODY_BYTES
+        self,
+        url: str,
+        deadline: Deadline,
+        *,
+        max_bytes: int = MAX_BODY_BYTES,
+        follow_redirects: bool = True,
     ) -> FetchResult:
         async with self._admitted(url, deadline):
-            return await self._inner.get(url, deadline, max_bytes=max_bytes)
+            return await self._inner.get(
+                url, deadline, max_bytes=max_bytes, follow_redirects=follow_redirects
+            )
 
     async def post(
         self,

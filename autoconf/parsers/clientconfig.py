@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 from xml.etree.ElementTree import Element
 
 from ..address import EmailAddress, normalize_domain, normalize_host
@@ -193,6 +194,8 @@ class ClientConfigTemplate:
             )
         if self.domain_placeholder and address.domain not in provider.domains:
             update["domains"] = [*provider.domains, address.domain]
+        if provider.oauth2 is not None and _has_placeholder(provider.oauth2):
+            update["oauth2"] = _oauth2_for(provider.oauth2, address)
         return provider.model_copy(update=update) if update else provider
 
     def to_json(self) -> dict[str, Any]:
@@ -539,6 +542,27 @@ def _fill(text: str, address: EmailAddress, real_name: str | None) -> str:
         .replace("%EMAILLOCALPART%", address.local_part)
         .replace("%EMAILDOMAIN%", address.domain)
         .replace("%REALNAME%", real_name or "")
+    )
+
+
+def _has_placeholder(info: OAuth2Info) -> bool:
+    return any("%" in (url or "") for url in (info.issuer, info.auth_url, info.token_url))
+
+
+def _oauth2_for(info: OAuth2Info, address: EmailAddress) -> OAuth2Info:
+    """The OAuth2 URLs with their placeholders filled (the autoconfig draft), each value
+    percent-encoded, so an address cannot add a query parameter or a fragment to a URL."""
+    encoded = EmailAddress(quote(address.local_part, safe=""), quote(address.domain, safe=""))
+
+    def fill(url: str | None) -> str | None:
+        return None if url is None else _fill(url, encoded, None)
+
+    return info.model_copy(
+        update={
+            "issuer": fill(info.issuer),
+            "auth_url": fill(info.auth_url),
+            "token_url": fill(info.token_url),
+        }
     )
 
 

@@ -20,12 +20,23 @@ from ..models import (
     Protocol,
     Security,
     ServerSettings,
+    Service,
+    ServiceKind,
     SourceName,
     Trust,
     WarningCode,
 )
 
-__all__ = ["SERVICES", "SrvRecord", "SrvSettings", "order_records", "settings_from_srv"]
+__all__ = [
+    "DAV_SERVICES",
+    "SERVICES",
+    "SrvRecord",
+    "SrvSettings",
+    "order_records",
+    "services_from_srv",
+    "settings_from_srv",
+    "txt_path",
+]
 
 # service label → (protocol, security). Implicit-TLS services first (RFC 8314 §5.1).
 SERVICES: dict[str, tuple[Protocol, Security]] = {
@@ -136,3 +147,55 @@ def settings_from_srv(
     return SrvSettings(
         incoming=incoming, outgoing=outgoing, not_offered=not_offered, warnings=warnings
     )
+
+
+# service label → (kind, well-known path, scheme). The TLS labels first (RFC 6764 §3); the
+# plain-HTTP labels lead to unencrypted HTTP and give low trust only.
+DAV_SERVICES: dict[str, tuple[ServiceKind, str, str]] = {
+    "_jmap._tcp": (ServiceKind.JMAP, "/.well-known/jmap", "https"),  # RFC 8620 §2.2
+    "_caldavs._tcp": (ServiceKind.CALDAV, "/.well-known/caldav", "https"),
+    "_carddavs._tcp": (ServiceKind.CARDDAV, "/.well-known/carddav", "https"),
+    "_caldav._tcp": (ServiceKind.CALDAV, "/.well-known/caldav", "http"),
+    "_carddav._tcp": (ServiceKind.CARDDAV, "/.well-known/carddav", "http"),
+}
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def txt_path(strings: Sequence[Sequence[bytes]]) -> str | None:
+    """The ``path=`` key of the TXT records beside a DAV SRV record (RFC 6764 §4), if any."""
+    for record in strings:
+        for part in record:
+            key, sep, value = part.decode("utf-8", "replace").partition("=")
+            clean = all(ch.isprintable() and not ch.isspace() for ch in value)
+            if sep and key.strip().lower() == "path" and value.startswith("/") and clean:
+                return value
+    return None
+
+
+def services_from_srv(
+    answers: Mapping[str, Sequence[SrvRecord]],
+    paths: Mapping[str, str | None],
+    address: EmailAddress,
+) -> list[Service]:
+    """JMAP, CalDAV and CardDAV URLs from their SRV records (and TXT ``path``), best first.
+
+    Only the first record of each label (RFC 2782 order) gives a URL; a ``.`` target says the
+    service is not offered. A target outside the email domain, or plain HTTP, is low trust.
+    """
+    services: list[Service] = []
+    for label, (kind, well_known, scheme) in DAV_SERVICES.items():
+        usable = [r for r in answers.get(label, ()) if r.target.strip(".") and 0 < r.port <= 65535]
+        if not usable:
+            continue
+        record = order_records(usable)[0]
+        try:
+            host = normalize_host(record.target)
+        except ValueError:
+            continue
+        port = "" if record.port == _DEFAULT_PORTS[scheme] else f":{record.port}"
+        path = paths.get(label) or well_known
+        inside = is_within(host, address.domain)
+        trust = Trust.MEDIUM if inside and scheme == "https" else Trust.LOW
+        url = f"{scheme}://{host}{port}{path}"
+        services.append(Service(kind=kind, url=url, sources=[SourceName.SRV], trust=trust))
+    return services

@@ -38,6 +38,7 @@ _TITLES = {
     Mechanism.AUTODISCOVER: "Autodiscover (POX)",
     Mechanism.ISPDB: "ISPDB (Thunderbird's provider database)",
     Mechanism.MX: "MX records",
+    Mechanism.PACC: "PACC (user-agent-configuration.json)",
     Mechanism.SERVER: "Mail servers",
 }
 _UNICODE: dict[object, str] = {

@@ -243,6 +243,7 @@ def _render(
         _oauth2(console, result.provider)
         _before_you_connect(console, result.provider)
         _documentation(console, result.provider)
+    _also_found(console, result)
     _warnings(console, term, result)
     if trace:
         render_trace(result.attempts, console, term)
@@ -339,6 +340,17 @@ def _documentation(console: Console, provider: ProviderInfo) -> None:
     for doc in provider.documentation:
         text = words.english(doc.descriptions)
         console.print(Text(f"  {doc.url}" + (f"  ({text})" if text else "")))
+    console.print()
+
+
+def _also_found(console: Console, result: DiscoveryResult) -> None:
+    """JMAP, calendar and contacts services found beside the mail servers."""
+    if not result.services:
+        return
+    _heading(console, "Also found")
+    for service in result.services:
+        what = words.SERVICE_KINDS[service.kind]
+        console.print(Text(f"  {what}: {service.url}  (trust: {service.trust.value})"))
     console.print()
 
 

@@ -25,6 +25,7 @@ from ..models import (
     ProviderStatus,
     Security,
     ServerSettings,
+    ServiceKind,
     SourceName,
     TlsStatus,
     Trust,
@@ -70,8 +71,15 @@ AUTH = {
     AuthMethod.NONE: "no sign-in",
 }
 
+SERVICE_KINDS = {
+    ServiceKind.JMAP: "JMAP (mail, calendars and contacts)",
+    ServiceKind.CALDAV: "Calendars (CalDAV)",
+    ServiceKind.CARDDAV: "Contacts (CardDAV)",
+}
+
 SOURCES = {
     SourceName.LOCAL: "your local configuration files",
+    SourceName.PACC: "the provider's PACC document (HTTPS, vouched for by its DNS)",
     SourceName.AUTOCONFIG: "the provider's own configuration file (HTTPS)",
     SourceName.SRV: "the domain's DNS service records",
     SourceName.ISPDB_BUNDLED: "Mozilla's provider database (bundled)",
@@ -127,6 +135,10 @@ WARNINGS = {
     ),
     WarningCode.INCOMPLETE_DOCUMENT: (
         "A provider's file names no server for sending or for receiving mail."
+    ),
+    WarningCode.PACC_DIGEST_MISMATCH: (
+        "The provider's PACC file does not match the fingerprint its DNS publishes, so it was "
+        "changed on the way or is out of date; it was not used."
     ),
 }
 

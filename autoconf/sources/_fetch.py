@@ -46,7 +46,12 @@ _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 async def fetch(
-    ctx: SourceContext, url: str, *, post: bytes | None = None, shared: bool = True
+    ctx: SourceContext,
+    url: str,
+    *,
+    post: bytes | None = None,
+    shared: bool = True,
+    follow_redirects: bool = True,
 ) -> FetchResult:
     """GET (or POST ``post``) through the session's fetcher.
 
@@ -58,7 +63,7 @@ async def fetch(
 
     async def run() -> tuple[FetchResult, float]:
         if post is None:
-            result = await net.http.get(url, ctx.deadline)
+            result = await net.http.get(url, ctx.deadline, follow_redirects=follow_redirects)
         else:
             result = await net.http.post(
                 url, ctx.deadline, body=post, content_type="text/xml; charset=utf-8"
@@ -68,7 +73,8 @@ async def fetch(
     if not shared:
         result, _ = await run()
         return result
-    return await net.documents.get_or_fetch(("POST" if post else "GET", url, post), run)
+    key = ("POST" if post else "GET", url, post, follow_redirects)
+    return await net.documents.get_or_fetch(key, run)
 
 
 def failed_attempt(

@@ -19,6 +19,7 @@ from ..models import (
     DiscoveryWarning,
     ProviderInfo,
     ServerSettings,
+    Service,
     SourceAttempt,
     SourceName,
     Trust,
@@ -73,6 +74,7 @@ class SourceOutcome:
     outgoing: list[ServerSettings] = field(default_factory=list)
     provider: ProviderInfo | None = None
     warnings: list[DiscoveryWarning] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)  # JMAP, CalDAV, CardDAV
 
     @property
     def found_anything(self) -> bool:

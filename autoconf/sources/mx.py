@@ -31,11 +31,12 @@ __all__ = ["MxSource", "mx_candidate_domains"]
 
 def mx_candidate_domains(mx_host: str, email_domain: str) -> list[str]:
     """The provider domains to look up for ``mx_host``, best first, email domain excluded."""
-    labels = mx_host.split(".")
-    candidates = []
-    if len(labels) > 2:
-        candidates.append(".".join(labels[1:]))
-    candidates.append(registrable_domain(mx_host))
+    base = registrable_domain(mx_host)
+    full = mx_host.split(".", 1)[1] if "." in mx_host else ""
+    # The autoconfig draft's %MXFULLDOMAIN% is used only when longer than %MXBASEDOMAIN%: the
+    # MX host example.co.uk must never send the library to autoconfig.co.uk.
+    candidates = [full] if len(full) > len(base) else []
+    candidates.append(base)
     kept: list[str] = []
     for domain in candidates:
         if domain.count(".") < 1 or domain in kept:

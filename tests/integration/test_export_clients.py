@@ -10,6 +10,8 @@ only through the format's own mechanism: a password command that prints a tempor
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import shutil
 import subprocess
 import uuid
@@ -28,11 +30,13 @@ from autoconf import (
     discover_sync,
 )
 from autoconf.export import export
+from autoconf.parsers.pacc import PACC_PATH
 from tests.world import WorldInfo
 from tests.world.client import WorldIMAPS, resolve_a, tls_context
 from tests.world.library import library_options
 from tests.world.scenarios import AUTOCONFIG_PATH, AUTODISCOVER_PATH
 from tests.world.scenarios_export import DOMAIN as EXPORT_DOMAIN
+from tests.world.scenarios_export import expected_pacc
 
 pytestmark = pytest.mark.world
 
@@ -387,3 +391,23 @@ def test_chosen_starttls_servers_work_for_msmtp_and_mbsync(
     done = _run(hosts_file, "mbsync", "-c", str(rc), "-a")
     assert done.returncode == 0, done.stderr
     assert any(subject.encode() in m for m in _messages(mail / "INBOX"))
+
+
+def test_published_pacc_export_is_discovered_back(world: WorldInfo):
+    """--format pacc's document, served by nginx, is vouched for by the digest already in the
+    zone and gives the library back the same implicit-TLS servers; its record is that digest."""
+    address = world.address("export")
+    before = _discover(world, address, SourceName.SRV)
+    text = export(before, "pacc")
+    body = text.splitlines(keepends=True)[0]
+    assert body.encode() == expected_pacc()
+    record = next(line for line in text.splitlines() if " IN TXT " in line)
+    digest = base64.b64encode(hashlib.sha256(expected_pacc()).digest()).decode()
+    assert record.endswith(f'"v=UAAC1; a=sha256; d={digest}"')
+    _publish(world, f"ua-auto-config.{EXPORT_DOMAIN}", PACC_PATH, body)
+    after = _discover(world, address, SourceName.PACC)
+    tls = [s for s in before.incoming + before.outgoing if s.security.value == "tls"]
+    assert sorted(s.endpoint for s in after.incoming + after.outgoing) == sorted(
+        s.endpoint for s in tls
+    )
+    assert after.incoming[0].sources == [SourceName.PACC]

@@ -21,6 +21,7 @@ from tests.world.client import (
 )
 from tests.world.scenarios_audit import NAMES as AUDIT  # checked in test_check_servers.py
 from tests.world.scenarios_check import CHECK_NAMES
+from tests.world.scenarios_pacc import NAMES as PACC_NAMES
 
 pytestmark = pytest.mark.world
 
@@ -41,6 +42,7 @@ WORKING = [
     "broken-xml",
     "export",  # tests/world/scenarios_export.py
     *CHECK_NAMES,
+    *PACC_NAMES,
 ]
 
 

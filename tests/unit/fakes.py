@@ -49,6 +49,7 @@ class FakeDns:
         hosts: Mapping[str, list[str]] | Iterable[str] = (),
         *,
         srv: Sequence[SrvRecord] = (),
+        txt: Mapping[str, Sequence[tuple[bytes, ...]]] | None = None,
         every_host: list[str] | None = None,
         slow: Iterable[str] = (),
         delay: float = 0.0,
@@ -58,6 +59,7 @@ class FakeDns:
         else:
             self.hosts = {name: ["127.0.0.1"] for name in hosts}
         self.srv_records = list(srv)
+        self.txt_records = dict(txt or {})
         self.every_host = every_host
         self.slow = set(slow)
         self.delay = delay
@@ -82,6 +84,11 @@ class FakeDns:
         deadline.phase(limit)
         self.asked.append(name)
         return list(self.srv_records)
+
+    async def txt(self, name: str, deadline: Deadline, *, limit: float | None = None):
+        deadline.phase(limit)
+        self.asked.append(name)
+        return list(self.txt_records.get(name, ()))
 
 
 class FakeSource:

@@ -707,6 +707,9 @@ def build(plan: AddressPlan) -> Content:
     from tests.world import scenarios_export  # the export tests' scenario (issue 14)
 
     scenarios_export.add(b)
+    from tests.world import scenarios_pacc  # issue 24: PACC documents and their TXT digests
+
+    scenarios_pacc.add(b)
     from tests.world.scenarios_check import add_check_scenarios  # issue 15: the admin's check
 
     add_check_scenarios(b, p, ispdb)

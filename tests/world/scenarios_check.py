@@ -27,6 +27,7 @@ from tests.world.scenarios import (
     clientconfig,
     standard_servers,
 )
+from tests.world.scenarios_pacc import FINDINGS as PACC_FINDINGS
 
 if TYPE_CHECKING:
     from tests.world.scenarios import _Builder
@@ -44,6 +45,7 @@ FROM_EXISTING = {
     "nothing-published": "guess",
     "mechanism-timeout": "silent",
     "mx-none": "autoconfig",
+    **PACC_FINDINGS,  # tests/world/scenarios_pacc.py
 }
 
 # finding code -> the check-* scenario made for it

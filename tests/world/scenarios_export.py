@@ -1,5 +1,5 @@
-"""The export tests' scenario: a domain whose autoconfig and Autodiscover documents the tests
-write at run time (tests/integration/test_export_clients.py).
+"""The export tests' scenario: a domain whose autoconfig, Autodiscover and PACC documents the
+tests write at run time (tests/integration/test_export_clients.py).
 
 ``export-roundtrip.test`` publishes SRV records for its own imap./smtp. hosts, so discovery
 finds servers there; the tests export them as a clientConfig and an Autodiscover response,
@@ -10,6 +10,9 @@ servers through them proves it read the exported file.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,6 +20,23 @@ if TYPE_CHECKING:
 
 DOMAIN = "export-roundtrip.test"
 PLACEHOLDER = b"not a document yet: the export tests write the exported file here\n"
+
+
+def expected_pacc() -> bytes:
+    """The PACC document `--format pacc` must write for this domain's SRV servers: sorted keys,
+    compact, UTF-8, one final newline. Its digest is in the zone before any test runs, so the
+    exported bytes are found back only if they are exactly these."""
+    d = DOMAIN
+    value = {
+        "authentication": {"password": True},
+        "info": {"provider": {"name": d}},
+        "protocols": {
+            "imap": {"host": f"imap.{d}"},
+            "pop3": {"host": f"pop.{d}"},
+            "submit": {"host": f"smtp.{d}"},
+        },
+    }
+    return (json.dumps(value, sort_keys=True, separators=(",", ":")) + "\n").encode()
 
 
 def add(b: _Builder) -> None:
@@ -42,6 +62,10 @@ def add(b: _Builder) -> None:
     b.webhost(z, f"autodiscover.{d}").files[AUTODISCOVER_PATH] = WebFile(
         PLACEHOLDER, allow_post=True
     )
+    pacc_path = "/.well-known/user-agent-configuration.json"
+    b.webhost(z, f"ua-auto-config.{d}").files[pacc_path] = WebFile(PLACEHOLDER, "application/json")
+    digest = base64.b64encode(hashlib.sha256(expected_pacc()).digest()).decode()
+    z.add(f"_ua-auto-config.{d}", "TXT", f'"v=UAAC1; a=sha256; d={digest}"')
     b.add(
         Scenario(
             "export",

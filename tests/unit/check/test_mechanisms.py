@@ -60,9 +60,10 @@ class ScriptedHttp:
 
 
 class ScriptedDns:
-    """SRV and MX by name, addresses for known hosts; ``hang`` never answers."""
+    """SRV, MX and TXT by name, addresses for known hosts; ``hang`` never answers."""
 
-    def __init__(self, *, srv=None, mx=None, hosts=(), hang: bool = False):
+    def __init__(self, *, srv=None, mx=None, hosts=(), hang: bool = False, txt=None):
+        self.txt_by_name: dict[str, list[tuple[bytes, ...]]] = txt or {}
         self.srv_by_name: dict[str, list[SrvRecord]] = srv or {}
         self.mx_records: list[MxRecord] = mx or []
         self.hosts = set(hosts)
@@ -75,6 +76,10 @@ class ScriptedDns:
     async def srv(self, name: str, deadline: Deadline, *, limit: float | None = None):
         await self._maybe_hang()
         return list(self.srv_by_name.get(name, []))
+
+    async def txt(self, name: str, deadline: Deadline, *, limit: float | None = None):
+        await self._maybe_hang()
+        return list(self.txt_by_name.get(name, []))
 
     async def mx(self, domain: str, deadline: Deadline, *, limit: float | None = None):
         await self._maybe_hang()
@@ -246,6 +251,7 @@ async def test_a_silent_network_ends_at_the_deadline_with_timeout_findings():
         Mechanism.AUTODISCOVER,
         Mechanism.ISPDB,
         Mechanism.MX,
+        Mechanism.PACC,
     }
 
 

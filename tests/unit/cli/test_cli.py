@@ -230,6 +230,7 @@ def test_every_warning_code_has_plain_words():
         WarningCode.BAD_DOCUMENT: "unreadable",
         WarningCode.SECURITY_FROM_PORT: "we went by the port",
         WarningCode.INCOMPLETE_DOCUMENT: "names no server for sending or for receiving",
+        WarningCode.PACC_DIGEST_MISMATCH: "does not match the fingerprint its DNS publishes",
     }
     assert set(plain) == set(WarningCode)
     result = DiscoveryResult(

@@ -106,7 +106,9 @@ class SlowFetcher:
         self.running = 0
         self.peak = 0
 
-    async def get(self, url: str, deadline: Deadline, *, max_bytes: int = 0) -> FetchResult:
+    async def get(
+        self, url: str, deadline: Deadline, *, max_bytes: int = 0, follow_redirects: bool = True
+    ) -> FetchResult:
         self.running += 1
         self.peak = max(self.peak, self.running)
         try:

@@ -364,3 +364,37 @@ def test_a_backtick_in_the_command_is_refused_for_muttrc(name: str):
     """A muttrc runs the command between backticks: one inside it would end it early."""
     command = "pass show `whoami`"
     assert _failure(result(), name, password_command=command) is ExportFailure.UNSAFE_VALUE
+
+
+@pytest.mark.parametrize("make", [result, oauth2_result])
+def test_pacc_round_trips_through_the_librarys_parser(make):
+    """The PACC document's first line (with its newline) is vouched for by the printed TXT
+    record and, read back by the pacc parser, gives the implicit-TLS servers of the result."""
+    from autoconf.parsers.pacc import (
+        matching_record,
+        parse_document,
+        parse_integrity_record,
+        settings_from_pacc,
+    )
+
+    original = make()
+    text = export(original, "pacc")
+    body = text.splitlines(keepends=True)[0].encode()
+    record_line = next(line for line in text.splitlines() if " IN TXT " in line)
+    record = parse_integrity_record((record_line.split('"')[1].encode(),))
+    assert matching_record(body, [record]) is record
+    incoming, outgoing, _ = settings_from_pacc(parse_document(body), parse_address(ADDRESS))
+    tls = [
+        s.endpoint
+        for s in original.incoming + original.outgoing
+        if s.security is Security.TLS and s.port in (993, 995, 465)
+    ]
+    assert [s.endpoint for s in incoming + outgoing] == tls
+
+
+def test_pacc_refuses_a_result_with_no_implicit_tls_incoming_server():
+    """A result whose incoming servers are STARTTLS only cannot be written as PACC."""
+    starttls = result(incoming=[server(Protocol.IMAP, "imap.example.net", 143, Security.STARTTLS)])
+    with pytest.raises(ExportError) as caught:
+        export(starttls, "pacc")
+    assert caught.value.reason in (ExportFailure.NO_INCOMING, ExportFailure.SECURITY)

@@ -461,3 +461,32 @@ def test_enable_without_instructions_is_kept():
     assert config.provider.enable is not None
     assert config.provider.enable.visit_url == "https://x.example/enable"
     assert config.provider.webmail_url == "https://w/"
+
+
+def test_placeholders_in_oauth2_urls_are_filled_and_encoded():
+    """The OAuth2 URLs get the address filled in (autoconfig draft), percent-encoded so an
+    address cannot add a parameter or a fragment."""
+    from autoconf.address import EmailAddress
+    from autoconf.models import SourceName, Trust
+    from autoconf.parsers.clientconfig import parse_template
+
+    doc = b"""<?xml version="1.0"?>
+<clientConfig version="1.1"><emailProvider id="x.example"><domain>x.example</domain>
+  <incomingServer type="imap"><hostname>imap.x.example</hostname><port>993</port>
+    <socketType>SSL</socketType><authentication>OAuth2</authentication>
+    <username>%EMAILADDRESS%</username></incomingServer>
+</emailProvider>
+<oAuth2><issuer>auth.x.example</issuer><scope>mail</scope>
+  <authURL>https://auth.x.example/authorize?login_hint=%EMAILADDRESS%</authURL>
+  <tokenURL>https://auth.x.example/%EMAILDOMAIN%/token</tokenURL></oAuth2>
+</clientConfig>"""
+    config = parse_template(doc).resolve(
+        EmailAddress("a&b=c#d", "x.example"), source=SourceName.AUTOCONFIG, trust=Trust.HIGH
+    )
+    assert config.provider is not None
+    assert config.provider.oauth2 is not None
+    assert config.provider.oauth2.auth_url == (
+        "https://auth.x.example/authorize?login_hint=a%26b%3Dc%23d@x.example"
+    )
+    assert config.provider.oauth2.token_url == "https://auth.x.example/x.example/token"
+    assert config.provider.oauth2.issuer == "auth.x.example"

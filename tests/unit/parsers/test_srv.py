@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -100,3 +101,34 @@ def test_bad_target_is_skipped_with_warning():
     r = settings_from_srv({"_imaps._tcp": [SrvRecord(0, 0, 993, "bad_name.example.com.")]}, ADDRESS)
     assert r.incoming == []
     assert r.warnings[0].code is WarningCode.SKIPPED_SERVER
+
+
+def test_jmap_and_dav_services_from_srv_and_txt_path():
+    """_jmap._tcp gives the target's well-known JMAP URL; _caldavs._tcp with a TXT path the
+    context URL; a '.' target nothing; a target outside the domain or plain HTTP low trust."""
+    from autoconf.models import ServiceKind, Trust
+    from autoconf.parsers.srv import services_from_srv, txt_path
+
+    answers = {
+        "_jmap._tcp": [SrvRecord(0, 1, 443, "jmap.example.com.")],
+        "_caldavs._tcp": [SrvRecord(0, 1, 8443, "dav.example.com.")],
+        "_carddavs._tcp": [SrvRecord(0, 0, 0, ".")],
+        "_carddav._tcp": [SrvRecord(0, 1, 80, "dav.elsewhere.example.")],
+    }
+    paths = {"_caldavs._tcp": txt_path([(b"txtvers=1",), (b"path=/dav/calendars/",)])}
+    services = services_from_srv(answers, paths, parse_address("jane@example.com"))
+    assert [(s.kind, s.url, s.trust) for s in services] == [
+        (ServiceKind.JMAP, "https://jmap.example.com/.well-known/jmap", Trust.MEDIUM),
+        (ServiceKind.CALDAV, "https://dav.example.com:8443/dav/calendars/", Trust.MEDIUM),
+        (ServiceKind.CARDDAV, "http://dav.elsewhere.example/.well-known/carddav", Trust.LOW),
+    ]
+
+
+@pytest.mark.parametrize(
+    "strings", [[(b"path=dav",)], [(b"path=/a b",)], [(b"path=/a\nb",)], [], [(b"\xff=/x",)]]
+)
+def test_a_txt_path_must_be_an_absolute_clean_path(strings):
+    """A path that is not absolute or holds spaces or controls is ignored (well-known used)."""
+    from autoconf.parsers.srv import txt_path
+
+    assert txt_path(strings) is None

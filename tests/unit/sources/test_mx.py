@@ -17,3 +17,13 @@ def test_mx_candidate_domains():
         "olc.protection.outlook.com",
         "outlook.com",
     ]
+
+
+def test_the_mx_full_domain_is_used_only_when_longer_than_the_base_domain():
+    """MX host example.co.uk gives example.co.uk only, never the public suffix co.uk (draft)."""
+    assert mx_candidate_domains("example.co.uk", "someone.test") == ["example.co.uk"]
+    assert mx_candidate_domains("mx.example.co.uk", "someone.test") == ["example.co.uk"]
+    assert mx_candidate_domains("a.mx.example.co.uk", "someone.test") == [
+        "mx.example.co.uk",
+        "example.co.uk",
+    ]
