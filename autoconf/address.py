@@ -10,6 +10,7 @@ from .errors import AddressFailure, InvalidAddress
 
 __all__ = [
     "EmailAddress",
+    "is_ip",
     "is_within",
     "normalize_domain",
     "normalize_host",
@@ -142,7 +143,7 @@ def normalize_domain(domain: str) -> str:
     single-label names and anything IDNA refuses.
     """
     name = domain.strip()
-    if name.startswith("[") or _is_ip(name):
+    if name.startswith("[") or is_ip(name):
         raise _BadDomain("the domain is an IP address; discovery needs a domain name")
     if name.endswith("."):
         name = name[:-1]
@@ -164,7 +165,8 @@ def normalize_domain(domain: str) -> str:
     return result
 
 
-def _is_ip(name: str) -> bool:
+def is_ip(name: str) -> bool:
+    """``name`` is an IP address (IPv4 or IPv6, as :mod:`ipaddress` reads one)."""
     try:
         ipaddress.ip_address(name)
     except ValueError:
@@ -209,20 +211,51 @@ def _check_punycode(label: str) -> None:
         raise _BadDomain(f"the domain label {label!r} is not valid punycode: {exc}") from exc
 
 
+# What may surround a host name in a document (XML pretty-printing): ASCII blanks only.
+_BLANKS = " \t\r\n"
+
+
 def normalize_host(name: str) -> str:
     """Return a server host name as lower-case IDNA ASCII without a trailing dot.
 
-    IP addresses are accepted (some providers publish them) and returned in canonical form.
-    Raises :class:`ValueError` with a human reason otherwise.
+    The one rule for every host that enters the library (documents, SRV and MX targets,
+    redirects, local files, bundled data): a plain DNS host name (LDH labels of at most 63
+    octets, IDNA for international ones, at most 253 octets) or a plain IP literal, returned
+    in canonical form. Anything else raises :class:`ValueError` with a human reason: an IPv6
+    zone id (``%eth0``: a mail server is never a scoped address), a control, space, quote or
+    any character a host name cannot hold, an empty or over-long label. Blanks around the
+    name (a pretty-printed document) are dropped.
     """
-    text = name.strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
+    if not isinstance(name, str):
+        raise ValueError("a host name must be text")
+    host = name.strip(_BLANKS)
+    if not host:
+        raise ValueError("the host name is empty")
+    bracketed = host.startswith("[") and host.endswith("]")
+    if bracketed:
+        host = host[1:-1]
+    if "%" in host and ":" in host:
+        raise ValueError(
+            "an IPv6 address with a zone id (%...) names a local interface, not a server"
+        )
+    ip = _ip_literal(host)
+    if ip is not None:
+        return ip
+    if bracketed or ":" in host:
+        raise ValueError("the host is neither a host name nor a plain IP address")
+    if any(c.isspace() for c in host):
+        raise ValueError("a host name cannot contain spaces or line breaks")
+    return normalize_domain(host)
+
+
+def _ip_literal(host: str) -> str | None:
+    """``host`` as a canonical IP address, or None when it is not one (a zone id is not)."""
+    if "%" in host:
+        return None
     try:
-        return str(ipaddress.ip_address(text))
+        return str(ipaddress.ip_address(host))
     except ValueError:
-        pass
-    return normalize_domain(text)
+        return None
 
 
 def is_within(host: str, domain: str) -> bool:

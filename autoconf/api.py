@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING
 from .address import EmailAddress, parse_address
 from .engine import run_discovery, unadmitted_result
 from .engine.runner import run_sync
+from .errors import SessionClosed
 from .events import DiscoveryEvent, DiscoveryFinished
-from .options import Deadline, Options, for_session_call
+from .options import Deadline, Options, checked_options, for_session_call
 
 if TYPE_CHECKING:
     from ._data import BundledIspdb
@@ -49,12 +50,14 @@ class Session:
     """Network resources, caches and bounds shared by many discoveries (see the module)."""
 
     def __init__(self, options: Options | None = None) -> None:
-        self.options = options if options is not None else Options()
+        self.options = checked_options(options)
         self._network: Network | None = None
+        self._closed = False
         self._slots = asyncio.Semaphore(self.options.max_discoveries)
 
     def network(self) -> Network:
         """The session's DNS, HTTP and TLS, built on first use."""
+        self._check_open()
         if self._network is None:
             from .net.session import Network
 
@@ -62,8 +65,17 @@ class Session:
         return self._network
 
     def call_options(self, options: Options | None) -> Options:
-        """The options a call runs with here; OptionsError if the session cannot honour them."""
+        """The options a call runs with here; OptionsError if the session cannot honour them
+        (:class:`~autoconf.errors.SessionClosed` once it is closed)."""
+        self._check_open()
         return for_session_call(self.options, options)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SessionClosed(
+                "this Session was closed (aclose() or the end of its async with block): "
+                "open a new Session"
+            )
 
     async def discover(
         self,
@@ -109,12 +121,14 @@ class Session:
         return self.network().for_call(options)
 
     async def aclose(self) -> None:
-        """Close the session's connections and caches (``async with`` does it on exit)."""
+        """Close the network; the session can no longer be used (closing twice is fine)."""
+        self._closed = True
         if self._network is not None:
             network, self._network = self._network, None
             await network.aclose()
 
     async def __aenter__(self) -> Session:
+        self._check_open()
         return self
 
     async def __aexit__(
@@ -180,7 +194,7 @@ async def discover_events(
     started = time.perf_counter()
     parsed = parse_address(address)
     if session is None:
-        options = options if options is not None else Options()
+        options = checked_options(options)
         current, own = Session(options), True
     else:
         options, current, own = session.call_options(options), session, False

@@ -6,6 +6,7 @@
     ├── InvalidAddress (ValueError)     the email address cannot be used; ``kind`` is an
     │                                   :class:`AddressFailure`
     ├── OptionsError (ValueError)       contradictory or malformed Options / CLI values
+    │   └── SessionClosed               a Session used after aclose()
     ├── ParseError (ValueError)         a document (XML, DNS answer) is unusable
     ├── ExportError (ValueError)        a file format cannot express the settings; ``reason``
     │                                   is an :class:`ExportFailure`
@@ -49,6 +50,7 @@ __all__ = [
     "NetworkError",
     "OptionsError",
     "ParseError",
+    "SessionClosed",
     "TLSError",
     "bounded",
 ]
@@ -122,6 +124,10 @@ class InvalidAddress(AutoconfError, ValueError):
 
 class OptionsError(AutoconfError, ValueError):
     """An option has a value that cannot work (bad nameserver, unreadable CA file, …)."""
+
+
+class SessionClosed(OptionsError):
+    """A :class:`~autoconf.Session` was used after ``aclose()``: it builds no new network."""
 
 
 class ParseError(AutoconfError, ValueError):
@@ -240,6 +246,8 @@ class ExportFailure(StrEnum):
     # A value (user name, command, path) holds a control character (a line break, ...) that
     # would let it write settings of its own into the file.
     UNSAFE_VALUE = "unsafe-value"
+    # The format's client cannot sign in as the server requires (OAuth2 only, in fetchmail 6.4).
+    AUTH = "auth"
 
 
 class ExportError(AutoconfError, ValueError):

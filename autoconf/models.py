@@ -352,6 +352,11 @@ class ServerSettings(_Frozen):
     # Which bundled provider database proposed this server (``ispdb-bundled`` and ``mx``).
     database: ProviderDatabase | None = None
     """Which bundled provider database proposed this server (ispdb-bundled and mx)."""
+    redirected: bool = False
+    """Every source named it only through a pointer to another domain (an HTTP redirect,
+    Autodiscover's redirectUrl or redirectAddr, an _autodiscover._tcp record): a hint from
+    elsewhere, which never makes the host trusted enough for the password, alone or agreeing
+    with other such hints."""
 
     @property
     def endpoint(self) -> tuple[Protocol, str, int, Security]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
 
 from .errors import DeadlineExceeded, OptionsError
 from .models import SourceName
@@ -18,7 +21,6 @@ if TYPE_CHECKING:
 
     import dns.asyncresolver
     import httpx
-    from pydantic import SecretStr
 
 __all__ = [
     "DEFAULT_ISPDB_URL",
@@ -28,6 +30,7 @@ __all__ = [
     "Deadline",
     "Mode",
     "Options",
+    "checked_options",
     "for_session_call",
     "parse_nameserver",
     "path_kind",
@@ -47,10 +50,29 @@ class Mode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """A login to check over TLS. The password never appears in a repr or a log."""
+    """A login to check over TLS. The password never appears in a repr or a log.
+
+    ``password`` may be given as a plain ``str``: it is kept as a ``SecretStr``. Anything else
+    is an :class:`~autoconf.errors.OptionsError` here, at construction, never later.
+    """
 
     username: str
     password: SecretStr
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.username, str):
+            raise OptionsError(
+                f"Credentials: the user name must be a str, not {_kind(self.username)}"
+            )
+        if isinstance(self.password, str):
+            object.__setattr__(self, "password", SecretStr(self.password))
+        elif not isinstance(self.password, SecretStr) or not isinstance(
+            self.password.get_secret_value(), str
+        ):
+            raise OptionsError(
+                f"Credentials: the password must be a str or a pydantic SecretStr holding one, "
+                f"not {type(self.password).__name__}"  # its value may be the secret: not shown
+            )
 
     def __repr__(self) -> str:
         return f"Credentials(username={self.username!r}, password=SecretStr('**********'))"
@@ -122,6 +144,7 @@ class Options:
     max_http_requests: int = 48  # HTTP requests one Session has in flight at once
 
     def __post_init__(self) -> None:
+        self._check_kinds()
         self._check_numbers()
         self._check_places()
         self._check_injected_client()
@@ -132,6 +155,39 @@ class Options:
                 "resolver and nameservers cannot be combined: an injected resolver asks its own "
                 "nameservers, so nameservers would not apply"
             )
+
+    def _check_kinds(self) -> None:
+        """Each field holds a value of its kind: API misuse is an OptionsError here, never an
+        AttributeError or TypeError later. Names given as text (``mode="fast"``,
+        ``sources={"srv"}``) and paths given as ``str`` become their enums and ``Path``."""
+        fix = object.__setattr__  # a frozen dataclass: normalised once, at construction
+        fix(self, "mode", _mode(self.mode))
+        fix(self, "sources", None if self.sources is None else split_sources(self.sources))
+        fix(self, "nameservers", _nameservers(self.nameservers))
+        for name in ("ca_file", "config_dir"):
+            fix(self, name, _path(name, getattr(self, name)))
+        for name in ("offline", "verify", "allow_http", "block_private_addresses"):
+            if not isinstance(getattr(self, name), bool):
+                raise OptionsError(
+                    f"{name} must be True or False, not {_kind(getattr(self, name))}"
+                )
+        if self.credentials is not None and not isinstance(self.credentials, Credentials):
+            raise OptionsError(
+                "credentials must be autoconf.Credentials(username, password), "
+                f"not {type(self.credentials).__name__}"  # it may hold the password: not shown
+            )
+        _check_instance("ssl_context", self.ssl_context, _ssl_context_type())
+        _check_injected_types(self.http_client, self.resolver)
+        if not isinstance(self.ispdb_url, str):
+            raise OptionsError(
+                f"ispdb_url must be a str (an https:// URL), not {_kind(self.ispdb_url)}"
+            )
+        _check_instance("real_name", self.real_name, str)
+        if not isinstance(self.local_documents, tuple | list) or not all(
+            isinstance(d, bytes) for d in self.local_documents
+        ):
+            raise OptionsError("local_documents must be a tuple of bytes (clientConfig documents)")
+        fix(self, "local_documents", tuple(self.local_documents))
 
     def _check_numbers(self) -> None:
         """The deadline, phase limits and session bounds are in range."""
@@ -157,9 +213,6 @@ class Options:
         # ISPDB answers are trusted highly (and feed the MX source), so they come over HTTPS only.
         if not self.ispdb_url.lower().startswith("https://"):
             raise OptionsError(f"the ISPDB URL must start with https://, not {self.ispdb_url!r}")
-        for host, port in self.nameservers:
-            if not host or not 0 < port < 65536:
-                raise OptionsError(f"bad nameserver {host}:{port}")
 
     def _check_injected_client(self) -> None:
         """An injected HTTP client makes its own connections: our network options can't apply."""
@@ -193,6 +246,92 @@ class Options:
         if self.config_dir is None and not self.local_documents:
             chosen -= {SourceName.LOCAL}
         return chosen
+
+
+def checked_options(options: object) -> Options:
+    """``options`` if it is an :class:`Options` (None: the defaults), else OptionsError."""
+    if options is None:
+        return Options()
+    if not isinstance(options, Options):
+        raise OptionsError(f"options must be autoconf.Options(...), not {_kind(options)}")
+    return options
+
+
+def _kind(value: object) -> str:
+    """What a wrong value is, for a message: its type and a short repr (never a secret's)."""
+    if isinstance(value, SecretStr | Credentials):
+        return type(value).__name__
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 40 else text[:39] + '…'}"
+
+
+def _check_instance(name: str, value: object, kind: type) -> None:
+    """None or an instance of ``kind``, else OptionsError naming the field."""
+    if value is not None and not isinstance(value, kind):
+        raise OptionsError(f"{name} must be a {kind.__name__} or None, not {_kind(value)}")
+
+
+def _check_injected_types(http_client: object, resolver: object) -> None:
+    """An injected client is an ``httpx.AsyncClient`` and a resolver a dnspython async
+    ``Resolver`` (their modules are imported only when one is given: the caller has)."""
+    if http_client is not None:
+        import httpx
+
+        _check_instance("http_client", http_client, httpx.AsyncClient)
+    if resolver is not None:
+        import dns.asyncresolver
+
+        _check_instance("resolver", resolver, dns.asyncresolver.Resolver)
+
+
+def _ssl_context_type() -> type:
+    import ssl  # only here: the offline path never needs the ssl module
+
+    return ssl.SSLContext
+
+
+def _mode(value: object) -> Mode:
+    """A Mode, or its name; anything else is an OptionsError."""
+    if isinstance(value, str) and value in Mode.__members__.values():
+        return Mode(value)
+    known = ", ".join(m.value for m in Mode)
+    raise OptionsError(f"mode must be one of {known}, not {_kind(value)}")
+
+
+def _path(name: str, value: object) -> Path | None:
+    """None, or a path given as ``str`` or path-like, as a Path; anything else OptionsError."""
+    if value is None:
+        return None
+    if not isinstance(value, str | os.PathLike) or not str(value):
+        raise OptionsError(f"{name} must be a path (str or pathlib.Path), not {_kind(value)}")
+    return Path(value)
+
+
+def _nameservers(value: object) -> tuple[tuple[str, int], ...]:
+    """``((host, port), ...)`` with a host text and a port from 1 to 65535, else OptionsError.
+
+    A bare string is refused rather than read one character at a time;
+    :func:`parse_nameserver` turns ``"127.0.0.1:5353"`` into a pair.
+    """
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise OptionsError(
+            f"nameservers must be a tuple of (host, port) pairs, such as "
+            f"(('127.0.0.1', 53),), not {_kind(value)}"
+        )
+    pairs: list[tuple[str, int]] = []
+    for item in value:
+        if not (isinstance(item, tuple | list) and len(item) == 2):
+            raise OptionsError(
+                f"each nameserver must be a (host, port) pair, such as ('127.0.0.1', 53), "
+                f"not {_kind(item)} (parse_nameserver reads 'HOST:PORT')"
+            )
+        host, port = item
+        if not isinstance(host, str) or not host:
+            raise OptionsError(f"bad nameserver host {_kind(host)}: give an IP address as text")
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+            raise OptionsError(f"bad nameserver port {_kind(port)}: give a number from 1 to 65535")
+        pairs.append((host, port))
+    return tuple(pairs)
 
 
 def path_kind(path: Path) -> str:
@@ -269,6 +408,7 @@ def for_session_call(session: Options, call: Options | None) -> Options:
     """
     if call is None or call is session:
         return session
+    call = checked_options(call)
     defaults = Options()
     inherited: dict[str, Any] = {}
     for name in SESSION_FIELDS:
@@ -334,10 +474,19 @@ def _port(text: str, original: str) -> int:
     return port
 
 
-def split_sources(names: Sequence[str]) -> frozenset[SourceName]:
-    """Source names as the CLI takes them (comma lists allowed) → a set, or OptionsError."""
+def split_sources(names: Iterable[str]) -> frozenset[SourceName]:
+    """Source names as the CLI takes them (comma lists allowed) → a set, or OptionsError.
+
+    A bare string is refused (``sources="srv"`` would be read letter by letter): give a set.
+    """
+    if isinstance(names, str | bytes) or not isinstance(names, Iterable):
+        raise OptionsError(f"sources must be a set of source names, not {_kind(names)}")
     chosen: set[SourceName] = set()
     for item in names:
+        if not isinstance(item, str):
+            raise OptionsError(
+                f"each of sources must be a source name (str or SourceName), not {_kind(item)}"
+            )
         for name in item.split(","):
             name = name.strip()
             if not name:

@@ -31,17 +31,25 @@ from .report import (
 )
 
 __all__ = [
+    "MAX_SERVERS",
+    "MAX_SRV_RECORDS",
     "OWN",
     "agreement_findings",
     "autoconfig_findings",
     "findings_for",
     "ispdb_findings",
     "label",
+    "left_out_finding",
     "mx_findings",
     "pacc_findings",
     "srv_findings",
 ]
 
+# What one check looks at, at most, so that a domain publishing thousands of records is
+# checked within its deadline and memory: the SRV records of one service (those a client tries
+# first), and the servers probed.
+MAX_SRV_RECORDS = 16
+MAX_SERVERS = 32
 # The mechanisms through which the domain itself publishes settings (ISPDB and MX are others').
 OWN = (Mechanism.AUTOCONFIG, Mechanism.SRV, Mechanism.AUTODISCOVER)
 _NAMES = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3", Protocol.SMTP: "SMTP"}
@@ -284,9 +292,35 @@ def _evidence(lookup: HttpLookup) -> list[str]:
 # -- SRV -------------------------------------------------------------------------------------
 
 
+def left_out_finding(code: FindingCode, count: int, mechanisms: list[Mechanism]) -> Finding:
+    """The warning that a bound left ``count`` records or servers unchecked: never a silent
+    "all fine" for what was not looked at."""
+    if code is FindingCode.SRV_RECORDS_LEFT_OUT:
+        what = f"{count} SRV records were not checked: at most {MAX_SRV_RECORDS} per service are"
+        fix = "publish one record per server; clients try only the first few"
+    else:
+        what = f"{count} more servers were not probed: at most {MAX_SERVERS} are"
+        fix = "name fewer servers; clients try only the first few"
+    return _finding(
+        code,
+        Severity.WARNING,
+        f"{what} (those a client would try first).",
+        mechanisms=mechanisms,
+        fix=fix,
+        evidence=[f"left out: {count}"],
+    )
+
+
 def srv_findings(domain: str, report: MechanismReport) -> list[Finding]:
-    """Targets outside the domain, unresolvable, '.'; STARTTLS preferred to implicit TLS."""
+    """Targets outside the domain, unresolvable, '.'; STARTTLS preferred to implicit TLS;
+    records left out by the bound."""
     found: list[Finding] = []
+    if report.records_left_out:
+        found.append(
+            left_out_finding(
+                FindingCode.SRV_RECORDS_LEFT_OUT, report.records_left_out, [Mechanism.SRV]
+            )
+        )
     for record in report.dns:
         text = _record_text(record)
         service = record.name.removesuffix(f".{domain}")

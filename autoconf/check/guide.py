@@ -271,6 +271,17 @@ GUIDE: Mapping[FindingCode, CodeGuide] = {
         "an entry of the PACC document that clients must ignore (an address for a host, a bad URL)",
         "name host names (not addresses) and absolute https URLs",
     ),
+    FindingCode.SRV_RECORDS_LEFT_OUT: _g(
+        _W,
+        "more than 16 SRV records for one service: the rest were not checked "
+        "(MechanismReport.records_left_out)",
+        "publish one record per server; clients try only the first few",
+    ),
+    FindingCode.SERVERS_LEFT_OUT: _g(
+        _W,
+        "more than 32 servers named: the rest were not probed (DomainReport.servers_left_out)",
+        "name fewer servers; clients try only the first few",
+    ),
     FindingCode.MECHANISM_TIMEOUT: _g(
         _W,
         "a URL or DNS name a mechanism asked did not answer in time",

@@ -54,6 +54,7 @@ from ..sources.base import SourceContext, SourceOutcome, Stopwatch
 from ..sources.ispdb import IspdbSource
 from ..sources.ispdb_bundled import BundledIspdbSource
 from ..sources.mx import MxSource
+from .findings import MAX_SRV_RECORDS
 from .report import (
     DnsRecord,
     HttpLookup,
@@ -261,6 +262,7 @@ async def check_srv(ctx: SourceContext) -> MechanismReport:
         attempts.append(_note(SourceName.SRV, f"{name} SRV", status, watch))
 
     await asyncio.gather(*(one(service) for service in SERVICES))
+    answers, left_out = _first_records(answers)
     dns = await _srv_records(ctx, answers)
     settings = settings_from_srv(answers, ctx.address)
     return MechanismReport(
@@ -273,7 +275,25 @@ async def check_srv(ctx: SourceContext) -> MechanismReport:
         attempts=sorted(attempts, key=lambda a: a.target),
         records=[_srv_text(r) for r in dns],
         dns=dns,
+        records_left_out=left_out,
     )
+
+
+def _first_records(
+    answers: dict[str, list[SrvRecord]],
+) -> tuple[dict[str, list[SrvRecord]], int]:
+    """At most MAX_SRV_RECORDS per service, those a client tries first (lowest priority, then
+    highest weight), and how many were left out: thousands of records are neither resolved,
+    listed nor probed. A service within the bound keeps its records as published."""
+    kept: dict[str, list[SrvRecord]] = {}
+    left_out = 0
+    for service, records in answers.items():
+        if len(records) > MAX_SRV_RECORDS:
+            left_out += len(records) - MAX_SRV_RECORDS
+            first = sorted(records, key=lambda r: (r.priority, -r.weight, r.target, r.port))
+            records = first[:MAX_SRV_RECORDS]
+        kept[service] = records
+    return kept, left_out
 
 
 async def _srv_records(ctx: SourceContext, answers: dict[str, list[SrvRecord]]) -> list[DnsRecord]:

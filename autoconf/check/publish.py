@@ -1,10 +1,11 @@
-"""What to publish: the SRV records matching the servers the domain's own documents name.
+"""What to publish: the SRV records (or the PACC document and its TXT record) matching the
+servers the domain's own documents name.
 
-``--check DOMAIN --format srv-zone`` prints them. The servers come from the first of the
-domain's own mechanisms that publishes any (autoconfig, then Autodiscover, then SRV itself),
-else from its ISPDB entry, in the published order; the zone lines are
-:mod:`autoconf.export`'s ``srv-zone`` format, so they say the same as ``--format srv-zone``
-after a discovery. Pure: no I/O.
+``--check DOMAIN --format srv-zone`` (or ``--format pacc``) prints them. The servers come
+from the first of the domain's own mechanisms that publishes any (PACC, autoconfig, then
+Autodiscover, then SRV itself), else from its ISPDB entry, in the published order; the lines
+are :mod:`autoconf.export`'s formats, so they say the same as ``--format`` after a discovery.
+Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -12,10 +13,19 @@ from __future__ import annotations
 from ..models import DiscoveryResult
 from .report import DomainReport, Mechanism, MechanismReport
 
-__all__ = ["SOURCE_ORDER", "srv_zone", "zone_source"]
+__all__ = ["PUBLISH_FORMATS", "SOURCE_ORDER", "publish", "srv_zone", "zone_source"]
+
+# The export formats that publish a domain's settings, and so make sense after --check.
+PUBLISH_FORMATS = ("srv-zone", "pacc")
 
 # Where the servers to publish are taken from, best first.
-SOURCE_ORDER = (Mechanism.AUTOCONFIG, Mechanism.AUTODISCOVER, Mechanism.SRV, Mechanism.ISPDB)
+SOURCE_ORDER = (
+    Mechanism.PACC,
+    Mechanism.AUTOCONFIG,
+    Mechanism.AUTODISCOVER,
+    Mechanism.SRV,
+    Mechanism.ISPDB,
+)
 
 
 def zone_source(report: DomainReport) -> MechanismReport | None:
@@ -29,17 +39,28 @@ def zone_source(report: DomainReport) -> MechanismReport | None:
 
 def srv_zone(report: DomainReport) -> str | None:
     """Zone-file SRV lines for ``report``'s domain (None: no mechanism names a server)."""
+    return publish(report, "srv-zone")
+
+
+def publish(report: DomainReport, format: str) -> str | None:
+    """``format`` (one of :data:`PUBLISH_FORMATS`) for the servers ``report``'s domain already
+    publishes; None when no mechanism names a server."""
     source = zone_source(report)
     if source is None:
         return None
     from ..export import export
 
     result = DiscoveryResult(
-        address=report.address or f"postmaster@{report.domain}",
+        # PACC writes a server only when its user name is the address the check resolved it
+        # for; zone lines never hold the address (the checked one may hold what they cannot).
+        address=(format == "pacc" and report.address) or f"postmaster@{report.domain}",
         domain=report.domain,
+        provider=source.provider,
         incoming=list(source.incoming),
         outgoing=list(source.outgoing),
     )
-    text = export(result, "srv-zone")
+    text = export(result, format)
     head = f"; the servers as {source.mechanism.value} publishes them\n"
+    if format == "pacc":  # the document must stay the first line
+        return text + head
     return head + text

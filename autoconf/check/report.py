@@ -117,6 +117,9 @@ class FindingCode(StrEnum):
     PACC_STALE_RECORD = "pacc-stale-record"  # records beside the matching one (a rollover)
     PACC_ONE_REVISION = "pacc-one-revision"  # ``smtp`` without ``submit`` (or the reverse)
     PACC_ENTRY_IGNORED = "pacc-entry-ignored"  # an entry clients must ignore (bad host, URL)
+    # Bounds: a domain that publishes more than a check looks at
+    SRV_RECORDS_LEFT_OUT = "srv-records-left-out"  # over MAX_SRV_RECORDS for one service
+    SERVERS_LEFT_OUT = "servers-left-out"  # over MAX_SERVERS named: the rest not probed
     # Any mechanism
     MECHANISM_TIMEOUT = "mechanism-timeout"  # a URL or DNS name asked did not answer in time
 
@@ -301,6 +304,10 @@ class MechanismReport(_Frozen):
     """The provider the mechanism names (ISPDB, MX)."""
     pacc: PaccDetails | None = None
     """For the PACC mechanism: the digest, the TXT records and the document's entries."""
+    records_left_out: int = 0
+    """DNS records published beyond what the check looks at (more than
+    ``autoconf.check.findings.MAX_SRV_RECORDS`` for one SRV service): neither resolved,
+    listed nor probed."""
 
 
 class ServerReport(_Frozen):
@@ -342,6 +349,9 @@ class DomainReport(_Frozen):
     """Every server some mechanism names, probed."""
     findings: list[Finding] = Field(default_factory=list)
     """Every problem (or fact) found, with its evidence and fix."""
+    servers_left_out: int = 0
+    """Servers the mechanisms name beyond ``autoconf.check.findings.MAX_SERVERS``: not probed
+    and not in ``servers`` (a ``servers-left-out`` finding says so)."""
 
     @property
     def worst(self) -> Severity | None:

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Protocol
 from .._data import default_ispdb
 from ..address import parse_address
 from ..engine.runner import run_sync
-from ..options import Deadline, Options
+from ..options import Deadline, Options, checked_options
 from ..sources.base import SourceContext
-from .findings import findings_for
+from .findings import MAX_SERVERS, findings_for, left_out_finding
 from .mechanisms import check_mechanisms, servers_named
 from .report import DomainReport, Finding, FindingCode, Mechanism, ServerReport, Severity
 
@@ -59,7 +59,7 @@ async def check_domain(
     started = time.perf_counter()
     given = domain_or_address.strip()
     address = parse_address(given if "@" in given else f"postmaster@{given}")
-    options = options if options is not None else Options()
+    options = checked_options(options)
     deadline = Deadline(options.deadline)
     own: Network | None = None
     if session is not None:
@@ -79,6 +79,7 @@ async def check_domain(
         )
         mechanisms = await check_mechanisms(ctx)
         named = servers_named(mechanisms)
+        named, left_out = named[:MAX_SERVERS], named[MAX_SERVERS:]
         servers, server_findings = await _servers(
             check_servers, named, handle, options, deadline, address.domain
         )
@@ -92,8 +93,17 @@ async def check_domain(
         elapsed_ms=round((time.perf_counter() - started) * 1000.0, 3),
         mechanisms=mechanisms,
         servers=servers,
-        findings=findings_for(address.domain, mechanisms) + server_findings,
+        findings=findings_for(address.domain, mechanisms) + server_findings + _left_out(left_out),
+        servers_left_out=len(left_out),
     )
+
+
+def _left_out(servers: Sequence[tuple[ServerSettings, frozenset[Mechanism]]]) -> list[Finding]:
+    """The warning for the servers beyond MAX_SERVERS, named by the mechanisms that named them."""
+    if not servers:
+        return []
+    mechanisms = sorted({m for _, named_by in servers for m in named_by}, key=list(Mechanism).index)
+    return [left_out_finding(FindingCode.SERVERS_LEFT_OUT, len(servers), mechanisms)]
 
 
 async def _servers(

@@ -2,7 +2,9 @@
 
 The same server (protocol, host, port, security) proposed by several sources becomes one
 candidate that lists every source. Its trust is that of its most trusted source, raised one
-step when independent sources agree. Order, best first:
+step when independent sources that vouch for it agree (:func:`vouches`: a hint from
+unauthenticated DNS, plain HTTP, a probe or a redirect elsewhere never does, so no number of
+such hints, agreeing, makes a host trusted enough for the password). Order, best first:
 
 1. plaintext last whenever anything encrypted exists (RFC 8314: never recommend ``plain``);
 2. verified servers first, servers whose probe failed last, unprobed ones between;
@@ -50,6 +52,7 @@ __all__ = [
     "rank_key",
     "rerank",
     "verification_warnings",
+    "vouches",
     "with_endpoint_evidence",
 ]
 
@@ -60,6 +63,11 @@ _PROTOCOL_RANK = {Protocol.IMAP: 0, Protocol.POP3: 1, Protocol.SMTP: 0}
 # Sources that are the same evidence twice do not count as agreeing independently.
 _FAMILY = {SourceName.ISPDB_BUNDLED: SourceName.ISPDB}
 _INSECURE_SOURCES = frozenset({SourceName.AUTOCONFIG_HTTP})
+# Sources that name a host with nothing authenticating the choice: unauthenticated DNS (MX,
+# SRV), plain HTTP, a probe that found something answering. They never vouch for a host.
+_HINT_SOURCES = frozenset(
+    {SourceName.MX, SourceName.SRV, SourceName.AUTOCONFIG_HTTP, SourceName.GUESS}
+)
 _BUNDLED_ONLY = frozenset({SourceName.ISPDB_BUNDLED, SourceName.MX})
 _SECONDARY = frozenset(
     {ProviderDatabase.DELTACHAT, ProviderDatabase.K9, ProviderDatabase.MAILCORE2}
@@ -258,18 +266,32 @@ def verification_warnings(servers: Iterable[ServerSettings]) -> list[DiscoveryWa
     return warnings
 
 
+def vouches(server: ServerSettings) -> bool:
+    """Does this proposal count as a source vouching for its host when sources agree?
+
+    The one rule for agreement: only a source that names the host itself, over an
+    authenticated channel (HTTPS to the email domain, the caller's files, a curated
+    database), at medium trust or better, vouches. A hint from unauthenticated DNS, plain
+    HTTP or a probe, or anything reached through a redirect to another domain, never does.
+    """
+    return (
+        not server.redirected
+        and not set(server.sources) & _HINT_SOURCES
+        and _TRUST_RANK[server.trust] <= _TRUST_RANK[Trust.MEDIUM]
+    )
+
+
 def _merge_direction(lists: Iterable[list[ServerSettings]]) -> list[ServerSettings]:
     """One candidate per endpoint, in the order first proposed (sources by priority)."""
     merged: dict[tuple[object, ...], ServerSettings] = {}
-    # Per endpoint: the best trust each independent family of sources gave it.
-    vouchers: dict[tuple[object, ...], dict[SourceName, int]] = {}
+    # Per endpoint: the independent families of sources that vouch for it.
+    vouchers: dict[tuple[object, ...], set[SourceName]] = {}
     for servers in lists:  # in source priority order: the first proposal keeps its details
         for server in servers:
             key = server.endpoint
-            families = vouchers.setdefault(key, {})
-            for source in server.sources:
-                family = _FAMILY.get(source, source)
-                families[family] = min(families.get(family, 2), _TRUST_RANK[server.trust])
+            families = vouchers.setdefault(key, set())
+            if vouches(server):
+                families.update(_FAMILY.get(source, source) for source in server.sources)
             known = merged.get(key)
             if known is None:
                 merged[key] = server
@@ -278,29 +300,38 @@ def _merge_direction(lists: Iterable[list[ServerSettings]]) -> list[ServerSettin
             merged[key] = known.model_copy(
                 update={
                     "sources": sources,
-                    "trust": _combined_trust(families),
+                    "trust": _combined_trust(known.trust, server.trust, families),
                     "auth": known.auth or server.auth,
                     "username": known.username or server.username,
                     "verification": known.verification or server.verification,
-                    "database": known.database or server.database,
+                    "database": _better_database(known.database, server.database),
+                    "redirected": known.redirected and server.redirected,
                 }
             )
     return list(merged.values())  # dicts keep insertion order: first proposed first
 
 
-def _combined_trust(families: dict[SourceName, int]) -> Trust:
-    """The best trust given, one step higher when two independent families agree.
+def _better_database(
+    a: ProviderDatabase | None, b: ProviderDatabase | None
+) -> ProviderDatabase | None:
+    """The more authoritative of two databases that proposed the same server (in the enum's
+    order: ISPDB first). A server the curated ISPDB names is not demoted to a secondary
+    database's standing because a secondary one happened to propose it first."""
+    if a is None or b is None:
+        return a or b
+    order = list(ProviderDatabase)
+    return min(a, b, key=order.index)
 
-    Only families that trust the server at least medium count as agreeing: two weak,
-    unauthenticated hints (a spoofable DNS answer twice) do not make a strong one.
+
+def _combined_trust(a: Trust, b: Trust, vouching: set[SourceName]) -> Trust:
+    """The best trust given, one step higher when two independent families vouch for it.
+
+    Only sources that vouch (:func:`vouches`) count as agreeing: weak, unauthenticated hints
+    (a spoofable DNS answer, plain HTTP, a redirect elsewhere), however many, do not make a
+    strong one.
     """
-    best = min(families.values())
-    agreeing = [
-        family
-        for family, rank in families.items()
-        if rank <= _TRUST_RANK[Trust.MEDIUM] and family not in _INSECURE_SOURCES
-    ]
-    if len(agreeing) >= 2 and best > 0:
+    best = min(_TRUST_RANK[a], _TRUST_RANK[b])
+    if len(vouching) >= 2 and best > 0:
         best -= 1
     return _TRUST_BY_RANK[best]
 

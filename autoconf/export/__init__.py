@@ -37,28 +37,33 @@ from . import (
     srvzone,
     thunderbird,
 )
-from ._common import Account, check_hosts, check_safe
+from ._common import Account, Kind, Reader, check_hosts, check_lines, check_values
 
 __all__ = ["FORMATS", "Account", "export"]
 
-_WRITERS: dict[str, tuple[str, Callable[[Account], str]]] = {
-    "thunderbird": (thunderbird.DESCRIPTION, thunderbird.render),
-    "autodiscover": (autodiscover.DESCRIPTION, autodiscover.render),
-    "mobileconfig": (mobileconfig.DESCRIPTION, mobileconfig.render),
-    "msmtp": (msmtp.DESCRIPTION, msmtp.render),
-    "mbsync": (mbsync.DESCRIPTION, mbsync.render),
-    "getmail": (getmail.DESCRIPTION, getmail.render),
-    "neomutt": (neomutt.DESCRIPTION, neomutt.render),
-    "mutt": (neomutt.MUTT_DESCRIPTION, neomutt.render_mutt),
-    "aerc": (aerc.DESCRIPTION, aerc.render),
-    "fetchmail": (fetchmail.DESCRIPTION, fetchmail.render),
-    "offlineimap": (offlineimap.DESCRIPTION, offlineimap.render),
-    "srv-zone": (srvzone.DESCRIPTION, srvzone.render),
-    "pacc": (pacc.DESCRIPTION, pacc.render),
+_MODULES = {
+    "thunderbird": thunderbird,
+    "autodiscover": autodiscover,
+    "mobileconfig": mobileconfig,
+    "msmtp": msmtp,
+    "mbsync": mbsync,
+    "getmail": getmail,
+    "neomutt": neomutt,
+    "mutt": neomutt,
+    "aerc": aerc,
+    "fetchmail": fetchmail,
+    "offlineimap": offlineimap,
+    "srv-zone": srvzone,
+    "pacc": pacc,
 }
+# Every format: its description, its writer, and its reader's rules (what it takes back).
+_WRITERS: dict[str, tuple[str, Callable[[Account], str], Reader]] = {
+    name: (module.DESCRIPTION, module.render, module.READER) for name, module in _MODULES.items()
+}
+_WRITERS["mutt"] = (neomutt.MUTT_DESCRIPTION, neomutt.render_mutt, neomutt.READER)
 
 #: Every format's name → one line saying what it writes.
-FORMATS: Mapping[str, str] = MappingProxyType({n: d for n, (d, _) in _WRITERS.items()})
+FORMATS: Mapping[str, str] = MappingProxyType({n: d for n, (d, _, _) in _WRITERS.items()})
 
 
 def export(
@@ -98,21 +103,22 @@ def export(
         ca_file=None if ca_file is None else str(ca_file),
         maildir=None if maildir is None else str(maildir),
     )
-    check_safe(format, _values(account))
+    _, render, reader = entry
+    check_values(format, reader, _values(account))
     check_hosts(format, _hosts(account))
-    return entry[1](account)
+    return check_lines(format, reader, render(account))
 
 
-def _values(account: Account) -> list[tuple[str, str | None]]:
+def _values(account: Account) -> list[tuple[str, str | None, Kind]]:
     """Every value taken from the result or the caller that a writer puts into the file."""
-    values: list[tuple[str, str | None]] = [
-        ("address", account.address),
-        ("password command", account.password_command),
-        ("CA file", account.ca_file),
-        ("mail folder", account.maildir),
+    values: list[tuple[str, str | None, Kind]] = [
+        ("address", account.address, Kind.TEXT),
+        ("password command", account.password_command, Kind.TEXT),
+        ("CA file", account.ca_file, Kind.PATH),
+        ("mail folder", account.mail_folder, Kind.PATH),  # the default holds the address
     ]
     for server in (*account.all_incoming, *account.all_outgoing):
-        values.append((f"user name of {server.host!r}", server.username))
+        values.append((f"user name of {server.host!r}", server.username, Kind.USER))
     return values
 
 

@@ -7,13 +7,15 @@ cannot express the account.
 
 from __future__ import annotations
 
+import re
 import shlex
 import textwrap
 import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from enum import Enum
 
-from ..address import normalize_host
+from ..address import normalize_domain, normalize_host
 from ..errors import ExportError, ExportFailure
 from ..models import AuthMethod, Protocol, ProviderInfo, Security, ServerSettings
 from ..parsers._ports import security_words
@@ -22,14 +24,18 @@ __all__ = [
     "NO_PASSWORD_NOTE",
     "PLACEHOLDER_COMMAND",
     "Account",
+    "Kind",
+    "Reader",
     "before_you_connect",
     "check_hosts",
-    "check_safe",
+    "check_lines",
+    "check_values",
     "clean",
     "dq",
     "header",
     "oauth2",
     "password_command",
+    "plain_domain",
     "plain_host",
     "shell_path",
     "unsafe",
@@ -127,30 +133,116 @@ class Account:
 
 
 # Unicode categories no configuration value may hold: controls (line breaks, NUL, ESC),
-# format characters (bidi overrides), line and paragraph separators.
+# format characters (bidi overrides), line and paragraph separators, lone surrogates.
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
+def _noncharacter(c: str) -> bool:
+    """U+FDD0..U+FDEF and the last two code points of every plane (U+FFFE, U+FFFF, ...):
+    never text, and XML 1.0 (Thunderbird, Autodiscover, the plist) cannot hold U+FFFE/U+FFFF."""
+    code = ord(c)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
 def unsafe(text: str) -> bool:
-    """``text`` holds a character that could end a line or hide what follows it."""
-    return any(unicodedata.category(c) in _UNSAFE_CATEGORIES for c in text)
+    """``text`` holds a character that could end a line, hide what follows it, or make an XML
+    file ill-formed."""
+    return any(unicodedata.category(c) in _UNSAFE_CATEGORIES or _noncharacter(c) for c in text)
 
 
 def clean(text: str) -> str:
     """A display name with the unsafe characters dropped, for comments and descriptions."""
-    return "".join(c for c in text if unicodedata.category(c) not in _UNSAFE_CATEGORIES).strip()
+    return "".join(
+        c
+        for c in text
+        if unicodedata.category(c) not in _UNSAFE_CATEGORIES and not _noncharacter(c)
+    ).strip()
 
 
-def check_safe(format: str, values: Iterable[tuple[str, str | None]]) -> None:
-    """ExportError (``unsafe-value``) naming the first value that is unsafe to write."""
-    for what, value in values:
-        if value is not None and unsafe(value):
+class Kind(Enum):
+    """What a value is to a format's reader: the rules of :class:`Reader` apply by kind."""
+
+    TEXT = "text"  # an address, a password command: always written quoted or in a comment
+    USER = "user"  # a user name, written as a value of its own
+    PATH = "path"  # a file or folder name, written as a value of its own
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """What one format's reader takes back exactly as written: the rules :func:`check_values`
+    and :func:`check_lines` hold every value and every line to (a writer quotes by these
+    rules, so what passes reads back unchanged). Every format also gets the rules all share:
+    no unsafe character (:func:`unsafe`) in any value, only plain host names as hosts."""
+
+    max_line: int | None = None
+    """The longest line it reads, in UTF-8 bytes without the line break (msmtp 499, isync
+    1.4's mbsync 1021); None: no limit."""
+    trims: bool = False
+    """It strips blanks around a value (INI readers: getmail, OfflineIMAP): a user name or
+    path must not begin or end with one."""
+    quotes: str = ""
+    """Its quote characters, with no escape for them (fetchmail's ``"`` and ``'``): a user
+    name or path holding every one of them cannot be written."""
+    shortcuts: str = ""
+    """Characters it replaces at the start of a path (NeoMutt's and Mutt's mailbox shortcuts:
+    ``+x`` and ``=x`` are in the folder, ``!`` the spool file): a path beginning with one is
+    refused."""
+    expands: bool = False
+    """It expands ``$NAME`` and ``${NAME}`` in paths (getmail's ``os.path.expandvars``): a
+    path holding either is refused."""
+
+
+def check_values(
+    format: str, reader: Reader, values: Iterable[tuple[str, str | None, Kind]]
+) -> None:
+    """ExportError (``unsafe-value``) naming the first value ``reader`` cannot take back."""
+    for what, value, kind in values:
+        if value is None:
+            continue
+        problem = _problem(reader, value, kind)
+        if problem is not None:
             raise ExportError(
-                f"the {what} {value!r} holds a control character; {format} files cannot "
-                "carry it safely, so nothing was written",
+                f"the {what} {value!r} {problem}; {format} files cannot carry it safely, "
+                "so nothing was written",
                 reason=ExportFailure.UNSAFE_VALUE,
                 format=format,
             )
+
+
+# What os.path.expandvars replaces (a $ before anything else stays as it is).
+_EXPANDED = re.compile(r"\$(\w|\{)", re.ASCII)
+
+
+def _problem(reader: Reader, value: str, kind: Kind) -> str | None:
+    """Why ``reader`` cannot take ``value`` back as it is, or None."""
+    if unsafe(value):
+        return "holds a control character or a noncharacter"
+    if kind is Kind.TEXT:
+        return None
+    if reader.trims and value != value.strip():
+        return "begins or ends with a blank, which the reader drops"
+    if reader.quotes and all(q in value for q in reader.quotes):
+        return f"holds every quote character the reader knows ({reader.quotes})"
+    if kind is Kind.PATH and value[:1] and value[0] in reader.shortcuts:
+        return f"begins with {value[0]}, which the reader replaces by a folder of its own"
+    if reader.expands and kind is Kind.PATH and _EXPANDED.search(value):
+        return "holds $NAME or ${NAME}, which the reader replaces by an environment variable"
+    return None
+
+
+def check_lines(format: str, reader: Reader, text: str) -> str:
+    """``text`` when every line fits ``reader``'s line limit, else ExportError
+    (``unsafe-value``): a reader that cuts or refuses a long line would read other settings."""
+    if reader.max_line is not None:
+        for number, line in enumerate(text.splitlines(), 1):
+            if len(line.encode("utf-8")) > reader.max_line:
+                raise ExportError(
+                    f"line {number} would be longer than the {reader.max_line} bytes {format} "
+                    "reads in one line (a long user name, path or command); nothing was written",
+                    reason=ExportFailure.UNSAFE_VALUE,
+                    format=format,
+                )
+    return text
 
 
 def plain_host(name: str) -> bool:
@@ -161,10 +253,19 @@ def plain_host(name: str) -> bool:
         return False
 
 
+def plain_domain(name: str) -> bool:
+    """``name`` is a domain name (not an IP address) as the library writes them."""
+    try:
+        return normalize_domain(name) == name.lower()
+    except ValueError:
+        return False
+
+
 def check_hosts(format: str, names: Iterable[tuple[str, str]]) -> None:
     """ExportError (``unsafe-value``) naming the first server or domain name that is not a
-    plain host name: files write them unquoted (msmtp ``host``, zone lines), so a name with a
-    space, quote or line break could add settings or records of its own."""
+    plain host name (the library's one host rule): files write them unquoted (msmtp ``host``,
+    zone lines), so a name with a space, quote, line break or zone id could add settings or
+    records of its own."""
     for what, name in names:
         if not plain_host(name):
             raise ExportError(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..models import Protocol, Security, ServerSettings
-from ._common import NO_PASSWORD_NOTE, Account, header, oauth2, password_command, url_host
+from ._common import NO_PASSWORD_NOTE, Account, Reader, header, oauth2, password_command, url_host
 
-__all__ = ["DESCRIPTION", "render"]
+__all__ = ["DESCRIPTION", "READER", "render"]
 
 DESCRIPTION = "aerc: an account for ~/.config/aerc/accounts.conf"
+# go-ini: no line limit; values are quoted by _value, URLs percent-encode the user name.
+READER = Reader()
 
 # aerc's URL schemes: imap:// and smtp:// use STARTTLS; +insecure means no encryption.
 _SCHEMES = {
@@ -59,8 +61,14 @@ def _url(account: Account, server: ServerSettings) -> str:
 
 def _value(text: str) -> str:
     """``text`` as aerc's INI reader (go-ini) gives it back: it cuts a value at the first
-    ``#`` or ``;`` and takes a leading quote as quoting, so such a value goes between
-    backticks, which it returns as written (up to the last backtick of the line)."""
-    if any(c in text for c in "#;") or text.startswith(("'", '"', "`")) or text.endswith("\\"):
+    ``#`` or ``;``, drops blanks around it and takes a leading quote as quoting, so such a
+    value goes between backticks, which it returns as written (up to the last backtick of
+    the line)."""
+    if (
+        any(c in text for c in "#;")
+        or text.startswith(("'", '"', "`"))
+        or text.endswith("\\")
+        or text != text.strip()
+    ):
         return "`" + text + "`"
     return text

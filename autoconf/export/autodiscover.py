@@ -9,11 +9,13 @@ from xml.sax.saxutils import escape
 
 from ..models import AuthMethod, Protocol, Security, ServerSettings
 from ..parsers.autodiscover import RESPONSE_SCHEMA
-from ._common import Account
+from ._common import Account, Reader
 
-__all__ = ["DESCRIPTION", "render"]
+__all__ = ["DESCRIPTION", "READER", "render"]
 
 DESCRIPTION = "Autodiscover: a POX response (for autodiscover.{domain})"
+# XML 1.0, escaped: the rules every format keeps are exactly what XML cannot hold.
+READER = Reader()
 
 _OUTER_SCHEMA = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
 _TYPES = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3", Protocol.SMTP: "SMTP"}

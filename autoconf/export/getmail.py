@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 
 from ..models import Protocol, Security
-from ._common import NO_PASSWORD_NOTE, Account, header, oauth2, password_command
+from ._common import NO_PASSWORD_NOTE, Account, Reader, header, oauth2, password_command
 
-__all__ = ["DESCRIPTION", "render"]
+__all__ = ["DESCRIPTION", "READER", "render"]
 
 DESCRIPTION = "getmail6: a getmailrc retrieving IMAP or POP3 mail into a Maildir"
+# RawConfigParser (no interpolation): values unquoted, blanks around them dropped; paths
+# (path, ca_certs) go through os.path.expandvars, so $NAME in them would be replaced.
+READER = Reader(trims=True, expands=True)
 
 # getmail6 has no STARTTLS: only implicit TLS (the *SSLRetriever types) or none at all.
 _TYPES = {

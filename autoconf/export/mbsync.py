@@ -8,6 +8,7 @@ from ..models import Protocol, Security
 from ._common import (
     NO_PASSWORD_NOTE,
     Account,
+    Reader,
     dq,
     header,
     oauth2,
@@ -15,9 +16,12 @@ from ._common import (
     shell_path,
 )
 
-__all__ = ["DESCRIPTION", "render"]
+__all__ = ["DESCRIPTION", "READER", "render"]
 
 DESCRIPTION = "mbsync (isync): ~/.mbsyncrc syncing IMAP into a local Maildir"
+# isync 1.4 reads a line into a 1024-byte buffer: a longer one is cut, and its rest read as a
+# line of its own (measured: 1021 bytes read whole, 1022 not). Values are quoted by dq.
+READER = Reader(max_line=1021)
 
 # isync 1.4 spells it SSLType (1.5 also reads it, as the old name of TLSType).
 _PLAIN = re.compile(r"[A-Za-z0-9@._+=%~/:-]+")

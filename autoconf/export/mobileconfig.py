@@ -10,11 +10,13 @@ import uuid
 from typing import Any
 
 from ..models import AuthMethod, Protocol, Security, ServerSettings
-from ._common import Account, oauth2
+from ._common import Account, Reader, oauth2
 
-__all__ = ["DESCRIPTION", "render", "uuids"]
+__all__ = ["DESCRIPTION", "READER", "render", "uuids"]
 
 DESCRIPTION = "Apple: a .mobileconfig profile for Mail on iOS, iPadOS and macOS (unsigned)"
+# An XML plist: the rules every format keeps are exactly what XML cannot hold.
+READER = Reader()
 
 _ACCOUNT_TYPES = {Protocol.IMAP: "EmailTypeIMAP", Protocol.POP3: "EmailTypePOP"}
 _AUTH = {

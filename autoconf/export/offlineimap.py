@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from ..models import Protocol, Security
-from ._common import NO_PASSWORD_NOTE, Account, header, oauth2, password_command
+from ._common import NO_PASSWORD_NOTE, Account, Reader, header, oauth2, password_command
 
-__all__ = ["DESCRIPTION", "pc", "render"]
+__all__ = ["DESCRIPTION", "READER", "pc", "render"]
 
 DESCRIPTION = "OfflineIMAP: ~/.offlineimaprc syncing IMAP into a local Maildir"
+# configparser: values unquoted, blanks around them dropped, % interpolated (pc).
+READER = Reader(trims=True)
 
 
 def render(account: Account) -> str:

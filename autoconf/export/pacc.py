@@ -15,14 +15,17 @@ from typing import Any
 
 from ..models import AuthMethod, Protocol, Security, ServerSettings
 from ..parsers.pacc import PACC_PATH, PACC_PORTS, record_for, txt_name
-from ._common import Account, clean
+from ._common import Account, Reader, clean
 
-__all__ = ["DESCRIPTION", "document_bytes", "render"]
+__all__ = ["DESCRIPTION", "READER", "document_bytes", "render"]
 
 DESCRIPTION = (
     "PACC: the user-agent-configuration.json document and its _ua-auto-config TXT record "
     "(for admins)"
 )
+
+# JSON escapes what it must (json.dumps); the record line holds only base64.
+READER = Reader()
 
 TTL = 3600
 _KEYS = {protocol: key for key, (protocol, _) in PACC_PORTS.items()}

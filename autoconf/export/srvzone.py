@@ -4,13 +4,16 @@ target ``.`` (RFC 6186 §3.4: decidedly not offered)."""
 
 from __future__ import annotations
 
+from ..address import is_ip
 from ..models import ServerSettings
 from ..parsers.srv import SERVICES
-from ._common import Account
+from ._common import Account, Reader
 
-__all__ = ["DESCRIPTION", "render"]
+__all__ = ["DESCRIPTION", "READER", "render"]
 
 DESCRIPTION = "SRV records: RFC 6186/8314 zone-file lines publishing the servers (for admins)"
+# Zone lines hold only plain host names and numbers (hosts pass the one host rule).
+READER = Reader()
 
 TTL = 3600
 
@@ -24,7 +27,7 @@ def render(account: Account) -> str:
     for servers in (account.all_incoming, account.all_outgoing):
         for rank, server in enumerate(servers):
             service = _service(server)
-            if service is None:
+            if service is None or is_ip(server.host):
                 skipped.append(server)
             else:
                 by_service[service].append((rank, server))
@@ -42,9 +45,13 @@ def render(account: Account) -> str:
         for rank, server in entries:
             lines.append(f"{owner} {TTL} IN SRV {rank * 10} 1 {server.port} {server.host}.")
     for server in skipped:
+        why = (
+            "is an IP address, and an SRV target is a host name (RFC 2782)"
+            if is_ip(server.host)
+            else "offers no encryption, and SRV records name only TLS and STARTTLS services"
+        )
         lines.append(
-            f"; not published: {server.protocol.value} {server.host} port {server.port} offers "
-            "no encryption, and SRV records name only TLS and STARTTLS services"
+            f"; not published: {server.protocol.value} {server.host} port {server.port} {why}"
         )
     lines.append("")
     return "\n".join(lines)

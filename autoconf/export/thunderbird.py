@@ -8,11 +8,14 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from ..models import AuthMethod, OAuth2Info, Security, ServerSettings
-from ._common import Account, clean, plain_host
+from ._common import Account, Reader, clean, plain_domain
 
-__all__ = ["DESCRIPTION", "render"]
+__all__ = ["DESCRIPTION", "READER", "render"]
 
 DESCRIPTION = "Thunderbird: clientConfig config-v1.1.xml (for autoconfig.{domain})"
+# XML 1.0 through ElementTree: the rules every format keeps (no controls, no noncharacters)
+# are exactly what XML cannot hold; no line limit.
+READER = Reader()
 
 _SOCKET_TYPES = {Security.TLS: "SSL", Security.STARTTLS: "STARTTLS", Security.PLAIN: "plain"}
 
@@ -28,7 +31,7 @@ def render(account: Account) -> str:
         id=(clean(provider.id) if provider and provider.id else "") or account.domain,
     )
     # The provider's own list (it may come from the network): only plain domain names.
-    listed = [d for d in (provider.domains if provider else []) if plain_host(d)]
+    listed = [d for d in (provider.domains if provider else []) if plain_domain(d)]
     domains = listed or [account.domain]
     for domain in domains:
         SubElement(el, "domain").text = domain

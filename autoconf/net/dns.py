@@ -24,6 +24,7 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
+from ..address import normalize_host
 from ..errors import DnsError, DnsFailure, DnsTimeout, HostNotFound
 from ..parsers.srv import SrvRecord
 from .cache import TTLCache
@@ -99,7 +100,18 @@ class DnsClient:
     async def addresses(
         self, host: str, deadline: Deadline, *, limit: float | None = None
     ) -> list[str]:
-        """IPv4 and IPv6 addresses of ``host`` (IPv4 first); an IP literal is returned as is."""
+        """IPv4 and IPv6 addresses of ``host`` (IPv4 first); an IP literal is returned as is.
+
+        ``host`` must pass the library's one host rule (:func:`~autoconf.address.normalize_host`)
+        whoever built it: a scoped IPv6 address or a name IDNA cannot encode is
+        :class:`~autoconf.errors.HostNotFound`, never a socket call (nor a ``UnicodeError``).
+        """
+        try:
+            host = normalize_host(host)
+        except ValueError as exc:
+            raise HostNotFound(
+                f"{host!r} is not a host name: {exc}", kind=DnsFailure.ERROR, host=host
+            ) from exc
         try:
             return [str(ipaddress.ip_address(host))]
         except ValueError:

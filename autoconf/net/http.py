@@ -36,6 +36,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from ..address import normalize_host
 from ..errors import (
     DeadlineExceeded,
     DnsError,
@@ -644,6 +645,8 @@ class HttpFetcher:
             raise _connect_error(url, exc) from exc
         except httpx.HTTPError as exc:
             raise NetworkError(f"{url}: {type(exc).__name__}: {exc}", url=url) from exc
+        except (httpx.InvalidURL, UnicodeError) as exc:  # httpx reads a Location's host (IDNA)
+            raise NetworkError(f"{url}: unusable URL: {exc}", url=url) from exc
         except OSError as exc:
             raise NetworkError(f"{url}: {exc}", url=url) from exc
 
@@ -684,8 +687,15 @@ async def _read_body(
 
 
 def _redirect_target(current: str, location: str, visited: list[str], status: int) -> str:
-    """Where a redirect from ``current`` leads, or a refusal (downgrade, scheme, loop)."""
-    target = str(httpx.URL(current).join(location))
+    """Where a redirect from ``current`` leads, or a refusal (downgrade, scheme, loop, a host
+    that is not a plain host name or IP address: the library's one host rule)."""
+    try:
+        joined = httpx.URL(current).join(location)
+        normalize_host(joined.host)
+        target = str(joined)
+    except (httpx.InvalidURL, ValueError) as exc:  # the IDNA codec's UnicodeError included
+        message = f"{current} redirects to {location!r}; refused: {exc}"
+        raise _refused(message, current, status) from exc
     if current.startswith("https://") and not target.startswith("https://"):
         raise _refused(f"{current} redirects from HTTPS down to {target}; refused", current, status)
     if not target.startswith(("https://", "http://")):

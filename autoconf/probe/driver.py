@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from .._logging import log_probe
 from ..errors import DeadlineExceeded, HostNotFound, NetworkError, bounded
+from ..masking import masked_verification
 from ..models import (
     Certificate,
     CertificateKind,
@@ -231,7 +232,12 @@ async def probe_server(
             ),
         )
     outcome = await _session(connection, server, ssl_context, deadline, limits, login)
-    return log_probe(server, _verification(outcome, _elapsed_ms(started)))
+    verification = _verification(outcome, _elapsed_ms(started))
+    if login is None:
+        return log_probe(server, verification)
+    # What the server said after a login may echo it: kept only with the password masked.
+    masked = masked_verification(verification, username=login.username, password=login.password)
+    return log_probe(server, masked)
 
 
 def _elapsed_ms(started: float) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..errors import (
@@ -27,8 +28,6 @@ from ..parsers.clientconfig import ClientConfig, parse_template
 from .base import SourceContext, SourceOutcome, Stopwatch
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from ..net.http import FetchResult
 
 __all__ = [
@@ -38,6 +37,7 @@ __all__ = [
     "fetch",
     "lower",
     "outcome_from",
+    "redirected",
 ]
 
 DOCUMENT_TTL = 300.0  # seconds a fetched document is reused within one Session
@@ -102,6 +102,12 @@ def lower(trust: Trust) -> Trust:
     return Trust.MEDIUM if trust is Trust.HIGH else Trust.LOW
 
 
+def redirected(servers: Iterable[ServerSettings]) -> list[ServerSettings]:
+    """``servers`` marked as named through a redirect to another domain (the ranker then
+    never lets them vouch for a host, see :mod:`autoconf.engine.rank`)."""
+    return [s.model_copy(update={"redirected": True}) for s in servers]
+
+
 async def clientconfig_from(
     ctx: SourceContext, source: SourceName, url: str, trust: Trust, *, shared: bool = True
 ) -> tuple[SourceAttempt, ClientConfig | None]:
@@ -128,8 +134,8 @@ async def clientconfig_from(
     if warnings:
         config = ClientConfig(
             provider=config.provider,
-            incoming=config.incoming,
-            outgoing=config.outgoing,
+            incoming=redirected(config.incoming),
+            outgoing=redirected(config.outgoing),
             warnings=warnings + config.warnings,
         )
     found = config.incoming or config.outgoing

@@ -15,7 +15,7 @@ from collections.abc import Set
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from ..address import EmailAddress, is_within, parse_address
+from ..address import EmailAddress, is_within, normalize_host, parse_address
 from ..errors import AutoconfError, bounded
 from ..models import (
     AttemptStatus,
@@ -26,9 +26,10 @@ from ..models import (
     Trust,
     WarningCode,
 )
+from ..net.psl import registrable_domain
 from ..parsers.autodiscover import AutodiscoverResponse, build_request, parse_autodiscover
 from ..parsers.srv import order_records
-from ._fetch import failed_attempt, fetch, lower
+from ._fetch import failed_attempt, fetch, lower, redirected
 from .base import SourceContext, SourceOutcome, Stopwatch
 
 __all__ = ["MAX_HOPS", "AutodiscoverSource", "Redirect", "Refused", "autodiscover_urls", "next_hop"]
@@ -80,6 +81,10 @@ def next_hop(
         target = response.redirect_url
         if not target.lower().startswith("https://"):
             return Refused(f"redirect to non-HTTPS {target} refused")
+        try:
+            normalize_host(urlsplit(target).hostname or "")
+        except ValueError as exc:  # urlsplit's own errors (a bad [...]) are ValueErrors too
+            return Refused(bounded(f"redirect to {target!r} refused: {exc}"))
         if (target, str(address)) in seen:
             return Refused(f"redirect loop at {target}")
         return Redirect(
@@ -102,11 +107,20 @@ def next_hop(
     )
 
 
+def _leaves(hop: Redirect, email_domain: str) -> bool:
+    """Does a POX redirect lead to another registrable domain than the email domain's?"""
+    host = urlsplit(hop.urls[0]).hostname or ""
+    return registrable_domain(host) != registrable_domain(email_domain)
+
+
 @dataclass
 class _Chain:
     """What one chain of hops from a start URL has gathered."""
 
     trust: Trust
+    # The chain left the email domain's registrable domain (an HTTP or POX redirect, or the
+    # SRV endpoint): what it finds only ever hints at a host (``ServerSettings.redirected``).
+    elsewhere: bool = False
     attempts: list[SourceAttempt] = field(default_factory=list)
     warnings: list[DiscoveryWarning] = field(default_factory=list)
 
@@ -126,8 +140,9 @@ class AutodiscoverSource:
             attempts.extend(chain.attempts)
             warnings.extend(chain.warnings)
             if response is not None:
-                incoming.extend(response.incoming)
-                outgoing.extend(response.outgoing)
+                mark = redirected if chain.elsewhere else list
+                incoming.extend(mark(response.incoming))
+                outgoing.extend(mark(response.outgoing))
                 warnings.extend(response.warnings)
         return SourceOutcome(
             source=self.name,
@@ -153,7 +168,11 @@ class AutodiscoverSource:
         if not usable:
             return self._note(target, AttemptStatus.EMPTY, "no record", watch), None
         record = usable[0]
-        host = record.target.rstrip(".").lower()
+        try:
+            host = normalize_host(record.target)
+        except ValueError as exc:
+            detail = bounded(f"target {record.target!r} refused: {exc}")
+            return self._note(target, AttemptStatus.ERROR, detail, watch), None
         port = "" if record.port == 443 else f":{record.port}"
         url = f"https://{host}{port}{_PATH}"
         return self._note(target, AttemptStatus.OK, f"endpoint {url}", watch), url
@@ -181,6 +200,8 @@ class AutodiscoverSource:
                 break
             if isinstance(hop, Redirect):
                 hops += 1
+                if _leaves(hop, ctx.address.domain):  # lowers trust as an HTTP redirect does
+                    chain.trust, chain.elsewhere = lower(chain.trust), True
                 address, queue = hop.address, list(hop.urls)
                 seen.update((u, str(address)) for u in hop.urls)
                 chain.attempts.append(self._note(url, AttemptStatus.OK, hop.detail, watch))
@@ -213,7 +234,7 @@ class AutodiscoverSource:
             message=f"the _autodiscover._tcp record points outside {ctx.address.domain}, to {host}",
             host=host,
         )
-        return _Chain(trust=Trust.LOW, warnings=[warning])
+        return _Chain(trust=Trust.LOW, elsewhere=True, warnings=[warning])
 
     async def _ask(
         self, ctx: SourceContext, url: str, address: EmailAddress, chain: _Chain
@@ -221,7 +242,7 @@ class AutodiscoverSource:
         """POST the request for ``address`` to ``url`` and parse the answer."""
         result = await fetch(ctx, url, post=build_request(address), shared=False)
         if result.changed_domain:  # an HTTP redirect to another domain on the way
-            chain.trust = lower(chain.trust)
+            chain.trust, chain.elsewhere = lower(chain.trust), True
             chain.warnings.extend(
                 DiscoveryWarning(code=WarningCode.REDIRECTED, message=m) for m in result.warnings
             )

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 
-from ..errors import AutoconfError
+from ..address import normalize_host
+from ..errors import AutoconfError, bounded
 from ..models import AttemptStatus, SourceAttempt, SourceName, Trust
 from ..net.psl import registrable_domain
 from ..parsers.clientconfig import ClientConfig
@@ -75,17 +76,22 @@ class MxSource:
                 "null MX (RFC 7505): the domain accepts no mail",
                 watch,
             )
-        candidates = mx_candidate_domains(best.exchange, domain)
-        matched = self._pattern(ctx, best.exchange)
+        try:
+            exchange = normalize_host(best.exchange)
+        except ValueError as exc:  # unauthenticated DNS data: refused, the rest goes on
+            detail = bounded(f"MX target {best.exchange!r} refused: {exc}")
+            return self._only(target, AttemptStatus.ERROR, detail, watch)
+        candidates = mx_candidate_domains(exchange, domain)
+        matched = self._pattern(ctx, exchange)
         mx_attempt = SourceAttempt(
             source=self.name,
             target=target,
             status=AttemptStatus.OK if candidates else AttemptStatus.SKIPPED,
             elapsed_ms=watch.ms(),
             detail=(
-                f"{best.exchange} → provider domains {', '.join(candidates)}"
+                f"{exchange} → provider domains {', '.join(candidates)}"
                 if candidates
-                else f"{best.exchange} is inside {domain}: nothing to learn from it"
+                else f"{exchange} is inside {domain}: nothing to learn from it"
             ),
         )
         if not candidates:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import pytest
 
@@ -59,7 +58,7 @@ def test_batch_of_1000_keeps_order_and_counts(world: WorldInfo):
     text, expected = build_input(world)
     host, port = world.nameserver
     out, err = io.StringIO(), io.StringIO()
-    started = time.perf_counter()
+    # Throughput is a figure of benchmarks/batch.py (BENCHMARKS.md), not a claim of this test.
     code = main(
         [
             "--batch",
@@ -80,7 +79,6 @@ def test_batch_of_1000_keeps_order_and_counts(world: WorldInfo):
         stderr=err,
         stdin=io.StringIO(text),
     )
-    elapsed = time.perf_counter() - started
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(rows) == 1000
     for row, (address, outcome) in zip(rows, expected, strict=True):
@@ -97,4 +95,3 @@ def test_batch_of_1000_keeps_order_and_counts(world: WorldInfo):
         f"{counts['invalid']} invalid\n"
     )
     assert code == 1  # some valid addresses were not found
-    assert elapsed < 120, elapsed

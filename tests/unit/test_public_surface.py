@@ -74,6 +74,7 @@ PUBLIC_MODULES: dict[str, set[str]] = {
         "NetworkError",
         "OptionsError",
         "ParseError",
+        "SessionClosed",
         "TLSError",
         "bounded",
     },

@@ -20,7 +20,11 @@ import httpx
 
 from tests.world.core import WorldInfo
 
-TIMEOUT = 5.0
+# Seconds any one step of these checking clients may take. A guard against a hang, not a
+# claim about speed: the world's servers answer in milliseconds, but on a loaded machine (two
+# cores, load average 10) one of them may not be scheduled for a second or two. Tests that
+# expect a time-out pass their own short timeout.
+TIMEOUT = 10.0
 
 
 def resolver(info: WorldInfo) -> dns.resolver.Resolver:
@@ -28,7 +32,7 @@ def resolver(info: WorldInfo) -> dns.resolver.Resolver:
     r = dns.resolver.Resolver(configure=False)
     r.nameservers = [info.nameserver[0]]
     r.port = info.nameserver[1]
-    r.lifetime = 2.0
+    r.lifetime = TIMEOUT
     return r
 
 
@@ -180,7 +184,7 @@ class WorldSMTPS(smtplib.SMTP_SSL):
 
 
 def raw_connect(
-    info: WorldInfo, host: str, port: int, *, tls: bool, timeout: float = 2.0
+    info: WorldInfo, host: str, port: int, *, tls: bool, timeout: float = TIMEOUT
 ) -> socket.socket:
     """A TCP (optionally TLS) socket to `host`:`port` through the world's DNS."""
     sock = socket.create_connection((resolve_a(info, host), port), timeout)

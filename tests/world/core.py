@@ -222,6 +222,7 @@ class World:
             "endless": [(p.endless, port) for port in (993, 143, 995, 110, 465, 587, 25)],
             "gzip_bomb": [(p.endless, 443), (p.endless, 80)],
             "capabilities": [(p.capabilities, 143), (p.capabilities, 993)],
+            "echo": [(p.capabilities, 995), (p.capabilities, 465)],
         }
 
     @staticmethod
@@ -235,6 +236,8 @@ class World:
             "endless-capabilities-imaps": (p.capabilities, 993),
             "endless-line-imap": (p.endless, 143),
             "silent-imaps": (p.silent, 993),
+            "echo-pop3s": (p.capabilities, 995),
+            "echo-smtps": (p.capabilities, 465),
         }
 
     def _render_hostile(self, content: Content, state: Path, cert: Path, key: Path) -> Path:

@@ -8,12 +8,16 @@ Standalone on purpose (no imports from the project): `python hostile.py SPEC.jso
   that inflates to `bomb_bytes` (128 MiB by default); HTTPS on 443, plain on 80.
 * capabilities: an IMAP server that greets properly, then answers the first command with
   `* CAPABILITY` lines that never stop coming (each line short and well formed).
+* echo: POP3 (995) and SMTP (465) servers over TLS that offer AUTH PLAIN (POP3) and AUTH
+  LOGIN (SMTP) and refuse every login by echoing what they were sent, base64 and decoded.
 Each connection stops after a fixed byte count or time, so nothing runs unbounded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import json
 import signal
@@ -48,6 +52,18 @@ async def _read_head(reader: asyncio.StreamReader, limit: int = 65536) -> None:
                 received += len(line)
                 if line in (b"\r\n", b"\n", b""):
                     return
+
+
+async def _drain(writer: asyncio.StreamWriter) -> None:
+    """Drain, and always give the loop a turn.
+
+    ``drain()`` returns without yielding while the transport takes data. Over TLS it takes data
+    even after the client has gone (the loss is only noticed on the loop's next turn), so a
+    writing loop without this turn encrypts all MAX_BYTES for nobody, holding the whole
+    process (every other hostile server) for seconds.
+    """
+    await writer.drain()
+    await asyncio.sleep(0)
 
 
 class Bomb:
@@ -108,9 +124,62 @@ async def _capabilities(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
                 )
                 number += 512
                 writer.write(lines)
-                await writer.drain()
+                await _drain(writer)
                 sent += len(lines)
     except (TimeoutError, OSError, ssl.SSLError):
+        pass
+    finally:
+        with contextlib.suppress(OSError, ssl.SSLError):
+            writer.close()
+
+
+def _decoded(word: bytes) -> str:
+    try:
+        return base64.b64decode(word, validate=True).decode(errors="replace")
+    except (binascii.Error, ValueError):
+        return ""
+
+
+def _echo_pop3(line: bytes) -> bytes:
+    words = line.split()
+    verb = words[0].upper() if words else b""
+    if verb == b"CAPA":
+        return b"+OK\r\nSASL PLAIN\r\nUSER\r\n.\r\n"
+    if verb in (b"AUTH", b"PASS"):
+        echo = " ".join(_decoded(w) for w in words[1:]).encode()
+        return b"-ERR bad credentials " + line + b" = " + echo + b"\r\n"
+    return b"+OK\r\n"
+
+
+def _echo_smtp(line: bytes, said: list[bytes]) -> bytes:
+    verb = line.split()[0].upper() if line.split() else b""
+    if verb == b"EHLO":
+        return b"250-echo\r\n250 AUTH LOGIN\r\n"
+    if verb == b"AUTH":
+        return b"334 VXNlcm5hbWU6\r\n"  # "Username:"
+    if verb == b"QUIT":
+        return b"221 bye\r\n"
+    said.append(line)
+    if len(said) == 1:
+        return b"334 UGFzc3dvcmQ6\r\n"  # "Password:"
+    echo = " = ".join(f"{w.decode()} = {_decoded(w)}" for w in said).encode()
+    return b"535 5.7.8 bad credentials " + echo + b"\r\n"
+
+
+async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Refuse every login by echoing it; the port (995 or 465) says which protocol."""
+    pop3 = writer.get_extra_info("sockname")[1] == 995
+    said: list[bytes] = []
+    try:
+        async with asyncio.timeout(MAX_SECONDS):
+            writer.write(b"+OK echo ready\r\n" if pop3 else b"220 echo ESMTP\r\n")
+            received = 0
+            while received < 65536 and (line := await reader.readline()):
+                received += len(line)
+                line = line.strip()
+                writer.write(_echo_pop3(line) if pop3 else _echo_smtp(line, said))
+                await writer.drain()
+    except (TimeoutError, OSError, ssl.SSLError, ValueError):
         pass
     finally:
         with contextlib.suppress(OSError, ssl.SSLError):
@@ -134,7 +203,7 @@ def _endless(port: int) -> Any:
                 writer.write(GREETING.get(port, b""))
                 while sent < MAX_BYTES and not writer.is_closing():
                     writer.write(CHUNK)
-                    await writer.drain()
+                    await _drain(writer)
                     sent += len(CHUNK)
         except (TimeoutError, OSError, ssl.SSLError):
             pass
@@ -162,6 +231,8 @@ async def main(spec: dict[str, Any]) -> None:
         servers.append(
             await asyncio.start_server(_gzip_bomb(bomb), ip, port, ssl=ctx, reuse_address=True)
         )
+    for ip, port in spec.get("echo", []):
+        servers.append(await asyncio.start_server(_echo, ip, port, ssl=tls, reuse_address=True))
     for ip, port in spec.get("capabilities", []):
         ctx = tls if port in spec["tls_ports"] else None
         servers.append(

@@ -710,6 +710,12 @@ def build(plan: AddressPlan) -> Content:
     from tests.world import scenarios_pacc  # issue 24: PACC documents and their TXT digests
 
     scenarios_pacc.add(b)
+    from tests.world import scenarios_hosts  # hosts that are not host names (issue 19)
+
+    scenarios_hosts.add(b)
+    from tests.world import scenarios_trust  # issue 19: who gets the password, echoed logins
+
+    scenarios_trust.add(b)
     from tests.world.scenarios_check import add_check_scenarios  # issue 15: the admin's check
 
     add_check_scenarios(b, p, ispdb)

@@ -66,6 +66,8 @@ CHECK_SCENARIOS = {
     "mx-provider": "check-mx-provider",
     "mx-provider-mismatch": "check-mx-provider",
     "autoconfig-depends-on-address": "check-by-address",
+    "srv-records-left-out": "srv-many",
+    "servers-left-out": "srv-many",
 }
 
 # Every scenario added here; each one's imap./smtp. are the world's working Dovecot and Postfix.
@@ -234,3 +236,26 @@ def add_check_scenarios(b: _Builder, plan: AddressPlan, ispdb: WebHost) -> None:
     )
     autoconfig(z, d, standard_servers(d))
     z.add(d, "MX", f"10 mx1.{_HOSTING}.")
+
+    # Many SRV records (issue 19.5): more than the check looks at per service (16) and more
+    # servers than it probes (32). srv-many has 40 per service for its finding codes;
+    # srv-thousands has the 6 x 1,000 of the issue. Priorities count up from 0; the first 16
+    # targets of each (those the check keeps) resolve to the world's Dovecot and Postfix.
+    for name, count in (("srv-many", 40), ("srv-thousands", 1000)):
+        z, d = domain(name, f"6 x {count} SRV records; the check looks at the first few")
+        for service, port, kind in _MANY_SERVICES:
+            for i in range(count):
+                z.add(f"{service}.{d}", "SRV", f"{i} 1 {port} {kind}{i}.{d}.")
+        for i in range(16):
+            b.a(z, f"in{i}.{d}", p.dovecot)
+            b.a(z, f"out{i}.{d}", p.postfix)
+
+
+_MANY_SERVICES = (
+    ("_submissions._tcp", 465, "out"),
+    ("_submission._tcp", 587, "out"),
+    ("_imaps._tcp", 993, "in"),
+    ("_imap._tcp", 143, "in"),
+    ("_pop3s._tcp", 995, "in"),
+    ("_pop3._tcp", 110, "in"),
+)

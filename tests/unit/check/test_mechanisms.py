@@ -21,6 +21,7 @@ from autoconf.net.http import FetchResult
 from autoconf.options import Deadline, Options
 from autoconf.parsers.srv import SrvRecord
 from autoconf.sources.base import SourceContext
+from tests.timing import soon_after
 
 D = "example.com"
 DOC = f"""<?xml version="1.0"?>
@@ -243,7 +244,7 @@ async def test_a_silent_network_ends_at_the_deadline_with_timeout_findings():
         session=_Session(net),  # type: ignore[arg-type]
         check_servers=_no_probe,
     )
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < soon_after(1.0)
     assert FindingCode.MECHANISM_TIMEOUT in {f.code for f in report.findings}
     assert {m.mechanism for m in report.mechanisms} == {
         Mechanism.AUTOCONFIG,
@@ -330,7 +331,7 @@ async def test_servers_the_deadline_leaves_unprobed_are_findings_not_silence():
     report = await check_domain(
         D, options=Options(deadline=1.0), session=_Session(net), check_servers=hang
     )  # type: ignore[arg-type]
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < soon_after(1.0)  # not the server half's 30 s
     late = [f for f in report.findings if f.code is FindingCode.SERVER_UNREACHABLE]
     assert [(f.host, f.port) for f in late] == [(f"imap.{D}", 993)]
     assert "failure: deadline" in late[0].evidence

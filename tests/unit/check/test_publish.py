@@ -29,3 +29,19 @@ def test_without_autoconfig_the_srv_records_themselves_are_the_source():
         update={"mechanisms": [m for m in rest if m.mechanism is not Mechanism.SRV]}
     )
     assert srv_zone(nothing) is None
+
+
+def test_pacc_publishes_the_autoconfig_servers_it_can_name():
+    """--check --format pacc: the document (first line, with its newline) is what the printed
+    record vouches for, and names the sample's IMAP 993 (its 587 server is listed as left out)."""
+    from autoconf.check.publish import publish
+    from autoconf.parsers.pacc import matching_record, parse_document, parse_integrity_record
+
+    report = sample_report().model_copy(update={"address": "jane@example.com"})
+    text = publish(report, "pacc")
+    assert text is not None
+    body = text.splitlines(keepends=True)[0].encode()
+    record = next(line for line in text.splitlines() if " IN TXT " in line).split('"')[1]
+    assert matching_record(body, [parse_integrity_record((record.encode(),))]) is not None
+    assert [e.host for e in parse_document(body).endpoints] == ["imap.example.com"]
+    assert "smtp.example.com port 587 (starttls)" in text

@@ -22,6 +22,7 @@ from autoconf import (
     discover_events,
     discover_sync,
 )
+from tests.timing import halfway, soon_after
 
 from ..fakes import LOCAL_GMAIL, BrokenSource, FakeSource
 
@@ -117,9 +118,10 @@ def test_thorough_mode_returns_at_the_deadline_with_the_silent_source_timed_out(
     silent = FakeSource(SourceName.AUTOCONFIG, 3600)
     quick = FakeSource(SourceName.SRV, 0.01, host="imap.quick.example")
     started = time.perf_counter()
-    result = discover_sync("a@example.com", sources=[silent, quick], options=Options(deadline=0.5))
+    # 2 s, not less: the quick source must answer inside it even on a loaded machine.
+    result = discover_sync("a@example.com", sources=[silent, quick], options=Options(deadline=2.0))
     elapsed = time.perf_counter() - started
-    assert 0.45 < elapsed < 2.0
+    assert 1.95 < elapsed < soon_after(2.0)
     statuses = {a.source: a.status for a in result.attempts}
     assert statuses[SourceName.AUTOCONFIG] is AttemptStatus.TIMEOUT
     assert statuses[SourceName.SRV] is AttemptStatus.OK
@@ -133,9 +135,9 @@ def test_fast_mode_stops_once_no_better_source_can_answer():
     slow = FakeSource(SourceName.AUTODISCOVER, 3600)
     started = time.perf_counter()
     result = discover_sync(
-        "a@example.com", sources=[best, slow], options=Options(mode=Mode.FAST, deadline=5)
+        "a@example.com", sources=[best, slow], options=Options(mode=Mode.FAST, deadline=30)
     )
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < halfway(0.05, 30.0)  # not the deadline
     assert result.incoming[0].host == "imap.best.example"
     statuses = {a.source: a.status for a in result.attempts}
     assert statuses[SourceName.AUTODISCOVER] is AttemptStatus.SKIPPED
@@ -159,9 +161,11 @@ def test_fast_mode_takes_a_bundled_hit_at_once():
     from autoconf.sources.ispdb_bundled import BundledIspdbSource
 
     result = discover_sync(
-        "someone@gmail.com", sources=[slow, BundledIspdbSource()], options=Options(mode=Mode.FAST)
+        "someone@gmail.com",
+        sources=[slow, BundledIspdbSource()],
+        options=Options(mode=Mode.FAST, deadline=30),
     )
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < halfway(0.0, 30.0)  # not the deadline
     assert result.incoming[0].host == "imap.gmail.com"
     assert not slow.started
     statuses = {a.source: a.status for a in result.attempts}

@@ -236,11 +236,19 @@ def test_two_weak_hints_do_not_make_a_trusted_server():
     assert ranked.incoming[0].trust is Trust.LOW
 
 
-def test_two_medium_sources_agreeing_still_raise_trust():
-    """Independent medium-trust sources that agree are raised to high."""
+def test_two_medium_sources_that_vouch_agreeing_still_raise_trust():
+    """Independent medium-trust sources that vouch (HTTPS, a database) and agree are raised."""
+    autodiscover = _imap("imap.example.com", SourceName.AUTODISCOVER, Trust.MEDIUM)
+    deltachat = _imap("imap.example.com", SourceName.ISPDB_BUNDLED, Trust.MEDIUM)
+    ranked = merge([_one_outcome(deltachat), _one_outcome(autodiscover)])
+    assert ranked.incoming[0].trust is Trust.HIGH
+
+
+def test_two_medium_dns_hints_agreeing_stay_medium():
+    """SRV and MX (unauthenticated DNS, issue 19.3) agreeing do not make a host high trust."""
     srv = _imap("imap.example.com", SourceName.SRV, Trust.MEDIUM)
     mx = _imap("imap.example.com", SourceName.MX, Trust.MEDIUM)
-    assert merge([_one_outcome(srv), _one_outcome(mx)]).incoming[0].trust is Trust.HIGH
+    assert merge([_one_outcome(srv), _one_outcome(mx)]).incoming[0].trust is Trust.MEDIUM
 
 
 def test_guessed_servers_do_not_outrank_published_ones_without_verification():
@@ -294,11 +302,14 @@ def test_same_server_from_two_sources_is_one_candidate_listing_both():
 
 
 def test_independent_agreement_raises_trust():
-    """Two medium sources that agree make a high-trust candidate; ISPDB twice does not."""
-    srv = _simple_server(source=SourceName.SRV, trust=Trust.MEDIUM)
-    mx = _simple_server(source=SourceName.MX, trust=Trust.MEDIUM)
+    """Two medium sources that vouch and agree make a high-trust candidate; ISPDB twice does
+    not."""
+    ad = _simple_server(source=SourceName.AUTODISCOVER, trust=Trust.MEDIUM)
+    ac = _simple_server(source=SourceName.AUTOCONFIG, trust=Trust.MEDIUM)
     assert (
-        merge([_outcome(SourceName.SRV, srv), _outcome(SourceName.MX, mx)]).incoming[0].trust
+        merge([_outcome(SourceName.AUTOCONFIG, ac), _outcome(SourceName.AUTODISCOVER, ad)])
+        .incoming[0]
+        .trust
         is Trust.HIGH
     )
     one = _simple_server(source=SourceName.ISPDB, trust=Trust.MEDIUM)

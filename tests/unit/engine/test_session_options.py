@@ -27,6 +27,7 @@ from autoconf.errors import NetworkError
 from autoconf.models import SourceAttempt
 from autoconf.options import SESSION_FIELDS, for_session_call
 from autoconf.sources.base import SourceContext, SourceOutcome
+from tests.timing import halfway
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,7 @@ async def test_a_per_call_deadline_is_honoured_in_a_session():
         result = await session.discover(
             "a@example.com", options=Options(deadline=0.3, verify=False), sources=[Silent()]
         )
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < halfway(0.3, 30.0)  # the call's, not the session's
     assert result.attempts[0].status is AttemptStatus.TIMEOUT
 
 

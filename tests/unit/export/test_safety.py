@@ -15,6 +15,7 @@ from autoconf.export import FORMATS, export
 from autoconf.models import AuthMethod, DiscoveryResult, Protocol, ProviderInfo, Security
 
 from .fixtures import PASSWORD_COMMAND, oauth2_result, result, server
+from .readers import go_ini_value
 
 # Every character RFC 5322 allows before the '@' that a shell or a config file treats
 # specially; parse_address accepts this address.
@@ -141,19 +142,6 @@ def test_oauth2_only_server_still_gets_no_password_line_in_muttrc():
     assert "_pass" not in text
 
 
-def _go_ini_value(raw: str) -> str:
-    """A value as go-ini (aerc's reader, default options) returns it: a value starting with a
-    backtick or quote runs to the last one on the line; else it is cut at # or ;."""
-    line = raw.lstrip()
-    for quote in ("`", '"'):
-        if line.startswith(quote):
-            return line[1 : line.rindex(quote)]
-    for i, c in enumerate(line):
-        if c in "#;":
-            return line[:i].strip()
-    return line.strip()
-
-
 def test_aerc_values_survive_its_ini_reader():
     """aerc cuts values at # or ;: a command or from address holding one is quoted so aerc
     reads back all of it."""
@@ -163,9 +151,9 @@ def test_aerc_values_survive_its_ini_reader():
     values = dict(
         line.split(" = ", 1) for line in text.splitlines() if " = " in line and line[0] != "#"
     )
-    assert _go_ini_value(values["from"]) == address
-    assert _go_ini_value(values["source-cred-cmd"]) == command
-    assert _go_ini_value(values["outgoing-cred-cmd"]) == command
+    assert go_ini_value(values["from"]) == address
+    assert go_ini_value(values["source-cred-cmd"]) == command
+    assert go_ini_value(values["outgoing-cred-cmd"]) == command
 
 
 def test_mbsync_quotes_a_name_that_begins_with_a_hash():

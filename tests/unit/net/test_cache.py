@@ -84,18 +84,21 @@ async def test_a_cancelled_starter_does_not_cancel_other_waiters():
     """When the first asker is cancelled, another asker of the same key fetches itself."""
     cache = TTLCache()
     calls = 0
+    release = asyncio.Event()  # the order of events is the test's, never the clock's
 
     async def fetch() -> tuple[str, float]:
         nonlocal calls
         calls += 1
-        await asyncio.sleep(0.05)
+        await release.wait()
         return "value", 60.0
 
     starter = asyncio.create_task(cache.get_or_fetch("k", fetch))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0)  # the starter begins its fetch ...
     waiter = asyncio.create_task(cache.get_or_fetch("k", fetch))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0)  # ... and the waiter waits for it
+    assert calls == 1
     starter.cancel()
+    release.set()
     assert await waiter == "value"
     assert calls == 2
     with pytest.raises(asyncio.CancelledError):

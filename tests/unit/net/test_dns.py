@@ -41,10 +41,10 @@ async def test_the_phase_limit_and_the_deadline_bound_the_lookup():
     dns_client, resolver = client([])
     await dns_client.srv("_imaps._tcp.a.example", Deadline(10), limit=2.0)
     await dns_client.mx("b.example", Deadline(0.5), limit=2.0)
-    await dns_client.mx("c.example", Deadline(1.5))
+    await dns_client.mx("c.example", Deadline(20.0))
     assert resolver.lifetimes[0] == pytest.approx(2.0)
     assert resolver.lifetimes[1] <= 0.5
-    assert 1.0 < resolver.lifetimes[2] <= 1.5
+    assert 10.0 < resolver.lifetimes[2] <= 20.0  # what is left, however slow the machine
 
 
 async def test_a_passed_deadline_asks_nobody():

@@ -35,6 +35,7 @@ from autoconf.net import http as http_module
 from autoconf.net.dns import DnsClient
 from autoconf.net.http import HttpFetcher, _connect_error, make_http_client
 from autoconf.options import Deadline
+from tests.timing import halfway
 
 from ..fakes import FakeDns
 
@@ -148,14 +149,14 @@ async def test_gzip_bombs_are_refused_within_the_limits_and_small_memory(
         started = time.monotonic()
         try:
             with pytest.raises(FetchError) as caught:
-                await f.get(f"http://127.0.0.1:{server.port}/bomb{layers}", Deadline(5))
+                await f.get(f"http://127.0.0.1:{server.port}/bomb{layers}", Deadline(20))
             elapsed = time.monotonic() - started
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
     expected = FetchFailure.TOO_LARGE if layers == 1 else FetchFailure.DECODING
     assert caught.value.kind is expected
-    assert elapsed < 3.0
+    assert elapsed < halfway(1.0, 20.0)  # refused at a cap, long before the deadline
     assert peak < 20 * 1024 * 1024
 
 
@@ -331,8 +332,8 @@ async def test_a_slow_name_lookup_is_a_connect_timeout():
 
     started = time.monotonic()
     with pytest.raises(DeadlineExceeded):
-        await fetcher(SlowDns({})).get("http://slow.example/", Deadline(5))
-    assert time.monotonic() - started < 2.5
+        await fetcher(SlowDns({})).get("http://slow.example/", Deadline(20))
+    assert time.monotonic() - started < halfway(1.0, 20.0)  # the connect limit, not the deadline
 
 
 async def test_an_untrusted_certificate_is_a_tls_error_with_a_kind(

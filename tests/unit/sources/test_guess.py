@@ -15,6 +15,7 @@ from autoconf.options import Deadline
 from autoconf.sources import guess
 from autoconf.sources.base import SourceContext
 from autoconf.sources.guess import GuessSource, guess_tries
+from tests.timing import halfway
 
 from ..fakes import FakeDns
 
@@ -45,14 +46,16 @@ def probed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     return seen
 
 
-async def test_no_existing_host_is_done_within_one_dns_round_trip(probed):
-    """With no candidate host in DNS, nothing is probed and guessing ends in well under 0.3 s."""
+async def test_no_existing_host_is_done_within_one_dns_round_trip(probed, monkeypatch):
+    """With no candidate host in DNS, nothing is probed and guessing ends after one look-up."""
+    stagger = 2.5  # seconds: a second try held back by the clock would start after 2 * 2.5 s
+    monkeypatch.setattr(guess, "GUESS_STAGGER", stagger)
     dns = FakeDns(set(), delay=0.02)
     started = time.perf_counter()
     outcome = await GuessSource().run(_context(dns))
     elapsed = time.perf_counter() - started
     assert probed == []
-    assert elapsed < 0.3, elapsed  # 27 staggered tries took 1.3 s before
+    assert elapsed < halfway(0.02, 2 * stagger), elapsed  # 27 staggered tries took 1.3 s before
     incoming, outgoing = guess_tries(DOMAIN)
     assert len(outcome.attempts) == len(incoming) + len(outgoing)
     assert {a.status for a in outcome.attempts} == {AttemptStatus.EMPTY}
@@ -83,14 +86,25 @@ async def test_a_name_whose_lookup_failed_is_still_probed(probed):
     assert {host for host, _ in probed} == slow
 
 
-async def test_a_refused_try_does_not_hold_the_next_one_back(probed):
-    """Tries of one host that refuses every port follow each other at once, not 0.1 s apart."""
-    existing = {f"imap.{DOMAIN}", f"smtp.{DOMAIN}"}
+async def test_a_refused_try_does_not_hold_the_next_one_back(monkeypatch):
+    """Tries of one host that refuses every port follow each other at once, not a stagger
+    apart."""
+    stagger = 2.0  # seconds; each incoming try held back by the clock would start 2 * 2 s later
+    monkeypatch.setattr(guess, "GUESS_STAGGER", stagger)
     started = time.perf_counter()
+    began: dict[tuple[str, int], float] = {}
+
+    async def fake_probe(server: Any, **kwargs: Any) -> Verification:
+        began[server.host, server.port] = time.perf_counter() - started
+        return Verification(reachable=False, error="refused", failure=FailureKind.REFUSED)
+
+    monkeypatch.setattr(guess, "probe_server", fake_probe)
+    existing = {f"imap.{DOMAIN}", f"smtp.{DOMAIN}"}
     await GuessSource().run(_context(FakeDns(existing, delay=0.02)))
-    elapsed = time.perf_counter() - started
     incoming, outgoing = guess_tries(DOMAIN)
+    assert set(began) == {(t.host, t.port) for t in incoming + outgoing if t.host in existing}
     live = [t for t in incoming if t.host in existing]
-    assert len(probed) == len([t for t in incoming + outgoing if t.host in existing])
-    # Staggered by the clock alone the last incoming try would start 0.1 s per try later.
-    assert elapsed < guess.GUESS_STAGGER * 2 * (len(live) - 1), (elapsed, len(live))
+    assert len(live) > 1
+    # The first incoming try starts at once; the last would start 2 staggers per try later.
+    last = began[live[-1].host, live[-1].port]
+    assert last < halfway(0.0, 2 * stagger * (len(live) - 1)), (began, len(live))
