@@ -36,9 +36,10 @@ domains it lists besides the placeholder; a file with nothing else matches no ad
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from xml.etree.ElementTree import Element
 
 from ..address import EmailAddress, normalize_domain, normalize_host
@@ -55,6 +56,8 @@ from ..models import (
     ProviderInfo,
     Security,
     ServerSettings,
+    Service,
+    ServiceKind,
     SourceName,
     Trust,
     WarningCode,
@@ -146,6 +149,7 @@ class ClientConfig:
     incoming: list[ServerSettings]
     outgoing: list[ServerSettings]
     warnings: list[DiscoveryWarning] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)  # JMAP, CalDAV, CardDAV (v1.2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +160,8 @@ class ClientConfigTemplate:
     servers: tuple[ServerTemplate, ...]  # document order, incoming and outgoing together
     skipped: tuple[str, ...] = ()  # why server sections were left out
     domain_placeholder: bool = False  # a <domain>%EMAILDOMAIN%</domain>: "this domain"
+    # Version 1.2's URL services: (kind, URL with placeholders), in document order.
+    services: tuple[tuple[ServiceKind, str], ...] = ()
 
     def resolve(
         self,
@@ -182,6 +188,7 @@ class ClientConfigTemplate:
             incoming=incoming,
             outgoing=outgoing,
             warnings=warnings,
+            services=_services_for(self.services, address, source, trust),
         )
 
     def _provider_for(self, address: EmailAddress, real_name: str | None) -> ProviderInfo:
@@ -199,11 +206,19 @@ class ClientConfigTemplate:
         return provider.model_copy(update=update) if update else provider
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "provider": self.provider.model_dump(mode="json", exclude_defaults=True),
-            "servers": [s.to_json() for s in self.servers],
-            "skipped": list(self.skipped),
-        } | ({"domain_placeholder": True} if self.domain_placeholder else {})
+        return (
+            {
+                "provider": self.provider.model_dump(mode="json", exclude_defaults=True),
+                "servers": [s.to_json() for s in self.servers],
+                "skipped": list(self.skipped),
+            }
+            | ({"domain_placeholder": True} if self.domain_placeholder else {})
+            | (
+                {"services": [[kind.value, url] for kind, url in self.services]}
+                if self.services
+                else {}
+            )
+        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ClientConfigTemplate:
@@ -212,6 +227,7 @@ class ClientConfigTemplate:
             servers=tuple(ServerTemplate.from_json(s) for s in data["servers"]),
             skipped=tuple(data.get("skipped", ())),
             domain_placeholder=bool(data.get("domain_placeholder", False)),
+            services=tuple((ServiceKind(k), str(u)) for k, u in data.get("services", ())),
         )
 
 
@@ -331,7 +347,30 @@ def parse_template(
         servers=tuple(servers),
         skipped=tuple(skipped),
         domain_placeholder=domain_placeholder,
+        services=_service_templates(root, provider_el),
     )
+
+
+# Version 1.2's URL-based sections: (where, element name, type) → the service kind.
+_SERVICE_SECTIONS = {
+    ("provider", "incomingserver", "jmap"): ServiceKind.JMAP,
+    ("root", "calendar", "caldav"): ServiceKind.CALDAV,
+    ("root", "addressbook", "carddav"): ServiceKind.CARDDAV,
+}
+
+
+def _service_templates(root: Element, provider_el: Element) -> tuple[tuple[ServiceKind, str], ...]:
+    """The JMAP (an incoming server with a URL), CalDAV and CardDAV sections, by document
+    order; a section without a URL is left out (it names nothing to connect to)."""
+    found: list[tuple[ServiceKind, str]] = []
+    for where, parent in (("provider", provider_el), ("root", root)):
+        for element in parent:
+            kind = (element.get("type") or "").strip().lower()
+            service = _SERVICE_SECTIONS.get((where, local_name(element).lower(), kind))
+            url = text_of(element, "url") if service is not None else None
+            if service is not None and url:
+                found.append((service, url))
+    return tuple(found)
 
 
 class _Skip(Exception):
@@ -549,13 +588,40 @@ def _has_placeholder(info: OAuth2Info) -> bool:
     return any("%" in (url or "") for url in (info.issuer, info.auth_url, info.token_url))
 
 
-def _oauth2_for(info: OAuth2Info, address: EmailAddress) -> OAuth2Info:
-    """The OAuth2 URLs with their placeholders filled (the autoconfig draft), each value
-    percent-encoded, so an address cannot add a query parameter or a fragment to a URL."""
+def _fill_url(url: str, address: EmailAddress) -> str:
+    """``url`` with its placeholders filled (the autoconfig draft), each value percent-encoded,
+    so an address cannot add a query parameter, a path or a fragment to it."""
     encoded = EmailAddress(quote(address.local_part, safe=""), quote(address.domain, safe=""))
+    return _fill(url, encoded, None)
+
+
+def _services_for(
+    templates: Iterable[tuple[ServiceKind, str]],
+    address: EmailAddress,
+    source: SourceName,
+    trust: Trust,
+) -> list[Service]:
+    """The services for ``address``: absolute https URLs on a plain host name only."""
+    services: list[Service] = []
+    for kind, template in templates:
+        url = _fill_url(template, address)
+        try:
+            parts = urlsplit(url)
+            normalize_host(parts.hostname or "")
+            parts.port  # noqa: B018 - raises ValueError for a port that is not one
+        except ValueError:
+            continue
+        clean = all(ch.isprintable() and not ch.isspace() for ch in url)
+        if parts.scheme.lower() == "https" and clean and parts.username is None:
+            services.append(Service(kind=kind, url=url, sources=[source], trust=trust))
+    return services
+
+
+def _oauth2_for(info: OAuth2Info, address: EmailAddress) -> OAuth2Info:
+    """The OAuth2 URLs with their placeholders filled, percent-encoded (:func:`_fill_url`)."""
 
     def fill(url: str | None) -> str | None:
-        return None if url is None else _fill(url, encoded, None)
+        return None if url is None else _fill_url(url, address)
 
     return info.model_copy(
         update={

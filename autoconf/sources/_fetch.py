@@ -19,6 +19,7 @@ from ..models import (
     DiscoveryWarning,
     ProviderInfo,
     ServerSettings,
+    Service,
     SourceAttempt,
     SourceName,
     Trust,
@@ -137,6 +138,7 @@ async def clientconfig_from(
             incoming=redirected(config.incoming),
             outgoing=redirected(config.outgoing),
             warnings=warnings + config.warnings,
+            services=config.services,
         )
     found = config.incoming or config.outgoing
     detail = f"redirected via {', '.join(result.redirects)}" if result.redirects else None
@@ -161,6 +163,7 @@ def outcome_from(
     incoming: list[ServerSettings] = []
     outgoing: list[ServerSettings] = []
     warnings: list[DiscoveryWarning] = []
+    services: list[Service] = []
     provider: ProviderInfo | None = None
     for attempt, config in results:
         attempts.append(attempt)
@@ -169,6 +172,7 @@ def outcome_from(
         incoming.extend(config.incoming)
         outgoing.extend(config.outgoing)
         warnings.extend(config.warnings)
+        services.extend(config.services)
         provider = provider or config.provider
     return SourceOutcome(
         source=source,
@@ -177,4 +181,5 @@ def outcome_from(
         outgoing=outgoing,
         provider=provider,
         warnings=warnings,
+        services=services,
     )

@@ -355,7 +355,11 @@ def test_real_mbsync_loads_the_values(
     """mbsync reads a file with awkward values with no configuration error but the missing CA
     file, whose name it gives back as written, and runs no command."""
     home = tmp_path_factory.mktemp("mbsync")
-    values = {**values, "folder": f"{home}/mail/{values['folder']}"}
+    values = {
+        **values,
+        "folder": f"{home}/mail/{values['folder']}",
+        "ca_file": f"/no-such-dir/{values['ca_file']}",  # mbsync then names the file it read
+    }
     Path(values["folder"], "INBOX").mkdir(parents=True, exist_ok=True)
     incoming = [server(Protocol.IMAP, "127.0.0.1", 9, Security.TLS, username=values["user"])]
     text = export(

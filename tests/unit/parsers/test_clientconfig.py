@@ -490,3 +490,33 @@ def test_placeholders_in_oauth2_urls_are_filled_and_encoded():
     )
     assert config.provider.oauth2.token_url == "https://auth.x.example/x.example/token"
     assert config.provider.oauth2.issuer == "auth.x.example"
+
+
+def test_version_1_2_jmap_caldav_and_carddav_sections_become_services():
+    """A 1.2 document's JMAP incoming server, <calendar> and <addressbook> are services, their
+    URL placeholders filled and percent-encoded; non-https or URL-less sections are left out."""
+    from autoconf.address import EmailAddress
+    from autoconf.models import ServiceKind, SourceName, Trust
+    from autoconf.parsers.clientconfig import parse_template
+
+    doc = b"""<?xml version="1.0"?>
+<clientConfig version="1.2"><emailProvider id="x.example"><domain>x.example</domain>
+  <incomingServer type="imap"><hostname>imap.x.example</hostname><port>993</port>
+    <socketType>SSL</socketType><authentication>password-cleartext</authentication>
+    <username>%EMAILADDRESS%</username></incomingServer>
+  <incomingServer type="jmap"><url>https://jmap.x.example/session</url>
+    <authentication system="http">Basic</authentication></incomingServer>
+</emailProvider>
+<calendar type="caldav"><url>https://dav.x.example/cal/%EMAILADDRESS%/</url></calendar>
+<addressbook type="carddav"><url>http://dav.x.example/card/</url></addressbook>
+<addressbook type="carddav"><username>x</username></addressbook>
+</clientConfig>"""
+    template = parse_template(doc)
+    assert type(template).from_json(template.to_json()) == template  # the index's JSON form
+    config = template.resolve(
+        EmailAddress("a/b", "x.example"), source=SourceName.AUTOCONFIG, trust=Trust.HIGH
+    )
+    assert [(s.kind, s.url, s.trust) for s in config.services] == [
+        (ServiceKind.JMAP, "https://jmap.x.example/session", Trust.HIGH),
+        (ServiceKind.CALDAV, "https://dav.x.example/cal/a%2Fb@x.example/", Trust.HIGH),
+    ]
