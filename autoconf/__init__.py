@@ -23,10 +23,11 @@ if TYPE_CHECKING:
         discover_events,
         discover_sync,
     )
-    from .check import DomainReport
+    from .check import DomainReport, Finding, FindingCode, Severity
     from .engine import default_sources
     from .engine.runner import new_event_loop
     from .errors import (
+        AddressFailure,
         AutoconfError,
         DeadlineExceeded,
         DnsError,
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
         DiscoveryResult,
         DiscoveryWarning,
         Documentation,
+        DomainStatus,
         EnableInstructions,
         FailureKind,
         LocalizedText,
@@ -71,7 +73,9 @@ if TYPE_CHECKING:
         PaccRecordProblem,
         Pop3Options,
         Protocol,
+        ProviderDatabase,
         ProviderInfo,
+        ProviderStatus,
         ReasonCode,
         Recommendation,
         RecommendationReason,
@@ -94,6 +98,7 @@ if TYPE_CHECKING:
 _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "EmailAddress": ".address",
     "parse_address": ".address",
+    "AddressFailure": ".errors",
     "AutoconfError": ".errors",
     "DeadlineExceeded": ".errors",
     "DnsError": ".errors",
@@ -115,6 +120,7 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "CertificateKind": ".models",
     "DiscoveryResult": ".models",
     "Documentation": ".models",
+    "DomainStatus": ".models",
     "EnableInstructions": ".models",
     "FailureKind": ".models",
     "LocalizedText": ".models",
@@ -124,7 +130,9 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "PaccRecordProblem": ".models",
     "Pop3Options": ".models",
     "Protocol": ".models",
+    "ProviderDatabase": ".models",
     "ProviderInfo": ".models",
+    "ProviderStatus": ".models",
     "Security": ".models",
     "ServerSettings": ".models",
     "Service": ".models",
@@ -161,6 +169,9 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "export_config": ".export",  # the function autoconf.export.export
     "export_formats": ".export",  # autoconf.export.FORMATS
     "DomainReport": ".check",
+    "Finding": ".check",
+    "FindingCode": ".check",
+    "Severity": ".check",
     "check_domain": ".api",
     "check_domain_sync": ".api",
     "BundledIspdb": "._data",
@@ -195,6 +206,7 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
+    "AddressFailure",
     "AttemptStatus",
     "AuthMethod",
     "AutoconfError",
@@ -214,6 +226,7 @@ __all__ = [
     "DnsTimeout",
     "Documentation",
     "DomainReport",
+    "DomainStatus",
     "EmailAddress",
     "EnableInstructions",
     "ExportError",
@@ -221,6 +234,8 @@ __all__ = [
     "FailureKind",
     "FetchError",
     "FetchFailure",
+    "Finding",
+    "FindingCode",
     "HostNotFound",
     "InvalidAddress",
     "LocalizedText",
@@ -237,7 +252,9 @@ __all__ = [
     "ProbeFinished",
     "ProbeStarted",
     "Protocol",
+    "ProviderDatabase",
     "ProviderInfo",
+    "ProviderStatus",
     "ReasonCode",
     "Recommendation",
     "RecommendationReason",
@@ -246,6 +263,7 @@ __all__ = [
     "Service",
     "ServiceKind",
     "Session",
+    "Severity",
     "SignIn",
     "Source",
     "SourceAttempt",

@@ -6,7 +6,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from .errors import InvalidAddress
+from .errors import AddressFailure, InvalidAddress
 
 __all__ = [
     "EmailAddress",
@@ -40,19 +40,19 @@ class EmailAddress:
 def parse_address(text: str) -> EmailAddress:
     """Split ``text`` into local part and normalised domain, or raise :class:`InvalidAddress`."""
     if not isinstance(text, str):
-        raise InvalidAddress(repr(text), "an address must be text")
+        raise InvalidAddress(repr(text), "an address must be text", kind=AddressFailure.NOT_TEXT)
     _check_encodable(text)
     stripped = text.strip()
     if not stripped:
-        raise InvalidAddress(text, "the address is empty")
+        raise InvalidAddress(text, "the address is empty", kind=AddressFailure.EMPTY)
     if any(ch.isspace() for ch in stripped):
-        raise InvalidAddress(text, "an address cannot contain spaces")
+        raise InvalidAddress(text, "an address cannot contain spaces", kind=AddressFailure.SPACE)
     local, domain = _split(text, stripped)
     _check_local(text, local)
     try:
         ascii_domain = normalize_domain(domain)
-    except ValueError as exc:
-        raise InvalidAddress(text, str(exc)) from exc
+    except _BadDomain as exc:
+        raise InvalidAddress(text, str(exc), kind=exc.kind) from exc
     return EmailAddress(local_part=local, domain=ascii_domain)
 
 
@@ -60,25 +60,39 @@ def _split(text: str, stripped: str) -> tuple[str, str]:
     """The local part and the domain of ``stripped``: exactly one '@', both sides non-empty."""
     count = stripped.count("@")
     if count == 0:
-        raise InvalidAddress(text, "there is no '@' between the name and the domain")
+        raise InvalidAddress(
+            text, "there is no '@' between the name and the domain", kind=AddressFailure.NO_AT
+        )
     if count > 1:
-        raise InvalidAddress(text, "there is more than one '@'")
+        raise InvalidAddress(text, "there is more than one '@'", kind=AddressFailure.MANY_AT)
     local, _, domain = stripped.partition("@")
     if not local:
-        raise InvalidAddress(text, "the part before '@' is empty")
+        raise InvalidAddress(
+            text, "the part before '@' is empty", kind=AddressFailure.BAD_LOCAL_PART
+        )
     if not domain:
-        raise InvalidAddress(text, "the domain after '@' is empty")
+        raise InvalidAddress(text, "the domain after '@' is empty", kind=AddressFailure.BAD_DOMAIN)
     return local, domain
 
 
 def _check_local(text: str, local: str) -> None:
     """Refuse a local part that is too long, has a forbidden character or a misplaced dot."""
     if len(local.encode("utf-8")) > _MAX_LOCAL:
-        raise InvalidAddress(text, f"the part before '@' is longer than {_MAX_LOCAL} bytes")
+        raise InvalidAddress(
+            text,
+            f"the part before '@' is longer than {_MAX_LOCAL} bytes",
+            kind=AddressFailure.TOO_LONG,
+        )
     if any(ch in _FORBIDDEN_LOCAL or ord(ch) < 32 or ord(ch) == 127 for ch in local):
-        raise InvalidAddress(text, "the part before '@' contains a character not allowed there")
+        raise InvalidAddress(
+            text,
+            "the part before '@' contains a character not allowed there",
+            kind=AddressFailure.BAD_LOCAL_PART,
+        )
     if local.startswith(".") or local.endswith(".") or ".." in local:
-        raise InvalidAddress(text, "the part before '@' has a misplaced dot")
+        raise InvalidAddress(
+            text, "the part before '@' has a misplaced dot", kind=AddressFailure.BAD_LOCAL_PART
+        )
 
 
 def _check_encodable(text: str) -> None:
@@ -93,7 +107,9 @@ def _check_encodable(text: str) -> None:
         shown = printable_address(text)
         bad = printable_address(text[exc.start : exc.end])
         raise InvalidAddress(
-            shown, f"the address is not valid UTF-8 text ({bad} at character {exc.start + 1})"
+            shown,
+            f"the address is not valid UTF-8 text ({bad} at character {exc.start + 1})",
+            kind=AddressFailure.NOT_UTF8,
         ) from exc
 
 
@@ -112,6 +128,14 @@ def _printable_char(ch: str) -> str:
     return ch
 
 
+class _BadDomain(ValueError):
+    """A domain :func:`normalize_domain` refuses, with the :class:`AddressFailure` it is."""
+
+    def __init__(self, reason: str, kind: AddressFailure = AddressFailure.BAD_DOMAIN) -> None:
+        super().__init__(reason)
+        self.kind = kind
+
+
 def normalize_domain(domain: str) -> str:
     """Return ``domain`` as lower-case IDNA ASCII without a trailing dot.
 
@@ -120,22 +144,24 @@ def normalize_domain(domain: str) -> str:
     """
     name = domain.strip()
     if name.startswith("[") or is_ip(name):
-        raise ValueError("the domain is an IP address; discovery needs a domain name")
+        raise _BadDomain("the domain is an IP address; discovery needs a domain name")
     if name.endswith("."):
         name = name[:-1]
     if not name:
-        raise ValueError("the domain is empty")
+        raise _BadDomain("the domain is empty")
     labels = name.split(".")
     if any(not label for label in labels):
-        raise ValueError("the domain has an empty label (two dots in a row, or a leading dot)")
+        raise _BadDomain("the domain has an empty label (two dots in a row, or a leading dot)")
     if len(labels) < 2:
-        raise ValueError("the domain needs at least two labels, like example.com")
+        raise _BadDomain("the domain needs at least two labels, like example.com")
     ascii_labels = [_to_ascii_label(label) for label in labels]
     result = ".".join(ascii_labels)
     if len(result) > _MAX_DOMAIN:
-        raise ValueError(f"the domain is longer than {_MAX_DOMAIN} characters")
+        raise _BadDomain(
+            f"the domain is longer than {_MAX_DOMAIN} characters", AddressFailure.TOO_LONG
+        )
     if ascii_labels[-1].isdigit():
-        raise ValueError("the last label of the domain cannot be all digits")
+        raise _BadDomain("the last label of the domain cannot be all digits")
     return result
 
 
@@ -161,13 +187,16 @@ def _to_ascii_label(label: str) -> str:
         try:
             ascii_label = idna.encode(label, uts46=True).decode("ascii")
         except idna.IDNAError as exc:
-            raise ValueError(
+            raise _BadDomain(
                 f"the domain label {label!r} is not a valid international name: {exc}"
             ) from exc
     if len(ascii_label) > _MAX_LABEL:
-        raise ValueError(f"the domain label {label!r} is longer than {_MAX_LABEL} characters")
+        raise _BadDomain(
+            f"the domain label {label!r} is longer than {_MAX_LABEL} characters",
+            AddressFailure.TOO_LONG,
+        )
     if not _LDH.match(ascii_label):
-        raise ValueError(
+        raise _BadDomain(
             f"the domain label {label!r} may only hold letters, digits and inner hyphens"
         )
     return ascii_label
@@ -179,7 +208,7 @@ def _check_punycode(label: str) -> None:
     try:
         idna.decode(label)
     except (idna.IDNAError, UnicodeError) as exc:
-        raise ValueError(f"the domain label {label!r} is not valid punycode: {exc}") from exc
+        raise _BadDomain(f"the domain label {label!r} is not valid punycode: {exc}") from exc
 
 
 # What may surround a host name in a document (XML pretty-printing): ASCII blanks only.

@@ -3,7 +3,8 @@
 ::
 
     AutoconfError                       root: catch this to catch everything we raise
-    ├── InvalidAddress (ValueError)     the email address cannot be used
+    ├── InvalidAddress (ValueError)     the email address cannot be used; ``kind`` is an
+    │                                   :class:`AddressFailure`
     ├── OptionsError (ValueError)       contradictory or malformed Options / CLI values
     │   └── SessionClosed               a Session used after aclose()
     ├── ParseError (ValueError)         a document (XML, DNS answer) is unusable
@@ -34,6 +35,7 @@ from enum import StrEnum
 
 __all__ = [
     "MAX_MESSAGE_CHARS",
+    "AddressFailure",
     "AutoconfError",
     "DeadlineExceeded",
     "DnsError",
@@ -82,16 +84,41 @@ class DnsFailure(StrEnum):
     ERROR = "error"  # anything else dnspython or the system resolver reported
 
 
+class AddressFailure(StrEnum):
+    """Why a text is not a usable email address (the ``kind`` of an :class:`InvalidAddress`).
+
+    An app translates these codes into its own language; the error's message is English.
+    """
+
+    NOT_TEXT = "not-text"  # not a str at all
+    NOT_UTF8 = "not-utf8"  # holds a lone surrogate (an undecodable byte of the command line)
+    EMPTY = "empty"  # nothing, or only white space
+    SPACE = "space"  # white space inside the address
+    NO_AT = "no-at"  # no '@' between the name and the domain
+    MANY_AT = "many-at"  # more than one '@'
+    BAD_LOCAL_PART = "bad-local-part"  # the part before '@' is empty, or has a bad character or dot
+    BAD_DOMAIN = "bad-domain"  # the domain is empty, an IP address, or not a valid host name
+    TOO_LONG = "too-long"  # the local part, the domain or one of its labels is too long
+    OTHER = "other"  # raised by code outside this package without a kind
+
+
 class AutoconfError(Exception):
     """Root of every exception this package raises on purpose."""
 
 
 class InvalidAddress(AutoconfError, ValueError):
-    """The text given is not an email address we can discover settings for."""
+    """The text given is not an email address we can discover settings for.
 
-    def __init__(self, address: str, reason: str) -> None:
+    ``kind`` (an :class:`AddressFailure`) is for code to decide on; ``reason`` says the same
+    in an English sentence, for people.
+    """
+
+    def __init__(
+        self, address: str, reason: str, *, kind: AddressFailure = AddressFailure.OTHER
+    ) -> None:
         self.address = address
         self.reason = reason
+        self.kind = kind
         super().__init__(f"invalid email address {address!r}: {reason}")
 
 

@@ -19,11 +19,19 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class SourceStarted:
+    """A source has started looking: ``source`` names it."""
+
     source: SourceName
 
 
 @dataclass(frozen=True, slots=True)
 class SourceFinished:
+    """A source has ended.
+
+    ``source`` names it, ``status`` is how it ended (its best attempt's status), ``attempts``
+    are its look-ups, and ``elapsed_ms`` how long it ran (its longest look-up).
+    """
+
     source: SourceName
     status: AttemptStatus
     attempts: tuple[SourceAttempt, ...]
@@ -32,22 +40,30 @@ class SourceFinished:
 
 @dataclass(frozen=True, slots=True)
 class CandidateFound:
+    """A source proposed a server: ``source`` names the source, ``server`` the settings."""
+
     source: SourceName
     server: ServerSettings
 
 
 @dataclass(frozen=True, slots=True)
 class ProbeStarted:
+    """A live check of ``server`` has started."""
+
     server: ServerSettings
 
 
 @dataclass(frozen=True, slots=True)
 class ProbeFinished:
+    """A live check has ended: ``server`` carries its ``verification``."""
+
     server: ServerSettings  # with ``verification`` filled in
 
 
 @dataclass(frozen=True, slots=True)
 class DiscoveryFinished:
+    """The last event of a discovery: ``result`` is the :class:`DiscoveryResult`."""
+
     result: DiscoveryResult
 
 
@@ -59,3 +75,4 @@ DiscoveryEvent = (
     | ProbeFinished
     | DiscoveryFinished
 )
+"""Any event :func:`autoconf.discover_events` yields; the last is always DiscoveryFinished."""

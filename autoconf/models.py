@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "SCHEMA_VERSION",
     "AttemptStatus",
     "AuthMethod",
     "Certificate",
@@ -49,16 +50,27 @@ __all__ = [
     "Verdict",
     "Verification",
     "WarningCode",
+    "json_schema",
 ]
+
+SCHEMA_VERSION = 1
+"""The version of the JSON output's schemas (``--schema``, ``--check --schema``).
+
+It rises only when a field is removed or changes meaning; adding a field keeps it.
+"""
 
 
 class Protocol(StrEnum):
+    """A mail protocol: IMAP and POP3 are incoming, SMTP (submission) is outgoing."""
+
     IMAP = "imap"
     POP3 = "pop3"
     SMTP = "smtp"
 
 
 class Security(StrEnum):
+    """How a connection is encrypted: implicit TLS, STARTTLS, or not at all (RFC 8314)."""
+
     TLS = "tls"  # implicit TLS from the first byte
     STARTTLS = "starttls"
     PLAIN = "plain"
@@ -77,6 +89,8 @@ class AuthMethod(StrEnum):
 
 
 class Trust(StrEnum):
+    """How far to trust a server's settings, from the sources that proposed it."""
+
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
@@ -134,6 +148,8 @@ class ProviderStatus(StrEnum):
 
 
 class AttemptStatus(StrEnum):
+    """How one look-up at one source ended (``SourceAttempt.status``)."""
+
     OK = "ok"
     EMPTY = "empty"
     ERROR = "error"
@@ -156,6 +172,8 @@ class DomainStatus(StrEnum):
 
 
 class TlsStatus(StrEnum):
+    """Whether a probe established TLS (``Verification.tls``)."""
+
     OK = "ok"
     FAILED = "failed"
     NOT_OFFERED = "not-offered"
@@ -163,12 +181,16 @@ class TlsStatus(StrEnum):
 
 
 class LoginStatus(StrEnum):
+    """Whether a probe's login with the caller's credentials succeeded (``Verification.login``)."""
+
     OK = "ok"
     FAILED = "failed"
     NOT_TRIED = "not-tried"
 
 
 class WarningCode(StrEnum):
+    """What a :class:`DiscoveryWarning` is about, for code to decide on."""
+
     INSECURE_SOURCE = "insecure-source"
     HOST_OUTSIDE_DOMAIN = "host-outside-domain"
     CERTIFICATE_INVALID = "certificate-invalid"
@@ -244,33 +266,55 @@ class _Frozen(BaseModel):
 
 
 class Certificate(_Frozen):
+    """A server's TLS certificate as the probe saw it."""
+
     valid: bool
+    """True when the certificate was verified against the trust store and the host name."""
     error: str | None = None
+    """Why the certificate was refused, in words (None when valid)."""
     subject_names: list[str] = Field(default_factory=_empty_list)
+    """The names the certificate is for (its subject alternative names)."""
     not_after: datetime | None = None
+    """When the certificate expires (UTC), when it could be read."""
     issuer: str | None = None
+    """Who issued the certificate (its issuer's common or organisation name)."""
     kind: CertificateKind | None = None  # why it was refused; None when valid or not judged
+    """Why it was refused, for code to decide on; None when valid or not judged."""
 
 
 class Verification(_Frozen):
     """What a live probe of one server found."""
 
     reachable: bool
+    """True when the probe connected to the server."""
     tls: TlsStatus = TlsStatus.NOT_TRIED
+    """Whether TLS was established: ok, failed, not-offered (STARTTLS missing) or not-tried."""
     certificate: Certificate | None = None
+    """The server's certificate as verified, when TLS was attempted."""
     capabilities: list[str] = Field(default_factory=_empty_list)  # after TLS where TLS was used
+    """IMAP CAPABILITY, POP3 CAPA or SMTP EHLO keywords, after TLS where TLS was used."""
     sasl_mechanisms: list[str] = Field(default_factory=_empty_list)
+    """The SASL mechanisms the server offers (after TLS where TLS was used)."""
     login: LoginStatus = LoginStatus.NOT_TRIED
+    """Whether a login with the caller's credentials succeeded: ok, failed or not-tried."""
     elapsed_ms: float = 0.0
+    """How long the probe took, in milliseconds."""
     error: str | None = None
+    """What went wrong, in words, for people (None when the probe succeeded)."""
     capabilities_before_tls: list[str] = Field(default_factory=_empty_list)  # STARTTLS servers only
+    """The capabilities a STARTTLS server announced before TLS."""
     greeting: str | None = None
+    """The server's greeting line, as received."""
     login_detail: str | None = None  # the server's answer to the login, or why none was tried
+    """The server's answer to the login, or why no login was tried."""
     address: str | None = None  # the IP address the probe connected to
+    """The IP address the probe connected to."""
     failure: FailureKind | None = None  # what went wrong, for code; ``error`` says it in words
+    """The first thing that went wrong, for code to decide on (None when all went well)."""
     # Not probed itself: learned from the probe of another candidate on the same host and port
     # (that endpoint did not answer, or it speaks TLS from the first byte and this one says not).
     inferred: bool = False
+    """True when not probed itself but judged from another probe of the same host and port."""
     not_probed: NotProbed | None = None
     """Set when this server was not probed at all, and why; ``reachable`` is then False only
     because nothing was tried, and the server ranks as unchecked, never as failed."""
@@ -295,28 +339,43 @@ class Pop3Options(_Frozen):
     """ISPDB's legacy ``<pop3>`` hints for POP3 accounts."""
 
     leave_messages_on_server: bool | None = None
+    """Whether the provider wants POP3 clients to leave mail on the server."""
     days_to_leave_messages_on_server: int | None = None
+    """How many days mail should stay on the server."""
     download_on_biff: bool | None = None
+    """Whether to download mail as soon as new mail is announced."""
     check_interval_minutes: int | None = None
+    """How often, in minutes, the provider allows a client to check for mail."""
 
 
 class ServerSettings(_Frozen):
     """One server a mail client can be configured with."""
 
     protocol: Protocol
+    """The mail protocol: imap, pop3 (incoming) or smtp (outgoing)."""
     host: str  # IDNA-encoded ASCII, lower case, no trailing dot
+    """The server's host name: IDNA-encoded ASCII, lower case, no trailing dot."""
     port: int = Field(ge=1, le=65535)
+    """The TCP port (1-65535)."""
     security: Security
+    """How the connection is encrypted: tls (from the first byte), starttls or plain."""
     username: str | None = None  # placeholders already filled in for this address
+    """The user name to sign in with, placeholders already filled in for this address."""
     auth: list[AuthMethod] = Field(
         default_factory=_empty_list
     )  # the provider's order of preference
+    """The sign-in methods the provider names, in its order of preference."""
     sources: list[SourceName] = Field(default_factory=_empty_list)
+    """Every source that proposed this server."""
     trust: Trust = Trust.MEDIUM
+    """How far to trust these settings: high, medium or low, from their sources."""
     verification: Verification | None = None
+    """What the live probe found; None when the server was not probed."""
     pop3: Pop3Options | None = None
+    """The provider's POP3 hints (ISPDB's <pop3> element), for POP3 servers."""
     # Which bundled provider database proposed this server (``ispdb-bundled`` and ``mx``).
     database: ProviderDatabase | None = None
+    """Which bundled provider database proposed this server (ispdb-bundled and mx)."""
     redirected: bool = False
     """Every source named it only through a pointer to another domain (an HTTP redirect,
     Autodiscover's redirectUrl or redirectAddr, an _autodiscover._tcp record): a hint from
@@ -330,55 +389,92 @@ class ServerSettings(_Frozen):
 
 
 class LocalizedText(_Frozen):
+    """A text with its language."""
+
     text: str
+    """The text."""
     lang: str | None = None
+    """Its language (a BCP 47 tag such as en or de), when given."""
 
 
 class Documentation(_Frozen):
+    """A page of the provider's documentation for mail clients."""
+
     url: str
+    """The address of the provider's page."""
     descriptions: list[LocalizedText] = Field(default_factory=_empty_list)
+    """What the page is about, in one or more languages."""
 
 
 class OAuth2Info(_Frozen):
+    """How a mail client signs in to the provider with OAuth2."""
+
     issuer: str | None = None
+    """The OAuth2 issuer, e.g. accounts.google.com."""
     scopes: list[str] = Field(default_factory=_empty_list)
+    """The scopes a mail client asks for."""
     auth_url: str | None = None
+    """The authorization endpoint (the provider's web sign-in page)."""
     token_url: str | None = None
+    """The token endpoint."""
 
 
 class EnableInstructions(_Frozen):
     """A step the user must take at the provider before a client may connect."""
 
     visit_url: str | None = None
+    """The page where the user takes the step."""
     instructions: list[LocalizedText] = Field(default_factory=_empty_list)
+    """What to do there, in one or more languages."""
 
 
 class ProviderInfo(_Frozen):
+    """The mail provider that serves a domain, and what users must know about it."""
+
     id: str | None = None
+    """The provider's identifier in its database (usually its main domain)."""
     display_name: str | None = None
+    """The provider's name, for people."""
     display_short_name: str | None = None
+    """A short form of the name."""
     domains: list[str] = Field(default_factory=_empty_list)
+    """Every email domain the provider serves."""
     documentation: list[Documentation] = Field(default_factory=_empty_list)
+    """The provider's pages about setting up a mail client."""
     oauth2: OAuth2Info | None = None
+    """How to sign in with OAuth2, when the provider supports it."""
     enable: EnableInstructions | None = None
+    """A step the user must take at the provider before a client may connect."""
     webmail_url: str | None = None
+    """The provider's webmail address."""
     # What users must know before and after signing in, from the bundled provider databases.
     status: ProviderStatus | None = None
+    """How well the provider works with ordinary clients: ok, preparation or broken."""
     before_login_hint: str | None = None
+    """What the user must do before signing in, in words."""
     after_login_hint: str | None = None
+    """What the user should know after signing in, in words."""
     app_password_required: bool | None = None  # None: the databases do not say
+    """True when the provider needs an app password; None when the databases do not say."""
     app_password_url: str | None = None
     """Where the user makes the app password this provider's mail sign-in takes (from the
     reviewed overrides, data/overrides.yaml); None where the data do not say."""
     no_imap: bool | None = None  # True: the provider offers no IMAP at all
+    """True when the provider offers no IMAP at all."""
     no_imap_advice: str | None = None  # what to use instead (a bridge, the provider's app)
+    """What to use instead when there is no IMAP (a bridge, the provider's app)."""
     website: str | None = None
+    """The provider's web site."""
     note_url: str | None = None  # a page with the provider's notes for mail clients
+    """A page with the provider's notes for mail clients."""
     # Provenance: the database of the servers and identity, the database of the hints above,
     # and each record used ("ispdb/gmx.net.xml", "deltachat/_providers/gmx.net.md").
     database: ProviderDatabase | None = None
+    """The database the provider record and its servers came from."""
     hints_database: ProviderDatabase | None = None
+    """The database the hints above came from."""
     records: list[str] = Field(default_factory=list)
+    """Each bundled record used, e.g. ispdb/gmx.net.xml."""
 
 
 class PaccRecordProblem(StrEnum):
@@ -418,16 +514,26 @@ class SourceAttempt(_Frozen):
     """How one look-up at one source ended."""
 
     source: SourceName
+    """The source that made this attempt."""
     target: str  # URL, DNS query or file
+    """What was asked: a URL, a DNS query or a file."""
     status: AttemptStatus
+    """How the attempt ended: ok, empty, error, timeout, skipped, no-domain or unresolved."""
     elapsed_ms: float = 0.0
+    """How long it took, in milliseconds."""
     detail: str | None = None
+    """Why it failed or what it found, in words, for people."""
 
 
 class DiscoveryWarning(_Frozen):
+    """Something the caller should know about the settings found."""
+
     code: WarningCode
+    """What the warning is about, for code to decide on."""
     message: str
+    """The warning in one sentence, for people."""
     host: str | None = None
+    """The server it concerns, when it concerns one."""
 
 
 class Verdict(StrEnum):
@@ -504,15 +610,26 @@ class Recommendation(_Frozen):
 
 
 class DiscoveryResult(_Frozen):
+    """Everything one discovery found: the ranked servers, where they came from, what to watch."""
+
     address: str
+    """The email address as looked up (local part as typed, domain in IDNA ASCII)."""
     domain: str
+    """The email domain: IDNA-encoded ASCII, lower case."""
     provider: ProviderInfo | None = None
+    """Who provides mail for the domain, when a source knows."""
     incoming: list[ServerSettings] = Field(default_factory=_empty_list)  # ranked, best first
+    """The IMAP and POP3 servers, ranked, best first."""
     outgoing: list[ServerSettings] = Field(default_factory=_empty_list)  # ranked, best first
+    """The SMTP servers, ranked, best first."""
     attempts: list[SourceAttempt] = Field(default_factory=_empty_list)
+    """Every look-up at every source, and how it ended."""
     warnings: list[DiscoveryWarning] = Field(default_factory=_empty_list)
+    """What the caller should know about these settings, in codes and words."""
     elapsed_ms: float = 0.0
+    """How long the whole discovery took, in milliseconds."""
     domain_status: DomainStatus = DomainStatus.UNKNOWN  # does the email domain exist?
+    """What the DNS said about the email domain itself."""
     recommendation: Recommendation | None = None
     """The servers to configure, their verdict and how to sign in: use this for decisions.
     Set by every discovery; None only on a result built by hand."""
@@ -524,6 +641,20 @@ class DiscoveryResult(_Frozen):
         """True when there is at least one incoming and one outgoing server (checked or not:
         decide on :attr:`recommendation`)."""
         return bool(self.incoming) and bool(self.outgoing)
+
+
+def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema with ``$schema``, ``$id`` and ``version``: what ``--schema`` prints.
+
+    The ``$id`` names the model and :data:`SCHEMA_VERSION`, e.g.
+    ``urn:mail-autoconf:schema:DiscoveryResult:1``.
+    """
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"urn:mail-autoconf:schema:{model.__name__}:{SCHEMA_VERSION}",
+        "version": SCHEMA_VERSION,
+        **model.model_json_schema(),
+    }
 
 
 def __getattr__(name: str) -> object:

@@ -42,6 +42,8 @@ OFFLINE_SOURCES = frozenset({SourceName.LOCAL, SourceName.ISPDB_BUNDLED})
 
 
 class Mode(StrEnum):
+    """How long a discovery waits: for every source (thorough) or the best possible (fast)."""
+
     THOROUGH = "thorough"  # wait for every source, bounded by the deadline
     FAST = "fast"  # return once the best answer still possible is known
 
@@ -92,11 +94,13 @@ class Deadline:
         self.expires_at: float = clock() + seconds
 
     def remaining(self) -> float:
+        """Seconds left before the deadline (0.0 once it has passed)."""
         now: float = self._clock()
         return max(0.0, self.expires_at - now)
 
     @property
     def expired(self) -> bool:
+        """True once the deadline has passed."""
         return self.remaining() <= 0.0
 
     def phase(self, limit: float | None = None) -> float:

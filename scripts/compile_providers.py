@@ -14,7 +14,7 @@ Four databases are read from ``data/`` (see data/SOURCES.md for where each came 
 * ``mailcore2/providers.json``: mailcore2's list (servers, ``domain-match`` and ``mx-match``
   regular expressions), frozen in 2020.
 
-Precedence, the one statement of it (README repeats it):
+Precedence, the one statement of it (docs/providers.md repeats it):
 
 1. **ISPDB wins where it has servers.** Its servers are the domain's, at high trust.
 2. **Delta Chat next**, at medium trust, for domains ISPDB lacks; on every domain it names it

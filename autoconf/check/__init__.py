@@ -16,6 +16,8 @@ from .report import (
     LookupOutcome,
     Mechanism,
     MechanismReport,
+    PaccDetails,
+    PaccRecord,
     ServerReport,
     Severity,
 )
@@ -31,6 +33,8 @@ __all__ = [
     "LookupOutcome",
     "Mechanism",
     "MechanismReport",
+    "PaccDetails",
+    "PaccRecord",
     "ServerReport",
     "Severity",
 ]

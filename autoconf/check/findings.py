@@ -1,9 +1,11 @@
 """What is wrong with what a domain publishes: mechanism reports in, findings out. PURE.
 
 Each rule reads the structured fields of :class:`~autoconf.check.report.MechanismReport`
-(lookup outcomes, DNS records, servers) and never a message. Severities follow the table in
-the README: an error means clients fail or a password is at risk, a warning means it works
-but wrongly or against an RFC's advice, info is worth knowing.
+(lookup outcomes, DNS records, servers) and never a message. Severities follow
+:mod:`autoconf.check.guide` (the docs' table of codes is made from it; the check tests refuse
+a finding whose severity its entry does not allow): an error means clients fail or a password
+is at risk, a warning means it works but wrongly or against an RFC's advice, info is worth
+knowing.
 """
 
 from __future__ import annotations

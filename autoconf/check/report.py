@@ -193,43 +193,71 @@ class HttpLookup(_Frozen):
     """One URL a mechanism fetched: what came back, and what the parser made of it."""
 
     url: str
+    """The URL fetched."""
     with_address: bool = False  # the URL carried ``?emailaddress=``
+    """True when the URL carried ?emailaddress=."""
     outcome: LookupOutcome
+    """How the look-up ended, for code to decide on."""
     status: int | None = None  # HTTP status of the final answer, when one came
+    """The HTTP status of the final answer, when one came."""
     content_type: str | None = None
+    """The Content-Type of the final answer."""
     final_url: str | None = None  # after redirects
+    """The URL that answered, after redirects."""
     redirects: list[str] = Field(default_factory=list)  # every URL visited before the final one
+    """Every URL visited before the final one."""
     redirected_elsewhere: bool = False  # a redirect led to another registrable domain
+    """True when a redirect led to another registrable domain."""
     certificate: str | None = None  # the CertificateKind value when the certificate was refused
+    """The CertificateKind value when the web host's certificate was refused."""
     detail: str | None = None  # for people
+    """What happened, in words, for people."""
     incoming: list[ServerSettings] = Field(default_factory=list)
+    """The incoming servers the answer names."""
     outgoing: list[ServerSettings] = Field(default_factory=list)
+    """The outgoing servers the answer names."""
     skipped: list[str] = Field(default_factory=list)  # server entries the parser left out, why
+    """Server entries the parser left out, and why."""
 
 
 class DnsRecord(_Frozen):
     """One SRV or MX record as published, and whether its target resolves."""
 
     name: str  # the owner name asked, e.g. ``_imaps._tcp.example.com``
+    """The owner name asked, e.g. _imaps._tcp.example.com."""
     rtype: str  # "SRV" or "MX"
+    """The record type: SRV or MX."""
     priority: int  # SRV priority, MX preference
+    """The SRV priority or the MX preference."""
     weight: int | None = None
+    """The SRV weight."""
     port: int | None = None
+    """The SRV port."""
     target: str  # as published, without the trailing dot; "." or "" for "not offered"/null MX
+    """The target as published, without the trailing dot; '.' or '' for not offered or a null MX."""
     resolves: bool | None = None  # None: not looked up (a "." target) or the look-up failed
+    """Whether the target has an address; None when not looked up or the look-up failed."""
 
 
 class Finding(_Frozen):
     """One problem (or fact) with its evidence and, where there is one, the fix."""
 
     code: FindingCode
+    """The kind of problem, stable, for code and monitoring to decide on."""
     severity: Severity
+    """How bad it is: error, warning or info."""
     mechanisms: list[Mechanism]  # where it was seen; two or more for disagreements
+    """Where it was seen; two or more for a disagreement."""
     message: str  # one plain sentence, for people; code decides on ``code`` only
+    """The problem in one plain sentence, for people."""
     fix: str | None = None  # what to publish or change, for people
+    """What to publish or change, for people, when there is a fix."""
     evidence: list[str] = Field(default_factory=list)  # URLs, records, replies, names
+    """What shows it: URLs, records, server replies, names."""
     host: str | None = None
+    """The server it concerns, when it concerns one."""
     port: int | None = None
+    """That server's port."""
 
 
 class PaccRecord(_Frozen):
@@ -264,19 +292,33 @@ class MechanismReport(_Frozen):
     """What one mechanism publishes, looked at on its own."""
 
     mechanism: Mechanism
+    """The mechanism looked at."""
     published: bool  # it gave at least one server (or, for MX, at least one record)
+    """True when it gave at least one server (for MX, at least one record)."""
     where: list[str] = Field(default_factory=list)  # URLs / DNS names that were asked
+    """The URLs and DNS names that were asked."""
     http_status: int | None = None  # for HTTP mechanisms, of the answer that counted
+    """For HTTP mechanisms, the status of the answer that counted."""
     content_type: str | None = None
+    """For HTTP mechanisms, the Content-Type of the answer that counted."""
     incoming: list[ServerSettings] = Field(default_factory=list)  # in the published order
+    """The incoming servers it names, in the published order."""
     outgoing: list[ServerSettings] = Field(default_factory=list)
+    """The outgoing servers it names, in the published order."""
     skipped: list[DiscoveryWarning] = Field(default_factory=list)  # entries skipped, and why
+    """Entries skipped, and why."""
     attempts: list[SourceAttempt] = Field(default_factory=list)
+    """Every look-up made for it, as in a discovery."""
     records: list[str] = Field(default_factory=list)  # DNS records as text (SRV, MX)
+    """The DNS records as text (SRV, MX)."""
     source: SourceName | None = None  # which source, where one mechanism has two (ISPDB)
+    """Which source, where one mechanism has two (the bundled and online ISPDB)."""
     lookups: list[HttpLookup] = Field(default_factory=list)  # every URL fetched, one by one
+    """Every URL fetched, one by one."""
     dns: list[DnsRecord] = Field(default_factory=list)  # SRV / MX records, structured
+    """The SRV or MX records, structured."""
     provider: ProviderInfo | None = None  # the provider the mechanism names (ISPDB, MX)
+    """The provider the mechanism names (ISPDB, MX)."""
     reached: bool | None = None
     """For the online ISPDB: whether it answered at all (any HTTP answer, even 404); a
     ``False`` says nothing about the domain. ``None`` where this is not recorded."""
@@ -292,13 +334,22 @@ class ServerReport(_Frozen):
     """One server that some mechanism names, probed."""
 
     protocol: Protocol
+    """The mail protocol: imap, pop3 or smtp."""
     host: str
+    """The server's host name."""
     port: int
+    """The TCP port."""
     security: Security
+    """How the connection is encrypted: tls, starttls or plain."""
     mechanisms: list[Mechanism] = Field(default_factory=list)  # who named it
+    """The mechanisms that name this server."""
     verification: Verification | None = None
+    """What the probe found; None when it was not probed (--no-verify)."""
     legacy_tls: LegacyTls = LegacyTls.NOT_TESTED
+    """Whether the server still accepts TLS 1.0 or 1.1."""
     plaintext_login_before_tls: bool | None = None  # None: not applicable or not seen
+    """True when a STARTTLS server offers a login before TLS; None when not applicable or not seen.
+    """
 
 
 class DomainReport(_Frozen):
@@ -310,12 +361,19 @@ class DomainReport(_Frozen):
     """
 
     domain: str  # IDNA ASCII
+    """The domain checked: IDNA-encoded ASCII."""
     address: str | None = None  # when the caller gave one (used for ?emailaddress=)
+    """The address sent as ?emailaddress=, when the caller gave one."""
     checked_at: datetime
+    """When the check ran (UTC)."""
     elapsed_ms: float = 0.0
+    """How long the check took, in milliseconds."""
     mechanisms: list[MechanismReport] = Field(default_factory=list)
+    """What each mechanism publishes, looked at on its own."""
     servers: list[ServerReport] = Field(default_factory=list)
+    """Every server some mechanism names, probed."""
     findings: list[Finding] = Field(default_factory=list)
+    """Every problem (or fact) found, with its evidence and fix."""
     local_problem: LocalProblem | None = None
     """Set when this machine's DNS or network is down, so nothing could be judged about the
     domain: then the findings are one ``local-dns-down`` or ``local-network-down`` and no

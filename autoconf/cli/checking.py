@@ -22,8 +22,9 @@ __all__ = ["check", "check_schema", "check_status"]
 def check_schema(streams: Streams, interrupts: Interrupts) -> int:
     """``--check --schema``: the JSON schema of a DomainReport."""
     from ..check.report import DomainReport
+    from ..models import json_schema
 
-    write(streams.out, interrupts, json_text(DomainReport.model_json_schema(), streams.out))
+    write(streams.out, interrupts, json_text(json_schema(DomainReport), streams.out))
     return ExitCode.FOUND
 
 

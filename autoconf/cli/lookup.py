@@ -28,9 +28,9 @@ __all__ = ["lookup", "schema"]
 
 def schema(streams: Streams, interrupts: Interrupts) -> int:
     """``--schema``: the JSON schema that ``--json`` output follows."""
-    from ..models import DiscoveryResult
+    from ..models import DiscoveryResult, json_schema
 
-    write(streams.out, interrupts, json_text(DiscoveryResult.model_json_schema(), streams.out))
+    write(streams.out, interrupts, json_text(json_schema(DiscoveryResult), streams.out))
     return ExitCode.FOUND
 
 

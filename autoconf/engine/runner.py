@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Iterator
 from typing import Any, TypeVar
 
+from .._logging import log_attempt
 from ..events import CandidateFound, DiscoveryEvent, SourceFinished, SourceStarted
 from ..models import AttemptStatus, ProviderDatabase, SourceAttempt, SourceName
 from ..options import OFFLINE_SOURCES, Mode
@@ -155,6 +156,8 @@ class SourceRunner:
     def _finish(self, outcome: SourceOutcome) -> list[DiscoveryEvent]:
         self.outcomes[outcome.source] = outcome
         self._board.post(outcome)
+        for attempt in outcome.attempts:
+            log_attempt(attempt)
         events: list[DiscoveryEvent] = [
             SourceFinished(
                 source=outcome.source,

@@ -18,6 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .._logging import log_probe
 from ..errors import DeadlineExceeded, HostNotFound, NetworkError, bounded
 from ..masking import masked_verification
 from ..models import (
@@ -232,9 +233,10 @@ async def probe_server(
         verification = _verification(outcome, _elapsed_ms(started))
     verification = _over_budget(verification, budget, deadline, limits)
     if login is None:
-        return verification
+        return log_probe(server, verification)
     # What the server said after a login may echo it: kept only with the password masked.
-    return masked_verification(verification, username=login.username, password=login.password)
+    masked = masked_verification(verification, username=login.username, password=login.password)
+    return log_probe(server, masked)
 
 
 def _over_budget(

@@ -18,6 +18,7 @@ import pytest
 
 from autoconf.api import Session
 from autoconf.check import DomainReport, FindingCode, Mechanism, ServerReport, Severity
+from autoconf.check.guide import GUIDE
 from autoconf.check.report import LOCAL_CODES, SERVER_CODES
 from autoconf.check.run import run_check
 from autoconf.cli import main
@@ -73,9 +74,11 @@ def codes(report: DomainReport) -> set[FindingCode]:
 
 @pytest.mark.parametrize(("code", "scenario"), sorted({**FROM_EXISTING, **CHECK_SCENARIOS}.items()))
 def test_each_code_comes_from_its_scenario(world: WorldInfo, code: str, scenario: str):
-    """The scenario built for a finding code produces that code."""
+    """The scenario built for a finding code produces that code, at a severity its guide allows."""
     report = report_for(world, scenario)
     assert FindingCode(code) in codes(report), [f.message for f in report.findings]
+    for finding in report.findings:
+        assert finding.severity in GUIDE[finding.code].severities, finding.code
 
 
 def test_every_mechanism_code_has_a_scenario():

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from autoconf import InvalidAddress, parse_address
+from autoconf import AddressFailure, InvalidAddress, parse_address
 from autoconf.address import is_within, normalize_host
 
 
@@ -26,46 +26,54 @@ def test_plus_and_unicode_local_parts_are_kept():
 
 
 @pytest.mark.parametrize(
-    ("text", "reason"),
+    ("text", "reason", "kind"),
     [
-        ("", "empty"),
-        ("   ", "empty"),
-        ("no-at-sign", "no '@'"),
-        ("a@b@example.com", "more than one '@'"),
-        ("@example.com", "before '@' is empty"),
-        ("user@", "domain after '@' is empty"),
-        ("us er@example.com", "spaces"),
-        ("user@exa mple.com", "spaces"),
-        ("user@192.0.2.1", "IP address"),
-        ("user@[192.0.2.1]", "IP address"),
-        ("user@[IPv6:2001:db8::1]", "IP address"),
-        ("user@example..com", "empty label"),
-        ("user@.example.com", "empty label"),
-        ("user@localhost", "at least two labels"),
-        ("user@" + "a" * 64 + ".com", "longer than 63"),
-        ("user@" + ".".join(["abcdefghij"] * 25) + ".com", "longer than 253"),
-        ("a" * 65 + "@example.com", "longer than 64"),
-        ("user@exam_ple.com", "letters, digits"),
-        ("user@-example.com", "letters, digits"),
-        ("user@xn--zz.com", "punycode"),
-        ("user@example.123", "all digits"),
-        ("us<er@example.com", "not allowed"),
-        (".user@example.com", "misplaced dot"),
-        ("us..er@example.com", "misplaced dot"),
+        ("", "empty", AddressFailure.EMPTY),
+        ("   ", "empty", AddressFailure.EMPTY),
+        ("no-at-sign", "no '@'", AddressFailure.NO_AT),
+        ("a@b@example.com", "more than one '@'", AddressFailure.MANY_AT),
+        ("@example.com", "before '@' is empty", AddressFailure.BAD_LOCAL_PART),
+        ("user@", "domain after '@' is empty", AddressFailure.BAD_DOMAIN),
+        ("us er@example.com", "spaces", AddressFailure.SPACE),
+        ("user@exa mple.com", "spaces", AddressFailure.SPACE),
+        ("user@192.0.2.1", "IP address", AddressFailure.BAD_DOMAIN),
+        ("user@[192.0.2.1]", "IP address", AddressFailure.BAD_DOMAIN),
+        ("user@[IPv6:2001:db8::1]", "IP address", AddressFailure.BAD_DOMAIN),
+        ("user@example..com", "empty label", AddressFailure.BAD_DOMAIN),
+        ("user@.example.com", "empty label", AddressFailure.BAD_DOMAIN),
+        ("user@localhost", "at least two labels", AddressFailure.BAD_DOMAIN),
+        ("user@" + "a" * 64 + ".com", "longer than 63", AddressFailure.TOO_LONG),
+        (
+            "user@" + ".".join(["abcdefghij"] * 25) + ".com",
+            "longer than 253",
+            AddressFailure.TOO_LONG,
+        ),
+        ("a" * 65 + "@example.com", "longer than 64", AddressFailure.TOO_LONG),
+        ("user@exam_ple.com", "letters, digits", AddressFailure.BAD_DOMAIN),
+        ("user@-example.com", "letters, digits", AddressFailure.BAD_DOMAIN),
+        ("user@xn--zz.com", "punycode", AddressFailure.BAD_DOMAIN),
+        ("user@example.123", "all digits", AddressFailure.BAD_DOMAIN),
+        ("us<er@example.com", "not allowed", AddressFailure.BAD_LOCAL_PART),
+        (".user@example.com", "misplaced dot", AddressFailure.BAD_LOCAL_PART),
+        ("us..er@example.com", "misplaced dot", AddressFailure.BAD_LOCAL_PART),
     ],
 )
-def test_malformed_addresses_are_refused_with_a_reason(text: str, reason: str):
-    """Each malformed address raises InvalidAddress whose message says what is wrong."""
+def test_malformed_addresses_are_refused_with_a_reason(
+    text: str, reason: str, kind: AddressFailure
+):
+    """Each malformed address raises InvalidAddress whose message and kind say what is wrong."""
     with pytest.raises(InvalidAddress) as info:
         parse_address(text)
     assert reason in str(info.value)
+    assert info.value.kind is kind
     assert isinstance(info.value, ValueError)
 
 
 def test_non_text_input_is_refused():
     """Passing bytes or None is an InvalidAddress, not a TypeError deep inside."""
-    with pytest.raises(InvalidAddress):
+    with pytest.raises(InvalidAddress) as info:
         parse_address(b"a@example.com")  # type: ignore[arg-type]
+    assert info.value.kind is AddressFailure.NOT_TEXT
 
 
 def test_normalize_host_accepts_ip_and_names():
@@ -96,6 +104,7 @@ def test_text_that_is_not_unicode_is_an_invalid_address(text: str, shown: str):
         parse_address(text)
     assert info.value.address == shown
     assert "not valid UTF-8" in info.value.reason
+    assert info.value.kind is AddressFailure.NOT_UTF8
     info.value.address.encode("utf-8")  # printable and encodable, unlike the input
 
 

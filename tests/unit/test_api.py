@@ -11,6 +11,7 @@ def test_public_api_is_pinned_and_sorted():
     """__all__ is sorted and names exactly the public API (a change here is a decision)."""
     assert autoconf.__all__ == sorted(autoconf.__all__)
     assert set(autoconf.__all__) == {
+        "AddressFailure",
         "AttemptStatus",
         "AuthMethod",
         "AutoconfError",
@@ -29,6 +30,7 @@ def test_public_api_is_pinned_and_sorted():
         "DnsTimeout",
         "Documentation",
         "DomainReport",
+        "DomainStatus",
         "EmailAddress",
         "EnableInstructions",
         "ExportError",
@@ -36,6 +38,8 @@ def test_public_api_is_pinned_and_sorted():
         "FailureKind",
         "FetchError",
         "FetchFailure",
+        "Finding",
+        "FindingCode",
         "HostNotFound",
         "InvalidAddress",
         "LocalizedText",
@@ -52,7 +56,9 @@ def test_public_api_is_pinned_and_sorted():
         "ProbeFinished",
         "ProbeStarted",
         "Protocol",
+        "ProviderDatabase",
         "ProviderInfo",
+        "ProviderStatus",
         "ReasonCode",
         "Recommendation",
         "RecommendationReason",
@@ -61,6 +67,7 @@ def test_public_api_is_pinned_and_sorted():
         "Service",
         "ServiceKind",
         "Session",
+        "Severity",
         "Source",
         "SignIn",
         "SourceAttempt",
@@ -169,7 +176,7 @@ def test_human_offline_path_imports_no_network_library():
 
 
 class DirectorySource:
-    """A caller's own source, written against the public names only (the README's example)."""
+    """A caller's own source, written against the public names only (docs/wizards.md)."""
 
     name = autoconf.SourceName.LOCAL
 

@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "autoconf"
 
 # Lowest first; a module may import its own layer and those below it. Longest prefix wins.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("autoconf.models", "autoconf.errors", "autoconf.masking"),
+    ("autoconf.models", "autoconf.errors", "autoconf.masking", "autoconf._logging"),
     (
         "autoconf.options",
         "autoconf.address",

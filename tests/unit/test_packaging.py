@@ -39,6 +39,12 @@ def test_wheel_ships_the_data_and_runs_from_another_folder(tmp_path: Path):
     assert "autoconf/_bundled/SOURCES.md" in names
     assert "autoconf/_bundled/compile-report.md" in names
     assert "autoconf/py.typed" in names
+    (metadata_name,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+    metadata = zipfile.ZipFile(wheel).read(metadata_name).decode()
+    assert "License-Expression: MIT AND " in metadata  # pip show names the licences
+    assert "Project-URL: Homepage, https://" in metadata
+    assert "Classifier: Development Status :: " in metadata
+    assert "Keywords: " in metadata
 
     site = tmp_path / "site"
     subprocess.run(

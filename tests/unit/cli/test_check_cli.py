@@ -14,6 +14,7 @@ from autoconf.check.report import DomainReport, Severity
 from autoconf.cli import main
 from autoconf.cli.render.check import render_report
 from autoconf.cli.render.terminal import Terminal
+from autoconf.models import json_schema
 from tests.unit.check.samples import sample_report
 
 
@@ -72,7 +73,7 @@ def test_check_schema_is_the_domain_report_schema(monkeypatch: pytest.MonkeyPatc
     """--check --schema prints DomainReport's JSON schema (plain --schema stays the result's)."""
     code, out, _, _ = _cli(["--check", "--schema"], monkeypatch)
     assert code == 0
-    assert json.loads(out) == DomainReport.model_json_schema()
+    assert json.loads(out) == json_schema(DomainReport)
     code, out, _, _ = _cli(["--schema"], monkeypatch)
     assert json.loads(out)["title"] == "DiscoveryResult"
 

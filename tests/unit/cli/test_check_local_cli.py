@@ -13,9 +13,9 @@ from autoconf import api
 from autoconf.check.local import local_finding
 from autoconf.check.report import DomainReport, LocalProblem, Mechanism, MechanismReport
 from autoconf.cli import main
-from autoconf.models import AttemptStatus, SourceAttempt, SourceName
 from autoconf.cli.render.check import render_report
 from autoconf.cli.render.terminal import Terminal
+from autoconf.models import AttemptStatus, SourceAttempt, SourceName
 from tests.unit.check.samples import sample_report
 
 D = "example.com"

@@ -28,7 +28,7 @@ from autoconf import (
 from autoconf.cli import main
 from autoconf.cli.render.human import render_result
 from autoconf.cli.render.terminal import Terminal
-from autoconf.models import CertificateKind
+from autoconf.models import CertificateKind, json_schema
 from autoconf.sources.base import SourceContext, SourceOutcome
 
 from ..fakes import LOCAL_GMAIL, ScriptedSource, server
@@ -338,7 +338,7 @@ def test_schema_prints_the_result_schema():
     """--schema prints DiscoveryResult's JSON schema and needs no address."""
     code, out, _ = run("--schema")
     assert code == 0
-    assert json.loads(out) == DiscoveryResult.model_json_schema()
+    assert json.loads(out) == json_schema(DiscoveryResult)
 
 
 def test_json_output_validates_against_the_schema():

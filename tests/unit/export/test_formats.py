@@ -311,7 +311,7 @@ def test_unknown_format_and_foreign_server_are_refused():
 
 
 def test_public_names_at_the_package_top():
-    """autoconf.export_config and autoconf.export_formats are the README's Python API."""
+    """autoconf.export_config and autoconf.export_formats are the Python API in docs/formats.md."""
     import autoconf
 
     assert autoconf.export_formats is FORMATS

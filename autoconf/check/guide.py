@@ -1,0 +1,291 @@
+"""What each finding code means, how bad it is, and the usual fix: the admin's reference.
+
+The check itself decides each finding's severity and writes a fix naming the domain's own
+hosts; this table says the same in general terms, once, for the documentation (the site's
+"Domain check" page is generated from it) and for tools that explain a code without a report.
+A test holds the two together: every :class:`FindingCode` has an entry, and every finding
+the test world produces has a severity its entry allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .report import FindingCode, Severity
+
+__all__ = ["GUIDE", "CodeGuide"]
+
+_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+@dataclass(frozen=True, slots=True)
+class CodeGuide:
+    """One finding code explained: ``severities`` it can have, ``when`` it is raised, ``fix``."""
+
+    severities: tuple[Severity, ...]
+    when: str
+    fix: str
+
+
+def _g(severities: Severity | tuple[Severity, ...], when: str, fix: str) -> CodeGuide:
+    if isinstance(severities, Severity):
+        severities = (severities,)
+    return CodeGuide(severities, when, fix)
+
+
+GUIDE: Mapping[FindingCode, CodeGuide] = {
+    FindingCode.NOTHING_PUBLISHED: _g(
+        _E,
+        "no autoconfig, SRV, Autodiscover or ISPDB entry at all",
+        "publish https://autoconfig.DOMAIN/mail/config-v1.1.xml and the SRV records "
+        "_imaps._tcp and _submissions._tcp",
+    ),
+    FindingCode.MECHANISMS_DISAGREE: _g(
+        _W,
+        "two mechanisms name no common server for a protocol, or one host and port with two "
+        "securities",
+        "publish the same servers in both",
+    ),
+    FindingCode.POP3_NOT_EVERYWHERE: _g(
+        _W,
+        "one mechanism publishes POP3, another does not",
+        "publish POP3 everywhere, or nowhere",
+    ),
+    FindingCode.ORDER_DIFFERS: _g(
+        _I,
+        "SRV priorities order the servers otherwise than the autoconfig file",
+        "give the SRV records priorities in the autoconfig file's order",
+    ),
+    FindingCode.SRV_TARGET_OUTSIDE_DOMAIN: _g(
+        _W,
+        "an SRV target outside the domain (clients must ask the user, RFC 6186 §6)",
+        "point the SRV record at a host name inside the domain (a CNAME is fine), or publish "
+        "an autoconfig file that names the same server",
+    ),
+    FindingCode.SRV_TARGET_UNRESOLVED: _g(
+        _E,
+        "an SRV target has no address",
+        "add an A/AAAA record for the target, or correct the SRV target",
+    ),
+    FindingCode.SRV_NOT_OFFERED: _g(
+        _I,
+        "an SRV record with target `.`: the service is explicitly not offered",
+        "nothing, if that is meant",
+    ),
+    FindingCode.SRV_STARTTLS_PREFERRED: _g(
+        _W,
+        "STARTTLS at a better SRV priority than implicit TLS (RFC 8314 §5.1)",
+        "give the implicit-TLS service (_imaps, _submissions, _pop3s) the lower priority number",
+    ),
+    FindingCode.AUTOCONFIG_HTTP_ONLY: _g(
+        _E,
+        "the file answers only over http://: anyone on the path can change it",
+        "serve the same file over HTTPS",
+    ),
+    FindingCode.AUTOCONFIG_ONE_URL: _g(
+        _I,
+        "only one of the two autoconfig URLs answers",
+        "serve the same file at the other URL too",
+    ),
+    FindingCode.AUTOCONFIG_NEEDS_ADDRESS: _g(
+        _W,
+        "a URL works only with ?emailaddress=",
+        "answer without ?emailaddress= too (use %EMAILADDRESS% in the file instead)",
+    ),
+    FindingCode.AUTOCONFIG_DEPENDS_ON_ADDRESS: _g(
+        _I,
+        "a URL names other servers when the address is sent",
+        "nothing, if per-user servers are meant",
+    ),
+    FindingCode.AUTOCONFIG_CONTENT_TYPE: _g(
+        _W,
+        "the file is served with a non-XML content type",
+        "serve config-v1.1.xml with Content-Type: text/xml",
+    ),
+    FindingCode.AUTOCONFIG_NOT_XML: _g(
+        _W,
+        "a URL answers a web page instead of the XML",
+        "serve the clientConfig XML there, or answer 404",
+    ),
+    FindingCode.AUTOCONFIG_REDIRECT_ELSEWHERE: _g(
+        _W,
+        "a URL redirects to another domain",
+        "serve the file at the URL itself",
+    ),
+    FindingCode.AUTOCONFIG_CERTIFICATE: _g(
+        _E,
+        "the autoconfig web host's certificate is refused (the kind is named)",
+        "install a valid certificate for that host name (e.g. from Let's Encrypt)",
+    ),
+    FindingCode.SKIPPED_SERVER: _g(
+        _W,
+        "a server entry had to be skipped (the reason is given)",
+        "correct or remove that server entry",
+    ),
+    FindingCode.BAD_DOCUMENT: _g(
+        _E,
+        "a URL answers XML that is not a valid clientConfig",
+        "fix the document (validate it against the clientConfig 1.1 format)",
+    ),
+    FindingCode.ISPDB_STALE: _g(
+        _W,
+        "the bundled or online ISPDB entry names other servers than the domain publishes",
+        "ask for the ISPDB entry to be updated (github.com/thunderbird/autoconfig)",
+    ),
+    FindingCode.SERVER_UNREACHABLE: _g(
+        (_E, _W),
+        "a named server does not answer (error), or the deadline left it unchecked (warning)",
+        "run the server and let clients reach it, or stop publishing it; when unchecked, run "
+        "the check again with a longer --timeout",
+    ),
+    FindingCode.CERTIFICATE_INVALID: _g(
+        _E,
+        "a server's certificate is refused (the CertificateKind is in the evidence)",
+        "install a certificate from a public CA whose names include the host name",
+    ),
+    FindingCode.CERTIFICATE_EXPIRING: _g(
+        _W,
+        "a server's certificate expires within 21 days",
+        "renew it now, and check that its renewal is automated",
+    ),
+    FindingCode.CERTIFICATE_CHAIN_INCOMPLETE: _g(
+        _E,
+        "a server sends its certificate without the intermediates clients need",
+        "configure the full chain (the certificate followed by its intermediates, e.g. "
+        "fullchain.pem)",
+    ),
+    FindingCode.LEGACY_TLS_ACCEPTED: _g(
+        _W,
+        "a server still accepts TLS 1.0 or 1.1",
+        "make TLS 1.2 the minimum (Dovecot: ssl_min_protocol = TLSv1.2; Postfix: "
+        "smtpd_tls_protocols = >=TLSv1.2)",
+    ),
+    FindingCode.LEGACY_TLS_NOT_TESTED: _g(
+        _I,
+        "this machine's OpenSSL cannot offer TLS 1.0/1.1, so their acceptance was not tested",
+        "nothing; check from a machine whose OpenSSL still offers them if it matters",
+    ),
+    FindingCode.PLAINTEXT_LOGIN_BEFORE_TLS: _g(
+        _E,
+        "a STARTTLS server offers a password login before TLS",
+        "allow login only after TLS (Dovecot: disable_plaintext_auth = yes; Postfix: "
+        "smtpd_tls_auth_only = yes)",
+    ),
+    FindingCode.STARTTLS_MISSING: _g(
+        _E,
+        "a server on 143, 587 or 110 does not offer STARTTLS (STLS)",
+        "enable STARTTLS on that port with a valid certificate",
+    ),
+    FindingCode.IMPLICIT_TLS_MISSING: _g(
+        _W,
+        "no server with implicit TLS (993, 465, 995) is published (RFC 8314 §3.3)",
+        "offer the protocol with TLS from the first byte and publish it (autoconfig socketType "
+        "SSL, SRV _imaps/_submissions/_pop3s)",
+    ),
+    FindingCode.SUBMISSION_MISSING: _g(
+        _W,
+        "SMTP is published only on port 25, which many networks block for clients",
+        "offer submission on 465 (implicit TLS) or 587 (STARTTLS) with authentication, and "
+        "publish it",
+    ),
+    FindingCode.SASL_MECHANISMS: _g(
+        _I,
+        "what SASL mechanisms a server offers",
+        "nothing",
+    ),
+    FindingCode.MX_NONE: _g(
+        _W,
+        "no MX record",
+        "publish an MX record naming your mail server",
+    ),
+    FindingCode.MX_NULL: _g(
+        (_W, _I),
+        "a null MX (RFC 7505): the domain takes no mail (a note when nothing else is published)",
+        "remove the null MX if the domain should receive mail",
+    ),
+    FindingCode.MX_UNRESOLVED: _g(
+        _E,
+        "an MX host has no address",
+        "add an A/AAAA record for the MX host, or correct the MX record",
+    ),
+    FindingCode.MX_PROVIDER: _g(
+        _I,
+        "the MX belongs to a provider the provider data knows",
+        "nothing",
+    ),
+    FindingCode.MX_PROVIDER_MISMATCH: _g(
+        _W,
+        "the MX is at a known provider, and a mechanism names none of its servers",
+        "publish the provider's servers, or point the MX elsewhere",
+    ),
+    FindingCode.PACC_UNREACHABLE: _g(
+        _E,
+        "_ua-auto-config TXT records are published, but the PACC document is not served",
+        "serve the document at https://ua-auto-config.DOMAIN/.well-known/"
+        "user-agent-configuration.json, or remove the TXT records",
+    ),
+    FindingCode.PACC_CERTIFICATE: _g(
+        _E,
+        "the PACC host's certificate is refused, so clients cannot read the document",
+        "give https://ua-auto-config.DOMAIN a certificate that names that host",
+    ),
+    FindingCode.PACC_REDIRECT: _g(
+        _E,
+        "the PACC document URL redirects; clients do not follow redirects there",
+        "serve the document at exactly its URL (a 200 answer, no redirect)",
+    ),
+    FindingCode.PACC_BAD_DOCUMENT: _g(
+        _E,
+        "the PACC document is not JSON, or has no 'protocols' object",
+        "serve a JSON object with a 'protocols' object (draft-ietf-mailmaint-pacc)",
+    ),
+    FindingCode.PACC_NO_RECORD: _g(
+        _E,
+        "the PACC document is served, but no _ua-auto-config TXT record vouches for it",
+        "publish the TXT record the report names (its digest is the document's SHA-256)",
+    ),
+    FindingCode.PACC_BAD_RECORD: _g(
+        _W,
+        "a _ua-auto-config TXT record does not parse, so it vouches for nothing",
+        'publish records as "v=UAAC1; a=sha256; d=<base64 of the SHA-256>"',
+    ),
+    FindingCode.PACC_DIGEST_MISMATCH: _g(
+        _E,
+        "no TXT record's digest matches the PACC document served, so clients discard it",
+        "publish the TXT record the report names, then remove the old records",
+    ),
+    FindingCode.PACC_STALE_RECORD: _g(
+        _I,
+        "TXT records beside the matching one vouch for no document served now",
+        "remove them once the old document's caches have expired",
+    ),
+    FindingCode.PACC_ONE_REVISION: _g(
+        (_W, _I),
+        "the document names its submission server only as 'smtp' (warning) or only as "
+        "'submit' (note), so clients of one draft revision do not read it",
+        "name the submission server under both 'submit' and 'smtp'",
+    ),
+    FindingCode.PACC_ENTRY_IGNORED: _g(
+        _W,
+        "an entry of the PACC document that clients must ignore (an address for a host, a bad URL)",
+        "name host names (not addresses) and absolute https URLs",
+    ),
+    FindingCode.SRV_RECORDS_LEFT_OUT: _g(
+        _W,
+        "more than 16 SRV records for one service: the rest were not checked "
+        "(MechanismReport.records_left_out)",
+        "publish one record per server; clients try only the first few",
+    ),
+    FindingCode.SERVERS_LEFT_OUT: _g(
+        _W,
+        "more than 32 servers named: the rest were not probed (DomainReport.servers_left_out)",
+        "name fewer servers; clients try only the first few",
+    ),
+    FindingCode.MECHANISM_TIMEOUT: _g(
+        _W,
+        "a URL or DNS name a mechanism asked did not answer in time",
+        "make it answer (or stop publishing the name), or run the check again with a longer "
+        "--timeout",
+    ),
+}
