@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         for attr in ("build_parser", "_build_parser"):
             builder = getattr(module, attr, None)
             if callable(builder):
-                parser = builder()
+                parser = builder("mail-autoconf")
                 assert isinstance(parser, argparse.ArgumentParser)
                 return parser
     raise LookupError("no parser builder in autoconf.cli: update scripts/docs_pages.py")
@@ -175,14 +175,11 @@ def performance() -> str:
 
 
 def exit_statuses() -> dict[str, int]:
-    """Every ``EXIT_*`` constant of the CLI modules: the statuses the CLI page must explain."""
-    found: dict[str, int] = {}
-    for path in sorted((ROOT / "autoconf").rglob("*.py")):
-        if "cli" not in path.relative_to(ROOT).as_posix():
-            continue
-        for match in re.finditer(r"^(EXIT_\w+) = (\d+)", path.read_text("utf-8"), re.M):
-            found[f"{path.stem}.{match.group(1)}"] = int(match.group(2))
-    return found
+    """Every member of the CLI's one exit-status table (``autoconf.cli.status.ExitCode``):
+    the statuses the CLI page must explain."""
+    from autoconf.cli.status import ExitCode
+
+    return {code.name: int(code) for code in ExitCode}
 
 
 SECTIONS: dict[str, Callable[[], str]] = {

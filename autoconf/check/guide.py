@@ -283,9 +283,24 @@ GUIDE: Mapping[FindingCode, CodeGuide] = {
         "name fewer servers; clients try only the first few",
     ),
     FindingCode.MECHANISM_TIMEOUT: _g(
-        _W,
-        "a URL or DNS name a mechanism asked did not answer in time",
+        (_W, _I),
+        "a URL or DNS name a mechanism asked did not answer in time (a note, asking nothing of "
+        "the admin, when the host is not the domain's own, e.g. the online ISPDB)",
         "make it answer (or stop publishing the name), or run the check again with a longer "
         "--timeout",
+    ),
+    FindingCode.LOCAL_DNS_DOWN: _g(
+        _E,
+        "this machine resolves nothing, not even the online ISPDB's host: nothing about the "
+        "domain could be checked (the report's only finding; exit status 6)",
+        "check this machine's network connection and DNS settings (or --nameserver), then "
+        "run the check again",
+    ),
+    FindingCode.LOCAL_NETWORK_DOWN: _g(
+        _E,
+        "names resolve, but neither the online ISPDB nor any web host of the domain answered: "
+        "nothing about the domain could be checked (the report's only finding; exit status 6)",
+        "check this machine's network connection (a proxy, a firewall), then run the check "
+        "again",
     ),
 }

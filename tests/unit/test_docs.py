@@ -26,7 +26,8 @@ def test_the_flag_list_names_every_flag_of_the_parser():
 
 
 def test_every_exit_status_is_explained_on_the_cli_page():
-    """Each EXIT_* constant of the CLI has a row in the exit status table of docs/cli.md."""
+    """Each member of the CLI's ExitCode table has a row in the exit status table of
+    docs/cli.md."""
     page = (DOCS / "cli.md").read_text(encoding="utf-8")
     statuses = _pages().exit_statuses()
     assert statuses
