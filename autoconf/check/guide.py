@@ -300,7 +300,6 @@ GUIDE: Mapping[FindingCode, CodeGuide] = {
         _E,
         "names resolve, but neither the online ISPDB nor any web host of the domain answered: "
         "nothing about the domain could be checked (the report's only finding; exit status 6)",
-        "check this machine's network connection (a proxy, a firewall), then run the check "
-        "again",
+        "check this machine's network connection (a proxy, a firewall), then run the check again",
     ),
 }
