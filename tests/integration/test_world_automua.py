@@ -59,7 +59,8 @@ def _endpoints(result: DiscoveryResult, domain: str) -> set[tuple[str, str, int,
 
 
 def _discover(world: WorldInfo, *sources: SourceName, verify: bool) -> DiscoveryResult:
-    options = library_options(world, sources=frozenset(sources), verify=verify)
+    # Every candidate probed (probe_all), not the best first: these tests read each one's check.
+    options = library_options(world, sources=frozenset(sources), verify=verify, probe_all=True)
     return discover_sync(world.address("automua"), options=options)
 
 
