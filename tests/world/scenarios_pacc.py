@@ -78,143 +78,111 @@ def add(b: _Builder) -> None:
     decoys = b.zone("pacc-elsewhere.test")
     b.a(decoys, DECOY, p.dovecot)
 
-    d = "pacc.test"
-    z = b.zone(d)
-    b.mail_hosts(z, d, p.dovecot, p.postfix)
+    def working(name: str, d: str, description: str, *, srv: bool = True) -> Zone:
+        """A scenario on ``d`` whose imap./smtp. are the world's Dovecot and Postfix, found
+        first (IMAP 993, SMTP 465); ``srv``: published by SRV records too."""
+        z = b.zone(d)
+        b.mail_hosts(z, d, p.dovecot, p.postfix)
+        if srv:
+            z.add(f"_imaps._tcp.{d}", "SRV", f"0 1 993 imap.{d}.")
+            z.add(f"_submissions._tcp.{d}", "SRV", f"0 1 465 smtp.{d}.")
+        expect = (Expect(f"imap.{d}", 993, "tls"), Expect(f"smtp.{d}", 465, "tls"))
+        b.add(Scenario(name, d, description, *expect))
+        return z
+
+    def serve(z: Zone, body: bytes, *, host: str = "ua-auto-config") -> None:
+        """``body`` as the PACC document of ``host``.{zone}."""
+        name = f"{host}.{z.origin}"
+        b.webhost(z, name).files[PACC_PATH] = WebFile(body, "application/json")
+
+    def vouch(z: Zone, body: bytes) -> None:
+        """A _ua-auto-config TXT record whose digest is that of ``body``."""
+        z.add(f"_ua-auto-config.{z.origin}", "TXT", f'"{record_for(body)}"')
+
+    z = working(
+        "pacc",
+        "pacc.test",
+        "a PACC document vouched for by its TXT digest (a stale record beside it)",
+        srv=False,
+    )
     body = document(
-        f"imap.{d}",
-        f"smtp.{d}",
+        f"imap.{z.origin}",
+        f"smtp.{z.origin}",
         "PACC Test Mail",
-        jmap=f"https://jmap.{d}/session",
-        caldav=f"https://dav.{d}/calendars/",
+        jmap=f"https://jmap.{z.origin}/session",
+        caldav=f"https://dav.{z.origin}/calendars/",
     )
-    b.webhost(z, f"ua-auto-config.{d}").files[PACC_PATH] = WebFile(body, "application/json")
-    z.add(f"_ua-auto-config.{d}", "TXT", f'"{record_for(body + b" ")}"')  # stale
-    z.add(f"_ua-auto-config.{d}", "TXT", f'"{record_for(body)}"')
-    b.add(
-        Scenario(
-            "pacc",
-            d,
-            "a PACC document vouched for by its TXT digest (a stale record beside it)",
-            Expect(f"imap.{d}", 993, "tls"),
-            Expect(f"smtp.{d}", 465, "tls"),
-        )
+    serve(z, body)
+    vouch(z, body + b" ")  # stale
+    vouch(z, body)
+
+    z = working(
+        "pacc-mismatch",
+        "pacc-decoy.test",
+        "a PACC document naming a decoy host whose digest matches no TXT record, beside a "
+        "correct autoconfig file",
+        srv=False,
+    )
+    body = document(DECOY, DECOY, "Decoy")
+    serve(z, body)
+    vouch(z, body + b"tampered")
+    b.webhost(z, f"autoconfig.{z.origin}").files[AUTOCONFIG_PATH] = WebFile(
+        clientconfig(z.origin, [z.origin], standard_servers(z.origin))
     )
 
-    d = "pacc-decoy.test"
-    z = b.zone(d)
-    b.mail_hosts(z, d, p.dovecot, p.postfix)
-    body = document(DECOY, DECOY, "Decoy")
-    b.webhost(z, f"ua-auto-config.{d}").files[PACC_PATH] = WebFile(body, "application/json")
-    z.add(f"_ua-auto-config.{d}", "TXT", f'"{record_for(body + b"tampered")}"')
-    b.webhost(z, f"autoconfig.{d}").files[AUTOCONFIG_PATH] = WebFile(
-        clientconfig(d, [d], standard_servers(d))
+    z = working(
+        "pacc-no-txt",
+        "pacc-no-txt.test",
+        "a PACC document naming a decoy host and no TXT record, beside correct SRV records",
     )
-    b.add(
-        Scenario(
-            "pacc-mismatch",
-            d,
-            "a PACC document naming a decoy host whose digest matches no TXT record, beside a "
-            "correct autoconfig file",
-            Expect(f"imap.{d}", 993, "tls"),
-            Expect(f"smtp.{d}", 465, "tls"),
-        )
-    )
+    serve(z, document(DECOY, DECOY, "Decoy"))
 
-    d = "pacc-no-txt.test"
-    z = b.zone(d)
-    b.mail_hosts(z, d, p.dovecot, p.postfix)
-    body = document(DECOY, DECOY, "Decoy")
-    b.webhost(z, f"ua-auto-config.{d}").files[PACC_PATH] = WebFile(body, "application/json")
-    z.add(f"_imaps._tcp.{d}", "SRV", f"0 1 993 imap.{d}.")
-    z.add(f"_submissions._tcp.{d}", "SRV", f"0 1 465 smtp.{d}.")
-    b.add(
-        Scenario(
-            "pacc-no-txt",
-            d,
-            "a PACC document naming a decoy host and no TXT record, beside correct SRV records",
-            Expect(f"imap.{d}", 993, "tls"),
-            Expect(f"smtp.{d}", 465, "tls"),
-        )
+    z = working(
+        "pacc-redirect",
+        "pacc-redirect.test",
+        "the PACC URL redirects to a vouched-for document elsewhere (not followed), beside "
+        "correct SRV records",
     )
-
-    d = "pacc-redirect.test"
-    z = b.zone(d)
-    b.mail_hosts(z, d, p.dovecot, p.postfix)
     body = document(DECOY, DECOY, "Decoy")
-    b.webhost(z, f"ua-auto-config.{d}").redirects[PACC_PATH] = (
+    b.webhost(z, f"ua-auto-config.{z.origin}").redirects[PACC_PATH] = (
         301,
-        f"https://elsewhere.{d}{PACC_PATH}",
+        f"https://elsewhere.{z.origin}{PACC_PATH}",
     )
-    b.webhost(z, f"elsewhere.{d}").files[PACC_PATH] = WebFile(body, "application/json")
-    z.add(f"_ua-auto-config.{d}", "TXT", f'"{record_for(body)}"')
-    z.add(f"_imaps._tcp.{d}", "SRV", f"0 1 993 imap.{d}.")
-    z.add(f"_submissions._tcp.{d}", "SRV", f"0 1 465 smtp.{d}.")
-    b.add(
-        Scenario(
-            "pacc-redirect",
-            d,
-            "the PACC URL redirects to a vouched-for document elsewhere (not followed), beside "
-            "correct SRV records",
-            Expect(f"imap.{d}", 993, "tls"),
-            Expect(f"smtp.{d}", 465, "tls"),
-        )
-    )
+    serve(z, body, host="elsewhere")
+    vouch(z, body)
 
     # JMAP (RFC 8620) and CalDAV/CardDAV (RFC 6764) published by SRV, beside mail SRV records.
-    d = "dav-services.test"
-    z = b.zone(d)
-    b.mail_hosts(z, d, p.dovecot, p.postfix)
+    z = working(
+        "dav-services",
+        "dav-services.test",
+        "SRV for IMAP and submission, _jmap._tcp, _caldavs._tcp with a TXT path, and "
+        "_carddavs._tcp with target '.' (not offered)",
+    )
+    d = z.origin
     b.webhost(z, f"jmap.{d}")
     b.webhost(z, f"dav.{d}")
-    z.add(f"_imaps._tcp.{d}", "SRV", f"0 1 993 imap.{d}.")
-    z.add(f"_submissions._tcp.{d}", "SRV", f"0 1 465 smtp.{d}.")
     z.add(f"_jmap._tcp.{d}", "SRV", f"0 1 443 jmap.{d}.")
     z.add(f"_caldavs._tcp.{d}", "SRV", f"0 1 443 dav.{d}.")
     z.add(f"_caldavs._tcp.{d}", "TXT", '"path=/dav/calendars/"')
     z.add(f"_carddavs._tcp.{d}", "SRV", "0 0 0 .")
-    b.add(
-        Scenario(
-            "dav-services",
-            d,
-            "SRV for IMAP and submission, _jmap._tcp, _caldavs._tcp with a TXT path, and "
-            "_carddavs._tcp with target '.' (not offered)",
-            Expect(f"imap.{d}", 993, "tls"),
-            Expect(f"smtp.{d}", 465, "tls"),
-        )
-    )
 
     # The check's PACC findings that the scenarios above do not produce, one domain each;
     # SRV records for the world's Dovecot and Postfix beside them, so mail still works.
     def broken(name: str, description: str) -> Zone:
-        d = f"{name}.test"
-        z = b.zone(d)
-        b.mail_hosts(z, d, p.dovecot, p.postfix)
-        z.add(f"_imaps._tcp.{d}", "SRV", f"0 1 993 imap.{d}.")
-        z.add(f"_submissions._tcp.{d}", "SRV", f"0 1 465 smtp.{d}.")
-        b.add(
-            Scenario(
-                name,
-                d,
-                description,
-                Expect(f"imap.{d}", 993, "tls"),
-                Expect(f"smtp.{d}", 465, "tls"),
-            )
-        )
-        return z
+        return working(name, f"{name}.test", description)
 
     z = broken("pacc-records-only", "_ua-auto-config TXT records but no ua-auto-config host")
-    z.add(f"_ua-auto-config.{z.origin}", "TXT", f'"{record_for(b"{}")}"')
+    vouch(z, b"{}")
 
     z = broken("pacc-wrong-cert", "ua-auto-config.{domain} presents a certificate for another name")
     body = document(f"imap.{z.origin}", f"smtp.{z.origin}", "Wrong Cert")
     host = b.webhost(z, f"ua-auto-config.{z.origin}", p.wrong_name, cert="wrong-name")
     host.files[PACC_PATH] = WebFile(body, "application/json")
-    z.add(f"_ua-auto-config.{z.origin}", "TXT", f'"{record_for(body)}"')
+    vouch(z, body)
 
     z = broken("pacc-not-json", "the PACC URL answers an HTML page its TXT record vouches for")
     b.webhost(z, f"ua-auto-config.{z.origin}").files[PACC_PATH] = WebFile(HTML_PAGE, "text/html")
-    z.add(f"_ua-auto-config.{z.origin}", "TXT", f'"{record_for(HTML_PAGE)}"')
+    vouch(z, HTML_PAGE)
 
     z = broken(
         "pacc-entries",
@@ -229,6 +197,6 @@ def add(b: _Builder) -> None:
         sort_keys=True,
         separators=(",", ":"),
     ).encode()
-    b.webhost(z, f"ua-auto-config.{z.origin}").files[PACC_PATH] = WebFile(body, "application/json")
-    z.add(f"_ua-auto-config.{z.origin}", "TXT", f'"{record_for(body)}"')
+    serve(z, body)
+    vouch(z, body)
     z.add(f"_ua-auto-config.{z.origin}", "TXT", '"v=UAAC1; a=sha512; d=AAAA"')
