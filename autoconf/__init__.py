@@ -60,8 +60,10 @@ if TYPE_CHECKING:
         AuthMethod,
         Certificate,
         CertificateKind,
+        DaneStatus,
         DiscoveryResult,
         DiscoveryWarning,
+        DnssecStatus,
         Documentation,
         DomainStatus,
         EnableInstructions,
@@ -92,7 +94,7 @@ if TYPE_CHECKING:
         Verification,
         WarningCode,
     )
-    from .options import Credentials, Deadline, Mode, Options
+    from .options import Credentials, Deadline, DnssecMode, Mode, Options
     from .sources.base import Source, SourceContext, SourceOutcome
 
 _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
@@ -118,6 +120,8 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "AuthMethod": ".models",
     "Certificate": ".models",
     "CertificateKind": ".models",
+    "DaneStatus": ".models",
+    "DnssecStatus": ".models",
     "DiscoveryResult": ".models",
     "Documentation": ".models",
     "DomainStatus": ".models",
@@ -151,6 +155,7 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "WarningCode": ".models",
     "Credentials": ".options",
     "Deadline": ".options",
+    "DnssecMode": ".options",
     "Mode": ".options",
     "Options": ".options",
     "CandidateFound": ".events",
@@ -215,6 +220,7 @@ __all__ = [
     "Certificate",
     "CertificateKind",
     "Credentials",
+    "DaneStatus",
     "Deadline",
     "DeadlineExceeded",
     "DiscoveryEvent",
@@ -224,6 +230,8 @@ __all__ = [
     "DnsError",
     "DnsFailure",
     "DnsTimeout",
+    "DnssecMode",
+    "DnssecStatus",
     "Documentation",
     "DomainReport",
     "DomainStatus",

@@ -19,8 +19,10 @@ __all__ = [
     "AuthMethod",
     "Certificate",
     "CertificateKind",
+    "DaneStatus",
     "DiscoveryResult",
     "DiscoveryWarning",
+    "DnssecStatus",
     "Documentation",
     "DomainStatus",
     "EnableInstructions",
@@ -205,6 +207,8 @@ class WarningCode(StrEnum):
     # A PACC document whose digest no _ua-auto-config TXT record vouches for: tampering or a
     # stale record. The document is not used.
     PACC_DIGEST_MISMATCH = "pacc-digest-mismatch"
+    # A DNS answer whose DNSSEC signatures do not validate: recorded, never used.
+    DNSSEC_BOGUS = "dnssec-bogus"
 
 
 class FailureKind(StrEnum):
@@ -238,6 +242,23 @@ class NotProbed(StrEnum):
     """
 
     BEST_WORKS = "best-works"  # the best candidate of its direction was probed and works
+
+
+class DnssecStatus(StrEnum):
+    """What DNSSEC proves about a DNS answer (RFC 4035 §4.3); ``None`` where not judged."""
+
+    SECURE = "secure"  # signed, and the chain of trust from an anchor validates
+    INSECURE = "insecure"  # provably unsigned: an insecure delegation above it
+    BOGUS = "bogus"  # signed, but the signatures or the chain do not validate: never used
+    UNKNOWN = "unknown"  # could not be decided (no signatures seen, a look-up failed)
+
+
+class DaneStatus(StrEnum):
+    """How a probed server's certificate compares with its TLSA records (RFC 6698/7671)."""
+
+    VERIFIED = "verified"  # a DNSSEC-secure TLSA record matches the presented chain
+    FAILED = "failed"  # secure TLSA records exist and none matches: a certificate failure
+    NONE = "none"  # no secure TLSA record for the server (the normal checks alone decide)
 
 
 class CertificateKind(StrEnum):
@@ -318,6 +339,12 @@ class Verification(_Frozen):
     not_probed: NotProbed | None = None
     """Set when this server was not probed at all, and why; ``reachable`` is then False only
     because nothing was tried, and the server ranks as unchecked, never as failed."""
+    dane: DaneStatus | None = None
+    """The server's certificate against its TLSA records (DANE); ``None`` when not looked up
+    (DNSSEC off, or no TLS reached)."""
+    dane_record: str | None = None
+    """The TLSA record that matched (or, on failure, the first secure one), in zone-file form
+    (``"3 1 1 ab12…"``)."""
 
     @property
     def ok(self) -> bool:
@@ -376,6 +403,9 @@ class ServerSettings(_Frozen):
     # Which bundled provider database proposed this server (``ispdb-bundled`` and ``mx``).
     database: ProviderDatabase | None = None
     """Which bundled provider database proposed this server (ispdb-bundled and mx)."""
+    dnssec: DnssecStatus | None = None
+    """What DNSSEC proves about the DNS facts this server came from (its SRV or MX records);
+    ``None`` when DNSSEC is off or no DNS fact named it."""
     redirected: bool = False
     """Every source named it only through a pointer to another domain (an HTTP redirect,
     Autodiscover's redirectUrl or redirectAddr, an _autodiscover._tcp record): a hint from
@@ -523,6 +553,9 @@ class SourceAttempt(_Frozen):
     """How long it took, in milliseconds."""
     detail: str | None = None
     """Why it failed or what it found, in words, for people."""
+    dnssec: DnssecStatus | None = None
+    """For DNS look-ups with ``Options.dnssec`` on: what DNSSEC proves about the answer;
+    ``None`` when DNSSEC is off or the attempt is not a DNS look-up."""
 
 
 class DiscoveryWarning(_Frozen):

@@ -28,6 +28,7 @@ __all__ = [
     "SESSION_FIELDS",
     "Credentials",
     "Deadline",
+    "DnssecMode",
     "Mode",
     "Options",
     "checked_options",
@@ -39,6 +40,14 @@ __all__ = [
 
 DEFAULT_ISPDB_URL = "https://autoconfig.thunderbird.net/v1.1/"
 OFFLINE_SOURCES = frozenset({SourceName.LOCAL, SourceName.ISPDB_BUNDLED})
+
+
+class DnssecMode(StrEnum):
+    """Whether and how DNS answers are checked with DNSSEC (``Options.dnssec``)."""
+
+    OFF = "off"  # no DNSSEC: every attempt's ``dnssec`` is None
+    RESOLVER = "resolver"  # trust the AD bit of the ``nameservers`` the caller names validating
+    VALIDATE = "validate"  # validate in process from the trust anchors (root KSKs by default)
 
 
 class Mode(StrEnum):
@@ -148,6 +157,10 @@ class Options:
     # Seconds one mail probe may take in all (connect, TLS, every reply): a server that answers
     # each reply just inside the first-byte limit is given up on here, not at the deadline.
     probe_budget: float = 6.0
+    dnssec: DnssecMode = DnssecMode.OFF
+    # DS or DNSKEY records in zone-file form for DnssecMode.VALIDATE; None: the bundled IANA
+    # root KSKs.
+    trust_anchors: Path | None = None
     http_client: httpx.AsyncClient | None = field(default=None, repr=False)
     resolver: dns.asyncresolver.Resolver | None = field(default=None, repr=False)
     # Session bounds (see SESSION_FIELDS): work beyond them waits, and the wait counts against

@@ -17,7 +17,7 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import dns.asyncresolver
 import dns.exception
@@ -28,15 +28,18 @@ import dns.resolver
 from ..address import normalize_host
 from ..errors import DnsError, DnsFailure, DnsTimeout, HostNotFound
 from ..parsers.srv import SrvRecord
+from ..parsers.tlsa import TlsaRecord
 from .cache import SHARED_ANSWERS, TTLCache
 from .dnsudp import SharedUdpBackend
 
 if TYPE_CHECKING:
+    from ..models import DnssecStatus
     from ..options import Deadline
 
-__all__ = ["DnsClient", "MxRecord"]
+__all__ = ["DnsAnswer", "DnsClient", "MxRecord"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _MIN_TTL = 5.0
 _MAX_TTL = 3600.0
@@ -46,6 +49,14 @@ _MAX_TTL = 3600.0
 class MxRecord:
     preference: int
     exchange: str  # without the trailing dot; "" for a null MX (RFC 7505)
+
+
+@dataclass(frozen=True, slots=True)
+class DnsAnswer(Generic[R]):
+    """Records with what DNSSEC proves about them (``None`` when DNSSEC is off)."""
+
+    records: tuple[R, ...]
+    dnssec: DnssecStatus | None = None
 
 
 class DnsClient:
@@ -109,6 +120,14 @@ class DnsClient:
         """TXT records of ``name``, each as its character-strings; [] when there are none."""
         answer = await self._query(name, "TXT", deadline.phase(limit))
         return [tuple(r.strings) for r in answer]
+
+    async def tlsa(
+        self, host: str, port: int, deadline: Deadline, *, limit: float | None = None
+    ) -> DnsAnswer[TlsaRecord]:
+        """TLSA records of ``_PORT._tcp.HOST`` (RFC 6698 §3); empty when there are none."""
+        answer = await self._query(f"_{port}._tcp.{host}", "TLSA", deadline.phase(limit))
+        records = tuple(TlsaRecord(r.usage, r.selector, r.mtype, bytes(r.cert)) for r in answer)
+        return DnsAnswer(records)
 
     async def addresses(
         self, host: str, deadline: Deadline, *, limit: float | None = None

@@ -233,6 +233,7 @@ def test_every_warning_code_has_plain_words():
         WarningCode.SECURITY_FROM_PORT: "we went by the port",
         WarningCode.INCOMPLETE_DOCUMENT: "names no server for sending or for receiving",
         WarningCode.PACC_DIGEST_MISMATCH: "does not match the fingerprint its DNS publishes",
+        WarningCode.DNSSEC_BOGUS: "signatures that do not check out",
     }
     assert set(plain) == set(WarningCode)
     result = DiscoveryResult(
