@@ -29,7 +29,14 @@ from ..sources.ispdb_bundled import BundledIspdbSource
 from ..sources.local import LocalSource
 from ..verify import PROBES_PER_DIRECTION, Prober, mark_not_probed
 from .diagnosis import diagnose, relabel
-from .rank import merge, merge_services, rank_key, rerank, verification_warnings
+from .rank import (
+    dnssec_warnings,
+    merge,
+    merge_services,
+    rank_key,
+    rerank,
+    verification_warnings,
+)
 from .runner import SourceRunner, elapsed_ms, unfinished
 
 if TYPE_CHECKING:
@@ -140,6 +147,7 @@ async def run_discovery(
             if not prober.probe_all:
                 incoming, outgoing = mark_not_probed(incoming), mark_not_probed(outgoing)
         warnings = list(ranked.warnings) + verification_warnings(incoming + outgoing)
+        warnings += dnssec_warnings(a for o in runner.outcomes.values() for a in o.attempts)
     finally:
         if prober is not None:
             await prober.aclose()

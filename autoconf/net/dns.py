@@ -127,6 +127,13 @@ class DnsClient:
         or not asked)."""
         return self._status.get((name.lower().rstrip(".") + ".", rdtype))
 
+    def attempt_status(self, name: str, rdtype: str) -> DnssecStatus | None:
+        """What an attempt that asked ``name``/``rdtype`` records: None with DNSSEC off, else
+        the answer's status (``unknown`` when the look-up failed before one was judged)."""
+        if self.mode is DnssecMode.OFF:
+            return None
+        return self.dnssec_of(name, rdtype) or DnssecStatus.UNKNOWN
+
     async def srv(
         self, name: str, deadline: Deadline, *, limit: float | None = None
     ) -> list[SrvRecord]:

@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
 import dns.exception
 import dns.message
@@ -28,6 +29,7 @@ import dns.rdatatype
 import dns.rrset
 import dns.zonefile
 
+from ..errors import OptionsError
 from ..models import DnssecStatus
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "denial",
     "judge",
     "parse_anchors",
+    "read_anchors",
     "trusted_keys",
     "zone_status",
 ]
@@ -121,6 +124,15 @@ def parse_anchors(text: str) -> Anchors:
     if not anchors:
         raise ValueError("no trust anchor in the text")
     return anchors
+
+
+def read_anchors(path: Path) -> Anchors:
+    """The trust anchors in the file ``path``; :class:`~autoconf.errors.OptionsError` when it
+    cannot be read or holds no DS/DNSKEY records."""
+    try:
+        return parse_anchors(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise OptionsError(f"trust anchors {path}: {exc}") from exc
 
 
 def _find(

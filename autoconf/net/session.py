@@ -15,11 +15,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..errors import DeadlineExceeded, OptionsError
+from ..errors import DeadlineExceeded
 from ..options import Deadline, Options
 from .cache import TTLCache
 from .dns import DnsClient
-from .dnssec import Anchors, parse_anchors
+from .dnssec import Anchors, read_anchors
 from .http import MAX_BODY_BYTES, ConnectFailures, FetchResult, HttpFetcher, make_http_client
 from .tls import make_ssl_context
 
@@ -158,7 +158,4 @@ def _trust_anchors(options: Options) -> Anchors | None:
     """The trust anchors of ``Options.trust_anchors`` (None: the bundled root KSKs)."""
     if options.trust_anchors is None:
         return None
-    try:
-        return parse_anchors(options.trust_anchors.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise OptionsError(f"trust anchors {options.trust_anchors}: {exc}") from exc
+    return read_anchors(options.trust_anchors)

@@ -33,7 +33,7 @@ from ..parsers.pacc import (
     settings_from_pacc,
     txt_name,
 )
-from ._fetch import failed_attempt, fetch
+from ._fetch import failed_attempt, fetch, marked
 from .base import SourceContext, SourceOutcome, Stopwatch
 
 __all__ = ["PaccSource"]
@@ -97,7 +97,7 @@ class PaccSource:
                 query, ctx.deadline, limit=ctx.options.first_byte_timeout
             )
         except (AutoconfError, OSError) as exc:
-            return failed_attempt(self.name, target, exc, watch), []
+            return marked(ctx, failed_attempt(self.name, target, exc, watch), query, "TXT"), []
         records = [parse_integrity_record(strings) for strings in answer]
         usable = [r for r in records if r.usable]
         status = AttemptStatus.OK if usable else AttemptStatus.EMPTY
@@ -105,7 +105,7 @@ class PaccSource:
         attempt = SourceAttempt(
             source=self.name, target=target, status=status, elapsed_ms=watch.ms(), detail=detail
         )
-        return attempt, records
+        return marked(ctx, attempt, query, "TXT"), records
 
     def _unvouched(
         self,

@@ -17,6 +17,7 @@ from ...models import (
     CertificateKind,
     DiscoveryResult,
     DiscoveryWarning,
+    DnssecStatus,
     DomainStatus,
     FailureKind,
     LocalizedText,
@@ -109,6 +110,14 @@ STATUS = {
     "sign in.",
     ProviderStatus.BROKEN: "Delta Chat's provider database marks this provider as not working "
     "with ordinary sign-in; some apps manage through OAuth2 or another route.",
+}
+
+# What DNSSEC proved of the DNS answers a server came from, beside its trust (None: unsaid).
+DNSSEC = {
+    DnssecStatus.SECURE: "signed (DNSSEC)",
+    DnssecStatus.INSECURE: "not signed (DNSSEC)",
+    DnssecStatus.BOGUS: "DNSSEC signature does not check out",
+    DnssecStatus.UNKNOWN: None,
 }
 
 # One plain sentence per warning code; the library's own message follows as the detail.

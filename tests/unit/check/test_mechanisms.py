@@ -70,6 +70,9 @@ class ScriptedDns:
         self.hosts = set(hosts)
         self.hang = hang
 
+    def attempt_status(self, name: str, rdtype: str) -> None:
+        return None  # DNSSEC off
+
     async def _maybe_hang(self) -> None:
         if self.hang:
             await asyncio.sleep(3600)
