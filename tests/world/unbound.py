@@ -51,6 +51,8 @@ server:
     root-key-sentinel: no
     prefetch: no
     qname-minimisation: no
+    # A loaded machine may make Knot miss a reply: keep asking it rather than mark it down.
+    infra-keep-probing: yes
 forward-zone:
     name: "."
     forward-addr: {knot_ip}@{knot_port}
