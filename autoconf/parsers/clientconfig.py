@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 from xml.etree.ElementTree import Element
 
 from ..address import EmailAddress, normalize_domain, normalize_host
@@ -63,6 +63,7 @@ from ..models import (
     WarningCode,
 )
 from ._ports import port_security, security_words
+from ._urls import https_url
 from ._xml import MAX_DOCUMENT_BYTES, child, children, load_root, local_name, text_of
 
 __all__ = [
@@ -601,19 +602,13 @@ def _services_for(
     source: SourceName,
     trust: Trust,
 ) -> list[Service]:
-    """The services for ``address``: absolute https URLs on a plain host name only."""
+    """The services for ``address``: absolute https URLs on a host name only (the one URL
+    rule, :func:`autoconf.parsers._urls.https_url`)."""
     services: list[Service] = []
     for kind, template in templates:
-        url = _fill_url(template, address)
-        try:
-            parts = urlsplit(url)
-            normalize_host(parts.hostname or "")
-            parts.port  # noqa: B018 - raises ValueError for a port that is not one
-        except ValueError:
-            continue
-        clean = all(ch.isprintable() and not ch.isspace() for ch in url)
-        if parts.scheme.lower() == "https" and clean and parts.username is None:
-            services.append(Service(kind=kind, url=url, sources=[source], trust=trust))
+        checked = https_url(_fill_url(template, address))
+        if checked is not None:
+            services.append(Service(kind=kind, url=checked[0], sources=[source], trust=trust))
     return services
 
 

@@ -145,6 +145,10 @@ WARNINGS = {
         "The provider's PACC file does not match the fingerprint its DNS publishes, so it was "
         "changed on the way or is out of date; it was not used."
     ),
+    WarningCode.OAUTH_METADATA: (
+        "The provider's sign-in service (OAuth) does not describe itself as it should, so "
+        "signing in through it may not work."
+    ),
     WarningCode.DNSSEC_BOGUS: (
         "A DNS answer carried DNSSEC signatures that do not check out, so it may have been "
         "forged; it was not used."
