@@ -161,7 +161,8 @@ async def test_matching_metadata_and_answering_services_make_no_finding():
         }
     )
     assert set(found) == {FindingCode.PACC_ONE_REVISION}  # 'submit' only: a note
-    assert report.pacc is not None and report.pacc.oauth is not None
+    assert report.pacc is not None
+    assert report.pacc.oauth is not None
     oauth = report.pacc.oauth
     assert (oauth.status, oauth.url) == (OAuthMetadataStatus.OK, META_URL)
     assert (oauth.authorization_endpoint, oauth.token_endpoint) == (
@@ -178,7 +179,8 @@ async def test_matching_metadata_and_answering_services_make_no_finding():
 async def test_openid_discovery_is_the_alternative():
     """No RFC 8414 document (404) but OpenID Connect's: the OpenID one is used."""
     report, found = await _oauth_check({OIDC_URL: answer(OIDC_URL, META, "application/json")})
-    assert report.pacc is not None and report.pacc.oauth is not None
+    assert report.pacc is not None
+    assert report.pacc.oauth is not None
     assert (report.pacc.oauth.status, report.pacc.oauth.url) == (OAuthMetadataStatus.OK, OIDC_URL)
     assert FindingCode.PACC_OAUTH_METADATA not in found
 
@@ -218,4 +220,5 @@ async def test_services_are_not_asked_without_verify():
     report = await check_pacc(ctx)
     assert report.services == []
     assert JMAP not in http.asked
-    assert report.pacc is not None and report.pacc.urls == [JMAP, CALDAV]
+    assert report.pacc is not None
+    assert report.pacc.urls == [JMAP, CALDAV]

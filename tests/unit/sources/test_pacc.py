@@ -19,7 +19,8 @@ async def test_matching_metadata_fills_the_endpoints_and_scopes():
     """The metadata's endpoints reach ProviderInfo.oauth2, with the draft's scopes for mail,
     calendars (a CalDAV URL is published) and a refresh token; no warning."""
     outcome = await _run({META_URL: answer(META_URL, META, "application/json")})
-    assert outcome.provider is not None and outcome.provider.oauth2 is not None
+    assert outcome.provider is not None
+    assert outcome.provider.oauth2 is not None
     oauth = outcome.provider.oauth2
     assert (oauth.auth_url, oauth.token_url) == (
         "https://auth.example.com/a",
@@ -40,7 +41,8 @@ async def test_metadata_for_another_issuer_takes_oauth_away_with_a_warning():
     """RFC 8414 §3.3: another issuer in the metadata: no OAuth offered, oauth-metadata warned."""
     other = META.replace(b"https://auth.example.com", b"https://evil.test", 1)
     outcome = await _run({META_URL: answer(META_URL, other, "application/json")})
-    assert outcome.provider is not None and outcome.provider.oauth2 is not None
+    assert outcome.provider is not None
+    assert outcome.provider.oauth2 is not None
     assert outcome.provider.oauth2.metadata is OAuthMetadataStatus.MISMATCH
     assert outcome.provider.oauth2.auth_url is None
     assert [w.code for w in outcome.warnings] == [WarningCode.OAUTH_METADATA]
@@ -51,7 +53,8 @@ async def test_missing_metadata_keeps_the_issuer_and_warns():
     """No metadata at either URL: the issuer stays (sign-in may work later), no endpoints, a
     warning; both well-known URLs were tried."""
     outcome = await _run({})
-    assert outcome.provider is not None and outcome.provider.oauth2 is not None
+    assert outcome.provider is not None
+    assert outcome.provider.oauth2 is not None
     assert outcome.provider.oauth2.issuer == "https://auth.example.com"
     assert outcome.provider.oauth2.metadata is OAuthMetadataStatus.MISSING
     assert [w.code for w in outcome.warnings] == [WarningCode.OAUTH_METADATA]
