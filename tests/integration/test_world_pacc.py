@@ -245,7 +245,7 @@ def test_check_asks_each_service_and_reads_the_issuer_metadata(world: WorldInfo)
     assert _services(report, "pacc") == [
         ("jmap", 401, ["Bearer"]),
         ("caldav", 401, []),
-        ("carddav", None, []),
+        ("carddav", 404, []),
     ]
     findings = {f["code"]: f for f in report["findings"]}  # type: ignore[union-attr]
     assert findings["service-no-challenge"]["severity"] == "warning"
