@@ -491,6 +491,9 @@ class ProviderInfo(_Frozen):
     """A short form of the name."""
     domains: list[str] = Field(default_factory=_empty_list)
     """Every email domain the provider serves."""
+    mx_domains: list[str] = Field(default_factory=_empty_list)
+    """Domains its MX hosts lie in (clientConfig ``<domain purpose="mx">``): the document
+    applies to any address whose lowest-preference MX host is within one of them."""
     documentation: list[Documentation] = Field(default_factory=_empty_list)
     """The provider's pages about setting up a mail client."""
     oauth2: OAuth2Info | None = None

@@ -473,20 +473,23 @@ def _pop3(element: Element) -> Pop3Options | None:
 def _provider(root: Element, provider_el: Element) -> tuple[ProviderInfo, bool]:
     """The provider's description, and whether a ``<domain>`` is ``%EMAILDOMAIN%``."""
     domains: list[str] = []
+    mx_domains: list[str] = []
     placeholder = False
     for el in children(provider_el, "domain"):
         value = text_of(el)
         if value is None:
             continue
+        mx = (el.get("purpose") or "").strip().lower() == "mx"
         if value.upper() == _DOMAIN_PLACEHOLDER:
-            placeholder = True
+            placeholder = placeholder or not mx  # "the MX domain is this domain": no news
             continue
         try:
             domain = normalize_domain(value)
         except ValueError:
             continue
-        if domain not in domains:
-            domains.append(domain)
+        found = mx_domains if mx else domains  # an MX domain is not an email domain served
+        if domain not in found:
+            found.append(domain)
     documentation = [
         Documentation(url=url, descriptions=_texts(el, "descr"))
         for el in children(provider_el, "documentation")
@@ -498,6 +501,7 @@ def _provider(root: Element, provider_el: Element) -> tuple[ProviderInfo, bool]:
         display_name=text_of(provider_el, "displayName"),
         display_short_name=text_of(provider_el, "displayShortName"),
         domains=domains,
+        mx_domains=mx_domains,
         documentation=documentation,
         oauth2=_oauth2(root),
         enable=_enable(root, provider_el),
