@@ -563,6 +563,13 @@ class Service(_Frozen):
     """Every source that named this URL."""
     trust: Trust = Trust.MEDIUM
     """How far the URL can be trusted, from its best source."""
+    answered: bool | None = None
+    """With verification (``thorough`` mode): True when the URL, asked once without
+    credentials and its redirects followed, answered 2xx or 401 (the service, asking for
+    credentials); False when it did not; None when it was not asked or the deadline came
+    first."""
+    status: int | None = None
+    """The HTTP status of that answer, when one came."""
 
 
 class SourceAttempt(_Frozen):

@@ -62,6 +62,7 @@ from ..sources.ispdb import IspdbSource
 from ..sources.ispdb_bundled import BundledIspdbSource
 from ..sources.mx import MxSource, domain_missing
 from ..sources.pacc import oauth_metadata, read_document, read_records
+from ..sources.services import ask_service
 from ..sources.srv import dav_paths
 from .findings import MAX_SERVICES, MAX_SRV_RECORDS
 from .report import (
@@ -525,23 +526,18 @@ async def _oauth_check(ctx: SourceContext, issuer: str) -> OAuthCheck:
     )
 
 
-_SERVICE_BYTES = 64 * 1024  # a service's answer without credentials is an error page at most
-_NEEDS_CREDENTIALS = frozenset({401})
-
-
 async def check_services(
     ctx: SourceContext, services: list[tuple[ServiceKind, str]]
 ) -> list[ServiceCheck]:
-    """Each JMAP/DAV URL asked once without credentials, redirects followed (RFC 6764 §5,
-    RFC 8620 §2.2) within the fetcher's bounds; none with ``verify`` off."""
+    """Each JMAP/DAV URL asked once without credentials (:func:`~autoconf.sources.services.
+    ask_service`: 2xx or 401 at the end of its redirects is an ``ok`` lookup); none with
+    ``verify`` off."""
     if not ctx.options.verify:
         return []
 
     async def one(kind: ServiceKind, url: str) -> ServiceCheck:
         try:
-            result = await ctx.network().http.get(
-                url, ctx.deadline, max_bytes=_SERVICE_BYTES, accept=_NEEDS_CREDENTIALS
-            )
+            result = await ask_service(ctx, url)
         except (AutoconfError, OSError) as exc:
             return ServiceCheck(kind=kind, lookup=_failed_lookup(url, False, exc))
         lookup = HttpLookup(

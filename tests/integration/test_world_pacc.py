@@ -67,6 +67,11 @@ async def test_a_vouched_document_is_verified_live(world: WorldInfo):
     assert result.incoming[0].verification.ok
     assert result.outgoing[0].verification is not None
     assert result.outgoing[0].verification.ok
+    # The JMAP session and the CalDAV context URL ask for credentials: they are there.
+    assert [(s.kind.value, s.answered, s.status) for s in result.services] == [
+        ("jmap", True, 401),
+        ("caldav", True, 401),
+    ]
 
 
 async def test_a_mismatching_document_is_never_used_and_is_warned_about(world: WorldInfo):
@@ -118,6 +123,8 @@ def test_the_cli_json_names_pacc_among_the_sources(world: WorldInfo):
         "url": "https://jmap.pacc.test/session",
         "sources": ["pacc"],
         "trust": "high",
+        "answered": None,  # --no-verify: not asked
+        "status": None,
     }
 
 
@@ -267,3 +274,24 @@ def test_check_follows_the_jmap_well_known_redirect(world: WorldInfo):
     assert (caldav["lookup"]["status"], caldav["challenges"]) == (401, ['Basic realm="mail"'])
     codes = {f["code"] for f in report["findings"]}  # type: ignore[union-attr]
     assert not {c for c in codes if c.startswith("service-")}
+
+
+async def test_a_verifying_discovery_asks_each_service_once(world: WorldInfo):
+    """pacc-oauth.test with verification: JMAP 401 (there), CalDAV 401 without a challenge
+    (there, asking for credentials), CardDAV 404 (not there); dav-services.test's JMAP
+    well-known URL redirects to a session that answers 401. Fast mode asks nothing."""
+    options = library_options(world, sources=WITHOUT_GUESS)
+    result = await discover(world.scenarios["pacc-oauth"].address, options=options)
+    assert [(s.kind.value, s.answered, s.status) for s in result.services] == [
+        ("jmap", True, 401),
+        ("caldav", True, 401),
+        ("carddav", False, 404),
+    ]
+    result = await discover(world.scenarios["dav-services"].address, options=options)
+    assert [(s.kind.value, s.answered) for s in result.services] == [
+        ("jmap", True),
+        ("caldav", True),
+    ]
+    fast = library_options(world, sources=WITHOUT_GUESS, mode="fast")
+    result = await discover(world.scenarios["pacc-oauth"].address, options=fast)
+    assert all(s.answered is None for s in result.services)

@@ -81,6 +81,8 @@ SERVICE_KINDS = {
     ServiceKind.CALDAV: "Calendars (CalDAV)",
     ServiceKind.CARDDAV: "Contacts (CardDAV)",
 }
+# What the live check of a service URL found (Service.answered; nothing when not asked).
+SERVICE_ANSWERED: dict[bool | None, str] = {True: ", answers", False: ", does not answer"}
 
 SOURCES = {
     SourceName.LOCAL: "your local configuration files",
