@@ -66,3 +66,25 @@ async def test_no_match_for_another_mx_a_lower_preference_one_or_offline():
         assert outcome.attempts[0].status is AttemptStatus.EMPTY
     offline = await _run(MxRecord(10, "eu1.mx.hoster.example"), offline=True)
     assert offline.incoming == []
+
+
+def test_the_bundled_index_takes_an_ispdb_mx_domain_as_an_mx_pattern(tmp_path):
+    """An ISPDB file with <domain purpose="mx"> gives the compiled index an MX pattern for
+    every host within that domain (and only those), so the MX source finds the provider."""
+    import re
+
+    from tests.unit.scripts import SCRIPTS, load_script
+
+    compiler = load_script(SCRIPTS / "compile_providers.py")
+    (tmp_path / "hoster.example.xml").write_bytes(HOSTED)
+    compiled = compiler.Compiled()
+    compiler.read_ispdb(tmp_path, compiled)
+    ((pattern, key),) = compiled.mx
+    assert key == "hoster.example"
+    for host, matches in (
+        ("eu1.mx.hoster.example", True),
+        ("mx.hoster.example", True),
+        ("evilmx.hoster.example", False),
+        ("mx.hoster.example.evil.test", False),
+    ):
+        assert bool(re.fullmatch(pattern, host, re.IGNORECASE)) is matches, host
