@@ -7,7 +7,9 @@
   the optional ``cryptography`` (``ssl`` decodes only verified ones);
 - :func:`presented_chain`: the certificates a server sent, the one place that may reach into
   Python's private ``_sslobj`` (3.10-3.12);
-- :func:`sends_leaf_only`: the server sent one certificate, not signed by itself.
+- :func:`sends_leaf_only`: the server sent one certificate, not signed by itself;
+- :func:`load_certificate` and :func:`public_key_info`: a certificate and its
+  SubjectPublicKeyInfo as ``cryptography`` reads them (DANE matches on both).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "certificate_kind",
+    "load_certificate",
     "presented_chain",
+    "public_key_info",
     "refused_certificate",
     "sends_leaf_only",
     "verified_certificate",
@@ -90,7 +94,7 @@ def certificate_kind(
     kind = _KIND_BY_CODE.get(code)
     if kind is not None:
         return kind
-    cert = _load(der)
+    cert = load_certificate(der)
     if cert is None:
         return CertificateKind.OTHER
     now = datetime.now(UTC)
@@ -109,7 +113,7 @@ def refused_certificate(der: bytes | None, kind: CertificateKind) -> Certificate
     Without ``cryptography`` (optional) or the certificate, only the verdict and kind are known.
     """
     bare = Certificate(valid=False, error=kind.value, kind=kind)
-    cert = _load(der)
+    cert = load_certificate(der)
     if cert is None:
         return bare
     from cryptography import x509
@@ -137,11 +141,11 @@ def sends_leaf_only(chain: list[bytes] | None) -> bool:
     """The server sent one certificate, not signed by itself (False when that is unknown)."""
     if chain is None or len(chain) != 1:
         return False
-    leaf = _load(chain[0])
+    leaf = load_certificate(chain[0])
     return leaf is not None and leaf.issuer != leaf.subject
 
 
-def _load(der: bytes | None) -> X509 | None:
+def load_certificate(der: bytes | None) -> X509 | None:
     """``der`` read by ``cryptography`` (optional), or None without it or for a bad encoding."""
     if not der:
         return None
@@ -153,6 +157,21 @@ def _load(der: bytes | None) -> X509 | None:
         return x509.load_der_x509_certificate(der)
     except ValueError:
         return None
+
+
+def public_key_info(cert: X509) -> bytes | None:
+    """The certificate's SubjectPublicKeyInfo (DER), or None for a key ``cryptography`` cannot
+    read (an algorithm it does not know)."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return None
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def presented_chain(ssl_object: ssl.SSLObject | ssl.SSLSocket) -> list[bytes] | None:
