@@ -270,6 +270,9 @@ class CertificateKind(StrEnum):
     SELF_SIGNED = "self-signed"  # the server's own certificate signed itself
     UNTRUSTED = "untrusted"  # the chain does not end at a trusted CA
     OTHER = "other"  # revoked, wrong purpose, bad signature, ...
+    # The server has DNSSEC-secure TLSA records and its certificate matches none of them (or
+    # the records were bogus): DANE alone decided, whatever a CA says (RFC 7671).
+    DANE_MISMATCH = "dane-mismatch"
 
 
 def _empty_list() -> list[Any]:

@@ -4,7 +4,8 @@
   verification (from ``ssl``'s own decoding);
 - :func:`certificate_kind`: why a certificate was refused (OpenSSL's verify code first);
 - :func:`refused_certificate`: names, issuer and expiry of a refused certificate, read with
-  the optional ``cryptography`` (``ssl`` decodes only verified ones);
+  the optional ``cryptography`` (``ssl`` decodes only verified ones); :func:`dane_certificate`
+  the same of one DANE vouched for;
 - :func:`presented_chain`: the certificates a server sent, the one place that may reach into
   Python's private ``_sslobj`` (3.10-3.12);
 - :func:`sends_leaf_only`: the server sent one certificate, not signed by itself;
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "certificate_kind",
+    "dane_certificate",
     "load_certificate",
     "presented_chain",
     "public_key_info",
@@ -112,7 +114,17 @@ def refused_certificate(der: bytes | None, kind: CertificateKind) -> Certificate
 
     Without ``cryptography`` (optional) or the certificate, only the verdict and kind are known.
     """
-    bare = Certificate(valid=False, error=kind.value, kind=kind)
+    return _with_details(Certificate(valid=False, error=kind.value, kind=kind), der)
+
+
+def dane_certificate(der: bytes | None) -> Certificate:
+    """A certificate the server's secure TLSA records vouched for (DANE, RFC 7671): valid, with
+    its names, issuer and expiry when readable (``ssl`` decodes nothing it did not verify)."""
+    return _with_details(Certificate(valid=True), der)
+
+
+def _with_details(bare: Certificate, der: bytes | None) -> Certificate:
+    """``bare`` with the names, issuer and expiry of ``der`` when ``cryptography`` reads it."""
     cert = load_certificate(der)
     if cert is None:
         return bare
