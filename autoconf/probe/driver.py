@@ -121,10 +121,11 @@ class _TlsRefused(Exception):
 class _DaneRefused(Exception):
     """The server's secure TLSA records decided against its certificate (or were bogus)."""
 
-    def __init__(self, outcome: DaneOutcome, leaf: bytes | None) -> None:
+    def __init__(self, outcome: DaneOutcome, leaf: bytes | None, kind: CertificateKind) -> None:
         super().__init__(outcome.reason)
         self.outcome = outcome
         self.leaf = leaf
+        self.kind = kind
 
 
 _BOGUS = DaneOutcome(
@@ -169,7 +170,8 @@ class _Trust:
         outcome = _BOGUS if bogus else check_chain(chain, records, names=[host])
         self.dane, self.record = outcome.status, outcome.record
         if outcome.status is not DaneStatus.VERIFIED:
-            raise _DaneRefused(outcome, chain[0] if chain else None)
+            kind = CertificateKind.DANE_BOGUS if bogus else CertificateKind.DANE_MISMATCH
+            raise _DaneRefused(outcome, chain[0] if chain else None, kind)
         self.certificate = dane_certificate(chain[0])
 
     def close(self) -> None:
@@ -474,9 +476,8 @@ async def _session(
         )
     except _DaneRefused as refused:
         out.tls, out.failure = TlsStatus.FAILED, FailureKind.CERTIFICATE
-        kind = CertificateKind.DANE_MISMATCH
-        out.certificate = refused_certificate(refused.leaf, kind)
-        out.error = f"certificate refused ({kind}): {refused.outcome.reason}"
+        out.certificate = refused_certificate(refused.leaf, refused.kind)
+        out.error = f"certificate refused ({refused.kind}): {refused.outcome.reason}"
     except _Failure as failure:
         out.error, out.failure = str(failure), failure.kind
         if failure.tls and server.security is not Security.PLAIN and out.tls is TlsStatus.NOT_TRIED:

@@ -281,7 +281,7 @@ async def test_bogus_tlsa_records_fail_the_certificate(serve):
     v = await probe(served, TlsaDns(DnsAnswer((ee(served.leaf),), DnssecStatus.BOGUS)))
     assert (v.failure, v.dane, v.dane_record) == (FailureKind.CERTIFICATE, DaneStatus.FAILED, None)
     assert v.certificate is not None
-    assert v.certificate.kind is CertificateKind.DANE_MISMATCH
+    assert v.certificate.kind is CertificateKind.DANE_BOGUS
     assert "bogus" in (v.error or "")
     assert not _sent_login(served)
 
