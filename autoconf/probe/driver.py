@@ -12,7 +12,6 @@ the caller except cancellation.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import ssl
 import time
 from collections import deque
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .._logging import log_probe
+from ..address import is_ip
 from ..errors import DeadlineExceeded, HostNotFound, NetworkError, bounded
 from ..masking import masked_verification
 from ..models import (
@@ -219,17 +219,9 @@ def _tlsa_lookup(
     server: ServerSettings, dns: DnsClient, deadline: Deadline, limits: ProbeLimits
 ) -> asyncio.Task[DnsAnswer[TlsaRecord]] | None:
     """The server's TLSA look-up (``_PORT._tcp.HOST``), started now, when the probe uses DANE."""
-    if not limits.dane or server.security is Security.PLAIN or _is_ip(server.host):
+    if not limits.dane or server.security is Security.PLAIN or is_ip(server.host):
         return None
     return asyncio.ensure_future(dns.tlsa(server.host, server.port, deadline, limit=limits.connect))
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 class _Connection:

@@ -19,7 +19,7 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from autoconf import ServerSettings
+from autoconf import ServerSettings, Verification
 from autoconf.errors import DnsError
 from autoconf.models import (
     CertificateKind,
@@ -102,16 +102,22 @@ def _reply(line: bytes) -> bytes:
 async def serve() -> AsyncIterator[Callable[..., Awaitable[Served]]]:
     """Start a server with a certificate of an untrusted CA: IMAP over TLS or SMTP STARTTLS."""
     servers: list[asyncio.Server] = []
+    handlers: set[asyncio.Task[None]] = set()
 
-    async def start(*, starttls: bool = False, expired: bool = False) -> Served:
+    async def start(
+        *, starttls: bool = False, expired: bool = False, ca: trustme.CA | None = None
+    ) -> Served:
         past = datetime.now(UTC) - timedelta(days=30)
         dates = {"not_before": past, "not_after": past + timedelta(days=1)} if expired else {}
-        leaf = trustme.CA().issue_cert(HOST, **dates)
+        leaf = (ca or trustme.CA()).issue_cert(HOST, **dates)
         server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         leaf.configure_cert(server_ctx)
         served = Served(0, _leaf_der(leaf))
 
         async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            handlers.add(task)
             try:
                 async with asyncio.timeout(8.0):
                     await _converse(reader, writer, served, server_ctx if starttls else None)
@@ -130,6 +136,10 @@ async def serve() -> AsyncIterator[Callable[..., Awaitable[Served]]]:
     for server in servers:
         server.close()
         await server.wait_closed()
+    # A handler the probe left waiting (it hung up mid-handshake): ended here, not by the loop.
+    waiting = {t for t in handlers if not t.done()}
+    if waiting:
+        await asyncio.wait(waiting, timeout=5.0)
 
 
 async def _converse(
@@ -180,6 +190,16 @@ def _sent_login(served: Served) -> bool:
     return any(b"AUTH" in line.upper() or b"LOGIN" in line.upper() for line in served.lines)
 
 
+def assert_refused(v: Verification, served: Served, kind: CertificateKind, dane: DaneStatus):
+    """TLS failed on the certificate (of ``kind``), ``dane`` as given, and no login was sent."""
+    assert (v.tls, v.failure, v.dane) == (TlsStatus.FAILED, FailureKind.CERTIFICATE, dane), v
+    assert v.certificate is not None
+    assert not v.certificate.valid
+    assert v.certificate.kind is kind
+    assert v.login is LoginStatus.NOT_TRIED
+    assert not _sent_login(served)
+
+
 async def test_dane_ee_verifies_a_certificate_no_trusted_ca_signed(serve):
     """A secure 3 1 1 of the leaf: TLS verified by DANE, and the login goes ahead after it."""
     served = await serve()
@@ -216,30 +236,24 @@ async def test_a_dane_mismatch_is_a_certificate_failure_and_no_login_is_sent(ser
     other = _leaf_der(trustme.CA().issue_cert(HOST))
     record = ee(other)
     v = await probe(served, TlsaDns(DnsAnswer((record,), DnssecStatus.SECURE)), starttls=True)
-    assert (v.tls, v.failure, v.dane) == (
-        TlsStatus.FAILED,
-        FailureKind.CERTIFICATE,
-        DaneStatus.FAILED,
-    )
+    assert_refused(v, served, CertificateKind.DANE_MISMATCH, DaneStatus.FAILED)
     assert v.certificate is not None
-    assert v.certificate.kind is CertificateKind.DANE_MISMATCH
-    assert not v.certificate.valid
     assert v.certificate.subject_names == [HOST]
     assert v.dane_record == record.to_text()
     assert "dane-mismatch" in (v.error or "")
-    assert v.login is LoginStatus.NOT_TRIED
-    assert not _sent_login(served)
 
 
 async def test_dane_decides_even_where_a_trusted_ca_would_pass(serve):
     """With secure records the CA's word does not count: a mismatch fails a trusted chain."""
-    served = await serve()
     ca = trustme.CA()
-    ca_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(HOST).configure_cert(ca_ctx)
+    no_records = await probe(
+        await serve(ca=ca), TlsaDns(DnsAnswer((), DnssecStatus.SECURE)), trusted=ca
+    )
+    assert (no_records.failure, no_records.dane) == (FailureKind.AUTH_REFUSED, DaneStatus.NONE)
+    served = await serve(ca=ca)
     record = ee(_leaf_der(trustme.CA().issue_cert(HOST)))
     v = await probe(served, TlsaDns(DnsAnswer((record,), DnssecStatus.SECURE)), trusted=ca)
-    assert (v.failure, v.dane) == (FailureKind.CERTIFICATE, DaneStatus.FAILED)
+    assert_refused(v, served, CertificateKind.DANE_MISMATCH, DaneStatus.FAILED)
 
 
 @pytest.mark.parametrize("status", [DnssecStatus.INSECURE, DnssecStatus.UNKNOWN, None], ids=str)
@@ -247,15 +261,8 @@ async def test_a_tlsa_answer_that_is_not_secure_relaxes_nothing(serve, status):
     """A matching record that DNSSEC does not prove: the normal check refuses the unknown CA."""
     served = await serve()
     v = await probe(served, TlsaDns(DnsAnswer((ee(served.leaf),), status)))
-    assert (v.tls, v.failure, v.dane) == (
-        TlsStatus.FAILED,
-        FailureKind.CERTIFICATE,
-        DaneStatus.NONE,
-    )
-    assert v.certificate is not None
-    assert v.certificate.kind is CertificateKind.UNTRUSTED
+    assert_refused(v, served, CertificateKind.UNTRUSTED, DaneStatus.NONE)
     assert v.dane_record is None
-    assert not _sent_login(served)
 
 
 async def test_only_pkix_usages_leave_the_normal_check(serve):
@@ -279,11 +286,9 @@ async def test_bogus_tlsa_records_fail_the_certificate(serve):
     """TLSA records whose signatures do not validate: a DANE failure, not a fallback."""
     served = await serve()
     v = await probe(served, TlsaDns(DnsAnswer((ee(served.leaf),), DnssecStatus.BOGUS)))
-    assert (v.failure, v.dane, v.dane_record) == (FailureKind.CERTIFICATE, DaneStatus.FAILED, None)
-    assert v.certificate is not None
-    assert v.certificate.kind is CertificateKind.DANE_BOGUS
+    assert_refused(v, served, CertificateKind.DANE_BOGUS, DaneStatus.FAILED)
+    assert v.dane_record is None
     assert "bogus" in (v.error or "")
-    assert not _sent_login(served)
 
 
 async def test_without_dnssec_no_tlsa_is_asked(serve):
