@@ -42,7 +42,14 @@ if TYPE_CHECKING:
     from cryptography.x509 import Certificate as X509
     from cryptography.x509.verification import ExtensionPolicy, Policy
 
-__all__ = ["DANE_EE", "DANE_TA", "DaneOutcome", "check_chain", "usable_records"]
+__all__ = [
+    "DANE_EE",
+    "DANE_TA",
+    "DaneOutcome",
+    "available",
+    "check_chain",
+    "usable_records",
+]
 
 DANE_TA = 2
 DANE_EE = 3
@@ -62,7 +69,7 @@ class DaneOutcome:
 
 def usable_records(records: Iterable[TlsaRecord]) -> tuple[TlsaRecord, ...]:
     """The records this client can use (see the module's notes), in their order."""
-    if not _have_cryptography():
+    if not available():
         return ()
     return tuple(
         r
@@ -174,7 +181,8 @@ def _for_servers(_policy: Policy, _cert: X509, usage: x509.ExtendedKeyUsage | No
         raise ValueError("the certificate is not for TLS servers (extendedKeyUsage)")
 
 
-def _have_cryptography() -> bool:
+def available() -> bool:
+    """Can this installation use TLSA records (``cryptography`` 45 or later)?"""
     try:
         from cryptography.x509 import verification
     except ImportError:

@@ -42,7 +42,7 @@ from ..net.certificates import (
     refused_certificate,
     verified_certificate,
 )
-from ..net.dane import DaneOutcome, check_chain, usable_records
+from ..net.dane import DaneOutcome, available, check_chain, usable_records
 from ..net.dns import DnsAnswer, DnsClient
 from ..net.eyeballs import AllAttemptsFailed, race
 from ..net.stream import MailStream, open_stream
@@ -221,6 +221,8 @@ def _tlsa_lookup(
     """The server's TLSA look-up (``_PORT._tcp.HOST``), started now, when the probe uses DANE."""
     if not limits.dane or server.security is Security.PLAIN or is_ip(server.host):
         return None
+    if not available():
+        return None  # no record could be used: the normal check alone, as with DNSSEC off
     return asyncio.ensure_future(dns.tlsa(server.host, server.port, deadline, limit=limits.connect))
 
 

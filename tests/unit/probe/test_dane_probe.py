@@ -105,11 +105,15 @@ async def serve() -> AsyncIterator[Callable[..., Awaitable[Served]]]:
     handlers: set[asyncio.Task[None]] = set()
 
     async def start(
-        *, starttls: bool = False, expired: bool = False, ca: trustme.CA | None = None
+        *,
+        starttls: bool = False,
+        expired: bool = False,
+        ca: trustme.CA | None = None,
+        name: str = HOST,
     ) -> Served:
         past = datetime.now(UTC) - timedelta(days=30)
         dates = {"not_before": past, "not_after": past + timedelta(days=1)} if expired else {}
-        leaf = (ca or trustme.CA()).issue_cert(HOST, **dates)
+        leaf = (ca or trustme.CA()).issue_cert(name, **dates)
         server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         leaf.configure_cert(server_ctx)
         served = Served(0, _leaf_der(leaf))
@@ -241,6 +245,31 @@ async def test_a_dane_mismatch_is_a_certificate_failure_and_no_login_is_sent(ser
     assert v.certificate.subject_names == [HOST]
     assert v.dane_record == record.to_text()
     assert "dane-mismatch" in (v.error or "")
+
+
+def ta(ca: trustme.CA) -> TlsaRecord:
+    """``2 0 1`` of a CA: the SHA-256 of its whole certificate."""
+    der = x509.load_pem_x509_certificate(ca.cert_pem.bytes()).public_bytes(
+        serialization.Encoding.DER
+    )
+    return TlsaRecord(2, 0, 1, hashlib.sha256(der).digest())
+
+
+async def test_dane_ta_verifies_a_chain_the_server_presents(serve):
+    """2 0 1 of the intermediate the server sends: its chain is read and checked up to it."""
+    intermediate = trustme.CA().create_child_ca()
+    served = await serve(ca=intermediate)
+    record = ta(intermediate)
+    v = await probe(served, TlsaDns(DnsAnswer((record,), DnssecStatus.SECURE)))
+    assert (v.tls, v.dane, v.dane_record) == (TlsStatus.OK, DaneStatus.VERIFIED, record.to_text())
+
+
+async def test_dane_ta_still_checks_the_host_name(serve):
+    """DANE-TA is no DANE-EE: a chain to the named CA for another host name is refused."""
+    intermediate = trustme.CA().create_child_ca()
+    served = await serve(ca=intermediate, name="other.dane.test")
+    v = await probe(served, TlsaDns(DnsAnswer((ta(intermediate),), DnssecStatus.SECURE)))
+    assert_refused(v, served, CertificateKind.DANE_MISMATCH, DaneStatus.FAILED)
 
 
 async def test_dane_decides_even_where_a_trusted_ca_would_pass(serve):
