@@ -218,7 +218,13 @@ def _chain(ssl_object: ssl.SSLObject | None) -> list[bytes]:
 def _tlsa_lookup(
     server: ServerSettings, dns: DnsClient, deadline: Deadline, limits: ProbeLimits
 ) -> asyncio.Task[DnsAnswer[TlsaRecord]] | None:
-    """The server's TLSA look-up (``_PORT._tcp.HOST``), started now, when the probe uses DANE."""
+    """The server's TLSA look-up (``_PORT._tcp.HOST``), started now, when the probe uses DANE.
+
+    Every probed host is looked up, however it was named. RFC 7673 asks for TLSA only behind
+    a secure SRV answer, since DANE proves no more than the name it is given; here the name's
+    provenance is judged apart, by trust levels: a host outside the domain that only DNS
+    named never gets a password, whatever vouches for its certificate (``verify``).
+    """
     if not limits.dane or server.security is Security.PLAIN or is_ip(server.host):
         return None
     if not available():
