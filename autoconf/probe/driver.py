@@ -223,7 +223,8 @@ def _tlsa_lookup(
     Every probed host is looked up, however it was named. RFC 7673 asks for TLSA only behind
     a secure SRV answer, since DANE proves no more than the name it is given; here the name's
     provenance is judged apart, by trust levels: a host outside the domain that only DNS
-    named never gets a password, whatever vouches for its certificate (``verify``).
+    named never gets a password, whatever vouches for its certificate
+    (``autoconf.verify.password_refusal``).
     """
     if not limits.dane or server.security is Security.PLAIN or is_ip(server.host):
         return None
