@@ -274,6 +274,12 @@ class CertificateKind(StrEnum):
     SELF_SIGNED = "self-signed"  # the server's own certificate signed itself
     UNTRUSTED = "untrusted"  # the chain does not end at a trusted CA
     OTHER = "other"  # revoked, wrong purpose, bad signature, ...
+    # The server has DNSSEC-secure TLSA records and its certificate matches none of them: DANE
+    # alone decided, whatever a CA says (RFC 7671).
+    DANE_MISMATCH = "dane-mismatch"
+    # The server's TLSA records failed DNSSEC validation (bogus): they may be forged, and the
+    # connection is refused rather than judged without them (RFC 6698 §4.1).
+    DANE_BOGUS = "dane-bogus"
 
 
 def _empty_list() -> list[Any]:
