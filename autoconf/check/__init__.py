@@ -16,10 +16,14 @@ from .report import (
     LookupOutcome,
     Mechanism,
     MechanismReport,
+    MtaStsDetails,
+    MxHostReport,
     PaccDetails,
     PaccRecord,
     ServerReport,
     Severity,
+    TlsaCheck,
+    TransportReport,
 )
 
 __all__ = [
@@ -33,8 +37,12 @@ __all__ = [
     "LookupOutcome",
     "Mechanism",
     "MechanismReport",
+    "MtaStsDetails",
+    "MxHostReport",
     "PaccDetails",
     "PaccRecord",
     "ServerReport",
     "Severity",
+    "TlsaCheck",
+    "TransportReport",
 ]

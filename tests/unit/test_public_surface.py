@@ -106,10 +106,14 @@ PUBLIC_MODULES: dict[str, set[str]] = {
         "LookupOutcome",
         "Mechanism",
         "MechanismReport",
+        "MtaStsDetails",
+        "MxHostReport",
         "PaccDetails",
         "PaccRecord",
         "ServerReport",
         "Severity",
+        "TlsaCheck",
+        "TransportReport",
     },
 }
 
