@@ -540,7 +540,7 @@ async def check_services(
         try:
             result = await ask_service(ctx, url)
         except (AutoconfError, OSError) as exc:
-            return ServiceCheck(kind=kind, lookup=_failed_lookup(url, False, exc))
+            return ServiceCheck(kind=kind, lookup=failed_lookup(url, False, exc))
         lookup = HttpLookup(
             url=url,
             outcome=LookupOutcome.OK,
