@@ -15,6 +15,7 @@ from ...models import (
     AuthMethod,
     Certificate,
     CertificateKind,
+    DaneStatus,
     DiscoveryResult,
     DiscoveryWarning,
     DnssecStatus,
@@ -40,6 +41,7 @@ from ...models import (
 from ...recommend import REASONS, recommendation_of
 
 __all__ = [
+    "DANE_PINNED",
     "Check",
     "auth_words",
     "certificate_words",
@@ -82,6 +84,8 @@ SERVICE_KINDS = {
     ServiceKind.CALDAV: "Calendars (CalDAV)",
     ServiceKind.CARDDAV: "Contacts (CardDAV)",
 }
+# What the live check of a service URL found (Service.answered; nothing when not asked).
+SERVICE_ANSWERED: dict[bool | None, str] = {True: ", answers", False: ", does not answer"}
 
 SOURCES = {
     SourceName.LOCAL: "your local configuration files",
@@ -153,6 +157,10 @@ WARNINGS = {
     WarningCode.PACC_DIGEST_MISMATCH: (
         "The provider's PACC file does not match the fingerprint its DNS publishes, so it was "
         "changed on the way or is out of date; it was not used."
+    ),
+    WarningCode.OAUTH_METADATA: (
+        "The provider's sign-in service (OAuth) does not describe itself as it should, so "
+        "signing in through it may not work."
     ),
     WarningCode.DNSSEC_BOGUS: (
         "A DNS answer carried DNSSEC signatures that do not check out, so it may have been "
@@ -262,7 +270,16 @@ CERTIFICATE = {
     CertificateKind.NOT_YET_VALID: "the certificate is not valid yet",
     CertificateKind.SELF_SIGNED: "the certificate is self-signed",
     CertificateKind.UNTRUSTED: "the certificate is from an unknown authority",
+    CertificateKind.DANE_MISMATCH: (
+        "the certificate is not the one its domain pins in DNS (DANE), so the server may be "
+        "an impostor"
+    ),
+    CertificateKind.DANE_BOGUS: (
+        "the certificate's fingerprints in DNS (DANE) failed their DNSSEC check and may be forged"
+    ),
 }
+# A certificate its domain pins in DNS, signed by DNSSEC (DANE), in the words of the table.
+DANE_PINNED = "certificate pinned in DNS (DANE)"
 
 
 def certificate_words(certificate: Certificate | None) -> str:
@@ -310,10 +327,11 @@ def check(verification: Verification | None, *, with_time: bool = True) -> Check
     if v.failure is not None or not v.ok:
         return Check(False, v.error or (v.failure.value if v.failure else "failed"))
     ms = f" ({v.elapsed_ms:.0f} ms)" if v.elapsed_ms and with_time else ""
+    pinned = f", {DANE_PINNED}" if v.dane is DaneStatus.VERIFIED else ""
     if v.login is LoginStatus.OK:
-        return Check(True, f"works, sign-in ok{ms}")
+        return Check(True, f"works, sign-in ok{pinned}{ms}")
     if v.tls is TlsStatus.OK:
-        return Check(True, f"works, encrypted{ms}")
+        return Check(True, f"works, encrypted{pinned}{ms}")
     return Check(True, f"reachable{ms}")
 
 
