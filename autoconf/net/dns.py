@@ -111,9 +111,12 @@ class DnsClient:
         # caller's: left as is.
         self._backend = SharedUdpBackend() if shared_socket and not injected else None
         # Answers are shared by nameservers asked and DNSSEC mode (a judged answer is not a
-        # plain one).
+        # plain one), and trust anchors.
+        judged = dnssec.value
+        if dnssec is DnssecMode.VALIDATE:  # a verdict holds for the anchors it came from
+            judged += ":" + ";".join(sorted(r.to_text() for r in self._anchors.values()))
         self._scope: tuple[str, ...] | None = (
-            None if injected else (dnssec.value, *(str(ns) for ns in resolver.nameservers))
+            None if injected else (judged, *(str(ns) for ns in resolver.nameservers))
         )
         # The DNSSEC questions: DO set, and CD too when we validate ourselves.
         self._signed = (
