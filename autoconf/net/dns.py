@@ -88,6 +88,7 @@ class DnsClient:
         self.mode = dnssec
         self._anchors = trust_anchors or validation.parse_anchors(validation.ROOT_ANCHORS)
         self._status: dict[tuple[str, str], DnssecStatus] = {}
+        self._chains: validation.Chains = {}  # the Session's chains of trust, followed once
         # With DNSSEC on, host addresses come from the DNS too (getaddrinfo proves nothing).
         self.hermetic = bool(nameservers) or resolver is not None or dnssec is not DnssecMode.OFF
         injected = resolver is not None
@@ -192,7 +193,7 @@ class DnsClient:
                         return DnssecStatus.SECURE, f"{domain}: the resolver validated it (AD)"
                     return DnssecStatus.INSECURE, f"{domain}: the resolver did not validate it"
                 verdict = await validation.zone_status(
-                    self._asker(within), name, self._anchors, time.time()
+                    self._asker(within), name, self._anchors, time.time(), self._chains
                 )
         except TimeoutError:
             return DnssecStatus.UNKNOWN, f"no DNSSEC answer for {domain} within {within:.1f} s"
@@ -340,7 +341,7 @@ class DnsClient:
         try:
             async with asyncio.timeout(max(within, 0.05)):
                 verdict = await validation.judge(
-                    self._asker(within), msg, qname, qtype, self._anchors, time.time()
+                    self._asker(within), msg, qname, qtype, self._anchors, time.time(), self._chains
                 )
         except (TimeoutError, DnsError):
             return DnssecStatus.UNKNOWN

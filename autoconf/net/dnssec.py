@@ -11,6 +11,7 @@ callers.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import types
@@ -37,6 +38,7 @@ __all__ = [
     "Anchors",
     "Ask",
     "Bogus",
+    "Chains",
     "Denial",
     "Verdict",
     "check_rrset",
@@ -311,9 +313,36 @@ async def _keys_for(
     return trusted_keys(zone, dnskey, _sigs(msg, dnskey) if dnskey else None, anchor, now)
 
 
+Link = tuple[dns.name.Name, dns.rrset.RRset | None, str]
+# Chains followed (or being followed) in a Session, by target: until when each holds, and the
+# walk itself, which every concurrent judgement of a name in that zone awaits.
+Chains = dict[dns.name.Name, tuple[float, "asyncio.Future[Link]"]]
+CHAIN_SECONDS = 60.0  # how long a followed chain is reused (its records are cached as long)
+
+
 async def _chain(
-    ask: Ask, target: dns.name.Name, anchors: Anchors, now: float
-) -> tuple[dns.name.Name, dns.rrset.RRset | None, str]:
+    ask: Ask, target: dns.name.Name, anchors: Anchors, now: float, memo: Chains | None = None
+) -> Link:
+    """:func:`_follow`, shared through ``memo`` (a Session's chains) for CHAIN_SECONDS; a walk
+    that failed for want of an answer (not a bogus one) is forgotten at once."""
+    if memo is None:
+        return await _follow(ask, target, anchors, now)
+    held = memo.get(target)
+    if held is None or held[0] <= now:
+        walk = asyncio.ensure_future(_follow(ask, target, anchors, now))
+        held = (now + CHAIN_SECONDS, walk)
+        memo[target] = held
+
+        def forget(done: asyncio.Future[Link]) -> None:
+            failed = done.cancelled() or not isinstance(done.exception(), Bogus | type(None))
+            if failed and memo.get(target) is held:
+                del memo[target]
+
+        walk.add_done_callback(forget)
+    return await asyncio.shield(held[1])
+
+
+async def _follow(ask: Ask, target: dns.name.Name, anchors: Anchors, now: float) -> Link:
     """The deepest zone above ``target`` the chain reaches, with its trusted keys.
 
     Keys ``None``: the chain proves an insecure delegation (the detail names it). Raises
@@ -342,10 +371,12 @@ async def _chain(
     return zone, keys, f"signed: the chain of trust reaches {zone}"
 
 
-async def zone_status(ask: Ask, domain: dns.name.Name, anchors: Anchors, now: float) -> Verdict:
+async def zone_status(
+    ask: Ask, domain: dns.name.Name, anchors: Anchors, now: float, memo: Chains | None = None
+) -> Verdict:
     """Whether the zone holding ``domain`` is signed with a chain of trust from an anchor."""
     try:
-        _zone, keys, detail = await _chain(ask, domain, anchors, now)
+        _zone, keys, detail = await _chain(ask, domain, anchors, now, memo)
     except Bogus as exc:
         return Verdict(DnssecStatus.BOGUS, str(exc))
     if keys is None:
@@ -360,6 +391,7 @@ async def judge(
     rdtype: dns.rdatatype.RdataType,
     anchors: Anchors,
     now: float,
+    memo: Chains | None = None,
 ) -> Verdict:
     """What DNSSEC proves about the answer ``msg`` to ``qname``/``rdtype``.
 
@@ -367,8 +399,8 @@ async def judge(
     a negative answer against the NSEC/NSEC3 proofs of the zone holding the name."""
     try:
         if msg.answer:
-            return await _judge_answer(ask, msg, anchors, now)
-        zone, keys, detail = await _chain(ask, qname, anchors, now)
+            return await _judge_answer(ask, msg, anchors, now, memo)
+        zone, keys, detail = await _chain(ask, qname, anchors, now, memo)
         if keys is None:
             return Verdict(DnssecStatus.INSECURE, detail)
         proof = denial(msg, qname, rdtype, zone, keys, now)
@@ -382,7 +414,7 @@ async def judge(
 
 
 async def _judge_answer(
-    ask: Ask, msg: dns.message.Message, anchors: Anchors, now: float
+    ask: Ask, msg: dns.message.Message, anchors: Anchors, now: float, memo: Chains | None
 ) -> Verdict:
     worst = Verdict(DnssecStatus.SECURE, "")
     for rrset in msg.answer:
@@ -390,7 +422,7 @@ async def _judge_answer(
             continue
         sigs = _sigs(msg, rrset)
         signer = sigs[0].signer if sigs else rrset.name
-        zone, keys, detail = await _chain(ask, signer, anchors, now)
+        zone, keys, detail = await _chain(ask, signer, anchors, now, memo)
         if keys is None:
             worst = Verdict(DnssecStatus.INSECURE, detail)
             continue
