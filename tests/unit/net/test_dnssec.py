@@ -388,3 +388,47 @@ def test_client_resolver_servfail_with_data_under_cd_is_bogus(
 def test_client_off_records_no_status() -> None:
     client = DnsClient(nameservers=(("127.0.0.1", 5399),))
     assert client.dnssec_of("example", "SRV") is None
+
+
+def test_concurrent_judgements_share_one_walk_of_the_chain(world: World) -> None:
+    """With a Session's memo, judging many answers of one zone at once asks for each link once."""
+    asked: list[tuple[dns.name.Name, Any]] = []
+
+    async def ask(name: dns.name.Name, rdtype: Any) -> dns.message.Message:
+        asked.append((name, rdtype))
+        return await world.ask(name, rdtype)
+
+    async def run() -> list[DnssecStatus]:
+        memo: v.Chains = {}
+        name = N("_imaps._tcp.signed.test.")
+        msg = await world.ask(name, dns.rdatatype.SRV)
+        verdicts = await asyncio.gather(
+            *(
+                v.judge(ask, msg, name, dns.rdatatype.SRV, world.anchors, time.time(), memo)
+                for _ in range(5)
+            )
+        )
+        return [verdict.status for verdict in verdicts]
+
+    assert asyncio.run(run()) == [DnssecStatus.SECURE] * 5
+    assert asked.count((dns.name.root, dns.rdatatype.DNSKEY)) == 1
+
+
+def test_a_walk_that_failed_for_want_of_an_answer_is_not_kept(world: World) -> None:
+    """A look-up failure is retried by the next judgement; only verdicts are reused."""
+    failing = {"on": True}
+
+    async def ask(name: dns.name.Name, rdtype: Any) -> dns.message.Message:
+        if failing["on"]:
+            raise DnsError("no answer", kind=DnsFailure.TIMEOUT, host=str(name))
+        return await world.ask(name, rdtype)
+
+    async def run() -> DnssecStatus:
+        memo: v.Chains = {}
+        with pytest.raises(DnsError):
+            await v.zone_status(ask, N("signed.test."), world.anchors, time.time(), memo)
+        failing["on"] = False
+        verdict = await v.zone_status(ask, N("signed.test."), world.anchors, time.time(), memo)
+        return verdict.status
+
+    assert asyncio.run(run()) is DnssecStatus.SECURE
