@@ -12,7 +12,6 @@ from typing import IO, Any, TextIO
 from urllib.parse import unquote
 
 from ..errors import OptionsError
-from ..net.dnssec import read_anchors
 from ..options import (
     Credentials,
     DnssecMode,
@@ -63,8 +62,10 @@ def options(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Options:
     """The library's options from the flags (the password read where one is to be checked)."""
     if not 0 < args.timeout < 3600:
         raise OptionsError(f"--timeout must be between 0 and 3600 seconds, not {args.timeout}")
-    if args.trust_anchor is not None:
-        read_anchors(args.trust_anchor)  # a bad file is a usage error, even offline
+    if args.trust_anchor is not None:  # a bad file is a usage error, even offline
+        from ..net.dnssec import read_anchors  # dnspython only when DNSSEC is asked for
+
+        read_anchors(args.trust_anchor)
     return Options(
         mode=Mode(args.mode),
         deadline=args.timeout,
