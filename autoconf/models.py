@@ -311,6 +311,9 @@ class Certificate(_Frozen):
     """Who issued the certificate (its issuer's common or organisation name)."""
     kind: CertificateKind | None = None  # why it was refused; None when valid or not judged
     """Why it was refused, for code to decide on; None when valid or not judged."""
+    spki_sha256: str | None = None
+    """The SHA-256 of the leaf's SubjectPublicKeyInfo, in lower-case hex: what a TLSA
+    ``3 1 1`` record for this server holds. None when the certificate could not be read."""
 
 
 class Verification(_Frozen):

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -32,6 +33,7 @@ __all__ = [
     "public_key_info",
     "refused_certificate",
     "sends_leaf_only",
+    "spki_sha256",
     "verified_certificate",
 ]
 
@@ -50,7 +52,11 @@ def verified_certificate(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> Ce
     if isinstance(expiry, str):
         not_after = datetime.fromtimestamp(ssl.cert_time_to_seconds(expiry), tz=UTC)
     return Certificate(
-        valid=True, subject_names=names, not_after=not_after, issuer=_name(info.get("issuer"))
+        valid=True,
+        subject_names=names,
+        not_after=not_after,
+        issuer=_name(info.get("issuer")),
+        spki_sha256=spki_sha256(ssl_object.getpeercert(binary_form=True)),
     )
 
 
@@ -130,6 +136,7 @@ def _with_details(bare: Certificate, der: bytes | None) -> Certificate:
         return bare
     from cryptography import x509
 
+    bare = bare.model_copy(update={"spki_sha256": _spki_digest(cert)})
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
         names = san.value.get_values_for_type(x509.DNSName)
@@ -147,6 +154,18 @@ def _with_details(bare: Certificate, der: bytes | None) -> Certificate:
             "issuer": str(issuer[0].value) if issuer else None,
         }
     )
+
+
+def spki_sha256(der: bytes | None) -> str | None:
+    """The hex SHA-256 of ``der``'s SubjectPublicKeyInfo (a TLSA ``3 1 1`` record's data);
+    None without ``cryptography``, the certificate, or a key it can read."""
+    cert = load_certificate(der)
+    return None if cert is None else _spki_digest(cert)
+
+
+def _spki_digest(cert: X509) -> str | None:
+    info = public_key_info(cert)
+    return None if info is None else hashlib.sha256(info).hexdigest()
 
 
 def sends_leaf_only(chain: list[bytes] | None) -> bool:

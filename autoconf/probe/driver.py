@@ -65,7 +65,9 @@ __all__ = [
     "LegacyTlsOutcome",
     "LegacyTlsProbe",
     "ProbeLimits",
+    "TlsFacts",
     "fetch_presented_chain",
+    "fetch_tls_facts",
     "probe_legacy_tls",
     "probe_server",
 ]
@@ -715,6 +717,37 @@ async def fetch_presented_chain(
         return None
     try:
         return presented_chain(ssl_object)
+    finally:
+        connection.abort()
+
+
+@dataclass(frozen=True, slots=True)
+class TlsFacts:
+    """What an unverified handshake learned: the TLS version agreed and the chain sent."""
+
+    version: str | None  # "TLSv1.3", as ``ssl`` names it
+    chain: list[bytes] | None  # DER, leaf first; None when this Python cannot read it
+
+
+async def fetch_tls_facts(
+    server: ServerSettings,
+    *,
+    dns: DnsClient,
+    deadline: Deadline,
+    limits: ProbeLimits,
+    block_private: bool = False,
+) -> TlsFacts | None:
+    """The TLS version ``server`` agrees to and the certificates it sends, by a handshake that
+    verifies nothing (after STARTTLS where its security says so), sends no command and no
+    credential; None when no TLS was reached. Never raises (but cancellation)."""
+    try:
+        connection, ssl_object = await _handshake(
+            server, unverified_context(), dns, deadline, limits, block_private
+        )
+    except (_TlsRefused, _Failure, _Unreachable, ProtocolViolation, DeadlineExceeded, OSError):
+        return None
+    try:
+        return TlsFacts(version=ssl_object.version(), chain=_chain(ssl_object))
     finally:
         connection.abort()
 

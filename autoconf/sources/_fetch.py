@@ -37,6 +37,7 @@ __all__ = [
     "failed_attempt",
     "fetch",
     "lower",
+    "marked",
     "outcome_from",
     "redirected",
 ]
@@ -97,6 +98,11 @@ def failed_attempt(
     return SourceAttempt(
         source=source, target=target, status=status, elapsed_ms=watch.ms(), detail=detail
     )
+
+
+def marked(ctx: SourceContext, attempt: SourceAttempt, name: str, rdtype: str) -> SourceAttempt:
+    """``attempt`` (a DNS look-up of ``name``/``rdtype``) with what DNSSEC proved of it."""
+    return attempt.model_copy(update={"dnssec": ctx.network().dns.attempt_status(name, rdtype)})
 
 
 def lower(trust: Trust) -> Trust:

@@ -18,6 +18,7 @@ from ...models import (
     DaneStatus,
     DiscoveryResult,
     DiscoveryWarning,
+    DnssecStatus,
     DomainStatus,
     FailureKind,
     LocalizedText,
@@ -113,6 +114,14 @@ STATUS = {
     "sign in.",
     ProviderStatus.BROKEN: "Delta Chat's provider database marks this provider as not working "
     "with ordinary sign-in; some apps manage through OAuth2 or another route.",
+}
+
+# What DNSSEC proved of the DNS answers a server came from, beside its trust (None: unsaid).
+DNSSEC = {
+    DnssecStatus.SECURE: "signed (DNSSEC)",
+    DnssecStatus.INSECURE: "not signed (DNSSEC)",
+    DnssecStatus.BOGUS: "DNSSEC signature does not check out",
+    DnssecStatus.UNKNOWN: None,
 }
 
 # One plain sentence per warning code; the library's own message follows as the detail.
