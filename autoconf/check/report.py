@@ -28,6 +28,7 @@ from ..models import (
 __all__ = [
     "LOCAL_CODES",
     "SERVER_CODES",
+    "TRANSPORT_CODES",
     "DnsRecord",
     "DomainReport",
     "Finding",
@@ -174,6 +175,32 @@ SERVER_CODES = frozenset(
         FindingCode.IMPLICIT_TLS_MISSING,
         FindingCode.SUBMISSION_MISSING,
         FindingCode.SASL_MECHANISMS,
+    }
+)
+
+
+# The codes about mail between servers (produced by :mod:`autoconf.check.transport_findings`):
+# the MX hosts on port 25, TLSA records, MTA-STS and TLS-RPT.
+TRANSPORT_CODES = frozenset(
+    {
+        FindingCode.MX_UNREACHABLE,
+        FindingCode.MX_STARTTLS_MISSING,
+        FindingCode.MX_CERTIFICATE,
+        FindingCode.MX_OLD_TLS,
+        FindingCode.TLSA_MISMATCH,
+        FindingCode.TLSA_NOT_SECURE,
+        FindingCode.TLSA_BOGUS,
+        FindingCode.TLSA_USAGE_DISCOURAGED,
+        FindingCode.TLSA_MISSING,
+        FindingCode.MTA_STS_BAD_RECORD,
+        FindingCode.MTA_STS_POLICY_UNREACHABLE,
+        FindingCode.MTA_STS_BAD_POLICY,
+        FindingCode.MTA_STS_NO_RECORD,
+        FindingCode.MTA_STS_MX_MISMATCH,
+        FindingCode.MTA_STS_TESTING,
+        FindingCode.MTA_STS_MISSING,
+        FindingCode.TLS_RPT_BAD_RECORD,
+        FindingCode.TLS_RPT_MISSING,
     }
 )
 

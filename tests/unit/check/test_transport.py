@@ -363,3 +363,24 @@ def test_the_network_half_records_what_failed():
     report, _ = _run(ScriptedHttp({URL: broken}), ScriptedDns())
     assert report.mta_sts.policy_problem
     assert report.mta_sts.record is None
+
+
+def test_the_human_view_has_a_section_for_mail_between_servers():
+    import io
+
+    from autoconf.cli.render.check import render_report
+    from autoconf.cli.render.terminal import Terminal
+
+    transport = TransportReport(mx=[mx(tlsa=TlsaCheck(records=[f"3 1 1 {KEY}"]))], mta_sts=sts())
+    report = DomainReport(
+        domain=D,
+        checked_at=datetime.now(UTC),
+        transport=transport,
+        findings=transport_findings(D, transport),
+    )
+    out = io.StringIO()
+    render_report(report, out, Terminal(tty=False, colour=False, width=120, unicode=True))
+    text = out.getvalue()
+    assert "Mail from other servers" in text
+    assert f"MX mx.{D}:25 (preference 10): STARTTLS ok, TLSv1.3, 1 TLSA" in text
+    assert "[tls-rpt-missing]" in text
