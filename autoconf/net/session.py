@@ -15,10 +15,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..errors import DeadlineExceeded
+from ..errors import DeadlineExceeded, OptionsError
 from ..options import Deadline, Options
 from .cache import TTLCache
 from .dns import DnsClient
+from .dnssec import Anchors, parse_anchors
 from .http import MAX_BODY_BYTES, ConnectFailures, FetchResult, HttpFetcher, make_http_client
 from .tls import make_ssl_context
 
@@ -45,10 +46,15 @@ class AdmittedFetcher:
         *,
         max_bytes: int = MAX_BODY_BYTES,
         follow_redirects: bool = True,
+        accept: frozenset[int] = frozenset(),
     ) -> FetchResult:
         async with self._admitted(url, deadline):
             return await self._inner.get(
-                url, deadline, max_bytes=max_bytes, follow_redirects=follow_redirects
+                url,
+                deadline,
+                max_bytes=max_bytes,
+                follow_redirects=follow_redirects,
+                accept=accept,
             )
 
     async def post(
@@ -109,6 +115,8 @@ class Network:
             resolver=options.resolver,
             cache=self.cache,
             shared_socket=options.shared_dns_socket,
+            dnssec=options.dnssec,
+            trust_anchors=_trust_anchors(options),
         )
         self._owns_client = options.http_client is None
         # Only our own client records connect failures (an injected one connects by itself).
@@ -149,3 +157,13 @@ class Network:
                 await self.client.aclose()
         finally:
             self.dns.close()
+
+
+def _trust_anchors(options: Options) -> Anchors | None:
+    """The trust anchors of ``Options.trust_anchors`` (None: the bundled root KSKs)."""
+    if options.trust_anchors is None:
+        return None
+    try:
+        return parse_anchors(options.trust_anchors.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise OptionsError(f"trust anchors {options.trust_anchors}: {exc}") from exc
