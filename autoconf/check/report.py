@@ -132,6 +132,9 @@ class FindingCode(StrEnum):
     PACC_STALE_RECORD = "pacc-stale-record"  # records beside the matching one (a rollover)
     PACC_ONE_REVISION = "pacc-one-revision"  # ``smtp`` without ``submit`` (or the reverse)
     PACC_ENTRY_IGNORED = "pacc-entry-ignored"  # an entry clients must ignore (bad host, URL)
+    # The zone's DNSSEC status (RFC 4033-4035): what DANE stands on
+    ZONE_DNSSEC_BOGUS = "zone-dnssec-bogus"  # signed, but validation fails: resolvers SERVFAIL
+    ZONE_UNSIGNED = "zone-unsigned"  # info: no chain of trust, so DANE cannot work
     # Mail between servers: the MX hosts on port 25 (RFC 3207, RFC 7672)
     MX_UNREACHABLE = "mx-unreachable"  # nothing answered SMTP on port 25
     MX_STARTTLS_MISSING = "mx-starttls-missing"  # no STARTTLS, or it failed
@@ -194,6 +197,8 @@ SERVER_CODES = frozenset(
 # the MX hosts on port 25, TLSA records, MTA-STS and TLS-RPT.
 TRANSPORT_CODES = frozenset(
     {
+        FindingCode.ZONE_DNSSEC_BOGUS,
+        FindingCode.ZONE_UNSIGNED,
         FindingCode.MX_UNREACHABLE,
         FindingCode.MX_STARTTLS_MISSING,
         FindingCode.MX_CERTIFICATE,
@@ -520,6 +525,11 @@ class MtaStsDetails(_Frozen):
 class TransportReport(_Frozen):
     """How other mail servers reach the domain: MX hosts on port 25, DANE, MTA-STS, TLS-RPT."""
 
+    dnssec: DnssecStatus | None = None
+    """The domain's zone: secure, insecure, bogus or unknown (validated from the trust
+    anchors whatever ``--dnssec`` says)."""
+    dnssec_detail: str | None = None
+    """The link of the chain of trust that decided it (for bogus: the one that fails)."""
     mx: list[MxHostReport] = Field(default_factory=list)
     """Every MX host probed, in preference order."""
     mta_sts: MtaStsDetails = Field(default_factory=MtaStsDetails)

@@ -358,6 +358,8 @@ def _transport(w: _Writer, transport: TransportReport, found: Sequence[Finding])
     """The MX hosts as probed on port 25, then MTA-STS and TLS-RPT as published."""
     title = _TITLES[Mechanism.MTA_STS]
     _section_head(w, title, found, published=bool(transport.mx or transport.mta_sts.record))
+    if transport.dnssec is not None:
+        w.line(f"DNSSEC: {transport.dnssec.value} ({transport.dnssec_detail or ''})", indent=2)
     for host in transport.mx:
         v = host.verification
         if v is None or not v.reachable:

@@ -384,3 +384,21 @@ def test_the_human_view_has_a_section_for_mail_between_servers():
     assert "Mail from other servers" in text
     assert f"MX mx.{D}:25 (preference 10): STARTTLS ok, TLSv1.3, 1 TLSA" in text
     assert "[tls-rpt-missing]" in text
+
+
+def test_the_zone_dnssec_status_bogus_names_the_failing_link():
+    link = "example.com DS: no DNSKEY matches (key tag 12345)"
+    bogus = TransportReport(dnssec=DnssecStatus.BOGUS, dnssec_detail=link)
+    found = transport_findings(D, bogus)
+    assert codes(found) == {FindingCode.ZONE_DNSSEC_BOGUS: Severity.ERROR}
+    assert found[0].evidence == [link]
+    unsigned = TransportReport(dnssec=DnssecStatus.INSECURE, dnssec_detail="no DS at com")
+    assert codes(transport_findings(D, unsigned)) == {FindingCode.ZONE_UNSIGNED: Severity.INFO}
+    assert transport_findings(D, TransportReport(dnssec=DnssecStatus.SECURE)) == []
+
+
+def test_the_network_half_asks_the_zone_status():
+    dns = ScriptedDns()
+    dns.zone = (DnssecStatus.SECURE, "example.com: DNSKEY signed by a DS at com")
+    report, _ = _run(ScriptedHttp({}), dns)
+    assert (report.dnssec, report.dnssec_detail) == dns.zone
