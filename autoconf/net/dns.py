@@ -116,7 +116,11 @@ class DnsClient:
             None if injected else (dnssec.value, *(str(ns) for ns in resolver.nameservers))
         )
         # The DNSSEC questions: DO set, and CD too when we validate ourselves.
-        self._signed = _dnssec_resolver(resolver, checking_disabled=dnssec is DnssecMode.VALIDATE)
+        self._signed = (
+            None
+            if dnssec is DnssecMode.OFF
+            else _dnssec_resolver(resolver, checking_disabled=dnssec is DnssecMode.VALIDATE)
+        )
 
     def dnssec_of(self, name: str, rdtype: str) -> DnssecStatus | None:
         """The DNSSEC status of the answer this client got for ``name``/``rdtype`` (None: off,
@@ -336,10 +340,12 @@ class DnsClient:
         self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType, within: float, failure: DnsError
     ) -> tuple[tuple[list[Any], DnssecStatus], float]:
         """A SERVFAIL from a validating resolver that answers with data under CD=1: bogus."""
+        assert self._signed is not None  # only asked with DNSSEC on
         checking = _dnssec_resolver(self._signed, checking_disabled=True)
         try:
             msg = await _ask(checking, qname, qtype, within, self._backend)
         except DnsError:
+            # The first SERVFAIL is the failure to report; the CD=1 retry only tells it apart.
             raise failure from None
         if not _records(msg, qname, qtype):
             raise failure
@@ -360,6 +366,8 @@ class DnsClient:
     async def _ask_signed(
         self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, within: float
     ) -> dns.message.Message:
+        if self._signed is None:  # DNSSEC off: the admin check still asks (zone_dnssec)
+            self._signed = _dnssec_resolver(self._resolver, checking_disabled=True)
         return await _ask(self._signed, name, rdtype, within, self._backend)
 
     async def _shared(
@@ -432,12 +440,13 @@ def _records(
     """The records answering ``qname``/``qtype`` (through CNAMEs); NXDOMAIN told apart."""
     if msg.rcode() == dns.rcode.NXDOMAIN:
         return _NoSuchName()
+    by_key = {(r.name, r.rdtype): r for r in msg.answer if r.rdclass == dns.rdataclass.IN}
     name = qname
     for _ in range(16):
-        found = msg.get_rrset(msg.answer, name, dns.rdataclass.IN, qtype)
+        found = by_key.get((name, qtype))
         if found is not None:
             return list(found)
-        cname = msg.get_rrset(msg.answer, name, dns.rdataclass.IN, dns.rdatatype.CNAME)
+        cname = by_key.get((name, dns.rdatatype.CNAME))
         if cname is None:
             break
         name = cname[0].target

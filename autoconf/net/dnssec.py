@@ -12,11 +12,13 @@ callers.
 from __future__ import annotations
 
 import base64
+import functools
+import types
+import warnings
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-import dns.dnssec
 import dns.exception
 import dns.message
 import dns.name
@@ -30,10 +32,16 @@ from ..models import DnssecStatus
 
 __all__ = [
     "ROOT_ANCHORS",
+    "Anchors",
     "Ask",
+    "Bogus",
+    "Denial",
     "Verdict",
+    "check_rrset",
+    "denial",
     "judge",
     "parse_anchors",
+    "trusted_keys",
     "zone_status",
 ]
 
@@ -44,6 +52,18 @@ ROOT_ANCHORS = (
     ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n"
     ". IN DS 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16\n"
 )
+
+
+@functools.cache
+def _dnssec() -> types.ModuleType:
+    """``dns.dnssec``, imported on first use (not at ``import autoconf``) and without the
+    deprecation warning ``cryptography`` gives for the DSA algorithms dnspython registers."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="DSA is deprecated")
+        import dns.dnssec
+
+    return dns.dnssec
+
 
 Ask = Callable[[dns.name.Name, dns.rdatatype.RdataType], Awaitable[dns.message.Message]]
 Anchors = dict[dns.name.Name, dns.rrset.RRset]  # DS or DNSKEY records per anchored name
@@ -86,7 +106,7 @@ def parse_anchors(text: str) -> Anchors:
     Raises :class:`ValueError` for text that is not such records."""
     try:
         rrsets = dns.zonefile.read_rrsets(
-            text, name=dns.name.root, relativize=False, default_ttl=0, rdclass=dns.rdataclass.IN
+            text, origin=dns.name.root, relativize=False, default_ttl=0, rdclass=None
         )
     except dns.exception.DNSException as exc:
         raise ValueError(f"not DS or DNSKEY records in zone-file form: {exc}") from exc
@@ -132,7 +152,7 @@ def check_rrset(
     if sigs is None or len(sigs) == 0:
         raise Bogus(f"{what} is not signed in the signed zone {zone}")
     try:
-        dns.dnssec.validate(rrset, sigs, {zone: keys}, now=now)
+        _dnssec().validate(rrset, sigs, {zone: keys}, now=now)
     except dns.exception.ValidationFailure as exc:
         raise Bogus(f"{what}: signature does not validate with {zone}'s keys ({exc})") from exc
 
@@ -162,7 +182,7 @@ def trusted_keys(
 
 def _ds_matches(zone: dns.name.Name, key: dns.rdata.Rdata, ds: dns.rdata.Rdata) -> bool:
     try:
-        made = dns.dnssec.make_ds(zone, key, ds.digest_type)  # type: ignore[attr-defined]
+        made = _dnssec().make_ds(zone, key, ds.digest_type)  # type: ignore[attr-defined]
     except (dns.exception.UnsupportedAlgorithm, ValueError):
         return False
     return bool(made == ds)
@@ -234,7 +254,7 @@ def _nsec3_denial(
     rd0 = rrsets[0][0]
 
     def digest(name: dns.name.Name) -> str:
-        return str(dns.dnssec.nsec3_hash(name, rd0.salt, rd0.iterations, rd0.algorithm)).upper()
+        return str(_dnssec().nsec3_hash(name, rd0.salt, rd0.iterations, rd0.algorithm)).upper()
 
     table = {
         r.name.labels[0].decode().upper(): r[0]
