@@ -323,6 +323,19 @@ GUIDE: Mapping[FindingCode, CodeGuide] = {
         "make it answer (or stop publishing the name), or run the check again with a longer "
         "--timeout",
     ),
+    FindingCode.ZONE_DNSSEC_BOGUS: _g(
+        _E,
+        "the domain's zone is signed but its DNSSEC chain of trust fails (bogus; the evidence "
+        "names the failing link: a DS matching no DNSKEY, an expired or missing signature): "
+        "validating resolvers answer SERVFAIL for every name in it",
+        "fix that link: re-sign the zone, or correct the DS record at the parent (registrar)",
+    ),
+    FindingCode.ZONE_UNSIGNED: _g(
+        _I,
+        "the domain's zone is not DNSSEC-signed, or the parent holds no DS for it (insecure): "
+        "TLSA records there would be ignored, so DANE cannot protect mail to it",
+        "sign the zone, publish its DS at the registrar, then publish TLSA records",
+    ),
     FindingCode.MX_UNREACHABLE: _g(
         _W,
         "an MX host does not answer SMTP on port 25 (senders then try the other MX hosts, or "

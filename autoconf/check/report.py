@@ -30,6 +30,7 @@ from ..models import (
 __all__ = [
     "LOCAL_CODES",
     "SERVER_CODES",
+    "TRANSPORT_CODES",
     "DnsRecord",
     "DomainReport",
     "Finding",
@@ -131,13 +132,9 @@ class FindingCode(StrEnum):
     PACC_STALE_RECORD = "pacc-stale-record"  # records beside the matching one (a rollover)
     PACC_ONE_REVISION = "pacc-one-revision"  # ``smtp`` without ``submit`` (or the reverse)
     PACC_ENTRY_IGNORED = "pacc-entry-ignored"  # an entry clients must ignore (bad host, URL)
-    PACC_OAUTH_METADATA = "pacc-oauth-metadata"  # the issuer's RFC 8414 metadata does not load
-    PACC_OAUTH_MISMATCH = "pacc-oauth-mismatch"  # the metadata names another issuer
-    PACC_OAUTH_PROFILE = "pacc-oauth-profile"  # no public client: PKCE S256, no secret, code
-    # JMAP, CalDAV and CardDAV URLs (from PACC or SRV), asked without credentials
-    SERVICE_UNREACHABLE = "service-unreachable"  # no 2xx or 401 at the end of the redirects
-    SERVICE_NO_CHALLENGE = "service-no-challenge"  # 401 without WWW-Authenticate
-    SERVICE_WELL_KNOWN = "service-well-known"  # /.well-known/caldav|carddav answers itself
+    # The zone's DNSSEC status (RFC 4033-4035): what DANE stands on
+    ZONE_DNSSEC_BOGUS = "zone-dnssec-bogus"  # signed, but validation fails: resolvers SERVFAIL
+    ZONE_UNSIGNED = "zone-unsigned"  # info: no chain of trust, so DANE cannot work
     # Mail between servers: the MX hosts on port 25 (RFC 3207, RFC 7672)
     MX_UNREACHABLE = "mx-unreachable"  # nothing answered SMTP on port 25
     MX_STARTTLS_MISSING = "mx-starttls-missing"  # no STARTTLS, or it failed
@@ -160,6 +157,13 @@ class FindingCode(StrEnum):
     # TLS-RPT (RFC 8460)
     TLS_RPT_BAD_RECORD = "tls-rpt-bad-record"  # the _smtp._tls TXT record does not parse
     TLS_RPT_MISSING = "tls-rpt-missing"  # info: MTA-STS or DANE without reports
+    PACC_OAUTH_METADATA = "pacc-oauth-metadata"  # the issuer's RFC 8414 metadata does not load
+    PACC_OAUTH_MISMATCH = "pacc-oauth-mismatch"  # the metadata names another issuer
+    PACC_OAUTH_PROFILE = "pacc-oauth-profile"  # no public client: PKCE S256, no secret, code
+    # JMAP, CalDAV and CardDAV URLs (from PACC or SRV), asked without credentials
+    SERVICE_UNREACHABLE = "service-unreachable"  # no 2xx or 401 at the end of the redirects
+    SERVICE_NO_CHALLENGE = "service-no-challenge"  # 401 without WWW-Authenticate
+    SERVICE_WELL_KNOWN = "service-well-known"  # /.well-known/caldav|carddav answers itself
     # Bounds: a domain that publishes more than a check looks at
     SRV_RECORDS_LEFT_OUT = "srv-records-left-out"  # over MAX_SRV_RECORDS for one service
     SERVERS_LEFT_OUT = "servers-left-out"  # over MAX_SERVERS named: the rest not probed
@@ -185,6 +189,34 @@ SERVER_CODES = frozenset(
         FindingCode.IMPLICIT_TLS_MISSING,
         FindingCode.SUBMISSION_MISSING,
         FindingCode.SASL_MECHANISMS,
+    }
+)
+
+
+# The codes about mail between servers (produced by :mod:`autoconf.check.transport_findings`):
+# the MX hosts on port 25, TLSA records, MTA-STS and TLS-RPT.
+TRANSPORT_CODES = frozenset(
+    {
+        FindingCode.ZONE_DNSSEC_BOGUS,
+        FindingCode.ZONE_UNSIGNED,
+        FindingCode.MX_UNREACHABLE,
+        FindingCode.MX_STARTTLS_MISSING,
+        FindingCode.MX_CERTIFICATE,
+        FindingCode.MX_OLD_TLS,
+        FindingCode.TLSA_MISMATCH,
+        FindingCode.TLSA_NOT_SECURE,
+        FindingCode.TLSA_BOGUS,
+        FindingCode.TLSA_USAGE_DISCOURAGED,
+        FindingCode.TLSA_MISSING,
+        FindingCode.MTA_STS_BAD_RECORD,
+        FindingCode.MTA_STS_POLICY_UNREACHABLE,
+        FindingCode.MTA_STS_BAD_POLICY,
+        FindingCode.MTA_STS_NO_RECORD,
+        FindingCode.MTA_STS_MX_MISMATCH,
+        FindingCode.MTA_STS_TESTING,
+        FindingCode.MTA_STS_MISSING,
+        FindingCode.TLS_RPT_BAD_RECORD,
+        FindingCode.TLS_RPT_MISSING,
     }
 )
 
@@ -493,6 +525,11 @@ class MtaStsDetails(_Frozen):
 class TransportReport(_Frozen):
     """How other mail servers reach the domain: MX hosts on port 25, DANE, MTA-STS, TLS-RPT."""
 
+    dnssec: DnssecStatus | None = None
+    """The domain's zone: secure, insecure, bogus or unknown (validated from the trust
+    anchors whatever ``--dnssec`` says)."""
+    dnssec_detail: str | None = None
+    """The link of the chain of trust that decided it (for bogus: the one that fails)."""
     mx: list[MxHostReport] = Field(default_factory=list)
     """Every MX host probed, in preference order."""
     mta_sts: MtaStsDetails = Field(default_factory=MtaStsDetails)

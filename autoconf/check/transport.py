@@ -1,6 +1,7 @@
 """How other mail servers reach the domain: the MX hosts on port 25, DANE, MTA-STS, TLS-RPT.
 
-The network half (the judging is :mod:`autoconf.check.transport_findings`, pure): every MX
+The network half (the judging is :mod:`autoconf.check.transport_findings`, pure): the zone's
+DNSSEC status (validated from the trust anchors, with the link that decides it), every MX
 host probed as a sending server would (EHLO, STARTTLS, the certificate against the WebPKI, and
 an unverified handshake for the TLS version and the presented key, which DANE judges apart
 from the WebPKI), the TLSA records of the MX hosts and of the named servers, the ``_mta-sts``
@@ -57,13 +58,21 @@ async def check_transport(
     limits = ProbeLimits.from_options(options)
     probes = asyncio.gather(*(_mx_host(r, network, limits, deadline) for r in hosts))
     tlsa = asyncio.gather(*(lookup_tlsa(h, p, network, limits, deadline) for h, p in endpoints))
-    found, checks, sts, rpt = await asyncio.gather(
+    found, checks, sts, rpt, (zone, detail) = await asyncio.gather(
         probes,
         tlsa,
         _mta_sts(domain, network, options, deadline),
         _tls_rpt(domain, network, options, deadline),
+        network.dns.zone_dnssec(domain, deadline, limit=options.first_byte_timeout),
     )
-    report = TransportReport(mx=list(found), mta_sts=sts, tls_rpt=rpt[0], tls_rpt_problem=rpt[1])
+    report = TransportReport(
+        dnssec=zone,
+        dnssec_detail=detail,
+        mx=list(found),
+        mta_sts=sts,
+        tls_rpt=rpt[0],
+        tls_rpt_problem=rpt[1],
+    )
     return report, dict(zip(endpoints, checks, strict=True))
 
 

@@ -94,7 +94,7 @@ def transport_findings(domain: str, report: TransportReport) -> list[Finding]:
     """Every finding about the MX hosts, their TLSA records, MTA-STS and TLS-RPT."""
     sts = report.mta_sts
     enforced = sts.mode if sts.record and sts.mode else None
-    found: list[Finding] = []
+    found = _zone_findings(domain, report)
     for host in report.mx:
         found += _mx_findings(host, enforced)
         if host.tlsa is not None:
@@ -102,6 +102,37 @@ def transport_findings(domain: str, report: TransportReport) -> list[Finding]:
     found += mta_sts_findings(domain, sts, [h.host for h in report.mx])
     found += _tls_rpt_findings(domain, report)
     return found
+
+
+def _zone_findings(domain: str, report: TransportReport) -> list[Finding]:
+    """The zone's DNSSEC status: bogus is an error, unsigned a note (DANE needs it)."""
+    evidence = [report.dnssec_detail or ""]
+    if report.dnssec is DnssecStatus.BOGUS:
+        return [
+            _f(
+                FindingCode.ZONE_DNSSEC_BOGUS,
+                _E,
+                Mechanism.DANE,
+                f"{domain} is signed, but its DNSSEC chain of trust fails: validating resolvers "
+                "answer nothing for it, so mail to it and its servers' names fail there.",
+                "fix the failing link: re-sign the zone, or correct the DS record at the parent "
+                "(often a key rollover gone wrong)",
+                evidence,
+            )
+        ]
+    if report.dnssec is DnssecStatus.INSECURE:
+        return [
+            _f(
+                FindingCode.ZONE_UNSIGNED,
+                _I,
+                Mechanism.DANE,
+                f"{domain} is not DNSSEC-signed (or its parent holds no DS for it), so DANE "
+                "cannot protect mail to it.",
+                "sign the zone and publish its DS record at the registrar, then TLSA records",
+                evidence,
+            )
+        ]
+    return []
 
 
 def _secure_tlsa(host: MxHostReport) -> bool:

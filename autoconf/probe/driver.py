@@ -20,7 +20,14 @@ from enum import StrEnum
 
 from .._logging import log_probe
 from ..address import is_ip
-from ..errors import DeadlineExceeded, HostNotFound, NetworkError, bounded
+from ..errors import (
+    DeadlineExceeded,
+    DnsError,
+    DnsFailure,
+    HostNotFound,
+    NetworkError,
+    bounded,
+)
 from ..masking import masked_verification
 from ..models import (
     Certificate,
@@ -196,6 +203,8 @@ class _Trust:
         self.dane = DaneStatus.NONE
         try:
             answer = await self.lookup
+        except DnsError as exc:
+            return (), exc.kind is DnsFailure.BOGUS  # bogus records refuse; others prove nothing
         except NetworkError:
             return (), False
         if answer.dnssec is DnssecStatus.BOGUS:

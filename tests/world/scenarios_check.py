@@ -9,6 +9,7 @@ target, silence) are listed in :data:`FROM_EXISTING`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tests.world.scenarios import (
@@ -32,7 +33,13 @@ from tests.world.scenarios_pacc import FINDINGS as PACC_FINDINGS
 if TYPE_CHECKING:
     from tests.world.scenarios import _Builder
 
-__all__ = ["CHECK_NAMES", "CHECK_SCENARIOS", "FROM_EXISTING", "add_check_scenarios"]
+__all__ = [
+    "CHECK_NAMES",
+    "CHECK_SCENARIOS",
+    "FROM_EXISTING",
+    "TRANSPORT_SCENARIOS",
+    "add_check_scenarios",
+]
 
 # finding code -> the existing scenario (tests/world/scenarios.py) that produces it
 FROM_EXISTING = {
@@ -70,8 +77,28 @@ CHECK_SCENARIOS = {
     "servers-left-out": "srv-many",
 }
 
+# finding code -> the scenario of mail between servers (MX on port 25, MTA-STS, TLS-RPT) that
+# produces it; check-clean's MX is the world's Postfix on port 25 with a valid certificate.
+TRANSPORT_SCENARIOS = {
+    "mta-sts-missing": "check-clean",
+    "mx-unreachable": "check-mta-sts",
+    "mx-certificate": "check-mta-sts",
+    "mta-sts-mx-mismatch": "check-mta-sts",
+    "tls-rpt-missing": "check-mta-sts",
+    "mta-sts-testing": "check-mta-sts-testing",
+    "tls-rpt-bad-record": "check-mta-sts-testing",
+    "mta-sts-bad-record": "check-mta-sts-bad-record",
+    "mta-sts-bad-policy": "check-mta-sts-bad-policy",
+    "mta-sts-policy-unreachable": "check-mta-sts-unserved",
+    "mta-sts-no-record": "check-mta-sts-orphan",
+}
+
 # Every scenario added here; each one's imap./smtp. are the world's working Dovecot and Postfix.
-CHECK_NAMES = ("check-clean", *sorted(set(CHECK_SCENARIOS.values())))
+CHECK_NAMES = (
+    "check-clean",
+    *sorted(set(CHECK_SCENARIOS.values()) | set(TRANSPORT_SCENARIOS.values()) - {"check-clean"}),
+)
+MTA_STS_PATH = "/.well-known/mta-sts.txt"
 
 _HOSTING = "hostingco.test"  # scenarios.py's hosting company, known to the world's ISPDB
 _OTHER = "check-other.test"  # a second domain, for targets outside and redirects elsewhere
@@ -237,6 +264,8 @@ def add_check_scenarios(b: _Builder, plan: AddressPlan, ispdb: WebHost) -> None:
     autoconfig(z, d, standard_servers(d))
     z.add(d, "MX", f"10 mx1.{_HOSTING}.")
 
+    _mta_sts(b, domain, p)
+
     # Many SRV records (issue 19.5): more than the check looks at per service (16) and more
     # servers than it probes (32). srv-many has 40 per service for its finding codes;
     # srv-thousands has the 6 x 1,000 of the issue. Priorities count up from 0; the first 16
@@ -249,6 +278,44 @@ def add_check_scenarios(b: _Builder, plan: AddressPlan, ispdb: WebHost) -> None:
         for i in range(16):
             b.a(z, f"in{i}.{d}", p.dovecot)
             b.a(z, f"out{i}.{d}", p.postfix)
+
+
+def _mta_sts(b: _Builder, domain: Callable[..., tuple[Zone, str]], p: AddressPlan) -> None:
+    """MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) scenarios; the MX is the world's Postfix."""
+
+    def policy(z: Zone, d: str, body: str, *, record: str | None = "v=STSv1; id=1") -> None:
+        if record is not None:
+            z.add(f"_mta-sts.{d}", "TXT", f'"{record}"')
+        if body:
+            host = b.webhost(z, f"mta-sts.{d}")
+            host.files[MTA_STS_PATH] = WebFile(body.encode(), "text/plain")
+
+    # Enforce, but one MX outside the patterns (and not answering), one with a wrong-name
+    # certificate; no TLS-RPT record.
+    z, d = domain("check-mta-sts", "MTA-STS enforce; mx3 matches no pattern, mx2 a wrong cert")
+    b.a(z, f"mx2.{d}", p.wrong_name)
+    b.a(z, f"mx3.{d}", p.dovecot)  # nothing listens on its port 25
+    z.add(d, "MX", f"20 mx2.{d}.")
+    z.add(d, "MX", f"30 mx3.{d}.")
+    policy(
+        z, d, f"version: STSv1\r\nmode: enforce\r\nmx: mx.{d}\r\nmx: mx2.{d}\r\nmax_age: 86400\r\n"
+    )
+    z, d = domain("check-mta-sts-testing", "MTA-STS testing with *.; a TLS-RPT record with ftp:")
+    policy(z, d, f"version: STSv1\nmode: testing\nmx: *.{d}\nmax_age: 604800\n")
+    z.add(f"_smtp._tls.{d}", "TXT", '"v=TLSRPTv1; rua=ftp://reports.example/"')
+    z, d = domain("check-mta-sts-bad-record", "the _mta-sts record's id has a dash")
+    policy(
+        z,
+        d,
+        f"version: STSv1\nmode: enforce\nmx: mx.{d}\nmax_age: 86400\n",
+        record="v=STSv1; id=2024-01",
+    )
+    z, d = domain("check-mta-sts-bad-policy", "the policy's mode is 'strict'")
+    policy(z, d, f"version: STSv1\nmode: strict\nmx: mx.{d}\nmax_age: 86400\n")
+    z, d = domain("check-mta-sts-unserved", "an _mta-sts record, no mta-sts web host")
+    policy(z, d, "")
+    z, d = domain("check-mta-sts-orphan", "a policy served, no _mta-sts record")
+    policy(z, d, f"version: STSv1\nmode: enforce\nmx: mx.{d}\nmax_age: 86400\n", record=None)
 
 
 _MANY_SERVICES = (

@@ -15,6 +15,7 @@ from ...check.findings import label
 from ...check.publish import zone_source
 from ...check.report import (
     SERVER_CODES,
+    TRANSPORT_CODES,
     DomainReport,
     Finding,
     FindingCode,
@@ -24,6 +25,7 @@ from ...check.report import (
     MechanismReport,
     ServerReport,
     Severity,
+    TransportReport,
 )
 from ...models import AttemptStatus, SourceName
 from .terminal import Terminal, safe_text
@@ -40,6 +42,7 @@ _TITLES = {
     Mechanism.MX: "MX records",
     Mechanism.PACC: "PACC (user-agent-configuration.json)",
     Mechanism.SERVER: "Mail servers",
+    Mechanism.MTA_STS: "Mail from other servers (MX on port 25, DANE, MTA-STS, TLS-RPT)",
 }
 _UNICODE: dict[object, str] = {
     "ok": "✓",
@@ -105,26 +108,7 @@ def render_report(report: DomainReport, out: IO[str], term: Terminal) -> None:
     w.line(_summary(report.findings))
     grouped = _grouped(report.findings)
     for mechanism in (*_TITLES, None):
-        if mechanism is None:
-            if grouped.get(None):
-                w.out.write("\n")
-                _section_head(w, "Across mechanisms", grouped[None], published=True)
-                _findings(w, grouped[None])
-            continue
-        reports = [m for m in report.mechanisms if m.mechanism is mechanism]
-        if mechanism is Mechanism.SERVER:
-            if report.servers:
-                w.out.write("\n")
-                _servers(w, report.servers, grouped.get(mechanism, []))
-            continue
-        if not reports:
-            continue
-        w.out.write("\n")
-        found = grouped.get(mechanism, [])
-        _section_head(w, _TITLES[mechanism], found, published=any(r.published for r in reports))
-        for one in reports:
-            _mechanism_body(w, one)
-        _findings(w, found)
+        _section(w, report, mechanism, grouped)
     hint = _srv_hint(report)
     if hint:
         w.out.write("\n")
@@ -132,6 +116,41 @@ def render_report(report: DomainReport, out: IO[str], term: Terminal) -> None:
         w.line(hint[1], indent=2)
     w.out.write("\n")
     w.line(f"Checked in {report.elapsed_ms / 1000:.1f} s.")
+
+
+def _section(
+    w: _Writer,
+    report: DomainReport,
+    mechanism: Mechanism | None,
+    grouped: dict[Mechanism | None, list[Finding]],
+) -> None:
+    """One section of the view: a mechanism, the servers, mail between servers, or the
+    findings across mechanisms (``None``); nothing when there is nothing to show."""
+    found = grouped.get(mechanism, [])
+    if mechanism is None:
+        if found:
+            w.out.write("\n")
+            _section_head(w, "Across mechanisms", found, published=True)
+            _findings(w, found)
+        return
+    if mechanism is Mechanism.SERVER:
+        if report.servers:
+            w.out.write("\n")
+            _servers(w, report.servers, found)
+        return
+    if mechanism is Mechanism.MTA_STS:
+        if report.transport is not None:
+            w.out.write("\n")
+            _transport(w, report.transport, found)
+        return
+    reports = [m for m in report.mechanisms if m.mechanism is mechanism]
+    if not reports:
+        return
+    w.out.write("\n")
+    _section_head(w, _TITLES[mechanism], found, published=any(r.published for r in reports))
+    for one in reports:
+        _mechanism_body(w, one)
+    _findings(w, found)
 
 
 def _srv_hint(report: DomainReport) -> tuple[str, str] | None:
@@ -191,6 +210,8 @@ def _grouped(findings: Sequence[Finding]) -> dict[Mechanism | None, list[Finding
         key: Mechanism | None
         if finding.code in SERVER_CODES:
             key = Mechanism.SERVER
+        elif finding.code in TRANSPORT_CODES:
+            key = Mechanism.MTA_STS
         elif finding.code in _ACROSS or not finding.mechanisms:
             key = None
         else:
@@ -330,4 +351,30 @@ def _servers(w: _Writer, servers: Sequence[ServerReport], found: Sequence[Findin
         named = ", ".join(m.value for m in server.mechanisms)
         text = f"{label(server)}, named by {named}: {state}"
         w.line(text, indent=2, hang=4)
+    _findings(w, found)
+
+
+def _transport(w: _Writer, transport: TransportReport, found: Sequence[Finding]) -> None:
+    """The MX hosts as probed on port 25, then MTA-STS and TLS-RPT as published."""
+    title = _TITLES[Mechanism.MTA_STS]
+    _section_head(w, title, found, published=bool(transport.mx or transport.mta_sts.record))
+    if transport.dnssec is not None:
+        w.line(f"DNSSEC: {transport.dnssec.value} ({transport.dnssec_detail or ''})", indent=2)
+    for host in transport.mx:
+        v = host.verification
+        if v is None or not v.reachable:
+            state = "no answer"
+        else:
+            state = f"STARTTLS {v.tls.value}" + (
+                f", {host.tls_version}" if host.tls_version else ""
+            )
+        if host.tlsa is not None and host.tlsa.records:
+            state += f", {len(host.tlsa.records)} TLSA"
+        w.line(f"MX {host.host}:25 (preference {host.preference}): {state}", indent=2, hang=4)
+    sts = transport.mta_sts
+    if sts.record:
+        mode = f", mode {sts.mode}" if sts.mode else ""
+        w.line(f"MTA-STS: {sts.record}{mode}", indent=2, hang=4)
+    if transport.tls_rpt:
+        w.line(f"TLS-RPT: {transport.tls_rpt}", indent=2, hang=4)
     _findings(w, found)

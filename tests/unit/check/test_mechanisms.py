@@ -15,6 +15,7 @@ from autoconf.check.mechanisms import check_autoconfig, check_mx, check_srv, loo
 from autoconf.check.report import FindingCode, LookupOutcome, Mechanism
 from autoconf.check.run import run_check
 from autoconf.errors import FetchError, FetchFailure, HostNotFound, TLSError
+from autoconf.models import DnssecStatus
 from autoconf.net.cache import TTLCache
 from autoconf.net.dns import DnsAnswer, MxRecord
 from autoconf.net.http import FetchResult
@@ -71,6 +72,7 @@ class ScriptedDns:
         self.hosts = set(hosts)
         self.hang = hang
         self.tlsa_by_name: dict[str, list[TlsaRecord]] = {}
+        self.zone = (DnssecStatus.UNKNOWN, "not asked")
 
     def attempt_status(self, name: str, rdtype: str) -> None:
         return None  # DNSSEC off
@@ -99,6 +101,9 @@ class ScriptedDns:
 
     async def no_such_domain(self, name: str, deadline: Deadline, *, limit: float | None = None):
         return False
+
+    async def zone_dnssec(self, domain: str, deadline: Deadline, *, limit: float | None = None):
+        return self.zone
 
     async def tlsa(self, host: str, port: int, deadline: Deadline, *, limit: float | None = None):
         await self._maybe_hang()

@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from autoconf import ServerSettings, Verification
-from autoconf.errors import DnsError
+from autoconf.errors import DnsError, DnsFailure
 from autoconf.models import (
     CertificateKind,
     DaneStatus,
@@ -311,10 +311,14 @@ async def test_a_failed_tlsa_lookup_leaves_the_normal_check(serve):
     assert (v.failure, v.dane) == (FailureKind.CERTIFICATE, DaneStatus.NONE)
 
 
-async def test_bogus_tlsa_records_fail_the_certificate(serve):
-    """TLSA records whose signatures do not validate: a DANE failure, not a fallback."""
+@pytest.mark.parametrize("raised", [False, True], ids=["answer", "error"])
+async def test_bogus_tlsa_records_fail_the_certificate(serve, raised):
+    """TLSA records whose signatures do not validate (an answer marked bogus, or the DNS
+    client's bogus error): a DANE failure, not a fallback to the normal check."""
     served = await serve()
-    v = await probe(served, TlsaDns(DnsAnswer((ee(served.leaf),), DnssecStatus.BOGUS)))
+    error = DnsError("bogus", kind=DnsFailure.BOGUS, host=HOST)
+    bogus = error if raised else DnsAnswer((ee(served.leaf),), DnssecStatus.BOGUS)
+    v = await probe(served, TlsaDns(bogus))
     assert_refused(v, served, CertificateKind.DANE_BOGUS, DaneStatus.FAILED)
     assert v.dane_record is None
     assert "bogus" in (v.error or "")
