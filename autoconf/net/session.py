@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import DeadlineExceeded
 from ..options import Deadline, Options
-from .cache import TTLCache
+from .cache import SharedCache, TTLCache
 from .dns import DnsClient
 from .http import MAX_BODY_BYTES, ConnectFailures, FetchResult, HttpFetcher, make_http_client
 from .tls import make_ssl_context
@@ -92,12 +92,20 @@ class CallNetwork:
     cache: TTLCache
     documents: TTLCache
     probes: TTLCache = field(default_factory=TTLCache)  # verifications by endpoint
+    # Behind ``documents``: a cache shared with other processes, for answers that are the
+    # same for everyone (None without one, or when the session's HTTPS is its own).
+    shared: SharedCache | None = None
 
 
 class Network:
-    """Built from the session's Options: DNS, the HTTP client, the SSL context, the bounds."""
+    """Built from the session's Options: DNS, the HTTP client, the SSL context, the bounds.
 
-    def __init__(self, options: Options) -> None:
+    ``shared`` (a :class:`~autoconf.net.cache.SharedCache`) stands behind the DNS answers and
+    the documents. Probe results never go there: a probe's verdict depends on this session's
+    trust store, credentials and client certificate, and is kept one minute in the process.
+    """
+
+    def __init__(self, options: Options, shared: SharedCache | None = None) -> None:
         self.cache = TTLCache()
         self.documents = TTLCache()
         self.probes = TTLCache()  # verifications by endpoint (autoconf.probe.shared)
@@ -109,7 +117,12 @@ class Network:
             resolver=options.resolver,
             cache=self.cache,
             shared_socket=options.shared_dns_socket,
+            shared=shared,
         )
+        # Documents fetched with a trust store or client of the caller's own are not shared:
+        # another process, with other roots, must not take them as verified.
+        custom_tls = options.ca_file is not None or options.ssl_context is not None
+        self.shared = None if custom_tls or options.http_client is not None else shared
         self._owns_client = options.http_client is None
         # Only our own client records connect failures (an injected one connects by itself).
         self.connect_failures = ConnectFailures() if self._owns_client else None
@@ -141,6 +154,7 @@ class Network:
             cache=self.cache,
             documents=self.documents,
             probes=self.probes,
+            shared=self.shared,
         )
 
     async def aclose(self) -> None:
