@@ -204,8 +204,13 @@ class Codec(Generic[T]):
 
     kind: str  # part of the key: values of different kinds never meet
     encode: Callable[[T], Any]
-    decode: Callable[[Any], T]
+    decode: Callable[[Any], T]  # may raise the failure ``failure`` wrote down, rebuilt
+    # A failure as plain data, for a failure worth sharing (a lasting "nothing here");
+    # None for any other, which stays in the process.
+    failure: Callable[[Exception], Any] | None = None
 
+
+NEGATIVE_TTL = 30.0  # seconds a shared failure is kept (as TTLCache keeps one)
 
 LOCK_SHARE = 0.5  # the part of a call's remaining time its lock (and a waiter's wait) may take
 LOCK_MAX_S = 10.0
@@ -241,7 +246,13 @@ def through_shared(
             if found is not None:
                 return found
         try:
-            value, ttl = await fetch()
+            try:
+                value, ttl = await fetch()
+            except Exception as exc:
+                plain = codec.failure(exc) if codec.failure is not None else None
+                if plain is not None:
+                    await shared.put(full, plain, NEGATIVE_TTL)
+                raise
             try:
                 plain = codec.encode(value)
             except (ValueError, TypeError):  # a value this codec does not carry: kept locally

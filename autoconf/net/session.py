@@ -93,8 +93,10 @@ class CallNetwork:
     documents: TTLCache
     probes: TTLCache = field(default_factory=TTLCache)  # verifications by endpoint
     # Behind ``documents``: a cache shared with other processes, for answers that are the
-    # same for everyone (None without one, or when the session's HTTPS is its own).
+    # same for everyone (None without one, or when the session's HTTPS is the caller's own),
+    # under keys that start with ``shared_scope`` (what else decides what a fetch returns).
     shared: SharedCache | None = None
+    shared_scope: str = ""
 
 
 class Network:
@@ -119,10 +121,12 @@ class Network:
             shared_socket=options.shared_dns_socket,
             shared=shared,
         )
-        # Documents fetched with a trust store or client of the caller's own are not shared:
-        # another process, with other roots, must not take them as verified.
-        custom_tls = options.ca_file is not None or options.ssl_context is not None
-        self.shared = None if custom_tls or options.http_client is not None else shared
+        # A document's key names the roots it was verified with (another process, with other
+        # roots, must not take it as verified); with an SSL context or HTTP client of the
+        # caller's own, which cannot be named, documents are not shared.
+        own_tls = options.ssl_context is not None or options.http_client is not None
+        self.shared = None if own_tls else shared
+        self.shared_scope = f"{options.block_private_addresses}:{options.ca_file or ''}"
         self._owns_client = options.http_client is None
         # Only our own client records connect failures (an injected one connects by itself).
         self.connect_failures = ConnectFailures() if self._owns_client else None
@@ -155,6 +159,7 @@ class Network:
             documents=self.documents,
             probes=self.probes,
             shared=self.shared,
+            shared_scope=self.shared_scope,
         )
 
     async def aclose(self) -> None:
