@@ -172,6 +172,7 @@ async def test_a_stopped_redis_is_bypassed_and_the_breaker_opens(redis_server: R
     value, _ = await through_shared(cache, "k", PLAIN, fetch, 5.0)()
     assert calls == [1, 1]
     assert cache.status()["failures"] == status["failures"]
+    await cache.aclose()
 
 
 async def test_a_dead_redis_is_bypassed_then_asked_again(redis_server: RedisServer):
@@ -187,6 +188,7 @@ async def test_a_dead_redis_is_bypassed_then_asked_again(redis_server: RedisServ
     await through_shared(cache, "k", PLAIN, fetch, 5.0)()
     assert cache.status()["failures"] > first
     assert calls == [1, 1]
+    await cache.aclose()
 
 
 def test_bad_arguments_are_refused_clearly():

@@ -29,10 +29,15 @@ def ispdb_fetches(world: WorldInfo, domain: str) -> int:
     return sum(f"/v1.1/{domain} " in line for line in log.read_text(errors="replace").splitlines())
 
 
-async def discover_in_session(world: WorldInfo, cache: RedisCache) -> DiscoveryResult:
-    address = world.address(SCENARIO)
-    async with Session(world_options(world, deadline=20.0), cache=cache) as session:
-        return await session.discover(address)
+async def discover_in_session(
+    world: WorldInfo, cache: RedisCache, scenario: str = SCENARIO
+) -> DiscoveryResult:
+    """One discovery in a new Session; the cache's connections of this loop closed after."""
+    try:
+        async with Session(world_options(world, deadline=20.0), cache=cache) as session:
+            return await session.discover(world.address(scenario))
+    finally:
+        await cache.aclose()
 
 
 def first_servers(result: DiscoveryResult) -> list[tuple[str, int]]:
@@ -63,10 +68,8 @@ async def test_a_second_session_asks_redis_not_the_world(
 async def test_nothing_personal_goes_to_redis(world: WorldInfo, redis_server: RedisServer):
     prefix = f"private-{uuid.uuid4().hex}"
     for scenario in ("autoconfig", "autodiscover", SCENARIO):
-        async with Session(
-            world_options(world, deadline=20.0), cache=RedisCache(redis_server.url, prefix=prefix)
-        ) as session:
-            result = await session.discover(world.address(scenario))
+        cache = RedisCache(redis_server.url, prefix=prefix)
+        result = await discover_in_session(world, cache, scenario)
         assert result.found, scenario
     store = redis.Redis.from_url(redis_server.url)
     values = [store.get(k) or b"" for k in store.keys(f"{prefix}:*")]
