@@ -196,6 +196,14 @@ class SharedCache(Protocol):
         """Give back a lock this process claimed (it expires by itself otherwise)."""
         ...
 
+    def attach(self) -> None:
+        """A Session on the running event loop starts using this cache."""
+        ...
+
+    async def detach(self) -> None:
+        """That Session is closed: the last one on its loop closes the loop's connections."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Codec(Generic[T]):

@@ -131,6 +131,9 @@ class Network:
         # caller's own, which cannot be named, documents are not shared.
         own_tls = options.ssl_context is not None or options.http_client is not None
         self.shared = None if own_tls else shared
+        self._cache_user = shared  # closed with the network (its connections on this loop)
+        if shared is not None:
+            shared.attach()
         self.shared_scope = f"{options.block_private_addresses}:{options.ca_file or ''}"
         self._owns_client = options.http_client is None
         # Only our own client records connect failures (an injected one connects by itself).
@@ -173,3 +176,5 @@ class Network:
                 await self.client.aclose()
         finally:
             self.dns.close()
+            if self._cache_user is not None:
+                await self._cache_user.detach()

@@ -224,3 +224,19 @@ def test_clock_ahead_never_lengthens_a_value(redis_server: RedisServer):
     found = asyncio.run(main())
     assert found is not None
     assert found[1] <= 5
+
+
+async def test_the_last_session_on_a_loop_closes_its_connections(redis_server: RedisServer):
+    cache = RedisCache(redis_server.url, prefix="users")
+    first, second = Session(cache=cache), Session(cache=cache)
+    first.network()
+    second.network()
+    await cache.put("test:k", 1, 30)
+    await first.aclose()
+    assert await cache.get("test:k") is not None  # the other session still uses them
+    assert len(cache._clients) == 1
+    await second.aclose()
+    assert len(cache._clients) == 0
+    await cache.put("test:k", 2, 30)  # made again when needed
+    assert (await cache.get("test:k") or (None,))[0] == 2
+    await cache.aclose()

@@ -32,12 +32,9 @@ def ispdb_fetches(world: WorldInfo, domain: str) -> int:
 async def discover_in_session(
     world: WorldInfo, cache: RedisCache, scenario: str = SCENARIO
 ) -> DiscoveryResult:
-    """One discovery in a new Session; the cache's connections of this loop closed after."""
-    try:
-        async with Session(world_options(world, deadline=20.0), cache=cache) as session:
-            return await session.discover(world.address(scenario))
-    finally:
-        await cache.aclose()
+    """One discovery in a new Session (which closes the cache's connections of this loop)."""
+    async with Session(world_options(world, deadline=20.0), cache=cache) as session:
+        return await session.discover(world.address(scenario))
 
 
 def first_servers(result: DiscoveryResult) -> list[tuple[str, int]]:
