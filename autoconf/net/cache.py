@@ -228,15 +228,16 @@ _POLL_S = 0.05
 def through_shared(
     shared: SharedCache | None,
     key: str,
-    codec: Codec[T],
+    codec: Codec[T] | None,
     fetch: Callable[[], Awaitable[tuple[T, float]]],
     within: float,
 ) -> Callable[[], Awaitable[tuple[T, float]]]:
-    """``fetch`` behind ``shared`` (itself if None): the shared answer if there is one;
+    """``fetch`` behind ``shared`` (itself without one, or without a ``codec``: a value kept in
+    the process only): the shared answer if there is one;
     else the one process holding the lock fetches and shares, the others wait for its answer
     at most a part of ``within`` seconds (the time their call has left) and then fetch for
     themselves."""
-    if shared is None:
+    if shared is None or codec is None:
         return fetch
     full = f"{codec.kind}:{key}"
     hold = min(max(within * LOCK_SHARE, _POLL_S), LOCK_MAX_S)
@@ -254,23 +255,37 @@ def through_shared(
             if found is not None:
                 return found
         try:
-            try:
-                value, ttl = await fetch()
-            except Exception as exc:
-                plain = codec.failure(exc) if codec.failure is not None else None
-                if plain is not None:
-                    await shared.put(full, plain, NEGATIVE_TTL)
-                raise
-            try:
-                plain = codec.encode(value)
-            except (ValueError, TypeError):  # a value this codec does not carry: kept locally
-                return value, ttl
-            await shared.put(full, plain, ttl)
-            return value, ttl
+            return await _fetch_and_share(shared, full, codec, fetch)
         finally:
             await shared.release(full)
 
     return run
+
+
+async def _fetch_and_share(
+    shared: SharedCache,
+    full: str,
+    codec: Codec[T],
+    fetch: Callable[[], Awaitable[tuple[T, float]]],
+) -> tuple[T, float]:
+    """With the lock held: fetch, and share what was found (or a failure worth sharing)."""
+    # Another may have shared it between our first look and our claim (and let go).
+    found = await _load(shared, full, codec)
+    if found is not None:
+        return found
+    try:
+        value, ttl = await fetch()
+    except Exception as exc:
+        plain = codec.failure(exc) if codec.failure is not None else None
+        if plain is not None:
+            await shared.put(full, plain, NEGATIVE_TTL)
+        raise
+    try:
+        plain = codec.encode(value)
+    except (ValueError, TypeError):  # a value this codec does not carry: kept locally
+        return value, ttl
+    await shared.put(full, plain, ttl)
+    return value, ttl
 
 
 async def _load(shared: SharedCache, key: str, codec: Codec[T]) -> tuple[T, float] | None:
