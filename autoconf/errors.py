@@ -81,6 +81,7 @@ class DnsFailure(StrEnum):
     NO_ANSWER = "no-answer"  # the name exists but has no record of the type asked for
     TIMEOUT = "timeout"  # no answer within the limit
     SERVFAIL = "servfail"  # every nameserver failed or refused
+    BOGUS = "dnssec-bogus"  # an answer DNSSEC proves forged or broken: never used
     ERROR = "error"  # anything else dnspython or the system resolver reported
 
 

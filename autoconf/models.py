@@ -274,6 +274,12 @@ class CertificateKind(StrEnum):
     SELF_SIGNED = "self-signed"  # the server's own certificate signed itself
     UNTRUSTED = "untrusted"  # the chain does not end at a trusted CA
     OTHER = "other"  # revoked, wrong purpose, bad signature, ...
+    # The server has DNSSEC-secure TLSA records and its certificate matches none of them: DANE
+    # alone decided, whatever a CA says (RFC 7671).
+    DANE_MISMATCH = "dane-mismatch"
+    # The server's TLSA records failed DNSSEC validation (bogus): they may be forged, and the
+    # connection is refused rather than judged without them (RFC 6698 §4.1).
+    DANE_BOGUS = "dane-bogus"
 
 
 def _empty_list() -> list[Any]:
@@ -305,6 +311,9 @@ class Certificate(_Frozen):
     """Who issued the certificate (its issuer's common or organisation name)."""
     kind: CertificateKind | None = None  # why it was refused; None when valid or not judged
     """Why it was refused, for code to decide on; None when valid or not judged."""
+    spki_sha256: str | None = None
+    """The SHA-256 of the leaf's SubjectPublicKeyInfo, in lower-case hex: what a TLSA
+    ``3 1 1`` record for this server holds. None when the certificate could not be read."""
 
 
 class Verification(_Frozen):

@@ -16,12 +16,16 @@ from .report import (
     LookupOutcome,
     Mechanism,
     MechanismReport,
+    MtaStsDetails,
+    MxHostReport,
     OAuthCheck,
     PaccDetails,
     PaccRecord,
     ServerReport,
     ServiceCheck,
     Severity,
+    TlsaCheck,
+    TransportReport,
 )
 
 __all__ = [
@@ -35,10 +39,14 @@ __all__ = [
     "LookupOutcome",
     "Mechanism",
     "MechanismReport",
+    "MtaStsDetails",
+    "MxHostReport",
     "OAuthCheck",
     "PaccDetails",
     "PaccRecord",
     "ServerReport",
     "ServiceCheck",
     "Severity",
+    "TlsaCheck",
+    "TransportReport",
 ]

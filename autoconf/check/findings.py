@@ -132,6 +132,13 @@ _FIXED_AT_THE_HOST = frozenset(
         FindingCode.STARTTLS_MISSING,
         FindingCode.SRV_TARGET_UNRESOLVED,
         FindingCode.MX_UNRESOLVED,
+        FindingCode.MX_UNREACHABLE,
+        FindingCode.MX_STARTTLS_MISSING,
+        FindingCode.MX_CERTIFICATE,
+        FindingCode.MX_OLD_TLS,
+        FindingCode.TLSA_MISMATCH,
+        FindingCode.TLSA_USAGE_DISCOURAGED,
+        FindingCode.TLSA_MISSING,
     }
 )
 

@@ -323,6 +323,129 @@ GUIDE: Mapping[FindingCode, CodeGuide] = {
         "make it answer (or stop publishing the name), or run the check again with a longer "
         "--timeout",
     ),
+    FindingCode.MX_UNREACHABLE: _g(
+        _W,
+        "an MX host does not answer SMTP on port 25 (senders then try the other MX hosts, or "
+        "queue the mail and retry)",
+        "make the host accept connections on port 25 (check the firewall), or remove the MX record",
+    ),
+    FindingCode.MX_STARTTLS_MISSING: _g(
+        (_E, _W),
+        "an MX host does not offer STARTTLS on port 25, or TLS fails there: mail to the domain "
+        "travels in plain text. An error when MTA-STS enforces TLS or secure TLSA records "
+        "publish DANE for the host (senders then do not deliver at all)",
+        "offer STARTTLS (RFC 3207) with a certificate for the MX host name",
+    ),
+    FindingCode.MX_CERTIFICATE: _g(
+        (_E, _W, _I),
+        "the WebPKI refuses an MX host's certificate (self-signed, expired, another name). "
+        "Mail servers deliver over TLS opportunistically whatever the certificate (RFC 7435), "
+        "so this is only worth knowing, unless an MTA-STS policy asks senders to check it: a "
+        "warning in mode testing (failures reported), an error in mode enforce (senders refuse "
+        "to deliver). With secure TLSA records DANE judges the certificate instead (RFC 7672 "
+        "§3.2: the names are checked against TLSA, not the WebPKI), and this is not raised",
+        "install a certificate from a public CA for the MX host name (e.g. from Let's "
+        "Encrypt), or publish TLSA records for it in a DNSSEC-signed zone",
+    ),
+    FindingCode.MX_OLD_TLS: _g(
+        _W,
+        "an MX host agreed to TLS 1.0 or 1.1, which RFC 8996 retires",
+        "allow TLS 1.2 and 1.3 only",
+    ),
+    FindingCode.TLSA_MISMATCH: _g(
+        (_E, _W),
+        "no TLSA record of an MX host (`_25._tcp.HOST`) or server (`_PORT._tcp.HOST`) matches "
+        "the certificate or key it presents: an error when the records are DNSSEC-secure "
+        "(DANE senders and clients refuse the connection), a warning when their status is "
+        "unknown (DNSSEC not checked: `--dnssec`)",
+        "publish the TLSA record for the current key first (`--format srv-zone` prints "
+        "`3 1 1` records from the keys presented), roll the key over, then remove the old "
+        "record",
+    ),
+    FindingCode.TLSA_NOT_SECURE: _g(
+        _W,
+        "TLSA records are published in a zone that DNSSEC does not sign (insecure): everyone "
+        "ignores them",
+        "sign the zone (and publish its DS at the parent), or remove the records",
+    ),
+    FindingCode.TLSA_BOGUS: _g(
+        _E,
+        "the TLSA answer fails DNSSEC validation (bogus): DANE senders and clients refuse to "
+        "connect, since the records may be forged",
+        "fix the zone's signatures or the DS at the parent (often a key rollover gone wrong)",
+    ),
+    FindingCode.TLSA_USAGE_DISCOURAGED: _g(
+        (_W, _I),
+        "TLSA records with usage 0 (PKIX-TA) or 1 (PKIX-EE): SMTP senders treat them as "
+        "unusable (RFC 7672 §3.1.3; a warning for MX hosts), and RFC 7671 advises DANE-EE or "
+        "DANE-TA for other mail servers too (a note)",
+        "publish DANE-EE `3 1 1` (the server's key) or DANE-TA `2 1 1` (the issuing CA's key) "
+        "records instead",
+    ),
+    FindingCode.TLSA_MISSING: _g(
+        _I,
+        "a host in a DNSSEC-signed zone has no TLSA record: DANE is one record away",
+        "publish `_PORT._tcp.HOST. IN TLSA 3 1 1 <hex>` (`--format srv-zone` prints it)",
+    ),
+    FindingCode.MTA_STS_BAD_RECORD: _g(
+        _E,
+        "the `_mta-sts` TXT record does not parse (RFC 8461 §3.1: `v=STSv1` first, an `id` of "
+        "1 to 32 letters and digits), or two records start with `v=STSv1`: senders ignore "
+        "MTA-STS",
+        'publish one record `_mta-sts.DOMAIN. IN TXT "v=STSv1; id=20240101T000000"`',
+    ),
+    FindingCode.MTA_STS_POLICY_UNREACHABLE: _g(
+        _E,
+        "the `_mta-sts` record is published but the policy is not served at "
+        "`https://mta-sts.DOMAIN/.well-known/mta-sts.txt` with a valid certificate and a 200 "
+        "answer; redirects are not followed (RFC 8461 §3.3), nor bodies over 64 KiB",
+        "serve the policy there (HTTPS, a certificate for mta-sts.DOMAIN, no redirect), or "
+        "remove the TXT record",
+    ),
+    FindingCode.MTA_STS_BAD_POLICY: _g(
+        _E,
+        "the policy file does not parse (RFC 8461 §3.2): `key: value` lines ended by CRLF or "
+        "LF, `version: STSv1`, `mode` enforce, testing or none, `max_age` up to 31557600, an "
+        "`mx` line per MX host or `*.` pattern",
+        "correct the file; then change the TXT record's `id` so senders fetch it again",
+    ),
+    FindingCode.MTA_STS_NO_RECORD: _g(
+        _W,
+        "a policy is served, but no `_mta-sts` TXT record tells senders to fetch it",
+        'publish `_mta-sts.DOMAIN. IN TXT "v=STSv1; id=<a new id>"`',
+    ),
+    FindingCode.MTA_STS_MX_MISMATCH: _g(
+        (_E, _W),
+        "an MX host matches no `mx` pattern of the policy (RFC 8461 §4.1: `*.` stands for the "
+        "leftmost label only): in mode enforce senders do not deliver there (an error), in "
+        "mode testing they report it (a warning)",
+        "add an `mx:` line for the host, then change the TXT record's `id`",
+    ),
+    FindingCode.MTA_STS_TESTING: _g(
+        _I,
+        "the policy's mode is testing (or none): senders deliver even when TLS fails",
+        "switch to `mode: enforce` once the TLS reports show no failures",
+    ),
+    FindingCode.MTA_STS_MISSING: _g(
+        _I,
+        "neither MTA-STS nor DANE asks senders to use TLS for mail to the domain: an attacker "
+        "on the path can strip STARTTLS",
+        "publish an MTA-STS policy and its `_mta-sts` TXT record, or TLSA records in a "
+        "DNSSEC-signed zone",
+    ),
+    FindingCode.TLS_RPT_BAD_RECORD: _g(
+        _W,
+        "the `_smtp._tls` TXT record does not parse (RFC 8460 §3: `v=TLSRPTv1` first, `rua=` "
+        "with mailto: or https: URIs), or two records start with `v=TLSRPTv1`: no reports",
+        'publish one record `_smtp._tls.DOMAIN. IN TXT "v=TLSRPTv1; '
+        'rua=mailto:tls-reports@DOMAIN"`',
+    ),
+    FindingCode.TLS_RPT_MISSING: _g(
+        _I,
+        "MTA-STS or DANE is in use, but no `_smtp._tls` record asks senders for reports "
+        "(RFC 8460), so TLS failures at senders go unseen",
+        'publish `_smtp._tls.DOMAIN. IN TXT "v=TLSRPTv1; rua=mailto:tls-reports@DOMAIN"`',
+    ),
     FindingCode.LOCAL_DNS_DOWN: _g(
         _E,
         "this machine resolves nothing, not even the online ISPDB's host: nothing about the "

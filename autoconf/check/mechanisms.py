@@ -86,6 +86,7 @@ __all__ = [
     "check_pacc",
     "check_services",
     "check_srv",
+    "failed_lookup",
     "lookup_clientconfig",
     "servers_named",
 ]
@@ -183,7 +184,7 @@ async def lookup_clientconfig(
     try:
         result = await fetch(ctx, url, shared=not with_address)
     except (AutoconfError, OSError) as exc:
-        return _failed_lookup(url, with_address, exc)
+        return failed_lookup(url, with_address, exc)
     seen = {
         "url": url,
         "with_address": with_address,
@@ -217,7 +218,7 @@ def _looks_like_xml(body: bytes) -> bool:
     return start.startswith(b"<") and not start.startswith((b"<!doctype html", b"<html"))
 
 
-def _failed_lookup(url: str, with_address: bool, exc: BaseException) -> HttpLookup:
+def failed_lookup(url: str, with_address: bool, exc: BaseException) -> HttpLookup:
     """The lookup record for a fetch that raised ``exc`` (decided on its type and fields)."""
     status: int | None = None
     certificate: str | None = None
@@ -539,7 +540,7 @@ async def check_services(
         try:
             result = await ask_service(ctx, url)
         except (AutoconfError, OSError) as exc:
-            return ServiceCheck(kind=kind, lookup=_failed_lookup(url, False, exc))
+            return ServiceCheck(kind=kind, lookup=failed_lookup(url, False, exc))
         lookup = HttpLookup(
             url=url,
             outcome=LookupOutcome.OK,
@@ -610,7 +611,7 @@ async def _pacc_document(ctx: SourceContext, url: str) -> tuple[HttpLookup, byte
     try:
         result = await read_document(ctx, url)
     except (AutoconfError, OSError) as exc:
-        return _failed_lookup(url, False, exc), None
+        return failed_lookup(url, False, exc), None
     lookup = HttpLookup(
         url=url,
         outcome=LookupOutcome.OK,

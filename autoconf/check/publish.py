@@ -1,5 +1,6 @@
 """What to publish: the SRV records (or the PACC document and its TXT record) matching the
-servers the domain's own documents name.
+servers the domain's own documents name, and with the SRV records the TLSA records of the
+keys the probed servers and MX hosts presented.
 
 ``--check DOMAIN --format srv-zone`` (or ``--format pacc``) prints them. The servers come
 from the first of the domain's own mechanisms that publishes any (PACC, autoconfig, then
@@ -13,7 +14,14 @@ from __future__ import annotations
 from ..models import DiscoveryResult
 from .report import DomainReport, Mechanism, MechanismReport
 
-__all__ = ["PUBLISH_FORMATS", "SOURCE_ORDER", "publish", "srv_zone", "zone_source"]
+__all__ = [
+    "PUBLISH_FORMATS",
+    "SOURCE_ORDER",
+    "publish",
+    "srv_zone",
+    "tlsa_lines",
+    "zone_source",
+]
 
 # The export formats that publish a domain's settings, and so make sense after --check.
 PUBLISH_FORMATS = ("srv-zone", "pacc")
@@ -46,8 +54,9 @@ def publish(report: DomainReport, format: str) -> str | None:
     """``format`` (one of :data:`PUBLISH_FORMATS`) for the servers ``report``'s domain already
     publishes; None when no mechanism names a server."""
     source = zone_source(report)
+    tlsa = tlsa_lines(report) if format == "srv-zone" else ""
     if source is None:
-        return None
+        return tlsa or None
     from ..export import export
 
     result = DiscoveryResult(
@@ -63,4 +72,24 @@ def publish(report: DomainReport, format: str) -> str | None:
     head = f"; the servers as {source.mechanism.value} publishes them\n"
     if format == "pacc":  # the document must stay the first line
         return text + head
-    return head + text
+    return head + text + tlsa
+
+
+def tlsa_lines(report: DomainReport) -> str:
+    """DANE-EE ``3 1 1`` TLSA lines (RFC 7671 §5.1) for every server and MX host whose key
+    the check read: the SHA-256 of the presented key, so a renewal that keeps the key keeps
+    the record. Publish them only in a DNSSEC-signed zone. "" when no key was read."""
+    keys: dict[tuple[str, int], str] = {}
+    for server in report.servers:
+        cert = server.verification.certificate if server.verification else None
+        if cert is not None and cert.spki_sha256:
+            keys.setdefault((server.host, server.port), cert.spki_sha256)
+    for mx in report.transport.mx if report.transport else []:
+        if mx.spki_sha256:
+            keys.setdefault((mx.host, 25), mx.spki_sha256)
+    if not keys:
+        return ""
+    head = "; DANE: the keys the servers presented (publish only in a DNSSEC-signed zone)\n"
+    return head + "".join(
+        f"_{port}._tcp.{host}. IN TLSA 3 1 1 {digest}\n" for (host, port), digest in keys.items()
+    )

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..models import (
     DiscoveryWarning,
+    DnssecStatus,
     OAuthMetadataStatus,
     PaccRecordProblem,
     Protocol,
@@ -39,12 +40,16 @@ __all__ = [
     "LookupOutcome",
     "Mechanism",
     "MechanismReport",
+    "MtaStsDetails",
+    "MxHostReport",
     "OAuthCheck",
     "PaccDetails",
     "PaccRecord",
     "ServerReport",
     "ServiceCheck",
     "Severity",
+    "TlsaCheck",
+    "TransportReport",
 ]
 
 
@@ -66,6 +71,9 @@ class Mechanism(StrEnum):
     MX = "mx"  # the domain's MX records
     SERVER = "server"  # a mail server that a mechanism names
     PACC = "pacc"  # draft-ietf-mailmaint-pacc: the JSON document and its TXT digest
+    MTA_STS = "mta-sts"  # RFC 8461: the _mta-sts TXT record and the policy file
+    TLS_RPT = "tls-rpt"  # RFC 8460: the _smtp._tls TXT record
+    DANE = "dane"  # RFC 6698/7672/7673: the TLSA records of the MX hosts and servers
 
 
 class FindingCode(StrEnum):
@@ -130,6 +138,28 @@ class FindingCode(StrEnum):
     SERVICE_UNREACHABLE = "service-unreachable"  # no 2xx or 401 at the end of the redirects
     SERVICE_NO_CHALLENGE = "service-no-challenge"  # 401 without WWW-Authenticate
     SERVICE_WELL_KNOWN = "service-well-known"  # /.well-known/caldav|carddav answers itself
+    # Mail between servers: the MX hosts on port 25 (RFC 3207, RFC 7672)
+    MX_UNREACHABLE = "mx-unreachable"  # nothing answered SMTP on port 25
+    MX_STARTTLS_MISSING = "mx-starttls-missing"  # no STARTTLS, or it failed
+    MX_CERTIFICATE = "mx-certificate"  # the WebPKI refuses the MX's certificate
+    MX_OLD_TLS = "mx-old-tls"  # the MX agreed to TLS older than 1.2
+    # DANE (RFC 6698, RFC 7672 for SMTP, RFC 7673 for SRV-named servers)
+    TLSA_MISMATCH = "tlsa-mismatch"  # no TLSA record matches what the server presents
+    TLSA_NOT_SECURE = "tlsa-not-secure"  # TLSA records in a zone DNSSEC does not sign
+    TLSA_BOGUS = "tlsa-bogus"  # the TLSA answer fails DNSSEC validation
+    TLSA_USAGE_DISCOURAGED = "tlsa-usage-discouraged"  # usage 0/1 (PKIX-TA/EE) for mail
+    TLSA_MISSING = "tlsa-missing"  # info: DNSSEC-signed, but no TLSA for the server
+    # MTA-STS (RFC 8461)
+    MTA_STS_BAD_RECORD = "mta-sts-bad-record"  # the _mta-sts TXT record does not parse
+    MTA_STS_POLICY_UNREACHABLE = "mta-sts-policy-unreachable"  # record, but no policy served
+    MTA_STS_BAD_POLICY = "mta-sts-bad-policy"  # the policy file does not parse
+    MTA_STS_NO_RECORD = "mta-sts-no-record"  # a policy served without the TXT record
+    MTA_STS_MX_MISMATCH = "mta-sts-mx-mismatch"  # an MX host matches no mx pattern
+    MTA_STS_TESTING = "mta-sts-testing"  # info: mode testing (or none)
+    MTA_STS_MISSING = "mta-sts-missing"  # info: neither MTA-STS nor DANE protects mail to it
+    # TLS-RPT (RFC 8460)
+    TLS_RPT_BAD_RECORD = "tls-rpt-bad-record"  # the _smtp._tls TXT record does not parse
+    TLS_RPT_MISSING = "tls-rpt-missing"  # info: MTA-STS or DANE without reports
     # Bounds: a domain that publishes more than a check looks at
     SRV_RECORDS_LEFT_OUT = "srv-records-left-out"  # over MAX_SRV_RECORDS for one service
     SERVERS_LEFT_OUT = "servers-left-out"  # over MAX_SERVERS named: the rest not probed
@@ -405,6 +435,72 @@ class ServerReport(_Frozen):
     plaintext_login_before_tls: bool | None = None  # None: not applicable or not seen
     """True when a STARTTLS server offers a login before TLS; None when not applicable or not seen.
     """
+    tlsa: TlsaCheck | None = None
+    """Its TLSA records (RFC 7673), when they were looked up."""
+
+
+class TlsaCheck(_Frozen):
+    """A server's TLSA records (``_PORT._tcp.HOST``) and how they compare with its key."""
+
+    records: list[str] = Field(default_factory=list)
+    """The TLSA records in zone-file form (``"3 1 1 ab12…"``)."""
+    dnssec: DnssecStatus | None = None
+    """What DNSSEC proves about the answer; None when DNSSEC was not asked (``--dnssec off``)."""
+    matches: bool | None = None
+    """A record matches what the server presented; None when it could not be compared (no
+    key read, or only records this check does not compare: it compares ``x 1 1`` and
+    ``x 0 1`` with the leaf; a probe with DNSSEC on compares them all)."""
+    error: str | None = None
+    """Why the look-up failed, for people."""
+
+
+class MxHostReport(_Frozen):
+    """One MX host, probed on port 25 as a sending server would (EHLO, STARTTLS)."""
+
+    host: str
+    """The MX host name."""
+    preference: int
+    """The MX preference."""
+    verification: Verification | None = None
+    """The SMTP probe on port 25 (STARTTLS, the WebPKI verdict on its certificate)."""
+    tls_version: str | None = None
+    """The TLS version the host agreed to (``"TLSv1.3"``); None when no TLS was reached."""
+    spki_sha256: str | None = None
+    """The SHA-256 of the presented leaf's SubjectPublicKeyInfo, whatever the WebPKI says."""
+    tlsa: TlsaCheck | None = None
+    """Its TLSA records at ``_25._tcp.HOST`` (RFC 7672)."""
+
+
+class MtaStsDetails(_Frozen):
+    """What the MTA-STS check read (RFC 8461)."""
+
+    record: str | None = None
+    """The ``v=STSv1`` TXT record at ``_mta-sts.DOMAIN``, as published."""
+    record_problem: str | None = None
+    """Why that record (or the set of them) is unusable, for people."""
+    policy: HttpLookup | None = None
+    """The policy fetch (no redirects followed, certificate checked)."""
+    policy_problem: str | None = None
+    """Why the policy file does not parse, for people."""
+    mode: str | None = None
+    """The policy's mode: enforce, testing or none."""
+    max_age: int | None = None
+    """The policy's max_age in seconds."""
+    mx: list[str] = Field(default_factory=list)
+    """The policy's mx patterns."""
+
+
+class TransportReport(_Frozen):
+    """How other mail servers reach the domain: MX hosts on port 25, DANE, MTA-STS, TLS-RPT."""
+
+    mx: list[MxHostReport] = Field(default_factory=list)
+    """Every MX host probed, in preference order."""
+    mta_sts: MtaStsDetails = Field(default_factory=MtaStsDetails)
+    """The MTA-STS record and policy."""
+    tls_rpt: str | None = None
+    """The ``v=TLSRPTv1`` TXT record at ``_smtp._tls.DOMAIN``."""
+    tls_rpt_problem: str | None = None
+    """Why it is unusable, for people."""
 
 
 class DomainReport(_Frozen):
@@ -433,6 +529,9 @@ class DomainReport(_Frozen):
     """Set when this machine's DNS or network is down, so nothing could be judged about the
     domain: then the findings are one ``local-dns-down`` or ``local-network-down`` and no
     other, and ``--check`` exits with 6 ("could not check from here")."""
+    transport: TransportReport | None = None
+    """Mail between servers: the MX hosts probed on port 25, DANE, MTA-STS and TLS-RPT; None
+    when not checked (``--no-verify``, or this machine's network is down)."""
     servers_left_out: int = 0
     """Servers the mechanisms name beyond ``autoconf.check.findings.MAX_SERVERS``: not probed
     and not in ``servers`` (a ``servers-left-out`` finding says so)."""

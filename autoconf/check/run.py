@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from .._data import default_ispdb
 from ..address import parse_address
+from ..models import Security
 from ..options import Deadline, Options, checked_options
 from ..sources.base import SourceContext
 from ..sources.ispdb import ispdb_host_attempt
@@ -32,7 +33,10 @@ from .report import (
     MechanismReport,
     ServerReport,
     Severity,
+    TransportReport,
 )
+from .transport import Endpoint, TlsaFound, check_transport
+from .transport_findings import server_tlsa_findings, transport_findings, with_tlsa
 
 if TYPE_CHECKING:
     from .._data import BundledIspdb
@@ -82,8 +86,9 @@ async def run_check(
         servers: list[ServerReport] = []
         findings = [local_finding(problem, address.domain, mechanisms, must_exist)]
         left_out = 0
+        transport = None
     else:
-        servers, findings, left_out = await _judged(
+        servers, findings, left_out, transport = await _judged(
             check_servers, mechanisms, handle, options, deadline, address.domain
         )
     return DomainReport(
@@ -96,6 +101,7 @@ async def run_check(
         findings=findings,
         local_problem=problem,
         servers_left_out=left_out,
+        transport=transport,
     )
 
 
@@ -106,16 +112,56 @@ async def _judged(
     options: Options,
     deadline: Deadline,
     domain: str,
-) -> tuple[list[ServerReport], list[Finding], int]:
+) -> tuple[list[ServerReport], list[Finding], int, TransportReport | None]:
     """The named servers probed (at most MAX_SERVERS), how many were left out, and every
     finding about the domain's mechanisms and servers."""
     named = servers_named(mechanisms)
     named, left_out = named[:MAX_SERVERS], named[MAX_SERVERS:]
-    servers, server_findings = await _servers(
-        check_servers, named, network, options, deadline, domain
+    (servers, server_findings), (transport, tlsa, transport_found) = await asyncio.gather(
+        _servers(check_servers, named, network, options, deadline, domain),
+        _transport(domain, mechanisms, named, network, options, deadline),
     )
+    servers = [
+        with_tlsa(s, *tlsa[(s.host, s.port)]) if (s.host, s.port) in tlsa else s for s in servers
+    ]
     found = findings_for(domain, mechanisms) + server_findings + _left_out(left_out)
-    return servers, for_the_admin(domain, found), len(left_out)
+    found += transport_found + server_tlsa_findings(servers)
+    return servers, for_the_admin(domain, found), len(left_out), transport
+
+
+async def _transport(
+    domain: str,
+    mechanisms: Sequence[MechanismReport],
+    named: Sequence[tuple[ServerSettings, frozenset[Mechanism]]],
+    network: CallNetwork,
+    options: Options,
+    deadline: Deadline,
+) -> tuple[TransportReport | None, dict[Endpoint, TlsaFound], list[Finding]]:
+    """The MX hosts, DANE, MTA-STS and TLS-RPT (not with ``verify`` off), beside the servers;
+    when the deadline cuts it short, a finding says so."""
+    if not options.verify:
+        return None, {}, []
+    mx = [r for m in mechanisms if m.mechanism is Mechanism.MX for r in m.dns]
+    endpoints = list(
+        dict.fromkeys((s.host, s.port) for s, _ in named if s.security is not Security.PLAIN)
+    )
+    try:
+        async with asyncio.timeout(deadline.remaining() + _GRACE):
+            report, tlsa = await check_transport(
+                domain, mx, endpoints, network=network, options=options, deadline=deadline
+            )
+    except TimeoutError:
+        late = Finding(
+            code=FindingCode.MECHANISM_TIMEOUT,
+            severity=Severity.WARNING,
+            mechanisms=[Mechanism.MX, Mechanism.MTA_STS],
+            message="The MX hosts, MTA-STS and TLS-RPT could not be checked before the "
+            "deadline passed.",
+            fix="Run the check again with a longer --timeout.",
+            evidence=["failure: deadline"],
+        )
+        return None, {}, [late]
+    return report, tlsa, transport_findings(domain, report)
 
 
 def _left_out(servers: Sequence[tuple[ServerSettings, frozenset[Mechanism]]]) -> list[Finding]:

@@ -290,6 +290,14 @@ _CERTIFICATE_FIX = {
     CertificateKind.UNTRUSTED: (
         "Use a certificate from a CA that mail clients trust, and serve its intermediates."
     ),
+    CertificateKind.DANE_MISMATCH: (
+        "Publish TLSA records for {host} that match the certificate in use (e.g. 3 1 1, the "
+        "SHA-256 of its public key), and publish the new key's record before changing keys."
+    ),
+    CertificateKind.DANE_BOGUS: (
+        "Fix the DNSSEC signatures of the TLSA records for {host} (re-sign the zone, check "
+        "the DS records at its parent)."
+    ),
 }
 
 

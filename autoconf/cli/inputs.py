@@ -12,7 +12,15 @@ from typing import IO, Any, TextIO
 from urllib.parse import unquote
 
 from ..errors import OptionsError
-from ..options import Credentials, Mode, Options, parse_nameserver, split_sources
+from ..net.dnssec import read_anchors
+from ..options import (
+    Credentials,
+    DnssecMode,
+    Mode,
+    Options,
+    parse_nameserver,
+    split_sources,
+)
 from .parser import signs_in
 from .render.terminal import is_terminal
 from .status import Usage
@@ -55,6 +63,8 @@ def options(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Options:
     """The library's options from the flags (the password read where one is to be checked)."""
     if not 0 < args.timeout < 3600:
         raise OptionsError(f"--timeout must be between 0 and 3600 seconds, not {args.timeout}")
+    if args.trust_anchor is not None:
+        read_anchors(args.trust_anchor)  # a bad file is a usage error, even offline
     return Options(
         mode=Mode(args.mode),
         deadline=args.timeout,
@@ -63,6 +73,8 @@ def options(args: argparse.Namespace, *, err: TextIO, inp: IO[Any]) -> Options:
         probe_all=probes_all(args),
         nameservers=tuple(parse_nameserver(text) for text in args.nameserver),
         ca_file=args.ca_file,
+        dnssec=DnssecMode(args.dnssec),
+        trust_anchors=args.trust_anchor,
         ispdb_url=args.ispdb_url,
         config_dir=args.config_dir,
         sources=split_sources(args.sources) if args.sources else None,

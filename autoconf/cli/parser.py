@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from ..options import DEFAULT_ISPDB_URL, Mode
+from ..options import DEFAULT_ISPDB_URL, DnssecMode, Mode
 from .status import HELP, ExitCode
 
 __all__ = [
@@ -196,6 +196,22 @@ def _network_flags(parser: argparse.ArgumentParser) -> None:
     )
     net.add_argument("--ca-file", type=Path, metavar="PEM", help="trust only these CA certificates")
     net.add_argument(
+        "--dnssec",
+        choices=[mode.value for mode in DnssecMode],
+        default=DnssecMode.OFF.value,
+        metavar="MODE",
+        help="check DNS answers with DNSSEC: validate (in process, from the root keys or "
+        "--trust-anchor), resolver (trust the AD bit of the --nameserver you name), off "
+        "(default)",
+    )
+    net.add_argument(
+        "--trust-anchor",
+        type=Path,
+        metavar="FILE",
+        help="with --dnssec validate: DS or DNSKEY records (zone-file form) to trust instead "
+        "of the root keys",
+    )
+    net.add_argument(
         "--ispdb-url",
         default=DEFAULT_ISPDB_URL,
         metavar="URL",
@@ -302,6 +318,9 @@ def signs_in(args: argparse.Namespace) -> bool:
 def combination_problem(args: argparse.Namespace, prog: str) -> str | None:
     """One sentence when the flags given do not go together (or a value is out of range),
     else None. The only place that decides which flags combine."""
+    problem = _dnssec_problem(args)
+    if problem is not None:
+        return problem
     if args.check:
         return _check_problem(args, prog)
     if args.batch is not None and args.address is not None:
@@ -314,6 +333,19 @@ def combination_problem(args: argparse.Namespace, prog: str) -> str | None:
     if not 1 <= args.concurrency <= 1024:
         return f"--concurrency must be between 1 and 1024, not {args.concurrency}"
     return _output_problem(args) or _batch_problem(args) or _login_problem(args)
+
+
+def _dnssec_problem(args: argparse.Namespace) -> str | None:
+    """--dnssec resolver trusts the AD bit of a resolver the caller names (the system's may sit
+    across an untrusted network); --trust-anchor is for in-process validation only."""
+    if args.dnssec == DnssecMode.RESOLVER.value and not args.nameserver:
+        return (
+            "--dnssec resolver trusts the AD bit of a validating resolver you name: add "
+            "--nameserver HOST (or use --dnssec validate)"
+        )
+    if args.trust_anchor is not None and args.dnssec != DnssecMode.VALIDATE.value:
+        return "--trust-anchor FILE goes with --dnssec validate"
+    return None
 
 
 def _check_problem(args: argparse.Namespace, prog: str) -> str | None:

@@ -33,7 +33,14 @@ from ..sources.local import LocalSource
 from ..sources.services import verified_services
 from ..verify import PROBES_PER_DIRECTION, Prober, mark_not_probed
 from .diagnosis import diagnose, relabel
-from .rank import merge, merge_services, rank_key, rerank, verification_warnings
+from .rank import (
+    dnssec_warnings,
+    merge,
+    merge_services,
+    rank_key,
+    rerank,
+    verification_warnings,
+)
 from .runner import SourceRunner, elapsed_ms, unfinished
 
 if TYPE_CHECKING:
@@ -146,6 +153,7 @@ async def run_discovery(
             if not prober.probe_all:
                 incoming, outgoing = mark_not_probed(incoming), mark_not_probed(outgoing)
         warnings = list(ranked.warnings) + verification_warnings(incoming + outgoing)
+        warnings += dnssec_warnings(a for o in runner.outcomes.values() for a in o.attempts)
         asked = await services if services is not None else None
     finally:
         if prober is not None:

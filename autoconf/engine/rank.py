@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from ..models import (
     DiscoveryWarning,
+    DnssecStatus,
     FailureKind,
     Protocol,
     ProviderDatabase,
@@ -40,6 +41,7 @@ from ..models import (
     ServerSettings,
     Service,
     ServiceKind,
+    SourceAttempt,
     SourceName,
     TlsStatus,
     Trust,
@@ -51,6 +53,7 @@ from ..sources.base import SourceOutcome
 __all__ = [
     "MAX_DISAGREEMENTS",
     "Ranked",
+    "dnssec_warnings",
     "merge",
     "merge_services",
     "rank_key",
@@ -253,6 +256,18 @@ def _learned(server: ServerSettings, other: ServerSettings) -> Verification | No
             inferred=True,
         )
     return None
+
+
+def dnssec_warnings(attempts: Iterable[SourceAttempt]) -> list[DiscoveryWarning]:
+    """One ``dnssec-bogus`` warning per DNS answer DNSSEC proved bogus (it was not used)."""
+    return [
+        DiscoveryWarning(
+            code=WarningCode.DNSSEC_BOGUS,
+            message=f"DNSSEC proves the answer to {attempt.target} bogus; it was not used",
+        )
+        for attempt in attempts
+        if attempt.dnssec is DnssecStatus.BOGUS
+    ]
 
 
 def verification_warnings(servers: Iterable[ServerSettings]) -> list[DiscoveryWarning]:

@@ -4,14 +4,18 @@
   verification (from ``ssl``'s own decoding);
 - :func:`certificate_kind`: why a certificate was refused (OpenSSL's verify code first);
 - :func:`refused_certificate`: names, issuer and expiry of a refused certificate, read with
-  the optional ``cryptography`` (``ssl`` decodes only verified ones);
+  the optional ``cryptography`` (``ssl`` decodes only verified ones); :func:`dane_certificate`
+  the same of one DANE vouched for;
 - :func:`presented_chain`: the certificates a server sent, the one place that may reach into
   Python's private ``_sslobj`` (3.10-3.12);
-- :func:`sends_leaf_only`: the server sent one certificate, not signed by itself.
+- :func:`sends_leaf_only`: the server sent one certificate, not signed by itself;
+- :func:`load_certificate` and :func:`public_key_info`: a certificate and its
+  SubjectPublicKeyInfo as ``cryptography`` reads them (DANE matches on both).
 """
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -23,9 +27,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "certificate_kind",
+    "dane_certificate",
+    "load_certificate",
     "presented_chain",
+    "public_key_info",
     "refused_certificate",
     "sends_leaf_only",
+    "spki_sha256",
     "verified_certificate",
 ]
 
@@ -44,7 +52,11 @@ def verified_certificate(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> Ce
     if isinstance(expiry, str):
         not_after = datetime.fromtimestamp(ssl.cert_time_to_seconds(expiry), tz=UTC)
     return Certificate(
-        valid=True, subject_names=names, not_after=not_after, issuer=_name(info.get("issuer"))
+        valid=True,
+        subject_names=names,
+        not_after=not_after,
+        issuer=_name(info.get("issuer")),
+        spki_sha256=spki_sha256(ssl_object.getpeercert(binary_form=True)),
     )
 
 
@@ -90,7 +102,7 @@ def certificate_kind(
     kind = _KIND_BY_CODE.get(code)
     if kind is not None:
         return kind
-    cert = _load(der)
+    cert = load_certificate(der)
     if cert is None:
         return CertificateKind.OTHER
     now = datetime.now(UTC)
@@ -108,12 +120,23 @@ def refused_certificate(der: bytes | None, kind: CertificateKind) -> Certificate
 
     Without ``cryptography`` (optional) or the certificate, only the verdict and kind are known.
     """
-    bare = Certificate(valid=False, error=kind.value, kind=kind)
-    cert = _load(der)
+    return _with_details(Certificate(valid=False, error=kind.value, kind=kind), der)
+
+
+def dane_certificate(der: bytes | None) -> Certificate:
+    """A certificate the server's secure TLSA records vouched for (DANE, RFC 7671): valid, with
+    its names, issuer and expiry when readable (``ssl`` decodes nothing it did not verify)."""
+    return _with_details(Certificate(valid=True), der)
+
+
+def _with_details(bare: Certificate, der: bytes | None) -> Certificate:
+    """``bare`` with the names, issuer and expiry of ``der`` when ``cryptography`` reads it."""
+    cert = load_certificate(der)
     if cert is None:
         return bare
     from cryptography import x509
 
+    bare = bare.model_copy(update={"spki_sha256": _spki_digest(cert)})
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
         names = san.value.get_values_for_type(x509.DNSName)
@@ -133,15 +156,27 @@ def refused_certificate(der: bytes | None, kind: CertificateKind) -> Certificate
     )
 
 
+def spki_sha256(der: bytes | None) -> str | None:
+    """The hex SHA-256 of ``der``'s SubjectPublicKeyInfo (a TLSA ``3 1 1`` record's data);
+    None without ``cryptography``, the certificate, or a key it can read."""
+    cert = load_certificate(der)
+    return None if cert is None else _spki_digest(cert)
+
+
+def _spki_digest(cert: X509) -> str | None:
+    info = public_key_info(cert)
+    return None if info is None else hashlib.sha256(info).hexdigest()
+
+
 def sends_leaf_only(chain: list[bytes] | None) -> bool:
     """The server sent one certificate, not signed by itself (False when that is unknown)."""
     if chain is None or len(chain) != 1:
         return False
-    leaf = _load(chain[0])
+    leaf = load_certificate(chain[0])
     return leaf is not None and leaf.issuer != leaf.subject
 
 
-def _load(der: bytes | None) -> X509 | None:
+def load_certificate(der: bytes | None) -> X509 | None:
     """``der`` read by ``cryptography`` (optional), or None without it or for a bad encoding."""
     if not der:
         return None
@@ -153,6 +188,21 @@ def _load(der: bytes | None) -> X509 | None:
         return x509.load_der_x509_certificate(der)
     except ValueError:
         return None
+
+
+def public_key_info(cert: X509) -> bytes | None:
+    """The certificate's SubjectPublicKeyInfo (DER), or None for a key ``cryptography`` cannot
+    read (an algorithm it does not know)."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return None
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def presented_chain(ssl_object: ssl.SSLObject | ssl.SSLSocket) -> list[bytes] | None:

@@ -8,20 +8,33 @@ With nameservers given (``--nameserver``) every query, including the addresses o
 fetch or probe, goes to them through dnspython and nowhere else. Without, SRV and MX use
 dnspython's reading of the system configuration and host addresses come from the system
 resolver (so ``/etc/hosts`` is honoured, as every other program on the machine does).
+
+With ``Options.dnssec`` on, every query goes through dnspython with the DO bit (host addresses
+included) and its answer carries a :class:`~autoconf.models.DnssecStatus`
+(:meth:`DnsClient.dnssec_of`): ``validate`` checks the chain from the trust anchors in process
+(:mod:`autoconf.net.dnssec`, asking with CD set), ``resolver`` trusts the AD bit of the
+nameservers. A ``bogus`` answer is never returned: it raises :class:`~autoconf.errors.DnsError`
+with ``kind=DnsFailure.BOGUS``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import ipaddress
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import dns.asyncresolver
 import dns.exception
+import dns.flags
+import dns.message
+import dns.name
 import dns.nameserver
+import dns.rcode
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
@@ -29,13 +42,15 @@ import dns.resolver
 
 from ..address import normalize_host
 from ..errors import DnsError, DnsFailure, DnsTimeout, HostNotFound
+from ..models import DnssecStatus
+from ..options import DnssecMode
 from ..parsers.srv import SrvRecord
 from ..parsers.tlsa import TlsaRecord
+from . import dnssec as validation
 from .cache import SHARED_ANSWERS, Codec, SharedCache, TTLCache, through_shared
 from .dnsudp import SharedUdpBackend
 
 if TYPE_CHECKING:
-    from ..models import DnssecStatus
     from ..options import Deadline
 
 __all__ = ["DnsAnswer", "DnsClient", "MxRecord"]
@@ -70,8 +85,15 @@ class DnsClient:
         cache: TTLCache | None = None,
         shared_socket: bool = False,
         shared: SharedCache | None = None,
+        dnssec: DnssecMode = DnssecMode.OFF,
+        trust_anchors: validation.Anchors | None = None,
     ) -> None:
-        self.hermetic = bool(nameservers) or resolver is not None
+        self.mode = dnssec
+        self._anchors = trust_anchors or validation.parse_anchors(validation.ROOT_ANCHORS)
+        self._status: dict[tuple[str, str], DnssecStatus] = {}
+        self._chains: validation.Chains = {}  # the Session's chains of trust, followed once
+        # With DNSSEC on, host addresses come from the DNS too (getaddrinfo proves nothing).
+        self.hermetic = bool(nameservers) or resolver is not None or dnssec is not DnssecMode.OFF
         injected = resolver is not None
         if resolver is None:
             if nameservers:
@@ -92,11 +114,34 @@ class DnsClient:
         # with ``shared_socket``, one UDP socket per nameserver. An injected resolver is the
         # caller's: left as is.
         self._backend = SharedUdpBackend() if shared_socket and not injected else None
+        # Answers are shared by nameservers asked and DNSSEC mode (a judged answer is not a
+        # plain one), and trust anchors.
+        judged = dnssec.value
+        if dnssec is DnssecMode.VALIDATE:  # a verdict holds for the anchors it came from
+            judged += ":" + ";".join(sorted(r.to_text() for r in self._anchors.values()))
         self._scope: tuple[str, ...] | None = (
-            None if injected else tuple(str(ns) for ns in resolver.nameservers)
+            None if injected else (judged, *(str(ns) for ns in resolver.nameservers))
         )
         # Answers shared with other processes (keyed by the nameservers, as the process's).
         self._remote = shared if self._scope is not None else None
+        # The DNSSEC questions: DO set, and CD too when we validate ourselves.
+        self._signed = (
+            None
+            if dnssec is DnssecMode.OFF
+            else _dnssec_resolver(resolver, checking_disabled=dnssec is DnssecMode.VALIDATE)
+        )
+
+    def dnssec_of(self, name: str, rdtype: str) -> DnssecStatus | None:
+        """The DNSSEC status of the answer this client got for ``name``/``rdtype`` (None: off,
+        or not asked)."""
+        return self._status.get((name.lower().rstrip(".") + ".", rdtype))
+
+    def attempt_status(self, name: str, rdtype: str) -> DnssecStatus | None:
+        """What an attempt that asked ``name``/``rdtype`` records: None with DNSSEC off, else
+        the answer's status (``unknown`` when the look-up failed before one was judged)."""
+        if self.mode is DnssecMode.OFF:
+            return None
+        return self.dnssec_of(name, rdtype) or DnssecStatus.UNKNOWN
 
     async def srv(
         self, name: str, deadline: Deadline, *, limit: float | None = None
@@ -130,9 +175,36 @@ class DnsClient:
         self, host: str, port: int, deadline: Deadline, *, limit: float | None = None
     ) -> DnsAnswer[TlsaRecord]:
         """TLSA records of ``_PORT._tcp.HOST`` (RFC 6698 §3); empty when there are none."""
-        answer = await self._query(f"_{port}._tcp.{host}", "TLSA", deadline.phase(limit))
+        name = f"_{port}._tcp.{host}"
+        answer = await self._query(name, "TLSA", deadline.phase(limit))
         records = tuple(TlsaRecord(r.usage, r.selector, r.mtype, bytes(r.cert)) for r in answer)
-        return DnsAnswer(records)
+        return DnsAnswer(records, self.dnssec_of(name, "TLSA"))
+
+    async def zone_dnssec(
+        self, domain: str, deadline: Deadline, *, limit: float | None = None
+    ) -> tuple[DnssecStatus, str]:
+        """Whether ``domain``'s zone is signed with a chain of trust, and the link deciding it.
+
+        Validated in process from the trust anchors whatever ``Options.dnssec`` says (with
+        ``resolver``: the AD bit of the SOA answer). Never raises: a failed look-up is
+        ``unknown`` with the failure in the detail."""
+        within = deadline.phase(limit)
+        try:
+            name = dns.name.from_text(domain)
+            async with asyncio.timeout(max(within, 0.05)):
+                if self.mode is DnssecMode.RESOLVER:
+                    msg = await self._ask_signed(name, dns.rdatatype.SOA, within)
+                    if msg.flags & dns.flags.AD:
+                        return DnssecStatus.SECURE, f"{domain}: the resolver validated it (AD)"
+                    return DnssecStatus.INSECURE, f"{domain}: the resolver did not validate it"
+                verdict = await validation.zone_status(
+                    self._asker(within), name, self._anchors, time.time(), self._chains
+                )
+        except TimeoutError:
+            return DnssecStatus.UNKNOWN, f"no DNSSEC answer for {domain} within {within:.1f} s"
+        except (DnsError, dns.exception.DNSException) as exc:
+            return DnssecStatus.UNKNOWN, f"{domain}: {exc}"
+        return verdict.status, verdict.detail
 
     async def addresses(
         self, host: str, deadline: Deadline, *, limit: float | None = None
@@ -212,38 +284,116 @@ class DnsClient:
         return await self._shared(("getaddrinfo", host), fetch, _ADDRESSES, within)
 
     async def _query(self, name: str, rdtype: str, within: float) -> list[Any]:
-        async def fetch() -> tuple[list[Any], float]:
-            try:
-                extra: dict[str, Any] = {} if self._backend is None else {"backend": self._backend}
-                answer = await self._resolver.resolve(
-                    name, rdtype, lifetime=max(within, 0.05), search=False, **extra
-                )
-            except dns.resolver.NXDOMAIN:
-                return _NoSuchName(), 60.0
-            except dns.resolver.NoAnswer:
-                return [], 60.0
-            except dns.resolver.LifetimeTimeout as exc:
-                raise DnsTimeout(
-                    f"no DNS answer for {name} {rdtype} within {within:.1f} s", host=name
-                ) from exc
-            except dns.resolver.NoNameservers as exc:
-                raise DnsError(
-                    f"DNS servers failed for {name} {rdtype}: {exc}",
-                    kind=DnsFailure.SERVFAIL,
-                    host=name,
-                ) from exc
-            except dns.exception.DNSException as exc:
-                raise DnsError(f"DNS error for {name} {rdtype}: {exc}", host=name) from exc
-            ttl = min(max(float(answer.rrset.ttl if answer.rrset else 60), _MIN_TTL), _MAX_TTL)
-            return list(answer), ttl
+        key = (name.lower(), rdtype)
+        if self.mode is DnssecMode.OFF:
+            plain = _records_codec(rdtype)
+            return await self._shared(key, lambda: self._plain(name, rdtype, within), plain, within)
+        records, status = await self._shared(
+            key, lambda: self._judged(name, rdtype, within), _judged_codec(rdtype), within
+        )
+        self._status[(name.lower().rstrip(".") + ".", rdtype)] = status
+        if status is DnssecStatus.BOGUS:
+            raise DnsError(
+                f"DNSSEC proves the answer for {name} {rdtype} bogus",
+                kind=DnsFailure.BOGUS,
+                host=name,
+            )
+        return records
 
-        return await self._shared((name.lower(), rdtype), fetch, _records_codec(rdtype), within)
+    async def _plain(self, name: str, rdtype: str, within: float) -> tuple[list[Any], float]:
+        try:
+            extra: dict[str, Any] = {} if self._backend is None else {"backend": self._backend}
+            answer = await self._resolver.resolve(
+                name, rdtype, lifetime=max(within, 0.05), search=False, **extra
+            )
+        except dns.resolver.NXDOMAIN:
+            return _NoSuchName(), 60.0
+        except dns.resolver.NoAnswer:
+            return [], 60.0
+        except dns.exception.DNSException as exc:
+            raise _dns_error(exc, name, rdtype, within) from exc
+        ttl = min(max(float(answer.rrset.ttl if answer.rrset else 60), _MIN_TTL), _MAX_TTL)
+        return list(answer), ttl
+
+    async def _judged(
+        self, name: str, rdtype: str, within: float
+    ) -> tuple[tuple[list[Any], DnssecStatus], float]:
+        """The answer with what DNSSEC proves of it (bogus answers are cached too)."""
+        started = time.monotonic()
+        qname = dns.name.from_text(name)
+        qtype = dns.rdatatype.from_text(rdtype)
+        try:
+            msg = await self._ask_signed(qname, qtype, within)
+        except DnsError as exc:
+            if self.mode is DnssecMode.RESOLVER and exc.kind is DnsFailure.SERVFAIL:
+                return await self._servfail_checked(qname, qtype, within, exc)
+            raise
+        records = _records(msg, qname, qtype)
+        if self.mode is DnssecMode.RESOLVER:
+            secure = bool(msg.flags & dns.flags.AD)
+            status = DnssecStatus.SECURE if secure else DnssecStatus.INSECURE
+        else:
+            left = within - (time.monotonic() - started)
+            status = await self._validate(msg, qname, qtype, left)
+        return (records, status), _ttl(msg)
+
+    async def _validate(
+        self,
+        msg: dns.message.Message,
+        qname: dns.name.Name,
+        qtype: dns.rdatatype.RdataType,
+        within: float,
+    ) -> DnssecStatus:
+        """What the chain from the anchors proves of ``msg``; ``unknown`` when it cannot be
+        decided within the call's deadline or a link's look-up fails."""
+        try:
+            async with asyncio.timeout(max(within, 0.05)):
+                verdict = await validation.judge(
+                    self._asker(within), msg, qname, qtype, self._anchors, time.time(), self._chains
+                )
+        except (TimeoutError, DnsError):
+            return DnssecStatus.UNKNOWN
+        return verdict.status
+
+    async def _servfail_checked(
+        self, qname: dns.name.Name, qtype: dns.rdatatype.RdataType, within: float, failure: DnsError
+    ) -> tuple[tuple[list[Any], DnssecStatus], float]:
+        """A SERVFAIL from a validating resolver that answers with data under CD=1: bogus."""
+        assert self._signed is not None  # only asked with DNSSEC on
+        checking = _dnssec_resolver(self._signed, checking_disabled=True)
+        try:
+            msg = await _ask(checking, qname, qtype, within, self._backend)
+        except DnsError:
+            # The first SERVFAIL is the failure to report; the CD=1 retry only tells it apart.
+            raise failure from None
+        if not _records(msg, qname, qtype):
+            raise failure
+        return ([], DnssecStatus.BOGUS), _ttl(msg)
+
+    def _asker(self, within: float) -> validation.Ask:
+        async def ask(name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> dns.message.Message:
+            key = ("dnssec:" + name.to_text().lower(), dns.rdatatype.to_text(rdtype))
+
+            async def fetch() -> tuple[dns.message.Message, float]:
+                msg = await self._ask_signed(name, rdtype, within)
+                return msg, _ttl(msg)
+
+            return await self._shared(key, fetch, _MESSAGE, within)
+
+        return ask
+
+    async def _ask_signed(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, within: float
+    ) -> dns.message.Message:
+        if self._signed is None:  # DNSSEC off: the admin check still asks (zone_dnssec)
+            self._signed = _dnssec_resolver(self._resolver, checking_disabled=True)
+        return await _ask(self._signed, name, rdtype, within, self._backend)
 
     async def _shared(
         self,
         key: tuple[str, str],
         fetch: Callable[[], Awaitable[tuple[T, float]]],
-        codec: Codec[T],
+        codec: Codec[T] | None,
         within: float,
     ) -> T:
         """The process's fresh answer for ``key``, else this Session's (asked once at a time),
@@ -267,6 +417,83 @@ class DnsClient:
         """Close the Session's DNS sockets."""
         if self._backend is not None:
             self._backend.close()
+
+
+def _dnssec_resolver(
+    resolver: dns.asyncresolver.Resolver, *, checking_disabled: bool
+) -> dns.asyncresolver.Resolver:
+    """A copy of ``resolver`` asking with DO set (and CD when we validate ourselves)."""
+    signed = dns.asyncresolver.Resolver(configure=False)
+    signed.nameservers = list(resolver.nameservers)
+    signed.port = resolver.port
+    signed.cache = None
+    signed.use_edns(0, dns.flags.DO, 1232)
+    signed.flags = dns.flags.RD | (dns.flags.CD if checking_disabled else 0)
+    return signed
+
+
+async def _ask(
+    resolver: dns.asyncresolver.Resolver,
+    name: dns.name.Name,
+    rdtype: dns.rdatatype.RdataType,
+    within: float,
+    backend: SharedUdpBackend | None,
+) -> dns.message.Message:
+    """The whole response message (NXDOMAIN and NODATA included) for ``name``/``rdtype``."""
+    extra: dict[str, Any] = {} if backend is None else {"backend": backend}
+    try:
+        answer = await resolver.resolve(
+            name,
+            rdtype,
+            lifetime=max(within, 0.05),
+            search=False,
+            raise_on_no_answer=False,
+            **extra,
+        )
+    except dns.resolver.NXDOMAIN as exc:
+        responses: dict[dns.name.Name, dns.message.Message] = exc.responses()  # type: ignore[no-untyped-call]
+        return responses.get(name) or next(iter(responses.values()))
+    except dns.exception.DNSException as exc:
+        raise _dns_error(exc, name.to_text(), dns.rdatatype.to_text(rdtype), within) from exc
+    assert answer.response is not None
+    return answer.response
+
+
+def _records(
+    msg: dns.message.Message, qname: dns.name.Name, qtype: dns.rdatatype.RdataType
+) -> list[Any]:
+    """The records answering ``qname``/``qtype`` (through CNAMEs); NXDOMAIN told apart."""
+    if msg.rcode() == dns.rcode.NXDOMAIN:
+        return _NoSuchName()
+    by_key = {(r.name, r.rdtype): r for r in msg.answer if r.rdclass == dns.rdataclass.IN}
+    name = qname
+    for _ in range(16):
+        found = by_key.get((name, qtype))
+        if found is not None:
+            return list(found)
+        cname = by_key.get((name, dns.rdatatype.CNAME))
+        if cname is None:
+            break
+        name = cname[0].target
+    return []
+
+
+def _ttl(msg: dns.message.Message) -> float:
+    ttls = [rrset.ttl for section in (msg.answer, msg.authority) for rrset in section]
+    return min(max(float(min(ttls, default=60)), _MIN_TTL), _MAX_TTL)
+
+
+def _dns_error(exc: dns.exception.DNSException, name: str, rdtype: str, within: float) -> DnsError:
+    """The library's error for a failed dnspython look-up."""
+    if isinstance(exc, dns.resolver.LifetimeTimeout):
+        return DnsTimeout(f"no DNS answer for {name} {rdtype} within {within:.1f} s", host=name)
+    if isinstance(exc, dns.resolver.NoNameservers):
+        return DnsError(
+            f"DNS servers failed for {name} {rdtype}: {exc}",
+            kind=DnsFailure.SERVFAIL,
+            host=name,
+        )
+    return DnsError(f"DNS error for {name} {rdtype}: {exc}", host=name)
 
 
 class _NoSuchName(list[Any]):
@@ -301,6 +528,42 @@ def _records_codec(rdtype: str) -> Codec[list[Any]]:
             raise ValueError(str(exc)) from exc
 
     return Codec(f"dns-{rdtype.lower()}", encode=encode, decode=decode)
+
+
+def _judged_codec(rdtype: str) -> Codec[tuple[list[Any], DnssecStatus]]:
+    """Records with their DNSSEC status (the key names the mode and the trust anchors)."""
+    records = _records_codec(rdtype)
+
+    def decode(plain: Any) -> tuple[list[Any], DnssecStatus]:
+        if not isinstance(plain, list) or len(plain) != 2:
+            raise ValueError("not a judged answer")
+        return records.decode(plain[0]), DnssecStatus(plain[1])
+
+    return Codec(
+        f"dnssec-{rdtype.lower()}",
+        encode=lambda judged: [records.encode(judged[0]), judged[1].value],
+        decode=decode,
+    )
+
+
+def _message(plain: Any) -> dns.message.Message:
+    if not isinstance(plain, str):
+        raise ValueError("not a stored DNS message")
+    try:
+        return dns.message.from_wire(base64.b64decode(plain, validate=True))
+    except dns.exception.DNSException as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _wire(msg: dns.message.Message) -> str:
+    try:
+        return base64.b64encode(msg.to_wire()).decode("ascii")
+    except dns.exception.DNSException as exc:  # cannot be rendered again: kept in the process
+        raise ValueError(str(exc)) from exc
+
+
+# A whole response (the links of a chain of trust), in wire format.
+_MESSAGE: Codec[dns.message.Message] = Codec("dns-msg", encode=_wire, decode=_message)
 
 
 def _gai_kind(exc: socket.gaierror) -> DnsFailure:

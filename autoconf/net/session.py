@@ -19,6 +19,7 @@ from ..errors import DeadlineExceeded
 from ..options import Deadline, Options
 from .cache import SharedCache, TTLCache
 from .dns import DnsClient
+from .dnssec import Anchors, read_anchors
 from .http import MAX_BODY_BYTES, ConnectFailures, FetchResult, HttpFetcher, make_http_client
 from .tls import make_ssl_context
 
@@ -125,6 +126,8 @@ class Network:
             cache=self.cache,
             shared_socket=options.shared_dns_socket,
             shared=shared,
+            dnssec=options.dnssec,
+            trust_anchors=_trust_anchors(options),
         )
         # A document's key names the roots it was verified with (another process, with other
         # roots, must not take it as verified); with an SSL context or HTTP client of the
@@ -178,3 +181,10 @@ class Network:
             self.dns.close()
             if self._cache_user is not None:
                 await self._cache_user.detach()
+
+
+def _trust_anchors(options: Options) -> Anchors | None:
+    """The trust anchors of ``Options.trust_anchors`` (None: the bundled root KSKs)."""
+    if options.trust_anchors is None:
+        return None
+    return read_anchors(options.trust_anchors)

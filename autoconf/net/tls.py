@@ -17,6 +17,7 @@ __all__ = [
     "TRUST_STORES",
     "TrustStores",
     "certificate_kind",  # kept here for callers from before net.certificates
+    "dane_context",
     "legacy_context",
     "make_ssl_context",
     "presented_chain",
@@ -148,6 +149,21 @@ def unverified_context() -> ssl.SSLContext:
     credential. The trust decision was already taken by the verifying context.
     """
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def dane_context() -> ssl.SSLContext:
+    """For a server whose DNSSEC-secure TLSA records decide its certificate (DANE, RFC 7671).
+
+    OpenSSL checks neither the CA nor the name here: the probe compares the presented chain
+    with the records (:mod:`autoconf.net.dane`) right after the handshake, before anything is
+    sent on the connection, and drops it when none matches. Only for servers with usable
+    secure TLSA records; every other connection is verified by :func:`make_ssl_context`'s.
+    """
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     return ctx

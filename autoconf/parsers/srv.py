@@ -17,6 +17,7 @@ from ..address import EmailAddress, is_within, normalize_host
 from ..models import (
     AuthMethod,
     DiscoveryWarning,
+    DnssecStatus,
     Protocol,
     Security,
     ServerSettings,
@@ -88,20 +89,41 @@ def order_records(records: Iterable[SrvRecord]) -> list[SrvRecord]:
     return ordered
 
 
+def _outside(service: str, address: EmailAddress, host: str, *, proven: bool) -> DiscoveryWarning:
+    """The warning for a target outside the email domain (saying when DNSSEC vouches for it)."""
+    return DiscoveryWarning(
+        code=WarningCode.HOST_OUTSIDE_DOMAIN,
+        message=(
+            f"the {service}.{address.domain} record points outside "
+            f"{address.domain}, to {host} (RFC 6186 §6)"
+            + ("; the delegation is DNSSEC-signed" if proven else "")
+        ),
+        host=host,
+    )
+
+
 def settings_from_srv(
-    answers: Mapping[str, Sequence[SrvRecord]], address: EmailAddress
+    answers: Mapping[str, Sequence[SrvRecord]],
+    address: EmailAddress,
+    *,
+    signed: Mapping[str, DnssecStatus | None] | None = None,
 ) -> SrvSettings:
     """Turn the SRV answers found for ``address.domain`` into settings.
 
     ``answers`` maps a service label (a key of :data:`SERVICES`) to its records; services that
     had no answer may be missing. The returned lists follow RFC 8314 (implicit TLS before
     STARTTLS) and RFC 6186 §3.4 (lowest priority across IMAP and POP3), then RFC 2782 order.
+
+    ``signed`` maps a label to what DNSSEC proved of its answer: a ``secure`` answer is proof
+    the domain's owner named the servers, so they get high trust even outside the domain.
     """
     ranked: list[tuple[int, int, int, ServerSettings]] = []
     not_offered: list[str] = []
     warnings: list[DiscoveryWarning] = []
     for order, (service, (protocol, security)) in enumerate(SERVICES.items()):
         records = answers.get(service, ())
+        status = (signed or {}).get(service)
+        proven = status is DnssecStatus.SECURE
         usable = [r for r in records if r.target.strip(".") and 0 < r.port <= 65535]
         if records and not usable:
             not_offered.append(service)
@@ -119,16 +141,7 @@ def settings_from_srv(
                 continue
             inside = is_within(host, address.domain)
             if not inside:
-                warnings.append(
-                    DiscoveryWarning(
-                        code=WarningCode.HOST_OUTSIDE_DOMAIN,
-                        message=(
-                            f"the {service}.{address.domain} record points outside "
-                            f"{address.domain}, to {host} (RFC 6186 §6)"
-                        ),
-                        host=host,
-                    )
-                )
+                warnings.append(_outside(service, address, host, proven=proven))
             settings = ServerSettings(
                 protocol=protocol,
                 host=host,
@@ -137,7 +150,8 @@ def settings_from_srv(
                 username=str(address),  # RFC 6186 §4: the full address first
                 auth=[AuthMethod.PASSWORD_CLEARTEXT],
                 sources=[SourceName.SRV],
-                trust=Trust.MEDIUM if inside else Trust.LOW,
+                trust=Trust.HIGH if proven else Trust.MEDIUM if inside else Trust.LOW,
+                dnssec=status,
             )
             tls_rank = 0 if security is Security.TLS else 1
             ranked.append((tls_rank, record.priority, order * 1000 + position, settings))

@@ -19,10 +19,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .._logging import log_probe
+from ..address import is_ip
 from ..errors import DeadlineExceeded, HostNotFound, NetworkError, bounded
 from ..masking import masked_verification
 from ..models import (
     Certificate,
+    CertificateKind,
+    DaneStatus,
+    DnssecStatus,
     FailureKind,
     LoginStatus,
     Security,
@@ -33,15 +37,18 @@ from ..models import (
 from ..net.addresses import is_blocked, pick_addresses
 from ..net.certificates import (
     certificate_kind,
+    dane_certificate,
     presented_chain,
     refused_certificate,
     verified_certificate,
 )
-from ..net.dns import DnsClient
+from ..net.dane import DaneOutcome, available, check_chain, usable_records
+from ..net.dns import DnsAnswer, DnsClient
 from ..net.eyeballs import AllAttemptsFailed, race
 from ..net.stream import MailStream, open_stream
-from ..net.tls import legacy_context, unverified_context
-from ..options import Deadline, Options
+from ..net.tls import dane_context, legacy_context, unverified_context
+from ..options import Deadline, DnssecMode, Options
+from ..parsers.tlsa import TlsaRecord
 from .conversation import (
     LineReader,
     Login,
@@ -58,7 +65,9 @@ __all__ = [
     "LegacyTlsOutcome",
     "LegacyTlsProbe",
     "ProbeLimits",
+    "TlsFacts",
     "fetch_presented_chain",
+    "fetch_tls_facts",
     "probe_legacy_tls",
     "probe_server",
 ]
@@ -74,12 +83,16 @@ _MIN_FOR_CERTIFICATE_DETAILS = 0.2
 
 @dataclass(frozen=True, slots=True)
 class ProbeLimits:
-    """The phase limits of one probe; their defaults live in :class:`Options` alone."""
+    """The phase limits of one probe, and whether it looks for TLSA records; their defaults
+    live in :class:`Options` alone."""
 
     connect: float
     tls: float
     first_byte: float
     budget: float  # the whole probe: connect, TLS and every reply together
+    # Look up the server's TLSA records beside the connection and let DNSSEC-secure ones
+    # decide its certificate (DANE); on with ``Options.dnssec`` (never when it is off).
+    dane: bool = False
 
     @classmethod
     def from_options(cls, options: Options) -> ProbeLimits:
@@ -88,6 +101,7 @@ class ProbeLimits:
             tls=options.tls_timeout,
             first_byte=options.first_byte_timeout,
             budget=options.probe_budget,
+            dane=options.dnssec is not DnssecMode.OFF,
         )
 
 
@@ -104,6 +118,121 @@ class _TlsRefused(Exception):
     def __init__(self, error: ssl.SSLError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+class _DaneRefused(Exception):
+    """The server's secure TLSA records decided against its certificate (or were bogus)."""
+
+    def __init__(self, outcome: DaneOutcome, leaf: bytes | None, kind: CertificateKind) -> None:
+        super().__init__(outcome.reason)
+        self.outcome = outcome
+        self.leaf = leaf
+        self.kind = kind
+
+
+_BOGUS = DaneOutcome(
+    DaneStatus.FAILED, reason="the server's TLSA records failed DNSSEC validation (bogus)"
+)
+
+
+class _Trust:
+    """Who decides a server's certificate: the trust store, or its DNSSEC-secure TLSA records.
+
+    :meth:`start` is the one place a probe starts TLS and decides that it is verified: it
+    returns only once the certificate passed, by the CA store and the host name, or by DANE
+    (RFC 7671) where a usable secure TLSA record exists, so nothing (a credential least of
+    all) is ever sent over a TLS connection whose certificate did not pass. Without secure
+    records the verifying context decides, unchanged; an insecure or unknown answer relaxes
+    nothing.
+    """
+
+    def __init__(
+        self,
+        verifying: ssl.SSLContext,
+        lookup: asyncio.Task[DnsAnswer[TlsaRecord]] | None = None,
+    ) -> None:
+        self.verifying = verifying
+        self.lookup = lookup  # the TLSA look-up, running beside the connection
+        self.certificate: Certificate | None = None
+        self.dane: DaneStatus | None = None  # None: not looked up (or TLS never started)
+        self.record: TlsaRecord | None = None
+
+    async def start(
+        self, connection: _Connection, host: str, deadline: Deadline, *, upgrade: bool
+    ) -> None:
+        """TLS on ``connection`` (see :meth:`_Connection.start_tls`), its certificate judged."""
+        records, bogus = await self._secure_records()
+        by_dane = bool(records) or bogus
+        ctx = dane_context() if by_dane else self.verifying
+        await connection.start_tls(ctx, host, deadline, upgrade=upgrade)
+        if not by_dane:
+            self.certificate = verified_certificate(connection.ssl_object)
+            return
+        chain = _chain(connection.ssl_object)
+        outcome = _BOGUS if bogus else check_chain(chain, records, names=[host])
+        self.dane, self.record = outcome.status, outcome.record
+        if outcome.status is not DaneStatus.VERIFIED:
+            kind = CertificateKind.DANE_BOGUS if bogus else CertificateKind.DANE_MISMATCH
+            raise _DaneRefused(outcome, chain[0] if chain else None, kind)
+        self.certificate = dane_certificate(chain[0])
+
+    def close(self) -> None:
+        """Cancel the look-up if it still runs, else take its outcome (so none is logged)."""
+        if self.lookup is None:
+            return
+        if not self.lookup.done():
+            self.lookup.cancel()
+        elif not self.lookup.cancelled():
+            self.lookup.exception()
+
+    async def _secure_records(self) -> tuple[tuple[TlsaRecord, ...], bool]:
+        """The usable TLSA records DNSSEC proves, and whether the answer was bogus.
+
+        A failed look-up proves nothing: the normal check decides (RFC 7671 §4 would refuse
+        to connect; a probe reports the certificate the normal way instead).
+        """
+        if self.lookup is None:
+            return (), False
+        self.dane = DaneStatus.NONE
+        try:
+            answer = await self.lookup
+        except NetworkError:
+            return (), False
+        if answer.dnssec is DnssecStatus.BOGUS:
+            return (), True
+        if answer.dnssec is not DnssecStatus.SECURE:
+            return (), False
+        return usable_records(answer.records), False
+
+
+def _chain(ssl_object: ssl.SSLObject | None) -> list[bytes]:
+    """The certificates the server presented (DER, leaf first); the leaf alone where this
+    Python cannot read the rest (DANE-EE needs no more)."""
+    if ssl_object is None:
+        return []
+    chain = presented_chain(ssl_object)
+    if chain:
+        return chain
+    leaf = ssl_object.getpeercert(binary_form=True)
+    return [leaf] if leaf else []
+
+
+def _tlsa_lookup(
+    server: ServerSettings, dns: DnsClient, deadline: Deadline, limits: ProbeLimits
+) -> asyncio.Task[DnsAnswer[TlsaRecord]] | None:
+    """The server's TLSA look-up (``_PORT._tcp.HOST``), started now, when the probe uses DANE.
+
+    Every probed host is looked up, however it was named. RFC 7673 asks for TLSA only behind
+    a secure SRV answer, since DANE proves no more than the name it is given; here the name's
+    provenance is judged apart, by trust levels: a host outside the domain that only DNS
+    named never gets a password, whatever vouches for its certificate
+    (``autoconf.verify.password_refusal``).
+    """
+    if not limits.dane or server.security is Security.PLAIN or is_ip(server.host):
+        return None
+    if not available():
+        return None  # no record could be used: the normal check alone, as with DNSSEC off
+    return asyncio.ensure_future(dns.tlsa(server.host, server.port, deadline, limit=limits.connect))
 
 
 class _Connection:
@@ -201,6 +330,8 @@ class _Outcome:
     certificate: Certificate | None = None
     error: str | None = None
     failure: FailureKind | None = None
+    dane: DaneStatus | None = None
+    dane_record: TlsaRecord | None = None
 
 
 async def probe_server(
@@ -220,6 +351,7 @@ async def probe_server(
     started = time.perf_counter()
     limits = limits or ProbeLimits.from_options(Options())
     budget = deadline.narrowed(limits.budget)
+    trust = _Trust(ssl_context, _tlsa_lookup(server, dns, budget, limits))
     try:
         ips = await _resolve(server.host, dns, budget, limits, block_private=block_private)
         connection = await _connect(ips, server.port, budget, limits)
@@ -229,8 +361,10 @@ async def probe_server(
             reachable=False, error=_clip(str(exc)), failure=exc.kind, elapsed_ms=elapsed
         )
     else:
-        outcome = await _session(connection, server, ssl_context, budget, limits, login)
+        outcome = await _session(connection, server, trust, budget, limits, login)
         verification = _verification(outcome, _elapsed_ms(started))
+    finally:
+        trust.close()
     verification = _over_budget(verification, budget, deadline, limits)
     if login is None:
         return log_probe(server, verification)
@@ -329,7 +463,7 @@ def _worst(kinds: list[FailureKind]) -> FailureKind:
 async def _session(
     connection: _Connection,
     server: ServerSettings,
-    ssl_context: ssl.SSLContext,
+    trust: _Trust,
     deadline: Deadline,
     limits: ProbeLimits,
     login: Login | None,
@@ -337,12 +471,16 @@ async def _session(
     """TLS as the server's security asks, the conversation, and what came of it."""
     out = _Outcome(address=connection.address)
     try:
-        await _secure_and_converse(out, connection, server, ssl_context, deadline, login)
+        await _secure_and_converse(out, connection, server, trust, deadline, login)
     except _TlsRefused as refused:
         out.tls = TlsStatus.FAILED
         out.certificate, out.error, out.failure = await _refused_certificate(
             refused.error, server, connection.address, deadline, limits
         )
+    except _DaneRefused as refused:
+        out.tls, out.failure = TlsStatus.FAILED, FailureKind.CERTIFICATE
+        out.certificate = refused_certificate(refused.leaf, refused.kind)
+        out.error = f"certificate refused ({refused.kind}): {refused.outcome.reason}"
     except _Failure as failure:
         out.error, out.failure = str(failure), failure.kind
         if failure.tls and server.security is not Security.PLAIN and out.tls is TlsStatus.NOT_TRIED:
@@ -358,6 +496,7 @@ async def _session(
         connection.abort()
         raise
     finally:
+        out.dane, out.dane_record = trust.dane, trust.record
         if out.error is not None:
             connection.abort()
         else:
@@ -369,19 +508,19 @@ async def _secure_and_converse(
     out: _Outcome,
     connection: _Connection,
     server: ServerSettings,
-    ssl_context: ssl.SSLContext,
+    trust: _Trust,
     deadline: Deadline,
     login: Login | None,
 ) -> None:
     """Implicit TLS if asked, then the conversation; ``out`` records TLS and the transcript."""
     if server.security is Security.TLS:
-        await connection.start_tls(ssl_context, server.host, deadline, upgrade=False)
-        out.certificate, out.tls = verified_certificate(connection.ssl_object), TlsStatus.OK
-    out.transcript = await _converse(connection, server, ssl_context, deadline, login)
+        await trust.start(connection, server.host, deadline, upgrade=False)
+        out.certificate, out.tls = trust.certificate, TlsStatus.OK
+    out.transcript = await _converse(connection, server, trust, deadline, login)
     if out.transcript.starttls_offered is False:
         out.tls = TlsStatus.NOT_OFFERED
     elif server.security is Security.STARTTLS and out.transcript.tls_performed:
-        out.certificate, out.tls = verified_certificate(connection.ssl_object), TlsStatus.OK
+        out.certificate, out.tls = trust.certificate, TlsStatus.OK
     out.error, out.failure = out.transcript.error, out.transcript.failure
 
 
@@ -405,13 +544,15 @@ def _verification(out: _Outcome, elapsed_ms: float) -> Verification:
         failure=out.failure,
         address=out.address,
         elapsed_ms=elapsed_ms,
+        dane=out.dane,
+        dane_record=out.dane_record.to_text() if out.dane_record else None,
     )
 
 
 async def _converse(
     connection: _Connection,
     server: ServerSettings,
-    ssl_context: ssl.SSLContext,
+    trust: _Trust,
     deadline: Deadline,
     login: Login | None,
     *,
@@ -436,7 +577,7 @@ async def _converse(
                     answer = action.reply
                 greeted = True
             elif isinstance(action, UpgradeTLS):
-                await connection.start_tls(ssl_context, server.host, deadline, upgrade=True)
+                await trust.start(connection, server.host, deadline, upgrade=True)
                 if stop_after_tls:
                     return Transcript(tls_performed=True)
                 answer = None
@@ -482,7 +623,7 @@ async def _fetch_refused(
                     await _converse(
                         connection,
                         server,
-                        unverified_context(),
+                        _Trust(unverified_context()),
                         deadline,
                         None,
                         stop_after_tls=True,
@@ -580,6 +721,37 @@ async def fetch_presented_chain(
         connection.abort()
 
 
+@dataclass(frozen=True, slots=True)
+class TlsFacts:
+    """What an unverified handshake learned: the TLS version agreed and the chain sent."""
+
+    version: str | None  # "TLSv1.3", as ``ssl`` names it
+    chain: list[bytes] | None  # DER, leaf first; None when this Python cannot read it
+
+
+async def fetch_tls_facts(
+    server: ServerSettings,
+    *,
+    dns: DnsClient,
+    deadline: Deadline,
+    limits: ProbeLimits,
+    block_private: bool = False,
+) -> TlsFacts | None:
+    """The TLS version ``server`` agrees to and the certificates it sends, by a handshake that
+    verifies nothing (after STARTTLS where its security says so), sends no command and no
+    credential; None when no TLS was reached. Never raises (but cancellation)."""
+    try:
+        connection, ssl_object = await _handshake(
+            server, unverified_context(), dns, deadline, limits, block_private
+        )
+    except (_TlsRefused, _Failure, _Unreachable, ProtocolViolation, DeadlineExceeded, OSError):
+        return None
+    try:
+        return TlsFacts(version=ssl_object.version(), chain=_chain(ssl_object))
+    finally:
+        connection.abort()
+
+
 async def _handshake(
     server: ServerSettings,
     ctx: ssl.SSLContext,
@@ -599,7 +771,7 @@ async def _handshake(
             await connection.start_tls(ctx, server.host, deadline, upgrade=False)
         else:
             transcript = await _converse(
-                connection, server, ctx, deadline, None, stop_after_tls=True
+                connection, server, _Trust(ctx), deadline, None, stop_after_tls=True
             )
             if not transcript.tls_performed:
                 reason = transcript.error or "the server did not start TLS"

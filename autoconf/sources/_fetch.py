@@ -42,6 +42,7 @@ __all__ = [
     "failed_attempt",
     "fetch",
     "lower",
+    "marked",
     "names_address",
     "outcome_from",
     "redirected",
@@ -170,6 +171,11 @@ def failed_attempt(
     return SourceAttempt(
         source=source, target=target, status=status, elapsed_ms=watch.ms(), detail=detail
     )
+
+
+def marked(ctx: SourceContext, attempt: SourceAttempt, name: str, rdtype: str) -> SourceAttempt:
+    """``attempt`` (a DNS look-up of ``name``/``rdtype``) with what DNSSEC proved of it."""
+    return attempt.model_copy(update={"dnssec": ctx.network().dns.attempt_status(name, rdtype)})
 
 
 def lower(trust: Trust) -> Trust:

@@ -15,13 +15,14 @@ email domain does not exist (the discovery then skips guessing).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from ..address import normalize_host
 from ..errors import AutoconfError, bounded
-from ..models import AttemptStatus, SourceAttempt, SourceName, Trust
+from ..models import AttemptStatus, DnssecStatus, SourceAttempt, SourceName, Trust
 from ..net.psl import registrable_domain
 from ..parsers.clientconfig import ClientConfig
-from ._fetch import clientconfig_from, failed_attempt, outcome_from
+from ._fetch import clientconfig_from, failed_attempt, marked, outcome_from
 from .autoconfig import autoconfig_urls
 from .base import SourceContext, SourceOutcome, Stopwatch
 from .ispdb import ispdb_url
@@ -60,18 +61,17 @@ class MxSource:
                 domain, ctx.deadline, limit=ctx.options.first_byte_timeout
             )
         except (AutoconfError, OSError) as exc:
-            return SourceOutcome(
-                source=self.name, attempts=[failed_attempt(self.name, target, exc, watch)]
-            )
+            failed = marked(ctx, failed_attempt(self.name, target, exc, watch), domain, "MX")
+            return SourceOutcome(source=self.name, attempts=[failed])
         if not records:
             if await domain_missing(ctx):
                 detail = f"{domain} does not exist (NXDOMAIN for its MX and its A)"
-                return self._only(target, AttemptStatus.NO_DOMAIN, detail, watch)
-            return self._only(target, AttemptStatus.EMPTY, "no MX record", watch)
+                return self._only(ctx, AttemptStatus.NO_DOMAIN, detail, watch)
+            return self._only(ctx, AttemptStatus.EMPTY, "no MX record", watch)
         best = records[0]
         if best.exchange in ("", "."):
             return self._only(
-                target,
+                ctx,
                 AttemptStatus.EMPTY,
                 "null MX (RFC 7505): the domain accepts no mail",
                 watch,
@@ -80,7 +80,7 @@ class MxSource:
             exchange = normalize_host(best.exchange)
         except ValueError as exc:  # unauthenticated DNS data: refused, the rest goes on
             detail = bounded(f"MX target {best.exchange!r} refused: {exc}")
-            return self._only(target, AttemptStatus.ERROR, detail, watch)
+            return self._only(ctx, AttemptStatus.ERROR, detail, watch)
         candidates = mx_candidate_domains(exchange, domain)
         matched = self._pattern(ctx, exchange)
         mx_attempt = SourceAttempt(
@@ -94,6 +94,7 @@ class MxSource:
                 else f"{exchange} is inside {domain}: nothing to learn from it"
             ),
         )
+        mx_attempt = marked(ctx, mx_attempt, domain, "MX")
         if not candidates:
             return outcome_from(self.name, matched, before=[mx_attempt])
 
@@ -105,7 +106,8 @@ class MxSource:
         fetched = await asyncio.gather(
             *(clientconfig_from(ctx, self.name, url, Trust.MEDIUM) for url in urls)
         )
-        return outcome_from(self.name, [*bundled, *fetched], before=[mx_attempt])
+        outcome = outcome_from(self.name, [*bundled, *fetched], before=[mx_attempt])
+        return _signed_by(outcome, mx_attempt.dnssec)
 
     def _pattern(
         self, ctx: SourceContext, mx_host: str
@@ -126,12 +128,29 @@ class MxSource:
         return [(attempt, config)]
 
     def _only(
-        self, target: str, status: AttemptStatus, detail: str, watch: Stopwatch
+        self, ctx: SourceContext, status: AttemptStatus, detail: str, watch: Stopwatch
     ) -> SourceOutcome:
+        """The one attempt of an MX look-up that leads nowhere."""
+        domain = ctx.address.domain
         attempt = SourceAttempt(
-            source=self.name, target=target, status=status, elapsed_ms=watch.ms(), detail=detail
+            source=self.name,
+            target=f"{domain} MX",
+            status=status,
+            elapsed_ms=watch.ms(),
+            detail=detail,
         )
-        return SourceOutcome(source=self.name, attempts=[attempt])
+        return SourceOutcome(source=self.name, attempts=[marked(ctx, attempt, domain, "MX")])
+
+
+def _signed_by(outcome: SourceOutcome, status: DnssecStatus | None) -> SourceOutcome:
+    """``outcome`` with its servers marked with what DNSSEC proved of the MX they came from."""
+    if status is None:
+        return outcome
+    return dataclasses.replace(
+        outcome,
+        incoming=[s.model_copy(update={"dnssec": status}) for s in outcome.incoming],
+        outgoing=[s.model_copy(update={"dnssec": status}) for s in outcome.outgoing],
+    )
 
 
 async def domain_missing(ctx: SourceContext) -> bool:

@@ -40,7 +40,7 @@ from ..parsers.pacc import (
     settings_from_pacc,
     txt_name,
 )
-from ._fetch import failed_attempt, fetch
+from ._fetch import failed_attempt, fetch, marked
 from .base import SourceContext, SourceOutcome, Stopwatch
 
 if TYPE_CHECKING:
@@ -146,14 +146,14 @@ class PaccSource:
         try:
             records = await read_records(ctx, query)
         except (AutoconfError, OSError) as exc:
-            return failed_attempt(self.name, target, exc, watch), []
+            return marked(ctx, failed_attempt(self.name, target, exc, watch), query, "TXT"), []
         usable = [r for r in records if r.usable]
         status = AttemptStatus.OK if usable else AttemptStatus.EMPTY
         detail = f"{len(usable)} usable of {len(records)} record(s)" if records else "no record"
         attempt = SourceAttempt(
             source=self.name, target=target, status=status, elapsed_ms=watch.ms(), detail=detail
         )
-        return attempt, records
+        return marked(ctx, attempt, query, "TXT"), records
 
     def _unvouched(
         self,

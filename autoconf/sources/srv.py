@@ -19,7 +19,7 @@ from ..parsers.srv import (
     settings_from_srv,
     txt_path,
 )
-from ._fetch import failed_attempt
+from ._fetch import failed_attempt, marked
 from .base import SourceContext, SourceOutcome, Stopwatch
 
 __all__ = ["SrvSource", "dav_paths"]
@@ -38,7 +38,8 @@ class SrvSource:
             try:
                 records = await dns.srv(query, ctx.deadline, limit=ctx.options.first_byte_timeout)
             except (AutoconfError, OSError) as exc:
-                return failed_attempt(self.name, f"{query} SRV", exc, watch), []
+                failed = failed_attempt(self.name, f"{query} SRV", exc, watch)
+                return marked(ctx, failed, query, "SRV"), []
             if not records:
                 status, detail = AttemptStatus.EMPTY, "no record"
             elif all(not r.target.strip(".") for r in records):
@@ -55,12 +56,15 @@ class SrvSource:
                 elapsed_ms=watch.ms(),
                 detail=detail,
             )
-            return attempt, records
+            return marked(ctx, attempt, query, "SRV"), records
 
         labels = [*SERVICES, *DAV_SERVICES]
         results = await asyncio.gather(*(one(label) for label in labels))
         answers = {label: records for label, (_, records) in zip(labels, results, strict=True)}
-        settings = settings_from_srv(answers, ctx.address)
+        signed = {
+            label: attempt.dnssec for label, (attempt, _) in zip(labels, results, strict=True)
+        }
+        settings = settings_from_srv(answers, ctx.address, signed=signed)
         paths = await dav_paths(ctx, answers)
         return SourceOutcome(
             source=self.name,

@@ -104,7 +104,10 @@ def test_hostile_hosts_point_at_hostile_addresses(world: WorldInfo) -> None:
     assert world.hosts["imap.guess-only.test"] not in ips.values()
 
 
-def test_names_outside_the_world_are_refused(world: WorldInfo) -> None:
-    """A query outside the world's zones is refused at once (no recursion, no timeout)."""
-    with pytest.raises(dns.resolver.NoNameservers):
-        resolver(world).resolve("gmail.com", "MX")
+def test_names_outside_the_world_do_not_exist(world: WorldInfo) -> None:
+    """Outside the world's zones, its own root answers at once that nothing is there (no
+    recursion, no timeout): NXDOMAIN, or no data for a name above a world zone."""
+    with pytest.raises(dns.resolver.NXDOMAIN):
+        resolver(world).resolve("example.com", "MX")
+    with pytest.raises(dns.resolver.NoAnswer):
+        resolver(world).resolve("gmail.com", "MX")  # above the world's imap.gmail.com zone

@@ -47,6 +47,11 @@ WORKING = [
     "srv-thousands",  # tests/world/scenarios_check.py
     *CHECK_NAMES,
     *PACC_NAMES,
+    # tests/world/scenarios_dnssec.py: servers with the world CA's certificates
+    "dnssec-srv",
+    "dnssec-bogus",
+    "dane-mismatch",
+    "dane-mx",
 ]
 
 
@@ -89,6 +94,7 @@ def test_working_scenarios_cover_the_world(world: WorldInfo) -> None:
         "redirect-loop",
         "dual-stack",  # tests/integration/test_world_eyeballs.py
         "echo-login",
+        "dane",  # a certificate only DANE vouches for: tests/integration/test_world_dnssec.py
     }
     assert set(WORKING) | hostile | set(AUDIT) == set(world.scenarios)
 

@@ -10,6 +10,7 @@ from autoconf.models import (
     AttemptStatus,
     AuthMethod,
     DiscoveryWarning,
+    DnssecStatus,
     Protocol,
     Security,
     ServerSettings,
@@ -53,7 +54,9 @@ class FakeDns:
         every_host: list[str] | None = None,
         slow: Iterable[str] = (),
         delay: float = 0.0,
+        dnssec: DnssecStatus | None = None,
     ) -> None:
+        self.dnssec = dnssec
         if isinstance(hosts, Mapping):
             self.hosts = {name: list(ips) for name, ips in hosts.items()}
         else:
@@ -79,6 +82,10 @@ class FakeDns:
         if host not in self.hosts:
             raise HostNotFound(f"{host} does not exist", host=host)
         return list(self.hosts[host])
+
+    def attempt_status(self, name: str, rdtype: str) -> DnssecStatus | None:
+        """``status`` for every answer (None: DNSSEC off, as by default)."""
+        return self.dnssec
 
     async def srv(self, name: str, deadline: Deadline, *, limit: float | None = None):
         deadline.phase(limit)

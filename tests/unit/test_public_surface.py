@@ -107,12 +107,16 @@ PUBLIC_MODULES: dict[str, set[str]] = {
         "LookupOutcome",
         "Mechanism",
         "MechanismReport",
+        "MtaStsDetails",
+        "MxHostReport",
         "OAuthCheck",
         "PaccDetails",
         "PaccRecord",
         "ServerReport",
         "ServiceCheck",
         "Severity",
+        "TlsaCheck",
+        "TransportReport",
     },
 }
 

@@ -20,6 +20,8 @@ def describe(info: WorldInfo) -> str:
         f"ISPDB URL    {info.ispdb_url}",
         f"user         {info.user}@<scenario domain>   password: {info.password}",
         f"state        {info.state_dir}",
+        f"trust anchor {info.trust_anchor}   (the world root's DS, for --dnssec validate)",
+        f"resolver     {':'.join(map(str, info.resolver or ()))}   (Unbound, validating)",
         "",
         f"{'scenario':14} {'domain':24} {'first incoming':36} first outgoing",
     ]

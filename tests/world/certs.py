@@ -57,6 +57,11 @@ def write_certs(content: Content, folder: Path) -> tuple[Path, Mapping[str, Cert
         # Leaf first, then nothing else: the CA is the trust anchor the client holds.
         files[role] = _write_leaf(folder, role, leaf, names)
     files.update(_audit_certs(content, ca, folder, now))
+    # DANE (issue 23): a second CA, never in the CA file; only a TLSA record vouches for it.
+    other = trustme.CA(organization_name="mail-autoconf test world, DANE-only CA")
+    other.cert_pem.write_to_path(str(folder / "dane-ca.pem"))
+    names = content.names_on(plan.dane)
+    files["dane"] = _write_leaf(folder, "dane", other.issue_cert(*names), names)
     return ca_file, files
 
 

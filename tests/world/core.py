@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.world import automua, automx2, dns, dovecot, nginx, postfix
+from tests.world import automua, automx2, dns, dovecot, nginx, postfix, unbound
 from tests.world.certs import write_certs
 from tests.world.guard import no_system_resolver
 from tests.world.ports import holder
@@ -28,6 +28,7 @@ HOSTILE_SCRIPT = Path(__file__).with_name("hostile.py")
 BOMB_BYTES = 128 * 1024 * 1024
 REQUIRED_BINARIES = {
     "knot": dns.KNOTD,
+    "unbound": unbound.UNBOUND,
     "dovecot-imapd/dovecot-pop3d": dovecot.DOVECOT,
     "postfix": postfix.MASTER,
     "nginx-light": nginx.NGINX,
@@ -67,6 +68,10 @@ class WorldInfo:
     hostile: Mapping[str, tuple[str, int]] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({})
     )
+    # DNSSEC (issue 23): the world root's DS in zone-file form (Options.trust_anchors,
+    # --trust-anchor), and Unbound, the validating resolver that forwards to `nameserver`.
+    trust_anchor: Path | None = None
+    resolver: tuple[str, int] | None = None
 
     def address(self, scenario: str) -> str:
         """The world user's address in a scenario's domain."""
@@ -81,12 +86,14 @@ class WorldInfo:
         )
 
 
-def _free_port(ip: str) -> int:
-    """A port free for both UDP and TCP on `ip` (the nameserver needs both)."""
+def _free_port(ip: str, avoid: int | None = None) -> int:
+    """A port free for both UDP and TCP on `ip` (the nameserver needs both), not `avoid`."""
     for _ in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
             udp.bind((ip, 0))
             port = int(udp.getsockname()[1])
+            if port == avoid:
+                continue
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
                 try:
                     tcp.bind((ip, port))
@@ -153,7 +160,9 @@ class World:
         state = self.state = _make_state_dir()
         ca_file, certs = write_certs(content, state / "certs")
 
-        knot_conf = dns.render(content, state)
+        knot_conf, anchor = dns.render(content, state, certs)
+        resolver = (plan.dns, _free_port(plan.dns, avoid=port))
+        unbound_conf = unbound.render(state, resolver, (plan.dns, plan.dns_port), anchor)
         dovecot_conf = dovecot.render(content, state, certs)
         nginx_conf = nginx.render(content, state, certs)
         postfix_dir = postfix.render(content, state, certs)
@@ -167,6 +176,8 @@ class World:
         self.daemons.append(automx2.start(automx2_conf, content))
         self.daemons.append(automua.start(automua_conf, content))
         self.daemons.append(dns.start(knot_conf, state))
+        # Unbound asks Knot nothing until a test asks it something (tests/world/unbound.py).
+        self.daemons.append(unbound.start(unbound_conf, resolver))
         self.daemons.append(dovecot.start(dovecot_conf, content))
         self.daemons.append(nginx.start(nginx_conf, content))
         self.daemons.append(self._start_hostile(content, hostile_spec, state))
@@ -175,7 +186,9 @@ class World:
         # Seeding the two Flask apps and the nameserver's first answer overlap.
         with ThreadPoolExecutor(max_workers=2) as pool:
             seeds = [pool.submit(automx2.seed, content), pool.submit(automua.seed, content)]
-            dns.wait_answering(plan.dns, plan.dns_port, content.zones[0].origin)
+            dns.wait_answering(
+                plan.dns, plan.dns_port, [".", "test", *(z.origin for z in content.zones)]
+            )
             for seeded in seeds:
                 seeded.result()
 
@@ -192,6 +205,8 @@ class World:
             state_dir=state,
             pids=types.MappingProxyType({d.name: d.pid for d in self.daemons}),
             hostile=types.MappingProxyType(self.hostile_addresses(content)),
+            trust_anchor=anchor,
+            resolver=resolver,
         )
 
     def _refuse_taken_ports(self, content: Content) -> None:

@@ -25,7 +25,7 @@ def addresses(content: Content) -> list[str]:
     p = content.plan
     audit = [h.ip for h in scenarios_audit.mail_hosts(p)]
     ipv6 = [p.ipv6] if p.ipv6 is not None else []  # the dual-stack scenario's imap6 host
-    return [p.dovecot, p.wrong_name, p.expired, *audit, *ipv6]
+    return [p.dovecot, p.wrong_name, p.expired, p.dane, *audit, *ipv6]
 
 
 def _audit_blocks(content: Content, certs: Mapping[str, CertFiles]) -> str:
@@ -56,7 +56,7 @@ def render(content: Content, state: Path, certs: Mapping[str, CertFiles]) -> Pat
     listen = " ".join(addresses(content))
     local_blocks = "".join(
         f"local {ip} {{\n  ssl_cert = <{certs[role].cert}\n  ssl_key = <{certs[role].key}\n}}\n"
-        for ip, role in ((p.wrong_name, "wrong-name"), (p.expired, "expired"))
+        for ip, role in ((p.wrong_name, "wrong-name"), (p.expired, "expired"), (p.dane, "dane"))
     ) + _audit_blocks(content, certs)
     cores = os.cpu_count() or 1
     conf = folder / "dovecot.conf"

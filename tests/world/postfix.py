@@ -52,7 +52,13 @@ def addresses(content: Content) -> list[tuple[str, str]]:
     """(address, certificate role) for every address Postfix listens on."""
     p = content.plan
     audit = [(h.ip, h.cert_role) for h in scenarios_audit.mail_hosts(p)]
-    return [(p.postfix, "postfix"), (p.wrong_name, "wrong-name"), (p.expired, "expired"), *audit]
+    return [
+        (p.postfix, "postfix"),
+        (p.wrong_name, "wrong-name"),
+        (p.expired, "expired"),
+        (p.dane, "dane"),
+        *audit,
+    ]
 
 
 def render(content: Content, state: Path, certs: Mapping[str, CertFiles]) -> Path:

@@ -77,6 +77,12 @@ class AddressPlan:
         return self._ip(22)
 
     @property
+    def dane(self) -> str:
+        """Dovecot and Postfix here present a certificate of a second CA, not in the CA file,
+        that only DANE (a TLSA record in a signed zone) vouches for."""
+        return self._ip(40)
+
+    @property
     def silent(self) -> str:
         """Accepts TCP connections and never sends a byte."""
         return self._ip(30)
@@ -190,6 +196,12 @@ class Zone:
 
     origin: str
     records: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    # DNSSEC (tests/world/dnssec.py): "signed" by Knot, with its DS in the parent zone;
+    # "bogus": signed too, but the parent's DS is of a key the zone never publishes.
+    signing: Literal["unsigned", "signed", "bogus"] = "unsigned"
+    # TLSA "3 1 1" records whose digest is of a certificate issued at start: (owner, the
+    # certificate's role in tests/world/certs.py).
+    tlsa: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     def add(self, owner: str, rtype: str, rdata: str) -> None:
         """Add a record; `owner` is absolute (no trailing dot)."""
@@ -198,10 +210,12 @@ class Zone:
     def render(self) -> str:
         """The zone file text (absolute names throughout)."""
         o = self.origin
+        apex = "." if o == "." else f"{o}."
+        ns = "ns." if o == "." else f"ns.{o}."
         lines = [
             "$TTL 300",
-            f"{o}. IN SOA ns.{o}. hostmaster.{o}. 1 3600 600 86400 300",
-            f"{o}. IN NS ns.{o}.",
+            f"{apex} IN SOA {ns} hostmaster.{apex.lstrip('.')} 1 3600 600 86400 300",
+            f"{apex} IN NS {ns}",
         ]
         lines += [f"{owner}. IN {rtype} {rdata}" for owner, rtype, rdata in self.records]
         return "\n".join(lines) + "\n"
@@ -768,6 +782,9 @@ def build(plan: AddressPlan) -> Content:
     from tests.world.scenarios_check import add_check_scenarios  # issue 15: the admin's check
 
     add_check_scenarios(b, p, ispdb)
+    from tests.world import scenarios_dnssec  # issue 23: signed zones, DANE, MTA-STS
+
+    scenarios_dnssec.add(b)
 
     logins = [USER] + [f"{USER}@{z}" for z in sorted(b.zones)]
     return Content(

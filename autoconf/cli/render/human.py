@@ -136,7 +136,11 @@ def _security_text(s: ServerSettings) -> Text:
 
 
 def _trust_text(s: ServerSettings) -> Text:
-    return Text(s.trust.value, style={"high": "green", "low": "yellow"}.get(s.trust.value, ""))
+    text = Text(s.trust.value, style={"high": "green", "low": "yellow"}.get(s.trust.value, ""))
+    signed = words.DNSSEC[s.dnssec] if s.dnssec is not None else None
+    if signed is not None:
+        text.append(f", {signed}")
+    return text
 
 
 def _checked_text(term: Terminal, result: words.Check) -> Text:

@@ -15,8 +15,10 @@ from ...models import (
     AuthMethod,
     Certificate,
     CertificateKind,
+    DaneStatus,
     DiscoveryResult,
     DiscoveryWarning,
+    DnssecStatus,
     DomainStatus,
     FailureKind,
     LocalizedText,
@@ -39,6 +41,7 @@ from ...models import (
 from ...recommend import REASONS, recommendation_of
 
 __all__ = [
+    "DANE_PINNED",
     "Check",
     "auth_words",
     "certificate_words",
@@ -111,6 +114,14 @@ STATUS = {
     "sign in.",
     ProviderStatus.BROKEN: "Delta Chat's provider database marks this provider as not working "
     "with ordinary sign-in; some apps manage through OAuth2 or another route.",
+}
+
+# What DNSSEC proved of the DNS answers a server came from, beside its trust (None: unsaid).
+DNSSEC = {
+    DnssecStatus.SECURE: "signed (DNSSEC)",
+    DnssecStatus.INSECURE: "not signed (DNSSEC)",
+    DnssecStatus.BOGUS: "DNSSEC signature does not check out",
+    DnssecStatus.UNKNOWN: None,
 }
 
 # One plain sentence per warning code; the library's own message follows as the detail.
@@ -259,7 +270,16 @@ CERTIFICATE = {
     CertificateKind.NOT_YET_VALID: "the certificate is not valid yet",
     CertificateKind.SELF_SIGNED: "the certificate is self-signed",
     CertificateKind.UNTRUSTED: "the certificate is from an unknown authority",
+    CertificateKind.DANE_MISMATCH: (
+        "the certificate is not the one its domain pins in DNS (DANE), so the server may be "
+        "an impostor"
+    ),
+    CertificateKind.DANE_BOGUS: (
+        "the certificate's fingerprints in DNS (DANE) failed their DNSSEC check and may be forged"
+    ),
 }
+# A certificate its domain pins in DNS, signed by DNSSEC (DANE), in the words of the table.
+DANE_PINNED = "certificate pinned in DNS (DANE)"
 
 
 def certificate_words(certificate: Certificate | None) -> str:
@@ -307,10 +327,11 @@ def check(verification: Verification | None, *, with_time: bool = True) -> Check
     if v.failure is not None or not v.ok:
         return Check(False, v.error or (v.failure.value if v.failure else "failed"))
     ms = f" ({v.elapsed_ms:.0f} ms)" if v.elapsed_ms and with_time else ""
+    pinned = f", {DANE_PINNED}" if v.dane is DaneStatus.VERIFIED else ""
     if v.login is LoginStatus.OK:
-        return Check(True, f"works, sign-in ok{ms}")
+        return Check(True, f"works, sign-in ok{pinned}{ms}")
     if v.tls is TlsStatus.OK:
-        return Check(True, f"works, encrypted{ms}")
+        return Check(True, f"works, encrypted{pinned}{ms}")
     return Check(True, f"reachable{ms}")
 
 

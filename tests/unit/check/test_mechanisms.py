@@ -16,10 +16,11 @@ from autoconf.check.report import FindingCode, LookupOutcome, Mechanism
 from autoconf.check.run import run_check
 from autoconf.errors import FetchError, FetchFailure, HostNotFound, TLSError
 from autoconf.net.cache import TTLCache
-from autoconf.net.dns import MxRecord
+from autoconf.net.dns import DnsAnswer, MxRecord
 from autoconf.net.http import FetchResult
 from autoconf.options import Deadline, Options
 from autoconf.parsers.srv import SrvRecord
+from autoconf.parsers.tlsa import TlsaRecord
 from autoconf.sources.base import SourceContext
 from tests.timing import soon_after
 
@@ -69,6 +70,10 @@ class ScriptedDns:
         self.mx_records: list[MxRecord] = mx or []
         self.hosts = set(hosts)
         self.hang = hang
+        self.tlsa_by_name: dict[str, list[TlsaRecord]] = {}
+
+    def attempt_status(self, name: str, rdtype: str) -> None:
+        return None  # DNSSEC off
 
     async def _maybe_hang(self) -> None:
         if self.hang:
@@ -94,6 +99,10 @@ class ScriptedDns:
 
     async def no_such_domain(self, name: str, deadline: Deadline, *, limit: float | None = None):
         return False
+
+    async def tlsa(self, host: str, port: int, deadline: Deadline, *, limit: float | None = None):
+        await self._maybe_hang()
+        return DnsAnswer(tuple(self.tlsa_by_name.get(f"_{port}._tcp.{host}", ())))
 
 
 @dataclass

@@ -17,11 +17,13 @@ from autoconf import (
     Certificate,
     DiscoveryResult,
     DiscoveryWarning,
+    DnssecStatus,
     LoginStatus,
     Protocol,
     Security,
     SourceName,
     TlsStatus,
+    Trust,
     Verification,
     WarningCode,
 )
@@ -454,3 +456,40 @@ def test_a_plain_http_ispdb_url_is_a_usage_error():
     assert code == 2
     assert out == ""
     assert "https://" in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (("--dnssec", "resolver"), "add --nameserver HOST"),
+        (("--trust-anchor", "anchors.txt"), "goes with --dnssec validate"),
+        (("--dnssec", "resolver", "--nameserver", "127.0.0.1", "--trust-anchor", "a"), "validate"),
+        (("--dnssec", "sometimes"), "invalid choice"),
+    ],
+)
+def test_dnssec_flags_that_do_not_go_together_exit_2(flags, words):
+    """--dnssec resolver needs a named resolver; --trust-anchor is for --dnssec validate."""
+    code, out, err = run("jane@example.com", "--offline", *flags)
+    assert (code, out) == (2, "")
+    assert words in err
+
+
+def test_a_bad_trust_anchor_file_is_a_clear_error(tmp_path: Path):
+    """A trust anchor file that is not DS/DNSKEY records says so, in one line."""
+    anchors = tmp_path / "anchors.txt"
+    anchors.write_text("example. IN A 127.0.0.1\n", encoding="utf-8")
+    code, out, err = run(
+        "jane@example.com", "--offline", "--dnssec", "validate", "--trust-anchor", str(anchors)
+    )
+    assert (code, out) == (2, "")
+    assert "trust anchors" in err
+    assert "DS or DNSKEY" in err
+
+
+def test_human_view_says_signed_in_plain_words():
+    """A server whose SRV answer DNSSEC proved shows "signed (DNSSEC)" beside its trust."""
+    signed = server(trust=Trust.HIGH, dnssec=DnssecStatus.SECURE)
+    result = DiscoveryResult(address="jane@example.com", domain="example.com", incoming=[signed])
+    out = io.StringIO()
+    render_result(result, out, PIPE)
+    assert "high, signed (DNSSEC)" in out.getvalue()

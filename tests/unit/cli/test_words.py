@@ -9,6 +9,7 @@ from autoconf.cli.render import words
 from autoconf.models import (
     Certificate,
     CertificateKind,
+    DaneStatus,
     FailureKind,
     LoginStatus,
     TlsStatus,
@@ -72,3 +73,38 @@ def test_a_refused_login_is_known_by_its_kind():
     result = words.check(verification)
     assert result.login_refused
     assert result.text.startswith("sign-in refused")
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        (CertificateKind.DANE_MISMATCH, "not the one its domain pins in DNS (DANE)"),
+        (CertificateKind.DANE_BOGUS, "failed their DNSSEC check"),
+    ],
+)
+def test_a_dane_failure_is_said_in_plain_words(kind: CertificateKind, expected: str):
+    """A certificate DANE refused: the words say DNS pinned another one (or was forged)."""
+    verification = Verification(
+        reachable=True,
+        tls=TlsStatus.FAILED,
+        certificate=Certificate(valid=False, error=kind.value, kind=kind),
+        failure=FailureKind.CERTIFICATE,
+        error="certificate refused",
+        dane=DaneStatus.FAILED,
+    )
+    result = words.check(verification)
+    assert result.ok is False
+    assert expected in result.text
+
+
+@pytest.mark.parametrize("login", [LoginStatus.OK, LoginStatus.NOT_TRIED])
+def test_a_dane_verified_server_says_its_certificate_is_pinned_in_dns(login: LoginStatus):
+    """DANE verified: the check reads "certificate pinned in DNS (DANE)"; none: it does not."""
+    base = Verification(
+        reachable=True, tls=TlsStatus.OK, certificate=Certificate(valid=True), login=login
+    )
+    pinned = base.model_copy(update={"dane": DaneStatus.VERIFIED, "dane_record": "3 1 1 ab"})
+    assert words.check(pinned).ok is True
+    assert "certificate pinned in DNS (DANE)" in words.check(pinned).text
+    unpinned = base.model_copy(update={"dane": DaneStatus.NONE})
+    assert "DANE" not in words.check(unpinned).text

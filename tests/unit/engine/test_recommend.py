@@ -5,6 +5,8 @@ from __future__ import annotations
 from autoconf.models import (
     AuthMethod,
     Certificate,
+    CertificateKind,
+    DaneStatus,
     DiscoveryResult,
     DomainStatus,
     EnableInstructions,
@@ -196,3 +198,27 @@ def test_a_probe_cut_short_by_the_deadline_is_not_a_rejection():
     rec = recommend(_result([server(verification=late)], [_smtp()]))
     assert rec.incoming is not None
     assert rec.verdict is Verdict.UNVERIFIED
+
+
+def test_a_certificate_dane_verified_counts_as_valid_and_a_dane_failure_rejects():
+    """A certificate only DANE vouches for (no public CA) is chosen, verified; one whose secure
+    TLSA records match nothing is a rejected server like any refused certificate."""
+    pinned = Verification(
+        reachable=True,
+        tls=TlsStatus.OK,
+        certificate=Certificate(valid=True, issuer="imap.example.com"),
+        dane=DaneStatus.VERIFIED,
+        dane_record="3 1 1 " + "ab" * 32,
+    )
+    mismatch = BAD_CERT.model_copy(
+        update={
+            "certificate": Certificate(valid=False, kind=CertificateKind.DANE_MISMATCH),
+            "dane": DaneStatus.FAILED,
+        }
+    )
+    first = server(host="mismatch.example.com", verification=mismatch)
+    second = server(host="imap.example.com", verification=pinned)
+    result = _result([first, second], [_smtp(verification=pinned)])
+    rec = recommend(result)
+    assert rec.incoming == second
+    assert rec.verdict is Verdict.VERIFIED

@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autoconf import Protocol, Security, SourceName, Trust, WarningCode, parse_address
+from autoconf import (
+    DnssecStatus,
+    Protocol,
+    Security,
+    SourceName,
+    Trust,
+    WarningCode,
+    parse_address,
+)
 from autoconf.parsers.srv import SrvRecord, order_records, settings_from_srv
 
 ADDRESS = parse_address("jane@example.com")
@@ -132,3 +140,24 @@ def test_a_txt_path_must_be_an_absolute_clean_path(strings):
     from autoconf.parsers.srv import txt_path
 
     assert txt_path(strings) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "trust"),
+    [
+        (DnssecStatus.SECURE, Trust.HIGH),
+        (DnssecStatus.INSECURE, Trust.LOW),
+        (DnssecStatus.UNKNOWN, Trust.LOW),
+        (None, Trust.LOW),
+    ],
+)
+def test_a_secure_answer_raises_a_target_outside_the_domain_to_high_trust(status, trust):
+    """DNSSEC proof that the domain named the server outweighs its being outside the domain."""
+    r = settings_from_srv(
+        {"_imaps._tcp": [SrvRecord(0, 0, 993, "imap.provider.net.")]},
+        ADDRESS,
+        signed={"_imaps._tcp": status},
+    )
+    assert (r.incoming[0].trust, r.incoming[0].dnssec) == (trust, status)
+    signed = "the delegation is DNSSEC-signed" in r.warnings[0].message
+    assert signed is (status is DnssecStatus.SECURE)

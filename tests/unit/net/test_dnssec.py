@@ -1,0 +1,434 @@
+"""DNSSEC validation over zones signed in memory (dnspython ``sign_zone``, Ed25519 keys)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+import dns.zone
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from autoconf.errors import DnsError, DnsFailure
+from autoconf.models import DnssecStatus
+from autoconf.net import dns as dnsmod
+from autoconf.net import dnssec as v
+from autoconf.net.dns import DnsClient
+from autoconf.options import Deadline, DnssecMode
+
+dns_dnssec = v._dnssec()
+
+IN = dns.rdataclass.IN
+N = dns.name.from_text
+ALG = dns_dnssec.Algorithm.ED25519
+
+
+def _key() -> tuple[ed25519.Ed25519PrivateKey, Any]:
+    private = ed25519.Ed25519PrivateKey.generate()
+    return private, dns_dnssec.make_dnskey(private.public_key(), ALG, flags=257)
+
+
+ZONES_TEXT = {
+    ".": """
+@ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
+@ 3600 NS ns.test.
+test. 3600 NS ns.test.
+""",
+    "test.": """
+@ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
+@ 3600 NS ns
+ns 3600 A 127.0.0.1
+signed 3600 NS ns
+plain 3600 NS ns
+n3 3600 NS ns
+""",
+    "signed.test.": """
+@ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
+@ 3600 NS ns.test.
+_imaps._tcp 3600 SRV 0 1 993 mail.signed.test.
+mail 3600 A 127.0.0.2
+_993._tcp.mail 3600 TLSA 3 1 1 0011223344556677889900112233445566778899001122334455667788990011
+""",
+    "plain.test.": """
+@ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
+@ 3600 NS ns.test.
+_imaps._tcp 3600 SRV 0 1 993 mail.plain.test.
+""",
+    "n3.test.": """
+@ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
+@ 3600 NS ns.test.
+child 3600 NS ns.test.
+www 3600 A 127.0.0.3
+""",
+    "child.n3.test.": """
+@ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
+@ 3600 NS ns.test.
+mail 3600 A 127.0.0.4
+""",
+}
+SIGNED = (".", "test.", "signed.test.", "n3.test.")
+
+
+class World:
+    """Authoritative answers from zones held in memory, as a resolver with CD=1 hands them over."""
+
+    def __init__(self) -> None:
+        self.zones: dict[dns.name.Name, dns.zone.Zone] = {}
+        self.keys: dict[dns.name.Name, Any] = {}
+        now = time.time()
+        for origin in sorted(ZONES_TEXT, key=lambda o: -len(N(o))):  # children first (DS)
+            zone = dns.zone.from_text(ZONES_TEXT[origin], origin=origin, relativize=False)
+            self.zones[N(origin)] = zone
+        for origin in sorted(SIGNED, key=lambda o: -len(N(o))):
+            name = N(origin)
+            private, dnskey = _key()
+            self.keys[name] = dnskey
+            zone = self.zones[name]
+            with zone.writer() as txn:
+                for child, key in self.keys.items():
+                    if child != name and child.parent() == name:
+                        txn.add(child, 3600, dns_dnssec.make_ds(child, key, "SHA256"))
+                dns_dnssec.sign_zone(
+                    zone,
+                    txn,
+                    keys=[(private, dnskey)],
+                    inception=now - 3600,
+                    expiration=now + 86400,
+                )
+                if origin == "n3.test.":
+                    _hashed_denial(txn, name, private, dnskey, now)
+        root_key = self.keys[dns.name.root]
+        self.anchors = v.parse_anchors(
+            ". 0 IN DS " + dns_dnssec.make_ds(dns.name.root, root_key, "SHA256").to_text()
+        )
+
+    def zone_for(self, name: dns.name.Name, rdtype: int) -> dns.zone.Zone:
+        if rdtype == dns.rdatatype.DS and name != dns.name.root:
+            name = name.parent()
+        best = max((o for o in self.zones if name.is_subdomain(o)), key=len)
+        return self.zones[best]
+
+    async def ask(self, name: dns.name.Name, rdtype: Any) -> dns.message.Message:
+        zone = self.zone_for(name, rdtype)
+        query = dns.message.make_query(name, rdtype, want_dnssec=True)
+        msg = dns.message.make_response(query)
+        node = zone.get_node(name)
+        if node is not None:
+            found = node.get_rdataset(IN, rdtype)
+            if found is not None:
+                msg.answer.append(_rrset(name, found))
+                sig = node.get_rdataset(IN, dns.rdatatype.RRSIG, rdtype)
+                if sig is not None:
+                    msg.answer.append(_rrset(name, sig))
+                return msg
+        self._deny(zone, name, node is not None, msg)
+        return msg
+
+    def _deny(
+        self, zone: dns.zone.Zone, name: dns.name.Name, exists: bool, msg: dns.message.Message
+    ) -> None:
+        if not exists:
+            msg.set_rcode(dns.rcode.NXDOMAIN)
+        proofs = []
+        for owner, node in zone.nodes.items():
+            for rdtype in (dns.rdatatype.NSEC, dns.rdatatype.NSEC3):
+                found = node.get_rdataset(IN, rdtype)
+                if found is not None:
+                    proofs.append(
+                        (owner, found, node.get_rdataset(IN, dns.rdatatype.RRSIG, rdtype))
+                    )
+        for owner, found, sig in proofs:
+            msg.authority.append(_rrset(owner, found))
+            if sig is not None:
+                msg.authority.append(_rrset(owner, sig))
+
+
+def _hashed_denial(txn: Any, origin: dns.name.Name, private: Any, dnskey: Any, now: float) -> None:
+    """Replace the NSEC chain ``sign_zone`` made by an NSEC3 chain (it signs NSEC only)."""
+    owners: dict[dns.name.Name, list[str]] = {}
+    for name, rdataset in list(txn.iterate_rdatasets()):
+        if rdataset.rdtype == dns.rdatatype.NSEC or rdataset.covers == dns.rdatatype.NSEC:
+            txn.delete(name, rdataset.rdtype, rdataset.covers)
+            continue
+        owners.setdefault(name, [])
+        if rdataset.rdtype != dns.rdatatype.RRSIG:
+            owners[name].append(dns.rdatatype.to_text(rdataset.rdtype))
+    for name in owners:
+        if txn.get(name, dns.rdatatype.RRSIG, dns.rdatatype.A) or name == origin:
+            owners[name].append("RRSIG")
+    owners[origin].append("NSEC3PARAM")
+    hashed = sorted((str(dns_dnssec.nsec3_hash(n, b"", 0, 1)), n) for n in owners)
+    param = dns.rdata.from_text(IN, "NSEC3PARAM", "1 0 0 -")
+    txn.add(origin, 300, param)
+    _sign(txn, origin, dns.rrset.from_rdata(origin, 300, param), private, dnskey, now)
+    for i, (digest, name) in enumerate(hashed):
+        following = hashed[(i + 1) % len(hashed)][0]
+        owner = dns.name.from_text(digest.lower(), origin)
+        text = f"1 0 0 - {following.lower()} {' '.join(owners[name])}"
+        rrset = dns.rrset.from_text(owner, 300, IN, "NSEC3", text)
+        txn.add(owner, 300, rrset[0])
+        _sign(txn, origin, rrset, private, dnskey, now)
+
+
+def _sign(
+    txn: Any, origin: dns.name.Name, rrset: Any, private: Any, dnskey: Any, now: float
+) -> None:
+    sig = dns_dnssec.sign(
+        rrset, private, origin, dnskey, inception=now - 3600, expiration=now + 86400
+    )
+    txn.add(rrset.name, rrset.ttl, sig)
+
+
+def _rrset(name: dns.name.Name, rdataset: Any) -> dns.rrset.RRset:
+    rrset = dns.rrset.RRset(name, IN, rdataset.rdtype, rdataset.covers)
+    rrset.update(rdataset)  # type: ignore[no-untyped-call]
+    return rrset
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return World()
+
+
+def _judge(world: World, name: str, rdtype: str, **kw: Any) -> v.Verdict:
+    async def run() -> v.Verdict:
+        qtype = dns.rdatatype.from_text(rdtype)
+        msg = kw.pop("msg", None) or await world.ask(N(name), qtype)
+        ask = kw.pop("ask", world.ask)
+        return await v.judge(ask, msg, N(name), qtype, world.anchors, kw.pop("now", time.time()))
+
+    return asyncio.run(run())
+
+
+def test_secure_chain(world: World) -> None:
+    verdict = _judge(world, "_imaps._tcp.signed.test.", "SRV")
+    assert verdict.status is DnssecStatus.SECURE
+    assert "signed.test" in verdict.detail
+
+
+def test_insecure_delegation_nsec(world: World) -> None:
+    verdict = _judge(world, "_imaps._tcp.plain.test.", "SRV")
+    assert verdict.status is DnssecStatus.INSECURE
+    assert "plain.test" in verdict.detail
+
+
+def test_insecure_delegation_nsec3(world: World) -> None:
+    verdict = _judge(world, "mail.child.n3.test.", "A")
+    assert verdict.status is DnssecStatus.INSECURE
+    assert "child.n3.test" in verdict.detail
+
+
+def test_secure_in_nsec3_zone(world: World) -> None:
+    assert _judge(world, "www.n3.test.", "A").status is DnssecStatus.SECURE
+
+
+def test_bogus_bad_signature(world: World) -> None:
+    async def tampered() -> dns.message.Message:
+        msg = await world.ask(N("_imaps._tcp.signed.test."), dns.rdatatype.SRV)
+        srv = msg.answer[0]
+        forged = dns.rrset.from_text(srv.name, srv.ttl, IN, "SRV", "0 1 994 evil.example.")
+        msg.answer[0] = forged
+        return msg
+
+    msg = asyncio.run(tampered())
+    verdict = _judge(world, "_imaps._tcp.signed.test.", "SRV", msg=msg)
+    assert verdict.status is DnssecStatus.BOGUS
+
+
+def test_bogus_unsigned_answer_in_signed_zone(world: World) -> None:
+    msg = asyncio.run(world.ask(N("mail.signed.test."), dns.rdatatype.A))
+    del msg.answer[1:]
+    assert _judge(world, "mail.signed.test.", "A", msg=msg).status is DnssecStatus.BOGUS
+
+
+def test_bogus_ds_matching_no_key(world: World) -> None:
+    _, stranger = _key()
+
+    async def ask(name: dns.name.Name, rdtype: Any) -> dns.message.Message:
+        msg = await world.ask(name, rdtype)
+        if rdtype == dns.rdatatype.DNSKEY and name == N("signed.test."):
+            msg.answer[0] = dns.rrset.from_rdata(name, 3600, stranger)
+        return msg
+
+    verdict = _judge(world, "_imaps._tcp.signed.test.", "SRV", ask=ask)
+    assert verdict.status is DnssecStatus.BOGUS
+    assert "signed.test" in verdict.detail
+
+
+def test_bogus_expired_signature(world: World) -> None:
+    later = time.time() + 10 * 86400
+    assert _judge(world, "_imaps._tcp.signed.test.", "SRV", now=later).status is (
+        DnssecStatus.BOGUS
+    )
+
+
+def test_denial_of_existence_secure(world: World) -> None:
+    nx = _judge(world, "nothere.signed.test.", "A")
+    nodata = _judge(world, "signed.test.", "MX")
+    nodata3 = _judge(world, "www.n3.test.", "MX")
+    assert (nx.status, nodata.status, nodata3.status) == (DnssecStatus.SECURE,) * 3
+
+
+def test_denial_without_proof_is_bogus(world: World) -> None:
+    async def bare() -> dns.message.Message:
+        msg = await world.ask(N("nothere.signed.test."), dns.rdatatype.A)
+        msg.authority.clear()
+        return msg
+
+    msg = asyncio.run(bare())
+    assert _judge(world, "nothere.signed.test.", "A", msg=msg).status is DnssecStatus.BOGUS
+
+
+def test_zone_status(world: World) -> None:
+    async def run(domain: str) -> DnssecStatus:
+        verdict = await v.zone_status(world.ask, N(domain), world.anchors, time.time())
+        return verdict.status
+
+    assert asyncio.run(run("signed.test.")) is DnssecStatus.SECURE
+    assert asyncio.run(run("plain.test.")) is DnssecStatus.INSECURE
+
+
+def test_root_anchors_are_the_two_iana_ksks() -> None:
+    anchors = v.parse_anchors(v.ROOT_ANCHORS)
+    assert sorted(ds.key_tag for ds in anchors[dns.name.root]) == [20326, 38696]
+
+
+@pytest.mark.parametrize("text", ["", "example. IN A 127.0.0.1", "not a record at all ("])
+def test_bad_anchors_are_a_clear_error(text: str) -> None:
+    with pytest.raises(ValueError, match=r"anchor|records"):
+        v.parse_anchors(text)
+
+
+# The client: DNSSEC mode through DnsClient, the world standing in for its nameservers.
+
+
+def _client(mode: DnssecMode, world: World | None = None) -> DnsClient:
+    return DnsClient(
+        nameservers=(("127.0.0.1", 5399),),
+        dnssec=mode,
+        trust_anchors=world.anchors if world else None,
+    )
+
+
+def test_client_validate(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def fake_ask(resolver: Any, name: Any, rdtype: Any, within: Any, backend: Any) -> Any:
+        assert resolver.flags & dns.flags.CD
+        return await world.ask(name, rdtype)
+
+    monkeypatch.setattr(dnsmod, "_ask", fake_ask)
+
+    async def run() -> None:
+        client = _client(DnssecMode.VALIDATE, world)
+        records = await client.srv("_imaps._tcp.signed.test", Deadline(30))
+        assert records[0].port == 993
+        assert client.dnssec_of("_imaps._tcp.signed.test", "SRV") is DnssecStatus.SECURE
+        tlsa = await client.tlsa("mail.signed.test", 993, Deadline(30))
+        assert (len(tlsa.records), tlsa.dnssec) == (1, DnssecStatus.SECURE)
+        assert await client.addresses("mail.signed.test", Deadline(30)) == ["127.0.0.2"]
+        assert (await client.zone_dnssec("plain.test", Deadline(30)))[0] is DnssecStatus.INSECURE
+        assert await client.srv("_imaps._tcp.plain.test", Deadline(30))
+        assert client.dnssec_of("_imaps._tcp.plain.test", "SRV") is DnssecStatus.INSECURE
+
+    asyncio.run(run())
+
+
+def _resolver_answer(*, ad: bool, servfail: bool = False) -> Any:
+    async def fake_ask(resolver: Any, name: Any, rdtype: Any, within: Any, backend: Any) -> Any:
+        if servfail and not resolver.flags & dns.flags.CD:
+            raise DnsError("failed", kind=DnsFailure.SERVFAIL, host=str(name))
+        msg = dns.message.make_response(dns.message.make_query(name, rdtype))
+        msg.answer.append(dns.rrset.from_text(name, 60, IN, "SRV", "0 1 993 mail.example."))
+        if ad:
+            msg.flags |= dns.flags.AD
+        return msg
+
+    return fake_ask
+
+
+@pytest.mark.parametrize(
+    ("ad", "status"), [(True, DnssecStatus.SECURE), (False, DnssecStatus.INSECURE)]
+)
+def test_client_resolver_ad_bit(
+    ad: bool, status: DnssecStatus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dnsmod, "_ask", _resolver_answer(ad=ad))
+
+    async def run() -> None:
+        client = _client(DnssecMode.RESOLVER)
+        assert await client.srv(f"_imaps._tcp.ad-{ad}.example", Deadline(30))
+        assert client.dnssec_of(f"_imaps._tcp.ad-{ad}.example", "SRV") is status
+
+    asyncio.run(run())
+
+
+def test_client_resolver_servfail_with_data_under_cd_is_bogus(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dnsmod, "_ask", _resolver_answer(ad=False, servfail=True))
+
+    async def run() -> None:
+        client = _client(DnssecMode.RESOLVER)
+        with pytest.raises(DnsError) as caught:
+            await client.srv("_imaps._tcp.bogus.example", Deadline(30))
+        assert caught.value.kind is DnsFailure.BOGUS
+        assert client.dnssec_of("_imaps._tcp.bogus.example", "SRV") is DnssecStatus.BOGUS
+
+    asyncio.run(run())
+
+
+def test_client_off_records_no_status() -> None:
+    client = DnsClient(nameservers=(("127.0.0.1", 5399),))
+    assert client.dnssec_of("example", "SRV") is None
+
+
+def test_concurrent_judgements_share_one_walk_of_the_chain(world: World) -> None:
+    """With a Session's memo, judging many answers of one zone at once asks for each link once."""
+    asked: list[tuple[dns.name.Name, Any]] = []
+
+    async def ask(name: dns.name.Name, rdtype: Any) -> dns.message.Message:
+        asked.append((name, rdtype))
+        return await world.ask(name, rdtype)
+
+    async def run() -> list[DnssecStatus]:
+        memo: v.Chains = {}
+        name = N("_imaps._tcp.signed.test.")
+        msg = await world.ask(name, dns.rdatatype.SRV)
+        verdicts = await asyncio.gather(
+            *(
+                v.judge(ask, msg, name, dns.rdatatype.SRV, world.anchors, time.time(), memo)
+                for _ in range(5)
+            )
+        )
+        return [verdict.status for verdict in verdicts]
+
+    assert asyncio.run(run()) == [DnssecStatus.SECURE] * 5
+    assert asked.count((dns.name.root, dns.rdatatype.DNSKEY)) == 1
+
+
+def test_a_walk_that_failed_for_want_of_an_answer_is_not_kept(world: World) -> None:
+    """A look-up failure is retried by the next judgement; only verdicts are reused."""
+    failing = {"on": True}
+
+    async def ask(name: dns.name.Name, rdtype: Any) -> dns.message.Message:
+        if failing["on"]:
+            raise DnsError("no answer", kind=DnsFailure.TIMEOUT, host=str(name))
+        return await world.ask(name, rdtype)
+
+    async def run() -> DnssecStatus:
+        memo: v.Chains = {}
+        with pytest.raises(DnsError):
+            await v.zone_status(ask, N("signed.test."), world.anchors, time.time(), memo)
+        failing["on"] = False
+        verdict = await v.zone_status(ask, N("signed.test."), world.anchors, time.time(), memo)
+        return verdict.status
+
+    assert asyncio.run(run()) is DnssecStatus.SECURE
