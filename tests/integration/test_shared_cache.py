@@ -42,7 +42,7 @@ def counted(value: Any, ttl: float = 60.0, delay: float = 0.0) -> tuple[Any, lis
 
 
 async def test_a_value_round_trips_as_json(redis_server: RedisServer):
-    cache = RedisCache(redis_server.url, prefix="rt")
+    cache = RedisCache(redis_server.url, prefix="rt", timeout=2.0)
     assert isinstance(cache, SharedCache)
     await cache.put("test:k", {"a": [1, "b"]}, 30)
     found = await cache.get("test:k")
@@ -57,7 +57,7 @@ async def test_a_value_round_trips_as_json(redis_server: RedisServer):
 
 
 async def test_a_document_is_fetched_once_then_read_back(redis_server: RedisServer):
-    cache = RedisCache(redis_server.url, prefix="doc")
+    cache = RedisCache(redis_server.url, prefix="doc", timeout=2.0)
     doc = FetchResult(
         url="https://x.test/a", status=200, body=b"\x00<x/>\xff", content_type="text/xml"
     )
@@ -70,7 +70,7 @@ async def test_a_document_is_fetched_once_then_read_back(redis_server: RedisServ
 
 
 async def test_a_404_is_shared_as_a_failure(redis_server: RedisServer):
-    cache = RedisCache(redis_server.url, prefix="neg")
+    cache = RedisCache(redis_server.url, prefix="neg", timeout=2.0)
     calls: list[int] = []
 
     async def missing() -> tuple[FetchResult, float]:
@@ -111,7 +111,7 @@ async def test_a_404_is_shared_as_a_failure(redis_server: RedisServer):
     ],
 )
 async def test_hostile_values_are_ignored(redis_server: RedisServer, stored: bytes):
-    cache = RedisCache(redis_server.url, prefix="bad")
+    cache = RedisCache(redis_server.url, prefix="bad", timeout=2.0)
     doc = FetchResult(url="https://x.test/", status=200, body=b"ok", content_type="text/xml")
     key = cache._key("doc:k")  # where this version would look
     raw(redis_server).set(key, stored)
@@ -212,7 +212,7 @@ def test_import_autoconf_does_not_import_redis():
 
 
 def test_clock_ahead_never_lengthens_a_value(redis_server: RedisServer):
-    cache = RedisCache(redis_server.url, prefix="clock")
+    cache = RedisCache(redis_server.url, prefix="clock", timeout=2.0)
     stored = {"v": FORMAT, "until": time.time() + 10_000, "ttl": 5, "data": 1}
     raw(redis_server).set(cache._key("test:k"), json.dumps(stored))
 
@@ -227,7 +227,7 @@ def test_clock_ahead_never_lengthens_a_value(redis_server: RedisServer):
 
 
 async def test_the_last_session_on_a_loop_closes_its_connections(redis_server: RedisServer):
-    cache = RedisCache(redis_server.url, prefix="users")
+    cache = RedisCache(redis_server.url, prefix="users", timeout=2.0)
     first, second = Session(cache=cache), Session(cache=cache)
     first.network()
     second.network()
