@@ -16,6 +16,10 @@ A Session runs at most ``Options.max_discoveries`` discoveries at once and has a
 against each call's own deadline: a call whose deadline passes while it waits ends with every
 source ``timeout``, on time, never with an exception. The network stack (httpx, dnspython) is
 imported and built only when a network source runs.
+
+``Session(cache=RedisCache(url))`` puts a cache shared by many processes behind the session's
+own (:class:`~autoconf.net.redis_cache.RedisCache`): DNS answers and documents fetched without
+the address, never anything personal; Redis down or slow only costs the shared hits.
 """
 
 from __future__ import annotations
@@ -30,8 +34,9 @@ from typing import TYPE_CHECKING
 from .address import EmailAddress, parse_address
 from .engine import run_discovery, unadmitted_result
 from .engine.runner import run_sync
-from .errors import SessionClosed
+from .errors import OptionsError, SessionClosed
 from .events import DiscoveryEvent, DiscoveryFinished
+from .net.cache import SharedCache
 from .options import Deadline, Options, checked_options, for_session_call
 
 if TYPE_CHECKING:
@@ -57,10 +62,20 @@ ADMISSION_MARGIN_S = 0.25
 
 
 class Session:
-    """Network resources, caches and bounds shared by many discoveries (see the module)."""
+    """Network resources, caches and bounds shared by many discoveries (see the module).
 
-    def __init__(self, options: Options | None = None) -> None:
+    ``cache``: a :class:`~autoconf.net.cache.SharedCache` (e.g. ``RedisCache(url)``) shared
+    with other processes; one may serve any number of sessions.
+    """
+
+    def __init__(self, options: Options | None = None, *, cache: SharedCache | None = None) -> None:
         self.options = checked_options(options)
+        if cache is not None and not isinstance(cache, SharedCache):
+            raise OptionsError(
+                "Session cache must be a shared cache (autoconf.RedisCache or an object with "
+                "get, put, claim and release)"
+            )
+        self.cache = cache  # shared with other processes: DNS answers and public documents
         self._network: Network | None = None
         self._closed = False
         self._slots = asyncio.Semaphore(self.options.max_discoveries)
@@ -71,7 +86,7 @@ class Session:
         if self._network is None:
             from .net.session import Network
 
-            self._network = Network(self.options)
+            self._network = Network(self.options, self.cache)
         return self._network
 
     def call_options(self, options: Options | None) -> Options:

@@ -20,6 +20,7 @@ with ``kind=DnsFailure.BOGUS``.
 from __future__ import annotations
 
 import asyncio
+import base64
 import ipaddress
 import socket
 import time
@@ -34,6 +35,7 @@ import dns.message
 import dns.name
 import dns.nameserver
 import dns.rcode
+import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
@@ -45,7 +47,7 @@ from ..options import DnssecMode
 from ..parsers.srv import SrvRecord
 from ..parsers.tlsa import TlsaRecord
 from . import dnssec as validation
-from .cache import SHARED_ANSWERS, TTLCache
+from .cache import SHARED_ANSWERS, Codec, SharedCache, TTLCache, through_shared
 from .dnsudp import SharedUdpBackend
 
 if TYPE_CHECKING:
@@ -82,6 +84,7 @@ class DnsClient:
         resolver: dns.asyncresolver.Resolver | None = None,
         cache: TTLCache | None = None,
         shared_socket: bool = False,
+        shared: SharedCache | None = None,
         dnssec: DnssecMode = DnssecMode.OFF,
         trust_anchors: validation.Anchors | None = None,
     ) -> None:
@@ -119,6 +122,8 @@ class DnsClient:
         self._scope: tuple[str, ...] | None = (
             None if injected else (judged, *(str(ns) for ns in resolver.nameservers))
         )
+        # Answers shared with other processes (keyed by the nameservers, as the process's).
+        self._remote = shared if self._scope is not None else None
         # The DNSSEC questions: DO set, and CD too when we validate ourselves.
         self._signed = (
             None
@@ -276,13 +281,16 @@ class DnsClient:
             ips.sort(key=lambda ip: ":" in ip)
             return ips, 60.0
 
-        return await self._shared(("getaddrinfo", host), fetch)
+        return await self._shared(("getaddrinfo", host), fetch, _ADDRESSES, within)
 
     async def _query(self, name: str, rdtype: str, within: float) -> list[Any]:
         key = (name.lower(), rdtype)
         if self.mode is DnssecMode.OFF:
-            return await self._shared(key, lambda: self._plain(name, rdtype, within))
-        records, status = await self._shared(key, lambda: self._judged(name, rdtype, within))
+            plain = _records_codec(rdtype)
+            return await self._shared(key, lambda: self._plain(name, rdtype, within), plain, within)
+        records, status = await self._shared(
+            key, lambda: self._judged(name, rdtype, within), _judged_codec(rdtype), within
+        )
         self._status[(name.lower().rstrip(".") + ".", rdtype)] = status
         if status is DnssecStatus.BOGUS:
             raise DnsError(
@@ -370,7 +378,7 @@ class DnsClient:
                 msg = await self._ask_signed(name, rdtype, within)
                 return msg, _ttl(msg)
 
-            return await self._shared(key, fetch)
+            return await self._shared(key, fetch, _MESSAGE, within)
 
         return ask
 
@@ -382,18 +390,24 @@ class DnsClient:
         return await _ask(self._signed, name, rdtype, within, self._backend)
 
     async def _shared(
-        self, key: tuple[str, str], fetch: Callable[[], Awaitable[tuple[T, float]]]
+        self,
+        key: tuple[str, str],
+        fetch: Callable[[], Awaitable[tuple[T, float]]],
+        codec: Codec[T] | None,
+        within: float,
     ) -> T:
-        """The process's fresh answer for ``key``, else this Session's (asked once at a time)."""
+        """The process's fresh answer for ``key``, else this Session's (asked once at a time),
+        else the shared cache's (:func:`~autoconf.net.cache.through_shared`)."""
         if self._scope is None:
             return await self._cache.get_or_fetch(key, fetch)
         scoped = (self._scope, *key)
         found, value = SHARED_ANSWERS.get(scoped)
         if found:
             return value  # type: ignore[no-any-return]
+        remote = through_shared(self._remote, repr(scoped), codec, fetch, within)
 
         async def fetch_and_share() -> tuple[T, float]:
-            value, ttl = await fetch()
+            value, ttl = await remote()
             SHARED_ANSWERS.put(scoped, value, ttl)
             return value, ttl
 
@@ -484,6 +498,72 @@ def _dns_error(exc: dns.exception.DNSException, name: str, rdtype: str, within: 
 
 class _NoSuchName(list[Any]):
     """The empty answer to a name that does not exist (NXDOMAIN), told apart from NODATA."""
+
+
+# How answers travel through a shared cache (JSON): host addresses as strings; records as
+# their presentation text, read back by dnspython for the type asked; NXDOMAIN as "nxdomain".
+def _addresses(plain: Any) -> list[str]:
+    if not isinstance(plain, list) or not all(isinstance(ip, str) for ip in plain):
+        raise ValueError("not a list of addresses")
+    return [str(ipaddress.ip_address(ip)) for ip in plain]
+
+
+_ADDRESSES: Codec[list[str]] = Codec("dns-addr", encode=list, decode=_addresses)
+
+
+def _records_codec(rdtype: str) -> Codec[list[Any]]:
+    def encode(records: list[Any]) -> Any:
+        if isinstance(records, _NoSuchName):
+            return "nxdomain"
+        return [r.to_text() for r in records]
+
+    def decode(plain: Any) -> list[Any]:
+        if plain == "nxdomain":
+            return _NoSuchName()
+        if not isinstance(plain, list) or not all(isinstance(t, str) for t in plain):
+            raise ValueError("not a list of records")
+        try:
+            return [dns.rdata.from_text(dns.rdataclass.IN, rdtype, t) for t in plain]
+        except dns.exception.DNSException as exc:
+            raise ValueError(str(exc)) from exc
+
+    return Codec(f"dns-{rdtype.lower()}", encode=encode, decode=decode)
+
+
+def _judged_codec(rdtype: str) -> Codec[tuple[list[Any], DnssecStatus]]:
+    """Records with their DNSSEC status (the key names the mode and the trust anchors)."""
+    records = _records_codec(rdtype)
+
+    def decode(plain: Any) -> tuple[list[Any], DnssecStatus]:
+        if not isinstance(plain, list) or len(plain) != 2:
+            raise ValueError("not a judged answer")
+        return records.decode(plain[0]), DnssecStatus(plain[1])
+
+    return Codec(
+        f"dnssec-{rdtype.lower()}",
+        encode=lambda judged: [records.encode(judged[0]), judged[1].value],
+        decode=decode,
+    )
+
+
+def _message(plain: Any) -> dns.message.Message:
+    if not isinstance(plain, str):
+        raise ValueError("not a stored DNS message")
+    try:
+        return dns.message.from_wire(base64.b64decode(plain, validate=True))
+    except dns.exception.DNSException as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _wire(msg: dns.message.Message) -> str:
+    try:
+        return base64.b64encode(msg.to_wire()).decode("ascii")
+    except dns.exception.DNSException as exc:  # cannot be rendered again: kept in the process
+        raise ValueError(str(exc)) from exc
+
+
+# A whole response (the links of a chain of trust), in wire format.
+_MESSAGE: Codec[dns.message.Message] = Codec("dns-msg", encode=_wire, decode=_message)
 
 
 def _gai_kind(exc: socket.gaierror) -> DnsFailure:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import DeadlineExceeded
 from ..options import Deadline, Options
-from .cache import TTLCache
+from .cache import SharedCache, TTLCache
 from .dns import DnsClient
 from .dnssec import Anchors, read_anchors
 from .http import MAX_BODY_BYTES, ConnectFailures, FetchResult, HttpFetcher, make_http_client
@@ -98,12 +98,22 @@ class CallNetwork:
     cache: TTLCache
     documents: TTLCache
     probes: TTLCache = field(default_factory=TTLCache)  # verifications by endpoint
+    # Behind ``documents``: a cache shared with other processes, for answers that are the
+    # same for everyone (None without one, or when the session's HTTPS is the caller's own),
+    # under keys that start with ``shared_scope`` (what else decides what a fetch returns).
+    shared: SharedCache | None = None
+    shared_scope: str = ""
 
 
 class Network:
-    """Built from the session's Options: DNS, the HTTP client, the SSL context, the bounds."""
+    """Built from the session's Options: DNS, the HTTP client, the SSL context, the bounds.
 
-    def __init__(self, options: Options) -> None:
+    ``shared`` (a :class:`~autoconf.net.cache.SharedCache`) stands behind the DNS answers and
+    the documents. Probe results never go there: a probe's verdict depends on this session's
+    trust store, credentials and client certificate, and is kept one minute in the process.
+    """
+
+    def __init__(self, options: Options, shared: SharedCache | None = None) -> None:
         self.cache = TTLCache()
         self.documents = TTLCache()
         self.probes = TTLCache()  # verifications by endpoint (autoconf.probe.shared)
@@ -115,9 +125,19 @@ class Network:
             resolver=options.resolver,
             cache=self.cache,
             shared_socket=options.shared_dns_socket,
+            shared=shared,
             dnssec=options.dnssec,
             trust_anchors=_trust_anchors(options),
         )
+        # A document's key names the roots it was verified with (another process, with other
+        # roots, must not take it as verified); with an SSL context or HTTP client of the
+        # caller's own, which cannot be named, documents are not shared.
+        own_tls = options.ssl_context is not None or options.http_client is not None
+        self.shared = None if own_tls else shared
+        self._cache_user = shared  # closed with the network (its connections on this loop)
+        if shared is not None:
+            shared.attach()
+        self.shared_scope = f"{options.block_private_addresses}:{options.ca_file or ''}"
         self._owns_client = options.http_client is None
         # Only our own client records connect failures (an injected one connects by itself).
         self.connect_failures = ConnectFailures() if self._owns_client else None
@@ -149,6 +169,8 @@ class Network:
             cache=self.cache,
             documents=self.documents,
             probes=self.probes,
+            shared=self.shared,
+            shared_scope=self.shared_scope,
         )
 
     async def aclose(self) -> None:
@@ -157,6 +179,8 @@ class Network:
                 await self.client.aclose()
         finally:
             self.dns.close()
+            if self._cache_user is not None:
+                await self._cache_user.detach()
 
 
 def _trust_anchors(options: Options) -> Anchors | None:
