@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import time
@@ -148,6 +149,9 @@ class Options:
     ispdb_url: str = DEFAULT_ISPDB_URL
     allow_http: bool = True  # the autoconfig-http source (results marked insecure)
     block_private_addresses: bool = False
+    # Networks (CIDR text or ipaddress networks) that block_private_addresses still lets through:
+    # the few private ranges a deployment really needs (its own mail servers, a test network).
+    allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     config_dir: Path | None = None  # the LOCAL source: *.xml clientConfig files
     local_documents: tuple[bytes, ...] = ()  # the LOCAL source: documents given in memory
     real_name: str | None = None  # for %REALNAME%
@@ -193,6 +197,7 @@ class Options:
         fix(self, "mode", _mode(self.mode))
         fix(self, "sources", None if self.sources is None else split_sources(self.sources))
         fix(self, "nameservers", _nameservers(self.nameservers))
+        fix(self, "allowed_networks", _networks(self.allowed_networks))
         for name in ("ca_file", "config_dir"):
             fix(self, name, _path(name, getattr(self, name)))
         for name in ("offline", "verify", "allow_http", "block_private_addresses"):
@@ -336,6 +341,24 @@ def _path(name: str, value: object) -> Path | None:
     return Path(value)
 
 
+def _networks(value: object) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``allowed_networks`` as ipaddress networks (host bits allowed), else OptionsError."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise OptionsError(
+            f"allowed_networks must be a tuple of networks such as '10.0.0.0/8', not {_kind(value)}"
+        )
+    networks = []
+    for item in value:
+        if isinstance(item, ipaddress.IPv4Network | ipaddress.IPv6Network):
+            networks.append(item)
+            continue
+        try:
+            networks.append(ipaddress.ip_network(str(item), strict=False))
+        except ValueError as exc:
+            raise OptionsError(f"{item!r} is not a network such as '10.0.0.0/8': {exc}") from exc
+    return tuple(networks)
+
+
 def _nameservers(value: object) -> tuple[tuple[str, int], ...]:
     """``((host, port), ...)`` with a host text and a port from 1 to 65535, else OptionsError.
 
@@ -421,6 +444,7 @@ SESSION_FIELDS = (
     "ca_file",
     "ssl_context",
     "block_private_addresses",
+    "allowed_networks",
     "http_client",
     "resolver",
     "max_discoveries",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import DeadlineExceeded
 from ..options import Deadline, Options
+from .addresses import AddressPolicy
 from .cache import TTLCache
 from .dns import DnsClient
 from .http import MAX_BODY_BYTES, ConnectFailures, FetchResult, HttpFetcher, make_http_client
@@ -88,7 +89,7 @@ class CallNetwork:
     dns: DnsClient
     http: AdmittedFetcher
     ssl_context: ssl.SSLContext
-    block_private: bool
+    block_private: AddressPolicy
     cache: TTLCache
     documents: TTLCache
     probes: TTLCache = field(default_factory=TTLCache)  # verifications by endpoint
@@ -110,17 +111,19 @@ class Network:
             cache=self.cache,
             shared_socket=options.shared_dns_socket,
         )
+        self.block_private = AddressPolicy(
+            block_private=options.block_private_addresses, allowed=options.allowed_networks
+        )
         self._owns_client = options.http_client is None
         # Only our own client records connect failures (an injected one connects by itself).
         self.connect_failures = ConnectFailures() if self._owns_client else None
         self.client: httpx.AsyncClient = options.http_client or make_http_client(
             dns=self.dns,
             ssl_context=self.ssl_context,
-            block_private=options.block_private_addresses,
+            block_private=self.block_private,
             failures=self.connect_failures,
             max_connections=options.max_http_requests,  # no more are ever in use at once
         )
-        self.block_private = options.block_private_addresses
         self._http_slots = asyncio.Semaphore(options.max_http_requests)
         self.http = self.for_call(options).http
 
