@@ -171,6 +171,9 @@ class Options:
     # each call's own deadline; a call whose deadline passes while waiting ends as a timeout.
     max_discoveries: int = 32  # discoveries one Session runs at once
     max_http_requests: int = 48  # HTTP requests one Session has in flight at once
+    # HTTP requests and probes one Session has in flight to one host at once (None: no bound),
+    # so that many domains whose settings point at one host cannot make the Session hammer it.
+    max_per_host: int | None = None
     # DNS over one UDP socket per nameserver for the whole Session (autoconf.net.dnsudp) rather
     # than one per query: less CPU, but a nameserver that spreads clients over its threads by
     # socket then serves the Session on one thread; off until that is measured to keep up.
@@ -231,8 +234,10 @@ class Options:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and value > 0):
                 raise OptionsError(f"{name} must be a positive number of seconds, not {value}")
-        for name in ("max_discoveries", "max_http_requests"):
+        for name in ("max_discoveries", "max_http_requests", "max_per_host"):
             value = getattr(self, name)
+            if value is None and name == "max_per_host":
+                continue
             if not (isinstance(value, int) and value >= 1):
                 raise OptionsError(f"{name} must be a whole number of at least 1, not {value}")
 
@@ -449,6 +454,7 @@ SESSION_FIELDS = (
     "resolver",
     "max_discoveries",
     "max_http_requests",
+    "max_per_host",
     "shared_dns_socket",
 )
 _BY_IDENTITY = frozenset({"ssl_context", "http_client", "resolver"})

@@ -14,6 +14,7 @@ import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ..errors import DeadlineExceeded
 from ..options import Deadline, Options
@@ -26,7 +27,42 @@ from .tls import make_ssl_context
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["AdmittedFetcher", "CallNetwork", "Network"]
+__all__ = ["AdmittedFetcher", "CallNetwork", "HostSlots", "Network"]
+
+
+class HostSlots:
+    """At most ``limit`` HTTP requests and probes in flight to one host across a Session
+    (``Options.max_per_host``; None: no bound). A wait counts against the caller's deadline."""
+
+    def __init__(self, limit: int | None) -> None:
+        self._limit = limit
+        self._held: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def admitted(self, host: str, deadline: Deadline) -> AsyncIterator[None]:
+        """Holds one of ``host``'s places; DeadlineExceeded when none frees up in time."""
+        if self._limit is None:
+            yield
+            return
+        slots, users = self._held.setdefault(host, (asyncio.Semaphore(self._limit), [0]))
+        users[0] += 1
+        try:
+            try:
+                async with asyncio.timeout(deadline.phase()):
+                    await slots.acquire()
+            except TimeoutError as exc:
+                raise DeadlineExceeded(
+                    f"{host}: the deadline passed while waiting for a free place at this host",
+                    host=host,
+                ) from exc
+            try:
+                yield
+            finally:
+                slots.release()
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._held[host]
 
 
 class AdmittedFetcher:
@@ -35,9 +71,12 @@ class AdmittedFetcher:
     A request waits for a free place at most until its deadline; the wait is part of it.
     """
 
-    def __init__(self, inner: HttpFetcher, slots: asyncio.Semaphore) -> None:
+    def __init__(
+        self, inner: HttpFetcher, slots: asyncio.Semaphore, hosts: HostSlots | None = None
+    ) -> None:
         self._inner = inner
         self._slots = slots
+        self._hosts = hosts or HostSlots(None)
 
     async def get(
         self,
@@ -68,6 +107,14 @@ class AdmittedFetcher:
 
     @contextlib.asynccontextmanager
     async def _admitted(self, url: str, deadline: Deadline) -> AsyncIterator[None]:
+        async with (
+            self._hosts.admitted(urlsplit(url).hostname or "", deadline),
+            self._session(url, deadline),
+        ):
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _session(self, url: str, deadline: Deadline) -> AsyncIterator[None]:
         try:
             async with asyncio.timeout(deadline.phase()):
                 await self._slots.acquire()
@@ -93,6 +140,7 @@ class CallNetwork:
     cache: TTLCache
     documents: TTLCache
     probes: TTLCache = field(default_factory=TTLCache)  # verifications by endpoint
+    hosts: HostSlots = field(default_factory=lambda: HostSlots(None))  # max_per_host
 
 
 class Network:
@@ -125,6 +173,7 @@ class Network:
             max_connections=options.max_http_requests,  # no more are ever in use at once
         )
         self._http_slots = asyncio.Semaphore(options.max_http_requests)
+        self.hosts = HostSlots(options.max_per_host)
         self.http = self.for_call(options).http
 
     def for_call(self, options: Options) -> CallNetwork:
@@ -138,12 +187,13 @@ class Network:
         )
         return CallNetwork(
             dns=self.dns,
-            http=AdmittedFetcher(fetcher, self._http_slots),
+            http=AdmittedFetcher(fetcher, self._http_slots, self.hosts),
             ssl_context=self.ssl_context,
             block_private=self.block_private,
             cache=self.cache,
             documents=self.documents,
             probes=self.probes,
+            hosts=self.hosts,
         )
 
     async def aclose(self) -> None:
