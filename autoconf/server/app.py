@@ -239,14 +239,25 @@ def _lookup_routes(app: FastAPI, service: _Service) -> None:
         return JSONResponse(report.model_dump(mode="json"))
 
 
+def _json_errors(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """Error answers documented as JSON explicitly (a route answering text would otherwise
+    document them as text)."""
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    return {status: {"description": text, "content": body} for status, text in descriptions.items()}
+
+
 def _export_route(app: FastAPI, service: _Service) -> None:
-    text_answer: dict[int | str, dict[str, Any]] = {
+    answers: dict[int | str, dict[str, Any]] = {
         200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The file"},
-        404: {"model": ErrorBody, "description": "No settings to write"},
-        422: {"model": ErrorBody, "description": "The format cannot express the settings"},
+        **_json_errors(
+            {s: str(e["description"]) for s, e in _ERRORS.items() if isinstance(s, int)}
+        ),
+        **_json_errors(
+            {404: "No settings to write", 422: "The format cannot express the settings"}
+        ),
     }
 
-    @app.get("/v1/export", response_class=PlainTextResponse, responses={**_ERRORS, **text_answer})
+    @app.get("/v1/export", responses=answers)
     async def export_file(
         address: Annotated[str, Query(max_length=512, description="the email address")],
         format: Annotated[str, Query(description="a client's format, e.g. thunderbird")],
@@ -277,7 +288,10 @@ def _operations_routes(app: FastAPI, service: _Service) -> None:
         """Liveness: 200 while the process answers; whether its Redis answers too."""
         return Health(status="ok", redis=await service.redis_status(), version=__version__)
 
-    @app.get("/metrics", response_class=PlainTextResponse)
+    @app.get(
+        "/metrics",
+        responses={200: {"content": {CONTENT_TYPE.split(";")[0]: {"schema": {"type": "string"}}}}},
+    )
     async def metrics() -> Response:
         """Prometheus text: requests, latency, caches, source outcomes, refusals."""
         return Response(service.metrics.exposition(), media_type=CONTENT_TYPE)
