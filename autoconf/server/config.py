@@ -16,7 +16,9 @@ __all__ = ["ServerConfig", "hash_key", "read_key_hashes"]
 class ServerConfig:
     """The service's settings; ``options`` is the Session's (network flags, address policy)."""
 
-    options: Options = field(default_factory=lambda: Options(block_private_addresses=True))
+    options: Options = field(
+        default_factory=lambda: Options(block_private_addresses=True, max_per_host=8)
+    )
     redis_url: str | None = None  # the rate limits' storage (and the shared cache) when given
     rate_limit: str = "60/minute"  # per caller (per API key when keys are required)
     api_key_hashes: frozenset[str] = frozenset()  # SHA-256 hex digests; empty: no key needed
