@@ -94,6 +94,8 @@ if TYPE_CHECKING:
         Verification,
         WarningCode,
     )
+    from .net.cache import SharedCache
+    from .net.redis_cache import RedisCache
     from .options import Credentials, Deadline, DnssecMode, Mode, Options
     from .sources.base import Source, SourceContext, SourceOutcome
 
@@ -169,6 +171,8 @@ _EXPORTS = {  # name -> module it comes from; imported on first use (PEP 562)
     "discover_events": ".api",
     "discover_sync": ".api",
     "Session": ".api",
+    "RedisCache": ".net.redis_cache",
+    "SharedCache": ".net.cache",
     "default_sources": ".engine",
     "new_event_loop": ".engine.runner",
     "export_config": ".export",  # the function autoconf.export.export
@@ -266,12 +270,14 @@ __all__ = [
     "ReasonCode",
     "Recommendation",
     "RecommendationReason",
+    "RedisCache",
     "Security",
     "ServerSettings",
     "Service",
     "ServiceKind",
     "Session",
     "Severity",
+    "SharedCache",
     "SignIn",
     "Source",
     "SourceAttempt",

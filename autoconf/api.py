@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING
 from .address import EmailAddress, parse_address
 from .engine import run_discovery, unadmitted_result
 from .engine.runner import run_sync
-from .errors import SessionClosed
+from .errors import OptionsError, SessionClosed
 from .events import DiscoveryEvent, DiscoveryFinished
+from .net.cache import SharedCache
 from .options import Deadline, Options, checked_options, for_session_call
 
 if TYPE_CHECKING:
@@ -59,8 +60,14 @@ ADMISSION_MARGIN_S = 0.25
 class Session:
     """Network resources, caches and bounds shared by many discoveries (see the module)."""
 
-    def __init__(self, options: Options | None = None) -> None:
+    def __init__(self, options: Options | None = None, *, cache: SharedCache | None = None) -> None:
         self.options = checked_options(options)
+        if cache is not None and not isinstance(cache, SharedCache):
+            raise OptionsError(
+                "Session cache must be a shared cache (autoconf.RedisCache or an object with "
+                "get, put, claim and release)"
+            )
+        self.cache = cache  # shared with other processes: DNS answers and public documents
         self._network: Network | None = None
         self._closed = False
         self._slots = asyncio.Semaphore(self.options.max_discoveries)
@@ -71,7 +78,7 @@ class Session:
         if self._network is None:
             from .net.session import Network
 
-            self._network = Network(self.options)
+            self._network = Network(self.options, self.cache)
         return self._network
 
     def call_options(self, options: Options | None) -> Options:

@@ -1,5 +1,14 @@
-"""A small TTL cache with in-flight de-duplication, owned by one Session, and the one
-process-wide cache: DNS answers shared by every Session of the process (:data:`SHARED_ANSWERS`)."""
+"""A small TTL cache with in-flight de-duplication, owned by one Session; the one
+process-wide cache: DNS answers shared by every Session of the process (:data:`SHARED_ANSWERS`);
+and the interface of a cache shared by many processes (:class:`SharedCache`, e.g.
+:class:`~autoconf.net.redis_cache.RedisCache`), which a Session's caches put in front of.
+
+The layers, nearest first: the Session's :class:`TTLCache` (a hit costs nothing, and askers in
+the process share one call), then the shared cache (:func:`through_shared`: a hit costs one
+round trip; a miss claims a short lock so that many processes asking for one new name make one
+request), then the network. What goes into a shared cache is plain data (JSON) made by a
+:class:`Codec`, never pickled objects: another program may have written what is read back.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +16,10 @@ import asyncio
 import threading
 import time
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
-__all__ = ["SHARED_ANSWERS", "SharedAnswers", "TTLCache"]
+__all__ = ["SHARED_ANSWERS", "Codec", "SharedAnswers", "SharedCache", "TTLCache", "through_shared"]
 
 T = TypeVar("T")
 
@@ -158,3 +168,97 @@ class SharedAnswers:
 
 
 SHARED_ANSWERS = SharedAnswers()
+
+
+@runtime_checkable
+class SharedCache(Protocol):
+    """A cache many processes share (:class:`~autoconf.net.redis_cache.RedisCache`).
+
+    Every method answers soon (a short timeout of its own) and never raises: a shared cache
+    that is down or slow is a miss, and the caller fetches for itself.
+    """
+
+    async def get(self, key: str) -> tuple[Any, float] | None:
+        """(plain data, seconds it stays fresh) for ``key``, or None."""
+        ...
+
+    async def put(self, key: str, value: Any, ttl: float) -> None:
+        """Keep plain data (JSON types) under ``key`` for ``ttl`` seconds."""
+        ...
+
+    async def claim(self, key: str, ttl: float) -> bool:
+        """Take the in-flight lock of ``key`` for at most ``ttl`` seconds: False only while
+        another process holds it (True when the shared cache cannot be asked: nothing to wait
+        for)."""
+        ...
+
+    async def release(self, key: str) -> None:
+        """Give back a lock this process claimed (it expires by itself otherwise)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Codec(Generic[T]):
+    """How one kind of value goes to plain data and back; ``decode`` raises on what it does
+    not accept (ValueError, TypeError, KeyError), and such a value is ignored."""
+
+    kind: str  # part of the key: values of different kinds never meet
+    encode: Callable[[T], Any]
+    decode: Callable[[Any], T]
+
+
+LOCK_SHARE = 0.5  # the part of a call's remaining time its lock (and a waiter's wait) may take
+LOCK_MAX_S = 10.0
+_POLL_S = 0.05
+
+
+def through_shared(
+    shared: SharedCache | None,
+    key: str,
+    codec: Codec[T],
+    fetch: Callable[[], Awaitable[tuple[T, float]]],
+    within: float,
+) -> Callable[[], Awaitable[tuple[T, float]]]:
+    """``fetch`` behind ``shared`` (itself if None): the shared answer if there is one;
+    else the one process holding the lock fetches and shares, the others wait for its answer
+    at most a part of ``within`` seconds (the time their call has left) and then fetch for
+    themselves."""
+    if shared is None:
+        return fetch
+    full = f"{codec.kind}:{key}"
+    hold = min(max(within * LOCK_SHARE, _POLL_S), LOCK_MAX_S)
+
+    async def run() -> tuple[T, float]:
+        found = await _load(shared, full, codec)
+        if found is not None:
+            return found
+        until = time.monotonic() + hold
+        while not await shared.claim(full, hold):
+            if time.monotonic() >= until:
+                return await fetch()  # the holder is late: no longer wait for it
+            await asyncio.sleep(_POLL_S)
+            found = await _load(shared, full, codec)
+            if found is not None:
+                return found
+        try:
+            value, ttl = await fetch()
+            try:
+                plain = codec.encode(value)
+            except (ValueError, TypeError):  # a value this codec does not carry: kept locally
+                return value, ttl
+            await shared.put(full, plain, ttl)
+            return value, ttl
+        finally:
+            await shared.release(full)
+
+    return run
+
+
+async def _load(shared: SharedCache, key: str, codec: Codec[T]) -> tuple[T, float] | None:
+    found = await shared.get(key)
+    if found is None:
+        return None
+    try:
+        return codec.decode(found[0]), found[1]
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None  # written by another version or another program: fetched again

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import dns.asyncresolver
 import dns.exception
 import dns.nameserver
+import dns.rdata
+import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
 
@@ -29,7 +31,7 @@ from ..address import normalize_host
 from ..errors import DnsError, DnsFailure, DnsTimeout, HostNotFound
 from ..parsers.srv import SrvRecord
 from ..parsers.tlsa import TlsaRecord
-from .cache import SHARED_ANSWERS, TTLCache
+from .cache import SHARED_ANSWERS, Codec, SharedCache, TTLCache, through_shared
 from .dnsudp import SharedUdpBackend
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ class DnsClient:
         resolver: dns.asyncresolver.Resolver | None = None,
         cache: TTLCache | None = None,
         shared_socket: bool = False,
+        shared: SharedCache | None = None,
     ) -> None:
         self.hermetic = bool(nameservers) or resolver is not None
         injected = resolver is not None
@@ -92,6 +95,8 @@ class DnsClient:
         self._scope: tuple[str, ...] | None = (
             None if injected else tuple(str(ns) for ns in resolver.nameservers)
         )
+        # Answers shared with other processes (keyed by the nameservers, as the process's).
+        self._remote = shared if self._scope is not None else None
 
     async def srv(
         self, name: str, deadline: Deadline, *, limit: float | None = None
@@ -204,7 +209,7 @@ class DnsClient:
             ips.sort(key=lambda ip: ":" in ip)
             return ips, 60.0
 
-        return await self._shared(("getaddrinfo", host), fetch)
+        return await self._shared(("getaddrinfo", host), fetch, _ADDRESSES, within)
 
     async def _query(self, name: str, rdtype: str, within: float) -> list[Any]:
         async def fetch() -> tuple[list[Any], float]:
@@ -232,21 +237,27 @@ class DnsClient:
             ttl = min(max(float(answer.rrset.ttl if answer.rrset else 60), _MIN_TTL), _MAX_TTL)
             return list(answer), ttl
 
-        return await self._shared((name.lower(), rdtype), fetch)
+        return await self._shared((name.lower(), rdtype), fetch, _records_codec(rdtype), within)
 
     async def _shared(
-        self, key: tuple[str, str], fetch: Callable[[], Awaitable[tuple[T, float]]]
+        self,
+        key: tuple[str, str],
+        fetch: Callable[[], Awaitable[tuple[T, float]]],
+        codec: Codec[T],
+        within: float,
     ) -> T:
-        """The process's fresh answer for ``key``, else this Session's (asked once at a time)."""
+        """The process's fresh answer for ``key``, else this Session's (asked once at a time),
+        else the shared cache's (:func:`~autoconf.net.cache.through_shared`)."""
         if self._scope is None:
             return await self._cache.get_or_fetch(key, fetch)
         scoped = (self._scope, *key)
         found, value = SHARED_ANSWERS.get(scoped)
         if found:
             return value  # type: ignore[no-any-return]
+        remote = through_shared(self._remote, repr(scoped), codec, fetch, within)
 
         async def fetch_and_share() -> tuple[T, float]:
-            value, ttl = await fetch()
+            value, ttl = await remote()
             SHARED_ANSWERS.put(scoped, value, ttl)
             return value, ttl
 
@@ -260,6 +271,36 @@ class DnsClient:
 
 class _NoSuchName(list[Any]):
     """The empty answer to a name that does not exist (NXDOMAIN), told apart from NODATA."""
+
+
+# How answers travel through a shared cache (JSON): host addresses as strings; records as
+# their presentation text, read back by dnspython for the type asked; NXDOMAIN as "nxdomain".
+def _addresses(plain: Any) -> list[str]:
+    if not isinstance(plain, list) or not all(isinstance(ip, str) for ip in plain):
+        raise ValueError("not a list of addresses")
+    return [str(ipaddress.ip_address(ip)) for ip in plain]
+
+
+_ADDRESSES: Codec[list[str]] = Codec("dns-addr", encode=list, decode=_addresses)
+
+
+def _records_codec(rdtype: str) -> Codec[list[Any]]:
+    def encode(records: list[Any]) -> Any:
+        if isinstance(records, _NoSuchName):
+            return "nxdomain"
+        return [r.to_text() for r in records]
+
+    def decode(plain: Any) -> list[Any]:
+        if plain == "nxdomain":
+            return _NoSuchName()
+        if not isinstance(plain, list) or not all(isinstance(t, str) for t in plain):
+            raise ValueError("not a list of records")
+        try:
+            return [dns.rdata.from_text(dns.rdataclass.IN, rdtype, t) for t in plain]
+        except dns.exception.DNSException as exc:
+            raise ValueError(str(exc)) from exc
+
+    return Codec(f"dns-{rdtype.lower()}", encode=encode, decode=decode)
 
 
 def _gai_kind(exc: socket.gaierror) -> DnsFailure:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from ..errors import DeadlineExceeded
 from ..options import Deadline, Options
 from .addresses import AddressPolicy
-from .cache import TTLCache
+from .cache import SharedCache, TTLCache
 from .dns import DnsClient
 from .http import MAX_BODY_BYTES, ConnectFailures, FetchResult, HttpFetcher, make_http_client
 from .tls import make_ssl_context
@@ -141,12 +141,20 @@ class CallNetwork:
     documents: TTLCache
     probes: TTLCache = field(default_factory=TTLCache)  # verifications by endpoint
     hosts: HostSlots = field(default_factory=lambda: HostSlots(None))  # max_per_host
+    # Behind ``documents``: a cache shared with other processes, for answers that are the
+    # same for everyone (None without one, or when the session's HTTPS is its own).
+    shared: SharedCache | None = None
 
 
 class Network:
-    """Built from the session's Options: DNS, the HTTP client, the SSL context, the bounds."""
+    """Built from the session's Options: DNS, the HTTP client, the SSL context, the bounds.
 
-    def __init__(self, options: Options) -> None:
+    ``shared`` (a :class:`~autoconf.net.cache.SharedCache`) stands behind the DNS answers and
+    the documents. Probe results never go there: a probe's verdict depends on this session's
+    trust store, credentials and client certificate, and is kept one minute in the process.
+    """
+
+    def __init__(self, options: Options, shared: SharedCache | None = None) -> None:
         self.cache = TTLCache()
         self.documents = TTLCache()
         self.probes = TTLCache()  # verifications by endpoint (autoconf.probe.shared)
@@ -158,10 +166,15 @@ class Network:
             resolver=options.resolver,
             cache=self.cache,
             shared_socket=options.shared_dns_socket,
+            shared=shared,
         )
         self.block_private = AddressPolicy(
             block_private=options.block_private_addresses, allowed=options.allowed_networks
         )
+        # Documents fetched with a trust store or client of the caller's own are not shared:
+        # another process, with other roots, must not take them as verified.
+        custom_tls = options.ca_file is not None or options.ssl_context is not None
+        self.shared = None if custom_tls or options.http_client is not None else shared
         self._owns_client = options.http_client is None
         # Only our own client records connect failures (an injected one connects by itself).
         self.connect_failures = ConnectFailures() if self._owns_client else None
@@ -194,6 +207,7 @@ class Network:
             documents=self.documents,
             probes=self.probes,
             hosts=self.hosts,
+            shared=self.shared,
         )
 
     async def aclose(self) -> None:

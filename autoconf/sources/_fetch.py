@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
 
 from ..errors import (
     AutoconfError,
@@ -26,6 +28,7 @@ from ..models import (
     Trust,
     WarningCode,
 )
+from ..net.cache import Codec, through_shared
 from ..parsers.clientconfig import ClientConfig, parse_template
 from .base import SourceContext, SourceOutcome, Stopwatch
 
@@ -76,7 +79,54 @@ async def fetch(
         result, _ = await run()
         return result
     key = ("POST" if post else "GET", url, post, follow_redirects)
-    return await net.documents.get_or_fetch(key, run)
+    if post is not None or names_address(ctx, url):
+        return await net.documents.get_or_fetch(key, run)
+    remote = f"{net.block_private}:{follow_redirects}:{url}"
+    shared_run = through_shared(net.shared, remote, DOCUMENTS, run, ctx.deadline.phase())
+    return await net.documents.get_or_fetch(key, shared_run)
+
+
+def names_address(ctx: SourceContext, url: str) -> bool:
+    """Whether ``url`` carries the address (or its local part), plainly or %-encoded: such
+    an answer may be personal and never leaves the process."""
+    text = unquote_plus(url).casefold()
+    address = ctx.address
+    return str(address).casefold() in text or f"{address.local_part}@".casefold() in text
+
+
+def _document(plain: Any) -> FetchResult:
+    from ..net.http import FetchResult
+
+    if not isinstance(plain, dict):
+        raise ValueError("not a stored document")
+    url, status, body, ctype = plain["url"], plain["status"], plain["body"], plain["type"]
+    redirects, warnings = plain["redirects"], plain["warnings"]
+    texts = (url, ctype, body, *redirects, *warnings)
+    if not all(isinstance(t, str) for t in texts) or type(status) is not int:
+        raise ValueError("not a stored document")
+    return FetchResult(
+        url=url,
+        status=status,
+        body=base64.b64decode(body, validate=True),
+        content_type=ctype,
+        redirects=tuple(redirects),
+        warnings=tuple(warnings),
+    )
+
+
+def _plain(result: FetchResult) -> dict[str, Any]:
+    return {
+        "url": result.url,
+        "status": result.status,
+        "body": base64.b64encode(result.body).decode("ascii"),
+        "type": result.content_type,
+        "redirects": list(result.redirects),
+        "warnings": list(result.warnings),
+    }
+
+
+# A fetched document as JSON, for a cache shared with other processes.
+DOCUMENTS: Codec[FetchResult] = Codec("doc", encode=_plain, decode=_document)
 
 
 def failed_attempt(
