@@ -19,7 +19,15 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
-__all__ = ["SHARED_ANSWERS", "Codec", "SharedAnswers", "SharedCache", "TTLCache", "through_shared"]
+__all__ = [
+    "SHARED_ANSWERS",
+    "Codec",
+    "ScopedCache",
+    "SharedAnswers",
+    "SharedCache",
+    "TTLCache",
+    "through_shared",
+]
 
 T = TypeVar("T")
 
@@ -195,6 +203,31 @@ class SharedCache(Protocol):
     async def release(self, key: str) -> None:
         """Give back a lock this process claimed (it expires by itself otherwise)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ScopedCache:
+    """A :class:`SharedCache` whose keys are kept apart by ``scope``: documents fetched under
+    one trust store (a CA file) are shared only with processes that trust the same one."""
+
+    inner: SharedCache
+    scope: str
+
+    def _key(self, key: str) -> str:
+        kind, _, rest = key.partition(":")
+        return f"{kind}:{self.scope}:{rest}"
+
+    async def get(self, key: str) -> tuple[Any, float] | None:
+        return await self.inner.get(self._key(key))
+
+    async def put(self, key: str, value: Any, ttl: float) -> None:
+        await self.inner.put(self._key(key), value, ttl)
+
+    async def claim(self, key: str, ttl: float) -> bool:
+        return await self.inner.claim(self._key(key), ttl)
+
+    async def release(self, key: str) -> None:
+        await self.inner.release(self._key(key))
 
 
 @dataclass(frozen=True, slots=True)

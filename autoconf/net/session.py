@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..errors import DeadlineExceeded
 from ..options import Deadline, Options
 from .addresses import AddressPolicy
-from .cache import SharedCache, TTLCache
+from .cache import ScopedCache, SharedCache, TTLCache
 from .dns import DnsClient
 from .http import MAX_BODY_BYTES, ConnectFailures, FetchResult, HttpFetcher, make_http_client
 from .tls import make_ssl_context
@@ -173,8 +175,10 @@ class Network:
         )
         # Documents fetched with a trust store or client of the caller's own are not shared:
         # another process, with other roots, must not take them as verified.
-        custom_tls = options.ca_file is not None or options.ssl_context is not None
-        self.shared = None if custom_tls or options.http_client is not None else shared
+        # A CA file is the same trust for every process that reads the same file: those share,
+        # under a scope named by the file's digest.
+        custom_tls = options.ssl_context is not None or options.http_client is not None
+        self.shared = None if custom_tls else _scoped(shared, options.ca_file)
         self._owns_client = options.http_client is None
         # Only our own client records connect failures (an injected one connects by itself).
         self.connect_failures = ConnectFailures() if self._owns_client else None
@@ -216,3 +220,14 @@ class Network:
                 await self.client.aclose()
         finally:
             self.dns.close()
+
+
+def _scoped(shared: SharedCache | None, ca_file: Path | None) -> SharedCache | None:
+    """``shared`` as it may be used with ``ca_file`` (None: the system's trust store)."""
+    if shared is None or ca_file is None:
+        return shared
+    try:
+        digest = hashlib.sha256(Path(ca_file).read_bytes()).hexdigest()[:32]
+    except OSError:  # read a moment ago by Options; gone now: share nothing
+        return None
+    return ScopedCache(shared, f"ca-{digest}")

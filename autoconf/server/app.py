@@ -30,6 +30,7 @@ from ..errors import DeadlineExceeded, ExportError, InvalidAddress
 from ..export import FORMATS, export
 from ..masking import mask_addresses
 from ..models import DiscoveryResult
+from ..net.redis_cache import RedisCache
 from ..net.session import HostSlots
 from ..options import Deadline, Mode, Options
 from ..recommend import recommendation_of
@@ -98,21 +99,24 @@ class _Service:
         self.shedder = Shedder(config.max_concurrent)
         self.domains = HostSlots(config.max_per_domain)
         self.session: Session | None = None
-        self.redis: Any = None
+        self.redis: Any = None  # for /healthz
+        self.shared: RedisCache | None = None  # the cache the replicas share
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
-        self.session = Session(self.config.options)
-        if self.config.redis_url is not None:
+        url = self.config.redis_url
+        if url is not None:
             import redis.asyncio
 
-            self.redis = redis.asyncio.Redis.from_url(
-                self.config.redis_url, socket_timeout=self.config.redis_timeout
-            )
+            self.redis = redis.asyncio.Redis.from_url(url, socket_timeout=self.config.redis_timeout)
+            self.shared = RedisCache(url, prefix="mail-autoconf")
+        self.session = Session(self.config.options, cache=self.shared)
         try:
             yield
         finally:
             await self.session.aclose()
+            if self.shared is not None:
+                await self.shared.aclose()
             if self.redis is not None:
                 await self.redis.aclose()
 
@@ -132,6 +136,8 @@ class _Service:
             ("probes", network.probes),
         ):
             self.metrics.cache_totals(kind, cache.hits, cache.misses)
+        if self.shared is not None:
+            self.metrics.cache_totals("redis", self.shared.hits, self.shared.misses)
 
     async def redis_status(self) -> str:
         if self.redis is None:
