@@ -105,6 +105,27 @@ def test_both_replicas_find_the_worlds_settings_with_redis_up(service: Service, 
         assert body["domain"] == world.scenarios["autoconfig"].domain
 
 
+def test_a_domain_found_through_one_replica_is_answered_by_the_other(
+    service: Service, world: WorldInfo
+):
+    """The first replica's look-up reaches the world (nginx logs its requests); the second
+    replica's look-up of the same address is answered from Redis: nginx logs nothing new."""
+    address = world.address("ispdb")  # every request its look-up makes is the same for all
+    before = len(access_lines(world))
+    first = service.get(service.a, "/v1/settings", new_caller(), address=address)
+    middle = len(access_lines(world))
+    second = service.get(service.b, "/v1/settings", new_caller(), address=address)
+    after = len(access_lines(world))
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert middle > before  # the first look-up did ask the world
+    assert after == middle, access_lines(world)[middle:]
+    servers = [[(s["host"], s["port"]) for s in a.json()["incoming"]] for a in (first, second)]
+    assert servers[0]
+    assert servers[0] == servers[1]
+    metrics = service.get(service.b, "/metrics", new_caller()).text
+    assert 'autoconf_cache_total{kind="redis",outcome="hit"}' in metrics
+
+
 def test_a_loopback_target_is_refused_without_allow_network(service: Service, world: WorldInfo):
     """Without --allow-network the world's loopback hosts are refused, and the result says
     so in data: fetches are attempts with status `blocked`, nothing is recommended."""
