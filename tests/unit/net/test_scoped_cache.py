@@ -41,11 +41,11 @@ async def test_a_ca_file_scopes_the_shared_cache_by_its_digest(tmp_path: Path):
     """Two sessions with the same CA file share keys; another CA file, other keys."""
     inner = DictCache()
     one, other = ca_file(tmp_path, "one.pem"), ca_file(tmp_path, "other.pem")
-    same = (tmp_path / "same.pem").write_bytes(one.read_bytes())
-    assert same
-    shared = [
-        Network(Options(ca_file=path), inner).shared for path in (one, tmp_path / "same.pem", other)
-    ]
+    same = tmp_path / "same.pem"
+    same.write_bytes(one.read_bytes())
+    networks = [Network(Options(ca_file=path), inner) for path in (one, same, other)]
+    networks.append(Network(Options(), inner))
+    shared = [network.shared for network in networks]
     assert all(isinstance(s, ScopedCache) for s in shared[:3])
     await shared[0].put("doc:https://x.example/", {"a": 1}, 60)  # type: ignore[union-attr]
     assert await shared[1].get("doc:https://x.example/") == ({"a": 1}, 60)  # type: ignore[union-attr]
