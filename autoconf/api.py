@@ -16,6 +16,10 @@ A Session runs at most ``Options.max_discoveries`` discoveries at once and has a
 against each call's own deadline: a call whose deadline passes while it waits ends with every
 source ``timeout``, on time, never with an exception. The network stack (httpx, dnspython) is
 imported and built only when a network source runs.
+
+``Session(cache=RedisCache(url))`` puts a cache shared by many processes behind the session's
+own (:class:`~autoconf.net.redis_cache.RedisCache`): DNS answers and documents fetched without
+the address, never anything personal; Redis down or slow only costs the shared hits.
 """
 
 from __future__ import annotations
@@ -58,7 +62,11 @@ ADMISSION_MARGIN_S = 0.25
 
 
 class Session:
-    """Network resources, caches and bounds shared by many discoveries (see the module)."""
+    """Network resources, caches and bounds shared by many discoveries (see the module).
+
+    ``cache``: a :class:`~autoconf.net.cache.SharedCache` (e.g. ``RedisCache(url)``) shared
+    with other processes; one may serve any number of sessions.
+    """
 
     def __init__(self, options: Options | None = None, *, cache: SharedCache | None = None) -> None:
         self.options = checked_options(options)

@@ -30,16 +30,14 @@ from _world import running_world
 
 from tests.world import WorldInfo
 from tests.world.library import PUBLISHED
-from tests.world.redis import RedisServer
+from tests.world.redisserver import RedisServer
 from tests.world.service import Replica, world_networks
 
 
 @contextmanager
 def replicas(world: WorldInfo, count: int, shared: bool, folder: Path) -> Iterator[list[Replica]]:
     """``count`` fresh replicas (and a fresh Redis when ``shared``), stopped afterwards."""
-    redis = RedisServer(folder) if shared else None
-    if redis is not None:
-        redis.start()
+    redis = RedisServer() if shared else None
     flags = [f for net in world_networks(world) for f in ("--allow-network", net)]
     flags += ["--rate-limit", "1000000/minute", "--max-concurrent", "1000"]
     if redis is not None:

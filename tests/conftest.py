@@ -19,6 +19,7 @@ if _ROOT not in sys.path:
 
 from tests.world import World, WorldError, WorldInfo, missing_dependencies  # noqa: E402
 from tests.world.guard import ResolverGuard  # noqa: E402
+from tests.world.redisserver import RedisServer, redis_server_available  # noqa: E402
 
 
 def _in_ci() -> bool:
@@ -53,6 +54,22 @@ def world_instance() -> Iterator[World]:
     problems = instance.down()
     if problems:
         pytest.fail("test world did not stop cleanly: " + "; ".join(problems))
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A redis-server of the test's own on a loopback port (the shared cache's tests)."""
+    if not redis_server_available():
+        reason = "the shared cache's tests need redis-server; run scripts/install-world-deps"
+        if _in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        server = RedisServer()
+    except WorldError as exc:
+        pytest.fail(f"redis-server did not come up: {exc}")
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

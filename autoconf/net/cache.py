@@ -22,7 +22,6 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 __all__ = [
     "SHARED_ANSWERS",
     "Codec",
-    "ScopedCache",
     "SharedAnswers",
     "SharedCache",
     "TTLCache",
@@ -204,30 +203,13 @@ class SharedCache(Protocol):
         """Give back a lock this process claimed (it expires by itself otherwise)."""
         ...
 
+    def attach(self) -> None:
+        """A Session on the running event loop starts using this cache."""
+        ...
 
-@dataclass(frozen=True, slots=True)
-class ScopedCache:
-    """A :class:`SharedCache` whose keys are kept apart by ``scope``: documents fetched under
-    one trust store (a CA file) are shared only with processes that trust the same one."""
-
-    inner: SharedCache
-    scope: str
-
-    def _key(self, key: str) -> str:
-        kind, _, rest = key.partition(":")
-        return f"{kind}:{self.scope}:{rest}"
-
-    async def get(self, key: str) -> tuple[Any, float] | None:
-        return await self.inner.get(self._key(key))
-
-    async def put(self, key: str, value: Any, ttl: float) -> None:
-        await self.inner.put(self._key(key), value, ttl)
-
-    async def claim(self, key: str, ttl: float) -> bool:
-        return await self.inner.claim(self._key(key), ttl)
-
-    async def release(self, key: str) -> None:
-        await self.inner.release(self._key(key))
+    async def detach(self) -> None:
+        """That Session is closed: the last one on its loop closes the loop's connections."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,8 +219,13 @@ class Codec(Generic[T]):
 
     kind: str  # part of the key: values of different kinds never meet
     encode: Callable[[T], Any]
-    decode: Callable[[Any], T]
+    decode: Callable[[Any], T]  # may raise the failure ``failure`` wrote down, rebuilt
+    # A failure as plain data, for a failure worth sharing (a lasting "nothing here");
+    # None for any other, which stays in the process.
+    failure: Callable[[Exception], Any] | None = None
 
+
+NEGATIVE_TTL = 30.0  # seconds a shared failure is kept (as TTLCache keeps one)
 
 LOCK_SHARE = 0.5  # the part of a call's remaining time its lock (and a waiter's wait) may take
 LOCK_MAX_S = 10.0
@@ -274,7 +261,13 @@ def through_shared(
             if found is not None:
                 return found
         try:
-            value, ttl = await fetch()
+            try:
+                value, ttl = await fetch()
+            except Exception as exc:
+                plain = codec.failure(exc) if codec.failure is not None else None
+                if plain is not None:
+                    await shared.put(full, plain, NEGATIVE_TTL)
+                raise
             try:
                 plain = codec.encode(value)
             except (ValueError, TypeError):  # a value this codec does not carry: kept locally

@@ -82,6 +82,9 @@ class RedisCache:
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
             weakref.WeakKeyDictionary()
         )
+        self._users: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = (
+            weakref.WeakKeyDictionary()
+        )  # open Sessions per loop (attach, detach)
         self._tokens: dict[str, str] = {}  # the locks this object holds: key -> token
         self._open_until = 0.0  # monotonic time until which Redis is not asked
         self.failures = 0
@@ -133,6 +136,22 @@ class RedisCache:
         if token is not None:
             await self._call(lambda r: r.eval(_RELEASE, 1, full, token))
 
+    def attach(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a Session built outside a loop: nothing to count yet
+            return
+        self._users[loop] = self._users.get(loop, 0) + 1
+
+    async def detach(self) -> None:
+        loop = asyncio.get_running_loop()
+        users = self._users.get(loop, 0) - 1
+        if users > 0:
+            self._users[loop] = users
+            return
+        self._users.pop(loop, None)
+        await self.aclose()
+
     # -- health ----------------------------------------------------------------------------
 
     @property
@@ -154,7 +173,8 @@ class RedisCache:
         }
 
     async def aclose(self) -> None:
-        """Close the connections of the running event loop's client."""
+        """Close the running event loop's connections (a Session closes them itself when it
+        is the last one open on the loop; they are made again when needed)."""
         client = self._clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()

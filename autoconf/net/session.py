@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..errors import DeadlineExceeded
 from ..options import Deadline, Options
 from .addresses import AddressPolicy
-from .cache import ScopedCache, SharedCache, TTLCache
+from .cache import SharedCache, TTLCache
 from .dns import DnsClient
 from .http import MAX_BODY_BYTES, ConnectFailures, FetchResult, HttpFetcher, make_http_client
 from .tls import make_ssl_context
@@ -149,8 +147,10 @@ class CallNetwork:
     probes: TTLCache = field(default_factory=TTLCache)  # verifications by endpoint
     hosts: HostSlots = field(default_factory=lambda: HostSlots(None))  # max_per_host
     # Behind ``documents``: a cache shared with other processes, for answers that are the
-    # same for everyone (None without one, or when the session's HTTPS is its own).
+    # same for everyone (None without one, or when the session's HTTPS is the caller's own),
+    # under keys that start with ``shared_scope`` (what else decides what a fetch returns).
     shared: SharedCache | None = None
+    shared_scope: str = ""
 
 
 class Network:
@@ -178,12 +178,16 @@ class Network:
         self.block_private = AddressPolicy(
             block_private=options.block_private_addresses, allowed=options.allowed_networks
         )
-        # Documents fetched with a trust store or client of the caller's own are not shared:
-        # another process, with other roots, must not take them as verified.
-        # A CA file is the same trust for every process that reads the same file: those share,
-        # under a scope named by the file's digest.
-        custom_tls = options.ssl_context is not None or options.http_client is not None
-        self.shared = None if custom_tls else _scoped(shared, options.ca_file)
+        # A document's key names the roots it was verified with (another process, with other
+        # roots, must not take it as verified); with an SSL context or HTTP client of the
+        # caller's own, which cannot be named, documents are not shared.
+        own_tls = options.ssl_context is not None or options.http_client is not None
+        self.shared = None if own_tls else shared
+        self._cache_user = shared  # closed with the network (its connections on this loop)
+        if shared is not None:
+            shared.attach()
+        allowed = ",".join(str(network) for network in options.allowed_networks)
+        self.shared_scope = f"{options.block_private_addresses}:{allowed}:{options.ca_file or ''}"
         self._owns_client = options.http_client is None
         # Only our own client records connect failures (an injected one connects by itself).
         self.connect_failures = ConnectFailures() if self._owns_client else None
@@ -217,6 +221,7 @@ class Network:
             probes=self.probes,
             hosts=self.hosts,
             shared=self.shared,
+            shared_scope=self.shared_scope,
         )
 
     async def aclose(self) -> None:
@@ -225,14 +230,5 @@ class Network:
                 await self.client.aclose()
         finally:
             self.dns.close()
-
-
-def _scoped(shared: SharedCache | None, ca_file: Path | None) -> SharedCache | None:
-    """``shared`` as it may be used with ``ca_file`` (None: the system's trust store)."""
-    if shared is None or ca_file is None:
-        return shared
-    try:
-        digest = hashlib.sha256(Path(ca_file).read_bytes()).hexdigest()[:32]
-    except OSError:  # read a moment ago by Options; gone now: share nothing
-        return None
-    return ScopedCache(shared, f"ca-{digest}")
+            if self._cache_user is not None:
+                await self._cache_user.detach()

@@ -109,7 +109,7 @@ class _Service:
             import redis.asyncio
 
             self.redis = redis.asyncio.Redis.from_url(url, socket_timeout=self.config.redis_timeout)
-            self.shared = RedisCache(url, prefix="mail-autoconf")
+            self.shared = RedisCache(url, prefix="mail-autoconf", timeout=self.config.redis_timeout)
         self.session = Session(self.config.options, cache=self.shared)
         try:
             yield

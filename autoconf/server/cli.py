@@ -37,6 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="redis://HOST:PORT/DB shared by the replicas: cache and rate limits",
     )
+    where.add_argument(
+        "--redis-timeout",
+        type=float,
+        default=0.5,
+        metavar="SECONDS",
+        help="how long one Redis command may take before it is skipped (0.5)",
+    )
     net = parser.add_argument_group("network (as the CLI's)")
     net.add_argument("--nameserver", action="append", default=[], metavar="HOST[:PORT]")
     net.add_argument("--ca-file", type=Path, metavar="PEM")
@@ -104,6 +111,7 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
     return ServerConfig(
         options=options,
         redis_url=args.redis_url,
+        redis_timeout=args.redis_timeout,
         rate_limit=args.rate_limit,
         api_key_hashes=read_key_hashes(args.api_key_file) if args.api_key_file else frozenset(),
         trusted_proxies=args.trusted_proxies,

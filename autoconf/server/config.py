@@ -43,6 +43,8 @@ class ServerConfig:
         for name in ("max_concurrent", "max_per_domain"):
             if getattr(self, name) < 1:
                 raise OptionsError(f"{name} must be at least 1")
+        if not 0 < self.redis_timeout <= 5:
+            raise OptionsError("the Redis timeout must be more than 0 and at most 5 seconds")
         if not 0 < self.max_timeout < 3600:
             raise OptionsError("the maximum timeout must be between 0 and 3600 seconds")
 

@@ -23,9 +23,12 @@ from limits.storage import storage_from_string
 
 from .config import ServerConfig, hash_key
 
-__all__ = ["Caller", "Decision", "RateLimiter", "Shedder", "caller_of"]
+__all__ = ["REDIS_PAUSE_S", "Caller", "Decision", "RateLimiter", "Shedder", "caller_of"]
 
 log = logging.getLogger("autoconf.server")
+
+# Seconds Redis is not asked about rate limits after it failed (each replica counts alone).
+REDIS_PAUSE_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,7 @@ class RateLimiter:
         self._timeout = config.redis_timeout
         self._local = MovingWindowRateLimiter(MemoryStorage())
         self._shared: MovingWindowRateLimiter | None = None
+        self._skip_until = 0.0  # after a failure Redis is left alone for a while
         if config.redis_url is not None:
             storage = storage_from_string(
                 "async+" + config.redis_url, key_prefix="mail-autoconf-limits"

@@ -36,11 +36,13 @@ if TYPE_CHECKING:
     from ..net.http import FetchResult
 
 __all__ = [
+    "DOCUMENTS",
     "DOCUMENT_TTL",
     "clientconfig_from",
     "failed_attempt",
     "fetch",
     "lower",
+    "names_address",
     "outcome_from",
     "redirected",
 ]
@@ -79,9 +81,9 @@ async def fetch(
         result, _ = await run()
         return result
     key = ("POST" if post else "GET", url, post, follow_redirects)
-    if post is not None or names_address(ctx, url):
+    if net.shared is None or post is not None or names_address(ctx, url):
         return await net.documents.get_or_fetch(key, run)
-    remote = f"{net.block_private}:{follow_redirects}:{url}"
+    remote = f"{net.shared_scope}:{follow_redirects}:{url}"
     shared_run = through_shared(net.shared, remote, DOCUMENTS, run, ctx.deadline.phase())
     return await net.documents.get_or_fetch(key, shared_run)
 
@@ -99,6 +101,8 @@ def _document(plain: Any) -> FetchResult:
 
     if not isinstance(plain, dict):
         raise ValueError("not a stored document")
+    if "missing" in plain:
+        raise _missing(plain)
     url, status, body, ctype = plain["url"], plain["status"], plain["body"], plain["type"]
     redirects, warnings = plain["redirects"], plain["warnings"]
     texts = (url, ctype, body, *redirects, *warnings)
@@ -125,8 +129,26 @@ def _plain(result: FetchResult) -> dict[str, Any]:
     }
 
 
-# A fetched document as JSON, for a cache shared with other processes.
-DOCUMENTS: Codec[FetchResult] = Codec("doc", encode=_plain, decode=_document)
+def _nothing_there(exc: Exception) -> Any:
+    """A 404 or 410 as plain data (a lasting answer, worth sharing); None for the rest."""
+    if not isinstance(exc, FetchError) or exc.status not in _NOTHING_THERE:
+        return None
+    return {"missing": exc.status, "message": bounded(str(exc)), "url": exc.url or ""}
+
+
+def _missing(plain: dict[str, Any]) -> FetchError:
+    status, message, url = plain["missing"], plain["message"], plain["url"]
+    if status not in _NOTHING_THERE or not isinstance(message, str) or not isinstance(url, str):
+        raise ValueError("not a stored failure")
+    return FetchError(
+        bounded(message), kind=FetchFailure.HTTP_STATUS, status=status, url=url or None
+    )
+
+
+# A fetched document (or a 404/410) as JSON, for a cache shared with other processes.
+DOCUMENTS: Codec[FetchResult] = Codec(
+    "doc", encode=_plain, decode=_document, failure=_nothing_there
+)
 
 
 def failed_attempt(

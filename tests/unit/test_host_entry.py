@@ -207,7 +207,7 @@ def _context(dns: FakeDns) -> SourceContext:
         tls_timeout=1,
         first_byte_timeout=1,
     )
-    network = SimpleNamespace(dns=dns, http=http, documents=TTLCache())
+    network = SimpleNamespace(dns=dns, http=http, documents=TTLCache(), shared=None)
     return SourceContext(
         address=ADDRESS,
         options=Options(),

@@ -173,7 +173,9 @@ def test_every_imported_package_is_a_declared_dependency():
     declared = {_requirement_name(r) for r in project["project"]["dependencies"]}
     extras = project["project"]["optional-dependencies"]
     declared |= {
-        _requirement_name(r) for name in ("certificates", "fast", "server") for r in extras[name]
+        _requirement_name(r)
+        for name in ("certificates", "fast", "redis", "server")
+        for r in extras[name]
     }
     distributions = importlib.metadata.packages_distributions()
     undeclared = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 import time
 from pathlib import Path
@@ -10,7 +11,14 @@ import httpx
 
 from tests.world.core import WorldInfo
 from tests.world.process import Daemon, WorldError, spawn, stop_all
-from tests.world.redis import free_port
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 at this moment."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
 
 # Seconds a replica may take to answer /healthz after it was started (a loaded machine).
 START_TIMEOUT = 60.0

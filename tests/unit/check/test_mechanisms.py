@@ -102,6 +102,7 @@ class FakeNetwork:
     dns: ScriptedDns
     documents: TTLCache = field(default_factory=TTLCache)
     cache: TTLCache = field(default_factory=TTLCache)
+    shared: None = None  # no cache shared with other processes
 
 
 def context(

@@ -117,7 +117,7 @@ def test_a_cycle_of_redirects_ends_quickly():
 
 
 def context(dns: FakeDns, http: HttpFetcher, options: Options) -> SourceContext:
-    network = SimpleNamespace(dns=dns, http=http, documents=TTLCache())
+    network = SimpleNamespace(dns=dns, http=http, documents=TTLCache(), shared=None)
     return SourceContext(
         address=ADDRESS,
         options=options,
