@@ -39,6 +39,10 @@ def run(main: Callable[[], int] | None = None) -> int:
         signal.signal(sig, _starting)
     if main is None and sys.argv[1:] == ["--version"]:
         return _version()
+    if main is None and sys.argv[1:2] == ["serve"]:  # the service: the `server` extra
+        from .server.cli import main as serve
+
+        return serve(sys.argv[2:])
     collecting = gc.isenabled()
     gc.disable()
     try:

@@ -1,4 +1,4 @@
-"""Masking a password out of text a server sent back (pure).
+"""Masking a password out of text a server sent back, and addresses out of logs (pure).
 
 A server may echo what it was sent: ``NO bad credentials <token> = <decoded>``. Whatever the
 library keeps of a server's words after a login (``Verification.login_detail``, its error
@@ -13,9 +13,13 @@ import re
 
 from .models import Verification
 
-__all__ = ["MASK", "mask_password", "masked_verification"]
+__all__ = ["MASK", "mask_addresses", "mask_password", "masked_verification"]
 
 MASK = "********"
+
+# The local part of an address in a log line: the text before an '@' (or its URL encoding
+# %40) back to a separator that cannot be part of an address in a URL or a message.
+_LOCAL_PART = re.compile(r"[^\s@/?&=;,:\"'<>()\[\]]+(?=@|%40)", re.IGNORECASE)
 
 
 def _b64(data: bytes) -> list[str]:
@@ -60,3 +64,9 @@ def masked_verification(
         values: list[str] = getattr(verification, name)
         update[name] = [mask_password(v, username=username, password=password) for v in values]
     return verification.model_copy(update=update)
+
+
+def mask_addresses(text: str) -> str:
+    """``text`` with the local part of every email address in it (also URL-encoded) replaced
+    by ``***``: the domain stays readable, the person does not (the service's access log)."""
+    return _LOCAL_PART.sub("***", text)

@@ -161,6 +161,9 @@ class AttemptStatus(StrEnum):
     # Added for issue 12.11; set on attempts that would otherwise say ``empty``:
     NO_DOMAIN = "no-domain"  # nothing can be published there: the email domain does not exist
     UNRESOLVED = "unresolved"  # its host could not be resolved, nor could the online ISPDB's
+    # Refused by the address policy (``Options.block_private_addresses``): the host resolves
+    # only to private, loopback, link-local or special-purpose addresses, so nothing was sent.
+    BLOCKED = "blocked"
 
 
 class DomainStatus(StrEnum):

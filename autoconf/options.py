@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import time
@@ -148,6 +149,9 @@ class Options:
     ispdb_url: str = DEFAULT_ISPDB_URL
     allow_http: bool = True  # the autoconfig-http source (results marked insecure)
     block_private_addresses: bool = False
+    # Networks (CIDR text or ipaddress networks) that block_private_addresses still lets through:
+    # the few private ranges a deployment really needs (its own mail servers, a test network).
+    allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     config_dir: Path | None = None  # the LOCAL source: *.xml clientConfig files
     local_documents: tuple[bytes, ...] = ()  # the LOCAL source: documents given in memory
     real_name: str | None = None  # for %REALNAME%
@@ -167,6 +171,9 @@ class Options:
     # each call's own deadline; a call whose deadline passes while waiting ends as a timeout.
     max_discoveries: int = 32  # discoveries one Session runs at once
     max_http_requests: int = 48  # HTTP requests one Session has in flight at once
+    # HTTP requests and probes one Session has in flight to one host at once (None: no bound),
+    # so that many domains whose settings point at one host cannot make the Session hammer it.
+    max_per_host: int | None = None
     # DNS over one UDP socket per nameserver for the whole Session (autoconf.net.dnsudp) rather
     # than one per query: less CPU, but a nameserver that spreads clients over its threads by
     # socket then serves the Session on one thread; off until that is measured to keep up.
@@ -193,6 +200,7 @@ class Options:
         fix(self, "mode", _mode(self.mode))
         fix(self, "sources", None if self.sources is None else split_sources(self.sources))
         fix(self, "nameservers", _nameservers(self.nameservers))
+        fix(self, "allowed_networks", _networks(self.allowed_networks))
         for name in ("ca_file", "config_dir"):
             fix(self, name, _path(name, getattr(self, name)))
         for name in ("offline", "verify", "allow_http", "block_private_addresses"):
@@ -226,8 +234,10 @@ class Options:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and value > 0):
                 raise OptionsError(f"{name} must be a positive number of seconds, not {value}")
-        for name in ("max_discoveries", "max_http_requests"):
+        for name in ("max_discoveries", "max_http_requests", "max_per_host"):
             value = getattr(self, name)
+            if value is None and name == "max_per_host":
+                continue
             if not (isinstance(value, int) and value >= 1):
                 raise OptionsError(f"{name} must be a whole number of at least 1, not {value}")
 
@@ -336,6 +346,24 @@ def _path(name: str, value: object) -> Path | None:
     return Path(value)
 
 
+def _networks(value: object) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``allowed_networks`` as ipaddress networks (host bits allowed), else OptionsError."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise OptionsError(
+            f"allowed_networks must be a tuple of networks such as '10.0.0.0/8', not {_kind(value)}"
+        )
+    networks = []
+    for item in value:
+        if isinstance(item, ipaddress.IPv4Network | ipaddress.IPv6Network):
+            networks.append(item)
+            continue
+        try:
+            networks.append(ipaddress.ip_network(str(item), strict=False))
+        except ValueError as exc:
+            raise OptionsError(f"{item!r} is not a network such as '10.0.0.0/8': {exc}") from exc
+    return tuple(networks)
+
+
 def _nameservers(value: object) -> tuple[tuple[str, int], ...]:
     """``((host, port), ...)`` with a host text and a port from 1 to 65535, else OptionsError.
 
@@ -421,10 +449,12 @@ SESSION_FIELDS = (
     "ca_file",
     "ssl_context",
     "block_private_addresses",
+    "allowed_networks",
     "http_client",
     "resolver",
     "max_discoveries",
     "max_http_requests",
+    "max_per_host",
     "shared_dns_socket",
 )
 _BY_IDENTITY = frozenset({"ssl_context", "http_client", "resolver"})

@@ -14,6 +14,9 @@ kind of connection alike.
   anycast service blocks IANA marks globally reachable (AS112, AMT, PCP/TURN anycast): no
   provider's mail or web server lives there, and the answer must not depend on which Python
   release's ``is_global`` table happens to be installed.
+- :class:`AddressPolicy` and :func:`permitted` — the policy of a session
+  (``block_private_addresses`` with the ``allowed_networks`` it still lets through) applied to a
+  host's addresses; both the HTTP transport and the probe driver filter through it.
 - :func:`pick_addresses` — at most :data:`MAX_ADDRESSES_PER_HOST` addresses of one host,
   IPv6 and IPv4 interleaved (RFC 8305, "Happy Eyeballs", §4), so a name with a thousand
   addresses costs a few connection attempts, not a thousand.
@@ -23,12 +26,15 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 __all__ = [
     "MAX_ADDRESSES_PER_HOST",
     "SPECIAL_PURPOSE",
+    "AddressPolicy",
     "embedded_ipv4",
     "is_blocked",
+    "permitted",
     "pick_addresses",
 ]
 
@@ -113,6 +119,35 @@ def _special(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 def _global_unicast(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return address.is_global and not address.is_multicast and not _special(address)
+
+
+@dataclass(frozen=True, slots=True)
+class AddressPolicy:
+    """Which addresses a session may connect to: with ``block_private``, only globally routable
+    ones, apart from those inside one of ``allowed`` (the exceptions a deployment names)."""
+
+    block_private: bool = False
+    allowed: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.block_private
+
+    def refuses(self, ip: str) -> bool:
+        """True when a connection to ``ip`` is not allowed."""
+        if not self.block_private or not is_blocked(ip):
+            return False
+        try:
+            address = ipaddress.ip_address(ip.split("%", 1)[0])
+        except ValueError:
+            return True
+        return not any(address in network for network in self.allowed)
+
+
+def permitted(ips: Iterable[str], policy: AddressPolicy | bool) -> list[str]:
+    """The addresses of ``ips`` that ``policy`` allows (``True``: block every private one)."""
+    if isinstance(policy, bool):
+        policy = AddressPolicy(block_private=policy)
+    return [ip for ip in ips if not policy.refuses(ip)]
 
 
 def pick_addresses(ips: Iterable[str], *, limit: int = MAX_ADDRESSES_PER_HOST) -> list[str]:

@@ -19,7 +19,14 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
-__all__ = ["SHARED_ANSWERS", "Codec", "SharedAnswers", "SharedCache", "TTLCache", "through_shared"]
+__all__ = [
+    "SHARED_ANSWERS",
+    "Codec",
+    "SharedAnswers",
+    "SharedCache",
+    "TTLCache",
+    "through_shared",
+]
 
 T = TypeVar("T")
 

@@ -14,9 +14,11 @@ import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ..errors import DeadlineExceeded
 from ..options import Deadline, Options
+from .addresses import AddressPolicy
 from .cache import SharedCache, TTLCache
 from .dns import DnsClient
 from .dnssec import Anchors, read_anchors
@@ -26,7 +28,42 @@ from .tls import make_ssl_context
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["AdmittedFetcher", "CallNetwork", "Network"]
+__all__ = ["AdmittedFetcher", "CallNetwork", "HostSlots", "Network"]
+
+
+class HostSlots:
+    """At most ``limit`` HTTP requests and probes in flight to one host across a Session
+    (``Options.max_per_host``; None: no bound). A wait counts against the caller's deadline."""
+
+    def __init__(self, limit: int | None) -> None:
+        self._limit = limit
+        self._held: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def admitted(self, host: str, deadline: Deadline) -> AsyncIterator[None]:
+        """Holds one of ``host``'s places; DeadlineExceeded when none frees up in time."""
+        if self._limit is None:
+            yield
+            return
+        slots, users = self._held.setdefault(host, (asyncio.Semaphore(self._limit), [0]))
+        users[0] += 1
+        try:
+            try:
+                async with asyncio.timeout(deadline.phase()):
+                    await slots.acquire()
+            except TimeoutError as exc:
+                raise DeadlineExceeded(
+                    f"{host}: the deadline passed while waiting for a free place at this host",
+                    host=host,
+                ) from exc
+            try:
+                yield
+            finally:
+                slots.release()
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._held[host]
 
 
 class AdmittedFetcher:
@@ -35,9 +72,12 @@ class AdmittedFetcher:
     A request waits for a free place at most until its deadline; the wait is part of it.
     """
 
-    def __init__(self, inner: HttpFetcher, slots: asyncio.Semaphore) -> None:
+    def __init__(
+        self, inner: HttpFetcher, slots: asyncio.Semaphore, hosts: HostSlots | None = None
+    ) -> None:
         self._inner = inner
         self._slots = slots
+        self._hosts = hosts or HostSlots(None)
 
     async def get(
         self,
@@ -73,6 +113,14 @@ class AdmittedFetcher:
 
     @contextlib.asynccontextmanager
     async def _admitted(self, url: str, deadline: Deadline) -> AsyncIterator[None]:
+        async with (
+            self._hosts.admitted(urlsplit(url).hostname or "", deadline),
+            self._session(url, deadline),
+        ):
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _session(self, url: str, deadline: Deadline) -> AsyncIterator[None]:
         try:
             async with asyncio.timeout(deadline.phase()):
                 await self._slots.acquire()
@@ -94,10 +142,11 @@ class CallNetwork:
     dns: DnsClient
     http: AdmittedFetcher
     ssl_context: ssl.SSLContext
-    block_private: bool
+    block_private: AddressPolicy
     cache: TTLCache
     documents: TTLCache
     probes: TTLCache = field(default_factory=TTLCache)  # verifications by endpoint
+    hosts: HostSlots = field(default_factory=lambda: HostSlots(None))  # max_per_host
     # Behind ``documents``: a cache shared with other processes, for answers that are the
     # same for everyone (None without one, or when the session's HTTPS is the caller's own),
     # under keys that start with ``shared_scope`` (what else decides what a fetch returns).
@@ -129,6 +178,9 @@ class Network:
             dnssec=options.dnssec,
             trust_anchors=_trust_anchors(options),
         )
+        self.block_private = AddressPolicy(
+            block_private=options.block_private_addresses, allowed=options.allowed_networks
+        )
         # A document's key names the roots it was verified with (another process, with other
         # roots, must not take it as verified); with an SSL context or HTTP client of the
         # caller's own, which cannot be named, documents are not shared.
@@ -137,19 +189,20 @@ class Network:
         self._cache_user = shared  # closed with the network (its connections on this loop)
         if shared is not None:
             shared.attach()
-        self.shared_scope = f"{options.block_private_addresses}:{options.ca_file or ''}"
+        allowed = ",".join(str(network) for network in options.allowed_networks)
+        self.shared_scope = f"{options.block_private_addresses}:{allowed}:{options.ca_file or ''}"
         self._owns_client = options.http_client is None
         # Only our own client records connect failures (an injected one connects by itself).
         self.connect_failures = ConnectFailures() if self._owns_client else None
         self.client: httpx.AsyncClient = options.http_client or make_http_client(
             dns=self.dns,
             ssl_context=self.ssl_context,
-            block_private=options.block_private_addresses,
+            block_private=self.block_private,
             failures=self.connect_failures,
             max_connections=options.max_http_requests,  # no more are ever in use at once
         )
-        self.block_private = options.block_private_addresses
         self._http_slots = asyncio.Semaphore(options.max_http_requests)
+        self.hosts = HostSlots(options.max_per_host)
         self.http = self.for_call(options).http
 
     def for_call(self, options: Options) -> CallNetwork:
@@ -163,12 +216,13 @@ class Network:
         )
         return CallNetwork(
             dns=self.dns,
-            http=AdmittedFetcher(fetcher, self._http_slots),
+            http=AdmittedFetcher(fetcher, self._http_slots, self.hosts),
             ssl_context=self.ssl_context,
             block_private=self.block_private,
             cache=self.cache,
             documents=self.documents,
             probes=self.probes,
+            hosts=self.hosts,
             shared=self.shared,
             shared_scope=self.shared_scope,
         )

@@ -38,7 +38,7 @@ from ..errors import (
     TLSError,
 )
 from ..options import Deadline
-from .addresses import is_blocked, pick_addresses
+from .addresses import AddressPolicy, permitted, pick_addresses
 from .certificates import certificate_kind
 from .dns import DnsClient
 from .eyeballs import AllAttemptsFailed, race
@@ -125,7 +125,11 @@ class _ResolvingBackend(httpcore.AsyncNetworkBackend):
     reason. Raises our errors (see the module's docstring)."""
 
     def __init__(
-        self, dns: DnsClient, *, block_private: bool, failures: ConnectFailures | None = None
+        self,
+        dns: DnsClient,
+        *,
+        block_private: AddressPolicy | bool,
+        failures: ConnectFailures | None = None,
     ) -> None:
         self._dns = dns
         self._block_private = block_private
@@ -188,7 +192,7 @@ class _ResolvingBackend(httpcore.AsyncNetworkBackend):
             self._failures.record(host, port, exc)
             raise
         if self._block_private:
-            ips = [ip for ip in ips if not is_blocked(ip)]
+            ips = permitted(ips, self._block_private)
             if not ips:
                 blocked = FetchError(
                     f"{host} resolves only to private or local addresses, which are blocked",
@@ -413,7 +417,7 @@ def make_http_client(
     *,
     dns: DnsClient,
     ssl_context: ssl.SSLContext,
-    block_private: bool = False,
+    block_private: AddressPolicy | bool = False,
     failures: ConnectFailures | None = None,
     max_connections: int = MAX_CONNECTIONS,
 ) -> httpx.AsyncClient:

@@ -41,7 +41,7 @@ from ..models import (
     TlsStatus,
     Verification,
 )
-from ..net.addresses import is_blocked, pick_addresses
+from ..net.addresses import AddressPolicy, permitted, pick_addresses
 from ..net.certificates import (
     certificate_kind,
     dane_certificate,
@@ -351,7 +351,7 @@ async def probe_server(
     deadline: Deadline,
     limits: ProbeLimits | None = None,
     login: Login | None = None,
-    block_private: bool = False,
+    block_private: AddressPolicy | bool = False,
 ) -> Verification:
     """Connect to ``server`` for real and report what works. Never raises (but cancellation).
 
@@ -404,7 +404,12 @@ def _clip(text: str | None) -> str | None:
 
 
 async def _resolve(
-    host: str, dns: DnsClient, deadline: Deadline, limits: ProbeLimits, *, block_private: bool
+    host: str,
+    dns: DnsClient,
+    deadline: Deadline,
+    limits: ProbeLimits,
+    *,
+    block_private: AddressPolicy | bool,
 ) -> list[str]:
     """The few addresses of ``host`` worth trying (the one address policy decides which)."""
     try:
@@ -417,7 +422,7 @@ async def _resolve(
     except NetworkError as exc:
         raise _Unreachable(f"cannot resolve {host}: {exc}", FailureKind.DNS) from exc
     if block_private:
-        ips = [ip for ip in ips if not is_blocked(ip)]
+        ips = permitted(ips, block_private)
         if not ips:
             reason = f"{host} resolves only to private or local addresses (blocked)"
             raise _Unreachable(reason, FailureKind.BLOCKED)
@@ -673,7 +678,7 @@ async def probe_legacy_tls(
     dns: DnsClient,
     deadline: Deadline,
     limits: ProbeLimits,
-    block_private: bool = False,
+    block_private: AddressPolicy | bool = False,
 ) -> LegacyTlsProbe:
     """Does ``server`` still accept TLS 1.0 or 1.1? One handshake, nothing sent after it.
 
@@ -711,7 +716,7 @@ async def fetch_presented_chain(
     dns: DnsClient,
     deadline: Deadline,
     limits: ProbeLimits,
-    block_private: bool = False,
+    block_private: AddressPolicy | bool = False,
 ) -> list[bytes] | None:
     """The certificates ``server`` sends (DER, leaf first); None when they cannot be read.
 
@@ -767,7 +772,7 @@ async def _handshake(
     dns: DnsClient,
     deadline: Deadline,
     limits: ProbeLimits,
-    block_private: bool,
+    block_private: AddressPolicy | bool,
 ) -> tuple[_Connection, ssl.SSLObject]:
     """A new connection to ``server`` with TLS started on it by ``ctx``; the caller aborts it."""
     if server.security is Security.PLAIN:

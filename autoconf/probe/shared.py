@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..errors import DeadlineExceeded
 from ..models import FailureKind, ServerSettings, Verification
 from . import driver
 
@@ -69,12 +70,18 @@ async def _probe(
     limits: ProbeLimits,
     login: Login | None,
 ) -> Verification:
-    return await driver.probe_server(  # looked up at the call: tests replace it
-        server,
-        dns=net.dns,
-        ssl_context=net.ssl_context,
-        deadline=deadline,
-        limits=limits,
-        login=login,
-        block_private=net.block_private,
-    )
+    try:
+        async with net.hosts.admitted(server.host, deadline):
+            return await driver.probe_server(  # looked up at the call: tests replace it
+                server,
+                dns=net.dns,
+                ssl_context=net.ssl_context,
+                deadline=deadline,
+                limits=limits,
+                login=login,
+                block_private=net.block_private,
+            )
+    except DeadlineExceeded as exc:  # only the wait for a place at the host raises it
+        return Verification(
+            reachable=False, error=str(exc), failure=FailureKind.DEADLINE, elapsed_ms=0.0
+        )

@@ -162,6 +162,8 @@ def failed_attempt(
         isinstance(exc, FetchError) and exc.status in _NOTHING_THERE
     ):
         status = AttemptStatus.EMPTY
+    elif isinstance(exc, FetchError) and exc.kind is FetchFailure.BLOCKED:
+        status = AttemptStatus.BLOCKED
     else:
         status = AttemptStatus.ERROR
     detail = str(exc) or type(exc).__name__

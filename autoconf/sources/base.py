@@ -90,7 +90,12 @@ class SourceOutcome:
         if self.found_anything:
             return AttemptStatus.OK
         statuses = {a.status for a in self.attempts}
-        for status in (AttemptStatus.TIMEOUT, AttemptStatus.ERROR, AttemptStatus.EMPTY):
+        for status in (
+            AttemptStatus.TIMEOUT,
+            AttemptStatus.ERROR,
+            AttemptStatus.BLOCKED,
+            AttemptStatus.EMPTY,
+        ):
             if status in statuses:
                 return status
         return AttemptStatus.SKIPPED if statuses else AttemptStatus.EMPTY

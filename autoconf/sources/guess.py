@@ -209,6 +209,8 @@ class GuessSource:
             status = AttemptStatus.OK
         elif verification.failure in _TIMED_OUT:
             status = AttemptStatus.TIMEOUT
+        elif verification.failure is FailureKind.BLOCKED:
+            status = AttemptStatus.BLOCKED
         elif not verification.reachable:
             status = AttemptStatus.EMPTY
         else:

@@ -209,7 +209,33 @@ async def test_block_private_addresses_refuses_loopback(world: WorldInfo):
         ),
     )
     assert not result.incoming
-    assert any("private or local" in (a.detail or "") for a in result.attempts)
+    blocked = [a for a in result.attempts if a.status is AttemptStatus.BLOCKED]
+    assert blocked
+    assert all("private or local" in (a.detail or "") for a in blocked)
+
+
+async def test_an_allowed_network_opens_only_its_range(world: WorldInfo):
+    """allowed_networks lets block_private_addresses reach the world's range, and only it."""
+    address = world.scenarios["autoconfig"].address
+    opened = world_options(
+        world,
+        block_private_addresses=True,
+        allowed_networks=("127.0.0.0/8",),
+        sources=frozenset({SourceName.AUTOCONFIG}),
+    )
+    elsewhere = world_options(
+        world,
+        block_private_addresses=True,
+        allowed_networks=("10.0.0.0/8",),
+        sources=frozenset({SourceName.AUTOCONFIG}),
+    )
+    found = await discover(address, options=opened)
+    refused = await discover(address, options=elsewhere)
+    assert found.incoming
+    assert AttemptStatus.OK in {a.status for a in found.attempts}
+    assert not refused.incoming
+    assert AttemptStatus.BLOCKED in {a.status for a in refused.attempts}
+    assert AttemptStatus.BLOCKED not in {a.status for a in found.attempts}
 
 
 async def test_certificate_failures_are_named(world: WorldInfo):

@@ -173,13 +173,15 @@ def test_every_imported_package_is_a_declared_dependency():
     declared = {_requirement_name(r) for r in project["project"]["dependencies"]}
     extras = project["project"]["optional-dependencies"]
     declared |= {
-        _requirement_name(r) for name in ("certificates", "fast", "redis") for r in extras[name]
+        _requirement_name(r)
+        for name in ("certificates", "fast", "redis", "server")
+        for r in extras[name]
     }
     distributions = importlib.metadata.packages_distributions()
     undeclared = {
         top: sorted(files)
         for top, files in _third_party_imports().items()
-        if not {d.lower() for d in distributions.get(top, [top])} & declared
+        if not {d.lower().replace("_", "-") for d in distributions.get(top, [top])} & declared
     }
     assert not undeclared, f"imported but not declared in pyproject: {undeclared}"
 

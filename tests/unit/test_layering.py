@@ -26,7 +26,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("autoconf.sources",),
     ("autoconf.engine", "autoconf.verify", "autoconf.check"),
     ("autoconf.api",),
-    ("autoconf.cli", "autoconf.cli.batch", "autoconf.cli.render", "autoconf.__main__", "autoconf"),
+    ("autoconf.cli", "autoconf.cli.batch", "autoconf.cli.render", "autoconf"),
+    ("autoconf.server",),  # the optional service: nothing below imports it
+    ("autoconf.__main__",),
 )
 
 

@@ -51,3 +51,13 @@ def test_probe_budget_must_be_positive():
     """probe_budget is checked like the phase limits: a non-positive budget is refused."""
     with pytest.raises(OptionsError, match="probe_budget"):
         Options(probe_budget=0)
+
+
+def test_allowed_networks_are_read_as_networks_and_bad_ones_refused():
+    """allowed_networks takes CIDR text (host bits allowed); anything else is an OptionsError."""
+    options = Options(allowed_networks=("127.0.0.0/8", "fd00::1/64"))  # type: ignore[arg-type]
+    assert [str(n) for n in options.allowed_networks] == ["127.0.0.0/8", "fd00::/64"]
+    with pytest.raises(OptionsError, match="not a network"):
+        Options(allowed_networks=("ten.0.0.0/8",))  # type: ignore[arg-type]
+    with pytest.raises(OptionsError, match="tuple of networks"):
+        Options(allowed_networks="10.0.0.0/8")  # type: ignore[arg-type]

@@ -493,6 +493,7 @@ _STATUS_STYLE = {
     AttemptStatus.SKIPPED: "dim",
     AttemptStatus.NO_DOMAIN: "",
     AttemptStatus.UNRESOLVED: "yellow",
+    AttemptStatus.BLOCKED: "yellow",
 }
 
 

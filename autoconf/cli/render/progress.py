@@ -166,6 +166,7 @@ class DiscoveryProgress:
             AttemptStatus.ERROR: (bad, "red", "failed"),
             AttemptStatus.TIMEOUT: (bad, "yellow", "no answer in time"),
             AttemptStatus.SKIPPED: ("-", "dim", "skipped"),
+            AttemptStatus.BLOCKED: (bad, "yellow", "refused: private or local address"),
         }[event.status]
         if event.status is AttemptStatus.ERROR:
             detail = next((a.detail for a in event.attempts if a.detail), None)

@@ -9,7 +9,9 @@ import pytest
 from autoconf.net.addresses import (
     MAX_ADDRESSES_PER_HOST,
     SPECIAL_PURPOSE,
+    AddressPolicy,
     is_blocked,
+    permitted,
     pick_addresses,
 )
 
@@ -135,3 +137,16 @@ def test_pick_interleaves_families_and_caps_the_count():
     assert [":" in ip for ip in picked] == [False, True, False, True]
     assert pick_addresses(["1.1.1.1", "1.1.1.1"]) == ["1.1.1.1"]
     assert pick_addresses([]) == []
+
+
+def test_an_allowed_network_lets_its_private_addresses_through():
+    """allowed_networks exempts its ranges from block_private, and nothing else."""
+    policy = AddressPolicy(block_private=True, allowed=(ipaddress.ip_network("10.1.0.0/16"),))
+    assert permitted(["10.1.2.3", "10.2.0.1", "127.0.0.1", "8.8.8.8"], policy) == [
+        "10.1.2.3",
+        "8.8.8.8",
+    ]
+    assert permitted(["127.0.0.1"], AddressPolicy()) == ["127.0.0.1"]
+    assert permitted(["127.0.0.1", "not-an-ip"], True) == []
+    assert not AddressPolicy()
+    assert AddressPolicy(block_private=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import ipaddress
 import ssl
 import time
 import tracemalloc
@@ -32,6 +33,7 @@ from autoconf.errors import (
     NetworkError,
 )
 from autoconf.net import transport as http_module
+from autoconf.net.addresses import AddressPolicy
 from autoconf.net.dns import DnsClient
 from autoconf.net.http import HttpFetcher, _connect_error, make_http_client
 from autoconf.options import Deadline
@@ -98,10 +100,17 @@ async def serve(
         await server.wait_closed()
 
 
+# The loopback test server stands for a public one: the policy lets 127.0.0.1 through, the
+# rest of the private ranges stay refused (as allowed_networks does for a deployment).
+LOOPBACK_ALLOWED = AddressPolicy(
+    block_private=True, allowed=(ipaddress.ip_network("127.0.0.1/32"),)
+)
+
+
 def fetcher(
     dns: object | None = None,
     *,
-    block: bool = False,
+    block: bool | AddressPolicy = False,
     context: ssl.SSLContext | None = None,
 ) -> HttpFetcher:
     client = make_http_client(
@@ -253,17 +262,14 @@ def good_example_tls() -> tuple[ssl.SSLContext, ssl.SSLContext]:
 
 
 async def test_an_https_redirect_to_a_blocked_address_is_refused(
-    monkeypatch: pytest.MonkeyPatch, good_example_tls: tuple[ssl.SSLContext, ssl.SSLContext]
+    good_example_tls: tuple[ssl.SSLContext, ssl.SSLContext],
 ):
     """An HTTPS answer redirecting to a host at 100.100.100.200 is refused before connecting."""
-    real = http_module.is_blocked
-    # The loopback test server stands for a public one; everything else keeps the policy.
-    monkeypatch.setattr(http_module, "is_blocked", lambda ip: ip != "127.0.0.1" and real(ip))
     server_ctx, client_ctx = good_example_tls
     routes = {"/": Reply(302, {"Location": "https://metadata.example/latest"}, b"")}
     async with serve(routes, tls=server_ctx) as server:
         dns = FakeDns({"good.example": ["127.0.0.1"], "metadata.example": ["100.100.100.200"]})
-        f = fetcher(dns, block=True, context=client_ctx)
+        f = fetcher(dns, block=LOOPBACK_ALLOWED, context=client_ctx)
         with pytest.raises(FetchError) as caught:
             await f.get(f"https://good.example:{server.port}/", Deadline(5))
     assert caught.value.kind is FetchFailure.BLOCKED

@@ -10,6 +10,7 @@ import pytest
 
 from autoconf.models import FailureKind, Protocol, Security, ServerSettings, Verification
 from autoconf.net.cache import TTLCache
+from autoconf.net.session import HostSlots
 from autoconf.options import Deadline
 from autoconf.probe import driver
 from autoconf.probe.conversation import Login
@@ -38,7 +39,9 @@ class FakeProbe:
 
 
 def net() -> Any:
-    return SimpleNamespace(dns=None, ssl_context=None, block_private=False, probes=TTLCache())
+    return SimpleNamespace(
+        dns=None, ssl_context=None, block_private=False, probes=TTLCache(), hosts=HostSlots(None)
+    )
 
 
 @pytest.fixture

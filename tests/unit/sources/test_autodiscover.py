@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import ssl
 from types import SimpleNamespace
 
@@ -12,7 +13,7 @@ from autoconf import Options
 from autoconf._data import default_ispdb
 from autoconf.address import parse_address
 from autoconf.models import AttemptStatus
-from autoconf.net import transport as http_module
+from autoconf.net.addresses import AddressPolicy
 from autoconf.net.cache import TTLCache
 from autoconf.net.http import HttpFetcher, make_http_client
 from autoconf.options import Deadline
@@ -126,7 +127,16 @@ def context(dns: FakeDns, http: HttpFetcher, options: Options) -> SourceContext:
     )
 
 
-def fetcher(dns: FakeDns, *, block: bool, trust: ssl.SSLContext | None = None) -> HttpFetcher:
+# The loopback test server stands for a public one: the policy lets 127.0.0.1 through, the
+# rest of the private ranges stay refused (as allowed_networks does for a deployment).
+LOOPBACK_ALLOWED = AddressPolicy(
+    block_private=True, allowed=(ipaddress.ip_network("127.0.0.1/32"),)
+)
+
+
+def fetcher(
+    dns: FakeDns, *, block: bool | AddressPolicy, trust: ssl.SSLContext | None = None
+) -> HttpFetcher:
     client = make_http_client(
         dns=dns,  # type: ignore[arg-type]
         ssl_context=trust or ssl.create_default_context(),
@@ -152,11 +162,8 @@ async def test_the_srv_endpoint_follows_the_srv_parsers_order():
     assert first.target.rstrip(".") in dns.asked
 
 
-async def test_a_redirect_url_to_a_blocked_host_is_not_followed(monkeypatch: pytest.MonkeyPatch):
+async def test_a_redirect_url_to_a_blocked_host_is_not_followed():
     """With block_private, a redirectUrl to a host at 100.100.100.200 gets no connection."""
-    real = http_module.is_blocked
-    # The loopback test server stands for a public one; everything else keeps the policy.
-    monkeypatch.setattr(http_module, "is_blocked", lambda ip: ip != "127.0.0.1" and real(ip))
     ca = trustme.CA()
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("ad.hoster.example").configure_cert(server_ctx)
@@ -177,10 +184,10 @@ async def test_a_redirect_url_to_a_blocked_host_is_not_followed(monkeypatch: pyt
         )
         options = Options(block_private_addresses=True)
         outcome = await AutodiscoverSource().run(
-            context(dns, fetcher(dns, block=True, trust=trust), options)
+            context(dns, fetcher(dns, block=LOOPBACK_ALLOWED, trust=trust), options)
         )
     last = outcome.attempts[-1]
-    assert (last.target, last.status) == (blocked, AttemptStatus.ERROR)
+    assert (last.target, last.status) == (blocked, AttemptStatus.BLOCKED)
     assert "blocked" in (last.detail or "")
     assert "metadata.example" in dns.asked
     assert server.connections == 1

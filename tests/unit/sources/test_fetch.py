@@ -15,7 +15,7 @@ from autoconf.sources.base import Stopwatch
     [
         (FetchError("not found", kind=FetchFailure.HTTP_STATUS, status=404), AttemptStatus.EMPTY),
         (FetchError("gone", kind=FetchFailure.HTTP_STATUS, status=410), AttemptStatus.EMPTY),
-        (FetchError("HTTP 404 lookalike", kind=FetchFailure.BLOCKED), AttemptStatus.ERROR),
+        (FetchError("HTTP 404 lookalike", kind=FetchFailure.BLOCKED), AttemptStatus.BLOCKED),
         (FetchError("HTTP 500", kind=FetchFailure.HTTP_STATUS, status=500), AttemptStatus.ERROR),
         (HostNotFound("no such host", host="x.example"), AttemptStatus.EMPTY),
         (DnsTimeout("slow", host="x.example"), AttemptStatus.TIMEOUT),

@@ -12,6 +12,7 @@ from autoconf import Options, parse_address
 from autoconf._data import default_ispdb
 from autoconf.models import AttemptStatus, FailureKind, Verification
 from autoconf.net.cache import TTLCache
+from autoconf.net.session import HostSlots
 from autoconf.options import Deadline
 from autoconf.probe import driver
 from autoconf.sources import guess
@@ -25,7 +26,9 @@ DOMAIN = "nohosts.example"
 
 
 def _context(dns: FakeDns) -> SourceContext:
-    network = SimpleNamespace(dns=dns, ssl_context=None, block_private=False, probes=TTLCache())
+    network = SimpleNamespace(
+        dns=dns, ssl_context=None, block_private=False, probes=TTLCache(), hosts=HostSlots(None)
+    )
     return SourceContext(
         address=parse_address(f"jane@{DOMAIN}"),
         options=Options(),
