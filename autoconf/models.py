@@ -31,6 +31,7 @@ __all__ = [
     "LoginStatus",
     "NotProbed",
     "OAuth2Info",
+    "OAuthMetadataStatus",
     "PaccRecordProblem",
     "Pop3Options",
     "Protocol",
@@ -207,6 +208,9 @@ class WarningCode(StrEnum):
     # A PACC document whose digest no _ua-auto-config TXT record vouches for: tampering or a
     # stale record. The document is not used.
     PACC_DIGEST_MISMATCH = "pacc-digest-mismatch"
+    # The OAuth issuer a PACC document names has no usable metadata (RFC 8414), or metadata
+    # for another issuer (then OAuth is not offered).
+    OAUTH_METADATA = "oauth-metadata"
     # A DNS answer whose DNSSEC signatures do not validate: recorded, never used.
     DNSSEC_BOGUS = "dnssec-bogus"
 
@@ -436,6 +440,16 @@ class Documentation(_Frozen):
     """What the page is about, in one or more languages."""
 
 
+class OAuthMetadataStatus(StrEnum):
+    """How an OAuth issuer's authorization-server metadata (RFC 8414) was read."""
+
+    OK = "ok"  # loaded, and its ``issuer`` is the published issuer exactly
+    MISSING = "missing"  # no metadata at either well-known URL (an HTTP error status)
+    UNREACHABLE = "unreachable"  # no answer (DNS, connection, TLS, timeout)
+    INVALID = "invalid"  # an answer, but not a JSON object with the required members
+    MISMATCH = "mismatch"  # its ``issuer`` is another one: a client must not use it
+
+
 class OAuth2Info(_Frozen):
     """How a mail client signs in to the provider with OAuth2."""
 
@@ -447,6 +461,14 @@ class OAuth2Info(_Frozen):
     """The authorization endpoint (the provider's web sign-in page)."""
     token_url: str | None = None
     """The token endpoint."""
+    registration_url: str | None = None
+    """The Dynamic Client Registration endpoint (RFC 7591), from the issuer's metadata."""
+    grant_types: list[str] = Field(default_factory=_empty_list)
+    """The grant types the issuer's metadata lists (RFC 8414 ``grant_types_supported``)."""
+    pkce_methods: list[str] = Field(default_factory=_empty_list)
+    """The PKCE methods the issuer's metadata lists (``code_challenge_methods_supported``)."""
+    metadata: OAuthMetadataStatus | None = None
+    """How the issuer's metadata (RFC 8414) was read; None where it was not looked for."""
 
 
 class EnableInstructions(_Frozen):
@@ -469,6 +491,9 @@ class ProviderInfo(_Frozen):
     """A short form of the name."""
     domains: list[str] = Field(default_factory=_empty_list)
     """Every email domain the provider serves."""
+    mx_domains: list[str] = Field(default_factory=_empty_list)
+    """Domains its MX hosts lie in (clientConfig ``<domain purpose="mx">``): the document
+    applies to any address whose lowest-preference MX host is within one of them."""
     documentation: list[Documentation] = Field(default_factory=_empty_list)
     """The provider's pages about setting up a mail client."""
     oauth2: OAuth2Info | None = None
@@ -538,6 +563,13 @@ class Service(_Frozen):
     """Every source that named this URL."""
     trust: Trust = Trust.MEDIUM
     """How far the URL can be trusted, from its best source."""
+    answered: bool | None = None
+    """With verification (``thorough`` mode): True when the URL, asked once without
+    credentials and its redirects followed, answered 2xx or 401 (the service, asking for
+    credentials); False when it did not; None when it was not asked or the deadline came
+    first."""
+    status: int | None = None
+    """The HTTP status of that answer, when one came."""
 
 
 class SourceAttempt(_Frozen):

@@ -123,6 +123,9 @@ def read_ispdb(folder: Path, out: Compiled) -> None:
                 raise SystemExit(f"{domain} is claimed by both {owner[domain]} and {key}")
         records.append(Record(ProviderDatabase.ISPDB, key, f"ispdb/{path.name}", template, []))
         records[-1].domains = list(dict.fromkeys(info.domains))
+        # <domain purpose="mx"> (autoconfig draft): the file applies to any address whose MX
+        # host lies in that domain, which the MX source asks through the MX patterns.
+        out.mx.extend((rf"(?:[a-z0-9-]+\.)*{re.escape(d)}", key) for d in info.mx_domains)
     out.records[ProviderDatabase.ISPDB] = records
 
 

@@ -16,9 +16,11 @@ from .report import (
     LookupOutcome,
     Mechanism,
     MechanismReport,
+    OAuthCheck,
     PaccDetails,
     PaccRecord,
     ServerReport,
+    ServiceCheck,
     Severity,
 )
 
@@ -33,8 +35,10 @@ __all__ = [
     "LookupOutcome",
     "Mechanism",
     "MechanismReport",
+    "OAuthCheck",
     "PaccDetails",
     "PaccRecord",
     "ServerReport",
+    "ServiceCheck",
     "Severity",
 ]

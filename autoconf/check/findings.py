@@ -15,7 +15,15 @@ from itertools import combinations
 from urllib.parse import urlsplit
 
 from ..address import is_within
-from ..models import AttemptStatus, Protocol, Security, ServerSettings, SourceName
+from ..models import (
+    AttemptStatus,
+    OAuthMetadataStatus,
+    Protocol,
+    Security,
+    ServerSettings,
+    ServiceKind,
+    SourceName,
+)
 from ..parsers.srv import SERVICES
 from .report import (
     DnsRecord,
@@ -25,8 +33,10 @@ from .report import (
     LookupOutcome,
     Mechanism,
     MechanismReport,
+    OAuthCheck,
     PaccDetails,
     ServerReport,
+    ServiceCheck,
     Severity,
 )
 
@@ -43,6 +53,7 @@ __all__ = [
     "left_out_finding",
     "mx_findings",
     "pacc_findings",
+    "service_findings",
     "srv_findings",
 ]
 
@@ -51,6 +62,7 @@ __all__ = [
 # first), and the servers probed.
 MAX_SRV_RECORDS = 16
 MAX_SERVERS = 32
+MAX_SERVICES = 8  # JMAP/DAV URLs asked per mechanism (one of each kind is the norm)
 # The mechanisms through which the domain itself publishes settings (ISPDB and MX are others').
 OWN = (Mechanism.AUTOCONFIG, Mechanism.SRV, Mechanism.AUTODISCOVER)
 _NAMES = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3", Protocol.SMTP: "SMTP"}
@@ -90,7 +102,7 @@ def findings_for(domain: str, reports: Sequence[MechanismReport]) -> list[Findin
             found += ispdb_findings(report, own)
         elif report.mechanism is Mechanism.PACC:
             found += pacc_findings(domain, report)
-        found += _skipped(report) + _timeouts(domain, report)
+        found += _skipped(report) + _timeouts(domain, report) + service_findings(report)
     found += agreement_findings(own)
     if not own and not any(r.published for r in reports if r.mechanism is Mechanism.ISPDB):
         found.append(
@@ -817,7 +829,8 @@ def pacc_findings(domain: str, report: MechanismReport) -> list[Finding]:
             )
         )
         return found
-    return found + _pacc_integrity(domain, details) + _pacc_entries(details)
+    found += _pacc_integrity(domain, details) + _pacc_entries(details)
+    return found + (_pacc_oauth(details.oauth) if details.oauth else [])
 
 
 def _pacc_not_served(domain: str, lookup: HttpLookup, report: MechanismReport) -> list[Finding]:
@@ -909,3 +922,116 @@ def _pacc_entries(details: PaccDetails) -> list[Finding]:
         for entry in details.ignored[:8]
     ]
     return found
+
+
+def _pacc_oauth(oauth: OAuthCheck) -> list[Finding]:
+    """The issuer's metadata: loads, names this issuer, and serves a public client."""
+    evidence = [oauth.url, oauth.detail or ""]
+    if oauth.status is OAuthMetadataStatus.MISMATCH:
+        return [
+            _finding(
+                FindingCode.PACC_OAUTH_MISMATCH,
+                Severity.ERROR,
+                f"The OAuth metadata for {oauth.issuer} names another issuer, so clients must "
+                "not use it (RFC 8414 §3.3): OAuth sign-in fails.",
+                fix=f"serve metadata whose 'issuer' is exactly {oauth.issuer}, or publish the "
+                "issuer the metadata names in the PACC document",
+                evidence=evidence,
+            )
+        ]
+    if oauth.status is not OAuthMetadataStatus.OK:
+        return [
+            _finding(
+                FindingCode.PACC_OAUTH_METADATA,
+                Severity.ERROR,
+                f"The OAuth issuer {oauth.issuer} the PACC document names has no usable "
+                f"metadata ({oauth.status.value}), so clients cannot sign in with OAuth.",
+                fix=f"serve RFC 8414 metadata at {oauth.url}",
+                evidence=evidence,
+            )
+        ]
+    if oauth.public_client_ready:
+        return []
+    offered = [
+        f"{member}: {', '.join(values) or '(not listed)'}"
+        for member, values in (
+            ("grant_types_supported", oauth.grant_types),
+            ("code_challenge_methods_supported", oauth.pkce_methods),
+            ("token_endpoint_auth_methods_supported", oauth.token_auth_methods),
+        )
+    ]
+    return [
+        _finding(
+            FindingCode.PACC_OAUTH_PROFILE,
+            Severity.WARNING,
+            f"The OAuth metadata for {oauth.issuer} does not offer what a public mail client "
+            "needs: the authorization code grant with PKCE S256 and no client secret.",
+            fix="list authorization_code, S256 and 'none' (token_endpoint_auth_methods_"
+            "supported) and both endpoints in the metadata",
+            evidence=[oauth.url, *offered],
+        )
+    ]
+
+
+# -- JMAP, CalDAV, CardDAV -------------------------------------------------------------------
+
+_SERVICE_NAMES = {
+    ServiceKind.JMAP: "JMAP",
+    ServiceKind.CALDAV: "CalDAV",
+    ServiceKind.CARDDAV: "CardDAV",
+}
+_WELL_KNOWN_DAV = ("/.well-known/caldav", "/.well-known/carddav")
+
+
+def service_findings(report: MechanismReport) -> list[Finding]:
+    """Each JMAP/DAV URL the mechanism names: answered with 2xx or a 401 challenge?"""
+    found: list[Finding] = []
+    for service in report.services:
+        finding = _service_finding(service, report.mechanism)
+        if finding is not None:
+            found.append(finding)
+    return found
+
+
+def _service_finding(service: ServiceCheck, mechanism: Mechanism) -> Finding | None:
+    lookup = service.lookup
+    name = _SERVICE_NAMES[service.kind]
+    host = urlsplit(lookup.url).hostname
+    evidence = [lookup.url, *lookup.redirects, lookup.detail or f"HTTP {lookup.status}"]
+    if lookup.outcome is not LookupOutcome.OK:
+        return _finding(
+            FindingCode.SERVICE_UNREACHABLE,
+            Severity.ERROR,
+            f"The {name} URL {lookup.url} does not answer as a {name} service "
+            f"({lookup.outcome.value}).",
+            fix="serve the service there (a 2xx, or 401 with WWW-Authenticate, without "
+            "credentials), or correct the URL",
+            evidence=evidence,
+            mechanisms=[mechanism],
+            host=host,
+        )
+    if lookup.status == 401 and not service.challenges:
+        return _finding(
+            FindingCode.SERVICE_NO_CHALLENGE,
+            Severity.WARNING,
+            f"The {name} URL {lookup.url} answers 401 without a WWW-Authenticate header, so "
+            "clients cannot tell how to sign in.",
+            fix="send a WWW-Authenticate challenge (Basic, Bearer) with the 401",
+            evidence=evidence,
+            mechanisms=[mechanism],
+            host=host,
+        )
+    path = urlsplit(lookup.url).path
+    if path in _WELL_KNOWN_DAV and not lookup.redirects:
+        return _finding(
+            FindingCode.SERVICE_WELL_KNOWN,
+            Severity.WARNING,
+            f"{lookup.url} answers itself instead of redirecting to the {name} context path "
+            "(RFC 6764 §5: the service must not live at the well-known URI).",
+            fix=f"answer {path} with a redirect (301, 303 or 307) to the context path, or "
+            "publish the path in a TXT record beside the SRV record",
+            evidence=evidence,
+            mechanisms=[mechanism],
+            host=host,
+        )
+    return None

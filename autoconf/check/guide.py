@@ -271,6 +271,40 @@ GUIDE: Mapping[FindingCode, CodeGuide] = {
         "an entry of the PACC document that clients must ignore (an address for a host, a bad URL)",
         "name host names (not addresses) and absolute https URLs",
     ),
+    FindingCode.PACC_OAUTH_METADATA: _g(
+        _E,
+        "the OAuth issuer the PACC document names has no RFC 8414 metadata that loads (at "
+        "/.well-known/oauth-authorization-server, nor OpenID Connect's)",
+        "serve the issuer's metadata at https://HOST/.well-known/oauth-authorization-server[/PATH]",
+    ),
+    FindingCode.PACC_OAUTH_MISMATCH: _g(
+        _E,
+        "the issuer's metadata names another issuer, so clients must not use it (RFC 8414 §3.3)",
+        "make the metadata's 'issuer' exactly the issuer the PACC document names",
+    ),
+    FindingCode.PACC_OAUTH_PROFILE: _g(
+        _W,
+        "the issuer's metadata lacks what a public mail client needs: the authorization code "
+        "grant, PKCE S256, token_endpoint_auth_method 'none', both endpoints",
+        "list them in the metadata (draft-ietf-mailmaint-oauth-public)",
+    ),
+    FindingCode.SERVICE_UNREACHABLE: _g(
+        _E,
+        "a JMAP, CalDAV or CardDAV URL (from PACC or SRV) gives no 2xx or 401 answer at the end "
+        "of its redirects (error status, TLS or certificate failure, no answer)",
+        "serve the service at the URL, or correct the URL or record",
+    ),
+    FindingCode.SERVICE_NO_CHALLENGE: _g(
+        _W,
+        "a JMAP, CalDAV or CardDAV URL answers 401 without a WWW-Authenticate header",
+        "send a WWW-Authenticate challenge (Basic, Bearer) with the 401",
+    ),
+    FindingCode.SERVICE_WELL_KNOWN: _g(
+        _W,
+        "/.well-known/caldav or /.well-known/carddav answers itself instead of redirecting to "
+        "the context path (RFC 6764 §5)",
+        "redirect the well-known URI to the context path, or publish a TXT path beside the SRV",
+    ),
     FindingCode.SRV_RECORDS_LEFT_OUT: _g(
         _W,
         "more than 16 SRV records for one service: the rest were not checked "

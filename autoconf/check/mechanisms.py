@@ -29,6 +29,7 @@ from ..models import (
     AttemptStatus,
     PaccRecordProblem,
     ServerSettings,
+    ServiceKind,
     SourceAttempt,
     SourceName,
     Trust,
@@ -37,16 +38,22 @@ from ..models import (
 from ..parsers.clientconfig import parse_template
 from ..parsers.pacc import (
     IntegrityRecord,
+    PaccDocument,
     digest_of,
     document_url,
     matching_record,
     parse_document,
-    parse_integrity_record,
     record_for,
     settings_from_pacc,
     txt_name,
 )
-from ..parsers.srv import SERVICES, SrvRecord, settings_from_srv
+from ..parsers.srv import (
+    DAV_SERVICES,
+    SERVICES,
+    SrvRecord,
+    services_from_srv,
+    settings_from_srv,
+)
 from ..sources._fetch import fetch
 from ..sources.autoconfig import autoconfig_urls
 from ..sources.autodiscover import AutodiscoverSource
@@ -54,15 +61,20 @@ from ..sources.base import SourceContext, SourceOutcome, Stopwatch
 from ..sources.ispdb import IspdbSource
 from ..sources.ispdb_bundled import BundledIspdbSource
 from ..sources.mx import MxSource, domain_missing
-from .findings import MAX_SRV_RECORDS
+from ..sources.pacc import oauth_metadata, read_document, read_records
+from ..sources.services import ask_service
+from ..sources.srv import dav_paths
+from .findings import MAX_SERVICES, MAX_SRV_RECORDS
 from .report import (
     DnsRecord,
     HttpLookup,
     LookupOutcome,
     Mechanism,
     MechanismReport,
+    OAuthCheck,
     PaccDetails,
     PaccRecord,
+    ServiceCheck,
 )
 
 __all__ = [
@@ -72,6 +84,7 @@ __all__ = [
     "check_mechanisms",
     "check_mx",
     "check_pacc",
+    "check_services",
     "check_srv",
     "lookup_clientconfig",
     "servers_named",
@@ -261,10 +274,14 @@ async def check_srv(ctx: SourceContext) -> MechanismReport:
         status = AttemptStatus.OK if records else AttemptStatus.EMPTY
         attempts.append(_note(SourceName.SRV, f"{name} SRV", status, watch))
 
-    await asyncio.gather(*(one(service) for service in SERVICES))
+    await asyncio.gather(*(one(service) for service in (*SERVICES, *DAV_SERVICES)))
     answers, left_out = _first_records(answers)
-    dns = await _srv_records(ctx, answers)
+    dns, paths = await asyncio.gather(_srv_records(ctx, answers), dav_paths(ctx, answers))
     settings = settings_from_srv(answers, ctx.address)
+    named = services_from_srv(answers, paths, ctx.address)
+    services = await check_services(ctx, [(s.kind, s.url) for s in named])
+    # The JMAP/DAV look-ups are listed only when they found records (as in a discovery).
+    attempts = [a for a in attempts if a.status is not AttemptStatus.EMPTY or _mail(a.target)]
     return MechanismReport(
         mechanism=Mechanism.SRV,
         published=bool(settings.incoming or settings.outgoing),
@@ -276,7 +293,13 @@ async def check_srv(ctx: SourceContext) -> MechanismReport:
         records=[_srv_text(r) for r in dns],
         dns=dns,
         records_left_out=left_out,
+        services=services,
     )
+
+
+def _mail(target: str) -> bool:
+    """Whether an SRV attempt's target is one of the mail services (not JMAP or DAV)."""
+    return not target.startswith(tuple(DAV_SERVICES))
 
 
 def _first_records(
@@ -466,7 +489,70 @@ async def check_pacc(ctx: SourceContext) -> MechanismReport:
     )
     if body is None:
         return report
-    return _pacc_judged(ctx, report, lookup, body, records)
+    report, document = _pacc_judged(ctx, report, lookup, body, records)
+    if document is None:
+        return report
+    issuer = document.oauth_issuer
+    oauth, services = await asyncio.gather(
+        _oauth_check(ctx, issuer) if issuer else _nothing(),
+        check_services(ctx, [(ServiceKind(u.kind), u.url) for u in document.urls]),
+    )
+    pacc = report.pacc.model_copy(update={"oauth": oauth}) if report.pacc else None
+    return report.model_copy(update={"pacc": pacc, "services": services})
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _oauth_check(ctx: SourceContext, issuer: str) -> OAuthCheck:
+    """The issuer's metadata as a client reads it (:func:`autoconf.sources.pacc.oauth_metadata`)."""
+    found = await oauth_metadata(ctx, issuer)
+    meta = found.metadata
+    if meta is None:
+        return OAuthCheck(issuer=issuer, status=found.status, url=found.url, detail=found.detail)
+    return OAuthCheck(
+        issuer=issuer,
+        status=found.status,
+        url=found.url,
+        authorization_endpoint=meta.authorization_endpoint,
+        token_endpoint=meta.token_endpoint,
+        registration_endpoint=meta.registration_endpoint,
+        grant_types=meta.grant_types,
+        pkce_methods=meta.pkce_methods,
+        token_auth_methods=meta.token_auth_methods,
+        public_client_ready=meta.public_client_ready,
+        detail="; ".join(meta.problems) or None,
+    )
+
+
+async def check_services(
+    ctx: SourceContext, services: list[tuple[ServiceKind, str]]
+) -> list[ServiceCheck]:
+    """Each JMAP/DAV URL asked once without credentials (:func:`~autoconf.sources.services.
+    ask_service`: 2xx or 401 at the end of its redirects is an ``ok`` lookup); none with
+    ``verify`` off."""
+    if not ctx.options.verify:
+        return []
+
+    async def one(kind: ServiceKind, url: str) -> ServiceCheck:
+        try:
+            result = await ask_service(ctx, url)
+        except (AutoconfError, OSError) as exc:
+            return ServiceCheck(kind=kind, lookup=_failed_lookup(url, False, exc))
+        lookup = HttpLookup(
+            url=url,
+            outcome=LookupOutcome.OK,
+            status=result.status,
+            content_type=result.content_type or None,
+            final_url=result.url,
+            redirects=list(result.redirects),
+            redirected_elsewhere=result.changed_domain,
+        )
+        return ServiceCheck(kind=kind, lookup=lookup, challenges=list(result.www_authenticate))
+
+    unique = list(dict.fromkeys(services))[:MAX_SERVICES]
+    return list(await asyncio.gather(*(one(kind, url) for kind, url in unique)))
 
 
 def _pacc_judged(
@@ -475,7 +561,7 @@ def _pacc_judged(
     lookup: HttpLookup,
     body: bytes,
     records: list[IntegrityRecord],
-) -> MechanismReport:
+) -> tuple[MechanismReport, PaccDocument | None]:
     """``report`` completed from the document's bytes: digest, matches, servers if vouched."""
     matched = matching_record(body, records)
     details = PaccDetails(
@@ -489,7 +575,7 @@ def _pacc_judged(
         bad = lookup.model_copy(
             update={"outcome": LookupOutcome.BAD_DOCUMENT, "detail": bounded(str(exc))}
         )
-        return report.model_copy(update={"lookups": [bad], "pacc": details})
+        return report.model_copy(update={"lookups": [bad], "pacc": details}), None
     details = details.model_copy(
         update={
             "keys": sorted(document.keys),
@@ -507,7 +593,7 @@ def _pacc_judged(
         }
     )
     vouched = matched is not None
-    return report.model_copy(
+    judged = report.model_copy(
         update={
             "published": vouched and found,
             "incoming": incoming if vouched else [],
@@ -517,11 +603,12 @@ def _pacc_judged(
             "pacc": details,
         }
     )
+    return judged, document
 
 
 async def _pacc_document(ctx: SourceContext, url: str) -> tuple[HttpLookup, bytes | None]:
     try:
-        result = await fetch(ctx, url, follow_redirects=False)
+        result = await read_document(ctx, url)
     except (AutoconfError, OSError) as exc:
         return _failed_lookup(url, False, exc), None
     lookup = HttpLookup(
@@ -539,12 +626,9 @@ async def _pacc_records(
 ) -> tuple[SourceAttempt, list[IntegrityRecord]]:
     watch = Stopwatch()
     try:
-        answer = await ctx.network().dns.txt(
-            name, ctx.deadline, limit=ctx.options.first_byte_timeout
-        )
+        records = await read_records(ctx, name)
     except (AutoconfError, OSError) as exc:
         return _attempt(SourceName.PACC, f"{name} TXT", exc, watch), []
-    records = [parse_integrity_record(strings) for strings in answer]
     records = [r for r in records if r.problem is not PaccRecordProblem.NOT_UAAC]
     status = AttemptStatus.OK if records else AttemptStatus.EMPTY
     return _note(SourceName.PACC, f"{name} TXT", status, watch), records

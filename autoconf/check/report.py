@@ -14,11 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..models import (
     DiscoveryWarning,
+    OAuthMetadataStatus,
     PaccRecordProblem,
     Protocol,
     ProviderInfo,
     Security,
     ServerSettings,
+    ServiceKind,
     SourceAttempt,
     SourceName,
     Verification,
@@ -37,9 +39,11 @@ __all__ = [
     "LookupOutcome",
     "Mechanism",
     "MechanismReport",
+    "OAuthCheck",
     "PaccDetails",
     "PaccRecord",
     "ServerReport",
+    "ServiceCheck",
     "Severity",
 ]
 
@@ -119,6 +123,13 @@ class FindingCode(StrEnum):
     PACC_STALE_RECORD = "pacc-stale-record"  # records beside the matching one (a rollover)
     PACC_ONE_REVISION = "pacc-one-revision"  # ``smtp`` without ``submit`` (or the reverse)
     PACC_ENTRY_IGNORED = "pacc-entry-ignored"  # an entry clients must ignore (bad host, URL)
+    PACC_OAUTH_METADATA = "pacc-oauth-metadata"  # the issuer's RFC 8414 metadata does not load
+    PACC_OAUTH_MISMATCH = "pacc-oauth-mismatch"  # the metadata names another issuer
+    PACC_OAUTH_PROFILE = "pacc-oauth-profile"  # no public client: PKCE S256, no secret, code
+    # JMAP, CalDAV and CardDAV URLs (from PACC or SRV), asked without credentials
+    SERVICE_UNREACHABLE = "service-unreachable"  # no 2xx or 401 at the end of the redirects
+    SERVICE_NO_CHALLENGE = "service-no-challenge"  # 401 without WWW-Authenticate
+    SERVICE_WELL_KNOWN = "service-well-known"  # /.well-known/caldav|carddav answers itself
     # Bounds: a domain that publishes more than a check looks at
     SRV_RECORDS_LEFT_OUT = "srv-records-left-out"  # over MAX_SRV_RECORDS for one service
     SERVERS_LEFT_OUT = "servers-left-out"  # over MAX_SERVERS named: the rest not probed
@@ -271,6 +282,45 @@ class PaccRecord(_Frozen):
     """Its digest equals the SHA-256 of the document served."""
 
 
+class OAuthCheck(_Frozen):
+    """The OAuth issuer a PACC document names, and its metadata (RFC 8414) as read."""
+
+    issuer: str
+    """The issuer the document names."""
+    status: OAuthMetadataStatus
+    """How its metadata was read: ok only when its ``issuer`` is this one exactly."""
+    url: str
+    """The metadata URL that decided (RFC 8414's, or OpenID Connect's when that one failed)."""
+    detail: str | None = None
+    """What went wrong, for people."""
+    authorization_endpoint: str | None = None
+    """The authorization endpoint, from metadata that matched."""
+    token_endpoint: str | None = None
+    """The token endpoint, from metadata that matched."""
+    registration_endpoint: str | None = None
+    """The Dynamic Client Registration endpoint (RFC 7591), when the metadata names one."""
+    grant_types: list[str] = Field(default_factory=list)
+    """``grant_types_supported`` as published (empty: the RFC 8414 default)."""
+    pkce_methods: list[str] = Field(default_factory=list)
+    """``code_challenge_methods_supported`` as published."""
+    token_auth_methods: list[str] = Field(default_factory=list)
+    """``token_endpoint_auth_methods_supported`` as published."""
+    public_client_ready: bool = False
+    """The authorization code grant with PKCE S256 and no client secret is offered, as the
+    OAuth profile for open public clients needs."""
+
+
+class ServiceCheck(_Frozen):
+    """A JMAP, CalDAV or CardDAV URL a mechanism names, asked once without credentials."""
+
+    kind: ServiceKind
+    """What the URL serves."""
+    lookup: HttpLookup
+    """The request: 2xx or 401 at the end of the redirects is an ``ok`` outcome."""
+    challenges: list[str] = Field(default_factory=list)
+    """The ``WWW-Authenticate`` challenges of a 401 answer."""
+
+
 class PaccDetails(_Frozen):
     """What the PACC check read: the document's digest, the records and the document's keys."""
 
@@ -286,6 +336,8 @@ class PaccDetails(_Frozen):
     """Entries of the document that clients must ignore, and why."""
     urls: list[str] = Field(default_factory=list)
     """The JMAP, CalDAV and CardDAV URLs the document names."""
+    oauth: OAuthCheck | None = None
+    """The OAuth issuer the document names and its metadata; None when it names none."""
 
 
 class MechanismReport(_Frozen):
@@ -324,6 +376,9 @@ class MechanismReport(_Frozen):
     ``False`` says nothing about the domain. ``None`` where this is not recorded."""
     pacc: PaccDetails | None = None
     """For the PACC mechanism: the digest, the TXT records and the document's entries."""
+    services: list[ServiceCheck] = Field(default_factory=list)
+    """The JMAP, CalDAV and CardDAV URLs it names (PACC, SRV), each asked once without
+    credentials; empty with ``--no-verify``."""
     records_left_out: int = 0
     """DNS records published beyond what the check looks at (more than
     ``autoconf.check.findings.MAX_SRV_RECORDS`` for one SRV service): neither resolved,

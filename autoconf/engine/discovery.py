@@ -6,6 +6,8 @@ only receives a way to reach the network (``network``) and the call's one deadli
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -24,15 +26,17 @@ from ..models import (
     DiscoveryWarning,
     ProviderInfo,
     ServerSettings,
+    Service,
     SourceAttempt,
     SourceName,
     Verification,
 )
-from ..options import OFFLINE_SOURCES, Deadline, Options
+from ..options import OFFLINE_SOURCES, Deadline, Mode, Options
 from ..recommend import recommend
 from ..sources.base import Board, Source, SourceContext, SourceOutcome, refuse_shared_names
 from ..sources.ispdb_bundled import BundledIspdbSource
 from ..sources.local import LocalSource
+from ..sources.services import verified_services
 from ..verify import PROBES_PER_DIRECTION, Prober, mark_not_probed
 from .diagnosis import diagnose, relabel
 from .rank import merge, merge_services, rank_key, rerank, verification_warnings
@@ -130,12 +134,14 @@ async def run_discovery(
     verifies = options.verify and any(s.name not in OFFLINE_SOURCES for s in chosen)
     prober = Prober(ctx) if verifies else None
     runner = SourceRunner(ctx, chosen, board, started)
+    services: asyncio.Task[list[Service]] | None = None
     try:
         async for event in _search(runner, prober):
             yield event
         ranked = merge(list(runner.outcomes.values()), use_verification=options.verify)
         incoming, outgoing = ranked.incoming, ranked.outgoing
         if prober is not None:
+            services = _ask_services(ctx, list(runner.outcomes.values()))
             async for event in _verify_top(prober, incoming, outgoing):
                 yield event
             incoming = _apply(prober.verified, incoming)
@@ -146,12 +152,35 @@ async def run_discovery(
             if not prober.probe_all:
                 incoming, outgoing = mark_not_probed(incoming), mark_not_probed(outgoing)
         warnings = list(ranked.warnings) + verification_warnings(incoming + outgoing)
+        asked = await services if services is not None else None
     finally:
         if prober is not None:
             await prober.aclose()
+        await _drop(services)
     outcomes = list(runner.outcomes.values())
-    result = _result(address, outcomes, missing, (incoming, outgoing), warnings, started)
+    result = _result(
+        address, outcomes, missing, (incoming, outgoing), warnings, started, services=asked
+    )
     yield DiscoveryFinished(result)
+
+
+async def _drop(task: asyncio.Task[list[Service]] | None) -> None:
+    """Cancel ``task`` if the discovery ended before it: nobody waits for its answers."""
+    if task is not None and not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _ask_services(
+    ctx: SourceContext, outcomes: list[SourceOutcome]
+) -> asyncio.Task[list[Service]] | None:
+    """In ``thorough`` mode, each JMAP/DAV service found asked once, beside the mail probes
+    (:func:`~autoconf.sources.services.verified_services`); ``fast`` mode does not wait."""
+    found = merge_services(outcomes)
+    if not found or ctx.options.mode is not Mode.THOROUGH:
+        return None
+    return asyncio.create_task(verified_services(ctx, found))
 
 
 def unadmitted_result(
@@ -279,6 +308,8 @@ def _result(
     servers: tuple[list[ServerSettings], list[ServerSettings]],
     warnings: list[DiscoveryWarning],
     started: float,
+    *,
+    services: list[Service] | None = None,
 ) -> DiscoveryResult:
     by_priority = sorted(outcomes, key=lambda o: o.source.priority)
     attempts = [a for outcome in by_priority for a in outcome.attempts]
@@ -298,7 +329,7 @@ def _result(
         outgoing=servers[1],
         attempts=relabel(attempts, domain_status),
         warnings=warnings,
-        services=merge_services(by_priority),
+        services=services if services is not None else merge_services(by_priority),
         elapsed_ms=elapsed_ms(started),
     )
     return result.model_copy(update={"recommendation": recommend(result)})

@@ -17,9 +17,13 @@ such hints, agreeing, makes a host trusted enough for the password). Order, best
    sources (autoconfig, SRV, Autodiscover) always beat a secondary database, since ISPDB
    removes domains on purpose and an older list must not outrank what the domain publishes
    (its ``trust`` field still says what the database is worth on its own);
-4. security (implicit TLS, STARTTLS, plain);
-5. protocol (IMAP before POP3);
-6. source priority, then the order the sources gave.
+4. the provider's own configuration (its files, PACC, SRV, Autodiscover, the caller's) before
+   what only a third party says (ISPDB, the MX heuristic, guessing), as Thunderbird lets the
+   provider's own file win over the ISPDB: a provider that publishes STARTTLS on purpose is not
+   overruled by a database entry naming implicit TLS;
+5. security (implicit TLS, STARTTLS, plain);
+6. protocol (IMAP before POP3);
+7. source priority, then the order the sources gave.
 """
 
 from __future__ import annotations
@@ -69,6 +73,11 @@ _HINT_SOURCES = frozenset(
     {SourceName.MX, SourceName.SRV, SourceName.AUTOCONFIG_HTTP, SourceName.GUESS}
 )
 _BUNDLED_ONLY = frozenset({SourceName.ISPDB_BUNDLED, SourceName.MX})
+# Sources that are not the provider's own word on its servers: databases kept by others, the
+# MX heuristic (a database or the MX host's provider) and probing.
+_THIRD_PARTY = frozenset(
+    {SourceName.ISPDB, SourceName.ISPDB_BUNDLED, SourceName.MX, SourceName.GUESS}
+)
 _SECONDARY = frozenset(
     {ProviderDatabase.DELTACHAT, ProviderDatabase.K9, ProviderDatabase.MAILCORE2}
 )
@@ -115,6 +124,7 @@ def rank_key(
         tier,
         _TRUST_RANK[Trust.LOW] if secondary_only else _TRUST_RANK[server.trust],
         secondary_only,
+        set(server.sources) <= _THIRD_PARTY,
         _SECURITY_RANK[server.security],
         _PROTOCOL_RANK[server.protocol],
         best_source,

@@ -54,6 +54,7 @@ class FetchResult:
     content_type: str
     redirects: tuple[str, ...] = ()  # every URL visited before the final one
     warnings: tuple[str, ...] = field(default=())
+    www_authenticate: tuple[str, ...] = ()  # the challenges of a 401 answer (RFC 9110 §11.6.1)
 
     @property
     def changed_domain(self) -> bool:
@@ -86,10 +87,15 @@ class HttpFetcher:
         *,
         max_bytes: int = MAX_BODY_BYTES,
         follow_redirects: bool = True,
+        accept: frozenset[int] = frozenset(),
     ) -> FetchResult:
-        """GET ``url``; with ``follow_redirects=False`` a redirect is a refusal, not followed."""
+        """GET ``url``; with ``follow_redirects=False`` a redirect is a refusal, not followed.
+
+        A final status outside 2xx raises, unless it is in ``accept`` (a service answering 401
+        to a request without credentials is there): then it is the result.
+        """
         hops = MAX_REDIRECTS if follow_redirects else 0
-        return await self._request("GET", url, deadline, None, {}, max_bytes, hops)
+        return await self._request("GET", url, deadline, None, {}, max_bytes, hops, accept)
 
     async def post(
         self,
@@ -112,16 +118,17 @@ class HttpFetcher:
         headers: dict[str, str],
         max_bytes: int,
         hops: int = MAX_REDIRECTS,
+        accept: frozenset[int] = frozenset(),
     ) -> FetchResult:
         visited: list[str] = []
         warnings: list[str] = []
         current = url
         for _ in range(hops + 1):
-            status, location, content_type, data = await self._once(
+            status, location, content_type, data, challenges = await self._once(
                 method, current, deadline, body, headers, max_bytes
             )
             if location is None:
-                if not 200 <= status < 300:
+                if not 200 <= status < 300 and status not in accept:
                     raise FetchError(
                         f"HTTP {status} from {current}",
                         kind=FetchFailure.HTTP_STATUS,
@@ -135,6 +142,7 @@ class HttpFetcher:
                     content_type=content_type,
                     redirects=tuple(visited),
                     warnings=tuple(warnings),
+                    www_authenticate=challenges,
                 )
             target = _redirect_target(current, location, visited, status)
             if hops == 0:
@@ -155,7 +163,7 @@ class HttpFetcher:
         body: bytes | None,
         headers: dict[str, str],
         max_bytes: int,
-    ) -> tuple[int, str | None, str, bytes]:
+    ) -> tuple[int, str | None, str, bytes, tuple[str, ...]]:
         self._refuse_if_failed(url)
         timeout = httpx.Timeout(
             connect=deadline.phase(self._connect),
@@ -174,9 +182,10 @@ class HttpFetcher:
                     location = response.headers.get("location")
                     if not location:
                         raise _refused(f"HTTP {status} from {url} without a Location", url, status)
-                    return status, location, content_type, b""
+                    return status, location, content_type, b"", ()
                 data = await _read_body(response, url, deadline, max_bytes)
-                return status, None, content_type, data
+                challenges = tuple(response.headers.get_list("www-authenticate")[:8])
+                return status, None, content_type, data, challenges
         except NetworkError:
             raise  # ours already: the transport translated it, with the URL
         # httpx's errors come only from an injected client or from httpx itself (a bad URL):

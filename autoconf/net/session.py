@@ -45,10 +45,15 @@ class AdmittedFetcher:
         *,
         max_bytes: int = MAX_BODY_BYTES,
         follow_redirects: bool = True,
+        accept: frozenset[int] = frozenset(),
     ) -> FetchResult:
         async with self._admitted(url, deadline):
             return await self._inner.get(
-                url, deadline, max_bytes=max_bytes, follow_redirects=follow_redirects
+                url,
+                deadline,
+                max_bytes=max_bytes,
+                follow_redirects=follow_redirects,
+                accept=accept,
             )
 
     async def post(

@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 from xml.etree.ElementTree import Element
 
 from ..address import EmailAddress, normalize_domain, normalize_host
@@ -63,6 +63,7 @@ from ..models import (
     WarningCode,
 )
 from ._ports import port_security, security_words
+from ._urls import https_url
 from ._xml import MAX_DOCUMENT_BYTES, child, children, load_root, local_name, text_of
 
 __all__ = [
@@ -472,20 +473,23 @@ def _pop3(element: Element) -> Pop3Options | None:
 def _provider(root: Element, provider_el: Element) -> tuple[ProviderInfo, bool]:
     """The provider's description, and whether a ``<domain>`` is ``%EMAILDOMAIN%``."""
     domains: list[str] = []
+    mx_domains: list[str] = []
     placeholder = False
     for el in children(provider_el, "domain"):
         value = text_of(el)
         if value is None:
             continue
+        mx = (el.get("purpose") or "").strip().lower() == "mx"
         if value.upper() == _DOMAIN_PLACEHOLDER:
-            placeholder = True
+            placeholder = placeholder or not mx  # "the MX domain is this domain": no news
             continue
         try:
             domain = normalize_domain(value)
         except ValueError:
             continue
-        if domain not in domains:
-            domains.append(domain)
+        found = mx_domains if mx else domains  # an MX domain is not an email domain served
+        if domain not in found:
+            found.append(domain)
     documentation = [
         Documentation(url=url, descriptions=_texts(el, "descr"))
         for el in children(provider_el, "documentation")
@@ -497,6 +501,7 @@ def _provider(root: Element, provider_el: Element) -> tuple[ProviderInfo, bool]:
         display_name=text_of(provider_el, "displayName"),
         display_short_name=text_of(provider_el, "displayShortName"),
         domains=domains,
+        mx_domains=mx_domains,
         documentation=documentation,
         oauth2=_oauth2(root),
         enable=_enable(root, provider_el),
@@ -601,19 +606,13 @@ def _services_for(
     source: SourceName,
     trust: Trust,
 ) -> list[Service]:
-    """The services for ``address``: absolute https URLs on a plain host name only."""
+    """The services for ``address``: absolute https URLs on a host name only (the one URL
+    rule, :func:`autoconf.parsers._urls.https_url`)."""
     services: list[Service] = []
     for kind, template in templates:
-        url = _fill_url(template, address)
-        try:
-            parts = urlsplit(url)
-            normalize_host(parts.hostname or "")
-            parts.port  # noqa: B018 - raises ValueError for a port that is not one
-        except ValueError:
-            continue
-        clean = all(ch.isprintable() and not ch.isspace() for ch in url)
-        if parts.scheme.lower() == "https" and clean and parts.username is None:
-            services.append(Service(kind=kind, url=url, sources=[source], trust=trust))
+        checked = https_url(_fill_url(template, address))
+        if checked is not None:
+            services.append(Service(kind=kind, url=checked[0], sources=[source], trust=trust))
     return services
 
 

@@ -16,8 +16,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import ipaddress
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +35,8 @@ from ..models import (
     SourceName,
     Trust,
 )
+from ._json import load_object
+from ._urls import host_name, https_url
 
 __all__ = [
     "PACC_PATH",
@@ -194,7 +194,7 @@ class PaccDocument:
 
 def parse_document(body: bytes, *, origin: str | None = None) -> PaccDocument:
     """Parse a PACC document's bytes. Invalid JSON or a non-object top level is a ParseError."""
-    top = _load_object(body, origin)
+    top = load_object(body, origin, limit=MAX_DOCUMENT)
     problems: list[str] = []
     protocols = top.get("protocols")
     if not isinstance(protocols, dict):
@@ -216,23 +216,6 @@ def parse_document(body: bytes, *, origin: str | None = None) -> PaccDocument:
     )
 
 
-def _load_object(body: bytes, origin: str | None) -> dict[str, Any]:
-    if len(body) > MAX_DOCUMENT:
-        raise ParseError(f"document over {MAX_DOCUMENT} bytes", source=origin)
-    try:
-        value = json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8 at byte {exc.start}", source=origin) from exc
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}"
-        raise ParseError(f"not JSON: {exc.msg}", where=where, source=origin) from exc
-    except (RecursionError, ValueError) as exc:  # nesting or integers beyond Python's limits
-        raise ParseError("not usable JSON (nested or sized beyond limits)", source=origin) from exc
-    if not isinstance(value, dict):
-        raise ParseError("the top level is not a JSON object", source=origin)
-    return value
-
-
 def _endpoints(protocols: Mapping[str, Any], problems: list[str]) -> list[PaccEndpoint]:
     keys = [k for k in PACC_PORTS if k in protocols]
     if "submit" not in protocols and LEGACY_SUBMIT in protocols:
@@ -246,21 +229,12 @@ def _endpoints(protocols: Mapping[str, Any], problems: list[str]) -> list[PaccEn
             problems.append(f"protocols.{key} has no 'host' string")
             continue
         try:
-            host = _host_name(host)
+            host = host_name(host)
         except ValueError as exc:
             problems.append(f"protocols.{key}.host {host!r} refused: {exc}")
             continue
         endpoints.append(PaccEndpoint(key=key, protocol=protocol, host=host, port=port))
     return endpoints
-
-
-def _host_name(text: str) -> str:
-    """A host name as the draft asks (an FQDN): IP literals and scoped addresses are refused."""
-    try:
-        ipaddress.ip_address(text.split("%", 1)[0].strip("[]"))
-    except ValueError:
-        return normalize_host(text)
-    raise ValueError("an IP address, not a host name")
 
 
 def _urls(protocols: Mapping[str, Any], problems: list[str]) -> list[PaccUrl]:
@@ -270,31 +244,12 @@ def _urls(protocols: Mapping[str, Any], problems: list[str]) -> list[PaccUrl]:
         if entry is None:
             continue
         url = entry.get("url") if isinstance(entry, dict) else None
-        checked = _https_url(url) if isinstance(url, str) else None
+        checked = https_url(url) if isinstance(url, str) else None
         if checked is None:
             problems.append(f"protocols.{kind}.url is not an absolute https URL: {url!r}")
             continue
         urls.append(PaccUrl(kind=kind, url=checked[0], explicit_port=checked[1]))
     return urls
-
-
-def _https_url(url: str) -> tuple[str, bool] | None:
-    """``url`` with a normalised host and whether it names a port; None when not usable."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-        host = _host_name(parts.hostname or "")
-    except ValueError:
-        return None
-    if parts.scheme.lower() != "https" or parts.username is not None or parts.password is not None:
-        return None
-    if any(ch.isspace() or ord(ch) < 0x20 for ch in url):
-        return None
-    netloc = host
-    if port is not None:
-        netloc = f"{netloc}:{port}"
-    rebuilt = parts._replace(scheme="https", netloc=netloc).geturl()
-    return rebuilt, port is not None
 
 
 def _authentication(value: Any, problems: list[str]) -> tuple[bool | None, str | None]:
@@ -324,7 +279,7 @@ def _issuer(value: Any, problems: list[str]) -> str | None:
         problems.append(f"the OAuth issuer {value!r} is a bare host name; read as https://{host}")
         return f"https://{host}"
     parts = urlsplit(value)
-    if _https_url(value) is None or parts.query or parts.fragment:
+    if https_url(value) is None or parts.query or parts.fragment:
         problems.append(f"the OAuth issuer {value!r} is not an https URL without query/fragment")
         return None
     return value
@@ -339,7 +294,7 @@ def _info(value: Any, problems: list[str]) -> tuple[str | None, str | None, str 
     short_name = _text(provider.get("shortName"))
     help_ = value.get("help")
     docs = help_.get("documentation") if isinstance(help_, dict) else None
-    checked = _https_url(docs) if isinstance(docs, str) else None
+    checked = https_url(docs) if isinstance(docs, str) else None
     documentation = checked[0] if checked else None
     if docs is not None and documentation is None:
         problems.append(f"info.help.documentation is not an https URL: {docs!r}")

@@ -411,8 +411,10 @@ def _imap(security: Security, login: Login | None) -> Conversation:
 
 
 def _imap_login(imap: _Imap, login: Login, caps: set[str]) -> Steps:
-    """AUTHENTICATE PLAIN (with SASL-IR when offered), else LOGIN unless it is disabled."""
+    """AUTHENTICATE PLAIN (with SASL-IR when offered), else LOGIN unless it is disabled;
+    LOGIN also after a PLAIN refused for the method rather than the credentials."""
     t = imap.t
+    result: ImapReply | None = None
     if "PLAIN" in t.sasl_mechanisms:
         if "SASL-IR" in caps:
             result = yield from imap.command(f"AUTHENTICATE PLAIN {login.plain()}", secret=True)
@@ -420,14 +422,37 @@ def _imap_login(imap: _Imap, login: Login, caps: set[str]) -> Steps:
             result = yield from imap.command("AUTHENTICATE PLAIN")
             if result.status == "+":
                 result = yield from imap.continuation(login.plain())
-    elif "LOGINDISABLED" not in caps:
+    if (result is None or _imap_method_refused(result)) and "LOGINDISABLED" not in caps:
         user, password = _imap_quote(login.username), _imap_quote(login.password)
         result = yield from imap.command(f"LOGIN {user} {password}", secret=True)
-    else:
+    if result is None:
         t.login_detail = "not tried: the server offers neither AUTH=PLAIN nor LOGIN"
         return None
     t.logged_in(result.status == "OK", f"{result.status} {result.text}".strip())
     return None
+
+
+# IMAP response codes (RFC 5530) that put a refused login down to the account, not the
+# method: with one of them, no other method is tried.
+_IMAP_ACCOUNT_CODES = frozenset(
+    {
+        "AUTHENTICATIONFAILED",
+        "AUTHORIZATIONFAILED",
+        "EXPIRED",
+        "CONTACTADMIN",
+        "PRIVACYREQUIRED",
+        "UNAVAILABLE",
+    }
+)
+
+
+def _imap_method_refused(reply: ImapReply) -> bool:
+    """A refused AUTHENTICATE that is about the method (BAD, or NO without an account code):
+    the next method is worth trying, as Thunderbird tries its next one after a failure."""
+    if reply.status == "BAD":
+        return True
+    code = reply.text[1:].split("]", 1)[0].split(" ", 1)[0].upper() if reply.text[:1] == "[" else ""
+    return reply.status == "NO" and code not in _IMAP_ACCOUNT_CODES
 
 
 def _imap_quote(text: str) -> str:
@@ -489,10 +514,12 @@ def _pop3(security: Security, login: Login | None) -> Conversation:
 
 
 def _pop3_login(t: Transcript, login: Login) -> Steps:
-    """AUTH PLAIN when offered, else USER/PASS."""
+    """AUTH PLAIN when offered, else USER/PASS; USER/PASS also after an AUTH PLAIN refused
+    without the ``[AUTH]`` code (RFC 3206: the credentials), so for the method."""
+    result: PopReply | None = None
     if "PLAIN" in t.sasl_mechanisms:
         result = yield from _pop_command(t, f"AUTH PLAIN {login.plain()}", secret=True)
-    else:
+    if result is None or (not result.ok and not _pop_account_refused(result)):
         if any(ch in login.username + login.password for ch in "\r\n"):
             raise ProtocolViolation("the user name or password contains a line break")
         result = yield from _pop_command(t, f"USER {login.username}", secret=True)
@@ -500,6 +527,15 @@ def _pop3_login(t: Transcript, login: Login) -> Steps:
             result = yield from _pop_command(t, f"PASS {login.password}", secret=True)
     t.logged_in(result.ok, ("+OK " if result.ok else "-ERR ") + result.text)
     return None
+
+
+# RFC 3206 codes that say a refused login is about the account or the server, not the method.
+_POP_ACCOUNT_CODES = frozenset({"AUTH", "SYS/TEMP", "SYS/PERM", "IN-USE", "LOGIN-DELAY"})
+
+
+def _pop_account_refused(reply: PopReply) -> bool:
+    code = reply.text[1:].split("]", 1)[0].upper() if reply.text[:1] == "[" else ""
+    return code in _POP_ACCOUNT_CODES
 
 
 # SMTP ---------------------------------------------------------------------------------------
@@ -571,18 +607,25 @@ def _smtp(security: Security, login: Login | None) -> Conversation:
 
 
 def _smtp_login(t: Transcript, login: Login) -> Steps:
-    """AUTH PLAIN when offered, else AUTH LOGIN (user name and password in two steps)."""
+    """AUTH PLAIN when offered, else AUTH LOGIN (user name and password in two steps); AUTH
+    LOGIN also after a PLAIN refused for the method (504, 534, 538, 500-502: not 535)."""
+    result: SmtpReply | None = None
     if "PLAIN" in t.sasl_mechanisms:
         result = yield from _smtp_command(t, f"AUTH PLAIN {login.plain()}", secret=True)
-    elif "LOGIN" in t.sasl_mechanisms:
+    if (result is None or result.code in _SMTP_METHOD_REFUSED) and "LOGIN" in t.sasl_mechanisms:
         result = yield from _smtp_command(t, "AUTH LOGIN")
         for secret in (login.username, login.password):
             if result.code != 334:
                 break
             encoded = base64.b64encode(secret.encode()).decode()
             result = yield from _smtp_command(t, encoded, secret=True)
-    else:
+    if result is None:
         t.login_detail = "not tried: the server offers no AUTH PLAIN or LOGIN here"
         return None
     t.logged_in(result.code == 235, f"{result.code} {result.text}".strip())
     return None
+
+
+# SMTP replies to AUTH about the mechanism, not the credentials (RFC 4954 §6, RFC 5321): the
+# command or mechanism unknown, too weak, or needing encryption first.
+_SMTP_METHOD_REFUSED = frozenset({500, 501, 502, 504, 534, 538})

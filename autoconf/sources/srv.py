@@ -22,7 +22,7 @@ from ..parsers.srv import (
 from ._fetch import failed_attempt
 from .base import SourceContext, SourceOutcome, Stopwatch
 
-__all__ = ["SrvSource"]
+__all__ = ["SrvSource", "dav_paths"]
 
 
 class SrvSource:
@@ -61,7 +61,7 @@ class SrvSource:
         results = await asyncio.gather(*(one(label) for label in labels))
         answers = {label: records for label, (_, records) in zip(labels, results, strict=True)}
         settings = settings_from_srv(answers, ctx.address)
-        paths = await self._paths(ctx, answers)
+        paths = await dav_paths(ctx, answers)
         return SourceOutcome(
             source=self.name,
             # The JMAP/DAV look-ups are recorded only when they found records: they are not
@@ -77,21 +77,22 @@ class SrvSource:
             services=services_from_srv(answers, paths, ctx.address),
         )
 
-    async def _paths(
-        self, ctx: SourceContext, answers: dict[str, list[SrvRecord]]
-    ) -> dict[str, str | None]:
-        """The TXT ``path`` beside each DAV SRV record that has one (RFC 6764 §4)."""
-        asked = [label for label in DAV_SERVICES if label != "_jmap._tcp" and answers.get(label)]
 
-        async def path(label: str) -> str | None:
-            name = f"{label}.{ctx.address.domain}"
-            try:
-                found = await ctx.network().dns.txt(
-                    name, ctx.deadline, limit=ctx.options.first_byte_timeout
-                )
-            except (AutoconfError, OSError):
-                return None  # no path: the well-known URL is used
-            return txt_path(found)
+async def dav_paths(
+    ctx: SourceContext, answers: dict[str, list[SrvRecord]]
+) -> dict[str, str | None]:
+    """The TXT ``path`` beside each DAV SRV record that has one (RFC 6764 §4)."""
+    asked = [label for label in DAV_SERVICES if label != "_jmap._tcp" and answers.get(label)]
 
-        found = await asyncio.gather(*(path(label) for label in asked))
-        return dict(zip(asked, found, strict=True))
+    async def path(label: str) -> str | None:
+        name = f"{label}.{ctx.address.domain}"
+        try:
+            found = await ctx.network().dns.txt(
+                name, ctx.deadline, limit=ctx.options.first_byte_timeout
+            )
+        except (AutoconfError, OSError):
+            return None  # no path: the well-known URL is used
+        return txt_path(found)
+
+    found = await asyncio.gather(*(path(label) for label in asked))
+    return dict(zip(asked, found, strict=True))

@@ -8,7 +8,14 @@ from contextlib import redirect_stdout
 
 import pytest
 
-from autoconf import AttemptStatus, SourceName, WarningCode, discover
+from autoconf import (
+    AttemptStatus,
+    AuthMethod,
+    OAuthMetadataStatus,
+    SourceName,
+    WarningCode,
+    discover,
+)
 from autoconf.cli import main
 from tests.world import WorldInfo
 from tests.world.library import WITHOUT_GUESS, library_options
@@ -60,6 +67,11 @@ async def test_a_vouched_document_is_verified_live(world: WorldInfo):
     assert result.incoming[0].verification.ok
     assert result.outgoing[0].verification is not None
     assert result.outgoing[0].verification.ok
+    # The JMAP session and the CalDAV context URL ask for credentials: they are there.
+    assert [(s.kind.value, s.answered, s.status) for s in result.services] == [
+        ("jmap", True, 401),
+        ("caldav", True, 401),
+    ]
 
 
 async def test_a_mismatching_document_is_never_used_and_is_warned_about(world: WorldInfo):
@@ -111,6 +123,8 @@ def test_the_cli_json_names_pacc_among_the_sources(world: WorldInfo):
         "url": "https://jmap.pacc.test/session",
         "sources": ["pacc"],
         "trust": "high",
+        "answered": None,  # --no-verify: not asked
+        "status": None,
     }
 
 
@@ -180,3 +194,104 @@ def test_the_human_view_lists_the_services_under_also_found(world: WorldInfo):
         in text
     )
     assert "Calendars (CalDAV): https://dav.dav-services.test/dav/calendars/" in text
+
+
+# -- OAuth issuer metadata (RFC 8414) and the live JMAP/DAV URLs -----------------------------
+
+
+async def test_matching_issuer_metadata_gives_the_oauth_endpoints(world: WorldInfo):
+    """pacc-oauth.test: the issuer has a path, so its metadata is at
+    /.well-known/oauth-authorization-server/tenant; its endpoints and the scopes for mail,
+    calendars and contacts reach ProviderInfo.oauth2, with no warning."""
+    result = await discover(world.scenarios["pacc-oauth"].address, options=_options(world))
+    assert result.provider is not None
+    oauth = result.provider.oauth2
+    assert oauth is not None
+    issuer = "https://auth.pacc-oauth.test/tenant"
+    assert (oauth.issuer, oauth.metadata) == (issuer, OAuthMetadataStatus.OK)
+    assert (oauth.auth_url, oauth.token_url) == (f"{issuer}/authorize", f"{issuer}/token")
+    assert oauth.registration_url == f"{issuer}/register"
+    assert oauth.pkce_methods == ["S256"]
+    assert oauth.scopes == [
+        "urn:ietf:params:oauth:scope:mail",
+        "urn:ietf:params:oauth:scope:calendars",
+        "urn:ietf:params:oauth:scope:contacts",
+        "offline_access",
+    ]
+    assert WarningCode.OAUTH_METADATA not in [w.code for w in result.warnings]
+    assert AuthMethod.OAUTH2 in result.incoming[0].auth
+
+
+async def test_metadata_for_another_issuer_takes_oauth_away(world: WorldInfo):
+    """pacc-oauth-mismatch.test: the metadata's issuer has a trailing slash: another issuer,
+    so no OAuth is offered and oauth-metadata is warned about."""
+    result = await discover(world.scenarios["pacc-oauth-mismatch"].address, options=_options(world))
+    assert result.provider is not None
+    assert result.provider.oauth2 is not None
+    assert result.provider.oauth2.metadata is OAuthMetadataStatus.MISMATCH
+    assert result.provider.oauth2.auth_url is None
+    assert WarningCode.OAUTH_METADATA in [w.code for w in result.warnings]
+    assert AuthMethod.OAUTH2 not in result.incoming[0].auth
+    assert result.incoming[0].host == "imap.pacc-oauth-mismatch.test"
+
+
+def _services(report: dict[str, object], mechanism: str) -> list[tuple[str, int | None, list]]:
+    mechanisms = {m["mechanism"]: m for m in report["mechanisms"]}  # type: ignore[union-attr]
+    return [
+        (s["kind"], s["lookup"]["status"], s["challenges"])
+        for s in mechanisms[mechanism]["services"]
+    ]
+
+
+def test_check_asks_each_service_and_reads_the_issuer_metadata(world: WorldInfo):
+    """--check pacc-oauth.test: JMAP answers 401 with a Bearer challenge (fine), CalDAV 401
+    without one (service-no-challenge), CardDAV 404 (service-unreachable); the OAuth metadata
+    loads and serves a public client (no pacc-oauth-* finding)."""
+    status, report = _check(world, "pacc-oauth")
+    assert status == 5
+    assert _services(report, "pacc") == [
+        ("jmap", 401, ["Bearer"]),
+        ("caldav", 401, []),
+        ("carddav", 404, []),
+    ]
+    findings = {f["code"]: f for f in report["findings"]}  # type: ignore[union-attr]
+    assert findings["service-no-challenge"]["severity"] == "warning"
+    assert findings["service-unreachable"]["host"] == "dav.pacc-oauth.test"
+    assert not [c for c in findings if c.startswith("pacc-oauth")]
+    pacc = next(m for m in report["mechanisms"] if m["mechanism"] == "pacc")  # type: ignore
+    assert pacc["pacc"]["oauth"]["public_client_ready"] is True
+
+
+def test_check_follows_the_jmap_well_known_redirect(world: WorldInfo):
+    """--check dav-services.test: /.well-known/jmap redirects to the session resource, which
+    answers 401 Bearer; the CalDAV context path answers 401 Basic: no service finding."""
+    _, report = _check(world, "dav-services")
+    mechanisms = {m["mechanism"]: m for m in report["mechanisms"]}  # type: ignore[union-attr]
+    jmap, caldav = mechanisms["srv"]["services"]
+    assert jmap["lookup"]["redirects"] == ["https://jmap.dav-services.test/.well-known/jmap"]
+    assert jmap["lookup"]["final_url"] == "https://jmap.dav-services.test/jmap/session"
+    assert (jmap["lookup"]["status"], jmap["challenges"]) == (401, ["Bearer"])
+    assert (caldav["lookup"]["status"], caldav["challenges"]) == (401, ['Basic realm="mail"'])
+    codes = {f["code"] for f in report["findings"]}  # type: ignore[union-attr]
+    assert not {c for c in codes if c.startswith("service-")}
+
+
+async def test_a_verifying_discovery_asks_each_service_once(world: WorldInfo):
+    """pacc-oauth.test with verification: JMAP 401 (there), CalDAV 401 without a challenge
+    (there, asking for credentials), CardDAV 404 (not there); dav-services.test's JMAP
+    well-known URL redirects to a session that answers 401. Fast mode asks nothing."""
+    options = library_options(world, sources=WITHOUT_GUESS)
+    result = await discover(world.scenarios["pacc-oauth"].address, options=options)
+    assert [(s.kind.value, s.answered, s.status) for s in result.services] == [
+        ("jmap", True, 401),
+        ("caldav", True, 401),
+        ("carddav", False, 404),
+    ]
+    result = await discover(world.scenarios["dav-services"].address, options=options)
+    assert [(s.kind.value, s.answered) for s in result.services] == [
+        ("jmap", True),
+        ("caldav", True),
+    ]
+    fast = library_options(world, sources=WITHOUT_GUESS, mode="fast")
+    result = await discover(world.scenarios["pacc-oauth"].address, options=fast)
+    assert all(s.answered is None for s in result.services)

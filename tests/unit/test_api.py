@@ -51,6 +51,7 @@ def test_public_api_is_pinned_and_sorted():
         "NetworkError",
         "NotProbed",
         "OAuth2Info",
+        "OAuthMetadataStatus",
         "Options",
         "OptionsError",
         "PaccRecordProblem",

@@ -64,6 +64,9 @@ def _server_block(host: WebHost, www: Path, certs: Mapping[str, CertFiles]) -> s
             # 3xx: target is the Location; other codes: target is the response text.
             value = target if 300 <= code < 400 else f'"{target}"'
             body.append(f"    location = {path} {{ return {code} {value}; }}")
+        for path, challenge in sorted(host.challenges.items()):
+            header = f" add_header WWW-Authenticate '{challenge}' always;" if challenge else ""
+            body.append(f"    location = {path} {{{header} return 401; }}")
         for path, f in sorted(host.files.items()):
             dest = root / path.lstrip("/")
             dest.parent.mkdir(mode=0o755, parents=True, exist_ok=True)

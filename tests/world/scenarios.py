@@ -179,6 +179,9 @@ class WebHost:
     proxy_paths: dict[str, str] = dataclasses.field(default_factory=dict)
     # A file path answered from another of `files` when the query has ?emailaddress=.
     with_address: dict[str, str] = dataclasses.field(default_factory=dict)
+    # Paths answered 401, with this WWW-Authenticate challenge (None: without one), as a JMAP
+    # or DAV service asked without credentials answers.
+    challenges: dict[str, str | None] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass

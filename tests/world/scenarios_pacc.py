@@ -9,17 +9,23 @@ their SHA-256 digests in Knot's TXT records.
   SRV records: the document is not used.
 - ``pacc-redirect.test``: the PACC URL answers 301 to a host serving a document its TXT record
   vouches for; redirects are not followed, so nothing is found through PACC (SRV answers).
+- ``pacc-oauth*.test``: documents naming an OAuth issuer whose RFC 8414 metadata matches (with
+  a path in the issuer), names another issuer, is missing, or does not serve a public client;
+  and JMAP/CalDAV/CardDAV URLs that answer 401 with or without a challenge, or 404.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from autoconf.parsers.pacc import PACC_PATH, record_for
 
 if TYPE_CHECKING:
-    from tests.world.scenarios import _Builder
+    from tests.world.scenarios import Zone, _Builder
+
+    Serve = Callable[..., None]
 
 # Every PACC scenario (all have working imap./smtp. hosts), and the check finding each makes.
 NAMES = (
@@ -32,6 +38,10 @@ NAMES = (
     "pacc-wrong-cert",
     "pacc-not-json",
     "pacc-entries",
+    "pacc-oauth",
+    "pacc-oauth-mismatch",
+    "pacc-oauth-missing",
+    "pacc-oauth-profile",
 )
 FINDINGS = {
     "pacc-stale-record": "pacc",
@@ -44,21 +54,52 @@ FINDINGS = {
     "pacc-bad-record": "pacc-entries",
     "pacc-entry-ignored": "pacc-entries",
     "pacc-one-revision": "pacc-entries",
+    "pacc-oauth-metadata": "pacc-oauth-missing",
+    "pacc-oauth-mismatch": "pacc-oauth-mismatch",
+    "pacc-oauth-profile": "pacc-oauth-profile",
+    "service-unreachable": "pacc-oauth",
+    "service-no-challenge": "pacc-oauth",
+    "service-well-known": "pacc-oauth-profile",
 }
 
 DECOY = "decoy.pacc-elsewhere.test"
 
 
-def document(imap: str, submit: str, name: str, **urls: str) -> bytes:
+def document(imap: str, submit: str, name: str, *, issuer: str | None = None, **urls: str) -> bytes:
     """A PACC document in the draft's deterministic form (sorted keys, compact, UTF-8)."""
     protocols: dict[str, dict[str, str]] = {"imap": {"host": imap}, "submit": {"host": submit}}
     protocols.update({kind: {"url": url} for kind, url in urls.items()})
+    authentication: dict[str, object] = {"password": True}
+    if issuer is not None:
+        authentication["oauth-public"] = {"issuer": issuer}
     value = {
         "protocols": protocols,
-        "authentication": {"password": True},
+        "authentication": authentication,
         "info": {"provider": {"name": name}},
     }
+    return _json(value)
+
+
+def _json(value: object) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def metadata(issuer: str, /, **changes: object) -> bytes:
+    """RFC 8414 metadata for ``issuer`` that serves a public client, with ``changes``."""
+    value: dict[str, object] = {
+        "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/authorize",
+        "token_endpoint": f"{issuer}/token",
+        "registration_endpoint": f"{issuer}/register",
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["none"],
+    }
+    value.update(changes)
+    return _json(value)
+
+
+BASIC = 'Basic realm="mail"'
 
 
 def add(b: _Builder) -> None:
@@ -69,7 +110,6 @@ def add(b: _Builder) -> None:
         Expect,
         Scenario,
         WebFile,
-        Zone,
         clientconfig,
         standard_servers,
     )
@@ -115,6 +155,8 @@ def add(b: _Builder) -> None:
     serve(z, body)
     vouch(z, body + b" ")  # stale
     vouch(z, body)
+    b.webhost(z, f"jmap.{z.origin}").challenges["/session"] = BASIC
+    b.webhost(z, f"dav.{z.origin}").challenges["/calendars/"] = BASIC
 
     z = working(
         "pacc-mismatch",
@@ -159,8 +201,12 @@ def add(b: _Builder) -> None:
         "_carddavs._tcp with target '.' (not offered)",
     )
     d = z.origin
-    b.webhost(z, f"jmap.{d}")
-    b.webhost(z, f"dav.{d}")
+    # The JMAP well-known URL redirects to the session resource (RFC 8620 §2.2), which asks
+    # for credentials; the CalDAV context path asks for them too.
+    jmap = b.webhost(z, f"jmap.{d}")
+    jmap.redirects["/.well-known/jmap"] = (307, f"https://jmap.{d}/jmap/session")
+    jmap.challenges["/jmap/session"] = "Bearer"
+    b.webhost(z, f"dav.{d}").challenges["/dav/calendars/"] = BASIC
     z.add(f"_jmap._tcp.{d}", "SRV", f"0 1 443 jmap.{d}.")
     z.add(f"_caldavs._tcp.{d}", "SRV", f"0 1 443 dav.{d}.")
     z.add(f"_caldavs._tcp.{d}", "TXT", '"path=/dav/calendars/"')
@@ -200,3 +246,62 @@ def add(b: _Builder) -> None:
     serve(z, body)
     vouch(z, body)
     z.add(f"_ua-auto-config.{z.origin}", "TXT", '"v=UAAC1; a=sha512; d=AAAA"')
+
+    add_oauth(b, working, serve, vouch)
+
+
+def add_oauth(b: _Builder, working: Callable[..., Zone], serve: Serve, vouch: Serve) -> None:
+    """The OAuth issuer scenarios (RFC 8414 metadata) and their JMAP/DAV URLs."""
+    from tests.world.scenarios import WebFile
+
+    def published(name: str, description: str, meta: Callable[[str], bytes | None]) -> Zone:
+        """A vouched document on ``name``.test naming an issuer on auth.``name``.test, whose
+        metadata ``meta(issuer)`` gives (None: no metadata)."""
+        z = working(name, f"{name}.test", description, srv=False)
+        d = z.origin
+        issuer = f"https://auth.{d}/tenant" if name == "pacc-oauth" else f"https://auth.{d}"
+        urls = {
+            "jmap": f"https://jmap.{d}/session",
+            "caldav": f"https://dav.{d}/calendars/",
+            "carddav": f"https://dav.{d}/contacts/",
+        }
+        body = document(f"imap.{d}", f"smtp.{d}", name, issuer=issuer, **urls)
+        serve(z, body)
+        vouch(z, body)
+        auth = b.webhost(z, f"auth.{d}")
+        content = meta(issuer)
+        if content is not None:
+            path = "/.well-known/oauth-authorization-server" + issuer.partition(f"auth.{d}")[2]
+            auth.files[path] = WebFile(content, "application/json")
+        b.webhost(z, f"jmap.{d}").challenges["/session"] = "Bearer"
+        b.webhost(z, f"dav.{d}").challenges["/calendars/"] = BASIC
+        b.webhost(z, f"dav.{d}").challenges["/contacts/"] = BASIC
+        return z
+
+    z = published(
+        "pacc-oauth",
+        "a PACC document naming an issuer with a path, whose RFC 8414 metadata matches; its "
+        "CalDAV URL answers 401 without a challenge and its CardDAV URL 404",
+        metadata,
+    )
+    dav = b.web[f"dav.{z.origin}"]
+    dav.challenges["/calendars/"] = None
+    del dav.challenges["/contacts/"]
+    published(
+        "pacc-oauth-mismatch",
+        "the issuer's metadata names the issuer with a trailing slash: another issuer",
+        lambda issuer: metadata(issuer, issuer=f"{issuer}/"),
+    )
+    published("pacc-oauth-missing", "the issuer's host serves no metadata at all", lambda _: None)
+    z = published(
+        "pacc-oauth-profile",
+        "the issuer's metadata offers PKCE 'plain' only and needs a client secret; an SRV "
+        "record for CalDAV without a TXT path, whose well-known URL answers itself",
+        lambda issuer: metadata(
+            issuer,
+            code_challenge_methods_supported=["plain"],
+            token_endpoint_auth_methods_supported=["client_secret_basic"],
+        ),
+    )
+    z.add(f"_caldavs._tcp.{z.origin}", "SRV", f"0 1 443 dav.{z.origin}.")
+    b.web[f"dav.{z.origin}"].challenges["/.well-known/caldav"] = BASIC

@@ -228,6 +228,17 @@ def _mechanism_body(w: _Writer, report: MechanismReport) -> None:
         w.line("names:", indent=2)
         for server in servers:
             w.line(label(server), indent=4, hang=6)
+    oauth = report.pacc.oauth if report.pacc else None
+    if oauth is not None:
+        w.line(f"OAuth issuer {oauth.issuer}: metadata {_words(oauth.status.value)}", indent=2)
+        w.line(oauth.url, indent=4, hang=6)
+    if report.services:
+        w.line("services, asked without credentials:", indent=2)
+        for service in report.services:
+            said = _said(service.lookup).replace(", parsed", "")
+            if service.challenges:
+                said += f", WWW-Authenticate: {'; '.join(service.challenges)}"
+            w.line(f"{service.kind.value}: {service.lookup.url}: {said}", indent=4, hang=6)
 
 
 def _where(w: _Writer, report: MechanismReport) -> None:

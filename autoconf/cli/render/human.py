@@ -395,8 +395,10 @@ def _also_found(console: Console, result: DiscoveryResult) -> None:
     _heading(console, "Also found")
     for service in result.services:
         what = words.SERVICE_KINDS[service.kind]
+        checked = words.SERVICE_ANSWERED.get(service.answered, "")
         console.print(
-            Text(f"  {what}: {service.url}  (trust: {service.trust.value})"), soft_wrap=True
+            Text(f"  {what}: {service.url}  (trust: {service.trust.value}{checked})"),
+            soft_wrap=True,
         )
     console.print()
 

@@ -81,6 +81,8 @@ SERVICE_KINDS = {
     ServiceKind.CALDAV: "Calendars (CalDAV)",
     ServiceKind.CARDDAV: "Contacts (CardDAV)",
 }
+# What the live check of a service URL found (Service.answered; nothing when not asked).
+SERVICE_ANSWERED: dict[bool | None, str] = {True: ", answers", False: ", does not answer"}
 
 SOURCES = {
     SourceName.LOCAL: "your local configuration files",
@@ -144,6 +146,10 @@ WARNINGS = {
     WarningCode.PACC_DIGEST_MISMATCH: (
         "The provider's PACC file does not match the fingerprint its DNS publishes, so it was "
         "changed on the way or is out of date; it was not used."
+    ),
+    WarningCode.OAUTH_METADATA: (
+        "The provider's sign-in service (OAuth) does not describe itself as it should, so "
+        "signing in through it may not work."
     ),
     WarningCode.DNSSEC_BOGUS: (
         "A DNS answer carried DNSSEC signatures that do not check out, so it may have been "

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from autoconf.check.findings import pacc_findings
+from autoconf.check.findings import pacc_findings, service_findings
 from autoconf.check.mechanisms import check_pacc
-from autoconf.check.report import FindingCode, LookupOutcome, Severity
+from autoconf.check.report import FindingCode, LookupOutcome, Mechanism, Severity
 from autoconf.errors import FetchError, FetchFailure, TLSError
+from autoconf.models import OAuthMetadataStatus
+from autoconf.net.http import FetchResult
 from autoconf.parsers.pacc import document_url, record_for, txt_name
 
 from .test_mechanisms import D, ScriptedDns, ScriptedHttp, answer, context
@@ -111,3 +115,110 @@ async def test_document_entries_clients_ignore_and_a_single_revision_key():
     assert found[FindingCode.PACC_ONE_REVISION].severity is Severity.INFO
     _, found = await _check(b"<html>", record_for(b"<html>"))
     assert set(found) == {FindingCode.PACC_BAD_DOCUMENT}
+
+
+# -- OAuth issuer metadata (RFC 8414) and the JMAP/DAV URLs --------------------------------
+
+ISSUER = "https://auth.example.com"
+META_URL = "https://auth.example.com/.well-known/oauth-authorization-server"
+OIDC_URL = "https://auth.example.com/.well-known/openid-configuration"
+JMAP = "https://jmap.example.com/session"
+CALDAV = "https://dav.example.com/calendars/"
+WITH_OAUTH = (
+    b'{"protocols":{"imap":{"host":"imap.example.com"},"submit":{"host":"smtp.example.com"},'
+    b'"jmap":{"url":"' + JMAP.encode() + b'"},"caldav":{"url":"' + CALDAV.encode() + b'"}},'
+    b'"authentication":{"password":false,"oauth-public":{"issuer":"' + ISSUER.encode() + b'"}},'
+    b'"info":{"provider":{"name":"Example"}}}'
+)
+META = (
+    b'{"issuer":"https://auth.example.com","authorization_endpoint":"https://auth.example.com/a",'
+    b'"token_endpoint":"https://auth.example.com/t","code_challenge_methods_supported":["S256"],'
+    b'"token_endpoint_auth_methods_supported":["none"]}'
+)
+
+
+def _challenged(url: str, *challenges: str, status: int = 401) -> FetchResult:
+    return FetchResult(
+        url=url, status=status, body=b"", content_type="text/plain", www_authenticate=challenges
+    )
+
+
+async def _oauth_check(answers: dict[str, FetchResult | Exception]):
+    answers = {URL: answer(URL, WITH_OAUTH, "application/json"), **answers}
+    dns = ScriptedDns(txt={NAME: [(record_for(WITH_OAUTH).encode(),)]})
+    report = await check_pacc(context(ScriptedHttp(answers), dns))
+    return report, {f.code: f for f in pacc_findings(D, report) + service_findings(report)}
+
+
+async def test_matching_metadata_and_answering_services_make_no_finding():
+    """The issuer's metadata matches and serves a public client; JMAP and CalDAV answer 401
+    with a challenge: no finding, the endpoints and challenges recorded."""
+    report, found = await _oauth_check(
+        {
+            META_URL: answer(META_URL, META, "application/json"),
+            JMAP: _challenged(JMAP, 'Basic realm="mail"', "Bearer"),
+            CALDAV: _challenged(CALDAV, "", status=207),
+        }
+    )
+    assert set(found) == {FindingCode.PACC_ONE_REVISION}  # 'submit' only: a note
+    assert report.pacc is not None
+    assert report.pacc.oauth is not None
+    oauth = report.pacc.oauth
+    assert (oauth.status, oauth.url) == (OAuthMetadataStatus.OK, META_URL)
+    assert (oauth.authorization_endpoint, oauth.token_endpoint) == (
+        "https://auth.example.com/a",
+        "https://auth.example.com/t",
+    )
+    assert oauth.public_client_ready
+    assert [(s.kind.value, s.lookup.status, s.challenges) for s in report.services] == [
+        ("jmap", 401, ['Basic realm="mail"', "Bearer"]),
+        ("caldav", 207, [""]),
+    ]
+
+
+async def test_openid_discovery_is_the_alternative():
+    """No RFC 8414 document (404) but OpenID Connect's: the OpenID one is used."""
+    report, found = await _oauth_check({OIDC_URL: answer(OIDC_URL, META, "application/json")})
+    assert report.pacc is not None
+    assert report.pacc.oauth is not None
+    assert (report.pacc.oauth.status, report.pacc.oauth.url) == (OAuthMetadataStatus.OK, OIDC_URL)
+    assert FindingCode.PACC_OAUTH_METADATA not in found
+
+
+async def test_missing_mismatched_and_unfit_metadata_are_findings():
+    """No metadata: pacc-oauth-metadata (error); another issuer: pacc-oauth-mismatch (error);
+    no PKCE S256: pacc-oauth-profile (warning)."""
+    _, found = await _oauth_check({})
+    assert found[FindingCode.PACC_OAUTH_METADATA].severity is Severity.ERROR
+    other = META.replace(b'"issuer":"https://auth.example.com"', b'"issuer":"https://evil.test"')
+    _, found = await _oauth_check({META_URL: answer(META_URL, other, "application/json")})
+    assert found[FindingCode.PACC_OAUTH_MISMATCH].severity is Severity.ERROR
+    assert FindingCode.PACC_OAUTH_METADATA not in found
+    plain = META.replace(b'["S256"]', b'["plain"]')
+    _, found = await _oauth_check({META_URL: answer(META_URL, plain, "application/json")})
+    assert found[FindingCode.PACC_OAUTH_PROFILE].severity is Severity.WARNING
+
+
+async def test_services_that_do_not_answer_or_give_no_challenge_are_findings():
+    """A 404 JMAP URL: service-unreachable (error); a 401 without WWW-Authenticate:
+    service-no-challenge (warning); both name the PACC mechanism."""
+    _, found = await _oauth_check(
+        {META_URL: answer(META_URL, META, "application/json"), CALDAV: _challenged(CALDAV)}
+    )
+    assert found[FindingCode.SERVICE_UNREACHABLE].severity is Severity.ERROR
+    assert found[FindingCode.SERVICE_UNREACHABLE].host == "jmap.example.com"
+    assert found[FindingCode.SERVICE_NO_CHALLENGE].severity is Severity.WARNING
+    assert found[FindingCode.SERVICE_NO_CHALLENGE].mechanisms == [Mechanism.PACC]
+
+
+async def test_services_are_not_asked_without_verify():
+    """--no-verify: the URLs are listed in the details, never requested."""
+    http = ScriptedHttp({URL: answer(URL, WITH_OAUTH, "application/json")})
+    dns = ScriptedDns(txt={NAME: [(record_for(WITH_OAUTH).encode(),)]})
+    ctx = context(http, dns)
+    ctx = dataclasses.replace(ctx, options=dataclasses.replace(ctx.options, verify=False))
+    report = await check_pacc(ctx)
+    assert report.services == []
+    assert JMAP not in http.asked
+    assert report.pacc is not None
+    assert report.pacc.urls == [JMAP, CALDAV]

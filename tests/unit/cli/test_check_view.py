@@ -99,3 +99,51 @@ def test_a_problem_with_srv_points_at_the_zone_to_publish():
     text = " ".join(_view(findings=[warn]).split())
     assert "python -m autoconf --check example.com --format srv-zone" in text
     assert "--format srv-zone" not in _view(findings=[])
+
+
+def test_the_pacc_section_shows_the_oauth_metadata_and_each_service():
+    """The PACC section says how the issuer's metadata was read and where, and what each
+    JMAP/DAV URL answered without credentials (status, challenges, redirects)."""
+    from autoconf.check.report import (
+        HttpLookup,
+        LookupOutcome,
+        MechanismReport,
+        OAuthCheck,
+        PaccDetails,
+        ServiceCheck,
+    )
+    from autoconf.models import OAuthMetadataStatus, ServiceKind
+
+    meta = "https://auth.example.com/.well-known/oauth-authorization-server"
+    jmap = HttpLookup(
+        url="https://example.com/.well-known/jmap",
+        outcome=LookupOutcome.OK,
+        status=401,
+        final_url="https://jmap.example.com/session",
+        redirects=["https://example.com/.well-known/jmap"],
+    )
+    dav = HttpLookup(
+        url="https://dav.example.com/cal/", outcome=LookupOutcome.NOT_FOUND, status=404
+    )
+    pacc = MechanismReport(
+        mechanism=Mechanism.PACC,
+        published=True,
+        pacc=PaccDetails(
+            oauth=OAuthCheck(
+                issuer="https://auth.example.com", status=OAuthMetadataStatus.MISMATCH, url=meta
+            )
+        ),
+        services=[
+            ServiceCheck(kind=ServiceKind.JMAP, lookup=jmap, challenges=['Basic realm="x"']),
+            ServiceCheck(kind=ServiceKind.CALDAV, lookup=dav),
+        ],
+    )
+    text = _view(mechanisms=[*sample_report().mechanisms, pacc])
+    section = _section(text, "PACC")
+    assert "OAuth issuer https://auth.example.com: metadata mismatch" in section
+    assert meta in section
+    assert "jmap: https://example.com/.well-known/jmap: HTTP 401" in section
+    assert 'redirected to https://jmap.example.com/session, WWW-Authenticate: Basic realm="x"' in (
+        " ".join(line.strip() for line in section.splitlines())
+    )
+    assert "caldav: https://dav.example.com/cal/: HTTP 404, not found" in section

@@ -234,6 +234,7 @@ def test_every_warning_code_has_plain_words():
         WarningCode.INCOMPLETE_DOCUMENT: "names no server for sending or for receiving",
         WarningCode.PACC_DIGEST_MISMATCH: "does not match the fingerprint its DNS publishes",
         WarningCode.DNSSEC_BOGUS: "signatures that do not check out",
+        WarningCode.OAUTH_METADATA: "does not describe itself as it should",
     }
     assert set(plain) == set(WarningCode)
     result = DiscoveryResult(

@@ -108,7 +108,13 @@ class HeldFetcher:
         self.peak = 0
 
     async def get(
-        self, url: str, deadline: Deadline, *, max_bytes: int = 0, follow_redirects: bool = True
+        self,
+        url: str,
+        deadline: Deadline,
+        *,
+        max_bytes: int = 0,
+        follow_redirects: bool = True,
+        accept: frozenset[int] = frozenset(),
     ) -> FetchResult:
         self.running += 1
         self.peak = max(self.peak, self.running)

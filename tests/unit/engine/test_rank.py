@@ -373,3 +373,40 @@ def test_disagreeing_sources_are_warned_about():
     assert len(disagree) == 1
     assert "imap.example.com" in disagree[0].message
     assert "mail.example.com" in disagree[0].message
+
+
+def test_the_providers_own_file_outranks_a_database_before_security():
+    """autoconfig names STARTTLS on 143, the ISPDB implicit TLS on 993 (both high trust): the
+    provider's own file goes first, as Thunderbird lets it win over the ISPDB."""
+    own = _server(Protocol.IMAP, 143, Security.STARTTLS, SourceName.AUTOCONFIG, trust=Trust.HIGH)
+    ispdb = _server(Protocol.IMAP, 993, Security.TLS, SourceName.ISPDB, trust=Trust.HIGH)
+    ranked = merge([_outcome(SourceName.ISPDB, ispdb), _outcome(SourceName.AUTOCONFIG, own)])
+    assert [s.port for s in ranked.incoming] == [143, 993]
+
+
+def test_third_party_order_keeps_security_and_trust_first():
+    """Among third-party sources security still decides; a better-trusted database entry still
+    beats the provider's less-trusted SRV hint (trust comes before whose word it is)."""
+    starttls = _server(Protocol.IMAP, 143, Security.STARTTLS, SourceName.ISPDB, trust=Trust.HIGH)
+    tls = _server(Protocol.IMAP, 993, Security.TLS, SourceName.MX, trust=Trust.HIGH)
+    ranked = merge([_outcome(SourceName.ISPDB, starttls), _outcome(SourceName.MX, tls)])
+    assert [s.port for s in ranked.incoming] == [993, 143]
+    srv = _server(Protocol.IMAP, 993, Security.TLS, SourceName.SRV, trust=Trust.MEDIUM)
+    db = _server(Protocol.IMAP, 143, Security.STARTTLS, SourceName.ISPDB, trust=Trust.HIGH)
+    ranked = merge([_outcome(SourceName.SRV, srv), _outcome(SourceName.ISPDB, db)])
+    assert [s.port for s in ranked.incoming] == [143, 993]
+
+
+def test_a_server_both_the_provider_and_a_database_name_counts_as_the_providers():
+    """A server named by autoconfig and the ISPDB is the provider's own; a database-only one
+    with better security does not pass it."""
+    both = _server(Protocol.IMAP, 143, Security.STARTTLS, SourceName.AUTOCONFIG, trust=Trust.HIGH)
+    db_both = both.model_copy(update={"sources": [SourceName.ISPDB]})
+    db_tls = _server(Protocol.IMAP, 993, Security.TLS, SourceName.ISPDB, trust=Trust.HIGH)
+    ranked = merge(
+        [_outcome(SourceName.AUTOCONFIG, both), _outcome(SourceName.ISPDB, db_both, db_tls)]
+    )
+    assert [(s.port, s.sources) for s in ranked.incoming] == [
+        (143, [SourceName.AUTOCONFIG, SourceName.ISPDB]),
+        (993, [SourceName.ISPDB]),
+    ]

@@ -167,7 +167,8 @@ def test_reads_everything_a_client_can_use(document):
     config = parse_clientconfig(document("provider-v1.2.xml"), ADDRESS, real_name="Jane Doe")
     p = config.provider
     assert p.id == "example.com"
-    assert p.domains == ["example.com", "mx.example.net"]
+    assert p.domains == ["example.com"]
+    assert p.mx_domains == ["mx.example.net"]  # <domain purpose="mx">: not an email domain
     assert p.display_name == "Example Mail for jane.doe"
     assert p.display_short_name == "Example"
     assert p.documentation[0].url == "https://example.com/help/mail"

@@ -273,3 +273,43 @@ def test_any_txt_strings_give_a_record(strings: list[bytes]):
     record = parse_integrity_record(tuple(strings))
     assert (record.digest is None) == (record.problem is not None)
     assert record.digest is None or len(record.digest) == 32
+
+
+def test_a_document_as_stalwart_serves_it():
+    """Stalwart's PACC document (tests/unit/documents/stalwart): IMAP, POP3 and the legacy
+    'smtp' key as implicit TLS on one host, JMAP and both DAV URLs (WebDAV and ManageSieve
+    known but not used), password and OAuth, its issuer kept exactly as published."""
+    from pathlib import Path
+
+    body = (
+        Path(__file__).parent.parent / "documents" / "stalwart" / "user-agent-configuration.json"
+    ).read_bytes()
+    assert not body.endswith(b"\n")  # the digest covers exactly these bytes
+    document = parse_document(body)
+    assert [(e.key, e.host, e.port) for e in document.endpoints] == [
+        ("imap", "mail.example.org", 993),
+        ("pop3", "mail.example.org", 995),
+        ("smtp", "mail.example.org", 465),
+    ]
+    assert [(u.kind, u.url) for u in document.urls] == [
+        ("jmap", "https://mail.example.org/jmap/session"),
+        ("caldav", "https://mail.example.org/dav/cal/"),
+        ("carddav", "https://mail.example.org/dav/card/"),
+    ]
+    assert document.keys >= {"webdav", "managesieve", "smtp"}
+    assert "submit" not in document.keys
+    assert (document.password, document.oauth_issuer) == (True, "https://mail.example.org")
+    assert document.provider_name == "Stalwart"
+    assert document.problems == []
+    address = parse_address("jane@example.org")
+    incoming, outgoing, provider = settings_from_pacc(document, address)
+    assert [(s.protocol, s.security) for s in incoming] == [
+        (Protocol.IMAP, Security.TLS),
+        (Protocol.POP3, Security.TLS),
+    ]
+    assert outgoing[0].auth == [AuthMethod.PASSWORD_CLEARTEXT, AuthMethod.OAUTH2]
+    assert outgoing[0].username == "jane@example.org"
+    assert provider is not None
+    assert provider.display_name == "Stalwart"
+    record = parse_integrity_record([record_for(body).encode()])
+    assert matching_record(body, [record]) is record

@@ -394,3 +394,95 @@ def test_failures_are_named_by_kind():
     assert wrong_password.error is None  # the server works; only the login was refused
     fine, _ = play(Protocol.POP3, Security.TLS, ["+OK hi", "+OK", "SASL PLAIN", ".", "+OK bye"])
     assert fine.failure is None
+
+
+def test_imap_tries_login_after_authenticate_plain_is_refused_as_a_method():
+    """A BAD (or a NO without an account code) to AUTHENTICATE PLAIN is about the method: the
+    LOGIN command is tried next, as Thunderbird tries its next auth method."""
+    for refusal in ("a2 BAD Unsupported mechanism", "a2 NO Unsupported authentication mechanism"):
+        transcript, did = play(
+            Protocol.IMAP,
+            Security.TLS,
+            [
+                "* OK ready",
+                "* CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN",
+                "a1 OK done",
+                refusal,
+                "a3 OK Logged in",
+                "a4 OK bye",
+            ],
+            login=LOGIN,
+        )
+        assert did[1].startswith("a2 AUTHENTICATE PLAIN")
+        assert did[2] == 'a3 LOGIN "alice@example.com" "s3cret" [secret]'
+        assert transcript.login is True
+
+
+def test_imap_refused_credentials_or_disabled_login_try_nothing_else():
+    """NO [AUTHENTICATIONFAILED] is about the credentials, and LOGINDISABLED forbids LOGIN:
+    no second method either way."""
+    for caps, refusal in (
+        ("AUTH=PLAIN", "a2 NO [AUTHENTICATIONFAILED] Authentication failed."),
+        ("AUTH=PLAIN LOGINDISABLED", "a2 BAD no"),
+    ):
+        transcript, did = play(
+            Protocol.IMAP,
+            Security.TLS,
+            ["* OK ready", f"* CAPABILITY IMAP4rev1 {caps}", "a1 OK done", refusal, "a3 OK bye"],
+            login=LOGIN,
+        )
+        assert did[2] == "a3 LOGOUT"
+        assert transcript.login is False
+        assert transcript.failure is FailureKind.AUTH_REFUSED
+
+
+def test_smtp_tries_auth_login_after_plain_is_refused_as_a_method():
+    """504 to AUTH PLAIN (mechanism not supported) leads to AUTH LOGIN; 535 (credentials)
+    does not."""
+    transcript, did = play(
+        Protocol.SMTP,
+        Security.TLS,
+        [
+            "220 hi",
+            "250-mx",
+            "250 AUTH PLAIN LOGIN",
+            "504 5.5.4 Unrecognized authentication type",
+            "334 VXNlcm5hbWU6",
+            "334 UGFzc3dvcmQ6",
+            "235 2.7.0 ok",
+            "221 bye",
+        ],
+        login=LOGIN,
+    )
+    assert did[2] == "AUTH LOGIN"
+    assert transcript.login is True
+    refused, did = play(
+        Protocol.SMTP,
+        Security.TLS,
+        ["220 hi", "250-mx", "250 AUTH PLAIN LOGIN", "535 5.7.8 no", "221 bye"],
+        login=LOGIN,
+    )
+    assert did[2] == "QUIT"
+    assert refused.login is False
+
+
+def test_pop3_tries_user_pass_unless_the_refusal_carries_the_auth_code():
+    """-ERR to AUTH PLAIN without [AUTH] leads to USER/PASS; -ERR [AUTH] (RFC 3206: the
+    credentials) ends the login."""
+    greeting = ["+OK ready", "+OK caps", "SASL PLAIN", "."]
+    transcript, did = play(
+        Protocol.POP3,
+        Security.TLS,
+        [*greeting, "-ERR unsupported", "+OK user", "+OK logged in", "+OK bye"],
+        login=LOGIN,
+    )
+    assert did[2:4] == ["USER alice@example.com [secret]", "PASS s3cret [secret]"]
+    assert transcript.login is True
+    refused, did = play(
+        Protocol.POP3,
+        Security.TLS,
+        [*greeting, "-ERR [AUTH] Authentication failed.", "+OK bye"],
+        login=LOGIN,
+    )
+    assert did[2] == "QUIT"
+    assert refused.login is False
