@@ -5,11 +5,12 @@ per direction, in the order they arrive), so probing overlaps the slower sources
 sources are done, the top :data:`PROBES_PER_DIRECTION` of each direction are probed too if
 they were not already. Everything is bounded by the discovery's deadline.
 
-By default (``Options.probe_all`` off) each direction is probed best first: the first candidate
-of a direction to arrive, and after the merge the best of it (ranked as if every candidate
-worked, so that a guess's earlier confirmation does not count), are probed at once; the others
-only once that probe failed, or has not answered within :data:`ALTERNATES_AFTER_S` (a silent
-server must not make the alternates wait for its phase limits). When the best candidate
+By default (``Options.probe_all`` off) each direction is probed best first: the best candidate
+of the first source to name one (the engine starts a source's candidates best first, not in
+the order its document lists them), and after the merge the best of all (ranked as if every
+candidate worked, so that a guess's earlier confirmation does not count), are probed at once;
+the others only once that probe failed, or has not answered within :data:`ALTERNATES_AFTER_S`
+(a silent server must not make the alternates wait for its phase limits). When the best candidate
 works, the alternates that probing everything would have probed are marked
 ``NotProbed.BEST_WORKS``. The answer is the same as probing everything gives: a working best
 candidate stays first (ranking puts a working server above unchecked and failed ones, and

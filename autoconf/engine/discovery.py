@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING
 
 from .._data import HINT_FIELDS, NO_IMAP_FIELDS, BundledIspdb, default_ispdb
 from ..address import EmailAddress
-from ..events import CandidateFound, DiscoveryEvent, DiscoveryFinished, ProbeStarted
+from ..events import (
+    CandidateFound,
+    DiscoveryEvent,
+    DiscoveryFinished,
+    ProbeStarted,
+    SourceFinished,
+)
 from ..models import (
     AttemptStatus,
     DiscoveryResult,
@@ -206,19 +212,39 @@ def unadmitted_result(
 async def _search(
     runner: SourceRunner, prober: Prober | None
 ) -> AsyncGenerator[DiscoveryEvent, None]:
-    """The sources' events, starting an early probe of each candidate as it is found."""
+    """The sources' events, starting an early probe of each candidate as it is found.
+
+    A source's candidates are started best first (ranked as if each worked), not in the
+    order its document lists them: best first, the first started leads its direction and the
+    others wait for it, so a document listing 587 before 465 must not make 587 the lead.
+    Each ProbeStarted follows its CandidateFound.
+    """
     run = runner.events()
+    started: set[int] = set()  # id() of the candidates of the last source whose probe started
     try:
         async for event in run:
             yield event
-            if (
-                prober is not None
-                and isinstance(event, CandidateFound)
-                and prober.start(event.server, early=True)
-            ):
+            if prober is None:
+                continue
+            if isinstance(event, SourceFinished):
+                started = _start_early(prober, runner.outcomes.get(event.source))
+            elif isinstance(event, CandidateFound) and id(event.server) in started:
                 yield ProbeStarted(event.server)
     finally:
         await run.aclose()
+
+
+def _start_early(prober: Prober, outcome: SourceOutcome | None) -> set[int]:
+    """Start the early probes of ``outcome``'s candidates, best first; the ids started."""
+    if outcome is None:
+        return set()
+    started: set[int] = set()
+    for servers in (outcome.incoming, outcome.outgoing):
+        keyed = sorted(
+            enumerate(servers), key=lambda p: rank_key(p[1], p[0], use_verification=False)
+        )
+        started.update(id(s) for _, s in keyed if prober.start(s, early=True))
+    return started
 
 
 async def _verify_top(

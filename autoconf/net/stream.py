@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+from typing import cast
 
 __all__ = ["MAX_BUFFER", "MailStream", "open_stream"]
 
@@ -32,8 +33,9 @@ class _Protocol(asyncio.Protocol):
         self._reading_paused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # A cast, not an isinstance check: uvloop's transports implement asyncio.Transport's
+        # methods without deriving from it.
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -133,8 +135,7 @@ class MailStream:
         )
         if upgraded is None:  # only for a transport already closing
             raise ConnectionResetError("the connection was closed before TLS")
-        assert isinstance(upgraded, asyncio.Transport)
-        self._transport = self._protocol.transport = upgraded
+        self._transport = self._protocol.transport = upgraded  # no isinstance: see above
 
     def abort(self) -> None:
         self._transport.abort()
@@ -152,5 +153,8 @@ class MailStream:
 async def open_stream(ip: str, port: int) -> MailStream:
     """A TCP connection to ``ip``:``port`` (no name resolution here: give an address)."""
     loop = asyncio.get_running_loop()
-    _, protocol = await loop.create_connection(_Protocol, ip, port)
+    transport, protocol = await loop.create_connection(_Protocol, ip, port)
+    if protocol.transport is None:  # the protocol never took the connection: ours to close
+        transport.abort()
+        raise ConnectionResetError("the connection was not handed over")
     return MailStream(protocol)

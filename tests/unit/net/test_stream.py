@@ -90,3 +90,58 @@ async def test_a_flood_pauses_reading_at_the_buffer_bound():
         assert len(data) > MAX_BUFFER  # taken whole
         assert stream.unread == 0
         stream.abort()
+
+
+class _Unrelated:
+    """A transport with asyncio.Transport's methods that does not derive from it, as uvloop's
+    transports are: the stream must take it (and close it) all the same."""
+
+    def __init__(self, inner: asyncio.BaseTransport) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+async def test_every_connection_opened_is_closed_whatever_its_transport_class(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A connection whose transport is not an asyncio.Transport subclass (uvloop's) is read
+    and closed like any other: none is left open when the streams are done."""
+    loop = asyncio.get_running_loop()
+    opened: list[asyncio.BaseTransport] = []
+    create_connection = loop.create_connection
+
+    async def recording(factory: Callable[[], asyncio.Protocol], *args: Any, **kw: Any) -> Any:
+        def wrapped() -> asyncio.Protocol:
+            protocol = factory()
+            made = protocol.connection_made
+
+            def connection_made(transport: asyncio.BaseTransport) -> None:
+                opened.append(transport)
+                made(transport if "uvloop" in type(transport).__module__ else _Unrelated(transport))
+
+            protocol.connection_made = connection_made  # type: ignore[method-assign]
+            return protocol
+
+        return await create_connection(wrapped, *args, **kw)
+
+    if type(loop).__module__.startswith("asyncio"):  # uvloop's loop takes no attributes
+        monkeypatch.setattr(loop, "create_connection", recording)
+
+    async def greet(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"* OK hello\r\n")
+        await writer.drain()
+        await reader.read()
+        writer.close()
+
+    async with server(greet) as port:
+        streams = [await open_stream("127.0.0.1", port) for _ in range(3)]
+        for stream in streams:
+            while not (data := await stream.read()):
+                pass
+            assert data == b"* OK hello\r\n"
+        streams[0].abort()
+        for stream in streams[1:]:
+            await stream.close(0.5)
+    assert all(t.is_closing() for t in opened)
