@@ -749,7 +749,7 @@ async def fetch_tls_facts(
     dns: DnsClient,
     deadline: Deadline,
     limits: ProbeLimits,
-    block_private: bool = False,
+    block_private: AddressPolicy | bool = False,
 ) -> TlsFacts | None:
     """The TLS version ``server`` agrees to and the certificates it sends, by a handshake that
     verifies nothing (after STARTTLS where its security says so), sends no command and no
