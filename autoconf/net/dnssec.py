@@ -40,6 +40,8 @@ __all__ = [
     "Bogus",
     "Chains",
     "Denial",
+    "NoMatchingKey",
+    "Unanchored",
     "Verdict",
     "check_rrset",
     "denial",
@@ -103,6 +105,14 @@ class Denial(Enum):
 
 class Bogus(Exception):
     """A link that does not validate (internal: turned into a ``bogus`` Verdict)."""
+
+
+class NoMatchingKey(Bogus):
+    """No DNSKEY of the zone matches its DS (or anchor)."""
+
+
+class Unanchored(Exception):
+    """The anchored zone's own keys do not match the trust anchor (internal: ``unknown``)."""
 
 
 def parse_anchors(text: str) -> Anchors:
@@ -186,7 +196,7 @@ def trusted_keys(
     else:
         entry = [key for key in dnskey if any(_ds_matches(zone, key, ds) for ds in anchor)]
     if not entry:
-        raise Bogus(f"no DNSKEY of {zone} matches its DS")
+        raise NoMatchingKey(f"no DNSKEY of {zone} matches its DS")
     entry_set = dns.rrset.RRset(zone, dnskey.rdclass, _DNSKEY)
     for key in entry:
         entry_set.add(key)
@@ -334,7 +344,8 @@ async def _chain(
         memo[target] = held
 
         def forget(done: asyncio.Future[Link]) -> None:
-            failed = done.cancelled() or not isinstance(done.exception(), Bogus | type(None))
+            kept = (Bogus, Unanchored, type(None))
+            failed = done.cancelled() or not isinstance(done.exception(), kept)
             if failed and memo.get(target) is held:
                 del memo[target]
 
@@ -351,7 +362,10 @@ async def _follow(ask: Ask, target: dns.name.Name, anchors: Anchors, now: float)
     if top is None:
         return dns.name.root, None, f"no trust anchor above {target}"
     zone = top
-    keys = await _keys_for(ask, zone, anchors[zone], now)
+    try:
+        keys = await _keys_for(ask, zone, anchors[zone], now)
+    except NoMatchingKey as exc:  # our anchor does not fit this DNS (another root): no proof
+        raise Unanchored(f"the trust anchor does not match {zone}'s keys: {exc}") from exc
     for depth in range(len(zone) + 1, len(target) + 1):
         child = target.split(depth)[1]
         msg = await ask(child, _DS)
@@ -379,6 +393,8 @@ async def zone_status(
         _zone, keys, detail = await _chain(ask, domain, anchors, now, memo)
     except Bogus as exc:
         return Verdict(DnssecStatus.BOGUS, str(exc))
+    except Unanchored as exc:
+        return Verdict(DnssecStatus.UNKNOWN, str(exc))
     if keys is None:
         return Verdict(DnssecStatus.INSECURE, detail)
     return Verdict(DnssecStatus.SECURE, detail)
@@ -411,6 +427,8 @@ async def judge(
         return Verdict(DnssecStatus.SECURE, f"absence proven by {zone}")
     except Bogus as exc:
         return Verdict(DnssecStatus.BOGUS, str(exc))
+    except Unanchored as exc:
+        return Verdict(DnssecStatus.UNKNOWN, str(exc))
 
 
 async def _judge_answer(

@@ -432,3 +432,15 @@ def test_a_walk_that_failed_for_want_of_an_answer_is_not_kept(world: World) -> N
         return verdict.status
 
     assert asyncio.run(run()) is DnssecStatus.SECURE
+
+
+def test_anchors_that_do_not_fit_the_root_prove_nothing(world: World) -> None:
+    """Validating another DNS (a private root) with the IANA keys: unknown, never bogus."""
+    iana = v.parse_anchors(v.ROOT_ANCHORS)
+
+    async def run() -> v.Verdict:
+        return await v.zone_status(world.ask, N("signed.test."), iana, time.time())
+
+    verdict = asyncio.run(run())
+    assert verdict.status is DnssecStatus.UNKNOWN
+    assert "trust anchor" in verdict.detail
