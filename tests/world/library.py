@@ -39,6 +39,9 @@ def library_options(world: WorldInfo, **extra: Any) -> Options:
         "nameservers": (world.nameserver,),
         "ca_file": Path(world.ca_file),
         "ispdb_url": world.ispdb_url,
+        # The world has its own root (tests/world/dnssec.py): whatever judges DNSSEC (the
+        # check's zone status even with DNSSEC off) must start from its key, not IANA's.
+        "trust_anchors": world.trust_anchor,
     }
     settings.update(extra)
     return Options(**settings)
@@ -55,5 +58,6 @@ def cli_args(world: WorldInfo, address: str, *extra: str) -> list[str]:
         str(world.ca_file),
         "--ispdb-url",
         world.ispdb_url,
+        *(["--trust-anchor", str(world.trust_anchor)] if world.trust_anchor else []),
         *extra,
     ]
