@@ -51,9 +51,9 @@ def dnssec_options(world: WorldInfo, mode: DnssecMode, **extra: Any) -> Options:
 
 def dnssec_args(world: WorldInfo, mode: DnssecMode, address: str, *extra: str) -> list[str]:
     """The CLI arguments that do the same as :func:`dnssec_options`, then `extra`."""
-    args = cli_args(world, address, "--dnssec", mode.value)  # with the world's --trust-anchor
+    args = cli_args(world, address, "--dnssec", mode.value)
     if mode is DnssecMode.VALIDATE:
-        return [*args, *extra]
+        return [*args, "--trust-anchor", str(world.trust_anchor), *extra]
     assert world.resolver is not None
     host, port = world.resolver
     at = args.index("--nameserver") + 1

@@ -58,6 +58,5 @@ def cli_args(world: WorldInfo, address: str, *extra: str) -> list[str]:
         str(world.ca_file),
         "--ispdb-url",
         world.ispdb_url,
-        *(["--trust-anchor", str(world.trust_anchor)] if world.trust_anchor else []),
         *extra,
     ]
