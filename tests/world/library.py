@@ -39,6 +39,9 @@ def library_options(world: WorldInfo, **extra: Any) -> Options:
         "nameservers": (world.nameserver,),
         "ca_file": Path(world.ca_file),
         "ispdb_url": world.ispdb_url,
+        # The world has its own root (tests/world/dnssec.py): whatever judges DNSSEC (the
+        # check's zone status even with DNSSEC off) must start from its key, not IANA's.
+        "trust_anchors": world.trust_anchor,
     }
     settings.update(extra)
     return Options(**settings)
