@@ -64,6 +64,10 @@ def test_batch_of_1000_keeps_order_and_counts(world: WorldInfo):
             "--batch",
             "-",
             "--no-verify",
+            # A generous deadline per address: this test is about order and counts, and 64 at a
+            # time on a loaded 2-core machine may take longer than the default 10 s.
+            "--timeout",
+            "60",
             "--sources",
             NO_GUESS_ARG,
             "--concurrency",

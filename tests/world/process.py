@@ -116,8 +116,12 @@ def session_members(sid: int) -> list[int]:
     return found
 
 
-def stop_all(daemons: Sequence[Daemon], timeout: float = 5.0) -> list[str]:
+def stop_all(daemons: Sequence[Daemon], timeout: float = 15.0) -> list[str]:
     """SIGTERM every daemon at once, reap it, then SIGKILL any straggler of its session.
+
+    ``timeout`` is generous: Postfix's master waits for every smtpd it started (a world with a
+    port-25 listener per scenario address has many) and a loaded 2-core machine stretches that
+    well past a few seconds; a daemon that stops promptly is not held up by it.
 
     Returns a list of problems (empty when everything stopped cleanly)."""
     problems: list[str] = []
