@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from ..errors import DeadlineExceeded
 from ..models import (
     CertificateKind,
     FailureKind,
@@ -45,7 +46,7 @@ from ..probe.driver import (
 )
 from .report import Finding, FindingCode, LegacyTls, Mechanism, ServerReport, Severity
 
-__all__ = ["EXPIRY_WARNING_DAYS", "check_servers"]
+__all__ = ["EXPIRY_WARNING_DAYS", "check_servers", "deadline_passed"]
 
 EXPIRY_WARNING_DAYS = 21  # a certificate expiring sooner than this is a warning
 _STARTTLS_PORTS = {143: Protocol.IMAP, 110: Protocol.POP3, 587: Protocol.SMTP}
@@ -130,6 +131,31 @@ async def _probe(
     limits: ProbeLimits,
     deadline: Deadline,
 ) -> _Probed:
+    """:func:`_probe_now` behind the session's bound on work in flight to one host
+    (``Options.max_per_host``): many names for one host never make the check hammer it."""
+    try:
+        async with network.hosts.admitted(server.host, deadline):
+            return await _probe_now(server, mechanisms, network, limits, deadline)
+    except DeadlineExceeded:
+        return _Probed(server, mechanisms, deadline_passed())
+
+
+def deadline_passed() -> Verification:
+    """The verification of a probe the check's deadline cut short (or never let start)."""
+    return Verification(
+        reachable=False,
+        error="the check's deadline passed before the probe ended",
+        failure=FailureKind.DEADLINE,
+    )
+
+
+async def _probe_now(
+    server: ServerSettings,
+    mechanisms: list[Mechanism],
+    network: CallNetwork,
+    limits: ProbeLimits,
+    deadline: Deadline,
+) -> _Probed:
     """The probe and the legacy-TLS handshake side by side; the chain when it was refused."""
     dns, private = network.dns, network.block_private
     probe = probe_server(
@@ -171,11 +197,7 @@ async def _collect(
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
-    late = Verification(
-        reachable=False,
-        error="the check's deadline passed before the probe ended",
-        failure=FailureKind.DEADLINE,
-    )
+    late = deadline_passed()
     return [
         task.result() if task not in pending else _Probed(server, mechanisms, late)
         for task, (server, mechanisms) in zip(tasks, named, strict=True)

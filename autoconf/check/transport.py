@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from ..errors import AutoconfError, ParseError, bounded
+from ..errors import AutoconfError, DeadlineExceeded, ParseError, bounded
 from ..models import DaneStatus, Protocol, Security, ServerSettings
 from ..net.dane import check_chain, usable_records
 from ..net.session import CallNetwork
@@ -34,6 +34,7 @@ from .report import (
     TlsaCheck,
     TransportReport,
 )
+from .servers import deadline_passed
 from .transport_findings import compare_tlsa
 
 __all__ = ["MAX_MX_HOSTS", "Endpoint", "TlsaFound", "check_transport", "lookup_tlsa"]
@@ -89,6 +90,20 @@ async def lookup_tlsa(
 
 
 async def _mx_host(
+    record: DnsRecord, network: CallNetwork, limits: ProbeLimits, deadline: Deadline
+) -> MxHostReport:
+    """:func:`_mx_host_now` behind the session's bound on work in flight to one host
+    (``Options.max_per_host``), as every probe of the check."""
+    try:
+        async with network.hosts.admitted(record.target, deadline):
+            return await _mx_host_now(record, network, limits, deadline)
+    except DeadlineExceeded:
+        return MxHostReport(
+            host=record.target, preference=record.priority, verification=deadline_passed()
+        )
+
+
+async def _mx_host_now(
     record: DnsRecord, network: CallNetwork, limits: ProbeLimits, deadline: Deadline
 ) -> MxHostReport:
     """One MX host: the SMTP probe on port 25, the unverified handshake, its TLSA records."""

@@ -506,3 +506,71 @@ async def test_without_the_presented_chain_no_incomplete_chain_is_claimed(
     assert FindingCode.CERTIFICATE_CHAIN_INCOMPLETE not in findings
     (finding,) = findings[FindingCode.CERTIFICATE_INVALID]
     assert "kind: untrusted" in finding.evidence
+
+
+async def test_the_check_probes_one_host_at_most_max_per_host_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Many published endpoints of one host: the check's probes wait for the session's places
+    at that host (``Options.max_per_host``), so a domain cannot make the check hammer a host;
+    a probe that gets no place before the deadline reports the deadline, never raises."""
+    from autoconf.check import servers as check_servers_module
+    from autoconf.models import FailureKind, Verification
+    from autoconf.net.session import HostSlots
+
+    in_flight: dict[str, int] = {}
+    most: dict[str, int] = {}
+
+    async def fake_probe_now(server, mechanisms, network, limits, deadline):  # type: ignore[no-untyped-def]
+        in_flight[server.host] = in_flight.get(server.host, 0) + 1
+        most[server.host] = max(most.get(server.host, 0), in_flight[server.host])
+        await asyncio.sleep(0.05)
+        in_flight[server.host] -= 1
+        return check_servers_module._Probed(
+            server, mechanisms, Verification(reachable=True, address=server.host)
+        )
+
+    monkeypatch.setattr(check_servers_module, "_probe_now", fake_probe_now)
+    net = CallNetwork(
+        dns=NO_DNS,
+        http=None,  # type: ignore[arg-type]
+        ssl_context=ssl.create_default_context(),
+        block_private=False,
+        cache=TTLCache(),
+        documents=TTLCache(),
+        hosts=HostSlots(1),
+    )
+    limits = driver.ProbeLimits.from_options(Options())
+    ports = [993, 143, 995, 110, 465, 587]
+    servers = [
+        ServerSettings(
+            protocol=Protocol.IMAP, host="mail.example.net", port=p, security=Security.TLS
+        )
+        for p in ports
+    ]
+    results = await asyncio.gather(
+        *(
+            check_servers_module._probe(s, [Mechanism.SRV], net, limits, Deadline(30.0))
+            for s in servers
+        )
+    )
+    assert most == {"mail.example.net": 1}
+    assert all(r.verification.reachable for r in results)
+
+    # A place that never frees up in time: the waiting probe reports the deadline.
+    held = HostSlots(1)
+    net_held = CallNetwork(
+        dns=NO_DNS,
+        http=None,  # type: ignore[arg-type]
+        ssl_context=ssl.create_default_context(),
+        block_private=False,
+        cache=TTLCache(),
+        documents=TTLCache(),
+        hosts=held,
+    )
+    async with held.admitted("mail.example.net", Deadline(30.0)):
+        late = await check_servers_module._probe(
+            servers[0], [Mechanism.SRV], net_held, limits, Deadline(0.2)
+        )
+    assert late.verification.failure is FailureKind.DEADLINE
+    assert not late.verification.reachable
