@@ -19,14 +19,32 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 _received: list[int] = []
+# While the CLI's modules are imported a signal is only noted, and acted on once the imports
+# are done: raised in the middle of an extension module's initialisation (pydantic-core's imports
+# ``datetime`` from Rust), a KeyboardInterrupt makes that module abort the process instead of
+# unwinding. The imports take well under a second, so the answer to Ctrl-C is hardly later.
+_importing: list[bool] = [False]
 
 
 def _starting(signum: int, frame: object) -> None:
     _received.append(signum)
-    raise KeyboardInterrupt
+    if not _importing[0]:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _quiet_imports() -> Iterator[None]:
+    """Signals during the block are noted only; one noted is raised as KeyboardInterrupt after."""
+    _importing[0] = True
+    try:
+        yield
+    finally:
+        _importing[0] = False
+    if _received:
+        raise KeyboardInterrupt
 
 
 def _finished(signum: int, frame: object) -> None:
@@ -47,7 +65,8 @@ def run(main: Callable[[], int] | None = None) -> int:
     gc.disable()
     try:
         if main is None:
-            from .cli import main as cli_main
+            with _quiet_imports():
+                from .cli import main as cli_main
 
             _imported(collecting)
             return _done(cli_main(), collecting)

@@ -225,3 +225,29 @@ def test_a_second_sigint_during_the_clean_up_still_leaves_whole_lines(
     match = SUMMARY.search(err)
     assert match is not None, err
     assert int(match.group(1)) == len(rows)
+
+
+def test_a_signal_during_the_imports_is_acted_on_after_them():
+    """SIGINT while the CLI's modules are imported is noted, never raised inside an import (an
+    extension module's initialisation would abort the process), then raised once they are done."""
+    import autoconf.__main__ as entry
+
+    previous = signal.signal(signal.SIGINT, entry._starting)
+    entry._received.clear()
+    finished_block = False
+
+    def signalled_while_importing() -> None:
+        nonlocal finished_block
+        with entry._quiet_imports():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the handler runs here: it must not raise
+            finished_block = True
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            signalled_while_importing()
+        assert finished_block
+        assert entry._received == [signal.SIGINT]
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        entry._received.clear()
