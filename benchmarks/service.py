@@ -122,6 +122,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5, help="cached rounds (5)")
     parser.add_argument("--no-verify", action="store_true", help="ask for verify=false")
     parser.add_argument("--net", type=int, default=13, help="the world's 127.0.<net>.x")
+    parser.add_argument("--json", action="store_true", help="one JSON document (benchmarks/run.py)")
     args = parser.parse_args()
     with running_world(net=args.net) as world:
         results = [
@@ -129,6 +130,9 @@ def main() -> int:
             measure(world, args, 2, True),
             measure(world, args, 2, False),
         ]
+    if args.json:
+        print(json.dumps({"set_ups": results}, indent=2))
+        return 0
     for row in results:
         print(json.dumps(row))
     return 0
