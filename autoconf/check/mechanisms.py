@@ -35,6 +35,7 @@ from ..models import (
     Trust,
     WarningCode,
 )
+from ..net.http import FetchResult
 from ..parsers.clientconfig import parse_template
 from ..parsers.pacc import (
     IntegrityRecord,
@@ -87,6 +88,7 @@ __all__ = [
     "check_services",
     "check_srv",
     "failed_lookup",
+    "fetched_lookup",
     "lookup_clientconfig",
     "servers_named",
 ]
@@ -249,6 +251,19 @@ def failed_lookup(url: str, with_address: bool, exc: BaseException) -> HttpLooku
         status=status,
         certificate=certificate,
         detail=bounded(str(exc) or type(exc).__name__),
+    )
+
+
+def fetched_lookup(url: str, result: FetchResult) -> HttpLookup:
+    """The lookup record for a fetch that answered: status, type, final URL and redirects."""
+    return HttpLookup(
+        url=url,
+        outcome=LookupOutcome.OK,
+        status=result.status,
+        content_type=result.content_type or None,
+        final_url=result.url,
+        redirects=list(result.redirects),
+        redirected_elsewhere=result.changed_domain,
     )
 
 
@@ -541,15 +556,7 @@ async def check_services(
             result = await ask_service(ctx, url)
         except (AutoconfError, OSError) as exc:
             return ServiceCheck(kind=kind, lookup=failed_lookup(url, False, exc))
-        lookup = HttpLookup(
-            url=url,
-            outcome=LookupOutcome.OK,
-            status=result.status,
-            content_type=result.content_type or None,
-            final_url=result.url,
-            redirects=list(result.redirects),
-            redirected_elsewhere=result.changed_domain,
-        )
+        lookup = fetched_lookup(url, result)
         return ServiceCheck(kind=kind, lookup=lookup, challenges=list(result.www_authenticate))
 
     unique = list(dict.fromkeys(services))[:MAX_SERVICES]
@@ -612,14 +619,7 @@ async def _pacc_document(ctx: SourceContext, url: str) -> tuple[HttpLookup, byte
         result = await read_document(ctx, url)
     except (AutoconfError, OSError) as exc:
         return failed_lookup(url, False, exc), None
-    lookup = HttpLookup(
-        url=url,
-        outcome=LookupOutcome.OK,
-        status=result.status,
-        content_type=result.content_type or None,
-        final_url=result.url,
-    )
-    return lookup, result.body
+    return fetched_lookup(url, result), result.body
 
 
 async def _pacc_records(

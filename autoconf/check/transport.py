@@ -24,11 +24,10 @@ from ..parsers.mtasts import MAX_POLICY_BYTES, parse_policy, sts_record
 from ..parsers.tlsa import TlsaRecord
 from ..parsers.tlsrpt import tlsrpt_record
 from ..probe.driver import ProbeLimits, fetch_tls_facts, probe_server
-from .mechanisms import failed_lookup
+from .mechanisms import failed_lookup, fetched_lookup
 from .report import (
     DnsRecord,
     HttpLookup,
-    LookupOutcome,
     MtaStsDetails,
     MxHostReport,
     TlsaCheck,
@@ -187,14 +186,7 @@ async def _policy(
         )
     except (AutoconfError, OSError) as exc:
         return failed_lookup(url, False, exc), None
-    lookup = HttpLookup(
-        url=url,
-        outcome=LookupOutcome.OK,
-        status=result.status,
-        content_type=result.content_type or None,
-        final_url=result.url,
-    )
-    return lookup, result.body
+    return fetched_lookup(url, result), result.body
 
 
 async def _tls_rpt(

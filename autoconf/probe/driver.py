@@ -15,8 +15,10 @@ import asyncio
 import ssl
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 from .._logging import log_probe
 from ..address import is_ip
@@ -78,6 +80,8 @@ __all__ = [
     "probe_legacy_tls",
     "probe_server",
 ]
+
+R = TypeVar("R")
 
 # asyncio's own handshake timeout is set this much later than ours, as a backstop: ours fires
 # first and is a plain TimeoutError (asyncio's is a ConnectionAbortedError, not a timeout).
@@ -723,16 +727,7 @@ async def fetch_presented_chain(
     An unverified handshake (after STARTTLS where the server's security says so) that only
     reads them: no command, no credential. Never raises (but cancellation).
     """
-    try:
-        connection, ssl_object = await _handshake(
-            server, unverified_context(), dns, deadline, limits, block_private
-        )
-    except (_TlsRefused, _Failure, _Unreachable, ProtocolViolation, DeadlineExceeded, OSError):
-        return None
-    try:
-        return presented_chain(ssl_object)
-    finally:
-        connection.abort()
+    return await _unverified(server, presented_chain, dns, deadline, limits, block_private)
 
 
 @dataclass(frozen=True, slots=True)
@@ -754,6 +749,23 @@ async def fetch_tls_facts(
     """The TLS version ``server`` agrees to and the certificates it sends, by a handshake that
     verifies nothing (after STARTTLS where its security says so), sends no command and no
     credential; None when no TLS was reached. Never raises (but cancellation)."""
+
+    def facts(ssl_object: ssl.SSLObject) -> TlsFacts:
+        return TlsFacts(version=ssl_object.version(), chain=_chain(ssl_object))
+
+    return await _unverified(server, facts, dns, deadline, limits, block_private)
+
+
+async def _unverified(
+    server: ServerSettings,
+    read: Callable[[ssl.SSLObject], R],
+    dns: DnsClient,
+    deadline: Deadline,
+    limits: ProbeLimits,
+    block_private: AddressPolicy | bool,
+) -> R | None:
+    """``read`` of an unverified handshake with ``server`` (no command, no credential), then the
+    connection is dropped; None when no TLS was reached. Never raises (but cancellation)."""
     try:
         connection, ssl_object = await _handshake(
             server, unverified_context(), dns, deadline, limits, block_private
@@ -761,7 +773,7 @@ async def fetch_tls_facts(
     except (_TlsRefused, _Failure, _Unreachable, ProtocolViolation, DeadlineExceeded, OSError):
         return None
     try:
-        return TlsFacts(version=ssl_object.version(), chain=_chain(ssl_object))
+        return read(ssl_object)
     finally:
         connection.abort()
 
