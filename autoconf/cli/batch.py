@@ -34,6 +34,7 @@ from typing import IO, Any
 from ..address import parse_address, printable_address
 from ..errors import InvalidAddress
 from ..models import DiscoveryResult
+from .inputs import person_address
 from .render.terminal import escape_json
 from .status import ExitCode, lookup_status
 
@@ -346,6 +347,7 @@ class _Batch:
                     item = item.strip()
                     if not item or item.startswith("#"):
                         continue
+                    item = person_address(item)  # mailto:, "Name <address>", quotes
                 await self._slots.acquire()
                 self._start(index, number, item)
                 index += 1

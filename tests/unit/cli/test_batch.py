@@ -63,6 +63,21 @@ def test_batch_prints_one_json_line_per_address_in_input_order(tmp_path: Path):
     assert err == "6 addresses: 3 found, 1 not found, 2 invalid\n"
 
 
+def test_lines_written_as_people_write_addresses_are_cleaned_like_the_argument():
+    """A batch line takes the same forms as the address argument: mailto:, a name with the
+    address in angle brackets, quotes."""
+    lines_in = 'mailto:Someone@Gmail.com?subject=hi\nJane Doe <jane@yahoo.com>\n"x@gmail.com"\n'
+    code, out, _ = run("--batch", "-", "--offline", "--quiet", stdin=lines_in)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["address"] for line in lines] == [
+        "Someone@gmail.com",
+        "jane@yahoo.com",
+        "x@gmail.com",
+    ]
+    assert all(line["incoming"] for line in lines)
+    assert code == 0
+
+
 def test_found_lines_are_exactly_the_json_of_the_result():
     """A found line is DiscoveryResult.model_dump(mode='json'), on one line."""
     _, out, _ = run("--batch", "-", "--offline", stdin="someone@gmail.com\n")
