@@ -50,11 +50,7 @@ def check(args: argparse.Namespace, streams: Streams, interrupts: Interrupts) ->
 
         zone = publish(report, args.format)
         if zone is None:
-            say(
-                streams.err,
-                f"{streams.prog}: no mechanism of {report.domain} names a server to publish",
-            )
-            return ExitCode.CHECK_ERRORS
+            return _nothing_to_publish(report, streams)
         text = for_stream(zone, out)
     elif args.json:
         text = json_text(report.model_dump(mode="json"), out)
@@ -66,6 +62,17 @@ def check(args: argparse.Namespace, streams: Streams, interrupts: Interrupts) ->
         text = for_stream(buffer.getvalue(), out)
     write(out, interrupts, text)
     return check_status(report)
+
+
+def _nothing_to_publish(report: DomainReport, streams: Streams) -> int:
+    """No server to publish: 6 when this machine could not check at all (the domain is not
+    at fault then), else 5."""
+    if check_status(report) is ExitCode.CANNOT_CHECK:
+        finding = report.findings[0].message if report.findings else "this machine is offline"
+        say(streams.err, f"{streams.prog}: could not check {report.domain} from here: {finding}")
+        return ExitCode.CANNOT_CHECK
+    say(streams.err, f"{streams.prog}: no mechanism of {report.domain} names a server to publish")
+    return ExitCode.CHECK_ERRORS
 
 
 def check_status(report: DomainReport) -> ExitCode:

@@ -65,6 +65,23 @@ def test_a_check_that_could_not_judge_exits_6(extra: list[str], monkeypatch):
         assert "Autoconfig" not in out  # no mechanism section blames the domain
 
 
+@pytest.mark.parametrize("form", ["srv-zone", "pacc"])
+def test_a_publishing_format_that_could_not_check_exits_6_not_5(form: str, monkeypatch):
+    """With nothing to publish because this machine could not check, the exit is 6 (the
+    domain is not at fault) and stderr says why, not that the domain publishes nothing."""
+    out, err = io.StringIO(), io.StringIO()
+
+    async def fake(target: str, **_: Any) -> DomainReport:
+        return undetermined()
+
+    monkeypatch.setattr(api, "check_domain", fake)
+    code = main(["--check", D, "--format", form], stdout=out, stderr=err, stdin=io.StringIO())
+    assert code == 6
+    assert out.getvalue() == ""
+    assert "could not check example.com from here" in err.getvalue()
+    assert "names a server to publish" not in err.getvalue()
+
+
 def test_help_and_schema_document_exit_6(monkeypatch):
     """--help lists 6 for --check, and --check --schema describes local_problem and exit 6."""
     out = io.StringIO()
