@@ -264,19 +264,32 @@ def _answer_findings(lookups: Sequence[HttpLookup]) -> list[Finding]:
             found.setdefault(
                 (code, base), _finding(code, severity, message, fix=fix, evidence=_evidence(x))
             )
+    return list(found.values()) + _skipped_entries(lookups)
+
+
+def _skipped_entries(lookups: Sequence[HttpLookup]) -> list[Finding]:
+    """Each skipped server entry once, however many URLs served the file it is in (the same
+    file over HTTPS and HTTP, with and without the address): every such URL is evidence."""
+    where: dict[str, list[HttpLookup]] = {}
+    for x in lookups:
         if x.outcome is LookupOutcome.OK:
             for reason in x.skipped:
-                found.setdefault(
-                    (FindingCode.SKIPPED_SERVER, f"{base} {reason}"),
-                    _finding(
-                        FindingCode.SKIPPED_SERVER,
-                        Severity.WARNING,
-                        f"A server entry in {base} had to be skipped: {reason}",
-                        fix="correct or remove that server entry",
-                        evidence=[x.url],
-                    ),
-                )
-    return list(found.values())
+                where.setdefault(reason, []).append(x)
+    return [
+        _finding(
+            FindingCode.SKIPPED_SERVER,
+            Severity.WARNING,
+            f"A server entry in {_base(served[0].url)} had to be skipped: {reason}"
+            + _also_at(len(served) - 1),
+            fix="correct or remove that server entry",
+            evidence=[x.url for x in served],
+        )
+        for reason, served in where.items()
+    ]
+
+
+def _also_at(more: int) -> str:
+    return f" (also served at {more} more URL{'s' if more > 1 else ''})" if more else ""
 
 
 def _problems(x: HttpLookup, base: str) -> list[tuple[FindingCode, Severity, str, str]]:
