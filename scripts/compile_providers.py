@@ -345,7 +345,7 @@ def _mailcore2_server(protocol: Protocol, server: dict[str, Any]) -> ServerTempl
         security = Security.STARTTLS
     else:
         security = Security.PLAIN
-    host = str(host).replace("{domain}", "%EMAILDOMAIN%").lower()
+    host = str(host).lower().replace("{domain}", "%EMAILDOMAIN%")
     return ServerTemplate(protocol, host, int(server["port"]), security, "%EMAILADDRESS%", PASSWORD)
 
 

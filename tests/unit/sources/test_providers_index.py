@@ -6,6 +6,8 @@ import importlib.util
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from autoconf import Options, parse_address
 from autoconf._data import DATABASE_TRUST, default_ispdb
 from autoconf.engine.rank import merge
@@ -21,7 +23,7 @@ from autoconf.models import (
 from autoconf.net.dns import MxRecord
 from autoconf.options import Deadline
 from autoconf.sources.base import SourceContext, SourceOutcome
-from autoconf.sources.ispdb_bundled import bundled_lookup
+from autoconf.sources.ispdb_bundled import bundled_lookup, bundled_resolve
 from autoconf.sources.mx import MxSource
 from tests.unit.scripts import compiler as load_compiler
 
@@ -194,6 +196,25 @@ async def test_mx_source_uses_mailcore2_mx_patterns():
     assert all(s.database is ProviderDatabase.MAILCORE2 for s in outcome.incoming)
     assert all(s.trust is Trust.LOW for s in outcome.incoming)
     assert any("matches provider mailcore2/comcast" in (a.detail or "") for a in outcome.attempts)
+
+
+@pytest.mark.parametrize(
+    ("mx_host", "provider"),
+    [("mx1.sub4.homie.mail.dreamhost.com", "dreamhost"), ("mx3.ovh.net", "ovh")],
+)
+def test_mailcore2_servers_named_after_the_domain_are_filled_in(mx_host, provider):
+    """mailcore2 names some servers after the customer's domain (``mail.{domain}``): the
+    customer's domain is filled in, and no entry is skipped for an unknown placeholder."""
+    key = default_ispdb().mx_provider(mx_host)
+    assert key == f"mailcore2/{provider}"
+    ctx = _ctx("someone@customer.example")
+    config = bundled_resolve(ctx, default_ispdb().template(key), SourceName.MX, Trust.MEDIUM)
+    assert config is not None
+    hosts = {(s.protocol, s.host, s.port) for s in config.incoming + config.outgoing}
+    assert (Protocol.IMAP, "mail.customer.example", 993) in hosts
+    assert (Protocol.SMTP, "mail.customer.example", 465) in hosts
+    assert {host for _, host, _ in hosts} == {"mail.customer.example"}
+    assert not config.warnings, config.warnings
 
 
 async def test_mx_host_matching_no_pattern_adds_nothing():
