@@ -135,49 +135,77 @@ class Options:
     """Everything one discovery may be told. Nothing is read from the environment."""
 
     mode: Mode = Mode.THOROUGH
-    deadline: float = 10.0  # seconds for the whole call
-    sources: frozenset[SourceName] | None = None  # None: every source
-    offline: bool = False  # only LOCAL and ISPDB_BUNDLED; no network at all
-    verify: bool = True  # probe the candidates (network sources only)
-    # Probe the top candidates of each direction all at once (``--check``'s completeness);
-    # by default the best of each direction is probed first, the others only if it fails.
+    """``thorough`` asks every source and ranks everything; ``fast`` returns once a trusted
+    source has answered (see :class:`Mode`)."""
+    deadline: float = 10.0
+    """Seconds for the whole call, every source and probe included (0 < deadline < 3600)."""
+    sources: frozenset[SourceName] | None = None
+    """The sources to ask (names or :class:`SourceName` members); ``None``: every source."""
+    offline: bool = False
+    """Only the ``local`` and ``ispdb-bundled`` sources: no network at all."""
+    verify: bool = True
+    """Probe the candidates (TLS, certificate, capabilities); network sources only."""
     probe_all: bool = False
+    """Probe the top candidates of each direction all at once (``--check``'s completeness); by
+    default the best of each direction is probed first, the others only if it fails."""
     credentials: Credentials | None = None
-    nameservers: tuple[tuple[str, int], ...] = ()  # empty: the system's resolver
+    """A username and password to check sign-in with (only on a verified TLS connection)."""
+    nameservers: tuple[tuple[str, int], ...] = ()
+    """``(host, port)`` pairs to ask instead of the system's resolver; empty: the system's."""
     ca_file: Path | None = None
+    """A PEM file of CA certificates to trust instead of the system store."""
     ssl_context: ssl.SSLContext | None = None
+    """An :class:`ssl.SSLContext` to verify servers with (overrides ``ca_file``)."""
     ispdb_url: str = DEFAULT_ISPDB_URL
-    allow_http: bool = True  # the autoconfig-http source (results marked insecure)
+    """The online ISPDB to ask (an ``https://`` URL ending in ``/``)."""
+    allow_http: bool = True
+    """Ask the ``autoconfig-http`` source (plain HTTP; its results are marked insecure)."""
     block_private_addresses: bool = False
-    # Networks (CIDR text or ipaddress networks) that block_private_addresses still lets through:
-    # the few private ranges a deployment really needs (its own mail servers, a test network).
+    """Refuse private, loopback, link-local and special-purpose targets, checked on the
+    resolved address at connect time (fetches and probes); refused work is ``blocked``."""
     allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
-    config_dir: Path | None = None  # the LOCAL source: *.xml clientConfig files
-    local_documents: tuple[bytes, ...] = ()  # the LOCAL source: documents given in memory
-    real_name: str | None = None  # for %REALNAME%
+    """Networks (CIDR text or :mod:`ipaddress` networks) that ``block_private_addresses``
+    still lets through: the few private ranges a deployment really needs."""
+    config_dir: Path | None = None
+    """A directory of ``*.xml`` clientConfig files for the ``local`` source."""
+    local_documents: tuple[bytes, ...] = ()
+    """clientConfig documents given in memory, for the ``local`` source."""
+    real_name: str | None = None
+    """The name that fills ``%REALNAME%`` in templates."""
     connect_timeout: float = 3.0
+    """Seconds one TCP connection may take to open (within the deadline)."""
     tls_timeout: float = 3.0
+    """Seconds one TLS handshake may take (within the deadline)."""
     first_byte_timeout: float = 4.0
-    # Seconds one mail probe may take in all (connect, TLS, every reply): a server that answers
-    # each reply just inside the first-byte limit is given up on here, not at the deadline.
+    """Seconds a server may take to send each reply (within the deadline)."""
     probe_budget: float = 6.0
+    """Seconds one mail probe may take in all (connect, TLS, every reply): a server that
+    answers each reply just inside ``first_byte_timeout`` is given up on here, not at the
+    deadline."""
     dnssec: DnssecMode = DnssecMode.OFF
-    # DS or DNSKEY records in zone-file form for DnssecMode.VALIDATE; None: the bundled IANA
-    # root KSKs.
+    """DNSSEC: ``off``, ``resolver`` (trust the AD bit of the named ``nameservers``) or
+    ``validate`` (in-process, from ``trust_anchors``); see :class:`DnssecMode`."""
     trust_anchors: Path | None = None
+    """DS or DNSKEY records in zone-file form for ``DnssecMode.VALIDATE``; ``None``: the
+    bundled IANA root KSKs."""
     http_client: httpx.AsyncClient | None = field(default=None, repr=False)
+    """An :class:`httpx.AsyncClient` to fetch with (the caller owns and closes it)."""
     resolver: dns.asyncresolver.Resolver | None = field(default=None, repr=False)
+    """A dnspython asynchronous resolver to ask (cannot be combined with ``nameservers``)."""
     # Session bounds (see SESSION_FIELDS): work beyond them waits, and the wait counts against
     # each call's own deadline; a call whose deadline passes while waiting ends as a timeout.
-    max_discoveries: int = 32  # discoveries one Session runs at once
-    max_http_requests: int = 48  # HTTP requests one Session has in flight at once
-    # HTTP requests and probes one Session has in flight to one host at once (None: no bound),
-    # so that many domains whose settings point at one host cannot make the Session hammer it.
+    max_discoveries: int = 32
+    """Discoveries one :class:`~autoconf.Session` runs at once; more wait their turn (the
+    wait counts against each call's deadline)."""
+    max_http_requests: int = 48
+    """HTTP requests one Session has in flight at once."""
     max_per_host: int | None = None
-    # DNS over one UDP socket per nameserver for the whole Session (autoconf.net.dnsudp) rather
-    # than one per query: less CPU, but a nameserver that spreads clients over its threads by
-    # socket then serves the Session on one thread; off until that is measured to keep up.
+    """HTTP requests and probes one Session has in flight to one host at once (``None``: no
+    bound), so that many domains pointing at one host cannot make the Session hammer it."""
     shared_dns_socket: bool = False
+    """DNS over one UDP socket per nameserver for the whole Session rather than one per
+    query: less CPU, but a nameserver that spreads clients over its threads by socket then
+    serves the Session on one thread; off until that is measured to keep up."""
 
     def __post_init__(self) -> None:
         self._check_kinds()

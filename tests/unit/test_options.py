@@ -61,3 +61,27 @@ def test_allowed_networks_are_read_as_networks_and_bad_ones_refused():
         Options(allowed_networks=("ten.0.0.0/8",))  # type: ignore[arg-type]
     with pytest.raises(OptionsError, match="tuple of networks"):
         Options(allowed_networks="10.0.0.0/8")  # type: ignore[arg-type]
+
+
+def test_every_options_field_says_what_it_does():
+    """Each field of Options carries a docstring of its own (the API reference shows it)."""
+    import ast
+    import dataclasses
+    import inspect
+
+    from autoconf import options as module
+
+    tree = ast.parse(inspect.getsource(module))
+    (cls,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Options"]
+    documented = set()
+    for field, after in zip(cls.body, cls.body[1:], strict=False):
+        if (
+            isinstance(field, ast.AnnAssign)
+            and isinstance(field.target, ast.Name)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+            and len(after.value.value.split()) >= 4
+        ):
+            documented.add(field.target.id)
+    assert documented == {f.name for f in dataclasses.fields(Options)}
