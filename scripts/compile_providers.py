@@ -426,8 +426,8 @@ def _override(record: Record, entry: dict[str, Any], where: str) -> list[str]:
         said.append("domains " + ", ".join(domains))
     servers = tuple(_override_server(s, where) for s in entry.get("add_servers") or [])
     have = {(s.protocol, s.hostname, s.port) for s in record.template.servers}
-    if already := [s for s in servers if (s.protocol, s.hostname, s.port) in have]:
-        raise SystemExit(f"{where}: {record.key} already has {already[0].hostname}")
+    if present := [s for s in servers if (s.protocol, s.hostname, s.port) in have]:
+        raise SystemExit(f"{where}: {record.key} already has {present[0].hostname}")
     said += [f"{s.protocol.value} {s.hostname}:{s.port} ({s.security.value})" for s in servers]
     fields = dict(entry.get("provider") or {})
     said += [f"{name} {value}" for name, value in fields.items()]

@@ -61,8 +61,8 @@ def copy_in(data: Path, args: argparse.Namespace) -> list[str]:
 
 def _servers(index: BundledIspdb, domain: str) -> tuple[str, list[tuple[object, ...]]]:
     template = index.providers[index.domains[domain]]
-    database = template["provider"].get("database", "ispdb")
-    servers = sorted(
+    database = str(template["provider"].get("database", "ispdb"))
+    servers: list[tuple[object, ...]] = sorted(
         (s["protocol"], s["hostname"], s["port"], s["security"]) for s in template["servers"]
     )
     return database, servers
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copytree(args.data, data)
         for line in copy_in(data, args):
             print(f"copied {line}")
-        code = compiler.main(["--data", str(data)])
+        code = int(compiler.main(["--data", str(data)]))
         if code:
             return code
         new = BundledIspdb.load(data / compiler.INDEX_NAME)

@@ -64,7 +64,12 @@ async def main(mode: str) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    loop.add_reader(sys.stdin.fileno(), lambda: sys.stdin.read() or stop.set())
+
+    def on_stdin() -> None:  # the parent closed our stdin: it is gone, so stop
+        if not sys.stdin.read():
+            stop.set()
+
+    loop.add_reader(sys.stdin.fileno(), on_stdin)
     await stop.wait()
     transport.close()
 
