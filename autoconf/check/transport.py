@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from ..errors import AutoconfError, DeadlineExceeded, ParseError, bounded
-from ..models import DaneStatus, Protocol, Security, ServerSettings
+from ..errors import AutoconfError, DeadlineExceeded, DnsError, DnsFailure, ParseError, bounded
+from ..models import DaneStatus, DnssecStatus, Protocol, Security, ServerSettings
 from ..net.dane import check_chain, usable_records
 from ..net.session import CallNetwork
 from ..options import Deadline, Options
@@ -83,7 +83,10 @@ async def lookup_tlsa(
     try:
         answer = await network.dns.tlsa(host, port, deadline, limit=limits.connect)
     except (AutoconfError, OSError) as exc:
-        return TlsaCheck(error=bounded(str(exc) or type(exc).__name__)), ()
+        # A bogus answer is never returned (autoconf.net.dns): its status is what it says.
+        bogus = isinstance(exc, DnsError) and exc.kind is DnsFailure.BOGUS
+        error = bounded(str(exc) or type(exc).__name__)
+        return TlsaCheck(error=error, dnssec=DnssecStatus.BOGUS if bogus else None), ()
     check = TlsaCheck(records=[r.to_text() for r in answer.records], dnssec=answer.dnssec)
     return check, answer.records
 

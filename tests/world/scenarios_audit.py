@@ -11,6 +11,9 @@ records in the same order, an MX), so that what differs is only what its servers
 - ``audit-no-starttls``: IMAP 143 and SMTP 587 without STARTTLS (and no implicit TLS);
 - ``audit-port25``: SMTP only on port 25 (no submission).
 
+The address of ``audit-no-starttls`` offers no STARTTLS on port 25 either (the MX of the
+check's ``check-mx-plain``).
+
 The extra Dovecot and Postfix listeners live on their own addresses, 127.0.N.60-64
 (:func:`mail_hosts`); tests/world/dovecot.py, postfix.py and certs.py read them from here.
 """
@@ -47,6 +50,7 @@ class MailHost:
     cert: CertKind  # "chain": a leaf of an intermediate CA, served without the intermediate
     dovecot: Mapping[str, str]  # settings of Dovecot's `local` block for this address
     submission: Mapping[str, str]  # `-o` overrides of Postfix's 587 service here
+    relay: Mapping[str, str] = dataclasses.field(default_factory=dict)  # and of its port 25
 
     @property
     def cert_role(self) -> str:
@@ -103,6 +107,8 @@ def mail_hosts(plan: AddressPlan) -> tuple[MailHost, ...]:
             no_starttls_ip(plan),
             "normal",
             {"ssl": "no"},
+            {"smtpd_tls_security_level": "none"},
+            # An MX without STARTTLS too (check-mx-plain, tests/world/scenarios_check.py).
             {"smtpd_tls_security_level": "none"},
         ),
     )
