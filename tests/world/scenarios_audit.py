@@ -11,8 +11,9 @@ records in the same order, an MX), so that what differs is only what its servers
 - ``audit-no-starttls``: IMAP 143 and SMTP 587 without STARTTLS (and no implicit TLS);
 - ``audit-port25``: SMTP only on port 25 (no submission).
 
-The address of ``audit-no-starttls`` offers no STARTTLS on port 25 either (the MX of the
-check's ``check-mx-plain``).
+Their port 25 serves the check's MX scenarios (tests/world/scenarios_check.py): the address of
+``audit-no-starttls`` offers no STARTTLS there either (``check-mx-plain``), the one of
+``audit-legacy-tls`` only TLS 1.0/1.1 (``check-mx-old-tls``).
 
 The extra Dovecot and Postfix listeners live on their own addresses, 127.0.N.60-64
 (:func:`mail_hosts`); tests/world/dovecot.py, postfix.py and certs.py read them from here.
@@ -92,6 +93,11 @@ def mail_hosts(plan: AddressPlan) -> tuple[MailHost, ...]:
             {
                 "smtpd_tls_protocols": ">=TLSv1",
                 "smtpd_tls_mandatory_protocols": ">=TLSv1",
+                "tls_medium_cipherlist": "DEFAULT:@SECLEVEL=0",
+            },
+            # An MX that speaks only TLS 1.0/1.1 (check-mx-old-tls, scenarios_check.py).
+            {
+                "smtpd_tls_protocols": "<=TLSv1.1",
                 "tls_medium_cipherlist": "DEFAULT:@SECLEVEL=0",
             },
         ),

@@ -28,7 +28,7 @@ from tests.world.scenarios import (
     clientconfig,
     standard_servers,
 )
-from tests.world.scenarios_audit import no_starttls_ip
+from tests.world.scenarios_audit import legacy_ip, no_starttls_ip
 from tests.world.scenarios_pacc import FINDINGS as PACC_FINDINGS
 
 if TYPE_CHECKING:
@@ -93,6 +93,7 @@ TRANSPORT_SCENARIOS = {
     "mta-sts-policy-unreachable": "check-mta-sts-unserved",
     "mta-sts-no-record": "check-mta-sts-orphan",
     "mx-starttls-missing": "check-mx-plain",
+    "mx-old-tls": "check-mx-old-tls",  # where this OpenSSL offers TLS 1.0/1.1 (test_check.py)
     "zone-unsigned": "check-clean",  # every check-* zone is unsigned, under the signed test.
 }
 
@@ -324,6 +325,11 @@ def _mta_sts(b: _Builder, domain: Callable[..., tuple[Zone, str]], p: AddressPla
     z, d = domain("check-mx-plain", "the MX on port 25 offers no STARTTLS", mx=False)
     _srv_standard(z, d)
     b.a(z, f"mx.{d}", no_starttls_ip(p))
+    z.add(d, "MX", f"10 mx.{d}.")
+    # An MX whose port 25 speaks only TLS 1.0/1.1 (the audit's legacy-TLS Postfix address).
+    z, d = domain("check-mx-old-tls", "the MX on port 25 agrees to TLS 1.0/1.1 only", mx=False)
+    _srv_standard(z, d)
+    b.a(z, f"mx.{d}", legacy_ip(p))
     z.add(d, "MX", f"10 mx.{d}.")
 
 
