@@ -137,13 +137,19 @@ def bogus_finding(domain: str, reports: Sequence[MechanismReport]) -> Finding | 
         code=FindingCode.MECHANISMS_BOGUS,
         severity=Severity.ERROR,
         mechanisms=mechanisms,
-        message=f"The DNS answers of {_names(mechanisms)} for {domain} fail DNSSEC validation, "
+        message=f"The DNS answers of {_listed(mechanisms)} for {domain} fail DNSSEC validation, "
         "so validating resolvers and clients cannot read them, and neither could this check: "
         "what they publish is unknown, not missing.",
         fix="fix the zone's chain of trust (the zone-dnssec-bogus finding names the failing "
         "link): re-sign the zone, or correct the DS record at the parent",
         evidence=[f"bogus: {target}" for _, target in bogus],
     )
+
+
+def _listed(mechanisms: Sequence[Mechanism]) -> str:
+    """``srv, mx and pacc``."""
+    names = [m.value for m in mechanisms]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _bogus(attempt: SourceAttempt) -> bool:

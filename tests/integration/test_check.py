@@ -149,6 +149,20 @@ def test_a_bogus_zone_is_said_bogus_not_unpublished(world: WorldInfo, mode: Dnss
     assert {a.dnssec for m in off.mechanisms for a in m.attempts} == {None}
 
 
+def test_cli_check_of_a_bogus_zone_says_unread_not_unpublished(world: WorldInfo):
+    """--check --dnssec validate on dnssec-bogus, human view: exit 5, the SRV section says its
+    answers are bogus (not readable) and names them, and nothing says nothing-published."""
+    domain = world.scenarios["dnssec-bogus"].domain
+    argv = dnssec_args(world, DnssecMode.VALIDATE, domain, "--check", "--timeout", "10")
+    code, out, _ = _cli(argv)
+    assert code == 5, out
+    assert "SRV records (RFC 6186 / RFC 8314) (not readable: DNSSEC bogus)" in out, out
+    assert f"DNSSEC proves these answers bogus: _caldav._tcp.{domain} SRV" in out, out
+    assert "[mechanisms-bogus]" in out
+    assert "[zone-dnssec-bogus]" in out
+    assert "[nothing-published]" not in out
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_signed_srv_targets_outside_the_domain_are_a_note(world: WorldInfo, mode: DnssecMode):
     """dnssec-srv: with DNSSEC on, each SRV target outside the domain is only a note that says
