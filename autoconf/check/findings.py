@@ -17,11 +17,13 @@ from urllib.parse import urlsplit
 from ..address import is_within
 from ..models import (
     AttemptStatus,
+    DnssecStatus,
     OAuthMetadataStatus,
     Protocol,
     Security,
     ServerSettings,
     ServiceKind,
+    SourceAttempt,
     SourceName,
 )
 from ..parsers.srv import SERVICES
@@ -46,6 +48,7 @@ __all__ = [
     "OWN",
     "agreement_findings",
     "autoconfig_findings",
+    "bogus_finding",
     "findings_for",
     "for_the_admin",
     "ispdb_findings",
@@ -104,7 +107,10 @@ def findings_for(domain: str, reports: Sequence[MechanismReport]) -> list[Findin
             found += pacc_findings(domain, report)
         found += _skipped(report) + _timeouts(domain, report) + service_findings(report)
     found += agreement_findings(own)
-    if not own and not any(r.published for r in reports if r.mechanism is Mechanism.ISPDB):
+    bogus = bogus_finding(domain, reports)
+    if bogus is not None:  # what failed validation was not read: it may well be published
+        found.append(bogus)
+    elif not own and not any(r.published for r in reports if r.mechanism is Mechanism.ISPDB):
         found.append(
             Finding(
                 code=FindingCode.NOTHING_PUBLISHED,
@@ -117,6 +123,37 @@ def findings_for(domain: str, reports: Sequence[MechanismReport]) -> list[Findin
         )
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(found, key=lambda f: order[f.severity])
+
+
+def bogus_finding(domain: str, reports: Sequence[MechanismReport]) -> Finding | None:
+    """The error that DNSSEC proved some mechanisms' DNS answers bogus (``--dnssec`` on): they
+    could not be read, as validating resolvers and clients cannot read them, so they are never
+    called unpublished. None when no answer was bogus (always with DNSSEC off)."""
+    bogus = [(r.mechanism, a.target) for r in reports for a in r.attempts if _bogus(a)]
+    if not bogus:
+        return None
+    mechanisms = list(dict.fromkeys(m for m, _ in bogus))
+    return Finding(
+        code=FindingCode.MECHANISMS_BOGUS,
+        severity=Severity.ERROR,
+        mechanisms=mechanisms,
+        message=f"The DNS answers of {_listed(mechanisms)} for {domain} fail DNSSEC validation, "
+        "so validating resolvers and clients cannot read them, and neither could this check: "
+        "what they publish is unknown, not missing.",
+        fix="fix the zone's chain of trust (the zone-dnssec-bogus finding names the failing "
+        "link): re-sign the zone, or correct the DS record at the parent",
+        evidence=[f"bogus: {target}" for _, target in bogus],
+    )
+
+
+def _listed(mechanisms: Sequence[Mechanism]) -> str:
+    """``srv, mx and pacc``."""
+    names = [m.value for m in mechanisms]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _bogus(attempt: SourceAttempt) -> bool:
+    return attempt.dnssec is DnssecStatus.BOGUS
 
 
 # Findings whose fix is a change at the named host itself (its certificate, its TLS, its
@@ -406,19 +443,7 @@ def srv_findings(domain: str, report: MechanismReport) -> list[Finding]:
             )
             continue
         if not is_within(record.target, domain):
-            found.append(
-                _finding(
-                    FindingCode.SRV_TARGET_OUTSIDE_DOMAIN,
-                    Severity.WARNING,
-                    f"{record.name} points outside {domain}, to {record.target}; clients "
-                    "must not trust such a target without asking the user (RFC 6186 §6).",
-                    fix=f"point {service} at a host name inside {domain} (a CNAME is fine) "
-                    "or publish an autoconfig file that names the same server",
-                    evidence=[text],
-                    host=record.target,
-                    port=record.port,
-                )
-            )
+            found.append(_outside(domain, service, record))
         if record.resolves is False:
             found.append(
                 _finding(
@@ -433,6 +458,38 @@ def srv_findings(domain: str, report: MechanismReport) -> list[Finding]:
             )
     found += _starttls_preferred(domain, report.dns)
     return found
+
+
+def _outside(domain: str, service: str, record: DnsRecord) -> Finding:
+    """An SRV target outside the domain: a warning, or a note when DNSSEC proves the answer
+    (RFC 6186 §6 lets a client trust a protected answer, as the library does with ``--dnssec``;
+    clients that do not validate still ask the user)."""
+    signed = record.dnssec is DnssecStatus.SECURE
+    text = _record_text(record)
+    if signed:
+        message = (
+            f"{record.name} points outside {domain}, to {record.target}, and the answer is "
+            "DNSSEC-signed: clients that validate it may trust the target (RFC 6186 §6); "
+            "clients that do not validate DNSSEC still ask the user."
+        )
+        evidence = [text, "dnssec: secure"]
+    else:
+        message = (
+            f"{record.name} points outside {domain}, to {record.target}; clients must not "
+            "trust such a target without asking the user (RFC 6186 §6)."
+        )
+        evidence = [text]
+    return _finding(
+        FindingCode.SRV_TARGET_OUTSIDE_DOMAIN,
+        Severity.INFO if signed else Severity.WARNING,
+        message,
+        fix=f"point {service} at a host name inside {domain} (a CNAME is fine) or publish an "
+        "autoconfig file that names the same server"
+        + (", so that clients without DNSSEC need not ask" if signed else ""),
+        evidence=evidence,
+        host=record.target,
+        port=record.port,
+    )
 
 
 def _record_text(record: DnsRecord) -> str:

@@ -41,6 +41,15 @@ GUIDE: Mapping[FindingCode, CodeGuide] = {
         "publish https://autoconfig.DOMAIN/mail/config-v1.1.xml and the SRV records "
         "_imaps._tcp and _submissions._tcp",
     ),
+    FindingCode.MECHANISMS_BOGUS: _g(
+        _E,
+        "with `--dnssec` on: DNSSEC proves the DNS answers of some mechanisms (SRV, MX, the "
+        "PACC TXT record) bogus, so neither validating clients nor the check can read them; "
+        "the check then says so instead of `nothing-published` (the evidence lists the names "
+        "asked, and `zone-dnssec-bogus` the failing link)",
+        "fix the zone's chain of trust: re-sign the zone, or correct the DS record at the "
+        "parent (registrar)",
+    ),
     FindingCode.MECHANISMS_DISAGREE: _g(
         _W,
         "two mechanisms name no common server for a protocol, or one host and port with two "
@@ -58,8 +67,11 @@ GUIDE: Mapping[FindingCode, CodeGuide] = {
         "give the SRV records priorities in the autoconfig file's order",
     ),
     FindingCode.SRV_TARGET_OUTSIDE_DOMAIN: _g(
-        _W,
-        "an SRV target outside the domain (clients must ask the user, RFC 6186 §6)",
+        (_W, _I),
+        "an SRV target outside the domain (clients must ask the user, RFC 6186 §6); only a "
+        "note when, with `--dnssec` on, the SRV answer is DNSSEC-signed: clients that validate "
+        "it may trust the target (the library then gives it high trust), those that do not "
+        "still ask",
         "point the SRV record at a host name inside the domain (a CNAME is fine), or publish "
         "an autoconfig file that names the same server",
     ),
@@ -154,6 +166,14 @@ GUIDE: Mapping[FindingCode, CodeGuide] = {
         "a server sends its certificate without the intermediates clients need",
         "configure the full chain (the certificate followed by its intermediates, e.g. "
         "fullchain.pem)",
+    ),
+    FindingCode.CERTIFICATE_DANE_ONLY: _g(
+        _W,
+        "with `--dnssec` on: a server's certificate passes only by its DNSSEC-secure TLSA "
+        "records (DANE, RFC 7673); the CA store (public CAs, or `--ca-file`) refuses it, so "
+        "clients without DANE (most mail clients) reject the certificate",
+        "keep the TLSA records, and also use a certificate from a public CA (ACME) for the "
+        "clients without DANE; the TLSA `3 1 1` record survives renewals that keep the key",
     ),
     FindingCode.LEGACY_TLS_ACCEPTED: _g(
         _W,

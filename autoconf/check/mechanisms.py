@@ -18,6 +18,7 @@ from ..errors import (
     AutoconfError,
     DeadlineExceeded,
     DnsError,
+    DnsFailure,
     FetchError,
     FetchFailure,
     HostNotFound,
@@ -55,7 +56,7 @@ from ..parsers.srv import (
     services_from_srv,
     settings_from_srv,
 )
-from ..sources._fetch import fetch
+from ..sources._fetch import fetch, marked
 from ..sources.autoconfig import autoconfig_urls
 from ..sources.autodiscover import AutodiscoverSource
 from ..sources.base import SourceContext, SourceOutcome, Stopwatch
@@ -284,11 +285,15 @@ async def check_srv(ctx: SourceContext) -> MechanismReport:
                 name, ctx.deadline, limit=ctx.options.first_byte_timeout
             )
         except (AutoconfError, OSError) as exc:
-            attempts.append(_attempt(SourceName.SRV, f"{name} SRV", exc, watch))
+            attempts.append(
+                marked(ctx, _attempt(SourceName.SRV, f"{name} SRV", exc, watch), name, "SRV")
+            )
             return
         answers[service] = records
         status = AttemptStatus.OK if records else AttemptStatus.EMPTY
-        attempts.append(_note(SourceName.SRV, f"{name} SRV", status, watch))
+        attempts.append(
+            marked(ctx, _note(SourceName.SRV, f"{name} SRV", status, watch), name, "SRV")
+        )
 
     await asyncio.gather(*(one(service) for service in (*SERVICES, *DAV_SERVICES)))
     answers, left_out = _first_records(answers)
@@ -343,6 +348,7 @@ async def _srv_records(ctx: SourceContext, answers: dict[str, list[SrvRecord]]) 
     resolved = await asyncio.gather(
         *(_resolves(ctx, record.target.rstrip(".")) for _, record in found)
     )
+    dns = ctx.network().dns
     return [
         DnsRecord(
             name=f"{service}.{ctx.address.domain}",
@@ -352,19 +358,21 @@ async def _srv_records(ctx: SourceContext, answers: dict[str, list[SrvRecord]]) 
             port=record.port,
             target=record.target.rstrip(".").lower() or ".",
             resolves=ok,
+            dnssec=dns.dnssec_of(f"{service}.{ctx.address.domain}", "SRV"),
         )
         for (service, record), ok in zip(found, resolved, strict=True)
     ]
 
 
 async def _resolves(ctx: SourceContext, host: str) -> bool | None:
-    """True if ``host`` has an address, False if the DNS says it has none, None if unknown."""
+    """True if ``host`` has an address, False if the DNS says it has none, None if unknown
+    (the look-up failed, or DNSSEC proved its answer bogus: what it holds cannot be read)."""
     if not host:
         return None
     try:
         await ctx.network().dns.addresses(host, ctx.deadline, limit=ctx.options.connect_timeout)
-    except DnsError:
-        return False
+    except DnsError as exc:
+        return None if exc.kind is DnsFailure.BOGUS else False
     except (AutoconfError, OSError):
         return None
     return True
@@ -421,12 +429,18 @@ async def check_mx(ctx: SourceContext) -> MechanismReport:
             domain, ctx.deadline, limit=ctx.options.first_byte_timeout
         )
     except (AutoconfError, OSError) as exc:
-        attempt = _attempt(SourceName.MX, f"{domain} MX", exc, watch)
+        attempt = marked(ctx, _attempt(SourceName.MX, f"{domain} MX", exc, watch), domain, "MX")
         return MechanismReport(mechanism=Mechanism.MX, published=False, attempts=[attempt])
     resolved = await asyncio.gather(*(_resolves(ctx, r.exchange) for r in records))
+    signed = ctx.network().dns.dnssec_of(domain, "MX")
     dns = [
         DnsRecord(
-            name=domain, rtype="MX", priority=r.preference, target=r.exchange or ".", resolves=ok
+            name=domain,
+            rtype="MX",
+            priority=r.preference,
+            target=r.exchange or ".",
+            resolves=ok,
+            dnssec=signed,
         )
         for r, ok in zip(records, resolved, strict=True)
     ]
@@ -434,7 +448,7 @@ async def check_mx(ctx: SourceContext) -> MechanismReport:
     if not records or all(r.target == "." for r in dns):
         missing = not records and await domain_missing(ctx)
         status = AttemptStatus.NO_DOMAIN if missing else AttemptStatus.EMPTY
-        attempt = _note(SourceName.MX, f"{domain} MX", status, watch)
+        attempt = marked(ctx, _note(SourceName.MX, f"{domain} MX", status, watch), domain, "MX")
         return MechanismReport(
             mechanism=Mechanism.MX,
             published=bool(records),
@@ -629,7 +643,7 @@ async def _pacc_records(
     try:
         records = await read_records(ctx, name)
     except (AutoconfError, OSError) as exc:
-        return _attempt(SourceName.PACC, f"{name} TXT", exc, watch), []
+        return marked(ctx, _attempt(SourceName.PACC, f"{name} TXT", exc, watch), name, "TXT"), []
     records = [r for r in records if r.problem is not PaccRecordProblem.NOT_UAAC]
     status = AttemptStatus.OK if records else AttemptStatus.EMPTY
-    return _note(SourceName.PACC, f"{name} TXT", status, watch), records
+    return marked(ctx, _note(SourceName.PACC, f"{name} TXT", status, watch), name, "TXT"), records

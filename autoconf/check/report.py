@@ -82,6 +82,7 @@ class FindingCode(StrEnum):
 
     # Across mechanisms
     NOTHING_PUBLISHED = "nothing-published"  # no mechanism publishes any settings
+    MECHANISMS_BOGUS = "mechanisms-bogus"  # their DNS answers fail DNSSEC validation: unread
     MECHANISMS_DISAGREE = "mechanisms-disagree"  # same protocol, other host/port/security
     POP3_NOT_EVERYWHERE = "pop3-not-everywhere"  # one mechanism publishes POP3, another not
     ORDER_DIFFERS = "order-differs"  # SRV priority order differs from autoconfig's order
@@ -115,6 +116,7 @@ class FindingCode(StrEnum):
     IMPLICIT_TLS_MISSING = "implicit-tls-missing"  # no 993/465/995 (RFC 8314 §3.3)
     SUBMISSION_MISSING = "submission-missing"  # SMTP on port 25 only
     SASL_MECHANISMS = "sasl-mechanisms"  # info: what the server offers
+    CERTIFICATE_DANE_ONLY = "certificate-dane-only"  # only its TLSA records vouch for it
     # MX
     MX_NONE = "mx-none"
     MX_NULL = "mx-null"  # RFC 7505 "0 ." : the domain accepts no mail
@@ -189,6 +191,7 @@ SERVER_CODES = frozenset(
         FindingCode.IMPLICIT_TLS_MISSING,
         FindingCode.SUBMISSION_MISSING,
         FindingCode.SASL_MECHANISMS,
+        FindingCode.CERTIFICATE_DANE_ONLY,
     }
 )
 
@@ -310,6 +313,9 @@ class DnsRecord(_Frozen):
     """The target as published, without the trailing dot; '.' or '' for not offered or a null MX."""
     resolves: bool | None = None  # None: not looked up (a "." target) or the look-up failed
     """Whether the target has an address; None when not looked up or the look-up failed."""
+    dnssec: DnssecStatus | None = None
+    """What DNSSEC proves about the answer the record came from (``secure``: signed with a
+    chain of trust); None with ``--dnssec off``."""
 
 
 class Finding(_Frozen):
@@ -469,6 +475,10 @@ class ServerReport(_Frozen):
     """
     tlsa: TlsaCheck | None = None
     """Its TLSA records (RFC 7673), when they were looked up."""
+    dane_only: bool = False
+    """The certificate passed only by the server's DNSSEC-secure TLSA records (DANE): the CA
+    store (the public CAs, or ``--ca-file``) refuses it, so clients without DANE reject it.
+    Only ever true with ``--dnssec`` on."""
 
 
 class TlsaCheck(_Frozen):

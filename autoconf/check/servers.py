@@ -18,13 +18,16 @@ one place that reaches for it); without it the refusal stays certificate-invalid
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ..errors import DeadlineExceeded
 from ..models import (
+    Certificate,
     CertificateKind,
+    DaneStatus,
     FailureKind,
     Protocol,
     Security,
@@ -73,6 +76,7 @@ class _Probed:
     verification: Verification
     legacy: LegacyTlsProbe | None = None  # None: not tried (the server is published plain)
     chain: list[bytes] | None = None  # what the server sent, when its certificate was refused
+    webpki: Certificate | None = None  # the CA store's verdict, when DANE alone decided
 
     @property
     def where(self) -> str:
@@ -172,12 +176,33 @@ async def _probe_now(
         probe,
         probe_legacy_tls(server, dns=dns, deadline=deadline, limits=limits, block_private=private),
     )
-    chain = None
+    chain = webpki = None
     if _refused_as_untrusted(verification) and not deadline.expired:
         chain = await fetch_presented_chain(
             server, dns=dns, deadline=deadline, limits=limits, block_private=private
         )
-    return _Probed(server, mechanisms, verification, legacy, chain)
+    if verification.dane is DaneStatus.VERIFIED and not deadline.expired:
+        webpki = await _webpki_verdict(server, network, limits, deadline)
+    return _Probed(server, mechanisms, verification, legacy, chain, webpki)
+
+
+async def _webpki_verdict(
+    server: ServerSettings, network: CallNetwork, limits: ProbeLimits, deadline: Deadline
+) -> Certificate | None:
+    """What the CA store alone (public CAs, or ``--ca-file``) says of the certificate of a
+    server DANE verified: the probe again without TLSA records, as a client without DANE
+    sees it. None when that probe did not reach a verdict on the certificate."""
+    seen = await probe_server(
+        server,
+        dns=network.dns,
+        ssl_context=network.ssl_context,
+        deadline=deadline,
+        limits=dataclasses.replace(limits, dane=False),
+        block_private=network.block_private,
+    )
+    if seen.ok or seen.failure is FailureKind.CERTIFICATE:
+        return seen.certificate
+    return None
 
 
 async def _collect(
@@ -224,6 +249,14 @@ def _report(p: _Probed) -> ServerReport:
         verification=p.verification,
         legacy_tls=_LEGACY_STATE.get(legacy, LegacyTls.NOT_TESTED),
         plaintext_login_before_tls=_plaintext_login_before_tls(p),
+        dane_only=_dane_only(p),
+    )
+
+
+def _dane_only(p: _Probed) -> bool:
+    """DANE verified the certificate, and the CA store refuses it."""
+    return (
+        p.verification.dane is DaneStatus.VERIFIED and p.webpki is not None and not p.webpki.valid
     )
 
 
@@ -260,6 +293,7 @@ def _finding(
 def _server_findings(p: _Probed, now: datetime) -> list[Finding]:
     found = [f for f in (_connection_problem(p),) if f is not None]
     found += _expiry(p, now)
+    found += _dane_only_finding(p)
     found += _legacy(p)
     found += _plaintext_login(p)
     found += _plain_without_starttls(p)
@@ -350,6 +384,35 @@ def _certificate_problem(p: _Probed) -> Finding:
         fix=fix.format(host=p.server.host),
         evidence=[f"kind: {kind.value}", *details],
     )
+
+
+def _dane_only_finding(p: _Probed) -> list[Finding]:
+    """A certificate only DANE vouches for: verified, but not for clients without DANE."""
+    if not _dane_only(p):
+        return []
+    refused = p.webpki
+    kind = (refused.kind if refused else None) or CertificateKind.OTHER
+    return [
+        _finding(
+            p,
+            FindingCode.CERTIFICATE_DANE_ONLY,
+            Severity.WARNING,
+            f"{p.where} is verified by DANE only: its certificate matches its DNSSEC-signed "
+            f"TLSA record, but no trusted CA vouches for it ({kind.value}), so clients without "
+            "DANE will reject this certificate.",
+            fix=(
+                f"Keep the TLSA records and also install a certificate for {p.server.host} from "
+                "a CA that mail clients trust (e.g. ACME); a TLSA 3 1 1 record survives "
+                "renewals that keep the key."
+            ),
+            evidence=[
+                f"DANE: {p.verification.dane_record}",
+                f"without DANE: {kind.value}",
+                refused.error if refused else None,
+                f"issuer: {refused.issuer}" if refused and refused.issuer else None,
+            ],
+        )
+    ]
 
 
 def _certificate_evidence(p: _Probed) -> list[str]:

@@ -4,7 +4,8 @@ The network half (the judging is :mod:`autoconf.check.transport_findings`, pure)
 DNSSEC status (validated from the trust anchors, with the link that decides it), every MX
 host probed as a sending server would (EHLO, STARTTLS, the certificate against the WebPKI, and
 an unverified handshake for the TLS version and the presented key, which DANE judges apart
-from the WebPKI), the TLSA records of the MX hosts and of the named servers, the ``_mta-sts``
+from the WebPKI; when those fail, one offering only TLS 1.0/1.1 tells an MX stuck there from
+one without TLS), the TLSA records of the MX hosts and of the named servers, the ``_mta-sts``
 TXT record and the policy file (fetched with the certificate checked and no redirect followed,
 RFC 8461 §3.3, bounded to 64 KiB), and the ``_smtp._tls`` TXT record. Everything runs at once
 within the check's one deadline; a look-up that fails is recorded, never raised.
@@ -15,15 +16,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from ..errors import AutoconfError, DeadlineExceeded, ParseError, bounded
-from ..models import DaneStatus, Protocol, Security, ServerSettings
+from ..errors import AutoconfError, DeadlineExceeded, DnsError, DnsFailure, ParseError, bounded
+from ..models import DaneStatus, DnssecStatus, Protocol, Security, ServerSettings, TlsStatus
 from ..net.dane import check_chain, usable_records
 from ..net.session import CallNetwork
 from ..options import Deadline, Options
 from ..parsers.mtasts import MAX_POLICY_BYTES, parse_policy, sts_record
 from ..parsers.tlsa import TlsaRecord
 from ..parsers.tlsrpt import tlsrpt_record
-from ..probe.driver import ProbeLimits, fetch_tls_facts, probe_server
+from ..probe.driver import (
+    LegacyTlsOutcome,
+    ProbeLimits,
+    fetch_tls_facts,
+    probe_legacy_tls,
+    probe_server,
+)
 from .mechanisms import failed_lookup, fetched_lookup
 from .report import (
     DnsRecord,
@@ -83,7 +90,10 @@ async def lookup_tlsa(
     try:
         answer = await network.dns.tlsa(host, port, deadline, limit=limits.connect)
     except (AutoconfError, OSError) as exc:
-        return TlsaCheck(error=bounded(str(exc) or type(exc).__name__)), ()
+        # A bogus answer is never returned (autoconf.net.dns): its status is what it says.
+        bogus = isinstance(exc, DnsError) and exc.kind is DnsFailure.BOGUS
+        error = bounded(str(exc) or type(exc).__name__)
+        return TlsaCheck(error=error, dnssec=DnssecStatus.BOGUS if bogus else None), ()
     check = TlsaCheck(records=[r.to_text() for r in answer.records], dnssec=answer.dnssec)
     return check, answer.records
 
@@ -122,6 +132,9 @@ async def _mx_host_now(
         fetch_tls_facts(server, dns=dns, deadline=deadline, limits=limits, block_private=private),
         lookup_tlsa(server.host, 25, network, limits, deadline),
     )
+    version = facts.version if facts is not None else None
+    if version is None and verification.tls is TlsStatus.FAILED and not deadline.expired:
+        version = await _legacy_version(server, network, limits, deadline)
     chain = facts.chain if facts is not None else None
     spki = None
     if chain:
@@ -136,10 +149,26 @@ async def _mx_host_now(
         host=record.target,
         preference=record.priority,
         verification=verification,
-        tls_version=facts.version if facts is not None else None,
+        tls_version=version,
         spki_sha256=spki,
         tlsa=tlsa.model_copy(update={"matches": matches}) if records else tlsa,
     )
+
+
+async def _legacy_version(
+    server: ServerSettings, network: CallNetwork, limits: ProbeLimits, deadline: Deadline
+) -> str | None:
+    """The TLS 1.0/1.1 an MX agrees to when it refused every newer version (STARTTLS offered,
+    the handshakes from TLS 1.2 up failed); None when it refuses those too, or when this
+    machine's OpenSSL cannot offer them."""
+    legacy = await probe_legacy_tls(
+        server,
+        dns=network.dns,
+        deadline=deadline,
+        limits=limits,
+        block_private=network.block_private,
+    )
+    return legacy.version if legacy.outcome is LegacyTlsOutcome.ACCEPTED else None
 
 
 async def _txt(

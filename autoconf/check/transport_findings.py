@@ -61,7 +61,8 @@ def with_tlsa(
     DANE verdict where it made one (DNSSEC on), else the leaf's key against ``x 1 1``."""
     v = server.verification
     matches: bool | None = None
-    if v is not None and v.dane in (DaneStatus.VERIFIED, DaneStatus.FAILED):
+    # No records, nothing to match (a bogus answer too, though the probe refused it by DANE).
+    if records and v is not None and v.dane in (DaneStatus.VERIFIED, DaneStatus.FAILED):
         matches = v.dane is DaneStatus.VERIFIED
     elif records and v is not None and v.certificate is not None:
         matches = compare_tlsa(records, v.certificate.spki_sha256)
@@ -226,7 +227,7 @@ def _mx_old_tls(host: MxHostReport) -> list[Finding]:
 def tlsa_findings(tlsa: TlsaCheck, host: str, port: int, *, mx: bool) -> list[Finding]:
     """One server's TLSA records: validation, match, usages mail should not use."""
     name = f"_{port}._tcp.{host}"
-    if not tlsa.records:
+    if not tlsa.records and tlsa.dnssec is not DnssecStatus.BOGUS:
         if tlsa.dnssec is not DnssecStatus.SECURE:
             return []
         return [
@@ -257,7 +258,7 @@ def _tlsa_validation(tlsa: TlsaCheck, host: str, port: int, name: str) -> list[F
                 f"The TLSA records at {name} fail DNSSEC validation: DANE senders and clients "
                 "refuse to connect.",
                 "fix the zone's signatures or DS records (e.g. a key rollover gone wrong)",
-                tlsa.records,
+                [*tlsa.records, tlsa.error or ""],
                 host=host,
                 port=port,
             )

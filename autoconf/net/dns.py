@@ -193,10 +193,7 @@ class DnsClient:
             name = dns.name.from_text(domain)
             async with asyncio.timeout(max(within, 0.05)):
                 if self.mode is DnssecMode.RESOLVER:
-                    msg = await self._ask_signed(name, dns.rdatatype.SOA, within)
-                    if msg.flags & dns.flags.AD:
-                        return DnssecStatus.SECURE, f"{domain}: the resolver validated it (AD)"
-                    return DnssecStatus.INSECURE, f"{domain}: the resolver did not validate it"
+                    return await self._resolver_zone_status(domain, name, within)
                 verdict = await validation.zone_status(
                     self._asker(within), name, self._anchors, time.time(), self._chains
                 )
@@ -205,6 +202,25 @@ class DnsClient:
         except (DnsError, dns.exception.DNSException) as exc:
             return DnssecStatus.UNKNOWN, f"{domain}: {exc}"
         return verdict.status, verdict.detail
+
+    async def _resolver_zone_status(
+        self, domain: str, name: dns.name.Name, within: float
+    ) -> tuple[DnssecStatus, str]:
+        """The zone's status by the AD bit of its SOA answer; a SERVFAIL that answers with
+        data under CD=1 is bogus, as for every other answer (:meth:`_servfail_checked`)."""
+        try:
+            msg = await self._ask_signed(name, dns.rdatatype.SOA, within)
+        except DnsError as exc:
+            if exc.kind is not DnsFailure.SERVFAIL:
+                raise
+            await self._servfail_checked(name, dns.rdatatype.SOA, within, exc)
+            return DnssecStatus.BOGUS, (
+                f"{domain}: the resolver fails its validation (SERVFAIL), yet answers with "
+                "checking disabled"
+            )
+        if msg.flags & dns.flags.AD:
+            return DnssecStatus.SECURE, f"{domain}: the resolver validated it (AD)"
+        return DnssecStatus.INSECURE, f"{domain}: the resolver did not validate it"
 
     async def addresses(
         self, host: str, deadline: Deadline, *, limit: float | None = None

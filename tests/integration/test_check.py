@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from autoconf import DnssecMode, check_domain
 from autoconf.api import Session
 from autoconf.check import DomainReport, FindingCode, Mechanism, ServerReport, Severity
 from autoconf.check.guide import GUIDE
@@ -23,12 +24,13 @@ from autoconf.check.report import LOCAL_CODES, SERVER_CODES, TRANSPORT_CODES
 from autoconf.check.run import run_check
 from autoconf.cli import main
 from autoconf.engine.runner import run_sync
-from autoconf.models import ServerSettings
+from autoconf.models import DnssecStatus, ServerSettings
 from autoconf.options import Options
 from tests.timing import soon_after
 from tests.world import WorldInfo
-from tests.world.library import cli_args, library_options
+from tests.world.library import cli_args, dnssec_args, dnssec_options, library_options
 from tests.world.scenarios_check import CHECK_SCENARIOS, FROM_EXISTING, TRANSPORT_SCENARIOS
+from tests.world.scenarios_dnssec import CHECK_FINDINGS as DNSSEC_SCENARIOS
 
 pytestmark = pytest.mark.world
 
@@ -68,6 +70,23 @@ def report_for(world: WorldInfo, scenario: str) -> DomainReport:
     return _REPORTS[scenario]
 
 
+_SIGNED: dict[tuple[str, DnssecMode], DomainReport] = {}
+MODES = [DnssecMode.VALIDATE, DnssecMode.RESOLVER]
+
+
+def signed_report_for(
+    world: WorldInfo, scenario: str, mode: DnssecMode = DnssecMode.VALIDATE
+) -> DomainReport:
+    """The whole check (servers probed) of one scenario's domain with ``--dnssec MODE``
+    (cached: each domain is checked once a mode)."""
+    if (scenario, mode) not in _SIGNED:
+        options = dnssec_options(world, mode, deadline=10.0)
+        _SIGNED[scenario, mode] = run_sync(
+            check_domain(world.scenarios[scenario].address, options=options)
+        )
+    return _SIGNED[scenario, mode]
+
+
 def codes(report: DomainReport) -> set[FindingCode]:
     return {f.code for f in report.findings}
 
@@ -85,36 +104,141 @@ def test_every_mechanism_code_has_a_scenario():
     """Every code of the mechanism side is covered by a world scenario (the codes about this
     machine come from a broken resolver instead: tests/integration/test_check_local.py)."""
     covered = {FindingCode(c) for c in {**FROM_EXISTING, **CHECK_SCENARIOS}}
+    covered |= {FindingCode(c) for c in DNSSEC_SCENARIOS} - SERVER_CODES - TRANSPORT_CODES
     assert set(FindingCode) - SERVER_CODES - LOCAL_CODES - TRANSPORT_CODES == covered
 
 
-# Codes of mail between servers this world cannot produce yet: DNSSEC-signed zones (TLSA,
-# the zone's status) and a port 25 without STARTTLS or with TLS 1.0. Their rules are tested
-# in tests/unit/check/test_transport.py.
-_TRANSPORT_UNIT_ONLY = {
-    FindingCode.ZONE_DNSSEC_BOGUS,
-    FindingCode.ZONE_UNSIGNED,
-    FindingCode.TLSA_MISMATCH,
-    FindingCode.TLSA_NOT_SECURE,
-    FindingCode.TLSA_BOGUS,
-    FindingCode.TLSA_USAGE_DISCOURAGED,
-    FindingCode.TLSA_MISSING,
-    FindingCode.MX_STARTTLS_MISSING,
-    FindingCode.MX_OLD_TLS,
-}
+@pytest.mark.parametrize(("code", "scenario"), sorted(DNSSEC_SCENARIOS.items()))
+def test_each_dnssec_code_comes_from_its_scenario(world: WorldInfo, code: str, scenario: str):
+    """The DNSSEC and DANE findings, each from its signed (or bogus, or unsigned) world
+    domain checked whole with --dnssec validate, at a severity its guide allows."""
+    report = signed_report_for(world, scenario)
+    assert FindingCode(code) in codes(report), [f.message for f in report.findings]
+    for finding in report.findings:
+        assert finding.severity in GUIDE[finding.code].severities, finding.code
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_bogus_zone_is_said_bogus_not_unpublished(world: WorldInfo, mode: DnssecMode):
+    """dnssec-bogus with DNSSEC on: the zone is bogus with its failing link (the DS), and the
+    mechanisms whose answers failed validation are named as unread, never nothing-published.
+    With DNSSEC off the same domain reads as before (its SRV records, no such finding)."""
+    report = signed_report_for(world, "dnssec-bogus", mode)
+    found = {f.code: f for f in report.findings}
+    assert FindingCode.NOTHING_PUBLISHED not in found, report.findings
+    bogus = found[FindingCode.MECHANISMS_BOGUS]
+    assert bogus.severity is Severity.ERROR
+    # Resolver mode tells bogus from a SERVFAIL only by data under CD=1: the SRV answers have
+    # some; the zone's MX answer is empty (it has none), so only validation proves it bogus.
+    expected = {Mechanism.SRV, Mechanism.MX} if mode is DnssecMode.VALIDATE else {Mechanism.SRV}
+    assert expected <= set(bogus.mechanisms)
+    assert any(e.startswith("bogus: _imaps._tcp.") for e in bogus.evidence), bogus.evidence
+    srv = next(m for m in report.mechanisms if m.mechanism is Mechanism.SRV)
+    assert DnssecStatus.BOGUS in {a.dnssec for a in srv.attempts}
+    zone = found[FindingCode.ZONE_DNSSEC_BOGUS]
+    assert report.transport is not None
+    assert report.transport.dnssec is DnssecStatus.BOGUS
+    if mode is DnssecMode.VALIDATE:  # the link is named where the library follows the chain
+        assert report.transport.dnssec_detail is not None
+        assert "DS" in report.transport.dnssec_detail
+        assert report.transport.dnssec_detail in zone.evidence
+
+    off = report_for(world, "dnssec-bogus")
+    assert FindingCode.MECHANISMS_BOGUS not in codes(off)
+    assert FindingCode.NOTHING_PUBLISHED not in codes(off)
+    assert {a.dnssec for m in off.mechanisms for a in m.attempts} == {None}
+
+
+def test_cli_check_of_a_bogus_zone_says_unread_not_unpublished(world: WorldInfo):
+    """--check --dnssec validate on dnssec-bogus, human view: exit 5, the SRV section says its
+    answers are bogus (not readable) and names them, and nothing says nothing-published."""
+    domain = world.scenarios["dnssec-bogus"].domain
+    argv = dnssec_args(world, DnssecMode.VALIDATE, domain, "--check", "--timeout", "10")
+    code, out, _ = _cli(argv)
+    assert code == 5, out
+    assert "SRV records (RFC 6186 / RFC 8314) (not readable: DNSSEC bogus)" in out, out
+    assert f"DNSSEC proves these answers bogus: _caldav._tcp.{domain} SRV" in out, out
+    assert "[mechanisms-bogus]" in out
+    assert "[zone-dnssec-bogus]" in out
+    assert "[nothing-published]" not in out
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_signed_srv_targets_outside_the_domain_are_a_note(world: WorldInfo, mode: DnssecMode):
+    """dnssec-srv: with DNSSEC on, each SRV target outside the domain is only a note that says
+    the answer is signed (the library trusts such targets); with DNSSEC off, a warning."""
+    report = signed_report_for(world, "dnssec-srv", mode)
+    outside = [f for f in report.findings if f.code is FindingCode.SRV_TARGET_OUTSIDE_DOMAIN]
+    assert len(outside) == 2, report.findings
+    assert all(f.severity is Severity.INFO for f in outside)
+    assert all("dnssec: secure" in f.evidence and "DNSSEC-signed" in f.message for f in outside)
+    srv = next(m for m in report.mechanisms if m.mechanism is Mechanism.SRV)
+    assert {r.dnssec for r in srv.dns} == {DnssecStatus.SECURE}
+
+    off = report_for(world, "dnssec-srv")
+    outside = [f for f in off.findings if f.code is FindingCode.SRV_TARGET_OUTSIDE_DOMAIN]
+    assert len(outside) == 2
+    assert all(f.severity is Severity.WARNING for f in outside)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_server_verified_by_dane_only_is_said_so(world: WorldInfo, mode: DnssecMode):
+    """dane: with DNSSEC on, the servers whose certificate only their TLSA 3 1 1 record
+    vouches for are verified (no certificate error), marked dane_only, with a warning that
+    clients without DANE reject the certificate."""
+    report = signed_report_for(world, "dane", mode)
+    assert report.servers
+    for server in report.servers:
+        assert server.verification is not None
+        assert server.verification.ok, server.verification
+        assert server.dane_only, server
+    found = [f for f in report.findings if f.code is FindingCode.CERTIFICATE_DANE_ONLY]
+    assert {(f.host, f.port) for f in found} == {(s.host, s.port) for s in report.servers}
+    assert all("clients without DANE will reject" in f.message for f in found)
+    refused = {FindingCode.CERTIFICATE_INVALID, FindingCode.CERTIFICATE_CHAIN_INCOMPLETE}
+    assert not refused & codes(report), report.findings
+
+
+def test_cli_check_of_a_dane_only_server(world: WorldInfo):
+    """--check --dnssec validate --json on dane: dane_only in the JSON, the warning, exit 4;
+    the human view says it in plain words."""
+    domain = world.scenarios["dane"].domain
+    argv = dnssec_args(world, DnssecMode.VALIDATE, domain, "--check", "--timeout", "10")
+    code, out, _ = _cli([*argv, "--json"])
+    report = DomainReport.model_validate(json.loads(out))
+    assert FindingCode.CERTIFICATE_DANE_ONLY in codes(report)
+    assert all(s.dane_only for s in report.servers)
+    assert code == 4, [f.message for f in report.findings]
+    _, human, _ = _cli(argv)
+    assert "verified by DANE only" in human, human
+
+
+# Codes of mail between servers this world cannot produce, each with its reason: none now.
+# (mx-old-tls needs an OpenSSL that offers TLS 1.0/1.1; where it cannot, the same MX is
+# reported as mx-starttls-missing, as test_each_transport_code_comes_from_its_scenario says.)
+_TRANSPORT_UNIT_ONLY: set[FindingCode] = set()
 
 
 @pytest.mark.parametrize(("code", "scenario"), sorted(TRANSPORT_SCENARIOS.items()))
 def test_each_transport_code_comes_from_its_scenario(world: WorldInfo, code: str, scenario: str):
-    """The MX hosts on port 25, MTA-STS and TLS-RPT, checked for real beside the mechanisms."""
+    """The MX hosts on port 25, MTA-STS and TLS-RPT, checked for real beside the mechanisms.
+    An MX that speaks only TLS 1.0/1.1 is mx-old-tls where this machine's OpenSSL can offer
+    those versions; where it cannot, no TLS is reached: mx-starttls-missing."""
+    from autoconf.net.tls import legacy_context
+
     report = report_for(world, scenario)
+    if code == FindingCode.MX_OLD_TLS and legacy_context() is None:
+        code = FindingCode.MX_STARTTLS_MISSING
     assert FindingCode(code) in codes(report), [f.message for f in report.findings]
     for finding in report.findings:
         assert finding.severity in GUIDE[finding.code].severities, finding.code
 
 
 def test_every_transport_code_has_a_scenario_or_a_reason():
+    """Every code of mail between servers comes from a world scenario (with DNSSEC off or
+    on), but those this world cannot produce, each with its reason above."""
     covered = {FindingCode(c) for c in TRANSPORT_SCENARIOS}
+    covered |= {FindingCode(c) for c in DNSSEC_SCENARIOS} & TRANSPORT_CODES
     assert covered | _TRANSPORT_UNIT_ONLY == TRANSPORT_CODES
     assert not covered & _TRANSPORT_UNIT_ONLY
 
@@ -248,6 +372,7 @@ def test_every_server_code_is_produced_through_the_cli():
     tests/unit/check/test_servers.py::test_without_local_legacy_tls_the_report_says_not_tested
     produces it with legacy TLS switched off."""
     covered = {c for found, _ in _THROUGH_CLI.values() for c in found}
+    covered.add(FindingCode.CERTIFICATE_DANE_ONLY)  # test_cli_check_of_a_dane_only_server
     scenarios = {FindingCode(c) for c in {**FROM_EXISTING, **CHECK_SCENARIOS}}
-    server_side = set(FindingCode) - scenarios - LOCAL_CODES - TRANSPORT_CODES
+    server_side = SERVER_CODES - scenarios
     assert server_side - covered == {FindingCode.LEGACY_TLS_NOT_TESTED}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
 
 import pytest
 
@@ -20,7 +19,6 @@ from autoconf import (
     DnssecMode,
     DnssecStatus,
     FailureKind,
-    Options,
     ServerSettings,
     SourceName,
     TlsStatus,
@@ -32,33 +30,13 @@ from autoconf import (
 from autoconf.check import FindingCode
 from autoconf.cli import main
 from tests.world import WorldInfo
-from tests.world.library import cli_args, library_options
+from tests.world.library import cli_args, dnssec_args, dnssec_options, library_options
 from tests.world.scenarios_dnssec import MTA_STS_MX, TLSRPT
 
 pytestmark = pytest.mark.world
 
 MODES = [DnssecMode.VALIDATE, DnssecMode.RESOLVER]
 SRV_ONLY = frozenset({SourceName.SRV})
-
-
-def dnssec_options(world: WorldInfo, mode: DnssecMode, **extra: Any) -> Options:
-    """The world's options with DNSSEC on in `mode` (resolver: through Unbound)."""
-    if mode is DnssecMode.VALIDATE:
-        return library_options(world, dnssec=mode, trust_anchors=world.trust_anchor, **extra)
-    assert world.resolver is not None
-    return library_options(world, dnssec=mode, nameservers=(world.resolver,), **extra)
-
-
-def dnssec_args(world: WorldInfo, mode: DnssecMode, address: str, *extra: str) -> list[str]:
-    """The CLI arguments that do the same as :func:`dnssec_options`, then `extra`."""
-    args = cli_args(world, address, "--dnssec", mode.value)
-    if mode is DnssecMode.VALIDATE:
-        return [*args, "--trust-anchor", str(world.trust_anchor), *extra]
-    assert world.resolver is not None
-    host, port = world.resolver
-    at = args.index("--nameserver") + 1
-    args[at] = f"{host}:{port}"
-    return [*args, *extra]
 
 
 def _run(argv: list[str]) -> tuple[int, str, str]:

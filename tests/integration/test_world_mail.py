@@ -52,6 +52,8 @@ WORKING = [
     "dnssec-bogus",
     "dane-mismatch",
     "dane-mx",
+    "dane-unsigned",
+    "dane-odd",
 ]
 
 

@@ -87,6 +87,9 @@ class FakeDns:
         """``status`` for every answer (None: DNSSEC off, as by default)."""
         return self.dnssec
 
+    def dnssec_of(self, name: str, rdtype: str) -> DnssecStatus | None:
+        return self.dnssec
+
     async def srv(self, name: str, deadline: Deadline, *, limit: float | None = None):
         deadline.phase(limit)
         self.asked.append(name)

@@ -164,8 +164,12 @@ def spki_sha256(cert: Path) -> str:
 
 
 def tlsa_records(zone: Zone, certs: Mapping[str, CertFiles]) -> list[tuple[str, str, str]]:
-    """The zone's TLSA 3 1 1 records (DANE-EE, SPKI, SHA-256)."""
-    return [(owner, "TLSA", f"3 1 1 {spki_sha256(certs[role].cert)}") for owner, role in zone.tlsa]
+    """The zone's TLSA records: its usage (3, DANE-EE, unless the zone says otherwise), the
+    SubjectPublicKeyInfo (1), SHA-256 (1)."""
+    usage = zone.tlsa_usage
+    return [
+        (owner, "TLSA", f"{usage} 1 1 {spki_sha256(certs[role].cert)}") for owner, role in zone.tlsa
+    ]
 
 
 def render_zone(zone: Zone, extra: Sequence[tuple[str, str, str]]) -> str:

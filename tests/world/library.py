@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from autoconf import Options, SourceName
+from autoconf import DnssecMode, Options, SourceName
 from tests.world.core import WorldInfo
 
 WITHOUT_GUESS = frozenset(SourceName) - {SourceName.GUESS}
@@ -60,3 +60,23 @@ def cli_args(world: WorldInfo, address: str, *extra: str) -> list[str]:
         world.ispdb_url,
         *extra,
     ]
+
+
+def dnssec_options(world: WorldInfo, mode: DnssecMode, **extra: Any) -> Options:
+    """The world's options with DNSSEC on in `mode` (resolver: through Unbound)."""
+    if mode is DnssecMode.VALIDATE:
+        return library_options(world, dnssec=mode, trust_anchors=world.trust_anchor, **extra)
+    assert world.resolver is not None
+    return library_options(world, dnssec=mode, nameservers=(world.resolver,), **extra)
+
+
+def dnssec_args(world: WorldInfo, mode: DnssecMode, address: str, *extra: str) -> list[str]:
+    """The CLI arguments that do the same as :func:`dnssec_options`, then `extra`."""
+    args = cli_args(world, address, "--dnssec", mode.value)
+    if mode is DnssecMode.VALIDATE:
+        return [*args, "--trust-anchor", str(world.trust_anchor), *extra]
+    assert world.resolver is not None
+    host, port = world.resolver
+    at = args.index("--nameserver") + 1
+    args[at] = f"{host}:{port}"
+    return [*args, *extra]

@@ -199,9 +199,11 @@ class Zone:
     # DNSSEC (tests/world/dnssec.py): "signed" by Knot, with its DS in the parent zone;
     # "bogus": signed too, but the parent's DS is of a key the zone never publishes.
     signing: Literal["unsigned", "signed", "bogus"] = "unsigned"
-    # TLSA "3 1 1" records whose digest is of a certificate issued at start: (owner, the
-    # certificate's role in tests/world/certs.py).
+    # TLSA "3 1 1" records (usage: tlsa_usage) whose digest is of a certificate issued at
+    # start: (owner, the certificate's role in tests/world/certs.py).
     tlsa: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    # The usage field of those records: 3 (DANE-EE), or 1 (PKIX-EE, which mail should not use).
+    tlsa_usage: int = 3
 
     def add(self, owner: str, rtype: str, rdata: str) -> None:
         """Add a record; `owner` is absolute (no trailing dot)."""

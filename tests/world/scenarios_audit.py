@@ -11,6 +11,10 @@ records in the same order, an MX), so that what differs is only what its servers
 - ``audit-no-starttls``: IMAP 143 and SMTP 587 without STARTTLS (and no implicit TLS);
 - ``audit-port25``: SMTP only on port 25 (no submission).
 
+Their port 25 serves the check's MX scenarios (tests/world/scenarios_check.py): the address of
+``audit-no-starttls`` offers no STARTTLS there either (``check-mx-plain``), the one of
+``audit-legacy-tls`` only TLS 1.0/1.1 (``check-mx-old-tls``).
+
 The extra Dovecot and Postfix listeners live on their own addresses, 127.0.N.60-64
 (:func:`mail_hosts`); tests/world/dovecot.py, postfix.py and certs.py read them from here.
 """
@@ -47,6 +51,7 @@ class MailHost:
     cert: CertKind  # "chain": a leaf of an intermediate CA, served without the intermediate
     dovecot: Mapping[str, str]  # settings of Dovecot's `local` block for this address
     submission: Mapping[str, str]  # `-o` overrides of Postfix's 587 service here
+    relay: Mapping[str, str] = dataclasses.field(default_factory=dict)  # and of its port 25
 
     @property
     def cert_role(self) -> str:
@@ -90,6 +95,11 @@ def mail_hosts(plan: AddressPlan) -> tuple[MailHost, ...]:
                 "smtpd_tls_mandatory_protocols": ">=TLSv1",
                 "tls_medium_cipherlist": "DEFAULT:@SECLEVEL=0",
             },
+            # An MX that speaks only TLS 1.0/1.1 (check-mx-old-tls, scenarios_check.py).
+            {
+                "smtpd_tls_protocols": "<=TLSv1.1",
+                "tls_medium_cipherlist": "DEFAULT:@SECLEVEL=0",
+            },
         ),
         MailHost(
             plaintext_ip(plan),
@@ -103,6 +113,8 @@ def mail_hosts(plan: AddressPlan) -> tuple[MailHost, ...]:
             no_starttls_ip(plan),
             "normal",
             {"ssl": "no"},
+            {"smtpd_tls_security_level": "none"},
+            # An MX without STARTTLS too (check-mx-plain, tests/world/scenarios_check.py).
             {"smtpd_tls_security_level": "none"},
         ),
     )

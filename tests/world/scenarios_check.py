@@ -28,6 +28,7 @@ from tests.world.scenarios import (
     clientconfig,
     standard_servers,
 )
+from tests.world.scenarios_audit import legacy_ip, no_starttls_ip
 from tests.world.scenarios_pacc import FINDINGS as PACC_FINDINGS
 
 if TYPE_CHECKING:
@@ -91,6 +92,9 @@ TRANSPORT_SCENARIOS = {
     "mta-sts-bad-policy": "check-mta-sts-bad-policy",
     "mta-sts-policy-unreachable": "check-mta-sts-unserved",
     "mta-sts-no-record": "check-mta-sts-orphan",
+    "mx-starttls-missing": "check-mx-plain",
+    "mx-old-tls": "check-mx-old-tls",  # where this OpenSSL offers TLS 1.0/1.1 (test_check.py)
+    "zone-unsigned": "check-clean",  # every check-* zone is unsigned, under the signed test.
 }
 
 # Every scenario added here; each one's imap./smtp. are the world's working Dovecot and Postfix.
@@ -316,6 +320,17 @@ def _mta_sts(b: _Builder, domain: Callable[..., tuple[Zone, str]], p: AddressPla
     policy(z, d, "")
     z, d = domain("check-mta-sts-orphan", "a policy served, no _mta-sts record")
     policy(z, d, f"version: STSv1\nmode: enforce\nmx: mx.{d}\nmax_age: 86400\n", record=None)
+
+    # An MX whose port 25 offers no STARTTLS (the audit's no-STARTTLS Postfix address).
+    z, d = domain("check-mx-plain", "the MX on port 25 offers no STARTTLS", mx=False)
+    _srv_standard(z, d)
+    b.a(z, f"mx.{d}", no_starttls_ip(p))
+    z.add(d, "MX", f"10 mx.{d}.")
+    # An MX whose port 25 speaks only TLS 1.0/1.1 (the audit's legacy-TLS Postfix address).
+    z, d = domain("check-mx-old-tls", "the MX on port 25 agrees to TLS 1.0/1.1 only", mx=False)
+    _srv_standard(z, d)
+    b.a(z, f"mx.{d}", legacy_ip(p))
+    z.add(d, "MX", f"10 mx.{d}.")
 
 
 _MANY_SERVICES = (

@@ -15,7 +15,15 @@ proven insecure by the signed ``test.`` zone's delegation without a DS.
 - ``dane-mx``: for the admin's check, a signed domain whose MX speaks STARTTLS on port 25 with
   a TLSA ``_25._tcp`` record, an MTA-STS policy whose ``mx:`` pattern does not match that MX,
   and a TLS-RPT record;
+- ``dane-unsigned``: for the check, TLSA ``3 1 1`` records in a zone that is not signed
+  (everyone ignores them);
+- ``dane-odd``: for the check, a signed domain whose servers have PKIX-EE TLSA records
+  (usage 1, which mail should not use) and whose MX is a host of the bogus zone (its TLSA
+  answer fails validation);
 - the unsigned domain is the existing ``srv`` scenario (srv-only.test).
+
+:data:`CHECK_FINDINGS` says which of them produces each DNSSEC and DANE finding of the
+admin's check with ``--dnssec validate`` (tests/integration/test_check.py).
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ if TYPE_CHECKING:
     from tests.world.scenarios import _Builder
 
 __all__ = [
+    "CHECK_FINDINGS",
     "DNSSEC_SCENARIOS",
     "MTA_STS_ID",
     "MTA_STS_MX",
@@ -45,6 +54,19 @@ DNSSEC_SCENARIOS = {
     "dane-mismatch": "servers whose TLSA 3 1 1 record pins another key",
     "dnssec-bogus": "a zone whose DS matches no key it publishes",
     "dane-mx": "an MX with STARTTLS and TLSA; an MTA-STS policy naming another MX",
+    "dane-unsigned": "TLSA 3 1 1 records in a zone that is not signed",
+    "dane-odd": "PKIX-EE (usage 1) TLSA records; an MX host in the bogus zone",
+}
+# finding code of the admin's check -> the scenario that produces it with --dnssec validate
+CHECK_FINDINGS = {
+    "zone-dnssec-bogus": "dnssec-bogus",
+    "mechanisms-bogus": "dnssec-bogus",
+    "tlsa-missing": "dnssec-srv",
+    "certificate-dane-only": "dane",
+    "tlsa-mismatch": "dane-mismatch",
+    "tlsa-not-secure": "dane-unsigned",
+    "tlsa-usage-discouraged": "dane-odd",
+    "tlsa-bogus": "dane-odd",
 }
 UNSIGNED = "srv"  # the unsigned scenario (srv-only.test), under the signed test. zone
 PROVIDER = "dnssec-provider.test"  # the signed zone of dnssec-srv's servers
@@ -78,6 +100,17 @@ def _scenario(b: _Builder, name: str, d: str, imap: str, smtp: str) -> None:
     )
 
 
+def _pinned(b: _Builder, name: str, z: Zone) -> Zone:
+    """A domain whose SRV records name the world's Dovecot and Postfix, with TLSA records of
+    the keys they present (the world CA's certificates)."""
+    d = z.origin
+    b.mail_hosts(z, d, b.plan.dovecot, b.plan.postfix)
+    _srv(z, d, f"imap.{d}", f"smtp.{d}")
+    z.tlsa += [(f"_993._tcp.imap.{d}", "dovecot"), (f"_465._tcp.smtp.{d}", "postfix")]
+    _scenario(b, name, d, f"imap.{d}", f"smtp.{d}")
+    return z
+
+
 def add(b: _Builder) -> None:
     """Add the DNSSEC and DANE scenarios to the world being built."""
     p = b.plan
@@ -99,11 +132,17 @@ def add(b: _Builder) -> None:
         z.tlsa += [(f"_993._tcp.imap.{d}", "dane"), (f"_465._tcp.smtp.{d}", "dane")]
         _scenario(b, name, d, f"imap.{d}", f"smtp.{d}")
 
-    d = "dnssec-bogus.test"
-    z = _signed(b, d, "bogus")
-    b.mail_hosts(z, d, p.dovecot, p.postfix)
-    _srv(z, d, f"imap.{d}", f"smtp.{d}")
-    _scenario(b, "dnssec-bogus", d, f"imap.{d}", f"smtp.{d}")
+    bogus = "dnssec-bogus.test"
+    z = _signed(b, bogus, "bogus")
+    b.mail_hosts(z, bogus, p.dovecot, p.postfix)
+    b.a(z, f"mx.{bogus}", p.postfix)  # dane-odd's MX
+    _srv(z, bogus, f"imap.{bogus}", f"smtp.{bogus}")
+    _scenario(b, "dnssec-bogus", bogus, f"imap.{bogus}", f"smtp.{bogus}")
+
+    _pinned(b, "dane-unsigned", b.zone("dane-unsigned.test"))
+    z = _pinned(b, "dane-odd", _signed(b, "dane-odd.test"))
+    z.tlsa_usage = 1  # PKIX-EE
+    z.add(z.origin, "MX", f"10 mx.{bogus}.")
 
     d = "dane-mx.test"
     z = _signed(b, d)

@@ -27,7 +27,7 @@ from ...check.report import (
     Severity,
     TransportReport,
 )
-from ...models import AttemptStatus, SourceName
+from ...models import AttemptStatus, DnssecStatus, SourceName
 from .terminal import Terminal, safe_text
 from .words import unicode_address, unicode_domain
 
@@ -147,7 +147,10 @@ def _section(
     if not reports:
         return
     w.out.write("\n")
-    _section_head(w, _TITLES[mechanism], found, published=any(r.published for r in reports))
+    published = any(r.published for r in reports)
+    bogus = any(_bogus(r) for r in reports)  # unread, which is not unpublished
+    off = " (not readable: DNSSEC bogus)" if bogus else " (nothing published)"
+    _section_head(w, _TITLES[mechanism], found, published=published, off=off)
     for one in reports:
         _mechanism_body(w, one)
     _findings(w, found)
@@ -285,9 +288,25 @@ def _where(w: _Writer, report: MechanismReport) -> None:
                 said = attempt.status.value + (f" ({attempt.detail})" if attempt.detail else "")
                 w.line(f"{attempt.target}: {said}", indent=2, hang=4)
     elif report.mechanism is Mechanism.SRV and not report.records:
-        w.line("no SRV records at " + ", ".join(report.where), indent=2, hang=4)
+        _no_srv(w, report)
     elif report.mechanism is Mechanism.MX and not report.records:
         w.line("no MX records", indent=2)
+
+
+def _no_srv(w: _Writer, report: MechanismReport) -> None:
+    """Where no SRV record was found, and which answers DNSSEC proved bogus (not read)."""
+    bogus = _bogus(report)
+    if bogus:
+        w.line("DNSSEC proves these answers bogus: " + ", ".join(bogus), indent=2, hang=4)
+    unread = {name.removesuffix(" SRV") for name in bogus}
+    empty = [name for name in report.where if name not in unread]
+    if empty:
+        w.line("no SRV records at " + ", ".join(empty), indent=2, hang=4)
+
+
+def _bogus(report: MechanismReport) -> list[str]:
+    """The names whose answers DNSSEC proved bogus (none with DNSSEC off)."""
+    return [a.target for a in report.attempts if a.dnssec is DnssecStatus.BOGUS]
 
 
 def _lookups(w: _Writer, lookups: Sequence[HttpLookup]) -> None:

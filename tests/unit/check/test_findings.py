@@ -12,7 +12,14 @@ from autoconf.check.report import (
     MechanismReport,
     Severity,
 )
-from autoconf.models import AttemptStatus, Protocol, Security, SourceAttempt, SourceName
+from autoconf.models import (
+    AttemptStatus,
+    DnssecStatus,
+    Protocol,
+    Security,
+    SourceAttempt,
+    SourceName,
+)
 from tests.unit.fakes import server
 
 D = "example.com"
@@ -319,3 +326,44 @@ def test_a_timeout_names_the_host_that_did_not_answer():
     assert found.fix is not None
     assert f"autoconfig.{D}" in found.fix
     assert url in found.evidence
+
+
+def test_a_secure_srv_target_outside_the_domain_is_a_note():
+    """With DNSSEC on and the SRV answer secure, the target outside the domain is only a note
+    that says so; insecure or unknown (or DNSSEC off) keeps the warning."""
+    report = srv(("_imaps._tcp", 0, 993, "imap.elsewhere.example"))
+    for status, severity in (
+        (DnssecStatus.SECURE, Severity.INFO),
+        (DnssecStatus.INSECURE, Severity.WARNING),
+        (None, Severity.WARNING),
+    ):
+        dns = [r.model_copy(update={"dnssec": status}) for r in report.dns]
+        found = findings_for(D, [report.model_copy(update={"dns": dns})])
+        outside = next(f for f in found if f.code is FindingCode.SRV_TARGET_OUTSIDE_DOMAIN)
+        assert outside.severity is severity, status
+        assert ("dnssec: secure" in outside.evidence) is (status is DnssecStatus.SECURE)
+
+
+def _bogus_srv() -> MechanismReport:
+    attempt = SourceAttempt(
+        source=SourceName.SRV,
+        target=f"_imaps._tcp.{D} SRV",
+        status=AttemptStatus.ERROR,
+        dnssec=DnssecStatus.BOGUS,
+    )
+    return MechanismReport(mechanism=Mechanism.SRV, published=False, attempts=[attempt])
+
+
+def test_bogus_answers_are_said_unread_never_nothing_published():
+    """Nothing published, but an SRV answer DNSSEC proved bogus: mechanisms-bogus (error,
+    naming SRV and the name asked) instead of nothing-published."""
+    found = findings_for(D, [autoconfig(gone(AC1)), _bogus_srv()])
+    assert [(f.code, f.severity) for f in found] == [(FindingCode.MECHANISMS_BOGUS, Severity.ERROR)]
+    assert found[0].mechanisms == [Mechanism.SRV]
+    assert found[0].evidence == [f"bogus: _imaps._tcp.{D} SRV"]
+
+
+def test_bogus_answers_beside_published_settings_are_still_said():
+    """An autoconfig file published and a bogus SRV answer: the bogus one is still an error."""
+    assert FindingCode.MECHANISMS_BOGUS in codes(good_autoconfig(), _bogus_srv())
+    assert FindingCode.MECHANISMS_BOGUS not in codes(good_autoconfig(), good_srv())

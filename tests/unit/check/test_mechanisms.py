@@ -73,9 +73,14 @@ class ScriptedDns:
         self.hang = hang
         self.tlsa_by_name: dict[str, list[TlsaRecord]] = {}
         self.zone = (DnssecStatus.UNKNOWN, "not asked")
+        # What DNSSEC proved of an answer, by (name, type); none: DNSSEC off.
+        self.statuses: dict[tuple[str, str], DnssecStatus] = {}
 
-    def attempt_status(self, name: str, rdtype: str) -> None:
-        return None  # DNSSEC off
+    def dnssec_of(self, name: str, rdtype: str) -> DnssecStatus | None:
+        return self.statuses.get((name, rdtype))
+
+    def attempt_status(self, name: str, rdtype: str) -> DnssecStatus | None:
+        return self.statuses.get((name, rdtype))
 
     async def _maybe_hang(self) -> None:
         if self.hang:

@@ -574,3 +574,35 @@ async def test_the_check_probes_one_host_at_most_max_per_host_at_a_time(
         )
     assert late.verification.failure is FailureKind.DEADLINE
     assert not late.verification.reachable
+
+
+def test_a_certificate_only_dane_vouches_for_is_said_so():
+    """DANE verified the certificate and the CA store refuses it: dane_only, and a warning that
+    clients without DANE reject it; a certificate both accept, or no second verdict, is quiet."""
+    from autoconf.check.servers import _Probed, _report, _server_findings
+    from autoconf.models import Certificate, CertificateKind, DaneStatus, TlsStatus, Verification
+
+    imap = ServerSettings(
+        protocol=Protocol.IMAP, host="imap.example", port=993, security=Security.TLS
+    )
+    verified = Verification(
+        reachable=True,
+        tls=TlsStatus.OK,
+        certificate=Certificate(valid=True),
+        dane=DaneStatus.VERIFIED,
+        dane_record="3 1 1 ab",
+    )
+    refused = Certificate(valid=False, kind=CertificateKind.UNTRUSTED, error="untrusted")
+    now = datetime.now(UTC)
+    only = _Probed(imap, [Mechanism.SRV], verified, webpki=refused)
+    assert _report(only).dane_only
+    (finding,) = [f for f in _server_findings(only, now) if f.severity is not Severity.INFO]
+    assert (finding.code, finding.severity) == (FindingCode.CERTIFICATE_DANE_ONLY, Severity.WARNING)
+    assert "clients without DANE will reject" in finding.message
+    assert "without DANE: untrusted" in finding.evidence
+    for webpki in (Certificate(valid=True), None):
+        both = _Probed(imap, [Mechanism.SRV], verified, webpki=webpki)
+        assert not _report(both).dane_only
+        assert FindingCode.CERTIFICATE_DANE_ONLY not in {
+            f.code for f in _server_findings(both, now)
+        }

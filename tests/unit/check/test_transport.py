@@ -31,7 +31,7 @@ from autoconf.check.transport_findings import (
     transport_findings,
     with_tlsa,
 )
-from autoconf.errors import TLSError
+from autoconf.errors import DnsError, DnsFailure, TLSError
 from autoconf.models import (
     Certificate,
     CertificateKind,
@@ -402,3 +402,27 @@ def test_the_network_half_asks_the_zone_status():
     dns.zone = (DnssecStatus.SECURE, "example.com: DNSKEY signed by a DS at com")
     report, _ = _run(ScriptedHttp({}), dns)
     assert (report.dnssec, report.dnssec_detail) == dns.zone
+
+
+class _BogusTlsa(ScriptedDns):
+    """Every TLSA answer is bogus, as the real client says it: a DnsError of kind BOGUS."""
+
+    async def tlsa(self, host: str, port: int, deadline: Deadline, *, limit: float | None = None):
+        name = f"_{port}._tcp.{host}"
+        raise DnsError(f"DNSSEC proves the answer for {name} TLSA bogus", kind=DnsFailure.BOGUS)
+
+
+def test_a_bogus_tlsa_answer_is_tlsa_bogus_even_without_records():
+    """The client never returns bogus records: the failed look-up is recorded as bogus, and
+    tlsa-bogus (error) follows, with no mismatch claimed for records nobody could read."""
+    _, tlsa = _run(ScriptedHttp({}), _BogusTlsa())
+    check, records = tlsa[(f"imap.{D}", 993)]
+    assert check.dnssec is DnssecStatus.BOGUS
+    assert records == ()
+    refused = OK_TLS.model_copy(update={"dane": DaneStatus.FAILED})
+    server = with_tlsa(_server(refused), check, records)
+    assert server.tlsa is not None
+    assert server.tlsa.matches is None
+    assert codes(server_tlsa_findings([server])) == {FindingCode.TLSA_BOGUS: Severity.ERROR}
+    found = server_tlsa_findings([server])[0]
+    assert any("bogus" in e for e in found.evidence)
