@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import dns.exception
 import dns.message
@@ -45,9 +46,11 @@ __all__ = [
     "Verdict",
     "check_rrset",
     "denial",
+    "expansion_proven",
     "judge",
     "parse_anchors",
     "read_anchors",
+    "supported",
     "trusted_keys",
     "zone_status",
 ]
@@ -205,11 +208,79 @@ def trusted_keys(
 
 
 def _ds_matches(zone: dns.name.Name, key: dns.rdata.Rdata, ds: dns.rdata.Rdata) -> bool:
-    try:
-        made = _dnssec().make_ds(zone, key, ds.digest_type)  # type: ignore[attr-defined]
-    except (dns.exception.UnsupportedAlgorithm, ValueError):
+    try:  # validating: a SHA-1 DS is checked (RFC 8624 lets validators use it), not refused
+        made = _dnssec().make_ds(zone, key, ds.digest_type, validating=True)  # type: ignore[attr-defined]
+    except (dns.exception.DNSException, ValueError):
         return False
     return bool(made == ds)
+
+
+_DIGEST_TYPES = frozenset({1, 2, 4})  # SHA-1, SHA-256, SHA-384: the digests make_ds computes
+
+
+def supported(ds: dns.rdata.Rdata) -> bool:
+    """Can this validator follow the DS record ``ds``: a digest type and a key algorithm that
+    dnspython implements and its policy (RFC 8624) lets a validator use?"""
+    sec = _dnssec()
+    policy = sec.default_policy
+    digest, algorithm = ds.digest_type, ds.algorithm  # type: ignore[attr-defined]
+    if digest not in _DIGEST_TYPES or not policy.ok_to_validate_ds(digest):
+        return False
+    try:
+        sec.get_algorithm_cls(algorithm)
+    except dns.exception.UnsupportedAlgorithm:
+        return False
+    return bool(policy.ok_to_validate(ds))  # reads the record's algorithm field alone
+
+
+def _expanded_from(
+    rrset: dns.rrset.RRset,
+    sigs: dns.rrset.RRset | None,
+    zone: dns.name.Name,
+    keys: dns.rrset.RRset,
+    now: float,
+) -> int | None:
+    """None when a signature over ``rrset``'s own name validates it; else the labels of the
+    wildcard it was expanded from (an RRSIG with fewer labels than the owner, RFC 4035 §5.3.2)."""
+    owner = len(rrset.name) - 1 - int(rrset.name.is_wild())
+    if sigs is None or all(sig.labels >= owner for sig in sigs):
+        return None
+    valid = []
+    for sig in sigs:
+        try:
+            _dnssec().validate_rrsig(rrset, sig, {zone: keys}, now=now)
+        except dns.exception.DNSException:
+            continue
+        valid.append(sig.labels)
+    return None if not valid or max(valid) >= owner else max(valid)
+
+
+def expansion_proven(
+    msg: dns.message.Message,
+    name: dns.name.Name,
+    labels: int,
+    zone: dns.name.Name,
+    keys: dns.rrset.RRset,
+    now: float,
+) -> bool:
+    """Do the signed NSEC/NSEC3 records of ``msg`` prove that no name closer to ``name`` than
+    the wildcard's closest encloser (``labels`` labels) exists (RFC 4035 §5.3.4, RFC 5155
+    §8.8)? Raises :class:`Bogus` for one that does not validate with ``zone``'s keys."""
+    nsecs = [r for r in msg.authority if r.rdtype in (_NSEC, _NSEC3) and r.name.is_subdomain(zone)]
+    for rrset in nsecs:
+        check_rrset(rrset, _sigs(msg, rrset), zone, keys, now)
+    if labels + 1 >= len(name):
+        return False
+    closer = name.split(labels + 2)[1]  # the next closer name: one label below the encloser
+    for rrset in nsecs:
+        nxt = rrset[0].next if rrset.rdtype == _NSEC else None
+        if nxt is not None and _between(rrset.name, nxt, closer) and not nxt.is_subdomain(closer):
+            return True
+    hashed = [r for r in nsecs if r.rdtype == _NSEC3]
+    if not hashed:
+        return False
+    digest, table = _hashes(hashed, zone)
+    return _covering(table, digest(closer)) is not None
 
 
 def _types(windows: Iterable[tuple[int, bytes]]) -> set[int]:
@@ -263,18 +334,23 @@ def _nsec_denial(
         if rrset.name == qname:
             return _exists_without(_types(rd.windows), rdtype)
     for rrset in rrsets:
-        owner, nxt = rrset.name, rrset[0].next
-        if (owner < qname < nxt) or (nxt <= owner and (qname > owner or qname < nxt)):
+        if _between(rrset.name, rrset[0].next, qname):
             return Denial.NXDOMAIN
     return Denial.NONE
 
 
-def _nsec3_denial(
-    rrsets: list[dns.rrset.RRset],
-    qname: dns.name.Name,
-    rdtype: dns.rdatatype.RdataType,
-    zone: dns.name.Name,
-) -> Denial:
+def _between(owner: Any, nxt: Any, name: Any) -> bool:
+    """Does the NSEC/NSEC3 span from ``owner`` to ``nxt`` (canonical order, the last one
+    wrapping round to the first) cover ``name``?"""
+    return bool((owner < name < nxt) or (nxt <= owner and (name > owner or name < nxt)))
+
+
+Hashes = tuple[Callable[[dns.name.Name], str], dict[str, dns.rdata.Rdata]]
+
+
+def _hashes(rrsets: list[dns.rrset.RRset], zone: dns.name.Name) -> Hashes:
+    """How the zone hashes names (its first NSEC3's parameters), and its NSEC3 records by the
+    hash they are the owner of."""
     rd0 = rrsets[0][0]
 
     def digest(name: dns.name.Name) -> str:
@@ -285,23 +361,33 @@ def _nsec3_denial(
         for r in rrsets
         if r.name.parent() == zone and r[0].algorithm == rd0.algorithm
     }
+    return digest, table
 
-    def covering(h: str) -> dns.rdata.Rdata | None:
-        for owner, rd in table.items():
-            nxt = base64.b32hexencode(rd.next).decode().upper()
-            if (owner < h < nxt) or (nxt <= owner and (h > owner or h < nxt)):
-                return rd  # type: ignore[no-any-return]
-        return None
 
+def _covering(table: dict[str, dns.rdata.Rdata], hashed: str) -> dns.rdata.Rdata | None:
+    for owner, rd in table.items():
+        nxt = base64.b32hexencode(rd.next).decode().upper()  # type: ignore[attr-defined]
+        if _between(owner, nxt, hashed):
+            return rd
+    return None
+
+
+def _nsec3_denial(
+    rrsets: list[dns.rrset.RRset],
+    qname: dns.name.Name,
+    rdtype: dns.rdatatype.RdataType,
+    zone: dns.name.Name,
+) -> Denial:
+    digest, table = _hashes(rrsets, zone)
     matched = table.get(digest(qname))
     if matched is not None:
-        return _exists_without(_types(matched.windows), rdtype)
+        return _exists_without(_types(matched.windows), rdtype)  # type: ignore[attr-defined]
     # No match: find the closest encloser, then the next closer name must be covered.
     name = qname
     while name != zone and len(name) > len(zone):
         parent = name.parent()
         if parent == zone or digest(parent) in table:
-            covered = covering(digest(name))
+            covered = _covering(table, digest(name))
             if covered is None:
                 return Denial.NONE
             if rdtype == _DS and _opt_out(covered) and name == qname:
@@ -372,6 +458,9 @@ async def _follow(ask: Ask, target: dns.name.Name, anchors: Anchors, now: float)
         ds = _find((msg.answer,), child, _DS)
         if ds is not None:
             check_rrset(ds, _sigs(msg, ds), zone, keys, now)
+            if not any(supported(r) for r in ds):  # RFC 4035 §5.2, RFC 6840 §5.2: as unsigned
+                why = "names only algorithms or digests this validator does not implement"
+                return child, None, f"{child}'s DS {why}: unsigned"
             keys = await _keys_for(ask, child, ds, now)
             zone = child
             continue
@@ -447,6 +536,11 @@ async def _judge_answer(
         if not rrset.name.is_subdomain(zone) or (sigs and signer != zone):
             raise Bogus(f"{rrset.name} is signed by {signer}, not by its zone {zone}")
         check_rrset(rrset, sigs, zone, keys, now)
+        wildcard = _expanded_from(rrset, sigs, zone, keys, now)
+        if wildcard is not None and not expansion_proven(
+            msg, rrset.name, wildcard, zone, keys, now
+        ):
+            raise Bogus(f"{rrset.name} comes from a wildcard without proof that it does not exist")
         if worst.status is DnssecStatus.SECURE:
             worst = Verdict(DnssecStatus.SECURE, f"signed: the chain of trust reaches {zone}")
     return worst

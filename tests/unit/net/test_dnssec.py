@@ -50,6 +50,20 @@ ns 3600 A 127.0.0.1
 signed 3600 NS ns
 plain 3600 NS ns
 n3 3600 NS ns
+odd 3600 NS ns
+odd 3600 DS 12345 200 2 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+oddhash 3600 NS ns
+oddhash 3600 DS 12345 15 200 00112233445566778899aabbccddeeff
+""",
+    "odd.test.": """
+@ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
+@ 3600 NS ns.test.
+mail 3600 A 127.0.0.5
+""",
+    "oddhash.test.": """
+@ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
+@ 3600 NS ns.test.
+mail 3600 A 127.0.0.5
 """,
     "signed.test.": """
 @ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
@@ -57,6 +71,8 @@ n3 3600 NS ns
 _imaps._tcp 3600 SRV 0 1 993 mail.signed.test.
 mail 3600 A 127.0.0.2
 _993._tcp.mail 3600 TLSA 3 1 1 0011223344556677889900112233445566778899001122334455667788990011
+*.wild 3600 A 127.0.0.9
+real.wild 3600 A 127.0.0.10
 """,
     "plain.test.": """
 @ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
@@ -68,6 +84,8 @@ _imaps._tcp 3600 SRV 0 1 993 mail.plain.test.
 @ 3600 NS ns.test.
 child 3600 NS ns.test.
 www 3600 A 127.0.0.3
+*.w 3600 A 127.0.0.9
+real.w 3600 A 127.0.0.10
 """,
     "child.n3.test.": """
 @ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
@@ -286,6 +304,94 @@ def test_denial_without_proof_is_bogus(world: World) -> None:
 
     msg = asyncio.run(bare())
     assert _judge(world, "nothere.signed.test.", "A", msg=msg).status is DnssecStatus.BOGUS
+
+
+@pytest.mark.parametrize("zone", ["odd.test.", "oddhash.test."])
+def test_a_ds_of_unsupported_algorithms_or_digests_is_insecure_not_bogus(
+    world: World, zone: str
+) -> None:
+    """A signed DS whose key algorithm (200) or digest type (200) this validator does not
+    implement makes the zone unsigned to it (RFC 4035 §5.2, RFC 6840 §5.2): insecure."""
+    verdict = _judge(world, f"mail.{zone}", "A")
+    assert verdict.status is DnssecStatus.INSECURE
+    assert zone.rstrip(".") in verdict.detail
+
+
+def test_supported_follows_the_policy_of_validators() -> None:
+    """A SHA-1 DS is still followed (RFC 8624 lets validators use it); an RSAMD5, GOST or
+    unknown algorithm and a GOST or unknown digest are not."""
+
+    def ok(alg: int, digest: int) -> bool:
+        size = {1: 20, 2: 32, 3: 32, 4: 48}.get(digest, 16)  # the digest's length, by its type
+        text = f"12345 {alg} {digest} {'ab' * size}"
+        return v.supported(dns.rdata.from_text(IN, "DS", text))
+
+    assert all([ok(15, 1), ok(8, 2), ok(13, 4)])
+    assert not any([ok(1, 2), ok(12, 2), ok(200, 2), ok(15, 3), ok(15, 200)])
+
+
+def test_a_sha1_ds_matches_its_key(world: World) -> None:
+    """A DS with a SHA-1 digest (which dnspython refuses to make by default) anchors its key."""
+    key = world.keys[N("signed.test.")]
+    sha1 = dns_dnssec.make_ds(N("signed.test."), key, "SHA1", policy=dns_dnssec.allow_all_policy)
+    assert v._ds_matches(N("signed.test."), key, sha1)
+
+
+def _wildcard_answer(
+    world: World, wildcard: str, name: str, *, proof: bool = True
+) -> dns.message.Message:
+    """The signed records of ``wildcard`` as the answer for ``name`` (their RRSIG unchanged),
+    with the zone's NSEC or NSEC3 records in the authority section when ``proof``."""
+
+    async def build() -> dns.message.Message:
+        signed = await world.ask(N(wildcard), dns.rdatatype.A)
+        denied = await world.ask(N("zz-nothing." + wildcard[2:]), dns.rdatatype.A)
+        msg = dns.message.make_response(dns.message.make_query(N(name), dns.rdatatype.A))
+        for rrset in signed.answer:
+            msg.answer.append(_rrset(N(name), rrset))
+        if proof:
+            msg.authority.extend(denied.authority)
+        return msg
+
+    return asyncio.run(build())
+
+
+@pytest.mark.parametrize("wildcard", ["*.wild.signed.test.", "*.w.n3.test."])
+def test_a_wildcard_answer_with_a_proof_of_the_names_absence_is_secure(
+    world: World, wildcard: str
+) -> None:
+    """An answer expanded from a wildcard, with the NSEC (or NSEC3) record that proves the
+    name itself does not exist, is secure (RFC 4035 §5.3.4, RFC 5155 §8.8)."""
+    name = "x." + wildcard[2:]
+    msg = _wildcard_answer(world, wildcard, name)
+    assert _judge(world, name, "A", msg=msg).status is DnssecStatus.SECURE
+
+
+@pytest.mark.parametrize("wildcard", ["*.wild.signed.test.", "*.w.n3.test."])
+def test_a_wildcard_answer_without_proof_is_bogus(world: World, wildcard: str) -> None:
+    """Without the NSEC/NSEC3 proof, a wildcard expansion could stand in for records that
+    exist: bogus."""
+    name = "x." + wildcard[2:]
+    msg = _wildcard_answer(world, wildcard, name, proof=False)
+    verdict = _judge(world, name, "A", msg=msg)
+    assert verdict.status is DnssecStatus.BOGUS
+    assert "wildcard" in verdict.detail
+
+
+@pytest.mark.parametrize("wildcard", ["*.wild.signed.test.", "*.w.n3.test."])
+def test_a_wildcard_answer_for_a_name_that_exists_is_bogus(world: World, wildcard: str) -> None:
+    """The wildcard's records replayed for a name that exists (``real.``): no NSEC/NSEC3
+    covers it, so the proof fails: bogus."""
+    name = "real." + wildcard[2:]
+    msg = _wildcard_answer(world, wildcard, name)
+    assert _judge(world, name, "A", msg=msg).status is DnssecStatus.BOGUS
+
+
+def test_an_answer_signed_over_its_own_name_needs_no_proof(world: World) -> None:
+    """A wildcard's own records asked for by their name (``*.wild``) and plain names are
+    not expansions: no denial is asked for."""
+    assert _judge(world, "*.wild.signed.test.", "A").status is DnssecStatus.SECURE
+    assert _judge(world, "real.wild.signed.test.", "A").status is DnssecStatus.SECURE
 
 
 def test_zone_status(world: World) -> None:
