@@ -295,10 +295,12 @@ def _types(windows: Iterable[tuple[int, bytes]]) -> set[int]:
 
 def _exists_without(types: set[int], rdtype: dns.rdatatype.RdataType) -> Denial:
     """The denial a record at the asked name proves (NODATA, or what it says of a DS)."""
-    if rdtype in types or _CNAME in types:
+    if rdtype in types:
         return Denial.NONE
-    if rdtype == _DS:
+    if rdtype == _DS:  # an alias (CNAME) is never a zone cut: the same zone below it
         return Denial.UNSIGNED_CUT if _NS in types and _SOA not in types else Denial.NOT_A_CUT
+    if _CNAME in types:
+        return Denial.NONE
     return Denial.NODATA
 
 
@@ -456,6 +458,10 @@ async def _follow(ask: Ask, target: dns.name.Name, anchors: Anchors, now: float)
         child = target.split(depth)[1]
         msg = await ask(child, _DS)
         ds = _find((msg.answer,), child, _DS)
+        alias = _find((msg.answer,), child, _CNAME)
+        if ds is None and alias is not None:  # an alias, never a zone cut: the same zone below
+            check_rrset(alias, _sigs(msg, alias), zone, keys, now)
+            continue
         if ds is not None:
             check_rrset(ds, _sigs(msg, ds), zone, keys, now)
             if not any(supported(r) for r in ds):  # RFC 4035 §5.2, RFC 6840 §5.2: as unsigned

@@ -73,11 +73,19 @@ mail 3600 A 127.0.0.2
 _993._tcp.mail 3600 TLSA 3 1 1 0011223344556677889900112233445566778899001122334455667788990011
 *.wild 3600 A 127.0.0.9
 real.wild 3600 A 127.0.0.10
+alias 3600 CNAME mail
+broken 3600 CNAME mail
+out 3600 CNAME mail.plain.test.
+other 3600 CNAME www.n3.test.
+_993._tcp.other 3600 TLSA 3 1 1 1111111111111111111111111111111111111111111111111111111111111111
 """,
     "plain.test.": """
 @ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
 @ 3600 NS ns.test.
 _imaps._tcp 3600 SRV 0 1 993 mail.plain.test.
+mail 3600 A 127.0.0.6
+_993._tcp.mail 3600 TLSA 3 1 1 2222222222222222222222222222222222222222222222222222222222222222
+alias 3600 CNAME mail.signed.test.
 """,
     "n3.test.": """
 @ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
@@ -394,6 +402,21 @@ def test_an_answer_signed_over_its_own_name_needs_no_proof(world: World) -> None
     assert _judge(world, "real.wild.signed.test.", "A").status is DnssecStatus.SECURE
 
 
+def test_a_name_below_an_alias_is_in_the_aliases_zone(world: World) -> None:
+    """The chain walk asks for the DS of an alias (``alias.signed.test``): whether the answer
+    is the signed CNAME itself (as servers that follow it give) or an NSEC naming CNAME, the
+    alias is no zone cut, and a name below it is judged by the zone's own proof."""
+
+    async def alias_answers(name: dns.name.Name, rdtype: Any) -> dns.message.Message:
+        if rdtype == dns.rdatatype.DS and name == N("alias.signed.test."):
+            return await world.ask(name, dns.rdatatype.CNAME)
+        return await world.ask(name, rdtype)
+
+    name = "_993._tcp.alias.signed.test."
+    assert _judge(world, name, "TLSA").status is DnssecStatus.SECURE
+    assert _judge(world, name, "TLSA", ask=alias_answers).status is DnssecStatus.SECURE
+
+
 def test_zone_status(world: World) -> None:
     async def run(domain: str) -> DnssecStatus:
         verdict = await v.zone_status(world.ask, N(domain), world.anchors, time.time())
@@ -445,6 +468,79 @@ def test_client_validate(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
         assert client.dnssec_of("_imaps._tcp.plain.test", "SRV") is DnssecStatus.INSECURE
 
     asyncio.run(run())
+
+
+def _validating(world: World, monkeypatch: pytest.MonkeyPatch, tamper: Any = None) -> None:
+    """The client's questions answered by ``world`` (``tamper`` may change a message)."""
+
+    async def fake_ask(resolver: Any, name: Any, rdtype: Any, within: Any, backend: Any) -> Any:
+        msg = await world.ask(name, rdtype)
+        return tamper(name, rdtype, msg) if tamper else msg
+
+    monkeypatch.setattr(dnsmod, "_ask", fake_ask)
+
+
+def _tlsa(world: World, host: str) -> dnsmod.DnsAnswer[Any]:
+    async def run() -> dnsmod.DnsAnswer[Any]:
+        return await _client(DnssecMode.VALIDATE, world).tlsa(host, 993, Deadline(30))
+
+    return asyncio.run(run())
+
+
+def test_tlsa_of_an_alias_is_looked_up_at_its_secure_target_first(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host that is a CNAME alias in a signed zone: the TLSA records at the name it expands
+    to are used, secure, and both names are reference identifiers (RFC 7671 §7)."""
+    _validating(world, monkeypatch)
+    answer = _tlsa(world, "alias.signed.test")
+    assert answer.dnssec is DnssecStatus.SECURE
+    assert [r.data[:2] for r in answer.records] == [b"\x00\x11"]
+    assert answer.names == ("mail.signed.test", "alias.signed.test")
+
+
+def test_tlsa_falls_back_to_the_alias_itself(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No TLSA at the expanded name (proven absent): the records at the original name are
+    used (RFC 7671 §7)."""
+    _validating(world, monkeypatch)
+    answer = _tlsa(world, "other.signed.test")
+    assert answer.dnssec is DnssecStatus.SECURE
+    assert [r.data[:1] for r in answer.records] == [b"\x11"]
+    assert answer.names == ("www.n3.test", "other.signed.test")
+
+
+@pytest.mark.parametrize("host", ["out.signed.test", "alias.plain.test"])
+def test_tlsa_behind_an_insecure_link_of_the_chain_is_not_secure(
+    world: World, monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    """A chain with an unsigned link (the target's zone, or the alias's own) leaves any TLSA
+    record unproven: insecure, and the expanded name is not a reference identifier."""
+    _validating(world, monkeypatch)
+    answer = _tlsa(world, host)
+    assert answer.dnssec is DnssecStatus.INSECURE
+    assert answer.names == (host,)
+
+
+def test_tlsa_behind_a_bogus_link_is_bogus(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CNAME link whose signature was stripped in a signed zone: bogus, raised as such."""
+
+    def strip(name: Any, rdtype: Any, msg: dns.message.Message) -> dns.message.Message:
+        if rdtype == dns.rdatatype.CNAME and name == N("broken.signed.test."):
+            del msg.answer[1:]
+        return msg
+
+    _validating(world, monkeypatch, strip)
+    with pytest.raises(DnsError) as caught:
+        _tlsa(world, "broken.signed.test")
+    assert caught.value.kind is DnsFailure.BOGUS
+
+
+def test_tlsa_of_a_plain_host_names_the_host(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No alias: the records of ``_PORT._tcp.HOST``, the host its one reference identifier."""
+    _validating(world, monkeypatch)
+    answer = _tlsa(world, "mail.signed.test")
+    assert (len(answer.records), answer.dnssec) == (1, DnssecStatus.SECURE)
+    assert answer.names == ("mail.signed.test",)
 
 
 def _resolver_answer(*, ad: bool, servfail: bool = False) -> Any:
