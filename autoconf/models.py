@@ -361,6 +361,10 @@ class Verification(_Frozen):
     dane_record: str | None = None
     """The TLSA record that matched (or, on failure, the first secure one), in zone-file form
     (``"3 1 1 ab12…"``)."""
+    address_dnssec: DnssecStatus | None = None
+    """What DNSSEC proves of the host's address records the probe used: the A (or AAAA)
+    answer ``address`` came from, else the weakest of the two; ``None`` when DNSSEC is off or
+    the host is an IP address."""
 
     @property
     def ok(self) -> bool:

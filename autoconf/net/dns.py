@@ -40,7 +40,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
 
-from ..address import normalize_host
+from ..address import is_ip, normalize_host
 from ..errors import DnsError, DnsFailure, DnsTimeout, HostNotFound
 from ..models import DnssecStatus
 from ..options import DnssecMode
@@ -155,6 +155,21 @@ class DnsClient:
         if self.mode is DnssecMode.OFF:
             return None
         return self.dnssec_of(name, rdtype) or DnssecStatus.UNKNOWN
+
+    def address_status(self, host: str, address: str | None = None) -> DnssecStatus | None:
+        """What DNSSEC proved of ``host``'s addresses: of the A (or, for an IPv6 ``address``,
+        AAAA) answer ``address`` came from, else the weakest of both (``unknown`` for one
+        not judged). None with DNSSEC off, or for an IP literal (no DNS fact)."""
+        if self.mode is DnssecMode.OFF:
+            return None
+        if is_ip(host):
+            return None
+        try:
+            name = normalize_host(host)
+        except ValueError:  # never looked up (addresses() refuses it): nothing proven
+            return DnssecStatus.UNKNOWN
+        kinds = ("A", "AAAA") if address is None else ("AAAA" if ":" in address else "A",)
+        return weakest(self.attempt_status(name, kind) for kind in kinds)
 
     async def srv(
         self, name: str, deadline: Deadline, *, limit: float | None = None

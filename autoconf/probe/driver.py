@@ -382,6 +382,9 @@ async def probe_server(
     finally:
         trust.close()
     verification = _over_budget(verification, budget, deadline, limits)
+    status = dns.address_status(server.host, verification.address)  # None: DNSSEC off
+    if status is not None:
+        verification = verification.model_copy(update={"address_dnssec": status})
     if login is None:
         return log_probe(server, verification)
     # What the server said after a login may echo it: kept only with the password masked.

@@ -119,12 +119,13 @@ async def test_dane_verifies_a_certificate_of_a_ca_not_in_the_ca_file(
         assert v.dane_record is not None
         assert v.dane_record.startswith("3 1 1 ")
         assert v.ok, v
+        assert v.address_dnssec is DnssecStatus.SECURE, v  # the host's A record is signed
 
     off = await discover(scenario.address, options=library_options(world, sources=SRV_ONLY))
     v = _first(off.incoming, scenario.incoming.host).verification
     assert v is not None
     assert v.failure is FailureKind.CERTIFICATE
-    assert v.dane is None
+    assert (v.dane, v.address_dnssec) == (None, None)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -185,6 +186,7 @@ async def test_an_unsigned_domain_is_unchanged(world: WorldInfo, mode: DnssecMod
     probed = [s.verification for s in result.incoming + result.outgoing if s.verification]
     assert probed
     assert all(v.dane is DaneStatus.NONE for v in probed if v.tls.value == "ok")
+    assert {v.address_dnssec for v in probed} == {DnssecStatus.INSECURE}  # unsigned hosts
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -203,6 +205,7 @@ def test_json_shows_dnssec_on_dns_attempts_and_dane_on_verifications(
     imap = next(s for s in result["incoming"] if s["host"] == f"imap.{scenario.domain}")
     assert imap["verification"]["dane"] == "verified"
     assert imap["verification"]["dane_record"].startswith("3 1 1 ")
+    assert imap["verification"]["address_dnssec"] == "secure"
 
 
 def test_json_without_dnssec_says_nothing_of_it(world: WorldInfo) -> None:
@@ -215,6 +218,7 @@ def test_json_without_dnssec_says_nothing_of_it(world: WorldInfo) -> None:
     verifications = [s["verification"] for s in result["incoming"] if s["verification"]]
     assert verifications
     assert {v["dane"] for v in verifications} == {None}
+    assert {v["address_dnssec"] for v in verifications} == {None}
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -543,6 +543,27 @@ def test_tlsa_of_a_plain_host_names_the_host(world: World, monkeypatch: pytest.M
     assert answer.names == ("mail.signed.test",)
 
 
+def test_address_status_says_what_dnssec_proved_of_a_hosts_addresses(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host in a signed zone: its addresses are secure; in an unsigned one: insecure; an
+    IP literal has no DNS fact (None); a host never looked up: unknown; DNSSEC off: None."""
+    _validating(world, monkeypatch)
+
+    async def run() -> None:
+        client = _client(DnssecMode.VALIDATE, world)
+        assert await client.addresses("mail.signed.test", Deadline(30)) == ["127.0.0.2"]
+        assert await client.addresses("mail.plain.test", Deadline(30)) == ["127.0.0.6"]
+        assert client.address_status("mail.signed.test", "127.0.0.2") is DnssecStatus.SECURE
+        assert client.address_status("MAIL.signed.test.") is DnssecStatus.SECURE  # A and AAAA
+        assert client.address_status("mail.plain.test", "127.0.0.6") is DnssecStatus.INSECURE
+        assert client.address_status("127.0.0.2") is None
+        assert client.address_status("never.signed.test") is DnssecStatus.UNKNOWN
+        assert _client(DnssecMode.OFF).address_status("mail.signed.test") is None
+
+    asyncio.run(run())
+
+
 def _resolver_answer(*, ad: bool, servfail: bool = False) -> Any:
     async def fake_ask(resolver: Any, name: Any, rdtype: Any, within: Any, backend: Any) -> Any:
         if servfail and not resolver.flags & dns.flags.CD:
