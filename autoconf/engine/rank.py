@@ -259,11 +259,12 @@ def _learned(server: ServerSettings, other: ServerSettings) -> Verification | No
 
 
 def dnssec_warnings(attempts: Iterable[SourceAttempt]) -> list[DiscoveryWarning]:
-    """One ``dnssec-bogus`` warning per DNS answer DNSSEC proved bogus (it was not used)."""
+    """One ``dnssec-bogus`` warning per attempt that met a DNS answer DNSSEC proved bogus (never
+    used): its own look-up, or the address of the host it fetched from."""
     return [
         DiscoveryWarning(
             code=WarningCode.DNSSEC_BOGUS,
-            message=f"DNSSEC proves the answer to {attempt.target} bogus; it was not used",
+            message=f"DNSSEC proves a DNS answer for {attempt.target} bogus; it was not used",
         )
         for attempt in attempts
         if attempt.dnssec is DnssecStatus.BOGUS

@@ -190,6 +190,27 @@ async def test_an_unsigned_domain_is_unchanged(world: WorldInfo, mode: DnssecMod
 
 
 @pytest.mark.parametrize("mode", MODES)
+async def test_fetches_carry_what_dnssec_proved_of_their_hosts(
+    world: WorldInfo, mode: DnssecMode
+) -> None:
+    """autoconfig (unsigned): each HTTPS attempt records its host's addresses as insecure,
+    and the document is used as without DNSSEC; off, the attempts say nothing of it."""
+    scenario = world.scenarios["autoconfig"]
+    sources = frozenset({SourceName.AUTOCONFIG})
+    options = dnssec_options(world, mode, sources=sources, verify=False)
+    result = await discover(scenario.address, options=options)
+    fetched = [a for a in result.attempts if a.target.startswith("https://")]
+    assert fetched
+    assert {a.dnssec for a in fetched} == {DnssecStatus.INSECURE}
+    assert result.incoming[0].host == f"imap.{scenario.domain}"
+
+    off = await discover(
+        scenario.address, options=library_options(world, sources=sources, verify=False)
+    )
+    assert {a.dnssec for a in off.attempts} == {None}
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_json_shows_dnssec_on_dns_attempts_and_dane_on_verifications(
     world: WorldInfo, mode: DnssecMode
 ) -> None:
