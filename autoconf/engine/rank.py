@@ -235,6 +235,7 @@ def _learned(server: ServerSettings, other: ServerSettings) -> Verification | No
             failure=v.failure,
             error=f"not probed: {other.host} did not resolve when {tried} on it was probed",
             inferred=True,
+            address_dnssec=v.address_dnssec,  # the same host's addresses
         )
     if other.port != server.port:
         return None
@@ -245,6 +246,7 @@ def _learned(server: ServerSettings, other: ServerSettings) -> Verification | No
             error=f"not probed: {where} did not answer a probe of {tried}",
             address=v.address,
             inferred=True,
+            address_dnssec=v.address_dnssec,  # the same host's addresses
         )
     if v.ok and (other.security is Security.TLS) != (server.security is Security.TLS):
         speaks = "TLS from the first byte" if other.security is Security.TLS else "in clear first"
@@ -254,6 +256,7 @@ def _learned(server: ServerSettings, other: ServerSettings) -> Verification | No
             error=f"not probed: {where} speaks {speaks} (a probe of {tried} worked there)",
             address=v.address,
             inferred=True,
+            address_dnssec=v.address_dnssec,  # the same host's addresses
         )
     return None
 
