@@ -35,6 +35,7 @@ from ..errors import OptionsError
 from ..models import DnssecStatus
 
 __all__ = [
+    "NSEC3_MAX_ITERATIONS",
     "ROOT_ANCHORS",
     "Anchors",
     "Ask",
@@ -104,6 +105,9 @@ class Denial(Enum):
     NXDOMAIN = "nxdomain"  # the name does not exist
     UNSIGNED_CUT = "unsigned-cut"  # (a DS question) a delegation without DS: insecure below
     NOT_A_CUT = "not-a-cut"  # (a DS question) the name is no zone cut: same zone below
+    # Only NSEC3 records this validator does not use (an unknown hash, or more iterations
+    # than NSEC3_MAX_ITERATIONS): the zone is treated as unsigned (RFC 5155 §8.1, RFC 9276 §3.2)
+    UNUSABLE = "unusable"
 
 
 class Bogus(Exception):
@@ -276,7 +280,7 @@ def expansion_proven(
         nxt = rrset[0].next if rrset.rdtype == _NSEC else None
         if nxt is not None and _between(rrset.name, nxt, closer) and not nxt.is_subdomain(closer):
             return True
-    hashed = [r for r in nsecs if r.rdtype == _NSEC3]
+    hashed = [r for r in nsecs if r.rdtype == _NSEC3 and _usable_nsec3(r)]
     if not hashed:
         return False
     digest, table = _hashes(hashed, zone)
@@ -321,11 +325,21 @@ def denial(
         check_rrset(rrset, _sigs(msg, rrset), zone, keys, now)
     plain = [r for r in nsecs if r.rdtype == _NSEC]
     hashed = [r for r in nsecs if r.rdtype == _NSEC3]
+    usable = [r for r in hashed if _usable_nsec3(r)]
     if plain:
         return _nsec_denial(plain, qname, rdtype)
-    if hashed:
-        return _nsec3_denial(hashed, qname, rdtype, zone)
-    return Denial.NONE
+    if usable:
+        return _nsec3_denial(usable, qname, rdtype, zone)
+    return Denial.UNUSABLE if hashed else Denial.NONE
+
+
+NSEC3_MAX_ITERATIONS = 150  # RFC 9276 §3.2 lets a validator treat more as unsigned
+_SHA1 = 1  # the one NSEC3 hash algorithm (RFC 5155 §11)
+
+
+def _usable_nsec3(rrset: dns.rrset.RRset) -> bool:
+    rd = rrset[0]
+    return bool(rd.algorithm == _SHA1 and rd.iterations <= NSEC3_MAX_ITERATIONS)
 
 
 def _nsec_denial(
@@ -455,29 +469,44 @@ async def _follow(ask: Ask, target: dns.name.Name, anchors: Anchors, now: float)
     except NoMatchingKey as exc:  # our anchor does not fit this DNS (another root): no proof
         raise Unanchored(f"the trust anchor does not match {zone}'s keys: {exc}") from exc
     for depth in range(len(zone) + 1, len(target) + 1):
-        child = target.split(depth)[1]
-        msg = await ask(child, _DS)
-        ds = _find((msg.answer,), child, _DS)
-        alias = _find((msg.answer,), child, _CNAME)
-        if ds is None and alias is not None:  # an alias, never a zone cut: the same zone below
-            check_rrset(alias, _sigs(msg, alias), zone, keys, now)
-            continue
-        if ds is not None:
-            check_rrset(ds, _sigs(msg, ds), zone, keys, now)
-            if not any(supported(r) for r in ds):  # RFC 4035 §5.2, RFC 6840 §5.2: as unsigned
-                why = "names only algorithms or digests this validator does not implement"
-                return child, None, f"{child}'s DS {why}: unsigned"
-            keys = await _keys_for(ask, child, ds, now)
-            zone = child
-            continue
-        proof = denial(msg, child, _DS, zone, keys, now)
-        if proof is Denial.UNSIGNED_CUT:
-            return child, None, f"{child} is delegated without DS (proven by {zone}): unsigned"
-        if proof is Denial.NXDOMAIN:
+        below = await _below(ask, target.split(depth)[1], zone, keys, now)
+        if below is Denial.NXDOMAIN:
             break
-        if proof is not Denial.NOT_A_CUT:
-            raise Bogus(f"the DS of {child} is neither given nor proven absent by {zone}")
+        if isinstance(below, Denial):  # no zone cut: the same zone below
+            continue
+        if below[1] is None:
+            return below
+        zone, keys = below[0], below[1]
     return zone, keys, f"signed: the chain of trust reaches {zone}"
+
+
+async def _below(
+    ask: Ask, child: dns.name.Name, zone: dns.name.Name, keys: dns.rrset.RRset, now: float
+) -> Link | Denial:
+    """What the DS question for ``child`` proves under ``zone``: a zone cut (as a link, its
+    keys ``None`` when it is unsigned), or that there is none (``NOT_A_CUT``) or no such name
+    (``NXDOMAIN``). Raises :class:`Bogus` for an answer that proves neither."""
+    msg = await ask(child, _DS)
+    ds = _find((msg.answer,), child, _DS)
+    alias = _find((msg.answer,), child, _CNAME)
+    if ds is None and alias is not None:  # an alias, never a zone cut: the same zone below
+        check_rrset(alias, _sigs(msg, alias), zone, keys, now)
+        return Denial.NOT_A_CUT
+    if ds is not None:
+        check_rrset(ds, _sigs(msg, ds), zone, keys, now)
+        if not any(supported(r) for r in ds):  # RFC 4035 §5.2, RFC 6840 §5.2: as unsigned
+            why = "names only algorithms or digests this validator does not implement"
+            return child, None, f"{child}'s DS {why}: unsigned"
+        return child, await _keys_for(ask, child, ds, now), ""
+    proof = denial(msg, child, _DS, zone, keys, now)
+    if proof is Denial.UNSIGNED_CUT:
+        return child, None, f"{child} is delegated without DS (proven by {zone}): unsigned"
+    if proof is Denial.UNUSABLE:
+        why = "proves absence only with NSEC3 this validator does not use"
+        return child, None, f"{zone} {why}: unsigned"
+    if proof in (Denial.NOT_A_CUT, Denial.NXDOMAIN):
+        return proof
+    raise Bogus(f"the DS of {child} is neither given nor proven absent by {zone}")
 
 
 async def zone_status(
@@ -515,6 +544,10 @@ async def judge(
         if keys is None:
             return Verdict(DnssecStatus.INSECURE, detail)
         proof = denial(msg, qname, rdtype, zone, keys, now)
+        if proof is Denial.UNUSABLE:
+            return Verdict(
+                DnssecStatus.INSECURE, f"{zone} denies with NSEC3 this validator does not use"
+            )
         if proof is Denial.NONE or (msg.rcode() == dns.rcode.NXDOMAIN) != (
             proof is Denial.NXDOMAIN
         ):

@@ -50,10 +50,16 @@ ns 3600 A 127.0.0.1
 signed 3600 NS ns
 plain 3600 NS ns
 n3 3600 NS ns
+slow3 3600 NS ns
 odd 3600 NS ns
 odd 3600 DS 12345 200 2 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 oddhash 3600 NS ns
 oddhash 3600 DS 12345 15 200 00112233445566778899aabbccddeeff
+""",
+    "slow3.test.": """
+@ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
+@ 3600 NS ns.test.
+www 3600 A 127.0.0.3
 """,
     "odd.test.": """
 @ 3600 SOA ns.test. admin.test. 1 3600 600 86400 300
@@ -101,7 +107,7 @@ real.w 3600 A 127.0.0.10
 mail 3600 A 127.0.0.4
 """,
 }
-SIGNED = (".", "test.", "signed.test.", "n3.test.")
+SIGNED = (".", "test.", "signed.test.", "n3.test.", "slow3.test.")
 
 
 class World:
@@ -132,6 +138,8 @@ class World:
                 )
                 if origin == "n3.test.":
                     _hashed_denial(txn, name, private, dnskey, now)
+                if origin == "slow3.test.":  # more iterations than validators use
+                    _hashed_denial(txn, name, private, dnskey, now, iterations=200)
         root_key = self.keys[dns.name.root]
         self.anchors = v.parse_anchors(
             ". 0 IN DS " + dns_dnssec.make_ds(dns.name.root, root_key, "SHA256").to_text()
@@ -178,7 +186,9 @@ class World:
                 msg.authority.append(_rrset(owner, sig))
 
 
-def _hashed_denial(txn: Any, origin: dns.name.Name, private: Any, dnskey: Any, now: float) -> None:
+def _hashed_denial(
+    txn: Any, origin: dns.name.Name, private: Any, dnskey: Any, now: float, iterations: int = 0
+) -> None:
     """Replace the NSEC chain ``sign_zone`` made by an NSEC3 chain (it signs NSEC only)."""
     owners: dict[dns.name.Name, list[str]] = {}
     for name, rdataset in list(txn.iterate_rdatasets()):
@@ -192,14 +202,14 @@ def _hashed_denial(txn: Any, origin: dns.name.Name, private: Any, dnskey: Any, n
         if txn.get(name, dns.rdatatype.RRSIG, dns.rdatatype.A) or name == origin:
             owners[name].append("RRSIG")
     owners[origin].append("NSEC3PARAM")
-    hashed = sorted((str(dns_dnssec.nsec3_hash(n, b"", 0, 1)), n) for n in owners)
-    param = dns.rdata.from_text(IN, "NSEC3PARAM", "1 0 0 -")
+    hashed = sorted((str(dns_dnssec.nsec3_hash(n, b"", iterations, 1)), n) for n in owners)
+    param = dns.rdata.from_text(IN, "NSEC3PARAM", f"1 0 {iterations} -")
     txn.add(origin, 300, param)
     _sign(txn, origin, dns.rrset.from_rdata(origin, 300, param), private, dnskey, now)
     for i, (digest, name) in enumerate(hashed):
         following = hashed[(i + 1) % len(hashed)][0]
         owner = dns.name.from_text(digest.lower(), origin)
-        text = f"1 0 0 - {following.lower()} {' '.join(owners[name])}"
+        text = f"1 0 {iterations} - {following.lower()} {' '.join(owners[name])}"
         rrset = dns.rrset.from_text(owner, 300, IN, "NSEC3", text)
         txn.add(owner, 300, rrset[0])
         _sign(txn, origin, rrset, private, dnskey, now)
@@ -323,6 +333,40 @@ def test_a_ds_of_unsupported_algorithms_or_digests_is_insecure_not_bogus(
     verdict = _judge(world, f"mail.{zone}", "A")
     assert verdict.status is DnssecStatus.INSECURE
     assert zone.rstrip(".") in verdict.detail
+
+
+def test_nsec3_with_more_iterations_than_validators_use_is_insecure(world: World) -> None:
+    """A signed zone denying with NSEC3 of 200 iterations (over RFC 9276's limit): its
+    negative answers, and names below a name it denies, are insecure; its signed records
+    stay secure."""
+    nodata = _judge(world, "slow3.test.", "MX")
+    below = _judge(world, "x.nothere.slow3.test.", "A")
+    assert (nodata.status, below.status) == (DnssecStatus.INSECURE, DnssecStatus.INSECURE)
+    assert "NSEC3" in nodata.detail
+    assert "NSEC3" in below.detail
+    assert _judge(world, "www.slow3.test.", "A").status is DnssecStatus.SECURE
+
+
+def test_nsec3_of_an_unknown_hash_proves_nothing_and_never_raises(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NSEC3 records naming hash algorithm 2 (none is defined but SHA-1) are not hashed with
+    (which would raise): the denial is unusable, so insecure."""
+
+    async def build() -> dns.message.Message:
+        msg = await world.ask(N("www.n3.test."), dns.rdatatype.MX)
+        for rrset in msg.authority:
+            if rrset.rdtype == dns.rdatatype.NSEC3:
+                rd = rrset[0]
+                rrset.clear()
+                rrset.add(rd.replace(algorithm=2))
+        return msg
+
+    msg = asyncio.run(build())
+    monkeypatch.setattr(v, "check_rrset", lambda *args: None)  # signatures aside
+    keys = dns.rrset.RRset(N("n3.test."), IN, dns.rdatatype.DNSKEY)
+    proof = v.denial(msg, N("www.n3.test."), dns.rdatatype.MX, N("n3.test."), keys, time.time())
+    assert proof is v.Denial.UNUSABLE
 
 
 def test_supported_follows_the_policy_of_validators() -> None:
