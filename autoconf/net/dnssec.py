@@ -318,8 +318,8 @@ def denial(
 ) -> Denial:
     """What the signed NSEC/NSEC3 records of ``msg`` prove about ``qname``/``rdtype``.
 
-    Every NSEC/NSEC3 set must validate with ``zone``'s ``keys`` (else :class:`Bogus`). A covered
-    name is taken as proof of NXDOMAIN without checking the wildcard's absence separately."""
+    Every NSEC/NSEC3 set must validate with ``zone``'s ``keys`` (else :class:`Bogus`). NXDOMAIN
+    needs the name covered and the wildcard at its closest encloser proven absent too."""
     nsecs = [r for r in msg.authority if r.rdtype in (_NSEC, _NSEC3)]
     for rrset in nsecs:
         check_rrset(rrset, _sigs(msg, rrset), zone, keys, now)
@@ -350,8 +350,21 @@ def _nsec_denial(
         if rrset.name == qname:
             return _exists_without(_types(rd.windows), rdtype)
     for rrset in rrsets:
-        if _between(rrset.name, rrset[0].next, qname):
+        owner, nxt = rrset.name, rrset[0].next
+        if not _between(owner, nxt, qname):
+            continue
+        if nxt.is_subdomain(qname):  # names below it exist: an empty non-terminal
+            return _exists_without(set(), rdtype)
+        # The name does not exist, nor may the wildcard at its closest encloser (the longest
+        # suffix it shares with either end of the span), RFC 4035 §5.4.
+        depth = max(qname.fullcompare(owner)[2], qname.fullcompare(nxt)[2])
+        wildcard = dns.name.from_text("*", qname.split(depth)[1])
+        for r in rrsets:  # the wildcard exists: it answers for the name, without this type
+            if r.name == wildcard:  # (RFC 4035 §3.1.3.4)
+                return _exists_without(_types(r[0].windows), rdtype)
+        if any(_between(r.name, r[0].next, wildcard) for r in rrsets):
             return Denial.NXDOMAIN
+        return Denial.NONE
     return Denial.NONE
 
 
@@ -408,7 +421,11 @@ def _nsec3_denial(
                 return Denial.NONE
             if rdtype == _DS and _opt_out(covered) and name == qname:
                 return Denial.UNSIGNED_CUT  # opt-out: an unsigned delegation may hide here
-            return Denial.NXDOMAIN
+            # Nor may the wildcard at the closest encloser exist (RFC 5155 §8.4).
+            wildcard = digest(dns.name.from_text("*", parent))
+            if wildcard in table:  # it exists, and answers for the name without this type
+                return _exists_without(_types(table[wildcard].windows), rdtype)  # type: ignore[attr-defined]
+            return Denial.NONE if _covering(table, wildcard) is None else Denial.NXDOMAIN
         name = parent
     return Denial.NONE
 

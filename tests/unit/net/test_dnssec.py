@@ -202,6 +202,10 @@ def _hashed_denial(
         if txn.get(name, dns.rdatatype.RRSIG, dns.rdatatype.A) or name == origin:
             owners[name].append("RRSIG")
     owners[origin].append("NSEC3PARAM")
+    for name in list(owners):  # empty non-terminals are hashed too (RFC 5155 §7.1)
+        while name != origin:
+            name = name.parent()
+            owners.setdefault(name, [])
     hashed = sorted((str(dns_dnssec.nsec3_hash(n, b"", iterations, 1)), n) for n in owners)
     param = dns.rdata.from_text(IN, "NSEC3PARAM", f"1 0 {iterations} -")
     txn.add(origin, 300, param)
@@ -459,6 +463,80 @@ def test_a_name_below_an_alias_is_in_the_aliases_zone(world: World) -> None:
     name = "_993._tcp.alias.signed.test."
     assert _judge(world, name, "TLSA").status is DnssecStatus.SECURE
     assert _judge(world, name, "TLSA", ask=alias_answers).status is DnssecStatus.SECURE
+
+
+def _negative(world: World, name: str, rdtype: str, *, rcode: int, keep: Any = None) -> Any:
+    """The zone's denial for ``name`` (every NSEC/NSEC3 record of the zone, or those ``keep``
+    accepts) under the given ``rcode``."""
+
+    async def build() -> dns.message.Message:
+        msg = await world.ask(N(name), dns.rdatatype.from_text(rdtype))
+        msg.set_rcode(rcode)
+        if keep is not None:
+            msg.authority[:] = [r for r in msg.authority if keep(r.name)]
+        return msg
+
+    return asyncio.run(build())
+
+
+def test_nxdomain_needs_the_wildcards_absence_proven_too(world: World) -> None:
+    """An NSEC covering the name alone does not prove NXDOMAIN: the wildcard at its closest
+    encloser (``*.signed.test``, covered by another NSEC) must be proven absent too."""
+    name = "nothere.signed.test."
+    only_the_name = _negative(
+        world,
+        name,
+        "A",
+        rcode=dns.rcode.NXDOMAIN,
+        keep=lambda o: o == N("_993._tcp.mail.signed.test."),
+    )
+    assert _judge(world, name, "A", msg=only_the_name).status is DnssecStatus.BOGUS
+    assert _judge(world, name, "A").status is DnssecStatus.SECURE
+
+
+def test_nxdomain_nsec3_needs_the_wildcards_absence_proven_too(world: World) -> None:
+    """NSEC3: the closest encloser and the next closer name are not enough without the
+    record covering the wildcard's hash (RFC 5155 §8.4)."""
+    denial = asyncio.run(world.ask(N("nx.n3.test."), dns.rdatatype.A))
+    hashed = [r for r in denial.authority if r.rdtype == dns.rdatatype.NSEC3]
+    digest, table = v._hashes(hashed, N("n3.test."))
+    wildcard = digest(N("*.n3.test."))
+    for label in ("nx", "nx1", "nx2", "nx3", "nx4", "nx5", "nx6", "nx7"):
+        name = f"{label}.n3.test."  # one whose own proof leaves the wildcard uncovered
+        needed = {digest(N("n3.test.")), _cover(table, digest(N(name)))}
+        if _cover(table, wildcard) not in needed:
+            break
+    else:
+        pytest.fail("no name whose proof is apart from the wildcard's")
+    keep = lambda o: o.labels[0].decode().upper() in needed  # noqa: E731
+    msg = _negative(world, name, "A", rcode=dns.rcode.NXDOMAIN, keep=keep)
+    assert _judge(world, name, "A", msg=msg).status is DnssecStatus.BOGUS
+    assert _judge(world, name, "A").status is DnssecStatus.SECURE
+
+
+def _cover(table: dict[str, Any], hashed: str) -> str:
+    return next(owner for owner, rd in table.items() if v._covering({owner: rd}, hashed))
+
+
+@pytest.mark.parametrize("zone", ["wild.signed.test.", "w.n3.test."])
+def test_a_name_a_wildcard_answers_is_never_nxdomain_but_may_lack_a_type(
+    world: World, zone: str
+) -> None:
+    """Under ``*.ZONE`` (an A record), a denial that ``y.ZONE`` exists is bogus (the wildcard
+    answers for it), while the absence of its TXT is a proven no-data answer (RFC 4035
+    §3.1.3.4, RFC 5155 §7.2.5)."""
+    name = f"y.{zone}"
+    denied = _negative(world, name, "A", rcode=dns.rcode.NXDOMAIN)
+    nodata = _negative(world, name, "TXT", rcode=dns.rcode.NOERROR)
+    assert _judge(world, name, "A", msg=denied).status is DnssecStatus.BOGUS
+    assert _judge(world, name, "TXT", msg=nodata).status is DnssecStatus.SECURE
+
+
+def test_an_empty_non_terminal_has_no_data_not_no_name(world: World) -> None:
+    """``_tcp.mail.signed.test`` has names below it: its NSEC proof is a no-data answer."""
+    name = "_tcp.mail.signed.test."
+    nodata = _negative(world, name, "A", rcode=dns.rcode.NOERROR)
+    assert _judge(world, name, "A", msg=nodata).status is DnssecStatus.SECURE
 
 
 def test_zone_status(world: World) -> None:
