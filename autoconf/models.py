@@ -361,6 +361,10 @@ class Verification(_Frozen):
     dane_record: str | None = None
     """The TLSA record that matched (or, on failure, the first secure one), in zone-file form
     (``"3 1 1 ab12…"``)."""
+    address_dnssec: DnssecStatus | None = None
+    """What DNSSEC proves of the host's address records the probe used: the A (or AAAA)
+    answer ``address`` came from, else the weakest of the two; ``None`` when DNSSEC is off or
+    the host is an IP address."""
 
     @property
     def ok(self) -> bool:
@@ -598,8 +602,10 @@ class SourceAttempt(_Frozen):
     detail: str | None = None
     """Why it failed or what it found, in words, for people."""
     dnssec: DnssecStatus | None = None
-    """For DNS look-ups with ``Options.dnssec`` on: what DNSSEC proves about the answer;
-    ``None`` when DNSSEC is off or the attempt is not a DNS look-up."""
+    """With ``Options.dnssec`` on: for a DNS look-up, what DNSSEC proves about the answer;
+    for an HTTP fetch, what it proves of the A/AAAA answers of the URL's host (the weaker;
+    a redirect's hosts are not included). ``None`` when DNSSEC is off or the attempt is
+    neither (a file, bundled data, a skipped fetch)."""
 
 
 class DiscoveryWarning(_Frozen):

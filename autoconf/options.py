@@ -470,7 +470,8 @@ def _check_ca_file(path: Path) -> None:
 
 # What a Session fixes for all its calls, since it builds the network from them once: how names
 # are resolved, which certificates are trusted, which addresses may be reached, the injected
-# clients, and the session's bounds. Everything else (deadline, mode, sources, verify,
+# clients, the session's bounds, and DNSSEC (the mode and the trust anchors its DNS client
+# validates from, and whose verdicts it caches). Everything else (deadline, mode, sources, verify,
 # credentials, phase limits, ISPDB URL, ...) may differ from call to call.
 SESSION_FIELDS = (
     "nameservers",
@@ -484,6 +485,8 @@ SESSION_FIELDS = (
     "max_http_requests",
     "max_per_host",
     "shared_dns_socket",
+    "dnssec",
+    "trust_anchors",
 )
 _BY_IDENTITY = frozenset({"ssl_context", "http_client", "resolver"})
 

@@ -235,6 +235,7 @@ def _learned(server: ServerSettings, other: ServerSettings) -> Verification | No
             failure=v.failure,
             error=f"not probed: {other.host} did not resolve when {tried} on it was probed",
             inferred=True,
+            address_dnssec=v.address_dnssec,  # the same host's addresses
         )
     if other.port != server.port:
         return None
@@ -245,6 +246,7 @@ def _learned(server: ServerSettings, other: ServerSettings) -> Verification | No
             error=f"not probed: {where} did not answer a probe of {tried}",
             address=v.address,
             inferred=True,
+            address_dnssec=v.address_dnssec,  # the same host's addresses
         )
     if v.ok and (other.security is Security.TLS) != (server.security is Security.TLS):
         speaks = "TLS from the first byte" if other.security is Security.TLS else "in clear first"
@@ -254,16 +256,18 @@ def _learned(server: ServerSettings, other: ServerSettings) -> Verification | No
             error=f"not probed: {where} speaks {speaks} (a probe of {tried} worked there)",
             address=v.address,
             inferred=True,
+            address_dnssec=v.address_dnssec,  # the same host's addresses
         )
     return None
 
 
 def dnssec_warnings(attempts: Iterable[SourceAttempt]) -> list[DiscoveryWarning]:
-    """One ``dnssec-bogus`` warning per DNS answer DNSSEC proved bogus (it was not used)."""
+    """One ``dnssec-bogus`` warning per attempt that met a DNS answer DNSSEC proved bogus (never
+    used): its own look-up, or the address of the host it fetched from."""
     return [
         DiscoveryWarning(
             code=WarningCode.DNSSEC_BOGUS,
-            message=f"DNSSEC proves the answer to {attempt.target} bogus; it was not used",
+            message=f"DNSSEC proves a DNS answer for {attempt.target} bogus; it was not used",
         )
         for attempt in attempts
         if attempt.dnssec is DnssecStatus.BOGUS

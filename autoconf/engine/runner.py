@@ -18,6 +18,7 @@ from .._logging import log_attempt
 from ..events import CandidateFound, DiscoveryEvent, SourceFinished, SourceStarted
 from ..models import AttemptStatus, ProviderDatabase, SourceAttempt, SourceName
 from ..options import OFFLINE_SOURCES, Mode
+from ..sources._fetch import fetches_marked
 from ..sources.base import Board, Source, SourceContext, SourceOutcome
 
 __all__ = ["SourceRunner", "elapsed_ms", "new_event_loop", "run_sync", "unfinished"]
@@ -154,6 +155,7 @@ class SourceRunner:
             yield from self._finish(unfinished(source.name, self._started, status, detail))
 
     def _finish(self, outcome: SourceOutcome) -> list[DiscoveryEvent]:
+        outcome = fetches_marked(self._ctx, outcome)
         self.outcomes[outcome.source] = outcome
         self._board.post(outcome)
         for attempt in outcome.attempts:

@@ -24,7 +24,7 @@ import base64
 import ipaddress
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -40,7 +40,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
 
-from ..address import normalize_host
+from ..address import is_ip, normalize_host
 from ..errors import DnsError, DnsFailure, DnsTimeout, HostNotFound
 from ..models import DnssecStatus
 from ..options import DnssecMode
@@ -53,7 +53,7 @@ from .dnsudp import SharedUdpBackend
 if TYPE_CHECKING:
     from ..options import Deadline
 
-__all__ = ["DnsAnswer", "DnsClient", "MxRecord"]
+__all__ = ["DnsAnswer", "DnsClient", "MxRecord", "weakest"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -74,6 +74,19 @@ class DnsAnswer(Generic[R]):
 
     records: tuple[R, ...]
     dnssec: DnssecStatus | None = None
+    # TLSA: the host names the records speak for, the reference identifiers a DANE-TA leaf
+    # may carry: the host asked, and the name a secure CNAME chain expands it to (RFC 7671 §7).
+    names: tuple[str, ...] = ()
+
+
+# From the weakest to the strongest: a fact is as proven as the least proven link it rests on.
+_STRENGTH = (DnssecStatus.BOGUS, DnssecStatus.UNKNOWN, DnssecStatus.INSECURE, DnssecStatus.SECURE)
+
+
+def weakest(statuses: Iterable[DnssecStatus | None]) -> DnssecStatus | None:
+    """The least proven of ``statuses`` (None when there is none: DNSSEC off)."""
+    present = [s for s in statuses if s is not None]
+    return min(present, key=_STRENGTH.index) if present else None
 
 
 class DnsClient:
@@ -143,6 +156,21 @@ class DnsClient:
             return None
         return self.dnssec_of(name, rdtype) or DnssecStatus.UNKNOWN
 
+    def address_status(self, host: str, address: str | None = None) -> DnssecStatus | None:
+        """What DNSSEC proved of ``host``'s addresses: of the A (or, for an IPv6 ``address``,
+        AAAA) answer ``address`` came from, else the weakest of both (``unknown`` for one
+        not judged). None with DNSSEC off, or for an IP literal (no DNS fact)."""
+        if self.mode is DnssecMode.OFF:
+            return None
+        if is_ip(host):
+            return None
+        try:
+            name = normalize_host(host)
+        except ValueError:  # never looked up (addresses() refuses it): nothing proven
+            return DnssecStatus.UNKNOWN
+        kinds = ("A", "AAAA") if address is None else ("AAAA" if ":" in address else "A",)
+        return weakest(self.attempt_status(name, kind) for kind in kinds)
+
     async def srv(
         self, name: str, deadline: Deadline, *, limit: float | None = None
     ) -> list[SrvRecord]:
@@ -174,11 +202,45 @@ class DnsClient:
     async def tlsa(
         self, host: str, port: int, deadline: Deadline, *, limit: float | None = None
     ) -> DnsAnswer[TlsaRecord]:
-        """TLSA records of ``_PORT._tcp.HOST`` (RFC 6698 §3); empty when there are none."""
-        name = f"_{port}._tcp.{host}"
-        answer = await self._query(name, "TLSA", deadline.phase(limit))
-        records = tuple(TlsaRecord(r.usage, r.selector, r.mtype, bytes(r.cert)) for r in answer)
-        return DnsAnswer(records, self.dnssec_of(name, "TLSA"))
+        """TLSA records of ``_PORT._tcp.HOST`` (RFC 6698 §3); empty when there are none.
+
+        With DNSSEC on, a ``host`` that is a CNAME alias is expanded first (RFC 7671 §7,
+        RFC 7673 §3): behind a secure chain the records at the expanded name are asked for
+        first, then those at ``host``; the answer is only as proven as the weakest of the
+        chain's links and the records (an insecure link leaves the records unusable). A bogus
+        link raises as a bogus answer does."""
+        within = deadline.phase(limit)
+        if self.mode is DnssecMode.OFF:
+            return DnsAnswer(await self._tlsa_at(host, port, within), names=(host,))
+        target, chain = await self._expanded(host, within)
+        names = (target, host) if target != host and chain is DnssecStatus.SECURE else (host,)
+        for name in names:
+            records = await self._tlsa_at(name, port, within)
+            status = self.dnssec_of(f"_{port}._tcp.{name}", "TLSA")
+            if records:
+                break
+        return DnsAnswer(records, weakest((chain, status)), names=names)
+
+    async def _tlsa_at(self, host: str, port: int, within: float) -> tuple[TlsaRecord, ...]:
+        answer = await self._query(f"_{port}._tcp.{host}", "TLSA", within)
+        return tuple(TlsaRecord(r.usage, r.selector, r.mtype, bytes(r.cert)) for r in answer)
+
+    async def _expanded(self, host: str, within: float) -> tuple[str, DnssecStatus | None]:
+        """The name ``host``'s CNAME chain ends at, and how proven the chain is (its weakest
+        link, the final "no CNAME here" included); at most 8 links are followed."""
+        name, statuses = host, []
+        for _ in range(8):
+            try:
+                records = await self._query(name, "CNAME", within)
+            except DnsError as exc:
+                if exc.kind is DnsFailure.BOGUS:
+                    raise
+                return name, DnssecStatus.UNKNOWN
+            statuses.append(self.dnssec_of(name, "CNAME"))
+            if not records:
+                return name, weakest(statuses)
+            name = records[0].target.to_text(omit_final_dot=True)
+        return name, DnssecStatus.UNKNOWN  # a longer chain (or a loop) is not followed
 
     async def zone_dnssec(
         self, domain: str, deadline: Deadline, *, limit: float | None = None

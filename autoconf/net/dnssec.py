@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import dns.exception
 import dns.message
@@ -34,6 +35,7 @@ from ..errors import OptionsError
 from ..models import DnssecStatus
 
 __all__ = [
+    "NSEC3_MAX_ITERATIONS",
     "ROOT_ANCHORS",
     "Anchors",
     "Ask",
@@ -45,9 +47,11 @@ __all__ = [
     "Verdict",
     "check_rrset",
     "denial",
+    "expansion_proven",
     "judge",
     "parse_anchors",
     "read_anchors",
+    "supported",
     "trusted_keys",
     "zone_status",
 ]
@@ -101,6 +105,9 @@ class Denial(Enum):
     NXDOMAIN = "nxdomain"  # the name does not exist
     UNSIGNED_CUT = "unsigned-cut"  # (a DS question) a delegation without DS: insecure below
     NOT_A_CUT = "not-a-cut"  # (a DS question) the name is no zone cut: same zone below
+    # Only NSEC3 records this validator does not use (an unknown hash, or more iterations
+    # than NSEC3_MAX_ITERATIONS): the zone is treated as unsigned (RFC 5155 §8.1, RFC 9276 §3.2)
+    UNUSABLE = "unusable"
 
 
 class Bogus(Exception):
@@ -205,11 +212,79 @@ def trusted_keys(
 
 
 def _ds_matches(zone: dns.name.Name, key: dns.rdata.Rdata, ds: dns.rdata.Rdata) -> bool:
-    try:
-        made = _dnssec().make_ds(zone, key, ds.digest_type)  # type: ignore[attr-defined]
-    except (dns.exception.UnsupportedAlgorithm, ValueError):
+    try:  # validating: a SHA-1 DS is checked (RFC 8624 lets validators use it), not refused
+        made = _dnssec().make_ds(zone, key, ds.digest_type, validating=True)  # type: ignore[attr-defined]
+    except (dns.exception.DNSException, ValueError):
         return False
     return bool(made == ds)
+
+
+_DIGEST_TYPES = frozenset({1, 2, 4})  # SHA-1, SHA-256, SHA-384: the digests make_ds computes
+
+
+def supported(ds: dns.rdata.Rdata) -> bool:
+    """Can this validator follow the DS record ``ds``: a digest type and a key algorithm that
+    dnspython implements and its policy (RFC 8624) lets a validator use?"""
+    sec = _dnssec()
+    policy = sec.default_policy
+    digest, algorithm = ds.digest_type, ds.algorithm  # type: ignore[attr-defined]
+    if digest not in _DIGEST_TYPES or not policy.ok_to_validate_ds(digest):
+        return False
+    try:
+        sec.get_algorithm_cls(algorithm)
+    except dns.exception.UnsupportedAlgorithm:
+        return False
+    return bool(policy.ok_to_validate(ds))  # reads the record's algorithm field alone
+
+
+def _expanded_from(
+    rrset: dns.rrset.RRset,
+    sigs: dns.rrset.RRset | None,
+    zone: dns.name.Name,
+    keys: dns.rrset.RRset,
+    now: float,
+) -> int | None:
+    """None when a signature over ``rrset``'s own name validates it; else the labels of the
+    wildcard it was expanded from (an RRSIG with fewer labels than the owner, RFC 4035 §5.3.2)."""
+    owner = len(rrset.name) - 1 - int(rrset.name.is_wild())
+    if sigs is None or all(sig.labels >= owner for sig in sigs):
+        return None
+    valid = []
+    for sig in sigs:
+        try:
+            _dnssec().validate_rrsig(rrset, sig, {zone: keys}, now=now)
+        except dns.exception.DNSException:
+            continue
+        valid.append(sig.labels)
+    return None if not valid or max(valid) >= owner else max(valid)
+
+
+def expansion_proven(
+    msg: dns.message.Message,
+    name: dns.name.Name,
+    labels: int,
+    zone: dns.name.Name,
+    keys: dns.rrset.RRset,
+    now: float,
+) -> bool:
+    """Do the signed NSEC/NSEC3 records of ``msg`` prove that no name closer to ``name`` than
+    the wildcard's closest encloser (``labels`` labels) exists (RFC 4035 §5.3.4, RFC 5155
+    §8.8)? Raises :class:`Bogus` for one that does not validate with ``zone``'s keys."""
+    nsecs = [r for r in msg.authority if r.rdtype in (_NSEC, _NSEC3) and r.name.is_subdomain(zone)]
+    for rrset in nsecs:
+        check_rrset(rrset, _sigs(msg, rrset), zone, keys, now)
+    if labels + 1 >= len(name):
+        return False
+    closer = name.split(labels + 2)[1]  # the next closer name: one label below the encloser
+    for rrset in nsecs:
+        nxt = rrset[0].next if rrset.rdtype == _NSEC else None
+        if nxt is not None and _between(rrset.name, nxt, closer) and not nxt.is_subdomain(closer):
+            return True
+    hashed = [r for r in nsecs if r.rdtype == _NSEC3 and _usable_nsec3(r)]
+    if not hashed:
+        return False
+    digest, table = _hashes(hashed, zone)
+    return _covering(table, digest(closer)) is not None
 
 
 def _types(windows: Iterable[tuple[int, bytes]]) -> set[int]:
@@ -224,10 +299,12 @@ def _types(windows: Iterable[tuple[int, bytes]]) -> set[int]:
 
 def _exists_without(types: set[int], rdtype: dns.rdatatype.RdataType) -> Denial:
     """The denial a record at the asked name proves (NODATA, or what it says of a DS)."""
-    if rdtype in types or _CNAME in types:
+    if rdtype in types:
         return Denial.NONE
-    if rdtype == _DS:
+    if rdtype == _DS:  # an alias (CNAME) is never a zone cut: the same zone below it
         return Denial.UNSIGNED_CUT if _NS in types and _SOA not in types else Denial.NOT_A_CUT
+    if _CNAME in types:
+        return Denial.NONE
     return Denial.NODATA
 
 
@@ -241,18 +318,28 @@ def denial(
 ) -> Denial:
     """What the signed NSEC/NSEC3 records of ``msg`` prove about ``qname``/``rdtype``.
 
-    Every NSEC/NSEC3 set must validate with ``zone``'s ``keys`` (else :class:`Bogus`). A covered
-    name is taken as proof of NXDOMAIN without checking the wildcard's absence separately."""
+    Every NSEC/NSEC3 set must validate with ``zone``'s ``keys`` (else :class:`Bogus`). NXDOMAIN
+    needs the name covered and the wildcard at its closest encloser proven absent too."""
     nsecs = [r for r in msg.authority if r.rdtype in (_NSEC, _NSEC3)]
     for rrset in nsecs:
         check_rrset(rrset, _sigs(msg, rrset), zone, keys, now)
     plain = [r for r in nsecs if r.rdtype == _NSEC]
     hashed = [r for r in nsecs if r.rdtype == _NSEC3]
+    usable = [r for r in hashed if _usable_nsec3(r)]
     if plain:
         return _nsec_denial(plain, qname, rdtype)
-    if hashed:
-        return _nsec3_denial(hashed, qname, rdtype, zone)
-    return Denial.NONE
+    if usable:
+        return _nsec3_denial(usable, qname, rdtype, zone)
+    return Denial.UNUSABLE if hashed else Denial.NONE
+
+
+NSEC3_MAX_ITERATIONS = 150  # RFC 9276 §3.2 lets a validator treat more as unsigned
+_SHA1 = 1  # the one NSEC3 hash algorithm (RFC 5155 §11)
+
+
+def _usable_nsec3(rrset: dns.rrset.RRset) -> bool:
+    rd = rrset[0]
+    return bool(rd.algorithm == _SHA1 and rd.iterations <= NSEC3_MAX_ITERATIONS)
 
 
 def _nsec_denial(
@@ -264,17 +351,35 @@ def _nsec_denial(
             return _exists_without(_types(rd.windows), rdtype)
     for rrset in rrsets:
         owner, nxt = rrset.name, rrset[0].next
-        if (owner < qname < nxt) or (nxt <= owner and (qname > owner or qname < nxt)):
+        if not _between(owner, nxt, qname):
+            continue
+        if nxt.is_subdomain(qname):  # names below it exist: an empty non-terminal
+            return _exists_without(set(), rdtype)
+        # The name does not exist, nor may the wildcard at its closest encloser (the longest
+        # suffix it shares with either end of the span), RFC 4035 §5.4.
+        depth = max(qname.fullcompare(owner)[2], qname.fullcompare(nxt)[2])
+        wildcard = dns.name.from_text("*", qname.split(depth)[1])
+        for r in rrsets:  # the wildcard exists: it answers for the name, without this type
+            if r.name == wildcard:  # (RFC 4035 §3.1.3.4)
+                return _exists_without(_types(r[0].windows), rdtype)
+        if any(_between(r.name, r[0].next, wildcard) for r in rrsets):
             return Denial.NXDOMAIN
+        return Denial.NONE
     return Denial.NONE
 
 
-def _nsec3_denial(
-    rrsets: list[dns.rrset.RRset],
-    qname: dns.name.Name,
-    rdtype: dns.rdatatype.RdataType,
-    zone: dns.name.Name,
-) -> Denial:
+def _between(owner: Any, nxt: Any, name: Any) -> bool:
+    """Does the NSEC/NSEC3 span from ``owner`` to ``nxt`` (canonical order, the last one
+    wrapping round to the first) cover ``name``?"""
+    return bool((owner < name < nxt) or (nxt <= owner and (name > owner or name < nxt)))
+
+
+Hashes = tuple[Callable[[dns.name.Name], str], dict[str, dns.rdata.Rdata]]
+
+
+def _hashes(rrsets: list[dns.rrset.RRset], zone: dns.name.Name) -> Hashes:
+    """How the zone hashes names (its first NSEC3's parameters), and its NSEC3 records by the
+    hash they are the owner of."""
     rd0 = rrsets[0][0]
 
     def digest(name: dns.name.Name) -> str:
@@ -285,28 +390,42 @@ def _nsec3_denial(
         for r in rrsets
         if r.name.parent() == zone and r[0].algorithm == rd0.algorithm
     }
+    return digest, table
 
-    def covering(h: str) -> dns.rdata.Rdata | None:
-        for owner, rd in table.items():
-            nxt = base64.b32hexencode(rd.next).decode().upper()
-            if (owner < h < nxt) or (nxt <= owner and (h > owner or h < nxt)):
-                return rd  # type: ignore[no-any-return]
-        return None
 
+def _covering(table: dict[str, dns.rdata.Rdata], hashed: str) -> dns.rdata.Rdata | None:
+    for owner, rd in table.items():
+        nxt = base64.b32hexencode(rd.next).decode().upper()  # type: ignore[attr-defined]
+        if _between(owner, nxt, hashed):
+            return rd
+    return None
+
+
+def _nsec3_denial(
+    rrsets: list[dns.rrset.RRset],
+    qname: dns.name.Name,
+    rdtype: dns.rdatatype.RdataType,
+    zone: dns.name.Name,
+) -> Denial:
+    digest, table = _hashes(rrsets, zone)
     matched = table.get(digest(qname))
     if matched is not None:
-        return _exists_without(_types(matched.windows), rdtype)
+        return _exists_without(_types(matched.windows), rdtype)  # type: ignore[attr-defined]
     # No match: find the closest encloser, then the next closer name must be covered.
     name = qname
     while name != zone and len(name) > len(zone):
         parent = name.parent()
         if parent == zone or digest(parent) in table:
-            covered = covering(digest(name))
+            covered = _covering(table, digest(name))
             if covered is None:
                 return Denial.NONE
             if rdtype == _DS and _opt_out(covered) and name == qname:
                 return Denial.UNSIGNED_CUT  # opt-out: an unsigned delegation may hide here
-            return Denial.NXDOMAIN
+            # Nor may the wildcard at the closest encloser exist (RFC 5155 §8.4).
+            wildcard = digest(dns.name.from_text("*", parent))
+            if wildcard in table:  # it exists, and answers for the name without this type
+                return _exists_without(_types(table[wildcard].windows), rdtype)  # type: ignore[attr-defined]
+            return Denial.NONE if _covering(table, wildcard) is None else Denial.NXDOMAIN
         name = parent
     return Denial.NONE
 
@@ -367,22 +486,44 @@ async def _follow(ask: Ask, target: dns.name.Name, anchors: Anchors, now: float)
     except NoMatchingKey as exc:  # our anchor does not fit this DNS (another root): no proof
         raise Unanchored(f"the trust anchor does not match {zone}'s keys: {exc}") from exc
     for depth in range(len(zone) + 1, len(target) + 1):
-        child = target.split(depth)[1]
-        msg = await ask(child, _DS)
-        ds = _find((msg.answer,), child, _DS)
-        if ds is not None:
-            check_rrset(ds, _sigs(msg, ds), zone, keys, now)
-            keys = await _keys_for(ask, child, ds, now)
-            zone = child
-            continue
-        proof = denial(msg, child, _DS, zone, keys, now)
-        if proof is Denial.UNSIGNED_CUT:
-            return child, None, f"{child} is delegated without DS (proven by {zone}): unsigned"
-        if proof is Denial.NXDOMAIN:
+        below = await _below(ask, target.split(depth)[1], zone, keys, now)
+        if below is Denial.NXDOMAIN:
             break
-        if proof is not Denial.NOT_A_CUT:
-            raise Bogus(f"the DS of {child} is neither given nor proven absent by {zone}")
+        if isinstance(below, Denial):  # no zone cut: the same zone below
+            continue
+        if below[1] is None:
+            return below
+        zone, keys = below[0], below[1]
     return zone, keys, f"signed: the chain of trust reaches {zone}"
+
+
+async def _below(
+    ask: Ask, child: dns.name.Name, zone: dns.name.Name, keys: dns.rrset.RRset, now: float
+) -> Link | Denial:
+    """What the DS question for ``child`` proves under ``zone``: a zone cut (as a link, its
+    keys ``None`` when it is unsigned), or that there is none (``NOT_A_CUT``) or no such name
+    (``NXDOMAIN``). Raises :class:`Bogus` for an answer that proves neither."""
+    msg = await ask(child, _DS)
+    ds = _find((msg.answer,), child, _DS)
+    alias = _find((msg.answer,), child, _CNAME)
+    if ds is None and alias is not None:  # an alias, never a zone cut: the same zone below
+        check_rrset(alias, _sigs(msg, alias), zone, keys, now)
+        return Denial.NOT_A_CUT
+    if ds is not None:
+        check_rrset(ds, _sigs(msg, ds), zone, keys, now)
+        if not any(supported(r) for r in ds):  # RFC 4035 §5.2, RFC 6840 §5.2: as unsigned
+            why = "names only algorithms or digests this validator does not implement"
+            return child, None, f"{child}'s DS {why}: unsigned"
+        return child, await _keys_for(ask, child, ds, now), ""
+    proof = denial(msg, child, _DS, zone, keys, now)
+    if proof is Denial.UNSIGNED_CUT:
+        return child, None, f"{child} is delegated without DS (proven by {zone}): unsigned"
+    if proof is Denial.UNUSABLE:
+        why = "proves absence only with NSEC3 this validator does not use"
+        return child, None, f"{zone} {why}: unsigned"
+    if proof in (Denial.NOT_A_CUT, Denial.NXDOMAIN):
+        return proof
+    raise Bogus(f"the DS of {child} is neither given nor proven absent by {zone}")
 
 
 async def zone_status(
@@ -420,6 +561,10 @@ async def judge(
         if keys is None:
             return Verdict(DnssecStatus.INSECURE, detail)
         proof = denial(msg, qname, rdtype, zone, keys, now)
+        if proof is Denial.UNUSABLE:
+            return Verdict(
+                DnssecStatus.INSECURE, f"{zone} denies with NSEC3 this validator does not use"
+            )
         if proof is Denial.NONE or (msg.rcode() == dns.rcode.NXDOMAIN) != (
             proof is Denial.NXDOMAIN
         ):
@@ -447,6 +592,11 @@ async def _judge_answer(
         if not rrset.name.is_subdomain(zone) or (sigs and signer != zone):
             raise Bogus(f"{rrset.name} is signed by {signer}, not by its zone {zone}")
         check_rrset(rrset, sigs, zone, keys, now)
+        wildcard = _expanded_from(rrset, sigs, zone, keys, now)
+        if wildcard is not None and not expansion_proven(
+            msg, rrset.name, wildcard, zone, keys, now
+        ):
+            raise Bogus(f"{rrset.name} comes from a wildcard without proof that it does not exist")
         if worst.status is DnssecStatus.SECURE:
             worst = Verdict(DnssecStatus.SECURE, f"signed: the chain of trust reaches {zone}")
     return worst

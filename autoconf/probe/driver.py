@@ -167,6 +167,8 @@ class _Trust:
         self.certificate: Certificate | None = None
         self.dane: DaneStatus | None = None  # None: not looked up (or TLS never started)
         self.record: TlsaRecord | None = None
+        # The names a DANE-TA leaf may carry: the host, and what a secure CNAME expands it to.
+        self.names: list[str] = []
 
     async def start(
         self, connection: _Connection, host: str, deadline: Deadline, *, upgrade: bool
@@ -180,7 +182,7 @@ class _Trust:
             self.certificate = verified_certificate(connection.ssl_object)
             return
         chain = _chain(connection.ssl_object)
-        outcome = _BOGUS if bogus else check_chain(chain, records, names=[host])
+        outcome = _BOGUS if bogus else check_chain(chain, records, names=self.names or [host])
         self.dane, self.record = outcome.status, outcome.record
         if outcome.status is not DaneStatus.VERIFIED:
             kind = CertificateKind.DANE_BOGUS if bogus else CertificateKind.DANE_MISMATCH
@@ -215,6 +217,7 @@ class _Trust:
             return (), True
         if answer.dnssec is not DnssecStatus.SECURE:
             return (), False
+        self.names = list(answer.names)
         return usable_records(answer.records), False
 
 
@@ -379,6 +382,9 @@ async def probe_server(
     finally:
         trust.close()
     verification = _over_budget(verification, budget, deadline, limits)
+    status = dns.address_status(server.host, verification.address)  # None: DNSSEC off
+    if status is not None:
+        verification = verification.model_copy(update={"address_dnssec": status})
     if login is None:
         return log_probe(server, verification)
     # What the server said after a login may echo it: kept only with the password masked.

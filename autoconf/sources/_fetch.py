@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
 from ..errors import (
     AutoconfError,
@@ -29,6 +30,7 @@ from ..models import (
     WarningCode,
 )
 from ..net.cache import Codec, through_shared
+from ..options import DnssecMode
 from ..parsers.clientconfig import ClientConfig, parse_template
 from .base import SourceContext, SourceOutcome, Stopwatch
 
@@ -41,6 +43,7 @@ __all__ = [
     "clientconfig_from",
     "failed_attempt",
     "fetch",
+    "fetches_marked",
     "lower",
     "marked",
     "names_address",
@@ -178,6 +181,26 @@ def failed_attempt(
 def marked(ctx: SourceContext, attempt: SourceAttempt, name: str, rdtype: str) -> SourceAttempt:
     """``attempt`` (a DNS look-up of ``name``/``rdtype``) with what DNSSEC proved of it."""
     return attempt.model_copy(update={"dnssec": ctx.network().dns.attempt_status(name, rdtype)})
+
+
+def fetches_marked(ctx: SourceContext, outcome: SourceOutcome) -> SourceOutcome:
+    """``outcome`` with, on each HTTP attempt, what DNSSEC proved of the addresses of its
+    URL's host (the host first asked: a redirect's hosts are not included); the same
+    ``outcome`` with DNSSEC off."""
+    if ctx.options.dnssec is DnssecMode.OFF:
+        return outcome
+    attempts = [_fetch_marked(ctx, attempt) for attempt in outcome.attempts]
+    return replace(outcome, attempts=attempts)
+
+
+def _fetch_marked(ctx: SourceContext, attempt: SourceAttempt) -> SourceAttempt:
+    fetched = attempt.target.startswith(("https://", "http://"))
+    if not fetched or attempt.dnssec is not None or attempt.status is AttemptStatus.SKIPPED:
+        return attempt
+    host = urlsplit(attempt.target).hostname
+    if not host:
+        return attempt
+    return attempt.model_copy(update={"dnssec": ctx.network().dns.address_status(host)})
 
 
 def lower(trust: Trust) -> Trust:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import ssl
 
 import pytest
 
@@ -29,9 +30,13 @@ from autoconf import (
 )
 from autoconf.check import FindingCode
 from autoconf.cli import main
+from autoconf.net.dns import DnsClient
+from autoconf.net.dnssec import read_anchors
+from autoconf.options import Deadline
+from autoconf.probe.driver import ProbeLimits, probe_server
 from tests.world import WorldInfo
 from tests.world.library import cli_args, dnssec_args, dnssec_options, library_options
-from tests.world.scenarios_dnssec import MTA_STS_MX, TLSRPT
+from tests.world.scenarios_dnssec import ALIAS, MTA_STS_MX, TLSRPT
 
 pytestmark = pytest.mark.world
 
@@ -97,12 +102,45 @@ async def test_dane_verifies_a_certificate_of_a_ca_not_in_the_ca_file(
         assert v.dane_record is not None
         assert v.dane_record.startswith("3 1 1 ")
         assert v.ok, v
+        assert v.address_dnssec is DnssecStatus.SECURE, v  # the host's A record is signed
 
     off = await discover(scenario.address, options=library_options(world, sources=SRV_ONLY))
     v = _first(off.incoming, scenario.incoming.host).verification
     assert v is not None
     assert v.failure is FailureKind.CERTIFICATE
-    assert v.dane is None
+    assert (v.dane, v.address_dnssec) == (None, None)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_dane_follows_a_signed_alias_to_the_tlsa_of_its_target(
+    world: WorldInfo, mode: DnssecMode
+) -> None:
+    """dane: mail.DOMAIN is a signed CNAME of imap.DOMAIN, which alone has a TLSA record; a
+    probe of the alias finds it there (RFC 7671 §7) and verifies the server by DANE, with a
+    trust store that holds no CA at all."""
+    scenario = world.scenarios["dane"]
+    options = dnssec_options(world, mode)
+    anchors = read_anchors(options.trust_anchors) if options.trust_anchors else None
+    dns = DnsClient(nameservers=options.nameservers, dnssec=mode, trust_anchors=anchors)
+    alias = f"{ALIAS}.{scenario.domain}"
+    answer = await dns.tlsa(alias, 993, Deadline(20))
+    assert answer.dnssec is DnssecStatus.SECURE
+    assert answer.names == (f"imap.{scenario.domain}", alias)
+    assert [r.usage for r in answer.records] == [3]
+    server = ServerSettings(protocol="imap", host=alias, port=993, security="tls")
+    v = await probe_server(
+        server,
+        dns=dns,
+        ssl_context=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT),  # verifying, and no CA loaded
+        deadline=Deadline(20),
+        limits=ProbeLimits.from_options(options),
+    )
+    assert (v.dane, v.tls, v.address_dnssec) == (
+        DaneStatus.VERIFIED,
+        TlsStatus.OK,
+        DnssecStatus.SECURE,
+    ), v
+    dns.close()
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -163,6 +201,29 @@ async def test_an_unsigned_domain_is_unchanged(world: WorldInfo, mode: DnssecMod
     probed = [s.verification for s in result.incoming + result.outgoing if s.verification]
     assert probed
     assert all(v.dane is DaneStatus.NONE for v in probed if v.tls.value == "ok")
+    # Unsigned hosts (learned from a probe of the same host too); never-probed ones: none.
+    assert {v.address_dnssec for v in probed if v.probed} == {DnssecStatus.INSECURE}
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_fetches_carry_what_dnssec_proved_of_their_hosts(
+    world: WorldInfo, mode: DnssecMode
+) -> None:
+    """autoconfig (unsigned): each HTTPS attempt records its host's addresses as insecure,
+    and the document is used as without DNSSEC; off, the attempts say nothing of it."""
+    scenario = world.scenarios["autoconfig"]
+    sources = frozenset({SourceName.AUTOCONFIG})
+    options = dnssec_options(world, mode, sources=sources, verify=False)
+    result = await discover(scenario.address, options=options)
+    fetched = [a for a in result.attempts if a.target.startswith("https://")]
+    assert fetched
+    assert {a.dnssec for a in fetched} == {DnssecStatus.INSECURE}
+    assert result.incoming[0].host == f"imap.{scenario.domain}"
+
+    off = await discover(
+        scenario.address, options=library_options(world, sources=sources, verify=False)
+    )
+    assert {a.dnssec for a in off.attempts} == {None}
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -181,6 +242,7 @@ def test_json_shows_dnssec_on_dns_attempts_and_dane_on_verifications(
     imap = next(s for s in result["incoming"] if s["host"] == f"imap.{scenario.domain}")
     assert imap["verification"]["dane"] == "verified"
     assert imap["verification"]["dane_record"].startswith("3 1 1 ")
+    assert imap["verification"]["address_dnssec"] == "secure"
 
 
 def test_json_without_dnssec_says_nothing_of_it(world: WorldInfo) -> None:
@@ -193,6 +255,7 @@ def test_json_without_dnssec_says_nothing_of_it(world: WorldInfo) -> None:
     verifications = [s["verification"] for s in result["incoming"] if s["verification"]]
     assert verifications
     assert {v["dane"] for v in verifications} == {None}
+    assert {v["address_dnssec"] for v in verifications} == {None}
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 
+from autoconf.address import is_ip
 from autoconf.errors import DeadlineExceeded, HostNotFound
 from autoconf.models import (
     AttemptStatus,
@@ -89,6 +90,10 @@ class FakeDns:
 
     def dnssec_of(self, name: str, rdtype: str) -> DnssecStatus | None:
         return self.dnssec
+
+    def address_status(self, host: str, address: str | None = None) -> DnssecStatus | None:
+        """``status`` for every host name; None for an IP literal (no DNS fact)."""
+        return None if is_ip(host) else self.dnssec
 
     async def srv(self, name: str, deadline: Deadline, *, limit: float | None = None):
         deadline.phase(limit)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from tests.world.scenarios import _Builder
 
 __all__ = [
+    "ALIAS",
     "CHECK_FINDINGS",
     "DNSSEC_SCENARIOS",
     "MTA_STS_ID",
@@ -74,6 +75,7 @@ MTA_STS_PATH = "/.well-known/mta-sts.txt"
 MTA_STS_ID = "20261207T000000"
 MTA_STS_MX = "mx.elsewhere.test"  # the policy's only mx: pattern (the real MX differs)
 TLSRPT = "v=TLSRPTv1; rua=mailto:tls-reports@dane-mx.test"
+ALIAS = "mail"  # in dane and dane-mismatch: mail.DOMAIN is a CNAME of imap.DOMAIN
 
 
 def _srv(z: Zone, d: str, imap: str, smtp: str) -> None:
@@ -130,6 +132,8 @@ def add(b: _Builder) -> None:
         _srv(z, d, f"imap.{d}", f"smtp.{d}")
         # Both pin the second CA's server key: right for `dane`, another key for the mismatch.
         z.tlsa += [(f"_993._tcp.imap.{d}", "dane"), (f"_465._tcp.smtp.{d}", "dane")]
+        # A signed alias of the IMAP host: its TLSA is found at the name it expands to.
+        z.add(f"{ALIAS}.{d}", "CNAME", f"imap.{d}.")
         _scenario(b, name, d, f"imap.{d}", f"smtp.{d}")
 
     bogus = "dnssec-bogus.test"

@@ -82,6 +82,9 @@ class ScriptedDns:
     def attempt_status(self, name: str, rdtype: str) -> DnssecStatus | None:
         return self.statuses.get((name, rdtype))
 
+    def address_status(self, host: str, address: str | None = None) -> None:
+        return None  # DNSSEC off
+
     async def _maybe_hang(self) -> None:
         if self.hang:
             await asyncio.sleep(3600)

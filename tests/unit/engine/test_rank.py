@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from autoconf.engine.rank import MAX_DISAGREEMENTS, merge, rerank
 from autoconf.models import (
+    DnssecStatus,
     FailureKind,
     Protocol,
     Security,
@@ -200,6 +201,16 @@ def test_unresolvable_host_rules_out_every_port_on_it_and_deadline_nothing():
     assert learned.failure is FailureKind.DNS
     assert by_host_port[("imap.example.net", 993, Security.TLS)].verification is None
     assert by_host_port[("x.example.org", 993, Security.STARTTLS)].verification is None
+
+
+def test_what_is_learned_of_a_host_keeps_what_dnssec_proved_of_its_addresses():
+    """A verification learned from a probe of the same host carries its address status."""
+    works = WORKS.model_copy(update={"address_dnssec": DnssecStatus.SECURE})
+    tls = _server(Protocol.IMAP, 993, Security.TLS, SourceName.SRV, verification=works)
+    misread = _server(Protocol.IMAP, 993, Security.STARTTLS, SourceName.AUTOCONFIG)
+    learned = rerank([tls, misread], evidence=[tls, misread])[1].verification
+    assert learned is not None
+    assert (learned.inferred, learned.address_dnssec) == (True, DnssecStatus.SECURE)
 
 
 def test_without_verification_nothing_is_inferred():

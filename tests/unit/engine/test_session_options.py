@@ -25,7 +25,7 @@ from autoconf import (
 )
 from autoconf.errors import NetworkError
 from autoconf.models import SourceAttempt
-from autoconf.options import SESSION_FIELDS, for_session_call
+from autoconf.options import SESSION_FIELDS, DnssecMode, for_session_call
 from autoconf.sources.base import SourceContext, SourceOutcome
 from tests.timing import halfway
 
@@ -61,6 +61,28 @@ def test_a_session_field_left_at_its_default_is_the_sessions():
     assert effective.block_private_addresses is True
     assert effective.nameservers == (("127.0.0.1", 5353),)
     assert (effective.deadline, effective.verify) == (2.0, False)
+
+
+async def test_a_call_asking_for_another_dnssec_mode_or_anchor_raises(tmp_path: Path):
+    """The Session's DNS client validates (and caches verdicts) in one DNSSEC mode from one
+    set of trust anchors: a call asking for another raises OptionsError naming both sides;
+    one leaving them at their defaults runs with the Session's."""
+    anchors = tmp_path / "anchors"
+    anchors.write_text(". IN DS 20326 8 2 " + "00" * 32 + "\n")
+    session_options = Options(dnssec=DnssecMode.VALIDATE, trust_anchors=anchors)
+    async with Session(session_options) as session:
+        with pytest.raises(OptionsError) as raised:
+            await session.discover("a@example.com", options=Options(dnssec=DnssecMode.RESOLVER))
+        with pytest.raises(OptionsError, match="trust_anchors") as other:
+            await session.discover(
+                "a@example.com",
+                options=Options(dnssec=DnssecMode.VALIDATE, trust_anchors=tmp_path / "x"),
+            )
+    assert "dnssec=<DnssecMode.RESOLVER" in str(raised.value)
+    assert "dnssec=<DnssecMode.VALIDATE" in str(raised.value)
+    assert str(tmp_path / "x") in str(other.value)
+    effective = for_session_call(session_options, Options(verify=False))
+    assert (effective.dnssec, effective.trust_anchors) == (DnssecMode.VALIDATE, anchors)
 
 
 def test_session_fields_are_options_fields():

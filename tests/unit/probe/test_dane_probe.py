@@ -272,6 +272,28 @@ async def test_dane_ta_still_checks_the_host_name(serve):
     assert_refused(v, served, CertificateKind.DANE_MISMATCH, DaneStatus.FAILED)
 
 
+async def test_dane_ta_accepts_the_name_a_secure_alias_expands_to(serve):
+    """The host is a secure CNAME alias: a leaf for the name it expands to passes DANE-TA
+    (RFC 7671 §7), since the TLSA answer names both as reference identifiers."""
+    intermediate = trustme.CA().create_child_ca()
+    served = await serve(ca=intermediate, name="real.dane.test")
+    answer = DnsAnswer((ta(intermediate),), DnssecStatus.SECURE, names=("real.dane.test", HOST))
+    v = await probe(served, TlsaDns(answer))
+    assert (v.tls, v.dane) == (TlsStatus.OK, DaneStatus.VERIFIED), v
+
+
+@pytest.mark.parametrize("status", [DnssecStatus.SECURE, DnssecStatus.INSECURE, None])
+async def test_the_verification_says_what_dnssec_proved_of_the_address(serve, status):
+    """``address_dnssec`` is the DNS client's status of the address the probe used; None
+    (DNSSEC off) leaves the verification as it always was."""
+    served = await serve()
+    dns = TlsaDns(DnsAnswer((ee(served.leaf),), DnssecStatus.SECURE))
+    dns.dnssec = status
+    v = await probe(served, dns)
+    assert v.address == "127.0.0.1"
+    assert v.address_dnssec is status
+
+
 async def test_dane_decides_even_where_a_trusted_ca_would_pass(serve):
     """With secure records the CA's word does not count: a mismatch fails a trusted chain."""
     ca = trustme.CA()
