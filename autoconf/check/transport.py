@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from ..errors import AutoconfError, DeadlineExceeded, DnsError, DnsFailure, ParseError, bounded
 from ..models import DaneStatus, DnssecStatus, Protocol, Security, ServerSettings, TlsStatus
 from ..net.dane import check_chain, usable_records
+from ..net.dns import DnsAnswer
 from ..net.session import CallNetwork
 from ..options import Deadline, Options
 from ..parsers.mtasts import MAX_POLICY_BYTES, parse_policy, sts_record
@@ -87,15 +88,23 @@ async def lookup_tlsa(
     host: str, port: int, network: CallNetwork, limits: ProbeLimits, deadline: Deadline
 ) -> tuple[TlsaCheck, tuple[TlsaRecord, ...]]:
     """``_PORT._tcp.HOST``'s TLSA records: the report's form, and the records themselves."""
+    check, answer = await _tlsa_answer(host, port, network, limits, deadline)
+    return check, answer.records if answer is not None else ()
+
+
+async def _tlsa_answer(
+    host: str, port: int, network: CallNetwork, limits: ProbeLimits, deadline: Deadline
+) -> tuple[TlsaCheck, DnsAnswer[TlsaRecord] | None]:
+    """The TLSA look-up in the report's form, and its answer (None when it failed)."""
     try:
         answer = await network.dns.tlsa(host, port, deadline, limit=limits.connect)
     except (AutoconfError, OSError) as exc:
         # A bogus answer is never returned (autoconf.net.dns): its status is what it says.
         bogus = isinstance(exc, DnsError) and exc.kind is DnsFailure.BOGUS
         error = bounded(str(exc) or type(exc).__name__)
-        return TlsaCheck(error=error, dnssec=DnssecStatus.BOGUS if bogus else None), ()
+        return TlsaCheck(error=error, dnssec=DnssecStatus.BOGUS if bogus else None), None
     check = TlsaCheck(records=[r.to_text() for r in answer.records], dnssec=answer.dnssec)
-    return check, answer.records
+    return check, answer
 
 
 async def _mx_host(
@@ -120,7 +129,7 @@ async def _mx_host_now(
         protocol=Protocol.SMTP, host=record.target, port=25, security=Security.STARTTLS
     )
     dns, private = network.dns, network.block_private
-    verification, facts, (tlsa, records) = await asyncio.gather(
+    verification, facts, (tlsa, answer) = await asyncio.gather(
         probe_server(
             server,
             dns=dns,
@@ -130,8 +139,11 @@ async def _mx_host_now(
             block_private=private,
         ),
         fetch_tls_facts(server, dns=dns, deadline=deadline, limits=limits, block_private=private),
-        lookup_tlsa(server.host, 25, network, limits, deadline),
+        _tlsa_answer(server.host, 25, network, limits, deadline),
     )
+    records = answer.records if answer is not None else ()
+    # DANE-TA's reference identifiers: the host, and the name a secure alias expands it to.
+    names = list(answer.names) if answer is not None and answer.names else [server.host]
     version = facts.version if facts is not None else None
     if version is None and verification.tls is TlsStatus.FAILED and not deadline.expired:
         version = await _legacy_version(server, network, limits, deadline)
@@ -144,7 +156,7 @@ async def _mx_host_now(
     matches = compare_tlsa(records, spki)
     usable = usable_records(records)
     if chain and usable:  # DANE's own matching decides where it can (RFC 7671)
-        matches = check_chain(chain, usable, names=[server.host]).status is DaneStatus.VERIFIED
+        matches = check_chain(chain, usable, names=names).status is DaneStatus.VERIFIED
     return MxHostReport(
         host=record.target,
         preference=record.priority,
