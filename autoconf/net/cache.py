@@ -25,13 +25,14 @@ __all__ = [
     "SharedAnswers",
     "SharedCache",
     "TTLCache",
+    "clean_copy",
     "through_shared",
 ]
 
 T = TypeVar("T")
 
 
-def _clean_copy(exc: Exception) -> Exception:
+def clean_copy(exc: Exception) -> Exception:
     """The same error, without the traceback (and so without the frames it would keep)."""
     try:
         # Built without calling __init__, so keyword-only fields (``kind``) need not be in args.
@@ -94,8 +95,8 @@ class TTLCache:
             # What is remembered or handed to waiters is a copy without a traceback: the
             # frames of a traceback would keep whole discoveries (and sockets) alive.
             if not isinstance(exc, TimeoutError):  # a timeout says little about the next try
-                self._store(key, False, _clean_copy(exc), self._negative_ttl)
-            future.set_exception(_clean_copy(exc))
+                self._store(key, False, clean_copy(exc), self._negative_ttl)
+            future.set_exception(clean_copy(exc))
             future.exception()  # mark retrieved: waiters re-raise it themselves
             raise
         else:
@@ -117,7 +118,7 @@ class TTLCache:
         self.hits += 1
         if ok:
             return True, value
-        raise _clean_copy(value)
+        raise clean_copy(value)
 
     def _store(self, key: Hashable, ok: bool, value: Any, ttl: float) -> None:
         if ttl <= 0:

@@ -39,6 +39,7 @@ from ..errors import (
 )
 from ..options import Deadline
 from .addresses import AddressPolicy, permitted, pick_addresses
+from .cache import clean_copy
 from .certificates import certificate_kind
 from .dns import DnsClient
 from .eyeballs import AllAttemptsFailed, race
@@ -92,7 +93,13 @@ class ConnectFailures:
         self._entries.pop(key, None)
         while len(self._entries) >= self._max:  # the oldest first (insertion order)
             del self._entries[next(iter(self._entries))]
-        self._entries[key] = (self._clock() + self._ttl, error)
+        # A copy without the traceback: ``error`` is still on its way up, and the frames it
+        # passes (the whole request: pool, locks, headers) would stay alive with the entry.
+        copy = clean_copy(error)
+        self._entries[key] = (
+            self._clock() + self._ttl,
+            copy if isinstance(copy, NetworkError) else error,
+        )
 
     def recent(self, host: str, port: int, *, tls: bool) -> NetworkError | None:
         """The failure remembered for a connection to ``host``:``port``, if still fresh."""

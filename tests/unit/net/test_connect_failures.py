@@ -135,6 +135,28 @@ async def test_a_refused_certificate_is_remembered_for_tls_only():
         assert failures.recent("bad.test", server.port, tls=True) is not None
 
 
+async def test_a_remembered_failure_keeps_no_frames_of_the_request():
+    """What is remembered is a copy without the traceback the failure gathered on its way up
+    (the request's frames: pool, locks, headers), which a long batch would otherwise keep
+    alive with every entry; the copy keeps its type, message and fields."""
+    failures = ConnectFailures()
+
+    class NoName(FakeDns):
+        async def addresses(self, host, deadline, *, limit=None):
+            raise HostNotFound(f"{host} has no address", host=host)
+
+    client, fetcher = fetcher_with(failures, NoName({}))
+    async with client:
+        with pytest.raises(HostNotFound) as raised:
+            await fetcher.get("https://gone.test/x", Deadline(5))
+    assert raised.value.__traceback__ is not None  # the caller's error has its frames
+    kept = failures.recent("gone.test", 443, tls=True)
+    assert isinstance(kept, HostNotFound)
+    assert kept is not raised.value
+    assert (kept.__traceback__, kept.__context__, kept.__cause__) == (None, None, None)
+    assert (str(kept), kept.host) == ("gone.test has no address", "gone.test")
+
+
 def test_the_memory_is_bounded_oldest_first():
     """Beyond max_entries the oldest failures are forgotten first."""
     failures = ConnectFailures(max_entries=3)
