@@ -79,7 +79,7 @@ class ConnectFailures:
         self,
         ttl: float = CONNECT_FAILURE_TTL,
         *,
-        max_entries: int = 4096,
+        max_entries: int = 1024,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._ttl = ttl
@@ -91,13 +91,18 @@ class ConnectFailures:
         """Remember ``error`` for ``host``:``port`` (``tls``: for TLS connections only)."""
         key = (host.lower(), port, tls)
         self._entries.pop(key, None)
-        while len(self._entries) >= self._max:  # the oldest first (insertion order)
+        now = self._clock()
+        # Insertion order is expiry order (one TTL for all): the expired leave from the front,
+        # then, when still full, the oldest.
+        while self._entries and (
+            len(self._entries) >= self._max or next(iter(self._entries.values()))[0] <= now
+        ):
             del self._entries[next(iter(self._entries))]
         # A copy without the traceback: ``error`` is still on its way up, and the frames it
         # passes (the whole request: pool, locks, headers) would stay alive with the entry.
         copy = clean_copy(error)
         self._entries[key] = (
-            self._clock() + self._ttl,
+            now + self._ttl,
             copy if isinstance(copy, NetworkError) else error,
         )
 
