@@ -92,12 +92,26 @@ async def measure(
     peak_fds = fds_before
     durations: list[float] = []
     ends: dict[str, int] = dict.fromkeys(("found", "queued out", "timed out", "not found"), 0)
+    slowest_by_end: dict[str, float] = {}
+    late_by_end: dict[str, int] = {}
+    # Of the calls that were admitted but found nothing: the sources that timed out, counted.
+    timeouts_by_source: dict[str, int] = {}
 
     async def one(session: Session, address: str) -> None:
         started = time.perf_counter()
         result = await session.discover(address)
-        durations.append(time.perf_counter() - started)
-        ends[how_it_ended(result)] += 1
+        took = time.perf_counter() - started
+        durations.append(took)
+        end = how_it_ended(result)
+        ends[end] += 1
+        slowest_by_end[end] = max(slowest_by_end.get(end, 0.0), took)
+        if took > deadline + SLACK_S:
+            late_by_end[end] = late_by_end.get(end, 0) + 1
+        if end in ("timed out", "not found"):
+            for attempt in result.attempts:
+                if attempt.status is AttemptStatus.TIMEOUT:
+                    name = attempt.source.value
+                    timeouts_by_source[name] = timeouts_by_source.get(name, 0) + 1
 
     async def watch(stop: asyncio.Event) -> None:
         nonlocal peak_fds
@@ -105,6 +119,7 @@ async def measure(
             peak_fds = max(peak_fds, open_fds())
             await asyncio.sleep(0.05)
 
+    load_start = list(os.getloadavg())
     cpu_before, servers_before = own_cpu_s(), servers_cpu_s(world)
     started = time.perf_counter()
     async with Session(options) as session:
@@ -125,6 +140,11 @@ async def measure(
         "found": ends["found"],
         "found_ratio": ends["found"] / calls,
         "ends": ends,
+        "slowest_by_end_s": {k: round(v, 3) for k, v in slowest_by_end.items()},
+        "late_by_end": late_by_end,
+        "timeouts_by_source": timeouts_by_source,
+        "load_average_start": load_start,
+        "load_average_end": list(os.getloadavg()),
         "slowest_s": max(durations),
         "median_s": sorted(durations)[len(durations) // 2],
         "late": sum(1 for d in durations if d > deadline + SLACK_S),
