@@ -2,6 +2,7 @@
 """Many concurrent discoveries in one Session: found, lateness, memory, descriptors, CPU.
 
     python benchmarks/concurrency.py [--calls 1000] [--deadline 10] [--no-verify] [--net 12]
+                                     [--loop asyncio|uvloop]
 
 Brings up the loopback test world and starts ``--calls`` discoveries at once, all in one
 ``autoconf.Session``, of addresses spread over the world's domains that publish their settings
@@ -29,7 +30,7 @@ from typing import Any
 
 from _world import running_world, world_options
 
-from autoconf import AttemptStatus, DiscoveryResult, Session
+from autoconf import AttemptStatus, DiscoveryResult, Session, new_event_loop
 from autoconf.engine.discovery import NOT_ADMITTED
 from tests.world import WorldInfo
 from tests.world.library import PUBLISHED
@@ -178,6 +179,13 @@ def main() -> int:
     parser.add_argument("--net", type=int, default=12, help="the world's 127.0.N.x")
     parser.add_argument("--max-discoveries", type=int, help="the Session bound (default: ours)")
     parser.add_argument("--max-http-requests", type=int, help="the Session bound")
+    parser.add_argument(
+        "--loop",
+        choices=("asyncio", "uvloop"),
+        default="asyncio",
+        help="the event loop: asyncio's (a library caller's default) or uvloop's "
+        "(autoconf.new_event_loop, the CLI's; needs the fast extra)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     bounds = {
@@ -189,7 +197,10 @@ def main() -> int:
         if value is not None
     }
     with running_world(args.net) as world:
-        report = asyncio.run(measure(world, args.calls, args.deadline, args.verify, bounds))
+        factory = new_event_loop if args.loop == "uvloop" else asyncio.new_event_loop
+        with asyncio.Runner(loop_factory=factory) as runner:
+            report = runner.run(measure(world, args.calls, args.deadline, args.verify, bounds))
+        report["loop"] = args.loop
     report["targets_met"] = (
         report["late"] == 0
         and report["found_ratio"] >= 0.99

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
 
@@ -208,3 +209,28 @@ async def test_an_idle_connection_the_server_closed_is_not_reused():
         server.close()
         await server.wait_closed()
     assert connections == 3
+
+
+async def test_connections_are_pooled_by_origin_within_a_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each origin (scheme, host, port) has a pool of its own; beyond MAX_POOLS the least
+    recently used pool with nothing in flight is closed, and every response closed gives its
+    pool back (nothing stays counted in flight)."""
+    from autoconf.net import transport
+
+    monkeypatch.setattr(transport, "MAX_POOLS", 2)
+    failures = ConnectFailures()
+    client, fetcher = fetcher_with(failures, FakeDns({"pool.test": ["127.0.0.1"]}))
+    pools = client._transport._pools  # type: ignore[attr-defined]
+    async with contextlib.AsyncExitStack() as stack:
+        servers = [await stack.enter_async_context(serve({"/x": Reply()})) for _ in range(5)]
+        async with client:
+            for _ in range(2):
+                for server in servers:
+                    result = await fetcher.get(f"http://pool.test:{server.port}/x", Deadline(5))
+                    assert result.status == 200
+                    assert len(pools._pools) <= 2
+                    assert all(e.in_flight == 0 for e in pools._pools.values())
+        assert not pools._pools  # closed with the client
+    assert [s.connections for s in servers] == [2] * 5
