@@ -2,6 +2,7 @@
 """Many concurrent discoveries in one Session: found, lateness, memory, descriptors, CPU.
 
     python benchmarks/concurrency.py [--calls 1000] [--deadline 10] [--no-verify] [--net 12]
+                                     [--loop asyncio|uvloop]
 
 Brings up the loopback test world and starts ``--calls`` discoveries at once, all in one
 ``autoconf.Session``, of addresses spread over the world's domains that publish their settings
@@ -29,7 +30,7 @@ from typing import Any
 
 from _world import running_world, world_options
 
-from autoconf import AttemptStatus, DiscoveryResult, Session
+from autoconf import AttemptStatus, DiscoveryResult, Session, new_event_loop
 from autoconf.engine.discovery import NOT_ADMITTED
 from tests.world import WorldInfo
 from tests.world.library import PUBLISHED
@@ -92,12 +93,26 @@ async def measure(
     peak_fds = fds_before
     durations: list[float] = []
     ends: dict[str, int] = dict.fromkeys(("found", "queued out", "timed out", "not found"), 0)
+    slowest_by_end: dict[str, float] = {}
+    late_by_end: dict[str, int] = {}
+    # Of the calls that were admitted but found nothing: the sources that timed out, counted.
+    timeouts_by_source: dict[str, int] = {}
 
     async def one(session: Session, address: str) -> None:
         started = time.perf_counter()
         result = await session.discover(address)
-        durations.append(time.perf_counter() - started)
-        ends[how_it_ended(result)] += 1
+        took = time.perf_counter() - started
+        durations.append(took)
+        end = how_it_ended(result)
+        ends[end] += 1
+        slowest_by_end[end] = max(slowest_by_end.get(end, 0.0), took)
+        if took > deadline + SLACK_S:
+            late_by_end[end] = late_by_end.get(end, 0) + 1
+        if end in ("timed out", "not found"):
+            for attempt in result.attempts:
+                if attempt.status is AttemptStatus.TIMEOUT:
+                    name = attempt.source.value
+                    timeouts_by_source[name] = timeouts_by_source.get(name, 0) + 1
 
     async def watch(stop: asyncio.Event) -> None:
         nonlocal peak_fds
@@ -105,6 +120,7 @@ async def measure(
             peak_fds = max(peak_fds, open_fds())
             await asyncio.sleep(0.05)
 
+    load_start = list(os.getloadavg())
     cpu_before, servers_before = own_cpu_s(), servers_cpu_s(world)
     started = time.perf_counter()
     async with Session(options) as session:
@@ -125,6 +141,11 @@ async def measure(
         "found": ends["found"],
         "found_ratio": ends["found"] / calls,
         "ends": ends,
+        "slowest_by_end_s": {k: round(v, 3) for k, v in slowest_by_end.items()},
+        "late_by_end": late_by_end,
+        "timeouts_by_source": timeouts_by_source,
+        "load_average_start": load_start,
+        "load_average_end": list(os.getloadavg()),
         "slowest_s": max(durations),
         "median_s": sorted(durations)[len(durations) // 2],
         "late": sum(1 for d in durations if d > deadline + SLACK_S),
@@ -158,6 +179,13 @@ def main() -> int:
     parser.add_argument("--net", type=int, default=12, help="the world's 127.0.N.x")
     parser.add_argument("--max-discoveries", type=int, help="the Session bound (default: ours)")
     parser.add_argument("--max-http-requests", type=int, help="the Session bound")
+    parser.add_argument(
+        "--loop",
+        choices=("asyncio", "uvloop"),
+        default="asyncio",
+        help="the event loop: asyncio's (a library caller's default) or uvloop's "
+        "(autoconf.new_event_loop, the CLI's; needs the fast extra)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     bounds = {
@@ -169,7 +197,10 @@ def main() -> int:
         if value is not None
     }
     with running_world(args.net) as world:
-        report = asyncio.run(measure(world, args.calls, args.deadline, args.verify, bounds))
+        factory = new_event_loop if args.loop == "uvloop" else asyncio.new_event_loop
+        with asyncio.Runner(loop_factory=factory) as runner:
+            report = runner.run(measure(world, args.calls, args.deadline, args.verify, bounds))
+        report["loop"] = args.loop
     report["targets_met"] = (
         report["late"] == 0
         and report["found_ratio"] >= 0.99

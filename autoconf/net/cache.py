@@ -15,23 +15,32 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 __all__ = [
+    "DNS_ENTRIES",
+    "DOCUMENT_BYTES",
+    "DOCUMENT_ENTRIES",
+    "PROBE_ENTRIES",
     "SHARED_ANSWERS",
     "Codec",
+    "RecentDict",
     "SharedAnswers",
     "SharedCache",
     "TTLCache",
+    "clean_copy",
     "through_shared",
 ]
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
-def _clean_copy(exc: Exception) -> Exception:
+def clean_copy(exc: Exception) -> Exception:
     """The same error, without the traceback (and so without the frames it would keep)."""
     try:
         # Built without calling __init__, so keyword-only fields (``kind``) need not be in args.
@@ -48,17 +57,105 @@ class _Abandoned(Exception):  # internal signal between the waiters of one key
     """The fetch a waiter relied on was cancelled with its caller."""
 
 
+# The bounds of the caches: a long batch (one Session, any number of addresses) holds at most
+# this much, however long it runs; a cache that is full forgets its least recently used entry.
+# About 0.7 KiB per DNS answer (its records, the key, the entry), a few KiB per document.
+DNS_ENTRIES = 4096  # a Session's DNS answers; as many again shared by the process
+DOCUMENT_ENTRIES = 1024  # a Session's fetched documents (ISPDB, autoconfig, ...)
+DOCUMENT_BYTES = 8 * 1024 * 1024  # their bodies together (one may be up to 1 MiB)
+PROBE_ENTRIES = 1024  # a Session's verifications by endpoint
+SWEEP_S = 30.0  # how often entries past their time are dropped (a read drops one at once)
+
+
+class _Entries:
+    """Values by key until they expire; at most ``max_entries`` of them (and ``max_weight``
+    of their weights), the least recently used dropped first, expired ones every SWEEP_S."""
+
+    def __init__(self, max_entries: int, max_weight: int | None = None) -> None:
+        self._items: OrderedDict[Hashable, tuple[float, int, Any]] = OrderedDict()
+        self._max = max(1, max_entries)
+        self._max_weight = max_weight
+        self._weight = 0
+        self._next_sweep = time.monotonic() + SWEEP_S
+
+    def get(self, key: Hashable, now: float) -> tuple[bool, Any]:
+        entry = self._items.get(key)
+        if entry is None:
+            return False, None
+        if entry[0] <= now:
+            self._drop(key)
+            return False, None
+        self._items.move_to_end(key)
+        return True, entry[2]
+
+    def put(self, key: Hashable, value: Any, expires: float, now: float, weight: int = 0) -> None:
+        self._drop(key)
+        if now >= self._next_sweep:
+            for old in [k for k, e in self._items.items() if e[0] <= now]:
+                self._drop(old)
+            self._next_sweep = now + SWEEP_S
+        if self._max_weight is not None and weight > self._max_weight:
+            return  # larger than the whole cache: not kept
+        while self._items and (
+            len(self._items) >= self._max
+            or (self._max_weight is not None and self._weight + weight > self._max_weight)
+        ):
+            self._drop(next(iter(self._items)))
+        self._items[key] = (expires, weight, value)
+        self._weight += weight
+
+    def _drop(self, key: Hashable) -> None:
+        entry = self._items.pop(key, None)
+        if entry is not None:
+            self._weight -= entry[1]
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._weight = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def weight(self) -> int:
+        return self._weight
+
+
+class RecentDict(OrderedDict[K, V]):
+    """A dict that keeps the ``limit`` most recently set keys; the oldest go first."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = max(1, limit)
+
+    def __setitem__(self, key: K, value: V) -> None:
+        if key in self:
+            self.move_to_end(key)
+        super().__setitem__(key, value)
+        while len(self) > self.limit:
+            self.popitem(last=False)
+
+
 class TTLCache:
     """Remember results for their time to live; concurrent askers of one key share one call.
 
     Failures are remembered for ``negative_ttl`` seconds (so a batch does not hammer a dead
-    host), successes for the TTL the caller returns with them.
+    host), successes for the TTL the caller returns with them. Bounded: at most
+    ``max_entries`` results (and, with ``weigh``, ``max_weight`` of their weight), the least
+    recently used forgotten first; expired ones are dropped as they are met and every SWEEP_S.
     """
 
-    def __init__(self, *, max_entries: int = 10_000, negative_ttl: float = 30.0) -> None:
-        self._entries: dict[Hashable, tuple[float, bool, Any]] = {}
+    def __init__(
+        self,
+        *,
+        max_entries: int = 10_000,
+        negative_ttl: float = 30.0,
+        max_weight: int | None = None,
+        weigh: Callable[[Any], int] | None = None,
+    ) -> None:
+        self._entries = _Entries(max_entries, max_weight)
+        self._weigh = weigh
         self._inflight: dict[Hashable, asyncio.Future[Any]] = {}
-        self._max = max_entries
         self._negative_ttl = negative_ttl
         self.hits = 0
         self.misses = 0
@@ -94,8 +191,8 @@ class TTLCache:
             # What is remembered or handed to waiters is a copy without a traceback: the
             # frames of a traceback would keep whole discoveries (and sockets) alive.
             if not isinstance(exc, TimeoutError):  # a timeout says little about the next try
-                self._store(key, False, _clean_copy(exc), self._negative_ttl)
-            future.set_exception(_clean_copy(exc))
+                self._store(key, False, clean_copy(exc), self._negative_ttl)
+            future.set_exception(clean_copy(exc))
             future.exception()  # mark retrieved: waiters re-raise it themselves
             raise
         else:
@@ -107,29 +204,29 @@ class TTLCache:
 
     def _fresh(self, key: Hashable) -> tuple[bool, Any]:
         """(True, value) for an unexpired entry; raises a remembered error; else (False, None)."""
-        entry = self._entries.get(key)
-        if entry is None:
-            return False, None
-        expires, ok, value = entry
-        if expires <= time.monotonic():
-            del self._entries[key]
+        found, entry = self._entries.get(key, time.monotonic())
+        if not found:
             return False, None
         self.hits += 1
+        ok, value = entry
         if ok:
             return True, value
-        raise _clean_copy(value)
+        raise clean_copy(value)
 
     def _store(self, key: Hashable, ok: bool, value: Any, ttl: float) -> None:
         if ttl <= 0:
             return
-        if len(self._entries) >= self._max:
-            # Drop the entry closest to expiry; good enough for a bounded batch cache.
-            oldest = min(self._entries, key=lambda k: self._entries[k][0])
-            del self._entries[oldest]
-        self._entries[key] = (time.monotonic() + ttl, ok, value)
+        now = time.monotonic()
+        weight = self._weigh(value) if ok and self._weigh is not None else 0
+        self._entries.put(key, (ok, value), now + ttl, now, weight)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def weight(self) -> int:
+        """The weight of what is kept (``weigh`` of each value; 0 without ``weigh``)."""
+        return self._entries.weight
 
 
 class SharedAnswers:
@@ -139,39 +236,32 @@ class SharedAnswers:
     answers are public and carry their own lifetime, and short-lived sessions (each
     ``discover()`` without a Session, a server's requests) would otherwise ask the same
     questions again. Only answers go in, never errors; in-flight de-duplication stays per
-    Session (:class:`TTLCache`), since a waiter must be on the asker's event loop.
+    Session (:class:`TTLCache`), since a waiter must be on the asker's event loop. At most
+    ``max_entries``, the least recently used forgotten first.
     """
 
-    def __init__(self, *, max_entries: int = 10_000) -> None:
+    def __init__(self, *, max_entries: int = DNS_ENTRIES) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[Hashable, tuple[float, Any]] = {}
-        self._max = max_entries
+        self._entries = _Entries(max_entries)
 
     def get(self, key: Hashable) -> tuple[bool, Any]:
         """(True, value) while ``key`` is fresh, else (False, None)."""
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return False, None
-            if entry[0] <= time.monotonic():
-                del self._entries[key]
-                return False, None
-            return True, entry[1]
+            return self._entries.get(key, time.monotonic())
 
     def put(self, key: Hashable, value: Any, ttl: float) -> None:
         if ttl <= 0:
             return
         with self._lock:
-            if len(self._entries) >= self._max:
-                now = time.monotonic()
-                self._entries = {k: e for k, e in self._entries.items() if e[0] > now}
-                if len(self._entries) >= self._max:
-                    self._entries.clear()
-            self._entries[key] = (time.monotonic() + ttl, value)
+            now = time.monotonic()
+            self._entries.put(key, value, now + ttl, now)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 SHARED_ANSWERS = SharedAnswers()

@@ -9,8 +9,9 @@
 - :func:`presented_chain`: the certificates a server sent, the one place that may reach into
   Python's private ``_sslobj`` (3.10-3.12);
 - :func:`sends_leaf_only`: the server sent one certificate, not signed by itself;
-- :func:`load_certificate` and :func:`public_key_info`: a certificate and its
-  SubjectPublicKeyInfo as ``cryptography`` reads them (DANE matches on both).
+- :func:`load_certificate`: a certificate as ``cryptography`` reads it (DANE's path check);
+- :func:`subject_public_key_info` and :func:`spki_sha256`: a certificate's key as it stands
+  in the certificate, and its digest (what DANE and the check's TLSA lines match on).
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ __all__ = [
     "dane_certificate",
     "load_certificate",
     "presented_chain",
-    "public_key_info",
     "refused_certificate",
     "sends_leaf_only",
     "spki_sha256",
+    "subject_public_key_info",
     "verified_certificate",
 ]
 
@@ -136,7 +137,7 @@ def _with_details(bare: Certificate, der: bytes | None) -> Certificate:
         return bare
     from cryptography import x509
 
-    bare = bare.model_copy(update={"spki_sha256": _spki_digest(cert)})
+    bare = bare.model_copy(update={"spki_sha256": spki_sha256(der)})
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
         names = san.value.get_values_for_type(x509.DNSName)
@@ -158,14 +159,64 @@ def _with_details(bare: Certificate, der: bytes | None) -> Certificate:
 
 def spki_sha256(der: bytes | None) -> str | None:
     """The hex SHA-256 of ``der``'s SubjectPublicKeyInfo (a TLSA ``3 1 1`` record's data);
-    None without ``cryptography``, the certificate, or a key it can read."""
-    cert = load_certificate(der)
-    return None if cert is None else _spki_digest(cert)
-
-
-def _spki_digest(cert: X509) -> str | None:
-    info = public_key_info(cert)
+    None without the certificate or for bytes that are not one."""
+    info = subject_public_key_info(der)
     return None if info is None else hashlib.sha256(info).hexdigest()
+
+
+def subject_public_key_info(der: bytes | None) -> bytes | None:
+    """The SubjectPublicKeyInfo of the DER certificate ``der``, its bytes as they stand in the
+    certificate (what a TLSA record of selector 1 names, RFC 6698 §2.1.2), or None.
+
+    Read by walking the certificate's first DER headers (RFC 5280 §4.1: tbsCertificate's
+    version, serial, signature, issuer, validity, subject, then the key), not with
+    ``cryptography``: every verified probe reports this digest, and importing
+    ``cryptography.x509`` for it alone cost each networked run about 9 MiB of memory.
+    """
+    if not der:
+        return None
+    try:
+        tag, start, end = _der_item(der, 0, len(der))  # Certificate ::= SEQUENCE
+        if tag != _SEQUENCE:
+            return None
+        tag, at, tbs_end = _der_item(der, start, end)  # tbsCertificate ::= SEQUENCE
+        if tag != _SEQUENCE:
+            return None
+        fields: list[tuple[int, int, int]] = []
+        while at < tbs_end and len(fields) < 7:
+            tag, _, item_end = _der_item(der, at, tbs_end)
+            fields.append((tag, at, item_end))
+            at = item_end
+    except ValueError:
+        return None
+    if fields and fields[0][0] == _VERSION:  # [0] EXPLICIT version, absent for v1
+        fields = fields[1:]
+    if len(fields) < 6 or fields[5][0] != _SEQUENCE:
+        return None
+    _, start, end = fields[5]
+    return der[start:end]
+
+
+_SEQUENCE = 0x30
+_VERSION = 0xA0  # context-specific, constructed, [0]
+
+
+def _der_item(der: bytes, at: int, end: int) -> tuple[int, int, int]:
+    """(tag, start of its content, end of its content) of the DER element at ``at``;
+    ValueError for a header that does not fit before ``end``."""
+    if at + 2 > end:
+        raise ValueError("truncated DER header")
+    tag, length = der[at], der[at + 1]
+    at += 2
+    if length & 0x80:  # long form: the next (length & 0x7F) bytes hold the length
+        size = length & 0x7F
+        if not 1 <= size <= 4 or at + size > end:
+            raise ValueError("bad DER length")
+        length = int.from_bytes(der[at : at + size], "big")
+        at += size
+    if at + length > end:
+        raise ValueError("DER element longer than what holds it")
+    return tag, at, at + length
 
 
 def sends_leaf_only(chain: list[bytes] | None) -> bool:
@@ -188,21 +239,6 @@ def load_certificate(der: bytes | None) -> X509 | None:
         return x509.load_der_x509_certificate(der)
     except ValueError:
         return None
-
-
-def public_key_info(cert: X509) -> bytes | None:
-    """The certificate's SubjectPublicKeyInfo (DER), or None for a key ``cryptography`` cannot
-    read (an algorithm it does not know)."""
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
-
-    try:
-        key = cert.public_key()
-    except (ValueError, UnsupportedAlgorithm):
-        return None
-    return key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
 
 
 def presented_chain(ssl_object: ssl.SSLObject | ssl.SSLSocket) -> list[bytes] | None:

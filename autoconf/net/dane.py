@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from ..models import DaneStatus
 from ..parsers.tlsa import TlsaRecord
-from .certificates import load_certificate, public_key_info
+from .certificates import load_certificate, subject_public_key_info
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -98,7 +98,7 @@ def check_chain(
         return DaneOutcome(DaneStatus.FAILED, usable[0], reason)
     when = now or datetime.now(UTC)
     for record in usable:
-        if record.usage == DANE_EE and _matches(record, chain[0], leaf):
+        if record.usage == DANE_EE and _matches(record, chain[0]):
             return DaneOutcome(DaneStatus.VERIFIED, record, "the certificate is the one in DNS")
         if record.usage == DANE_TA and _anchors(record, chain, leaf, names, when):
             reason = "the certificate chains to the authority named in DNS"
@@ -108,9 +108,9 @@ def check_chain(
     return DaneOutcome(DaneStatus.FAILED, usable[0], reason)
 
 
-def _matches(record: TlsaRecord, der: bytes, cert: X509) -> bool:
+def _matches(record: TlsaRecord, der: bytes) -> bool:
     """Does ``record``'s association data match this certificate (by its selector)?"""
-    selected = der if record.selector == 0 else public_key_info(cert)
+    selected = der if record.selector == 0 else subject_public_key_info(der)
     if selected is None:
         return False
     digest = _DIGESTS.get(record.matching_type)
@@ -124,7 +124,7 @@ def _anchors(
     anchors = []
     for der in chain[1:]:
         cert = load_certificate(der)
-        if cert is not None and _matches(record, der, cert):
+        if cert is not None and _matches(record, der):
             anchors.append(cert)
     if record.selector == 0 and record.matching_type == 0:
         full = load_certificate(record.data)

@@ -47,7 +47,15 @@ from ..options import DnssecMode
 from ..parsers.srv import SrvRecord
 from ..parsers.tlsa import TlsaRecord
 from . import dnssec as validation
-from .cache import SHARED_ANSWERS, Codec, SharedCache, TTLCache, through_shared
+from .cache import (
+    DNS_ENTRIES,
+    SHARED_ANSWERS,
+    Codec,
+    RecentDict,
+    SharedCache,
+    TTLCache,
+    through_shared,
+)
 from .dnsudp import SharedUdpBackend
 
 if TYPE_CHECKING:
@@ -58,6 +66,7 @@ __all__ = ["DnsAnswer", "DnsClient", "MxRecord", "weakest"]
 T = TypeVar("T")
 R = TypeVar("R")
 
+CHAIN_ENTRIES = 1024  # chains of trust a Session keeps (each a zone's validated keys)
 _MIN_TTL = 5.0
 _MAX_TTL = 3600.0
 
@@ -103,8 +112,10 @@ class DnsClient:
     ) -> None:
         self.mode = dnssec
         self._anchors = trust_anchors or validation.parse_anchors(validation.ROOT_ANCHORS)
-        self._status: dict[tuple[str, str], DnssecStatus] = {}
-        self._chains: validation.Chains = {}  # the Session's chains of trust, followed once
+        # Both bounded like the answers they describe (a long batch meets ever new names).
+        self._status: RecentDict[tuple[str, str], DnssecStatus] = RecentDict(DNS_ENTRIES)
+        # The Session's chains of trust, followed once (one per zone).
+        self._chains: validation.Chains = RecentDict(CHAIN_ENTRIES)
         # With DNSSEC on, host addresses come from the DNS too (getaddrinfo proves nothing).
         self.hermetic = bool(nameservers) or resolver is not None or dnssec is not DnssecMode.OFF
         injected = resolver is not None
@@ -122,7 +133,7 @@ class DnsClient:
                     resolver.nameservers = ["127.0.0.1"]
         resolver.cache = None  # our own cache, so a batch shares it and TTLs are respected
         self._resolver = resolver
-        self._cache = cache if cache is not None else TTLCache()
+        self._cache = cache if cache is not None else TTLCache(max_entries=DNS_ENTRIES)
         # Our own resolver: answers shared by the process (keyed by the nameservers asked) and,
         # with ``shared_socket``, one UDP socket per nameserver. An injected resolver is the
         # caller's: left as is.

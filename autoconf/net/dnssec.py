@@ -16,7 +16,7 @@ import base64
 import functools
 import types
 import warnings
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -445,7 +445,7 @@ async def _keys_for(
 Link = tuple[dns.name.Name, dns.rrset.RRset | None, str]
 # Chains followed (or being followed) in a Session, by target: until when each holds, and the
 # walk itself, which every concurrent judgement of a name in that zone awaits.
-Chains = dict[dns.name.Name, tuple[float, "asyncio.Future[Link]"]]
+Chains = MutableMapping[dns.name.Name, tuple[float, "asyncio.Future[Link]"]]
 CHAIN_SECONDS = 60.0  # how long a followed chain is reused (its records are cached as long)
 
 

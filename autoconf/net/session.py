@@ -19,7 +19,14 @@ from urllib.parse import urlsplit
 from ..errors import DeadlineExceeded
 from ..options import Deadline, Options
 from .addresses import AddressPolicy
-from .cache import SharedCache, TTLCache
+from .cache import (
+    DNS_ENTRIES,
+    DOCUMENT_BYTES,
+    DOCUMENT_ENTRIES,
+    PROBE_ENTRIES,
+    SharedCache,
+    TTLCache,
+)
 from .dns import DnsClient
 from .dnssec import Anchors, read_anchors
 from .http import MAX_BODY_BYTES, ConnectFailures, FetchResult, HttpFetcher, make_http_client
@@ -163,9 +170,13 @@ class Network:
     """
 
     def __init__(self, options: Options, shared: SharedCache | None = None) -> None:
-        self.cache = TTLCache()
-        self.documents = TTLCache()
-        self.probes = TTLCache()  # verifications by endpoint (autoconf.probe.shared)
+        # Bounded (autoconf.net.cache): a Session that lives for a long batch or a server's
+        # lifetime holds no more than these, however many domains it meets.
+        self.cache = TTLCache(max_entries=DNS_ENTRIES)
+        self.documents = TTLCache(
+            max_entries=DOCUMENT_ENTRIES, max_weight=DOCUMENT_BYTES, weigh=_body_size
+        )
+        self.probes = TTLCache(max_entries=PROBE_ENTRIES)  # verifications by endpoint
         self.ssl_context: ssl.SSLContext = make_ssl_context(
             ca_file=options.ca_file, context=options.ssl_context
         )
@@ -235,6 +246,12 @@ class Network:
             self.dns.close()
             if self._cache_user is not None:
                 await self._cache_user.detach()
+
+
+def _body_size(document: object) -> int:
+    """What a fetched document weighs in the documents cache: its body's bytes."""
+    body = getattr(document, "body", None)
+    return len(body) if isinstance(body, bytes) else 0
 
 
 def _trust_anchors(options: Options) -> Anchors | None:

@@ -180,7 +180,10 @@ def failed_attempt(
 
 def marked(ctx: SourceContext, attempt: SourceAttempt, name: str, rdtype: str) -> SourceAttempt:
     """``attempt`` (a DNS look-up of ``name``/``rdtype``) with what DNSSEC proved of it."""
-    return attempt.model_copy(update={"dnssec": ctx.network().dns.attempt_status(name, rdtype)})
+    status = ctx.network().dns.attempt_status(name, rdtype)
+    if status == attempt.dnssec:  # nothing to add (DNSSEC off: None): no copy
+        return attempt
+    return attempt.model_copy(update={"dnssec": status})
 
 
 def fetches_marked(ctx: SourceContext, outcome: SourceOutcome) -> SourceOutcome:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import ssl
+import subprocess
 import sys
 
+import pytest
 import trustme
 
 from autoconf.models import CertificateKind
@@ -13,6 +15,7 @@ from autoconf.net.certificates import (
     presented_chain,
     refused_certificate,
     sends_leaf_only,
+    subject_public_key_info,
     verified_certificate,
 )
 
@@ -105,3 +108,40 @@ def test_a_lone_leaf_not_signed_by_itself_is_told_from_a_self_signed_one():
     assert not sends_leaf_only([root_der])
     assert not sends_leaf_only([leaf_der, root_der])
     assert not sends_leaf_only(None)
+
+
+@pytest.mark.parametrize("key_type", [trustme.KeyType.RSA, trustme.KeyType.ECDSA])
+def test_the_key_is_read_as_it_stands_in_the_certificate(key_type: trustme.KeyType) -> None:
+    """The SubjectPublicKeyInfo read from the DER headers is the one ``cryptography`` gives;
+    anything that is not a certificate, or is cut short, gives None."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    ca = trustme.CA(key_type=key_type)
+    der = ca.issue_cert("mail.example.com", key_type=key_type).cert_chain_pems[0].bytes()
+    der = ssl.PEM_cert_to_DER_cert(der.decode())
+    key = x509.load_der_x509_certificate(der).public_key()
+    info = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert subject_public_key_info(der) == info
+    for broken in (b"", b"\x30", b"\x30\x82\xff\xff" + der[4:], der[: len(der) // 3], b"x" * 40):
+        assert subject_public_key_info(broken) is None
+
+
+def test_a_verified_certificate_is_read_without_cryptography() -> None:
+    """The digest every verified probe reports does not load ``cryptography`` (about 9 MiB a
+    process; it stays for refused certificates and DANE)."""
+    ca = trustme.CA()
+    pem = ca.issue_cert("mail.example.com").cert_chain_pems[0].bytes().decode()
+    code = (
+        "import ssl, sys\n"
+        "from autoconf.net.certificates import spki_sha256\n"
+        f"der = ssl.PEM_cert_to_DER_cert({pem!r})\n"
+        "assert spki_sha256(der) is not None\n"
+        "print(sorted(m for m in sys.modules if m.startswith('cryptography')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
 
@@ -135,6 +136,28 @@ async def test_a_refused_certificate_is_remembered_for_tls_only():
         assert failures.recent("bad.test", server.port, tls=True) is not None
 
 
+async def test_a_remembered_failure_keeps_no_frames_of_the_request():
+    """What is remembered is a copy without the traceback the failure gathered on its way up
+    (the request's frames: pool, locks, headers), which a long batch would otherwise keep
+    alive with every entry; the copy keeps its type, message and fields."""
+    failures = ConnectFailures()
+
+    class NoName(FakeDns):
+        async def addresses(self, host, deadline, *, limit=None):
+            raise HostNotFound(f"{host} has no address", host=host)
+
+    client, fetcher = fetcher_with(failures, NoName({}))
+    async with client:
+        with pytest.raises(HostNotFound) as raised:
+            await fetcher.get("https://gone.test/x", Deadline(5))
+    assert raised.value.__traceback__ is not None  # the caller's error has its frames
+    kept = failures.recent("gone.test", 443, tls=True)
+    assert isinstance(kept, HostNotFound)
+    assert kept is not raised.value
+    assert (kept.__traceback__, kept.__context__, kept.__cause__) == (None, None, None)
+    assert (str(kept), kept.host) == ("gone.test has no address", "gone.test")
+
+
 def test_the_memory_is_bounded_oldest_first():
     """Beyond max_entries the oldest failures are forgotten first."""
     failures = ConnectFailures(max_entries=3)
@@ -186,3 +209,28 @@ async def test_an_idle_connection_the_server_closed_is_not_reused():
         server.close()
         await server.wait_closed()
     assert connections == 3
+
+
+async def test_connections_are_pooled_by_origin_within_a_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each origin (scheme, host, port) has a pool of its own; beyond MAX_POOLS the least
+    recently used pool with nothing in flight is closed, and every response closed gives its
+    pool back (nothing stays counted in flight)."""
+    from autoconf.net import transport
+
+    monkeypatch.setattr(transport, "MAX_POOLS", 2)
+    failures = ConnectFailures()
+    client, fetcher = fetcher_with(failures, FakeDns({"pool.test": ["127.0.0.1"]}))
+    pools = client._transport._pools  # type: ignore[attr-defined]
+    async with contextlib.AsyncExitStack() as stack:
+        servers = [await stack.enter_async_context(serve({"/x": Reply()})) for _ in range(5)]
+        async with client:
+            for _ in range(2):
+                for server in servers:
+                    result = await fetcher.get(f"http://pool.test:{server.port}/x", Deadline(5))
+                    assert result.status == 200
+                    assert len(pools._pools) <= 2
+                    assert all(e.in_flight == 0 for e in pools._pools.values())
+        assert not pools._pools  # closed with the client
+    assert [s.connections for s in servers] == [2] * 5
