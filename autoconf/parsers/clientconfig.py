@@ -310,10 +310,32 @@ def parse_clientconfig(
     return template.resolve(address, source=source, trust=trust, real_name=real_name)
 
 
+# Templates of documents parsed lately, by their bytes: every discovery at a domain fetches the
+# same document again (its URL names the address, so the fetch itself is not shared), and a
+# template is immutable and independent of the address. A refusal raises and is not kept.
+_TEMPLATES_KEPT = 64
+_TEMPLATE_BYTES_KEPT = 64 * 1024  # larger documents are parsed each time (memory stays small)
+_templates: dict[tuple[bytes, int], ClientConfigTemplate] = {}
+
+
 def parse_template(
     data: bytes, *, origin: str | None = None, limit: int = MAX_DOCUMENT_BYTES
 ) -> ClientConfigTemplate:
-    """Parse a clientConfig document without filling placeholders."""
+    """Parse a clientConfig document without filling placeholders (``origin``, a URL or file
+    name, only makes error messages clearer)."""
+    if type(data) is not bytes or len(data) > _TEMPLATE_BYTES_KEPT:
+        return _parse_template(data, origin, limit)
+    key = (data, limit)
+    template = _templates.get(key)
+    if template is None:
+        template = _parse_template(data, origin, limit)
+        if len(_templates) >= _TEMPLATES_KEPT:
+            _templates.pop(next(iter(_templates), key), None)  # the oldest
+        _templates[key] = template
+    return template
+
+
+def _parse_template(data: bytes, origin: str | None, limit: int) -> ClientConfigTemplate:
     root = load_root(
         data, "clientConfig", kind="a clientConfig document", source=origin, limit=limit
     )
