@@ -177,7 +177,10 @@ def failed_attempt(
 
 def marked(ctx: SourceContext, attempt: SourceAttempt, name: str, rdtype: str) -> SourceAttempt:
     """``attempt`` (a DNS look-up of ``name``/``rdtype``) with what DNSSEC proved of it."""
-    return attempt.model_copy(update={"dnssec": ctx.network().dns.attempt_status(name, rdtype)})
+    status = ctx.network().dns.attempt_status(name, rdtype)
+    if status is attempt.dnssec:  # DNSSEC off: nothing to add, no copy
+        return attempt
+    return attempt.model_copy(update={"dnssec": status})
 
 
 def lower(trust: Trust) -> Trust:
