@@ -221,10 +221,11 @@ class DnsClient:
             raise HostNotFound(
                 f"{host!r} is not a host name: {exc}", kind=DnsFailure.ERROR, host=host
             ) from exc
-        try:
-            return [str(ipaddress.ip_address(host))]
-        except ValueError:
-            pass
+        if ":" in host or host[-1:].isdigit():  # what an IP literal ends with (a cheap filter)
+            try:
+                return [str(ipaddress.ip_address(host))]
+            except ValueError:
+                pass
         within = deadline.phase(limit)
         if not self.hermetic:
             return await self._system_addresses(host, within)
