@@ -36,6 +36,7 @@ domains it lists besides the placeholder; a file with nothing else matches no ad
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -315,7 +316,6 @@ def parse_clientconfig(
 # template is immutable and independent of the address. A refusal raises and is not kept.
 _TEMPLATES_KEPT = 64
 _TEMPLATE_BYTES_KEPT = 64 * 1024  # larger documents are parsed each time (memory stays small)
-_templates: dict[tuple[bytes, int], ClientConfigTemplate] = {}
 
 
 def parse_template(
@@ -325,14 +325,15 @@ def parse_template(
     name, only makes error messages clearer)."""
     if type(data) is not bytes or len(data) > _TEMPLATE_BYTES_KEPT:
         return _parse_template(data, origin, limit)
-    key = (data, limit)
-    template = _templates.get(key)
-    if template is None:
-        template = _parse_template(data, origin, limit)
-        if len(_templates) >= _TEMPLATES_KEPT:
-            _templates.pop(next(iter(_templates), key), None)  # the oldest
-        _templates[key] = template
-    return template
+    try:
+        return _kept_template(data, limit)
+    except ParseError:
+        return _parse_template(data, origin, limit)  # again, for the message naming ``origin``
+
+
+@functools.lru_cache(maxsize=_TEMPLATES_KEPT)
+def _kept_template(data: bytes, limit: int) -> ClientConfigTemplate:
+    return _parse_template(data, None, limit)
 
 
 def _parse_template(data: bytes, origin: str | None, limit: int) -> ClientConfigTemplate:
