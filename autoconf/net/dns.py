@@ -24,7 +24,7 @@ import base64
 import ipaddress
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -236,20 +236,16 @@ class DnsClient:
                 self._query(host, "AAAA", within),
                 return_exceptions=True,
             )
-        found: list[str] = []
-        errors: list[BaseException] = []
-        for answer in answers:
-            if isinstance(answer, BaseException):
-                errors.append(answer)
-            else:
-                found.extend(r.address for r in answer)
-        if not found and errors:
-            raise errors[0]
-        if not found:
-            raise HostNotFound(
-                f"{host} has no IPv4 or IPv6 address", kind=DnsFailure.NO_ANSWER, host=host
-            )
-        return found
+        return _addresses_in(host, answers)
+
+    def known_addresses(self, host: str) -> list[str] | None:
+        """What :meth:`addresses` would give for ``host`` (a name as
+        :func:`~autoconf.address.normalize_host` returns it) from the process's fresh answers
+        alone, raising the same :class:`~autoconf.errors.HostNotFound` when they give it no
+        address; None when they are not all there (or DNSSEC is on, or names are the
+        system's to resolve)."""
+        answers = self._known_addresses(host) if self.hermetic else None
+        return None if answers is None else _addresses_in(host, answers)
 
     def _known_addresses(self, host: str) -> tuple[list[Any], list[Any]] | None:
         """The process's fresh A and AAAA answers for ``host`` when it has both (DNSSEC off):
@@ -432,6 +428,25 @@ class DnsClient:
         """Close the Session's DNS sockets."""
         if self._backend is not None:
             self._backend.close()
+
+
+def _addresses_in(host: str, answers: Iterable[list[Any] | BaseException]) -> list[str]:
+    """The addresses in the A and AAAA answers for ``host`` (IPv4 first); the first error
+    when there are none and a query failed, else :class:`~autoconf.errors.HostNotFound`."""
+    found: list[str] = []
+    errors: list[BaseException] = []
+    for answer in answers:
+        if isinstance(answer, BaseException):
+            errors.append(answer)
+        else:
+            found.extend(r.address for r in answer)
+    if not found and errors:
+        raise errors[0]
+    if not found:
+        raise HostNotFound(
+            f"{host} has no IPv4 or IPv6 address", kind=DnsFailure.NO_ANSWER, host=host
+        )
+    return found
 
 
 def _dnssec_resolver(

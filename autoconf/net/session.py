@@ -220,6 +220,7 @@ class Network:
             tls_timeout=options.tls_timeout,
             first_byte_timeout=options.first_byte_timeout,
             failures=self.connect_failures,
+            dns=self.dns,
         )
         handle = CallNetwork(
             dns=self.dns,
