@@ -240,7 +240,7 @@ class HttpFetcher:
             self._dns.known_addresses(host)
         except HostNotFound as exc:
             self._failures.record(host, port or (443 if parts.scheme == "https" else 80), exc)
-            raise for_url(exc, url) from None
+            raise for_url(exc, url) from exc
 
 
 async def _read_body(
