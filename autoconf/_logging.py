@@ -31,6 +31,8 @@ PROBE_LOGGER = LOGGER.getChild("probe")
 
 def log_attempt(attempt: SourceAttempt) -> None:
     """One DEBUG record for a source attempt that has ended."""
+    if not SOURCE_LOGGER.isEnabledFor(logging.DEBUG):
+        return  # about twenty attempts a discovery: not even their arguments are built
     SOURCE_LOGGER.debug(
         "%s %s: %s in %.0f ms%s",
         attempt.source.value,

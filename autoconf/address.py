@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -142,6 +143,18 @@ def normalize_domain(domain: str) -> str:
     Raises :class:`ValueError` with a human reason for IP literals, empty or over-long labels,
     single-label names and anything IDNA refuses.
     """
+    if not isinstance(domain, str):
+        raise _BadDomain("a domain must be text")
+    return _normalized_domain(domain)
+
+
+# The same few names come back in every document, record and redirect of a discovery, and
+# in every discovery at a domain: each is judged once (a refusal is not kept, it raises).
+_NAMES_KEPT = 4096
+
+
+@functools.lru_cache(maxsize=_NAMES_KEPT)
+def _normalized_domain(domain: str) -> str:
     name = domain.strip()
     if name.startswith("[") or is_ip(name):
         raise _BadDomain("the domain is an IP address; discovery needs a domain name")
@@ -228,6 +241,11 @@ def normalize_host(name: str) -> str:
     """
     if not isinstance(name, str):
         raise ValueError("a host name must be text")
+    return _normalized_host(name)
+
+
+@functools.lru_cache(maxsize=_NAMES_KEPT)
+def _normalized_host(name: str) -> str:
     host = name.strip(_BLANKS)
     if not host:
         raise ValueError("the host name is empty")

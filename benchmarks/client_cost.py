@@ -60,6 +60,7 @@ class Counts:
         self.handshakes = 0
         self.tcp = 0
         self.dns = 0
+        self.ports: list[int] = []  # of the TCP connections, in order
         self.on = False
 
     def install(self) -> None:
@@ -82,6 +83,8 @@ class Counts:
         def audit(event: str, args: tuple[Any, ...]) -> None:
             if counts.on and event == "socket.connect" and args[0].type == socket.SOCK_STREAM:
                 counts.tcp += 1
+                if isinstance(args[1], tuple) and len(args[1]) >= 2:
+                    counts.ports.append(int(args[1][1]))
 
         ssl.SSLContext.wrap_bio = counted_wrap_bio  # type: ignore[method-assign]
         dns.message.make_query = counted_make_query
@@ -122,6 +125,81 @@ def floor_work(world: Any, handshakes: int, tcp: int, queries: int) -> float:
     return spent
 
 
+def _lines_until(reader: Any, done: Any) -> None:
+    """Read reply lines until ``done(line)`` (or the connection ends)."""
+    while line := reader.readline():
+        if done(line):
+            return
+
+
+def _imap(conn: Any) -> None:
+    reader = conn.makefile("rb")
+    reader.readline()  # the greeting
+    conn.sendall(b"a CAPABILITY\r\n")
+    _lines_until(reader, lambda line: line.startswith(b"a "))
+    conn.sendall(b"b LOGOUT\r\n")
+    _lines_until(reader, lambda line: line.startswith(b"b "))
+
+
+def _smtp(conn: Any) -> None:
+    reader = conn.makefile("rb")
+    _lines_until(reader, lambda line: line[3:4] == b" ")  # the greeting
+    conn.sendall(b"EHLO floor.invalid\r\n")
+    _lines_until(reader, lambda line: line[3:4] == b" ")
+    conn.sendall(b"QUIT\r\n")
+    _lines_until(reader, lambda line: line[3:4] == b" ")
+
+
+def _get(conn: Any, host: str, path: str) -> None:
+    conn.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    while conn.recv(65536):
+        pass
+
+
+def floor_exchanges(world: Any, ports: list[int], queries: int) -> float:
+    """CPU seconds for the same connections *and what was said on them*, by blocking Python:
+    for each TCP connection the library opened, by its port, a GET of the scenario's
+    autoconfig document (443 over TLS, 80 plain), an IMAP greeting, CAPABILITY and LOGOUT
+    (993), an SMTP greeting, EHLO and QUIT (465), or only the connection (and handshake on
+    the TLS ports) for the rest; then the DNS queries."""
+    import dns.message
+    import dns.query
+
+    scenario = world.scenarios[SCENARIO]
+    web = f"autoconfig.{scenario.domain}"
+    path = f"/mail/config-v1.1.xml?emailaddress=floor%40{scenario.domain}"
+    hosts = {443: web, 80: web, 993: scenario.incoming.host, 465: scenario.outgoing.host}
+    context = ssl.create_default_context(cafile=str(world.ca_file))
+    ns_host, ns_port = world.nameserver
+    ips = {}
+    for port, host in hosts.items():
+        answer = dns.query.udp(dns.message.make_query(host, "A"), ns_host, port=ns_port, timeout=2)
+        ips[port] = answer.answer[0][0].address
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    started = cpu()
+    for port in ports:
+        ip = ips.get(port, ips[993])
+        host = hosts.get(port, scenario.incoming.host)
+        with socket.create_connection((ip, port), timeout=5) as raw:
+            if port in (80, 143, 587, 25, 110):
+                if port == 80:
+                    _get(raw, host, path)
+                continue
+            with context.wrap_socket(raw, server_hostname=host) as conn:
+                if port == 443:
+                    _get(conn, host, path)
+                elif port == 993:
+                    _imap(conn)
+                elif port == 465:
+                    _smtp(conn)
+    for i in range(queries):
+        query = dns.message.make_query(scenario.incoming.host, "A" if i % 2 else "AAAA")
+        dns.query.udp(query, ns_host, port=ns_port, timeout=2, sock=udp)
+    spent = cpu() - started
+    udp.close()
+    return spent
+
+
 async def one_fresh(autoconf: Any, address: str, options: Any, counts: Counts) -> float:
     counts.on = True
     started = cpu()
@@ -141,11 +219,12 @@ async def child_costs(world: Any, iterations: int) -> dict[str, Any]:
     domain = world.scenarios[SCENARIO].domain
     options = library_options(world)
     await autoconf.discover(f"warmup@{domain}", options=options)  # imports, first contexts
-    fresh, warm, floor, per_fresh = [], [], [], []
+    fresh, warm, floor, exchanges, per_fresh = [], [], [], [], []
     async with autoconf.Session(options) as session:
         await session.discover(f"first@{domain}")
         for i in range(iterations):
             before = (counts.handshakes, counts.tcp, counts.dns)
+            counts.ports.clear()
             fresh.append(await one_fresh(autoconf, f"fresh{i}@{domain}", options, counts))
             now = (counts.handshakes, counts.tcp, counts.dns)
             did = [a - b for a, b in zip(now, before, strict=True)]
@@ -154,11 +233,14 @@ async def child_costs(world: Any, iterations: int) -> dict[str, Any]:
             await session.discover(f"warm{i}@{domain}")
             warm.append(cpu() - started)
             floor.append(floor_work(world, *did))
+            exchanges.append(floor_exchanges(world, list(counts.ports), did[2]))
     handshakes, tcp, queries = (statistics.median(c[k] for c in per_fresh) for k in range(3))
     return {
         "fresh_ms": 1000 * statistics.median(fresh),
         "warm_ms": 1000 * statistics.median(warm),
         "floor_ms": 1000 * statistics.median(floor),
+        "floor_exchanges_ms": 1000 * statistics.median(exchanges),
+        "fresh_ports": sorted(counts.ports),  # of the last fresh discovery's connections
         "fresh_work": {"handshakes": handshakes, "tcp": tcp, "dns_queries": queries},
     }
 
@@ -302,6 +384,8 @@ def summarise(
             **medians(found["cli"]),
             "fresh_over_floor": costs["fresh_ms"] / costs["floor_ms"],
             "warm_over_floor": costs["warm_ms"] / costs["floor_ms"],
+            "fresh_over_floor_exchanges": costs["fresh_ms"] / costs["floor_exchanges_ms"],
+            "fresh_ports": found["costs"][0]["fresh_ports"],
             "fresh_work": found["costs"][0]["fresh_work"],
         }
         if "concurrency" in found:
@@ -341,6 +425,10 @@ def render(report: dict[str, Any]) -> str:
             f"  fresh {r['fresh_ms']:.1f} ms ({r['fresh_over_floor']:.2f}x floor), "
             f"warm {r['warm_ms']:.1f} ms ({r['warm_over_floor']:.2f}x floor), "
             f"floor {r['floor_ms']:.1f} ms for {r['fresh_work']}"
+        )
+        lines.append(
+            f"  floor with the exchanges {r['floor_exchanges_ms']:.1f} ms (fresh "
+            f"{r['fresh_over_floor_exchanges']:.2f}x) for connections to ports {r['fresh_ports']}"
         )
         lines.append(
             f"  CLI system store {r['cli_system_store_s']:.3f} s "

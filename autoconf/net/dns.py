@@ -310,32 +310,43 @@ class DnsClient:
             raise HostNotFound(
                 f"{host!r} is not a host name: {exc}", kind=DnsFailure.ERROR, host=host
             ) from exc
-        try:
-            return [str(ipaddress.ip_address(host))]
-        except ValueError:
-            pass
+        if ":" in host or host[-1:].isdigit():  # what an IP literal ends with (a cheap filter)
+            try:
+                return [str(ipaddress.ip_address(host))]
+            except ValueError:
+                pass
         within = deadline.phase(limit)
         if not self.hermetic:
             return await self._system_addresses(host, within)
-        answers: tuple[list[Any] | BaseException, ...] = await asyncio.gather(
-            self._query(host, "A", within),
-            self._query(host, "AAAA", within),
-            return_exceptions=True,
-        )
-        found: list[str] = []
-        errors: list[BaseException] = []
-        for answer in answers:
-            if isinstance(answer, BaseException):
-                errors.append(answer)
-            else:
-                found.extend(r.address for r in answer)
-        if not found and errors:
-            raise errors[0]
-        if not found:
-            raise HostNotFound(
-                f"{host} has no IPv4 or IPv6 address", kind=DnsFailure.NO_ANSWER, host=host
+        answers: tuple[list[Any] | BaseException, ...] | None = self._known_addresses(host)
+        if answers is None:
+            answers = await asyncio.gather(
+                self._query(host, "A", within),
+                self._query(host, "AAAA", within),
+                return_exceptions=True,
             )
-        return found
+        return _addresses_in(host, answers)
+
+    def known_addresses(self, host: str) -> list[str] | None:
+        """What :meth:`addresses` would give for ``host`` (a name as
+        :func:`~autoconf.address.normalize_host` returns it) from the process's fresh answers
+        alone, raising the same :class:`~autoconf.errors.HostNotFound` when they give it no
+        address; None when they are not all there (or DNSSEC is on, or names are the
+        system's to resolve)."""
+        answers = self._known_addresses(host) if self.hermetic else None
+        return None if answers is None else _addresses_in(host, answers)
+
+    def _known_addresses(self, host: str) -> tuple[list[Any], list[Any]] | None:
+        """The process's fresh A and AAAA answers for ``host`` when it has both (DNSSEC off):
+        what the two queries would return, without two tasks to learn it; else None."""
+        if self._scope is None or self.mode is not DnssecMode.OFF:
+            return None
+        name = host.lower()
+        found, a = SHARED_ANSWERS.get((self._scope, name, "A"))
+        if not found:
+            return None
+        found, aaaa = SHARED_ANSWERS.get((self._scope, name, "AAAA"))
+        return (a, aaaa) if found else None
 
     async def no_such_domain(
         self, name: str, deadline: Deadline, *, limit: float | None = None
@@ -506,6 +517,25 @@ class DnsClient:
         """Close the Session's DNS sockets."""
         if self._backend is not None:
             self._backend.close()
+
+
+def _addresses_in(host: str, answers: Iterable[list[Any] | BaseException]) -> list[str]:
+    """The addresses in the A and AAAA answers for ``host`` (IPv4 first); the first error
+    when there are none and a query failed, else :class:`~autoconf.errors.HostNotFound`."""
+    found: list[str] = []
+    errors: list[BaseException] = []
+    for answer in answers:
+        if isinstance(answer, BaseException):
+            errors.append(answer)
+        else:
+            found.extend(r.address for r in answer)
+    if not found and errors:
+        raise errors[0]
+    if not found:
+        raise HostNotFound(
+            f"{host} has no IPv4 or IPv6 address", kind=DnsFailure.NO_ANSWER, host=host
+        )
+    return found
 
 
 def _dnssec_resolver(

@@ -125,7 +125,15 @@ class Unanchored(Exception):
 def parse_anchors(text: str) -> Anchors:
     """DS or DNSKEY records in zone-file form (absolute names), by owner name.
 
-    Raises :class:`ValueError` for text that is not such records."""
+    Raises :class:`ValueError` for text that is not such records. The answer for a text is
+    parsed once per process and shared: every caller only reads it (a short-lived Session,
+    as each ``discover()`` without one builds, would otherwise parse the same anchors again).
+    """
+    return _parsed_anchors(text)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_anchors(text: str) -> Anchors:
     try:
         rrsets = dns.zonefile.read_rrsets(
             text, origin=dns.name.root, relativize=False, default_ttl=0, rdclass=None

@@ -214,18 +214,26 @@ class Network:
         )
         self._http_slots = asyncio.Semaphore(options.max_http_requests)
         self.hosts = HostSlots(options.max_per_host)
+        # The last handle, for the Options it was made for: a discovery asks for its handle
+        # each time a source reaches the network, and most calls run with the session's own
+        # Options (a handle holds nothing of one call: it is shared as it is).
+        self._last: tuple[Options, CallNetwork] | None = None
         self.http = self.for_call(options).http
 
     def for_call(self, options: Options) -> CallNetwork:
         """The handle one discovery uses: HTTP with that call's phase limits."""
+        last = self._last
+        if last is not None and last[0] is options:
+            return last[1]
         fetcher = HttpFetcher(
             self.client,
             connect_timeout=options.connect_timeout,
             tls_timeout=options.tls_timeout,
             first_byte_timeout=options.first_byte_timeout,
             failures=self.connect_failures,
+            dns=self.dns,
         )
-        return CallNetwork(
+        handle = CallNetwork(
             dns=self.dns,
             http=AdmittedFetcher(fetcher, self._http_slots, self.hosts),
             ssl_context=self.ssl_context,
@@ -237,6 +245,8 @@ class Network:
             shared=self.shared,
             shared_scope=self.shared_scope,
         )
+        self._last = (options, handle)
+        return handle
 
     async def aclose(self) -> None:
         try:

@@ -36,6 +36,7 @@ domains it lists besides the placeholder; a file with nothing else matches no ad
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -310,10 +311,32 @@ def parse_clientconfig(
     return template.resolve(address, source=source, trust=trust, real_name=real_name)
 
 
+# Templates of documents parsed lately, by their bytes: every discovery at a domain fetches the
+# same document again (its URL names the address, so the fetch itself is not shared), and a
+# template is immutable and independent of the address. A refusal raises and is not kept.
+_TEMPLATES_KEPT = 64
+_TEMPLATE_BYTES_KEPT = 64 * 1024  # larger documents are parsed each time (memory stays small)
+
+
 def parse_template(
     data: bytes, *, origin: str | None = None, limit: int = MAX_DOCUMENT_BYTES
 ) -> ClientConfigTemplate:
-    """Parse a clientConfig document without filling placeholders."""
+    """Parse a clientConfig document without filling placeholders (``origin``, a URL or file
+    name, only makes error messages clearer)."""
+    if type(data) is not bytes or len(data) > _TEMPLATE_BYTES_KEPT:
+        return _parse_template(data, origin, limit)
+    try:
+        return _kept_template(data, limit)
+    except ParseError:
+        return _parse_template(data, origin, limit)  # again, for the message naming ``origin``
+
+
+@functools.lru_cache(maxsize=_TEMPLATES_KEPT)
+def _kept_template(data: bytes, limit: int) -> ClientConfigTemplate:
+    return _parse_template(data, None, limit)
+
+
+def _parse_template(data: bytes, origin: str | None, limit: int) -> ClientConfigTemplate:
     root = load_root(
         data, "clientConfig", kind="a clientConfig document", source=origin, limit=limit
     )

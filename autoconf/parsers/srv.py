@@ -69,6 +69,8 @@ class SrvSettings:
 def order_records(records: Iterable[SrvRecord]) -> list[SrvRecord]:
     """Order records by RFC 2782: priority, then weighted choice (deterministic per input)."""
     pending = sorted(records, key=lambda r: (r.priority, r.weight, r.target, r.port))
+    if len(pending) < 2:
+        return pending  # nothing to choose between (and no generator to seed)
     seed = hashlib.sha256(repr(pending).encode()).digest()
     rng = random.Random(seed)  # noqa: S311 - load spreading, not security
     ordered: list[SrvRecord] = []

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from dataclasses import dataclass
 
 from ..errors import DeadlineExceeded, DnsFailure, HostNotFound, NetworkError
@@ -63,7 +64,12 @@ class Try:
 
 def guess_tries(domain: str) -> tuple[list[Try], list[Try]]:
     """Incoming and outgoing tries for ``domain``, best first."""
+    incoming, outgoing = _tries(domain)
+    return list(incoming), list(outgoing)
 
+
+@functools.lru_cache(maxsize=256)  # every discovery at a domain asks again (tries are frozen)
+def _tries(domain: str) -> tuple[tuple[Try, ...], tuple[Try, ...]]:
     def hosts(*prefixes: str) -> list[str]:
         return [f"{p}.{domain}" if p else domain for p in prefixes]
 
@@ -78,7 +84,7 @@ def guess_tries(domain: str) -> tuple[list[Try], list[Try]]:
     outgoing: list[Try] = []
     for port, security in ((465, Security.TLS), (587, Security.STARTTLS), (25, Security.STARTTLS)):
         outgoing.extend(Try(Protocol.SMTP, h, port, security) for h in hosts("smtp", "mail", ""))
-    return incoming, outgoing
+    return tuple(incoming), tuple(outgoing)
 
 
 _AUTH_FROM_SASL = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from autoconf import AddressFailure, InvalidAddress, parse_address
-from autoconf.address import is_within, normalize_host
+from autoconf.address import is_within, normalize_domain, normalize_host
 
 
 def test_idn_domain_is_lowercased_and_idna_encoded():
@@ -114,3 +114,19 @@ def test_discover_raises_only_invalid_address_for_undecodable_text():
 
     with pytest.raises(InvalidAddress):
         discover_sync("\udcffu@example.com", options=Options(offline=True))
+
+
+def test_a_name_refused_once_is_refused_again_and_good_names_stay_canonical():
+    """Host and domain names are judged once each; a refusal is not kept as an answer."""
+    for _ in range(2):
+        assert normalize_host(" Mail.Example.COM.\n") == "mail.example.com"
+        assert normalize_host("[2001:DB8::1]") == "2001:db8::1"
+        assert normalize_domain("BÜCHER.example") == "xn--bcher-kva.example"
+        with pytest.raises(ValueError, match="empty label"):
+            normalize_host("mail..example.com")
+        with pytest.raises(ValueError, match="IP address"):
+            normalize_domain("192.0.2.1")
+    with pytest.raises(ValueError, match="text"):
+        normalize_host(["not", "text"])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="text"):
+        normalize_domain(b"example.com")  # type: ignore[arg-type]

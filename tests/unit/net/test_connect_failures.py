@@ -234,3 +234,54 @@ async def test_connections_are_pooled_by_origin_within_a_bound(
                     assert all(e.in_flight == 0 for e in pools._pools.values())
         assert not pools._pools  # closed with the client
     assert [s.connections for s in servers] == [2] * 5
+
+
+async def test_a_name_the_process_knows_has_no_address_is_refused_before_the_request():
+    """When the process's fresh answers give a host no address, the fetcher refuses the URL
+    at once with the transport's own error (same type and words), remembers it for the host
+    and port as the transport does, and the transport is never asked."""
+    from autoconf.net.cache import SHARED_ANSWERS
+
+    real = DnsClient(nameservers=(("127.0.0.1", free_port()),))  # never asked: all is known
+    assert real._scope is not None
+    for rdtype in ("A", "AAAA"):
+        SHARED_ANSWERS.put((real._scope, "gone.test", rdtype), [], 60)
+    try:
+        url = "https://gone.test/mail/config-v1.1.xml"
+        # The transport's way: it resolves through the same DNS, learns it, and remembers it.
+        client = make_http_client(dns=real, ssl_context=ssl.create_default_context())
+        plain = HttpFetcher(client, connect_timeout=1, tls_timeout=1, first_byte_timeout=1)
+        async with client:
+            with pytest.raises(HostNotFound) as through_transport:
+                await plain.get(url, Deadline(5))
+        # The fetcher's way: the transport (another DNS, which records what it is asked) is not
+        # reached at all.
+        failures = ConnectFailures()
+        transport_dns = FakeDns({})
+        client, _ = fetcher_with(failures, transport_dns)
+        fetcher = HttpFetcher(
+            client,
+            connect_timeout=1,
+            tls_timeout=1,
+            first_byte_timeout=1,
+            failures=failures,
+            dns=real,
+        )
+        async with client:
+            with pytest.raises(HostNotFound) as at_once:
+                await fetcher.get(url, Deadline(5))
+            assert transport_dns.asked == []
+            # A host the process knows nothing of still goes the transport's way.
+            with pytest.raises(NetworkError):
+                await fetcher.get("https://unknown.test/x", Deadline(5))
+            assert transport_dns.asked == ["unknown.test"]
+        assert str(at_once.value) == str(through_transport.value)
+        assert (at_once.value.kind, at_once.value.url) == (
+            through_transport.value.kind,
+            through_transport.value.url,
+        )
+        remembered = failures.recent("gone.test", 443, tls=True)
+        assert isinstance(remembered, HostNotFound)
+    finally:
+        real.close()
+        SHARED_ANSWERS.clear()

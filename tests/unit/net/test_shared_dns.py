@@ -147,3 +147,25 @@ async def test_a_refusing_nameserver_fails_at_once() -> None:
         await client.srv("_imaps._tcp.example.com", Deadline(5.0))
     client.close()
     assert time.monotonic() - started < 2.5  # the lifetime was 5 s
+
+
+async def test_addresses_known_to_the_process_are_given_without_asking(
+    server: tuple[Server, int],
+) -> None:
+    """A host whose A and AAAA answers the process holds gets them from there (no task, no
+    query), the same list the queries gave; a host with only one of them asks again."""
+    protocol, port = server
+    first = DnsClient(nameservers=(("127.0.0.1", port),), shared_socket=True)
+    second = DnsClient(nameservers=(("127.0.0.1", port),), shared_socket=True)
+    deadline = Deadline(2.0)
+    asked = await first.addresses("mail.example", deadline)
+    queries = len(protocol.udp)
+    assert second._known_addresses("MAIL.example") is not None
+    assert await second.addresses("MAIL.example", deadline) == asked == ["192.0.2.4"]
+    assert len(protocol.udp) == queries
+    await a_query(first, "half.example")  # A only: the AAAA is still to be asked
+    assert second._known_addresses("half.example") is None
+    assert await second.addresses("half.example", deadline) == ["192.0.2.4"]
+    assert len(protocol.udp) == queries + 2  # the A of first's query, then second's AAAA
+    first.close()
+    second.close()

@@ -521,3 +521,22 @@ def test_version_1_2_jmap_caldav_and_carddav_sections_become_services():
         (ServiceKind.JMAP, "https://jmap.x.example/session", Trust.HIGH),
         (ServiceKind.CALDAV, "https://dav.x.example/cal/a%2Fb@x.example/", Trust.HIGH),
     ]
+
+
+def test_a_document_seen_again_gives_the_same_template_and_its_refusal_names_each_origin():
+    """A document's template is kept by its bytes (every discovery at a domain fetches the same
+    one again): the same bytes give the same template whatever the URL; a document that is
+    refused is refused each time, the message naming the origin of that call."""
+    data = _doc(_server("imap", 993), _server("smtp", 465))
+    first = parse_template(data, origin="https://a.example/config?emailaddress=a@example.com")
+    again = parse_template(data, origin="https://a.example/config?emailaddress=b@example.com")
+    assert again is first
+    assert [s.hostname for s in again.servers] == ["mail.example.com", "mail.example.com"]
+    changed = parse_template(data.replace(b"mail.example.com", b"imap.example.com", 1))
+    assert changed is not first
+    assert changed.servers[0].hostname == "imap.example.com"
+    broken = _doc(domain="example.com")  # no server at all
+    for origin in ("https://one.example/x", "https://two.example/y"):
+        with pytest.raises(ParseError) as refused:
+            parse_template(broken, origin=origin)
+        assert refused.value.source == origin

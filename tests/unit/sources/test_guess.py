@@ -113,3 +113,13 @@ async def test_a_refused_try_does_not_hold_the_next_one_back(monkeypatch):
     # The first incoming try starts at once; the last would start 2 staggers per try later.
     last = began[live[-1].host, live[-1].port]
     assert last < halfway(0.0, 2 * stagger * (len(live) - 1)), (began, len(live))
+
+
+def test_guess_tries_are_the_callers_own_lists():
+    """The tries of a domain are built once, but each caller gets lists of its own."""
+    incoming, outgoing = guess_tries(DOMAIN)
+    expected = (list(incoming), list(outgoing))
+    incoming.clear()
+    outgoing.append(outgoing[0])
+    assert guess_tries(DOMAIN) == expected
+    assert guess_tries(f"other.{DOMAIN}")[0][0].host == f"imap.other.{DOMAIN}"
