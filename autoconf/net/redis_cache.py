@@ -10,7 +10,10 @@ depends on the session's certificates and credentials) stay in the process.
 Redis is a help, never a dependency: every command has a short timeout (``timeout``, 0.1 s by
 default, no retries); one failure opens a circuit breaker for ``pause`` seconds, during which
 Redis is not asked at all and the Session works from its own cache. :meth:`RedisCache.status`
-says which, for a health check.
+says which, for a health check. One discovery asks many questions at once (an address for every
+host it found), so each event loop keeps at most ``max_connections`` connections and a command
+waits for a free one within its timeout: busy is not broken (a pool that refused outright at
+its limit opened the breaker under load, and Redis then saved nothing).
 
 Stored values are JSON (never pickle: another program may write the same keys), at most
 ``max_value_bytes`` long, under ``<prefix>:v<FORMAT>:<kind>:<sha256 of the key>``; a value that
@@ -62,6 +65,7 @@ class RedisCache:
         timeout: float = 0.1,
         pause: float = 10.0,
         max_value_bytes: int = 2 * 1024 * 1024,
+        max_connections: int = 32,
     ) -> None:
         if not isinstance(prefix, str) or not prefix or any(c.isspace() for c in prefix):
             raise OptionsError("RedisCache prefix must be a non-empty string without spaces")
@@ -69,6 +73,8 @@ class RedisCache:
             raise OptionsError(
                 "RedisCache needs 0 < timeout <= 5 s, 0 <= pause <= 3600 s, max_value_bytes >= 1024"
             )
+        if not isinstance(max_connections, int) or not 1 <= max_connections <= 10_000:
+            raise OptionsError("RedisCache max_connections must be from 1 to 10000")
         try:
             aioredis.ConnectionPool.from_url(url)  # checks the URL; connects to nothing
         except (ValueError, TypeError) as exc:
@@ -78,6 +84,7 @@ class RedisCache:
         self.timeout = timeout
         self.pause = pause
         self.max_value_bytes = max_value_bytes
+        self.max_connections = max_connections
         # A client is bound to the event loop that made its connections: one per loop.
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
             weakref.WeakKeyDictionary()
@@ -207,14 +214,18 @@ class RedisCache:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = aioredis.Redis.from_url(
+            # Blocking: past max_connections a command waits for a connection (within the
+            # command's timeout, _call) instead of failing at once.
+            pool = aioredis.BlockingConnectionPool.from_url(
                 self.url,
+                max_connections=self.max_connections,
+                timeout=None,
                 socket_connect_timeout=self.timeout,
                 socket_timeout=self.timeout,
                 retry=Retry(NoBackoff(), 0),
-                retry_on_timeout=False,
                 health_check_interval=0,
             )
+            client = aioredis.Redis.from_pool(pool)
             self._clients[loop] = client
         return client
 

@@ -199,6 +199,8 @@ def test_bad_arguments_are_refused_clearly():
     with pytest.raises(OptionsError):
         RedisCache(timeout=0)
     with pytest.raises(OptionsError):
+        RedisCache(max_connections=0)
+    with pytest.raises(OptionsError):
         Session(cache="redis://localhost")  # type: ignore[arg-type]
 
 
@@ -239,4 +241,17 @@ async def test_the_last_session_on_a_loop_closes_its_connections(redis_server: R
     assert len(cache._clients) == 0
     await cache.put("test:k", 2, 30)  # made again when needed
     assert (await cache.get("test:k") or (None,))[0] == 2
+    await cache.aclose()
+
+
+async def test_more_commands_at_once_than_connections_wait_for_one(redis_server: RedisServer):
+    """A discovery asks many questions at once: past max_connections a command waits for a
+    free connection within its timeout; the breaker stays closed and every value is read."""
+    cache = RedisCache(redis_server.url, prefix="many", timeout=5.0, max_connections=4)
+    await asyncio.gather(*(cache.put(f"test:{i}", i, 30) for i in range(300)))
+    found = await asyncio.gather(*(cache.get(f"test:{i}") for i in range(300)))
+    assert [f[0] if f else None for f in found] == list(range(300))
+    assert cache.status()["failures"] == 0
+    assert cache.healthy
+    assert raw(redis_server).info("clients")["connected_clients"] <= 1 + 4  # ours and raw()
     await cache.aclose()
