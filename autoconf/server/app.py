@@ -38,7 +38,7 @@ from .config import ServerConfig
 from .guard import Caller, Decision, RateLimiter, Shedder, caller_of
 from .metrics import CONTENT_TYPE, Metrics
 
-__all__ = ["ErrorBody", "ErrorDetail", "Handler", "Health", "create_app", "error"]
+__all__ = ["CacheHealth", "ErrorBody", "ErrorDetail", "Handler", "Health", "create_app", "error"]
 
 access_log = logging.getLogger("autoconf.server.access")
 log = logging.getLogger("autoconf.server")
@@ -61,13 +61,27 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+class CacheHealth(BaseModel):
+    """What this replica's shared cache has seen (:meth:`RedisCache.status`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    state: str  # "ok", or "bypassed" while the breaker is open (Redis failed a moment ago)
+    failures: int  # commands that failed or timed out since the start
+    last_error: str | None
+    retry_in_s: float  # until Redis is asked again (0 while "ok")
+    hits: int
+    misses: int
+
+
 class Health(BaseModel):
-    """``GET /healthz``: the process answers; whether its Redis does."""
+    """``GET /healthz``: the process answers; whether its Redis does, and the shared cache's
+    state in this replica (None without Redis)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     status: str  # always "ok": the process is alive
     redis: str  # "ok", "unreachable" or "not-configured"
     version: str
+    cache: CacheHealth | None = None
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -292,7 +306,11 @@ def _operations_routes(app: FastAPI, service: _Service) -> None:
     @app.get("/healthz", response_model=Health)
     async def healthz() -> Health:
         """Liveness: 200 while the process answers; whether its Redis answers too."""
-        return Health(status="ok", redis=await service.redis_status(), version=__version__)
+        shared = service.shared
+        cache = None if shared is None else CacheHealth.model_validate(shared.status())
+        return Health(
+            status="ok", redis=await service.redis_status(), version=__version__, cache=cache
+        )
 
     @app.get(
         "/metrics",

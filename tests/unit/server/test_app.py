@@ -139,8 +139,10 @@ async def test_health_says_whether_redis_answers(client: Client):
         answer = await http.get("/healthz")
         validate(await openapi(http), answer)
     assert alone["redis"] == "not-configured"
+    assert alone["cache"] is None
     assert answer.status_code == 200
     assert answer.json()["redis"] == "unreachable"
+    assert answer.json()["cache"]["state"] in {"ok", "bypassed"}  # nothing asked it yet, or so
 
 
 async def test_an_unreachable_redis_leaves_the_rate_limit_counting_in_memory(client: Client):
