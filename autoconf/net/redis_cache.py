@@ -12,8 +12,10 @@ default, no retries); one failure opens a circuit breaker for ``pause`` seconds,
 Redis is not asked at all and the Session works from its own cache. :meth:`RedisCache.status`
 says which, for a health check. One discovery asks many questions at once (an address for every
 host it found), so each event loop keeps at most ``max_connections`` connections and a command
-waits for a free one within its timeout: busy is not broken (a pool that refused outright at
-its limit opened the breaker under load, and Redis then saved nothing).
+waits for a free one within its timeout; a command that found none in time is a miss but no
+failure (busy is not broken: a pool that refused outright at its limit opened the breaker
+under load, and Redis then saved nothing). Only a command that Redis failed to answer in time
+opens the breaker.
 
 Stored values are JSON (never pickle: another program may write the same keys), at most
 ``max_value_bytes`` long, under ``<prefix>:v<FORMAT>:<kind>:<sha256 of the key>``; a value that
@@ -92,9 +94,14 @@ class RedisCache:
         self._users: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = (
             weakref.WeakKeyDictionary()
         )  # open Sessions per loop (attach, detach)
+        # The connections a loop may use at once: a command waits here, never in the pool.
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
         self._tokens: dict[str, str] = {}  # the locks this object holds: key -> token
         self._open_until = 0.0  # monotonic time until which Redis is not asked
         self.failures = 0
+        self.busy = 0  # commands given up for want of a free connection (not failures)
         self.last_error: str | None = None
         self.hits = 0
         self.misses = 0
@@ -168,7 +175,8 @@ class RedisCache:
 
     def status(self) -> dict[str, Any]:
         """Plain data for a health check: ``state`` ("ok" or "bypassed"), failures so far,
-        the last error, seconds until Redis is asked again, hits and misses."""
+        the last error, seconds until Redis is asked again, hits, misses, and ``busy`` (commands
+        given up for want of a free connection)."""
         left = max(self._open_until - time.monotonic(), 0.0)
         return {
             "state": "ok" if left == 0 else "bypassed",
@@ -177,6 +185,7 @@ class RedisCache:
             "retry_in_s": round(left, 3),
             "hits": self.hits,
             "misses": self.misses,
+            "busy": self.busy,
         }
 
     async def aclose(self) -> None:
@@ -232,14 +241,32 @@ class RedisCache:
     async def _call(
         self, command: Callable[[aioredis.Redis], Awaitable[T]], *, failed: Any = None
     ) -> T | Any:
-        """``command`` within the timeout, or ``failed`` (and the breaker opens)."""
+        """``command`` within the timeout (waiting for a free connection included), or
+        ``failed``: the breaker opens when Redis failed or was late, not when every connection
+        was in use."""
         if not self.healthy:
             return failed
+        slots = self._slots_of_loop()
+        sent = False
         try:
             async with asyncio.timeout(self.timeout):
-                return await command(self._client())
+                async with slots:
+                    if not self.healthy:  # it opened while this command waited
+                        return failed
+                    sent = True
+                    return await command(self._client())
         except (RedisError, OSError, TimeoutError) as exc:
+            if not sent:
+                self.busy += 1
+                return failed
             self.failures += 1
             self.last_error = f"{type(exc).__name__}: {exc}"[:200]
             self._open_until = time.monotonic() + self.pause
             return failed
+
+    def _slots_of_loop(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = asyncio.Semaphore(self.max_connections)
+        return slots

@@ -71,6 +71,7 @@ class CacheHealth(BaseModel):
     retry_in_s: float  # until Redis is asked again (0 while "ok")
     hits: int
     misses: int
+    busy: int  # commands given up for want of a free connection (no failure: Redis answers)
 
 
 class Health(BaseModel):

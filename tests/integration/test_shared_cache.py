@@ -255,3 +255,23 @@ async def test_more_commands_at_once_than_connections_wait_for_one(redis_server:
     assert cache.healthy
     assert raw(redis_server).info("clients")["connected_clients"] <= 1 + 4  # ours and raw()
     await cache.aclose()
+
+
+async def test_waiting_for_a_connection_is_not_a_redis_failure(redis_server: RedisServer):
+    """One connection, Redis frozen: the command on it fails (the breaker opens); the four
+    waiting for it are misses counted as busy, not four more failures."""
+    cache = RedisCache(redis_server.url, prefix="busy", timeout=0.5, max_connections=1, pause=60)
+    await cache.put("test:warm", 1, 30)  # connected while it answered
+    redis_server.pause()
+    try:
+        found = await asyncio.wait_for(
+            asyncio.gather(*(cache.get(f"test:{i}") for i in range(5))), 20
+        )
+    finally:
+        redis_server.resume()
+    assert found == [None] * 5
+    status = cache.status()
+    assert status["failures"] == 1
+    assert status["busy"] <= 4  # given up waiting, or let go when the breaker opened
+    assert status["state"] == "bypassed"
+    await cache.aclose()
