@@ -93,9 +93,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-# ``?timeout=SECONDS``: the call's deadline, capped by the service's maximum.
+# ``?timeout=SECONDS``: the call's deadline, capped by the service's maximum. Less than
+# MIN_TIMEOUT_S leaves no time to ask anything (a deadline past before the call begins).
+MIN_TIMEOUT_S = 0.1
 _Timeout = Annotated[
-    float | None, Query(alias="timeout", gt=0, description="seconds, capped by the server")
+    float | None,
+    Query(alias="timeout", ge=MIN_TIMEOUT_S, description="seconds, capped by the server"),
 ]
 
 
@@ -201,16 +204,15 @@ async def _discovered(
     """The discovery of ``address``, waiting for a place at its domain within the deadline."""
     assert service.session is not None
     deadline = Deadline(options.deadline)
-    try:
-        async with service.domains.admitted(domain, deadline):
-            left = max(deadline.remaining(), 0.05)
-            result = await service.session.discover(
-                address, options=replace(options, deadline=left)
+    async with contextlib.AsyncExitStack() as stack:
+        try:  # only a wait for a place at the domain is "busy"
+            await stack.enter_async_context(service.domains.admitted(domain, deadline))
+        except DeadlineExceeded:
+            return error(
+                503, "busy", f"too many look-ups of {domain} at once", headers={"Retry-After": "1"}
             )
-    except DeadlineExceeded:
-        return error(
-            503, "busy", f"too many look-ups of {domain} at once", headers={"Retry-After": "1"}
-        )
+        left = max(deadline.remaining(), 0.05)
+        result = await service.session.discover(address, options=replace(options, deadline=left))
     service.metrics.attempts(result.attempts)
     service.count_caches()
     return result
