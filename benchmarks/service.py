@@ -8,8 +8,9 @@ Brings up the loopback test world, a redis-server and replicas of ``python -m au
 (bounded; loopback only). Three set-ups, each with fresh processes and an empty Redis:
 one replica with Redis, two replicas sharing Redis, two replicas without Redis. In each, the
 world's published domains are asked once ("uncached": nothing known yet), then ``--repeats``
-times more ("cached"), the requests spread round-robin over the replicas (an odd number of
-domains: in the cached pass each replica is asked for the domains the other one looked up).
+times more ("cached"), the requests spread over the replicas so that each cached round sends
+every address to the replica after the one that asked for it last (with two replicas: the
+one that did not look it up).
 
 Reports requests/s, p50 and p99 latency per pass, and what reached the world, by kind:
 HTTP requests (nginx's access log), split into those that name the address (an autoconfig URL
@@ -144,7 +145,7 @@ async def drive(urls: list[str], clients: int) -> dict[str, float]:
     }
 
 
-def measure(world: WorldInfo, args: argparse.Namespace, count: int, shared: bool) -> dict:
+def measure(world: WorldInfo, args: argparse.Namespace, count: int, shared: bool) -> dict[str, object]:
     addresses = [world.address(s) for s in PUBLISHED]
     verify = "false" if args.no_verify else "true"
     with (
@@ -152,17 +153,19 @@ def measure(world: WorldInfo, args: argparse.Namespace, count: int, shared: bool
         replicas(world, count, shared, Path(folder), args.redis_timeout) as up,
     ):
 
-        def urls(rounds: int) -> list[str]:
-            spread = [a for _ in range(rounds) for a in addresses]
+        def urls(rounds: int, first: int) -> list[str]:
+            """Round r sends the j-th address to replica (j + r): each round moves every
+            address to the next replica (the one after the replica that looked it up)."""
             return [
-                f"{up[i % len(up)].url}/v1/settings?address={a}&verify={verify}"
-                for i, a in enumerate(spread)
+                f"{up[(j + r) % len(up)].url}/v1/settings?address={a}&verify={verify}"
+                for r in range(first, first + rounds)
+                for j, a in enumerate(addresses)
             ]
 
         before = world_counts(world)
-        uncached = asyncio.run(drive(urls(1), args.clients))
+        uncached = asyncio.run(drive(urls(1, 0), args.clients))
         between = world_counts(world)
-        cached = asyncio.run(drive(urls(args.repeats), args.clients))
+        cached = asyncio.run(drive(urls(args.repeats, 1), args.clients))
         after = world_counts(world)
         seen = redis_seen(up)
     return {
