@@ -145,7 +145,9 @@ async def drive(urls: list[str], clients: int) -> dict[str, float]:
     }
 
 
-def measure(world: WorldInfo, args: argparse.Namespace, count: int, shared: bool) -> dict[str, object]:
+def measure(
+    world: WorldInfo, args: argparse.Namespace, count: int, shared: bool
+) -> dict[str, object]:
     addresses = [world.address(s) for s in PUBLISHED]
     verify = "false" if args.no_verify else "true"
     with (
