@@ -8,9 +8,18 @@ Brings up the loopback test world, a redis-server and replicas of ``python -m au
 (bounded; loopback only). Three set-ups, each with fresh processes and an empty Redis:
 one replica with Redis, two replicas sharing Redis, two replicas without Redis. In each, the
 world's published domains are asked once ("uncached": nothing known yet), then ``--repeats``
-times more ("cached"), the requests spread round-robin over the replicas. Reports requests/s,
-p50 and p99 latency per pass, and the HTTP requests that reached the world (nginx's access
-log): with a shared Redis, the second replica answers from what the first one found.
+times more ("cached"), the requests spread over the replicas so that each cached round sends
+every address to the replica after the one that asked for it last (with two replicas: the
+one that did not look it up).
+
+Reports requests/s, p50 and p99 latency per pass, and what reached the world, by kind:
+HTTP requests (nginx's access log), split into those that name the address (an autoconfig URL
+with ``?emailaddress=``, every Autodiscover POST: personal, never cached, by design) and the
+rest (what a cache may answer); DNS queries (knot's own counters, mod-stats); and probe
+connections (one Dovecot login-process line per IMAP/POP3 connection, one Postfix "connect
+from" per SMTP connection). Probe results are kept one minute per process, never in Redis
+(they depend on the process's trust store): two replicas probe each server once each. The
+replicas' view of Redis (hits, failures, breaker) comes from their /healthz.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import tempfile
 import time
@@ -29,19 +39,23 @@ import httpx
 from _world import running_world
 
 from tests.world import WorldInfo
+from tests.world.dns import queries_answered
 from tests.world.library import PUBLISHED
 from tests.world.redisserver import RedisServer
 from tests.world.service import Replica, world_networks
 
 
 @contextmanager
-def replicas(world: WorldInfo, count: int, shared: bool, folder: Path) -> Iterator[list[Replica]]:
+def replicas(
+    world: WorldInfo, count: int, shared: bool, folder: Path, redis_timeout: str | None = None
+) -> Iterator[list[Replica]]:
     """``count`` fresh replicas (and a fresh Redis when ``shared``), stopped afterwards."""
     redis = RedisServer() if shared else None
     flags = [f for net in world_networks(world) for f in ("--allow-network", net)]
     flags += ["--rate-limit", "1000000/minute", "--max-concurrent", "1000"]
     if redis is not None:
         flags += ["--redis-url", redis.url]
+        flags += ["--redis-timeout", redis_timeout] if redis_timeout else []
     started = [Replica(f"bench-{i}", folder, world, *flags) for i in range(count)]
     try:
         for replica in started:
@@ -54,9 +68,52 @@ def replicas(world: WorldInfo, count: int, shared: bool, folder: Path) -> Iterat
             redis.stop()
 
 
-def nginx_requests(world: WorldInfo) -> int:
-    log = Path(world.state_dir) / "nginx" / "access.log"
-    return len(log.read_text(errors="replace").splitlines()) if log.exists() else 0
+def _lines(world: WorldInfo, log: str) -> list[str]:
+    path = Path(world.state_dir) / log
+    return path.read_text(errors="replace").splitlines() if path.exists() else []
+
+
+SETTLE_S = 1.0  # for the daemons' last log lines of a pass to be written
+_PROBED = {
+    "imap_pop3": ("dovecot/dovecot.log", re.compile(r"(imap|pop3)-login: .*\brip=")),
+    "smtp": ("postfix/postfix.log", re.compile(r"smtpd\[\d+\]: connect from ")),
+}
+
+
+def world_counts(world: WorldInfo) -> dict[str, int]:
+    """What has reached the world so far, by kind (see the module)."""
+    time.sleep(SETTLE_S)
+    requests = [line.split('"')[1] for line in _lines(world, "nginx/access.log") if '"' in line]
+    personal = sum(r.startswith("POST ") or "emailaddress=" in r for r in requests)
+    counts = {
+        "http_requests": len(requests),
+        "http_naming_the_address": personal,
+        "http_cacheable": len(requests) - personal,
+        "dns_queries": queries_answered(Path(world.state_dir)),
+    }
+    for kind, (log, pattern) in _PROBED.items():
+        counts[f"probe_connections_{kind}"] = sum(
+            bool(pattern.search(line)) for line in _lines(world, log)
+        )
+    return counts
+
+
+def since(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {kind: after[kind] - before[kind] for kind in after}
+
+
+def redis_seen(up: list[Replica]) -> dict[str, object] | None:
+    """The replicas' view of the shared cache (their /healthz), added up."""
+    seen = [httpx.get(f"{r.url}/healthz", timeout=30).json().get("cache") for r in up]
+    if any(s is None for s in seen):
+        return None
+    return {
+        "hits": sum(s["hits"] for s in seen),
+        "misses": sum(s["misses"] for s in seen),
+        "failures": sum(s["failures"] for s in seen),
+        "bypassed_at_end": sum(s["state"] != "ok" for s in seen),
+        "last_error": next((s["last_error"] for s in seen if s["last_error"]), None),
+    }
 
 
 async def drive(urls: list[str], clients: int) -> dict[str, float]:
@@ -88,31 +145,37 @@ async def drive(urls: list[str], clients: int) -> dict[str, float]:
     }
 
 
-def measure(world: WorldInfo, args: argparse.Namespace, count: int, shared: bool) -> dict:
+def measure(
+    world: WorldInfo, args: argparse.Namespace, count: int, shared: bool
+) -> dict[str, object]:
     addresses = [world.address(s) for s in PUBLISHED]
     verify = "false" if args.no_verify else "true"
     with (
         tempfile.TemporaryDirectory() as folder,
-        replicas(world, count, shared, Path(folder)) as up,
+        replicas(world, count, shared, Path(folder), args.redis_timeout) as up,
     ):
 
-        def urls(rounds: int) -> list[str]:
-            spread = [a for _ in range(rounds) for a in addresses]
+        def urls(rounds: int, first: int) -> list[str]:
+            """Round r sends the j-th address to replica (j + r): each round moves every
+            address to the next replica (the one after the replica that looked it up)."""
             return [
-                f"{up[i % len(up)].url}/v1/settings?address={a}&verify={verify}"
-                for i, a in enumerate(spread)
+                f"{up[(j + r) % len(up)].url}/v1/settings?address={a}&verify={verify}"
+                for r in range(first, first + rounds)
+                for j, a in enumerate(addresses)
             ]
 
-        before = nginx_requests(world)
-        uncached = asyncio.run(drive(urls(1), args.clients))
-        between = nginx_requests(world)
-        cached = asyncio.run(drive(urls(args.repeats), args.clients))
-        after = nginx_requests(world)
+        before = world_counts(world)
+        uncached = asyncio.run(drive(urls(1, 0), args.clients))
+        between = world_counts(world)
+        cached = asyncio.run(drive(urls(args.repeats, 1), args.clients))
+        after = world_counts(world)
+        seen = redis_seen(up)
     return {
         "replicas": count,
         "redis": shared,
-        "uncached": {**uncached, "world_http_requests": between - before},
-        "cached": {**cached, "world_http_requests": after - between},
+        "uncached": {**uncached, "world": since(before, between)},
+        "cached": {**cached, "world": since(between, after)},
+        "redis_seen_by_replicas": seen,
     }
 
 
@@ -121,6 +184,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (8)")
     parser.add_argument("--repeats", type=int, default=5, help="cached rounds (5)")
     parser.add_argument("--no-verify", action="store_true", help="ask for verify=false")
+    parser.add_argument(
+        "--redis-timeout", metavar="S", help="the replicas' --redis-timeout (the server's default)"
+    )
     parser.add_argument("--net", type=int, default=13, help="the world's 127.0.<net>.x")
     parser.add_argument("--json", action="store_true", help="one JSON document (benchmarks/run.py)")
     args = parser.parse_args()

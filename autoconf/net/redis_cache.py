@@ -10,7 +10,12 @@ depends on the session's certificates and credentials) stay in the process.
 Redis is a help, never a dependency: every command has a short timeout (``timeout``, 0.1 s by
 default, no retries); one failure opens a circuit breaker for ``pause`` seconds, during which
 Redis is not asked at all and the Session works from its own cache. :meth:`RedisCache.status`
-says which, for a health check.
+says which, for a health check. One discovery asks many questions at once (an address for every
+host it found), so each event loop keeps at most ``max_connections`` connections and a command
+waits for a free one within its timeout; a command that found none in time is a miss but no
+failure (busy is not broken: a pool that refused outright at its limit opened the breaker
+under load, and Redis then saved nothing). Only a command that Redis failed to answer in time
+opens the breaker.
 
 Stored values are JSON (never pickle: another program may write the same keys), at most
 ``max_value_bytes`` long, under ``<prefix>:v<FORMAT>:<kind>:<sha256 of the key>``; a value that
@@ -62,6 +67,7 @@ class RedisCache:
         timeout: float = 0.1,
         pause: float = 10.0,
         max_value_bytes: int = 2 * 1024 * 1024,
+        max_connections: int = 32,
     ) -> None:
         if not isinstance(prefix, str) or not prefix or any(c.isspace() for c in prefix):
             raise OptionsError("RedisCache prefix must be a non-empty string without spaces")
@@ -69,6 +75,8 @@ class RedisCache:
             raise OptionsError(
                 "RedisCache needs 0 < timeout <= 5 s, 0 <= pause <= 3600 s, max_value_bytes >= 1024"
             )
+        if not isinstance(max_connections, int) or not 1 <= max_connections <= 10_000:
+            raise OptionsError("RedisCache max_connections must be from 1 to 10000")
         try:
             aioredis.ConnectionPool.from_url(url)  # checks the URL; connects to nothing
         except (ValueError, TypeError) as exc:
@@ -78,6 +86,7 @@ class RedisCache:
         self.timeout = timeout
         self.pause = pause
         self.max_value_bytes = max_value_bytes
+        self.max_connections = max_connections
         # A client is bound to the event loop that made its connections: one per loop.
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
             weakref.WeakKeyDictionary()
@@ -85,9 +94,14 @@ class RedisCache:
         self._users: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = (
             weakref.WeakKeyDictionary()
         )  # open Sessions per loop (attach, detach)
+        # The connections a loop may use at once: a command waits here, never in the pool.
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
         self._tokens: dict[str, str] = {}  # the locks this object holds: key -> token
         self._open_until = 0.0  # monotonic time until which Redis is not asked
         self.failures = 0
+        self.busy = 0  # commands given up for want of a free connection (not failures)
         self.last_error: str | None = None
         self.hits = 0
         self.misses = 0
@@ -161,7 +175,8 @@ class RedisCache:
 
     def status(self) -> dict[str, Any]:
         """Plain data for a health check: ``state`` ("ok" or "bypassed"), failures so far,
-        the last error, seconds until Redis is asked again, hits and misses."""
+        the last error, seconds until Redis is asked again, hits, misses, and ``busy`` (commands
+        given up for want of a free connection)."""
         left = max(self._open_until - time.monotonic(), 0.0)
         return {
             "state": "ok" if left == 0 else "bypassed",
@@ -170,6 +185,7 @@ class RedisCache:
             "retry_in_s": round(left, 3),
             "hits": self.hits,
             "misses": self.misses,
+            "busy": self.busy,
         }
 
     async def aclose(self) -> None:
@@ -207,28 +223,50 @@ class RedisCache:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = aioredis.Redis.from_url(
+            # Blocking: past max_connections a command waits for a connection (within the
+            # command's timeout, _call) instead of failing at once.
+            pool = aioredis.BlockingConnectionPool.from_url(
                 self.url,
+                max_connections=self.max_connections,
+                timeout=None,
                 socket_connect_timeout=self.timeout,
                 socket_timeout=self.timeout,
                 retry=Retry(NoBackoff(), 0),
-                retry_on_timeout=False,
                 health_check_interval=0,
             )
+            client = aioredis.Redis.from_pool(pool)
             self._clients[loop] = client
         return client
 
     async def _call(
         self, command: Callable[[aioredis.Redis], Awaitable[T]], *, failed: Any = None
     ) -> T | Any:
-        """``command`` within the timeout, or ``failed`` (and the breaker opens)."""
+        """``command`` within the timeout (waiting for a free connection included), or
+        ``failed``: the breaker opens when Redis failed or was late, not when every connection
+        was in use."""
         if not self.healthy:
             return failed
+        slots = self._slots_of_loop()
+        sent = False
         try:
             async with asyncio.timeout(self.timeout):
-                return await command(self._client())
+                async with slots:
+                    if not self.healthy:  # it opened while this command waited
+                        return failed
+                    sent = True
+                    return await command(self._client())
         except (RedisError, OSError, TimeoutError) as exc:
+            if not sent:
+                self.busy += 1
+                return failed
             self.failures += 1
             self.last_error = f"{type(exc).__name__}: {exc}"[:200]
             self._open_until = time.monotonic() + self.pause
             return failed
+
+    def _slots_of_loop(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = asyncio.Semaphore(self.max_connections)
+        return slots

@@ -38,7 +38,7 @@ from .config import ServerConfig
 from .guard import Caller, Decision, RateLimiter, Shedder, caller_of
 from .metrics import CONTENT_TYPE, Metrics
 
-__all__ = ["ErrorBody", "ErrorDetail", "Handler", "Health", "create_app", "error"]
+__all__ = ["CacheHealth", "ErrorBody", "ErrorDetail", "Handler", "Health", "create_app", "error"]
 
 access_log = logging.getLogger("autoconf.server.access")
 log = logging.getLogger("autoconf.server")
@@ -61,13 +61,28 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+class CacheHealth(BaseModel):
+    """What this replica's shared cache has seen (:meth:`RedisCache.status`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    state: str  # "ok", or "bypassed" while the breaker is open (Redis failed a moment ago)
+    failures: int  # commands that failed or timed out since the start
+    last_error: str | None
+    retry_in_s: float  # until Redis is asked again (0 while "ok")
+    hits: int
+    misses: int
+    busy: int  # commands given up for want of a free connection (no failure: Redis answers)
+
+
 class Health(BaseModel):
-    """``GET /healthz``: the process answers; whether its Redis does."""
+    """``GET /healthz``: the process answers; whether its Redis does, and the shared cache's
+    state in this replica (None without Redis)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     status: str  # always "ok": the process is alive
     redis: str  # "ok", "unreachable" or "not-configured"
     version: str
+    cache: CacheHealth | None = None
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -78,9 +93,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-# ``?timeout=SECONDS``: the call's deadline, capped by the service's maximum.
+# ``?timeout=SECONDS``: the call's deadline, capped by the service's maximum. Less than
+# MIN_TIMEOUT_S leaves no time to ask anything (a deadline past before the call begins).
+MIN_TIMEOUT_S = 0.1
 _Timeout = Annotated[
-    float | None, Query(alias="timeout", gt=0, description="seconds, capped by the server")
+    float | None,
+    Query(alias="timeout", ge=MIN_TIMEOUT_S, description="seconds, capped by the server"),
 ]
 
 
@@ -186,16 +204,15 @@ async def _discovered(
     """The discovery of ``address``, waiting for a place at its domain within the deadline."""
     assert service.session is not None
     deadline = Deadline(options.deadline)
-    try:
-        async with service.domains.admitted(domain, deadline):
-            left = max(deadline.remaining(), 0.05)
-            result = await service.session.discover(
-                address, options=replace(options, deadline=left)
+    async with contextlib.AsyncExitStack() as stack:
+        try:  # only a wait for a place at the domain is "busy"
+            await stack.enter_async_context(service.domains.admitted(domain, deadline))
+        except DeadlineExceeded:
+            return error(
+                503, "busy", f"too many look-ups of {domain} at once", headers={"Retry-After": "1"}
             )
-    except DeadlineExceeded:
-        return error(
-            503, "busy", f"too many look-ups of {domain} at once", headers={"Retry-After": "1"}
-        )
+        left = max(deadline.remaining(), 0.05)
+        result = await service.session.discover(address, options=replace(options, deadline=left))
     service.metrics.attempts(result.attempts)
     service.count_caches()
     return result
@@ -292,7 +309,11 @@ def _operations_routes(app: FastAPI, service: _Service) -> None:
     @app.get("/healthz", response_model=Health)
     async def healthz() -> Health:
         """Liveness: 200 while the process answers; whether its Redis answers too."""
-        return Health(status="ok", redis=await service.redis_status(), version=__version__)
+        shared = service.shared
+        cache = None if shared is None else CacheHealth.model_validate(shared.status())
+        return Health(
+            status="ok", redis=await service.redis_status(), version=__version__, cache=cache
+        )
 
     @app.get(
         "/metrics",

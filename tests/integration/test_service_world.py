@@ -195,3 +195,41 @@ def test_with_redis_stopped_both_replicas_keep_answering(service: Service, world
     for replica in (service.a, service.b):
         answers(replica)
         assert service.get(replica, "/healthz", new_caller()).json()["redis"] == "unreachable"
+
+
+def test_serve_validates_dnssec_from_a_trust_anchor_file(
+    world: WorldInfo, tmp_path_factory: pytest.TempPathFactory
+):
+    """``serve --dnssec validate --trust-anchor FILE``: the JSON of the signed scenarios has
+    "dnssec" on the SRV attempts (secure, or bogus and unused), and DANE on verifications."""
+    assert world.trust_anchor is not None
+    opened = [flag for net in world_networks(world) for flag in ("--allow-network", net)]
+    dnssec = ["--dnssec", "validate", "--trust-anchor", str(world.trust_anchor)]
+    replica = Replica("dnssec", tmp_path_factory.mktemp("dnssec"), world, *opened, *dnssec)
+    try:
+        replica.wait_ready()
+        schema = httpx.get(f"{replica.url}/openapi.json", timeout=CLIENT_TIMEOUT).json()
+
+        def settings(scenario: str, verify: str) -> dict[str, Any]:
+            answer = httpx.get(
+                f"{replica.url}/v1/settings",
+                params={"address": world.address(scenario), "verify": verify},
+                timeout=CLIENT_TIMEOUT,
+            )
+            validate(schema, answer)
+            assert answer.status_code == 200
+            return dict(answer.json())
+
+        def srv_statuses(body: dict[str, Any]) -> set[str | None]:
+            return {a["dnssec"] for a in body["attempts"] if a["source"] == "srv"}
+
+        assert srv_statuses(settings("dnssec-srv", "false")) == {"secure"}
+        bogus = settings("dnssec-bogus", "false")
+        assert "bogus" in srv_statuses(bogus)
+        assert not [s for s in bogus["incoming"] + bogus["outgoing"] if "srv" in s["sources"]]
+        dane = settings("dane", "true")
+        assert srv_statuses(dane) == {"secure"}
+        imap = next(s for s in dane["incoming"] if s["host"] == f"imap.{world.domains['dane']}")
+        assert imap["verification"]["dane"] == "verified"
+    finally:
+        replica.stop()

@@ -199,6 +199,8 @@ def test_bad_arguments_are_refused_clearly():
     with pytest.raises(OptionsError):
         RedisCache(timeout=0)
     with pytest.raises(OptionsError):
+        RedisCache(max_connections=0)
+    with pytest.raises(OptionsError):
         Session(cache="redis://localhost")  # type: ignore[arg-type]
 
 
@@ -240,3 +242,95 @@ async def test_the_last_session_on_a_loop_closes_its_connections(redis_server: R
     await cache.put("test:k", 2, 30)  # made again when needed
     assert (await cache.get("test:k") or (None,))[0] == 2
     await cache.aclose()
+
+
+async def test_more_commands_at_once_than_connections_wait_for_one(redis_server: RedisServer):
+    """A discovery asks many questions at once: past max_connections a command waits for a
+    free connection within its timeout; the breaker stays closed and every value is read."""
+    cache = RedisCache(redis_server.url, prefix="many", timeout=5.0, max_connections=4)
+    await asyncio.gather(*(cache.put(f"test:{i}", i, 30) for i in range(300)))
+    found = await asyncio.gather(*(cache.get(f"test:{i}") for i in range(300)))
+    assert [f[0] if f else None for f in found] == list(range(300))
+    assert cache.status()["failures"] == 0
+    assert cache.healthy
+    assert raw(redis_server).info("clients")["connected_clients"] <= 1 + 4  # ours and raw()
+    await cache.aclose()
+
+
+async def test_waiting_for_a_connection_is_not_a_redis_failure(redis_server: RedisServer):
+    """One connection, Redis frozen: the command on it fails (the breaker opens); the four
+    waiting for it are misses counted as busy, not four more failures."""
+    cache = RedisCache(redis_server.url, prefix="busy", timeout=0.5, max_connections=1, pause=60)
+    await cache.put("test:warm", 1, 30)  # connected while it answered
+    redis_server.pause()
+    try:
+        found = await asyncio.wait_for(
+            asyncio.gather(*(cache.get(f"test:{i}") for i in range(5))), 20
+        )
+    finally:
+        redis_server.resume()
+    assert found == [None] * 5
+    status = cache.status()
+    assert status["failures"] == 1
+    assert status["busy"] <= 4  # given up waiting, or let go when the breaker opened
+    assert status["state"] == "bypassed"
+    await cache.aclose()
+
+
+async def test_a_lock_that_expires_under_a_slow_holder_lets_the_waiter_fetch(
+    redis_server: RedisServer,
+):
+    """The holder's lock (half of its short call) expires while it still fetches: a waiter
+    then takes the lock and fetches for itself, long before its own deadline, without waiting
+    for the holder. The holder's late write is a valid value, and its release leaves alone
+    the lock another process holds by then."""
+    holder, waiter, third = (
+        RedisCache(redis_server.url, prefix="late", timeout=2.0) for _ in range(3)
+    )
+    started, waiter_done, third_holds = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    fetched: list[str] = []
+
+    async def slow() -> tuple[Any, float]:
+        fetched.append("holder")
+        started.set()
+        await asyncio.wait_for(third_holds.wait(), 30)  # still fetching: the others go on
+        return "late", 60.0
+
+    async def quick() -> tuple[Any, float]:
+        fetched.append("waiter")
+        return "own", 60.0
+
+    async def hold() -> Any:
+        return await through_shared(holder, "k", PLAIN, slow, 0.4)()  # a lock of 0.2 s
+
+    async def wait() -> Any:
+        await started.wait()
+        try:
+            return await through_shared(waiter, "k", PLAIN, quick, 30.0)()
+        finally:
+            waiter_done.set()
+
+    async def third_claims_once_the_waiter_is_done() -> tuple[Any, bool]:
+        await waiter_done.wait()
+        # The waiter took the expired lock and shared its answer (a waiter that gave up on
+        # a live lock would fetch without sharing).
+        shared = await third.get("test:k")
+        claimed = await third.claim("test:k", 30.0)
+        third_holds.set()
+        return shared, claimed
+
+    late, own, (shared, claimed) = await asyncio.wait_for(
+        asyncio.gather(hold(), wait(), third_claims_once_the_waiter_is_done()), 60
+    )
+    assert own == ("own", 60.0)
+    assert shared is not None
+    assert shared[0] == "own"
+    assert late == ("late", 60.0)
+    assert fetched == ["holder", "waiter"]  # the waiter fetched while the holder still did
+    assert claimed
+    assert not await waiter.claim("test:k", 30.0)  # the holder's release left the third's lock
+    stored = await waiter.get("test:k")
+    assert stored is not None
+    assert stored[0] in {"late", "own"}  # whichever wrote last: both are answers
+    for cache in (holder, waiter, third):
+        await cache.aclose()

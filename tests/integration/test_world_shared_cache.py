@@ -13,10 +13,12 @@ import uuid
 import pytest
 import redis
 
-from autoconf import DiscoveryResult, RedisCache, Session
+from autoconf import DiscoveryResult, DnssecMode, DnssecStatus, RedisCache, Session, SourceName
 from autoconf.net.cache import SHARED_ANSWERS
 from tests.integration.test_discovery import world_options
 from tests.world import WorldInfo
+from tests.world.dns import queries_answered
+from tests.world.library import library_options
 from tests.world.redisserver import RedisServer
 
 pytestmark = pytest.mark.world
@@ -25,6 +27,7 @@ SCENARIO = "ispdb"  # published in the world's ISPDB only
 # A generous Redis timeout where a test counts fetches: on a busy machine the default 0.1 s
 # may pass, and the cache is then rightly bypassed (tested with a stopped Redis below).
 PATIENT_S = 2.0
+VALIDATE = DnssecMode.VALIDATE
 
 
 def ispdb_fetches(world: WorldInfo, domain: str) -> int:
@@ -127,3 +130,64 @@ async def test_redis_stopped_then_dead_mid_test(world: WorldInfo, redis_server: 
     assert first_servers(down) == first_servers(slow)
     assert not dead_cache.healthy
     assert dead_cache.status()["failures"] >= 1
+
+
+async def _srv_statuses(
+    world: WorldInfo, cache: RedisCache, scenario: str, mode: DnssecMode
+) -> list[DnssecStatus | None]:
+    """The DNSSEC statuses of the SRV attempts of one discovery in a new Session."""
+    options = library_options(
+        world,
+        dnssec=mode,
+        trust_anchors=world.trust_anchor,
+        sources=frozenset({SourceName.SRV}),
+        verify=False,
+        deadline=20.0,
+    )
+    async with Session(options, cache=cache) as session:
+        result = await session.discover(world.address(scenario))
+    return sorted({a.dnssec for a in result.attempts if a.source is SourceName.SRV}, key=str)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "status"),
+    [
+        ("dnssec-srv", DnssecStatus.SECURE),
+        ("dnssec-bogus", DnssecStatus.BOGUS),
+        ("srv", DnssecStatus.INSECURE),
+    ],
+)
+async def test_dnssec_statuses_read_back_from_redis_are_the_ones_proven(
+    world: WorldInfo, redis_server: RedisServer, scenario: str, status: DnssecStatus
+):
+    """Validated answers stored in Redis keep their status when another process (a new
+    Session, the process's answers forgotten) reads them back instead of asking knot: secure
+    stays secure, and a bogus or insecure answer is never read back as more."""
+    prefix = f"dnssec-{uuid.uuid4().hex}"
+    first = await _srv_statuses(
+        world, RedisCache(redis_server.url, prefix=prefix, timeout=PATIENT_S), scenario, VALIDATE
+    )
+    assert first == [status]
+    SHARED_ANSWERS.clear()
+    asked = queries_answered(world.state_dir)
+    cache = RedisCache(redis_server.url, prefix=prefix, timeout=PATIENT_S)
+    second = await _srv_statuses(world, cache, scenario, VALIDATE)
+    assert second == [status]
+    assert cache.hits > 0
+    assert queries_answered(world.state_dir) == asked  # all of it from Redis
+
+
+async def test_plain_answers_in_redis_are_never_taken_as_validated(
+    world: WorldInfo, redis_server: RedisServer
+):
+    """Answers stored by a session without DNSSEC (no status) are not what a validating one
+    reads: it asks knot and proves them itself."""
+    prefix = f"plain-{uuid.uuid4().hex}"
+    plain = RedisCache(redis_server.url, prefix=prefix, timeout=PATIENT_S)
+    assert await _srv_statuses(world, plain, "dnssec-bogus", DnssecMode.OFF) == [None]
+    SHARED_ANSWERS.clear()
+    asked = queries_answered(world.state_dir)
+    cache = RedisCache(redis_server.url, prefix=prefix, timeout=PATIENT_S)
+    judged = await _srv_statuses(world, cache, "dnssec-bogus", VALIDATE)
+    assert judged == [DnssecStatus.BOGUS]
+    assert queries_answered(world.state_dir) > asked

@@ -3,6 +3,7 @@ tests/world/dnssec.py), on 127.0.0.1 at a high port."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.world.process import Daemon, WorldError, spawn
 from tests.world.scenarios import Content
 
 KNOTD = "/usr/sbin/knotd"
+KNOTC = "/usr/sbin/knotc"
 
 
 def render(content: Content, state: Path, certs: Mapping[str, CertFiles]) -> tuple[Path, Path]:
@@ -47,6 +49,9 @@ database:
     storage: "{folder}"
 {dnssec.knot_policy()}template:
   - id: default
+    # Counts the queries it answers (knotc stats, :func:`queries_answered`): benchmarks
+    # report how many reached the world.
+    global-module: mod-stats
     storage: "{folder}"
     file: "%s.zone"
     # Never write back to the zone files, keep no journal (signed zones are signed afresh).
@@ -94,3 +99,16 @@ def _answers_soa(query: dns.message.Message, ip: str, port: int) -> bool:
         and bool(answer.flags & dns.flags.AA)
         and any(rrset.rdtype == dns.rdatatype.SOA for rrset in answer.answer)
     )
+
+
+def queries_answered(state: Path) -> int:
+    """The DNS queries knot has answered since it started (its mod-stats counters, over
+    every transport), read through its control socket."""
+    done = subprocess.run(
+        [KNOTC, "-c", str(state / "knot" / "knot.conf"), "stats", "mod-stats.request-protocol"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return sum(int(line.rsplit("=", 1)[1]) for line in done.stdout.splitlines() if "=" in line)

@@ -69,6 +69,17 @@ async def test_settings_are_the_clis_json_with_the_rate_limit_headers(client: Cl
         ({"address": "joe@gmail.com", "timeout": "soon"}, "invalid-parameter"),
         ({"address": "joe@gmail.com", "timeout": "-1"}, "invalid-parameter"),
         ({"address": "joe@gmail.com", "mode": "hasty"}, "invalid-parameter"),
+        # Too short to ask anything: a 400, not a 503 "busy" from a deadline already past.
+        ({"address": "joe@gmail.com", "timeout": "1e-300"}, "invalid-parameter"),
+        ({"address": "joe@gmail.com", "timeout": "nan"}, "invalid-parameter"),
+        ({"address": "joe@gmail.com", "timeout": "%00"}, "invalid-parameter"),
+        # An IPv6 literal with a zone id, control characters, an over-long address.
+        ({"address": "joe@[fe80::1%eth0]"}, "invalid-address"),
+        ({"address": "joe@gmail.com\r\nX-Injected: 1"}, "invalid-address"),
+        ({"address": "joe@gmail.com\x00"}, "invalid-address"),
+        ({"address": "a" * 600 + "@gmail.com"}, "invalid-address"),
+        ({"address": "a@" + ".".join(["b" * 63] * 4) + ".com"}, "invalid-address"),
+        ({"address": "joe@gmail.com", "verify": "maybe"}, "invalid-parameter"),
     ],
 )
 async def test_a_bad_parameter_is_a_400_in_the_error_shape(
@@ -81,6 +92,46 @@ async def test_a_bad_parameter_is_a_400_in_the_error_shape(
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == code
     assert answer.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "code"),
+    [
+        ("/v1/check", {"domain": "fe80::1%eth0"}, "invalid-domain"),
+        ("/v1/check", {"domain": "x" * 300}, "invalid-parameter"),
+        ("/v1/check", {"domain": "\x00"}, "invalid-domain"),
+        ("/v1/check", {"domain": "%C0%80.com"}, "invalid-domain"),
+        ("/v1/check", {"domain": "example.com", "timeout": "0"}, "invalid-parameter"),
+        (
+            "/v1/export",
+            {"address": "joe@gmail.com", "format": "../../etc/passwd"},
+            "invalid-format",
+        ),
+        ("/v1/export", {"address": "joe@gmail.com", "format": "x" * 5000}, "invalid-format"),
+        ("/v1/export", {"address": "joe@[::1%lo]", "format": "msmtp"}, "invalid-address"),
+    ],
+)
+async def test_hostile_parameters_of_every_endpoint_are_400s_in_the_error_shape(
+    client: Client, path: str, params: dict[str, str], code: str
+):
+    async with client() as http:
+        answer = await http.get(path, params=params)
+        validate(await openapi(http), answer)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == code
+
+
+async def test_a_huge_timeout_is_capped_and_a_unicode_domain_is_looked_up_by_its_a_label(
+    client: Client,
+):
+    async with client() as http:
+        params = {"address": "joe@gmail.com", "timeout": "1e308"}
+        huge = await http.get("/v1/settings", params=params)
+        infinite = await http.get("/v1/settings", params={**params, "timeout": "inf"})
+        idn = await http.get("/v1/settings", params={"address": "jöe@bücher.example"})
+    assert (huge.status_code, infinite.status_code) == (200, 200)
+    assert idn.status_code == 200
+    assert idn.json()["domain"] == "xn--bcher-kva.example"
 
 
 async def test_the_rate_limit_answers_429_with_retry_after(client: Client):
@@ -139,8 +190,10 @@ async def test_health_says_whether_redis_answers(client: Client):
         answer = await http.get("/healthz")
         validate(await openapi(http), answer)
     assert alone["redis"] == "not-configured"
+    assert alone["cache"] is None
     assert answer.status_code == 200
     assert answer.json()["redis"] == "unreachable"
+    assert answer.json()["cache"]["state"] in {"ok", "bypassed"}  # nothing asked it yet, or so
 
 
 async def test_an_unreachable_redis_leaves_the_rate_limit_counting_in_memory(client: Client):
