@@ -29,7 +29,7 @@ from ..models import (
 from ..net.psl import registrable_domain
 from ..parsers.autodiscover import AutodiscoverResponse, build_request, parse_autodiscover
 from ..parsers.srv import order_records
-from ._fetch import failed_attempt, fetch, lower, redirected
+from ._fetch import failed_attempt, fetch, lower, marked, redirected
 from .base import SourceContext, SourceOutcome, Stopwatch
 
 __all__ = ["MAX_HOPS", "AutodiscoverSource", "Redirect", "Refused", "autodiscover_urls", "next_hop"]
@@ -130,6 +130,8 @@ class AutodiscoverSource:
 
     async def run(self, ctx: SourceContext) -> SourceOutcome:
         srv_attempt, srv_url = await self._srv_endpoint(ctx, ctx.address.domain)
+        srv_name = f"_autodiscover._tcp.{ctx.address.domain}"
+        srv_attempt = marked(ctx, srv_attempt, srv_name, "SRV")  # what DNSSEC proved of it
         starts = autodiscover_urls(ctx.address.domain) + ([srv_url] if srv_url else [])
         chains = await asyncio.gather(*(self._chain(ctx, url) for url in starts))
         attempts = [srv_attempt]

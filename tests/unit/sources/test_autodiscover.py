@@ -12,7 +12,7 @@ import trustme
 from autoconf import Options
 from autoconf._data import default_ispdb
 from autoconf.address import parse_address
-from autoconf.models import AttemptStatus
+from autoconf.models import AttemptStatus, DnssecStatus
 from autoconf.net.addresses import AddressPolicy
 from autoconf.net.cache import TTLCache
 from autoconf.net.http import HttpFetcher, make_http_client
@@ -192,3 +192,16 @@ async def test_a_redirect_url_to_a_blocked_host_is_not_followed():
     assert "metadata.example" in dns.asked
     assert server.connections == 1
     assert not outcome.incoming
+
+
+@pytest.mark.parametrize(
+    "status", [None, DnssecStatus.INSECURE, DnssecStatus.SECURE, DnssecStatus.BOGUS]
+)
+async def test_the_srv_attempt_carries_what_dnssec_proved(status: DnssecStatus | None):
+    """The ``_autodiscover._tcp`` look-up is a DNS attempt like the SRV source's: it records
+    the answer's DNSSEC status (None when off), so a bogus one is warned about."""
+    dns = FakeDns(srv=[SrvRecord(0, 0, 443, "ad.hoster.example.")], dnssec=status)
+    outcome = await AutodiscoverSource().run(context(dns, fetcher(dns, block=False), Options()))
+    (srv,) = [a for a in outcome.attempts if a.target.endswith(" SRV")]
+    assert srv.target == f"_autodiscover._tcp.{ADDRESS.domain} SRV"
+    assert srv.dnssec is status
