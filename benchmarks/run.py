@@ -64,7 +64,8 @@ PLANS = {
 }
 # Correctness runs that count outcomes rather than measure speed; their counts are quoted
 # from a run by hand (each prints its own report), so they are not part of this file.
-NOT_TIMED = frozenset({"fuzz_parsers.py", "odd_addresses.py"})
+# Not measures: tests of robustness, and a profiler whose figures are shares, not timings.
+NOT_TIMED = frozenset({"fuzz_parsers.py", "odd_addresses.py", "client_profile.py"})
 # The comparison first: it is the largest and the reason for this file.
 ORDER = [
     "peers.py",
