@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -356,6 +357,8 @@ async def _admitted(
     if not decision.allowed:
         service.metrics.rate_limited.inc()
         return error(429, "rate-limited", "too many requests; retry later", decision.headers())
+    if (problem := _query_problem(request.url.query)) is not None:
+        return error(400, *problem)
     if not service.shedder.enter():
         service.metrics.shed.inc()
         return error(503, "busy", "the service is busy; retry later", {"Retry-After": "1"})
@@ -365,6 +368,27 @@ async def _admitted(
         service.shedder.leave()
     response.headers.update(decision.headers())
     return response
+
+
+def _query_problem(raw: str) -> tuple[str, str] | None:
+    """(code, message) when a query string is not one value per parameter of UTF-8 text.
+
+    Starlette decodes bytes that are not UTF-8 to U+FFFD and keeps the last of repeated
+    parameters: either would answer for another address than the one sent, so both are 400.
+    """
+    try:
+        pairs = parse_qsl(raw, keep_blank_values=True, errors="strict", max_num_fields=32)
+    except UnicodeDecodeError:
+        return "invalid-parameter", "the query string is not UTF-8 (percent-encode UTF-8 bytes)"
+    except ValueError:
+        return "invalid-parameter", "too many parameters"
+    seen: set[str] = set()
+    for name, _ in pairs:
+        if name in seen:
+            code = "invalid-address" if name == "address" else "invalid-parameter"
+            return code, f"{name}: given more than once; give it once"
+        seen.add(name)
+    return None
 
 
 def _log_access(request: Request, status: int, elapsed: float, caller: Caller) -> None:

@@ -121,6 +121,43 @@ async def test_hostile_parameters_of_every_endpoint_are_400s_in_the_error_shape(
     assert answer.json()["error"]["code"] == code
 
 
+@pytest.mark.parametrize(
+    ("path", "query", "code"),
+    [
+        ("/v1/settings", "address=%ff%fe@gmail.com", "invalid-parameter"),
+        ("/v1/settings", "address=j%C3%B6e@gmail.com&mode=%C0%80", "invalid-parameter"),
+        ("/v1/settings", "address=a@gmail.com&address=b@yahoo.com", "invalid-address"),
+        ("/v1/check", "domain=example.com&domain=example.org", "invalid-parameter"),
+        ("/v1/export", "address=a@gmail.com&format=msmtp&format=mbsync", "invalid-parameter"),
+        (
+            "/v1/settings",
+            "address=a@gmail.com&" + "&".join(f"x{i}=1" for i in range(40)),
+            "invalid-parameter",
+        ),
+    ],
+)
+async def test_a_query_that_is_not_one_utf8_value_per_parameter_is_a_400(
+    client: Client, path: str, query: str, code: str
+):
+    """Bytes that are not UTF-8 (which would become U+FFFD) and a parameter given twice (of
+    which only one would be used) are refused, never answered for another address."""
+    async with client() as http:
+        answer = await http.get(f"{path}?{query}")
+        validate(await openapi(http), answer)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == code
+
+
+async def test_a_utf8_address_percent_encoded_still_passes(client: Client):
+    """The query check refuses only what is not UTF-8: an internationalised local part,
+    percent-encoded as UTF-8, is looked up."""
+    async with client() as http:
+        answer = await http.get("/v1/settings?address=j%C3%B6e@gmail.com")
+    assert answer.status_code == 200
+    assert answer.json()["domain"] == "gmail.com"
+    assert answer.json()["incoming"]
+
+
 async def test_a_huge_timeout_is_capped_and_a_unicode_domain_is_looked_up_by_its_a_label(
     client: Client,
 ):
