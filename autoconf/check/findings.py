@@ -129,7 +129,7 @@ def bogus_finding(domain: str, reports: Sequence[MechanismReport]) -> Finding | 
     """The error that DNSSEC proved some mechanisms' DNS answers bogus (``--dnssec`` on): they
     could not be read, as validating resolvers and clients cannot read them, so they are never
     called unpublished. None when no answer was bogus (always with DNSSEC off)."""
-    bogus = [(r.mechanism, a.target) for r in reports for a in r.attempts if _bogus(a)]
+    bogus = [(r.mechanism, name) for r in reports for name in _bogus_names(r)]
     if not bogus:
         return None
     mechanisms = list(dict.fromkeys(m for m, _ in bogus))
@@ -154,6 +154,14 @@ def _listed(mechanisms: Sequence[Mechanism]) -> str:
 
 def _bogus(attempt: SourceAttempt) -> bool:
     return attempt.dnssec is DnssecStatus.BOGUS
+
+
+def _bogus_names(report: MechanismReport) -> list[str]:
+    """What of ``report`` DNSSEC proved bogus: its DNS look-ups, and the URLs whose host's
+    addresses were."""
+    names = [a.target for a in report.attempts if _bogus(a)]
+    addresses = " (its host's addresses)"
+    return names + [x.url + addresses for x in report.lookups if x.dnssec is DnssecStatus.BOGUS]
 
 
 # Findings whose fix is a change at the named host itself (its certificate, its TLS, its

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from ..errors import (
     AutoconfError,
@@ -181,7 +182,17 @@ async def check_autoconfig(ctx: SourceContext) -> MechanismReport:
 async def lookup_clientconfig(
     ctx: SourceContext, url: str, *, with_address: bool, source: SourceName | None = None
 ) -> HttpLookup:
-    """Fetch ``url`` and parse it as a clientConfig, keeping the whole answer's evidence."""
+    """Fetch ``url`` and parse it as a clientConfig, keeping the whole answer's evidence and
+    (with DNSSEC on) what DNSSEC proved of the URL host's addresses."""
+    lookup = await _clientconfig_lookup(ctx, url, with_address=with_address, source=source)
+    host = urlsplit(url).hostname
+    status = ctx.network().dns.address_status(host) if host else None
+    return lookup if status is None else lookup.model_copy(update={"dnssec": status})
+
+
+async def _clientconfig_lookup(
+    ctx: SourceContext, url: str, *, with_address: bool, source: SourceName | None
+) -> HttpLookup:
     secure = url.startswith("https://")
     source = source or (SourceName.AUTOCONFIG if secure else SourceName.AUTOCONFIG_HTTP)
     try:

@@ -294,6 +294,9 @@ class HttpLookup(_Frozen):
     """The outgoing servers the answer names."""
     skipped: list[str] = Field(default_factory=list)  # server entries the parser left out, why
     """Server entries the parser left out, and why."""
+    dnssec: DnssecStatus | None = None
+    """What DNSSEC proved of the URL host's addresses (None with DNSSEC off or for an IP):
+    ``bogus`` means the host could not be read, not that nothing is published there."""
 
 
 class DnsRecord(_Frozen):

@@ -131,6 +131,8 @@ def test_a_bogus_zone_is_said_bogus_not_unpublished(world: WorldInfo, mode: Dnss
     # Resolver mode tells bogus from a SERVFAIL only by data under CD=1: the SRV answers have
     # some; the zone's MX answer is empty (it has none), so only validation proves it bogus.
     expected = {Mechanism.SRV, Mechanism.MX} if mode is DnssecMode.VALIDATE else {Mechanism.SRV}
+    if mode is DnssecMode.VALIDATE:  # the autoconfig hosts' addresses are in the bogus zone
+        expected.add(Mechanism.AUTOCONFIG)
     assert expected <= set(bogus.mechanisms)
     assert any(e.startswith("bogus: _imaps._tcp.") for e in bogus.evidence), bogus.evidence
     srv = next(m for m in report.mechanisms if m.mechanism is Mechanism.SRV)
@@ -157,6 +159,7 @@ def test_cli_check_of_a_bogus_zone_says_unread_not_unpublished(world: WorldInfo)
     code, out, _ = _cli(argv)
     assert code == 5, out
     assert "SRV records (RFC 6186 / RFC 8314) (not readable: DNSSEC bogus)" in out, out
+    assert "Autoconfig (config-v1.1.xml) (not readable: DNSSEC bogus)" in out, out
     assert f"DNSSEC proves these answers bogus: _caldav._tcp.{domain} SRV" in out, out
     assert "[mechanisms-bogus]" in out
     assert "[zone-dnssec-bogus]" in out

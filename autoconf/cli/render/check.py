@@ -306,7 +306,8 @@ def _no_srv(w: _Writer, report: MechanismReport) -> None:
 
 def _bogus(report: MechanismReport) -> list[str]:
     """The names whose answers DNSSEC proved bogus (none with DNSSEC off)."""
-    return [a.target for a in report.attempts if a.dnssec is DnssecStatus.BOGUS]
+    names = [a.target for a in report.attempts if a.dnssec is DnssecStatus.BOGUS]
+    return names + [x.url for x in report.lookups if x.dnssec is DnssecStatus.BOGUS]
 
 
 def _lookups(w: _Writer, lookups: Sequence[HttpLookup]) -> None:

@@ -363,6 +363,21 @@ def test_bogus_answers_are_said_unread_never_nothing_published():
     assert found[0].evidence == [f"bogus: _imaps._tcp.{D} SRV"]
 
 
+def test_an_autoconfig_host_whose_addresses_are_bogus_is_said_unread():
+    """The autoconfig URLs failed because DNSSEC proved their host's addresses bogus: the
+    autoconfig mechanism is named unread too, never nothing-published."""
+    lookup = gone(AC1).model_copy(update={"dnssec": DnssecStatus.BOGUS})
+    found = findings_for(D, [autoconfig(lookup), _bogus_srv()])
+    assert FindingCode.NOTHING_PUBLISHED not in {f.code for f in found}
+    bogus = next(f for f in found if f.code is FindingCode.MECHANISMS_BOGUS)
+    assert bogus.mechanisms == [Mechanism.AUTOCONFIG, Mechanism.SRV]
+    assert f"bogus: {AC1} (its host's addresses)" in bogus.evidence
+    secure = gone(AC1).model_copy(update={"dnssec": DnssecStatus.SECURE})
+    assert FindingCode.MECHANISMS_BOGUS not in {
+        f.code for f in findings_for(D, [autoconfig(secure)])
+    }
+
+
 def test_bogus_answers_beside_published_settings_are_still_said():
     """An autoconfig file published and a bogus SRV answer: the bogus one is still an error."""
     assert FindingCode.MECHANISMS_BOGUS in codes(good_autoconfig(), _bogus_srv())
