@@ -49,16 +49,20 @@ def library_options(world: WorldInfo, **extra: Any) -> Options:
 
 def cli_args(world: WorldInfo, address: str, *extra: str) -> list[str]:
     """The CLI arguments that do the same as :func:`library_options`, then ``extra``."""
+    return [address, *network_flags(world), *extra]
+
+
+def network_flags(world: WorldInfo) -> list[str]:
+    """The flags (of the CLI and of ``serve``) that point at the world: its nameserver, its CA
+    and its ISPDB."""
     host, port = world.nameserver
     return [
-        address,
         "--nameserver",
         f"{host}:{port}",
         "--ca-file",
         str(world.ca_file),
         "--ispdb-url",
         world.ispdb_url,
-        *extra,
     ]
 
 

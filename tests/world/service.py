@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from tests.world.core import WorldInfo
+from tests.world.library import network_flags
 from tests.world.process import Daemon, WorldError, spawn, stop_all
 
 
@@ -38,24 +39,8 @@ class Replica:
     def __init__(self, name: str, folder: Path, world: WorldInfo, *flags: str) -> None:
         self.name = name
         self.port = free_port()
-        host, port = world.nameserver
-        argv = [
-            sys.executable,
-            "-m",
-            "autoconf",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--nameserver",
-            f"{host}:{port}",
-            "--ca-file",
-            str(world.ca_file),
-            "--ispdb-url",
-            world.ispdb_url,
-            *flags,
-        ]
+        argv = [sys.executable, "-m", "autoconf", "serve", "--host", "127.0.0.1"]
+        argv += ["--port", str(self.port), *network_flags(world), *flags]
         self.log = folder / f"{name}.log"
         self.daemon: Daemon = spawn(name, argv, self.log)
         self.url = f"http://127.0.0.1:{self.port}"

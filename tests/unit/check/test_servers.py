@@ -21,7 +21,7 @@ from autoconf.models import Protocol, Security, ServerSettings
 from autoconf.net import tls
 from autoconf.net.cache import TTLCache
 from autoconf.net.dns import DnsClient
-from autoconf.net.session import CallNetwork
+from autoconf.net.session import CallNetwork, HostSlots
 from autoconf.options import Deadline, Options
 from autoconf.probe import driver
 from tests.timing import halfway
@@ -508,6 +508,19 @@ async def test_without_the_presented_chain_no_incomplete_chain_is_claimed(
     assert "kind: untrusted" in finding.evidence
 
 
+def _network(hosts: HostSlots) -> CallNetwork:
+    """A call's network with no DNS and no HTTP, probes bounded per host by ``hosts``."""
+    return CallNetwork(
+        dns=NO_DNS,
+        http=None,  # type: ignore[arg-type]
+        ssl_context=ssl.create_default_context(),
+        block_private=False,
+        cache=TTLCache(),
+        documents=TTLCache(),
+        hosts=hosts,
+    )
+
+
 async def test_the_check_probes_one_host_at_most_max_per_host_at_a_time(
     monkeypatch: pytest.MonkeyPatch,
 ):
@@ -516,7 +529,6 @@ async def test_the_check_probes_one_host_at_most_max_per_host_at_a_time(
     a probe that gets no place before the deadline reports the deadline, never raises."""
     from autoconf.check import servers as check_servers_module
     from autoconf.models import FailureKind, Verification
-    from autoconf.net.session import HostSlots
 
     in_flight: dict[str, int] = {}
     most: dict[str, int] = {}
@@ -531,15 +543,7 @@ async def test_the_check_probes_one_host_at_most_max_per_host_at_a_time(
         )
 
     monkeypatch.setattr(check_servers_module, "_probe_now", fake_probe_now)
-    net = CallNetwork(
-        dns=NO_DNS,
-        http=None,  # type: ignore[arg-type]
-        ssl_context=ssl.create_default_context(),
-        block_private=False,
-        cache=TTLCache(),
-        documents=TTLCache(),
-        hosts=HostSlots(1),
-    )
+    net = _network(HostSlots(1))
     limits = driver.ProbeLimits.from_options(Options())
     ports = [993, 143, 995, 110, 465, 587]
     servers = [
@@ -559,15 +563,7 @@ async def test_the_check_probes_one_host_at_most_max_per_host_at_a_time(
 
     # A place that never frees up in time: the waiting probe reports the deadline.
     held = HostSlots(1)
-    net_held = CallNetwork(
-        dns=NO_DNS,
-        http=None,  # type: ignore[arg-type]
-        ssl_context=ssl.create_default_context(),
-        block_private=False,
-        cache=TTLCache(),
-        documents=TTLCache(),
-        hosts=held,
-    )
+    net_held = _network(held)
     async with held.admitted("mail.example.net", Deadline(30.0)):
         late = await check_servers_module._probe(
             servers[0], [Mechanism.SRV], net_held, limits, Deadline(0.2)
